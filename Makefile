@@ -1,0 +1,51 @@
+# Sejahtera: `make run` serves the demo, `make test` runs every check. Both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+DEMO_PERSONS ?= 20000
+# The PostgreSQL the suite also runs against (scripts/ensure-postgres starts one if none answers).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sejahtera
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test lint typecheck test-sqlite test-postgres bench-import clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/sejahtera demo --persons $(DEMO_PERSONS)
+	$(BIN)/sejahtera manage runserver $(HOST)
+
+test: lint typecheck test-sqlite test-postgres
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+test-sqlite: $(VENV)/.installed-dev
+	env -u DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS)
+
+# Only the tests that touch the database run a second time, on PostgreSQL.
+test-postgres: $(VENV)/.installed-dev
+	scripts/ensure-postgres
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m database
+
+bench-import: $(VENV)/.installed-dev
+	scripts/ensure-postgres
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python bench/import.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from sejahtera.cli import main
+
+main()

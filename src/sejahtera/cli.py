@@ -1,0 +1,251 @@
+"""The ``sejahtera`` console command (also ``python -m sejahtera``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from sejahtera.domain.identifiers import ParsedIdentifier, parse_kk, parse_nik
+
+console = Console(stderr=True)
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sejahtera.config.settings")
+    import django
+
+    django.setup()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sejahtera")
+def main() -> None:
+    """Sejahtera: social registry, targeting and case management."""
+
+
+# -- identifiers ---------------------------------------------------------------------------
+
+
+def _print_identifier(parsed: ParsedIdentifier, as_json: bool) -> None:
+    data = parsed.as_dict()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+    else:
+        table = Table(show_header=False, box=None)
+        for key, value in data.items():
+            if key not in ("errors", "warnings") and value is not None:
+                table.add_row(key, str(value))
+        Console().print(table)
+        for finding in parsed.findings:
+            style = "red" if finding.is_error else "yellow"
+            Console().print(f"[{style}]{finding.severity} {finding.code}[/]: {finding.message}")
+    sys.exit(0 if parsed.is_valid else 1)
+
+
+@main.group()
+def nik() -> None:
+    """NIK (national identity number) tools."""
+
+
+@nik.command("check")
+@click.argument("value")
+@click.option("--sex", type=click.Choice(["L", "P"]), help="Stated sex: L male, P female.")
+@click.option("--birth-date", type=click.DateTime(formats=["%Y-%m-%d"]), help="Stated birth date.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def nik_check(value: str, sex: str | None, birth_date: Any, as_json: bool) -> None:
+    """Parse and validate a NIK. Exit code 0 when valid, 1 when not."""
+    stated = birth_date.date() if birth_date else None
+    _print_identifier(parse_nik(value, sex=sex, birth_date=stated), as_json)
+
+
+@main.group()
+def kk() -> None:
+    """KK (family card) number tools."""
+
+
+@kk.command("check")
+@click.argument("value")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def kk_check(value: str, as_json: bool) -> None:
+    """Parse and validate a KK number. Exit code 0 when valid, 1 when not."""
+    _print_identifier(parse_kk(value), as_json)
+
+
+# -- synthetic data ------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--persons", type=click.IntRange(min=1), required=True, help="How many persons.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--regency", "regencies", multiple=True, help="4-digit regency code (repeatable).")
+@click.option("--duplicate-rate", type=click.FloatRange(0, 0.5), default=None)
+@click.option("--invalid-rate", type=click.FloatRange(0, 0.5), default=None)
+@click.option(
+    "--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Reference date (default today)."
+)
+def synth(
+    persons: int,
+    seed: int,
+    out: Path,
+    regencies: tuple[str, ...],
+    duplicate_rate: float | None,
+    invalid_rate: float | None,
+    as_of: Any,
+) -> None:
+    """Write a synthetic population in registry format v1, with its ground truth."""
+    from sejahtera.synth import SynthConfig, generate, write
+
+    overrides: dict[str, Any] = {
+        "regencies": regencies or None,
+        "duplicate_rate": duplicate_rate,
+        "invalid_rate": invalid_rate,
+    }
+    config = SynthConfig(
+        persons=persons,
+        seed=seed,
+        as_of=as_of.date() if as_of else date.today(),
+        **{key: value for key, value in overrides.items() if value is not None},
+    )
+    counts = write(generate(config, progress=_stage_printer()), out)
+    click.echo(json.dumps(counts))
+
+
+def _stage_printer() -> Any:
+    if not console.is_terminal:
+        return None
+
+    def show(stage: str, fraction: float) -> None:
+        console.print(f"[dim]{stage} {fraction:.0%}[/]")
+
+    return show
+
+
+# -- registry ------------------------------------------------------------------------------
+
+
+@main.group()
+def regions() -> None:
+    """The official region hierarchy."""
+
+
+@regions.command("load")
+def regions_load() -> None:
+    """Load (or refresh) the official region codes into the database."""
+    setup_django()
+    from sejahtera.registry.services.regions import load_regions
+
+    click.echo(f"{load_regions()} regions loaded")
+
+
+@main.command("import")
+@click.option("--households", type=click.Path(dir_okay=False), required=True)
+@click.option("--persons", type=click.Path(dir_okay=False))
+@click.option("--report", type=click.Path(dir_okay=False), help="Where to write the row report.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=5000, show_default=True)
+def import_command(
+    households: str, persons: str | None, report: str | None, as_json: bool, batch_size: int
+) -> None:
+    """Import households and persons (CSV, XLSX or Parquet) into the registry.
+
+    Exit code 0 when the import ran, even with rejected rows; 2 when it could not run.
+    """
+    setup_django()
+    from sejahtera.registry.services.importing import ImportAborted, import_registry
+
+    try:
+        with _ImportProgress(enabled=console.is_terminal and not as_json) as progress:
+            summary = import_registry(
+                households_path=households,
+                persons_path=persons,
+                report_path=report,
+                batch_size=batch_size,
+                progress=progress.update if progress.enabled else None,
+            )
+    except ImportAborted as exc:
+        click.echo(f"Import could not run: {exc}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), indent=2))
+        return
+    table = Table(title=f"Import #{summary.run_id}")
+    for name in ("", "created", "updated", "unchanged", "rejected"):
+        table.add_column(name, justify="right" if name else "left")
+    for label, counts in (("households", summary.households), ("persons", summary.persons)):
+        table.add_row(
+            label,
+            *(str(getattr(counts, n)) for n in ("created", "updated", "unchanged", "rejected")),
+        )
+    Console().print(table)
+    for warning in summary.file_warnings:
+        console.print(f"[yellow]warning[/]: {warning}")
+    click.echo(
+        f"warnings: {summary.warnings}, possible duplicates: {summary.possible_duplicates}, "
+        f"report: {summary.report_path}"
+    )
+
+
+class _ImportProgress:
+    """A progress bar per file on a terminal; silent otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._tasks: dict[str, Any] = {}
+        self._progress: Any = None
+
+    def __enter__(self) -> _ImportProgress:
+        if self.enabled:
+            from rich.progress import Progress
+
+            self._progress = Progress(console=console)
+            self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if stage not in self._tasks:
+            self._tasks[stage] = self._progress.add_task(stage, total=total)
+        self._progress.update(self._tasks[stage], completed=done, total=total)
+
+
+@main.command()
+@click.option("--persons", type=click.IntRange(min=100), default=20_000, show_default=True)
+@click.option("--seed", type=int, default=2026, show_default=True)
+def demo(persons: int, seed: int) -> None:
+    """Prepare a demo: migrate, load regions, import a synthetic population, create users.
+
+    Running it again reuses what exists.
+    """
+    setup_django()
+    from sejahtera.accounts.services import ensure_demo_users
+    from sejahtera.registry.services.demo import ensure_demo_registry
+
+    ensure_demo_registry(persons=persons, seed=seed, echo=click.echo)
+    table = Table(title="Demo users (synthetic data only)")
+    for name in ("username", "password", "role", "region"):
+        table.add_column(name)
+    for user in ensure_demo_users():
+        table.add_row(user.username, user.password, user.role, user.region)
+    Console().print(table)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def manage(args: tuple[str, ...]) -> None:
+    """Run a Django management command, e.g. ``sejahtera manage migrate``."""
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["sejahtera manage", *args])

@@ -1,0 +1,54 @@
+"""Validation findings: a stable code, a severity and a plain-words message.
+
+The message template is English; the presentation layer may translate the template (it is marked
+with ``gettext_noop`` so Django's ``makemessages`` extracts it) and format it with ``params``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+def gettext_noop(message: str) -> str:
+    """Mark a string for translation without translating it (the domain core has no Django)."""
+    return message
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    template: str
+    severity: Severity = Severity.ERROR
+    column: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return self.template.format(**self.params)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "code": self.code,
+            "severity": str(self.severity),
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+def error(code: str, template: str, column: str = "", /, **params: Any) -> Finding:
+    return Finding(code, template, Severity.ERROR, column, params)
+
+
+def warning(code: str, template: str, column: str = "", /, **params: Any) -> Finding:
+    return Finding(code, template, Severity.WARNING, column, params)

@@ -1,0 +1,261 @@
+"""The registry: regions, households, persons, their change history and import runs.
+
+Field names follow registry exchange format v1 (see docs/data-format.md), except the source
+system's ids, stored as ``external_id``, and ``region_code``, stored as the ``village`` foreign
+key. An unknown value is NULL (never an empty string) so that "unknown" and "none" stay distinct
+for targeting.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sejahtera.domain import registry_format as fmt
+from sejahtera.domain.regions import RegionLevel
+
+
+def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(v, v) for v in values]
+
+
+class Region(models.Model):
+    """One level of the Kemendagri hierarchy; a child's code starts with its parent's."""
+
+    code = models.CharField(_("code"), max_length=10, primary_key=True)
+    name = models.CharField(_("name"), max_length=120)
+    level = models.CharField(_("level"), max_length=10, choices=_choices(tuple(RegionLevel)))
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        indexes = [models.Index(fields=["level", "name"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ImportRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
+    households_file = models.CharField(max_length=500)
+    persons_file = models.CharField(max_length=500, blank=True)
+    report_file = models.CharField(max_length=500, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} ({self.status})"
+
+
+class RegistryRecord(models.Model):
+    """What households and persons share: the source id, provenance and a version counter."""
+
+    external_id = models.CharField(_("source id"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"))
+    source_import = models.ForeignKey(
+        ImportRun,
+        verbose_name=_("created by import"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Incremented on every change; the basis of optimistic locking for edits.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        abstract = True
+
+
+class Household(RegistryRecord):
+    kk_number = models.CharField(_("KK number"), max_length=16, null=True, blank=True)  # noqa: DJ001
+    village = models.ForeignKey(
+        Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="households"
+    )
+    address = models.CharField(_("address"), max_length=500, null=True, blank=True)  # noqa: DJ001
+    rt = models.CharField("RT", max_length=10, null=True, blank=True)  # noqa: DJ001
+    rw = models.CharField("RW", max_length=10, null=True, blank=True)  # noqa: DJ001
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    house_ownership = models.CharField(  # noqa: DJ001
+        max_length=16, choices=_choices(fmt.HOUSE_OWNERSHIP), null=True, blank=True
+    )
+    floor_area_m2 = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    floor_type = models.CharField(  # noqa: DJ001
+        max_length=16, choices=_choices(fmt.FLOOR_TYPES), null=True, blank=True
+    )
+    wall_type = models.CharField(  # noqa: DJ001
+        max_length=16, choices=_choices(fmt.WALL_TYPES), null=True, blank=True
+    )
+    roof_type = models.CharField(  # noqa: DJ001
+        max_length=16, choices=_choices(fmt.ROOF_TYPES), null=True, blank=True
+    )
+    drinking_water = models.CharField(  # noqa: DJ001
+        max_length=20, choices=_choices(fmt.DRINKING_WATER), null=True, blank=True
+    )
+    lighting = models.CharField(  # noqa: DJ001
+        max_length=16, choices=_choices(fmt.LIGHTING), null=True, blank=True
+    )
+    electricity_va = models.PositiveIntegerField(null=True, blank=True)
+    cooking_fuel = models.CharField(  # noqa: DJ001
+        max_length=16, choices=_choices(fmt.COOKING_FUEL), null=True, blank=True
+    )
+    toilet = models.CharField(  # noqa: DJ001
+        max_length=16, choices=_choices(fmt.TOILET), null=True, blank=True
+    )
+    # ';'-separated, in the canonical order of the format (e.g. "motorcycle;tv").
+    assets = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    monthly_expenditure_idr = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        indexes = [models.Index(fields=["kk_number"])]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Person(RegistryRecord):
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members")
+    nik = models.CharField("NIK", max_length=16, null=True, blank=True, db_index=True)  # noqa: DJ001
+    # Warning codes the NIK raised (e.g. NIK_SEX_MISMATCH), ';'-separated, kept for review.
+    nik_warnings = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    full_name = models.CharField(_("full name"), max_length=200)
+    sex = models.CharField(_("sex"), max_length=1, choices=_choices(fmt.SEXES))
+    birth_date = models.DateField(_("birth date"))
+    birth_place = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    relationship = models.CharField(max_length=16, choices=_choices(fmt.RELATIONSHIPS))
+    marital_status = models.CharField(  # noqa: DJ001
+        max_length=10, choices=_choices(fmt.MARITAL_STATUS), null=True, blank=True
+    )
+    education = models.CharField(  # noqa: DJ001
+        max_length=16, choices=_choices(fmt.EDUCATION), null=True, blank=True
+    )
+    school_enrolled = models.CharField(  # noqa: DJ001
+        max_length=10, choices=_choices(fmt.SCHOOL_ENROLLED), null=True, blank=True
+    )
+    employment = models.CharField(  # noqa: DJ001
+        max_length=20, choices=_choices(fmt.EMPLOYMENT), null=True, blank=True
+    )
+    monthly_income_idr = models.BigIntegerField(null=True, blank=True)
+    disability = models.CharField(  # noqa: DJ001
+        max_length=14, choices=_choices(fmt.DISABILITY), null=True, blank=True
+    )
+    disability_severity = models.CharField(  # noqa: DJ001
+        max_length=10, choices=_choices(fmt.DISABILITY_SEVERITY), null=True, blank=True
+    )
+    chronic_illness = models.BooleanField(null=True, blank=True)
+    pregnant = models.BooleanField(null=True, blank=True)
+    neglected = models.BooleanField(null=True, blank=True)
+    orphan = models.BooleanField(null=True, blank=True)
+    street_situation = models.BooleanField(null=True, blank=True)
+    child_in_conflict_with_law = models.BooleanField(null=True, blank=True)
+    disaster_victim = models.BooleanField(null=True, blank=True)
+    disaster_event = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    remote_indigenous = models.BooleanField(null=True, blank=True)
+    inmate_status = models.CharField(  # noqa: DJ001
+        max_length=14, choices=_choices(fmt.INMATE_STATUS), null=True, blank=True
+    )
+    violence_victim = models.BooleanField(null=True, blank=True)
+    trafficking_victim = models.BooleanField(null=True, blank=True)
+    drug_user = models.BooleanField(null=True, blank=True)
+    hiv = models.BooleanField(null=True, blank=True)
+    social_problem = models.BooleanField(null=True, blank=True)
+    deceased_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.full_name}"
+
+
+class ChangeRecord(models.Model):
+    """One change to a household or person: who, when, and each field's old and new value.
+
+    A record created by an import has no "created" change row: its ``source_import`` and
+    ``created_at`` tell who and when (docs/decisions/0004-change-history.md).
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+
+    class Entity(models.TextChoices):
+        HOUSEHOLD = "household", _("Household")
+        PERSON = "person", _("Person")
+
+    entity = models.CharField(max_length=10, choices=Entity.choices)
+    record_id = models.BigIntegerField()
+    action = models.CharField(max_length=10, choices=Action.choices)
+    changed_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    import_run = models.ForeignKey(ImportRun, on_delete=models.SET_NULL, null=True, blank=True)
+    # {field: [old, new]} with values as the exchange format writes them.
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("change record")
+        verbose_name_plural = _("change records")
+        indexes = [models.Index(fields=["entity", "record_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.record_id} {self.action} at {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class DuplicateCandidate(models.Model):
+    """Two persons that may be the same human being, kept for a person to review."""
+
+    class Reason(models.TextChoices):
+        SAME_NIK = "same_nik", _("Same NIK")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        SAME_PERSON = "same_person", _("Same person")
+        DIFFERENT_PERSONS = "different_persons", _("Different persons")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    detected_at = models.DateTimeField(auto_now_add=True)
+    import_run = models.ForeignKey(ImportRun, on_delete=models.SET_NULL, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "other", "reason"], name="unique_candidate"),
+            models.CheckConstraint(
+                condition=models.Q(person__lt=models.F("other")), name="ordered_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} ~ {self.other_id} ({self.reason}, {self.status})"

@@ -1,0 +1,154 @@
+"""Reading tabular input files (CSV, XLSX, Parquet) as rows of text cells.
+
+Every reader yields ``(line, row)`` where ``line`` counts the header as line 1 (for CSV it is the
+physical line on which the record starts) and ``row`` maps column names to text, so the same
+validation applies whatever the file type.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".parquet")
+
+
+class SourceError(Exception):
+    """The file cannot be read at all (missing, wrong type, no header)."""
+
+
+@dataclass
+class TableSource:
+    path: Path
+    header: list[str]
+    row_count: int
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        raise NotImplementedError
+
+
+def cell_text(value: Any) -> str:
+    """A spreadsheet or Parquet cell as the text the exchange format expects."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class CsvSource(TableSource):
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        with self.path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader, None)
+            header = self.header
+            width = len(header)
+            start = reader.line_num + 1
+            for cells in reader:
+                if len(cells) < width:
+                    cells += [""] * (width - len(cells))
+                yield start, dict(zip(header, cells, strict=False))
+                start = reader.line_num + 1
+
+
+class XlsxSource(TableSource):
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            for line, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+                if all(v is None for v in values):
+                    continue
+                yield (
+                    line,
+                    {
+                        name: cell_text(value)
+                        for name, value in zip(self.header, values, strict=False)
+                        if name
+                    },
+                )
+        finally:
+            workbook.close()
+
+
+class ParquetSource(TableSource):
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        import pyarrow.parquet as pq
+
+        line = 2
+        for batch in pq.ParquetFile(self.path).iter_batches(batch_size=10_000):
+            columns = {name: batch.column(name).to_pylist() for name in batch.schema.names}
+            for i in range(batch.num_rows):
+                yield line, {name: cell_text(values[i]) for name, values in columns.items()}
+                line += 1
+
+
+def open_source(path: str | Path) -> TableSource:
+    """Open a CSV, XLSX or Parquet file and read its header."""
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(f"{path}: file not found")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return _open_csv(path)
+        if suffix == ".xlsx":
+            return _open_xlsx(path)
+        if suffix == ".parquet":
+            return _open_parquet(path)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{path}: cannot be read: {exc}") from exc
+    raise SourceError(
+        f"{path}: unsupported file type {suffix!r}; use one of {', '.join(SUPPORTED_SUFFIXES)}"
+    )
+
+
+def _clean_header(names: list[Any]) -> list[str]:
+    return [str(name).strip() if name is not None else "" for name in names]
+
+
+def _open_csv(path: Path) -> CsvSource:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), None)
+        if not header:
+            raise SourceError(f"{path}: empty file, expected a header row")
+        handle.seek(0)
+        lines = sum(chunk.count("\n") for chunk in iter(lambda: handle.read(1 << 20), ""))
+    return CsvSource(path, _clean_header(header), max(lines - 1, 0))
+
+
+def _open_xlsx(path: Path) -> XlsxSource:
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        header = next(sheet.iter_rows(max_row=1, values_only=True), None)
+        rows = (sheet.max_row or 1) - 1
+    finally:
+        workbook.close()
+    if not header:
+        raise SourceError(f"{path}: the first sheet is empty, expected a header row")
+    return XlsxSource(path, _clean_header(list(header)), rows)
+
+
+def _open_parquet(path: Path) -> ParquetSource:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises its own ArrowInvalid for non-Parquet files
+        raise SourceError(f"{path}: not a Parquet file: {exc}") from exc
+    return ParquetSource(path, list(parquet.schema_arrow.names), parquet.metadata.num_rows)
