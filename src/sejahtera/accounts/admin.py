@@ -12,7 +12,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("username", "first_name", "last_name", "email")
     autocomplete_fields = ("region",)
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Role and scope"), {"fields": ("role", "region", "organisation")}),
     )
     add_fieldsets = (

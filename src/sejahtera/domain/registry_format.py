@@ -238,7 +238,8 @@ def parse_integer(value: str) -> int:
 
 def parse_decimal(value: str) -> Decimal:
     try:
-        number = Decimal(value)
+        # Decimal() also takes "1_000" and non-ASCII digits; spreadsheets never mean those.
+        number = Decimal(value) if value.isascii() and "_" not in value else Decimal("NaN")
     except InvalidOperation:
         number = Decimal("NaN")
     if not number.is_finite():

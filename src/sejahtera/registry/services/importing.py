@@ -248,7 +248,7 @@ class RegistryImport:
         niks = {p.values["nik"] for p in batch if p.values["nik"]}
         if not niks:
             return {}
-        holders: dict[str, list[tuple[int, str]]] = {}
+        holders: dict[str | None, list[tuple[int, str]]] = {}
         for pk, external_id, nik in Person.objects.filter(nik__in=niks).values_list(
             "id", "external_id", "nik"
         ):

@@ -1,0 +1,218 @@
+"""Benchmark: validated registry import against a raw bulk load of the same rows.
+
+    python bench/import.py [--persons 1000000] [--postgres URL] [--skip-sqlite]
+
+Generates the population with ``sejahtera synth``, then for PostgreSQL (a fresh database named
+``sejahtera_bench`` on the server of ``--postgres`` / ``DATABASE_URL``) and for SQLite:
+
+- imports it with ``sejahtera import`` (validation, upserts, duplicate-NIK review, report), and
+- loads the same files into equivalent bare tables without any checks: ``COPY`` on PostgreSQL,
+  ``executemany`` INSERT on SQLite (it has no COPY),
+
+each in its own process, and prints wall time, persons/s, peak memory (RSS) and the ratio.
+Goal (issue #2): 1 M persons in ≤ 60 s on 2 cores and ≤ 3× raw COPY on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sejahtera.domain.registry_format import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, Column, Kind
+
+SQL_TYPES = {
+    Kind.BOOL: "boolean",
+    Kind.DATE: "date",
+    Kind.INTEGER: "bigint",
+    Kind.POSITIVE_NUMBER: "numeric(9,2)",
+    Kind.LATITUDE: "numeric(9,6)",
+    Kind.LONGITUDE: "numeric(9,6)",
+}
+
+
+def bare_table_sql(name: str, columns: tuple[Column, ...]) -> str:
+    body = ", ".join(f"{c.name} {SQL_TYPES.get(c.kind, 'text')}" for c in columns)
+    return f"CREATE TABLE {name} ({body})"
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# -- workers (each runs in its own process so that its peak memory is its own) -----------------
+
+
+def worker_import(database_url: str, data: Path) -> dict:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sejahtera.config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from sejahtera.registry.services.importing import import_registry
+    from sejahtera.registry.services.regions import load_regions
+
+    call_command("migrate", verbosity=0)
+    load_regions()
+    started = time.perf_counter()
+    summary = import_registry(
+        households_path=data / "households.csv",
+        persons_path=data / "persons.csv",
+        report_path=data / "report.csv",
+    )
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "persons": summary.persons.accepted,
+        "rejected": summary.persons.rejected + summary.households.rejected,
+        "peak_mb": peak_rss_mb(),
+    }
+
+
+def worker_copy_postgres(database_url: str, data: Path) -> dict:
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        for name, columns in (("bare_households", HOUSEHOLD_COLUMNS), ("bare_persons", PERSON_COLUMNS)):
+            conn.execute(f"DROP TABLE IF EXISTS {name}")
+            conn.execute(bare_table_sql(name, columns))
+        started = time.perf_counter()
+        for name, file in (("bare_households", "households.csv"), ("bare_persons", "persons.csv")):
+            header = (data / file).open(encoding="utf-8").readline().strip()
+            with conn.cursor() as cur, cur.copy(
+                f"COPY {name} ({header}) FROM STDIN WITH (FORMAT csv, HEADER true)"
+            ) as copy, (data / file).open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    copy.write(chunk)
+        seconds = time.perf_counter() - started
+        persons = conn.execute("SELECT count(*) FROM bare_persons").fetchone()[0]
+    return {"seconds": seconds, "persons": persons, "peak_mb": peak_rss_mb()}
+
+
+def worker_copy_sqlite(database_path: str, data: Path) -> dict:
+    import sqlite3
+
+    conn = sqlite3.connect(database_path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    started = time.perf_counter()
+    for name, columns, file in (
+        ("bare_households", HOUSEHOLD_COLUMNS, "households.csv"),
+        ("bare_persons", PERSON_COLUMNS, "persons.csv"),
+    ):
+        conn.execute(bare_table_sql(name, columns))
+        with (data / file).open(encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader)
+            marks = ", ".join("?" * len(header))
+            conn.executemany(
+                f"INSERT INTO {name} ({', '.join(header)}) VALUES ({marks})",
+                ([cell or None for cell in row] for row in reader),
+            )
+        conn.commit()
+    seconds = time.perf_counter() - started
+    persons = conn.execute("SELECT count(*) FROM bare_persons").fetchone()[0]
+    return {"seconds": seconds, "persons": persons, "peak_mb": peak_rss_mb()}
+
+
+WORKERS = {
+    "import": worker_import,
+    "copy-postgres": worker_copy_postgres,
+    "copy-sqlite": worker_copy_sqlite,
+}
+
+
+def run_worker(name: str, target: str, data: Path) -> dict:
+    output = subprocess.run(
+        [sys.executable, __file__, "--worker", name, "--target", target, "--data", str(data)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+# -- orchestration ---------------------------------------------------------------------------
+
+
+def recreate_postgres_database(server_url: str, name: str) -> str:
+    import psycopg
+    from psycopg import sql
+
+    base = server_url.rsplit("/", 1)[0]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{base}/{name}"
+
+
+def report_line(label: str, result: dict) -> str:
+    rate = result["persons"] / result["seconds"] if result["seconds"] else 0
+    return (
+        f"  {label:<28} {result['seconds']:8.1f} s  {rate:>10,.0f} persons/s  "
+        f"peak {result['peak_mb']:7,.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sejahtera"),
+    )
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--worker", choices=WORKERS, help=argparse.SUPPRESS)
+    parser.add_argument("--target", help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.worker:
+        print(json.dumps(WORKERS[args.worker](args.target, args.data)))
+        return
+
+    with tempfile.TemporaryDirectory(prefix="sejahtera-bench-") as tmp:
+        data = Path(tmp) / "data"
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "sejahtera", "synth", "--persons", str(args.persons),
+             "--seed", str(args.seed), "--out", str(data), "--as-of", "2026-11-30"],
+            check=True,
+            capture_output=True,
+        )
+        print(f"synth: {args.persons:,} persons in {time.perf_counter() - started:.1f} s")
+        print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}")
+
+        if not args.skip_postgres:
+            url = recreate_postgres_database(args.postgres, "sejahtera_bench")
+            validated = run_worker("import", url, data)
+            raw = run_worker("copy-postgres", url, data)
+            print("PostgreSQL")
+            print(report_line("validated import", validated))
+            print(report_line("raw COPY (bare tables)", raw))
+            print(f"  ratio import / COPY: {validated['seconds'] / raw['seconds']:.2f}x "
+                  f"(goal <= 3x; <= 60 s)")
+
+        if not args.skip_sqlite:
+            sqlite_import = Path(tmp) / "import.sqlite3"
+            validated = run_worker("import", f"sqlite:///{sqlite_import}", data)
+            raw = run_worker("copy-sqlite", str(Path(tmp) / "raw.sqlite3"), data)
+            print("SQLite")
+            print(report_line("validated import", validated))
+            print(report_line("raw executemany (bare)", raw))
+            print(f"  ratio import / raw: {validated['seconds'] / raw['seconds']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
