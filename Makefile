@@ -8,7 +8,7 @@ DEMO_PERSONS ?= 20000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sejahtera
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint typecheck test-sqlite test-postgres bench-import clean
+.PHONY: run test lint typecheck test-sqlite test-postgres bench-import messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,8 @@ bench-import: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# After changing user-facing text: refresh the catalogues, translate, then compile.
+messages: $(VENV)/.installed-dev
+	cd src/sejahtera && ../../$(BIN)/sejahtera manage makemessages -l id -l en --ignore 'synth/*'
+	cd src/sejahtera && ../../$(BIN)/sejahtera manage compilemessages

@@ -1,0 +1,57 @@
+import pytest
+from django.contrib.auth import authenticate
+
+from sejahtera.accounts.models import Role, User
+from sejahtera.accounts.services import ensure_demo_users
+from sejahtera.registry.models import Household
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def households_in_two_villages(db):
+    from django.utils import timezone
+
+    now = timezone.now()
+    for i, village in enumerate(["3201011002", "3201011002", "3273011001"]):
+        Household.objects.create(
+            external_id=f"H{i}", village_id=village, created_at=now, updated_at=now
+        )
+
+
+def test_one_demo_user_per_role_scoped_around_the_busiest_village(
+    households_in_two_villages, settings
+):
+    settings.DEBUG = True
+    users = {u.role: u for u in ensure_demo_users()}
+
+    assert set(users) == {r.value for r in Role}
+    assert users["village_operator"].region == "3201011002"
+    assert users["district_office"].region == "3201"
+    assert users["provincial_office"].region == "32"
+    assert users["ministry_analyst"].region == "national"
+    for demo in users.values():
+        user = authenticate(username=demo.username, password=demo.password)
+        assert user is not None and user.role == demo.role
+    admin = User.objects.get(username="demo_administrator")
+    assert admin.is_staff and admin.is_superuser
+    assert not User.objects.get(username="demo_village_operator").is_staff
+
+
+def test_demo_users_are_reused_when_run_again(households_in_two_villages, settings):
+    settings.DEBUG = True
+    ensure_demo_users()
+    ensure_demo_users()
+    assert User.objects.count() == len(Role)
+
+
+def test_demo_users_are_refused_outside_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(RuntimeError, match="SEJAHTERA_DEBUG"):
+        ensure_demo_users()
+    assert not User.objects.exists()
+
+
+def test_region_prefix_limits_a_user_to_their_region(db):
+    assert User(role=Role.VILLAGE_OPERATOR, region_id="3201011002").region_prefix == "3201011002"
+    assert User(role=Role.MINISTRY_ANALYST).region_prefix == ""

@@ -1,0 +1,46 @@
+import json
+
+from click.testing import CliRunner
+
+from sejahtera.cli import main
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_nik_check_valid_prints_parts_and_exits_zero():
+    result = run("nik", "check", "3201014508900001", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["valid"] is True
+    assert (data["birth_date"], data["sex"], data["regency_code"]) == ("1990-08-05", "P", "3201")
+
+
+def test_nik_check_mismatch_is_a_warning_not_an_error():
+    result = run(
+        "nik", "check", "3201014508900001", "--sex", "L", "--birth-date", "1990-08-06", "--json"
+    )
+    assert result.exit_code == 0
+    codes = [w["code"] for w in json.loads(result.output)["warnings"]]
+    assert codes == ["NIK_SEX_MISMATCH", "NIK_BIRTHDATE_MISMATCH"]
+
+
+def test_nik_check_invalid_exits_one_with_the_error_code():
+    result = run("nik", "check", "3201019902900000", "--json")
+    assert result.exit_code == 1
+    codes = {e["code"] for e in json.loads(result.output)["errors"]}
+    assert codes == {"NIK_BIRTHDATE_INVALID", "NIK_SERIAL_ZERO"}
+
+
+def test_nik_check_human_output_names_the_problem():
+    result = run("nik", "check", "12345")
+    assert result.exit_code == 1
+    assert "NIK_LENGTH" in result.output
+
+
+def test_kk_check():
+    assert run("kk", "check", "3201010101200001").exit_code == 0
+    result = run("kk", "check", "3201013201200001", "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.output)["errors"][0]["code"] == "KK_DATE_INVALID"
