@@ -32,9 +32,11 @@ def test_one_demo_user_per_role_scoped_around_the_busiest_village(
     assert users["ministry_analyst"].region == "national"
     for demo in users.values():
         user = authenticate(username=demo.username, password=demo.password)
-        assert user is not None and user.role == demo.role
+        assert user is not None
+        assert user.role == demo.role
     admin = User.objects.get(username="demo_administrator")
-    assert admin.is_staff and admin.is_superuser
+    assert admin.is_staff
+    assert admin.is_superuser
     assert not User.objects.get(username="demo_village_operator").is_staff
 
 
