@@ -82,15 +82,22 @@ def worker_copy_postgres(database_url: str, data: Path) -> dict:
     import psycopg
 
     with psycopg.connect(database_url, autocommit=True) as conn:
-        for name, columns in (("bare_households", HOUSEHOLD_COLUMNS), ("bare_persons", PERSON_COLUMNS)):
+        for name, columns in (
+            ("bare_households", HOUSEHOLD_COLUMNS),
+            ("bare_persons", PERSON_COLUMNS),
+        ):
             conn.execute(f"DROP TABLE IF EXISTS {name}")
             conn.execute(bare_table_sql(name, columns))
         started = time.perf_counter()
         for name, file in (("bare_households", "households.csv"), ("bare_persons", "persons.csv")):
             header = (data / file).open(encoding="utf-8").readline().strip()
-            with conn.cursor() as cur, cur.copy(
-                f"COPY {name} ({header}) FROM STDIN WITH (FORMAT csv, HEADER true)"
-            ) as copy, (data / file).open("rb") as handle:
+            with (
+                conn.cursor() as cur,
+                cur.copy(
+                    f"COPY {name} ({header}) FROM STDIN WITH (FORMAT csv, HEADER true)"
+                ) as copy,
+                (data / file).open("rb") as handle,
+            ):
                 while chunk := handle.read(1 << 20):
                     copy.write(chunk)
         seconds = time.perf_counter() - started
@@ -150,7 +157,9 @@ def recreate_postgres_database(server_url: str, name: str) -> str:
 
     base = server_url.rsplit("/", 1)[0]
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return f"{base}/{name}"
 
@@ -186,8 +195,20 @@ def main() -> None:
         data = Path(tmp) / "data"
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "sejahtera", "synth", "--persons", str(args.persons),
-             "--seed", str(args.seed), "--out", str(data), "--as-of", "2026-11-30"],
+            [
+                sys.executable,
+                "-m",
+                "sejahtera",
+                "synth",
+                "--persons",
+                str(args.persons),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(data),
+                "--as-of",
+                "2026-11-30",
+            ],
             check=True,
             capture_output=True,
         )
@@ -201,8 +222,10 @@ def main() -> None:
             print("PostgreSQL")
             print(report_line("validated import", validated))
             print(report_line("raw COPY (bare tables)", raw))
-            print(f"  ratio import / COPY: {validated['seconds'] / raw['seconds']:.2f}x "
-                  f"(goal <= 3x; <= 60 s)")
+            print(
+                f"  ratio import / COPY: {validated['seconds'] / raw['seconds']:.2f}x "
+                f"(goal <= 3x; <= 60 s)"
+            )
 
         if not args.skip_sqlite:
             sqlite_import = Path(tmp) / "import.sqlite3"

@@ -426,22 +426,26 @@ def test_stated_birth_date_gives_the_century(ddmmyy, stated, expected):
     assert parsed.findings == ()
 
 
-def test_stated_century_is_used_even_when_the_day_disagrees():
-    # The NIK says 01-01-(19)30 / (20)30; the stated date is in the 2000s, so 2030 is read
-    # and reported as a mismatch rather than silently moved to another century.
+def test_with_a_stated_date_the_nearest_real_date_is_read():
+    # The NIK says 01-01-(19)30 or (20)30; 2030 is in the future, so 1930 is read and reported
+    # as a mismatch against the stated 2001.
     parsed = parse_nik(nik("010130"), birth_date=date(2001, 1, 1), today=TODAY)
-    assert parsed.date == date(2030, 1, 1)
+    assert parsed.date == date(1930, 1, 1)
     assert codes(parsed) == ["NIK_BIRTHDATE_MISMATCH"]
-    assert parsed.findings[0].params == {"encoded": "2030-01-01", "stated": "2001-01-01"}
+    assert parsed.findings[0].params == {"encoded": "1930-01-01", "stated": "2001-01-01"}
+    # 2005 is nearer to the stated 1999 than 1905.
     parsed = parse_nik(nik("010105"), birth_date=date(1999, 1, 1), today=TODAY)
-    assert parsed.date == date(1905, 1, 1)
+    assert parsed.date == date(2005, 1, 1)
+    # Across a century boundary the nearest wins: 2000-01-01, not 1900-01-01.
+    parsed = parse_nik(nik("010100"), birth_date=date(1999, 12, 31), today=TODAY)
+    assert parsed.findings[0].params == {"encoded": "2000-01-01", "stated": "1999-12-31"}
 
 
 def test_resolve_century_with_near():
-    assert resolve_century(1, 1, 30, near=date(2001, 1, 1), today=TODAY) == date(2030, 1, 1)
+    assert resolve_century(1, 1, 30, near=date(2001, 1, 1), today=TODAY) == date(1930, 1, 1)
     assert resolve_century(1, 1, 30, near=date(1999, 1, 1), today=TODAY) == date(1930, 1, 1)
     assert resolve_century(1, 1, 30, near=date(1850, 1, 1), today=TODAY) == date(1830, 1, 1)
-    # 1900-02-29 does not exist: 1800 neither, so the next century is taken.
+    # 1900-02-29 does not exist, nor 1800-02-29: 2000-02-29 is the only real date.
     assert resolve_century(29, 2, 0, near=date(1999, 1, 1), today=TODAY) == date(2000, 2, 29)
     assert resolve_century(29, 2, 25, near=date(1999, 1, 1), today=TODAY) is None
 

@@ -81,25 +81,27 @@ class ParsedIdentifier:
 def resolve_century(
     day: int, month: int, yy: int, *, near: date | None, today: date
 ) -> date | None:
-    """The full date for DDMMYY: in the century of ``near`` when given, else the most recent
-    past date. None when no century makes it a real date."""
-    if near is not None:
-        century = near.year - near.year % 100
-        centuries = [century, century - 100, century + 100]
-    else:
-        centuries = [today.year - today.year % 100 - 100 * k for k in range(3)]
+    """The full date for DDMMYY, or None when no century makes it a real date.
+
+    With a stated date (``near``) it is the real date nearest to it, never later than both
+    ``today`` and the stated date; without one, the most recent date not after ``today``.
+    """
+    anchor = near or today
+    limit = max(today, near) if near else today
+    centuries = [anchor.year - anchor.year % 100 + 100 * k for k in (1, 0, -1, -2)]
     candidates = []
     for century in centuries:
         try:
-            candidates.append(date(century + yy, month, day))
+            candidate = date(century + yy, month, day)
         except ValueError:
             continue
+        if candidate <= limit:
+            candidates.append(candidate)
     if not candidates:
         return None
-    if near is not None:
-        return candidates[0]
-    past = [d for d in candidates if d <= today]
-    return max(past) if past else None
+    if near is None:
+        return max(candidates)
+    return min(candidates, key=lambda candidate: abs(candidate - near))
 
 
 def parse_nik(

@@ -401,7 +401,10 @@ class HouseholdValidator(RowValidator):
             # parse_kk reports under "kk"; the format's column is kk_number.
             findings.extend(replace(f, column="kk_number") for f in parsed.findings)
         latitude, longitude = values["latitude"], values["longitude"]
-        if (latitude is None) != (longitude is None):
+        unparsable = any(f.column in ("latitude", "longitude") for f in findings)
+        if unparsable:
+            pass  # already reported; "given together" would only repeat it
+        elif (latitude is None) != (longitude is None):
             findings.append(
                 error(
                     "COORDINATES_INCOMPLETE",
