@@ -233,12 +233,13 @@ def demo(persons: int, seed: int) -> None:
     from sejahtera.registry.services.demo import ensure_demo_registry
 
     ensure_demo_registry(persons=persons, seed=seed, echo=click.echo)
-    table = Table(title="Demo users (synthetic data only)")
-    for name in ("username", "password", "role", "region"):
-        table.add_column(name)
-    for user in ensure_demo_users():
-        table.add_row(user.username, user.password, user.role, user.region)
-    Console().print(table)
+    users = ensure_demo_users()
+    click.echo("\nDemo users (synthetic data only; log in at /admin/ as demo_administrator):")
+    width = max(len(user.username) for user in users)
+    for user in users:
+        click.echo(
+            f"  {user.username:<{width}}  password {user.password:<{width + 6}}  {user.region}"
+        )
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
