@@ -26,21 +26,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from sejahtera.domain.registry_format import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, Column, Kind
-
-SQL_TYPES = {
-    Kind.BOOL: "boolean",
-    Kind.DATE: "date",
-    Kind.INTEGER: "bigint",
-    Kind.POSITIVE_NUMBER: "numeric(9,2)",
-    Kind.LATITUDE: "numeric(9,6)",
-    Kind.LONGITUDE: "numeric(9,6)",
-}
+from sejahtera.domain.registry_format import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, Column
 
 
 def bare_table_sql(name: str, columns: tuple[Column, ...]) -> str:
-    body = ", ".join(f"{c.name} {SQL_TYPES.get(c.kind, 'text')}" for c in columns)
-    return f"CREATE TABLE {name} ({body})"
+    # Text columns: the files spell booleans as true/ya/TRUE and carry deliberately invalid
+    # rows, which a typed COPY would refuse; this is the cheapest load of the same rows.
+    return f"CREATE TABLE {name} ({', '.join(f'{c.name} text' for c in columns)})"
 
 
 def peak_rss_mb() -> float:

@@ -151,7 +151,7 @@ def regions_load() -> None:
 @click.option("--persons", type=click.Path(dir_okay=False))
 @click.option("--report", type=click.Path(dir_okay=False), help="Where to write the row report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=5000, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=10_000, show_default=True)
 def import_command(
     households: str, persons: str | None, report: str | None, as_json: bool, batch_size: int
 ) -> None:

@@ -31,7 +31,7 @@ class IdentifierKind(StrEnum):
     KK = "KK"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs more than the whole parse
 class ParsedIdentifier:
     """The parts of a NIK or KK number with every error and warning found on the way."""
 
@@ -86,6 +86,8 @@ def resolve_century(
     With a stated date (``near``) it is the real date nearest to it, never later than both
     ``today`` and the stated date; without one, the most recent date not after ``today``.
     """
+    if near is not None and (near.day, near.month, near.year % 100) == (day, month, yy):
+        return near  # the usual case: the NIK agrees with the stated date
     anchor = near or today
     limit = max(today, near) if near else today
     centuries = [anchor.year - anchor.year % 100 + 100 * k for k in (1, 0, -1, -2)]

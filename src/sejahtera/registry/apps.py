@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class RegistryConfig(AppConfig):
     name = "sejahtera.registry"
     verbose_name = _("Registry")
+
+    def ready(self) -> None:
+        from sejahtera.registry import lookups  # noqa: F401  (registers __any_of)

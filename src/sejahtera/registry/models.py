@@ -80,6 +80,9 @@ class RegistryRecord(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        # Import runs are never deleted; a constraint check per imported row costs more than
+        # it protects (docs/decisions/0003-batch-import.md).
+        db_constraint=False,
     )
     # Incremented on every change; the basis of optimistic locking for edits.
     version = models.PositiveIntegerField(default=1)

@@ -1,8 +1,10 @@
-"""Batch upserts keyed on ``external_id``, the fast way each database allows.
+"""Batch writes keyed on ``external_id``, the fast way each database allows.
 
-PostgreSQL: ``COPY`` into a temporary staging table, then one ``INSERT … SELECT … ON CONFLICT``.
-SQLite: ``executemany`` of ``INSERT … ON CONFLICT``. Both bump ``version`` on an update and leave
-``created_at`` and ``source_import`` as they were.
+``insert``: rows believed new. PostgreSQL: ``COPY`` straight into the table; SQLite:
+``executemany``. ``upsert``: rows that may exist. PostgreSQL: ``COPY`` into a temporary staging
+table, then one ``INSERT … SELECT … ON CONFLICT``; SQLite: ``executemany`` of
+``INSERT … ON CONFLICT``. An upsert bumps ``version`` and leaves ``created_at`` and
+``source_import`` as they were.
 """
 
 from __future__ import annotations
@@ -14,6 +16,29 @@ from django.db import connection
 from django.db.models import Model
 
 PRESERVED_ON_UPDATE = frozenset({"external_id", "created_at", "source_import_id", "version"})
+
+
+def _async_commit(cursor: Any) -> None:
+    # Don't wait for the WAL flush of each batch: after a server crash the last batches may be
+    # lost, never half-written, and re-running the import restores them.
+    cursor.execute("SET LOCAL synchronous_commit = off")
+
+
+def insert(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows``; raises IntegrityError if one of them exists after all."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    column_list = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _async_commit(cursor)
+            with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", rows)
 
 
 def upsert(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -33,6 +58,7 @@ def upsert(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[A
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            _async_commit(cursor)
             stage = "registry_upsert_stage"
             cursor.execute(f"DROP TABLE IF EXISTS {stage}")
             cursor.execute(

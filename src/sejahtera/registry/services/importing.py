@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Model
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Model
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -34,14 +34,14 @@ from sejahtera.registry.models import (
     ImportRun,
     Person,
 )
-from sejahtera.registry.services.bulk import upsert
+from sejahtera.registry.services.bulk import insert, upsert
 from sejahtera.registry.sources import TableSource, open_source
 
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, int, int], None]
 REPORT_COLUMNS = ("file", "line", "record_id", "column", "code", "severity", "message")
-DEFAULT_BATCH_SIZE = 5000
+DEFAULT_BATCH_SIZE = 10_000
 
 # Format column → model column (attname); the rest keep their names.
 HOUSEHOLD_DB_NAMES = {"household_id": "external_id", "region_code": "village_id"}
@@ -175,7 +175,7 @@ class RegistryImport:
                 )
         ids = [row[0] for row in rows]
         self.household_pks.update(
-            Household.objects.filter(external_id__in=ids).values_list("external_id", "id")
+            Household.objects.filter(external_id__any_of=ids).values_list("external_id", "id")
         )
 
     # -- persons ---------------------------------------------------------------------------
@@ -204,7 +204,9 @@ class RegistryImport:
         missing = {p.values["household_id"] for p in batch} - self.household_pks.keys()
         if missing:
             self.household_pks.update(
-                Household.objects.filter(external_id__in=missing).values_list("external_id", "id")
+                Household.objects.filter(external_id__any_of=missing).values_list(
+                    "external_id", "id"
+                )
             )
         accepted: list[_PendingRow] = []
         for pending in batch:
@@ -248,12 +250,18 @@ class RegistryImport:
         niks = {p.values["nik"] for p in batch if p.values["nik"]}
         if not niks:
             return {}
-        holders: dict[str | None, list[tuple[int, str]]] = {}
-        for pk, external_id, nik in Person.objects.filter(nik__in=niks).values_list(
-            "id", "external_id", "nik"
-        ):
-            holders.setdefault(nik, []).append((pk, external_id))
-        shared = {nik: people for nik, people in holders.items() if len(people) > 1}
+        shared_niks = (
+            Person.objects.filter(nik__any_of=niks)
+            .values("nik")
+            .annotate(holders=Count("id"))
+            .filter(holders__gt=1)
+            .values_list("nik", flat=True)
+        )
+        shared: dict[str | None, list[tuple[int, str]]] = {}
+        for pk, external_id, nik in Person.objects.filter(
+            nik__any_of=list(shared_niks)
+        ).values_list("id", "external_id", "nik"):
+            shared.setdefault(nik, []).append((pk, external_id))
         candidates = [
             DuplicateCandidate(
                 person_id=a[0],
@@ -352,17 +360,18 @@ class RegistryImport:
         existing = {
             row[1]: row
             for row in model._default_manager.filter(
-                external_id__in=[r[0] for r in rows]
+                external_id__any_of=[r[0] for r in rows]
             ).values_list("id", *columns)
         }
         now = timezone.now()
-        to_write: list[Sequence[Any]] = []
+        new_rows: list[Sequence[Any]] = []
+        changed_rows: list[Sequence[Any]] = []
         changes: list[ChangeRecord] = []
         for row in rows:
             old = existing.get(row[0])
             if old is None:
                 counts.created += 1
-                to_write.append([*row, now, now, self.run.pk, 1])
+                new_rows.append([*row, now, now, self.run.pk, 1])
                 continue
             diff = {
                 name: [_json_value(before), _json_value(after)]
@@ -373,7 +382,7 @@ class RegistryImport:
                 counts.unchanged += 1
                 continue
             counts.updated += 1
-            to_write.append([*row, now, now, self.run.pk, 1])
+            changed_rows.append([*row, now, now, self.run.pk, 1])
             changes.append(
                 ChangeRecord(
                     entity=entity,
@@ -385,8 +394,15 @@ class RegistryImport:
                     changes=diff,
                 )
             )
+        all_columns = [*columns, *PROVENANCE_COLUMNS]
         with transaction.atomic():
-            upsert(model, [*columns, *PROVENANCE_COLUMNS], to_write)
+            try:
+                with transaction.atomic():
+                    insert(model, all_columns, new_rows)
+            except IntegrityError:
+                # Another import created some of these ids since we looked: merge instead.
+                upsert(model, all_columns, new_rows)
+            upsert(model, all_columns, changed_rows)
             ChangeRecord.objects.bulk_create(changes)
 
     def _progress(self, stage: str, done: int, total: int) -> None:
