@@ -9,6 +9,8 @@ table, then one ``INSERT … SELECT … ON CONFLICT``; SQLite: ``executemany`` o
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +26,30 @@ def _async_commit(cursor: Any) -> None:
     cursor.execute("SET LOCAL synchronous_commit = off")
 
 
+def _copy(cursor: Any, table: str, column_list: str, rows: Sequence[Sequence[Any]]) -> None:
+    """``COPY`` rows into ``table``, encoded by the csv module (C) rather than row by row.
+
+    In COPY's CSV format an unquoted empty field is NULL, which is what the csv module writes for
+    None; it would write an empty string the same way, so rows holding one go through psycopg's
+    own row encoder instead (rare: the format turns empty cells into None).
+    """
+    plain: list[Sequence[Any]] = []
+    awkward: list[Sequence[Any]] = []
+    for row in rows:
+        (awkward if "" in row else plain).append(row)
+    if plain:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(plain)
+        with cursor.cursor.copy(
+            f"COPY {table} ({column_list}) FROM STDIN WITH (FORMAT csv)"
+        ) as copy:
+            copy.write(buffer.getvalue())
+    if awkward:
+        with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+            for row in awkward:
+                copy.write_row(row)
+
+
 def insert(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Insert ``rows``; raises IntegrityError if one of them exists after all."""
     if not rows:
@@ -33,9 +59,7 @@ def insert(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[A
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             _async_commit(cursor)
-            with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            _copy(cursor, table, column_list, rows)
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", rows)
@@ -65,9 +89,7 @@ def upsert(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[A
                 f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS "
                 f"SELECT {column_list} FROM {table} WITH NO DATA"
             )
-            with cursor.cursor.copy(f"COPY {stage} ({column_list}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            _copy(cursor, stage, column_list, rows)
             cursor.execute(
                 f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {stage} {conflict}"
             )

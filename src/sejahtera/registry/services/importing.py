@@ -15,13 +15,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Model
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -35,9 +34,11 @@ from sejahtera.registry.models import (
     Person,
 )
 from sejahtera.registry.services.bulk import insert, upsert
+from sejahtera.registry.services.pipeline import HOUSEHOLDS, Batch, iter_batches
 from sejahtera.registry.sources import TableSource, open_source
 
 logger = logging.getLogger(__name__)
+M = TypeVar("M", bound=Model)
 
 ProgressCallback = Callable[[str, int, int], None]
 REPORT_COLUMNS = ("file", "line", "record_id", "column", "code", "severity", "message")
@@ -46,11 +47,9 @@ DEFAULT_BATCH_SIZE = 10_000
 # Format column → model column (attname); the rest keep their names.
 HOUSEHOLD_DB_NAMES = {"household_id": "external_id", "region_code": "village_id"}
 PERSON_DB_NAMES = {"person_id": "external_id", "household_id": "household_id"}
-DECIMAL_PLACES = {
-    "latitude": Decimal("0.000001"),
-    "longitude": Decimal("0.000001"),
-    "floor_area_m2": Decimal("0.01"),
-}
+# From this many rows (both files) on, reading and validating runs in a child process beside
+# the database work (pipeline.py); below it the process start-up would cost more than it saves.
+PIPELINE_MIN_ROWS = 50_000
 PROVENANCE_COLUMNS = ("created_at", "updated_at", "source_import_id", "version")
 
 
@@ -87,13 +86,6 @@ class ImportSummary:
         return data
 
 
-@dataclass(slots=True)
-class _PendingRow:
-    line: int
-    values: dict[str, Any]
-    warnings: list[Finding]
-
-
 class _Report:
     """The CSV report of rejected rows and warnings."""
 
@@ -113,11 +105,24 @@ class _Report:
             )
 
 
-def _db_value(name: str, value: Any) -> Any:
-    quantum = DECIMAL_PLACES.get(name)
-    if quantum is not None and value is not None:
-        return value.quantize(quantum)
-    return value
+def _where_in(queryset: QuerySet[M], column: str, values: Iterable[str]) -> QuerySet[M]:
+    """``queryset`` filtered to rows whose text ``column`` is one of ``values``.
+
+    Thousands of values per batch: on PostgreSQL they go as one text-array literal built here
+    (psycopg's list adapter and the ORM's per-value lookup preparation cost more than the
+    query); elsewhere as a plain ``IN`` list.
+    """
+    table = connection.ops.quote_name(queryset.model._meta.db_table)
+    target = f"{table}.{connection.ops.quote_name(column)}"
+    values = list(values)
+    if not values:
+        return queryset.none()
+    if connection.vendor == "postgresql":
+        literal = ",".join(
+            '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values
+        )
+        return queryset.extra(where=[f"{target} = ANY(%s::text[])"], params=[f"{{{literal}}}"])
+    return queryset.extra(where=[f"{target} IN ({', '.join(['%s'] * len(values))})"], params=values)
 
 
 def _json_value(value: Any) -> Any:
@@ -133,86 +138,64 @@ class RegistryImport:
         report: _Report,
         summary: ImportSummary,
         *,
-        batch_size: int,
         progress: ProgressCallback | None,
-        today: date | None,
     ) -> None:
         self.run = run
         self.report = report
         self.summary = summary
-        self.batch_size = batch_size
         self.progress = progress
-        self.household_validator = fmt.HouseholdValidator(today=today)
-        self.person_validator = fmt.PersonValidator(today=today)
         self.household_pks: dict[str, int] = {}
-        self.rejected_households: set[str] = set()
+
+    def write_batches(self, batches: Iterable[Batch]) -> None:
+        """Report and write the validated batches, in order (households first)."""
+        for batch in batches:
+            households = batch.kind == HOUSEHOLDS
+            counts = self.summary.households if households else self.summary.persons
+            counts.rejected += len(batch.rejected)
+            for rejected in batch.rejected:
+                self.report.add(batch.file, rejected.line, rejected.record_id, rejected.findings)
+            if batch.rows:
+                if households:
+                    self._flush_households(batch)
+                else:
+                    self._flush_persons(batch)
+            self._progress(batch.file, batch.done, batch.total)
 
     # -- households ------------------------------------------------------------------------
 
-    def import_households(self, source: TableSource) -> None:
-        self._import_file(
-            source,
-            validator=self.household_validator,
-            id_column="household_id",
-            counts=self.summary.households,
-            flush=self._flush_households,
-            on_rejected=self.rejected_households.add,
-        )
-
-    def _flush_households(self, file: str, batch: list[_PendingRow]) -> None:
+    def _flush_households(self, batch: Batch) -> None:
         columns = [HOUSEHOLD_DB_NAMES.get(c, c) for c in fmt.HOUSEHOLD_COLUMN_NAMES]
-        rows = [
-            [_db_value(name, pending.values[name]) for name in fmt.HOUSEHOLD_COLUMN_NAMES]
-            for pending in batch
-        ]
+        rows = batch.rows
         self._write(
             Household, ChangeRecord.Entity.HOUSEHOLD, columns, rows, self.summary.households
         )
-        for pending in batch:
-            if pending.warnings:
-                self.report.add(
-                    file, pending.line, pending.values["household_id"], pending.warnings
-                )
+        for i, warnings in batch.warnings.items():
+            self.report.add(batch.file, batch.lines[i], rows[i][0], warnings)
         ids = [row[0] for row in rows]
         self.household_pks.update(
-            Household.objects.filter(external_id__any_of=ids).values_list("external_id", "id")
+            _where_in(Household.objects.all(), "external_id", ids).values_list("external_id", "id")
         )
 
     # -- persons ---------------------------------------------------------------------------
 
-    def import_persons(self, source: TableSource) -> None:
-        self._import_file(
-            source,
-            validator=self.person_validator,
-            id_column="person_id",
-            counts=self.summary.persons,
-            flush=self._flush_persons,
-            extra_check=self._check_household_not_rejected,
-        )
-
-    def _check_household_not_rejected(self, values: dict[str, Any]) -> Finding | None:
-        if values["household_id"] in self.rejected_households:
-            return error(
-                "HOUSEHOLD_REJECTED",
-                gettext_noop("household {household_id} was rejected, so its members are too"),
-                "household_id",
-                household_id=values["household_id"],
-            )
-        return None
-
-    def _flush_persons(self, file: str, batch: list[_PendingRow]) -> None:
-        missing = {p.values["household_id"] for p in batch} - self.household_pks.keys()
+    def _flush_persons(self, batch: Batch) -> None:
+        # Person rows: format columns (index 1 the source household_id), then nik_warnings.
+        missing = {row[1] for row in batch.rows} - self.household_pks.keys()
         if missing:
             self.household_pks.update(
-                Household.objects.filter(external_id__any_of=missing).values_list(
+                _where_in(Household.objects.all(), "external_id", missing).values_list(
                     "external_id", "id"
                 )
             )
-        accepted: list[_PendingRow] = []
-        for pending in batch:
-            household_id = pending.values["household_id"]
-            if household_id in self.household_pks:
-                accepted.append(pending)
+        kept: list[int] = []  # indexes into batch.rows
+        rows: list[Sequence[Any]] = []
+        no_warnings: list[Finding] = []
+        for i, row in enumerate(batch.rows):
+            household_id = row[1]
+            pk = self.household_pks.get(household_id)
+            if pk is not None:
+                kept.append(i)
+                rows.append([row[0], pk, *row[2:]])
                 continue
             self.summary.persons.rejected += 1
             finding = error(
@@ -223,43 +206,33 @@ class RegistryImport:
                 "household_id",
                 household_id=household_id,
             )
-            self.report.add(
-                file, pending.line, pending.values["person_id"], [finding, *pending.warnings]
-            )
+            warnings = batch.warnings.get(i, no_warnings)
+            self.report.add(batch.file, batch.lines[i], row[0], [finding, *warnings])
 
-        format_names = list(fmt.PERSON_COLUMN_NAMES)
-        columns = [PERSON_DB_NAMES.get(c, c) for c in format_names] + ["nik_warnings"]
-        rows = []
-        for pending in accepted:
-            values = pending.values
-            row = [values[name] for name in format_names]
-            row[1] = self.household_pks[values["household_id"]]
-            nik_codes = [f.code for f in pending.warnings if f.column == "nik"]
-            row.append(";".join(nik_codes) or None)
-            rows.append(row)
+        columns = [PERSON_DB_NAMES.get(c, c) for c in fmt.PERSON_COLUMN_NAMES] + ["nik_warnings"]
         self._write(Person, ChangeRecord.Entity.PERSON, columns, rows, self.summary.persons)
-        duplicate_warnings = self._record_duplicate_niks(accepted)
-        for pending in accepted:
-            person_id = pending.values["person_id"]
-            findings = pending.warnings + duplicate_warnings.get(person_id, [])
+        duplicate_warnings = self._record_duplicate_niks(rows)
+        for i in kept:
+            person_id = batch.rows[i][0]
+            findings = batch.warnings.get(i, no_warnings) + duplicate_warnings.get(person_id, [])
             if findings:
-                self.report.add(file, pending.line, person_id, findings)
+                self.report.add(batch.file, batch.lines[i], person_id, findings)
 
-    def _record_duplicate_niks(self, batch: list[_PendingRow]) -> dict[str, list[Finding]]:
+    def _record_duplicate_niks(self, rows: list[Sequence[Any]]) -> dict[str, list[Finding]]:
         """Persons of this batch whose NIK another person holds: kept, flagged for review."""
-        niks = {p.values["nik"] for p in batch if p.values["nik"]}
+        niks = {row[2] for row in rows if row[2]}
         if not niks:
             return {}
         shared_niks = (
-            Person.objects.filter(nik__any_of=niks)
+            _where_in(Person.objects.all(), "nik", niks)
             .values("nik")
             .annotate(holders=Count("id"))
             .filter(holders__gt=1)
             .values_list("nik", flat=True)
         )
         shared: dict[str | None, list[tuple[int, str]]] = {}
-        for pk, external_id, nik in Person.objects.filter(
-            nik__any_of=list(shared_niks)
+        for pk, external_id, nik in _where_in(
+            Person.objects.all(), "nik", [nik for nik in shared_niks if nik]
         ).values_list("id", "external_id", "nik"):
             shared.setdefault(nik, []).append((pk, external_id))
         candidates = [
@@ -278,10 +251,10 @@ class RegistryImport:
             DuplicateCandidate.objects.bulk_create(candidates, ignore_conflicts=True)
             self.summary.possible_duplicates += DuplicateCandidate.objects.count() - before
         warnings: dict[str, list[Finding]] = {}
-        for pending in batch:
-            people = shared.get(pending.values["nik"] or "")
+        for row in rows:
+            people = shared.get(row[2] or "")
             if people:
-                person_id = pending.values["person_id"]
+                person_id = row[0]
                 others = ", ".join(sorted(e for _, e in people if e != person_id))
                 warnings[person_id] = [
                     warning(
@@ -295,72 +268,19 @@ class RegistryImport:
 
     # -- shared ----------------------------------------------------------------------------
 
-    def _import_file(
-        self,
-        source: TableSource,
-        *,
-        validator: fmt.RowValidator,
-        id_column: str,
-        counts: RecordCounts,
-        flush: Callable[[str, list[_PendingRow]], None],
-        on_rejected: Callable[[str], None] | None = None,
-        extra_check: Callable[[dict[str, Any]], Finding | None] | None = None,
-    ) -> None:
-        file = source.path.name
-        seen: set[str] = set()
-        batch: list[_PendingRow] = []
-        done = 0
-        for line, row in source.rows():
-            result = validator.validate(row)
-            record_id = result.values[id_column] or (row.get(id_column) or "").strip()
-            findings = result.findings
-            repeated = bool(record_id) and record_id in seen
-            if repeated:
-                findings.append(
-                    error(
-                        "DUPLICATE_ID",
-                        gettext_noop("{column} {value} appears more than once in this file"),
-                        id_column,
-                        column=id_column,
-                        value=record_id,
-                    )
-                )
-            seen.add(record_id)
-            if extra_check is not None and result.is_valid:
-                extra = extra_check(result.values)
-                if extra is not None:
-                    findings.append(extra)
-            if result.is_valid:
-                warnings = [f for f in findings if not f.is_error]
-                batch.append(_PendingRow(line, result.values, warnings))
-            else:
-                counts.rejected += 1
-                self.report.add(file, line, record_id, findings)
-                # A repeated id leaves the first occurrence standing.
-                if on_rejected is not None and record_id and not repeated:
-                    on_rejected(record_id)
-            done += 1
-            if len(batch) >= self.batch_size:
-                flush(file, batch)
-                batch = []
-                self._progress(file, done, source.row_count)
-        if batch:
-            flush(file, batch)
-        self._progress(file, done, max(done, source.row_count))
-
     def _write(
         self,
         model: type[Model],
         entity: str,
         columns: list[str],
-        rows: list[list[Any]],
+        rows: Sequence[Sequence[Any]],
         counts: RecordCounts,
     ) -> None:
         """Upsert new and changed rows of one batch, recording what changed."""
         existing = {
             row[1]: row
-            for row in model._default_manager.filter(
-                external_id__any_of=[r[0] for r in rows]
+            for row in _where_in(
+                model._default_manager.all(), "external_id", [r[0] for r in rows]
             ).values_list("id", *columns)
         }
         now = timezone.now()
@@ -463,17 +383,17 @@ def import_registry(
     run.report_file = str(report_file)
     try:
         with report_file.open("w", encoding="utf-8", newline="") as handle:
-            importer = RegistryImport(
-                run,
-                _Report(handle, summary),
-                summary,
-                batch_size=batch_size,
-                progress=progress,
-                today=today,
+            importer = RegistryImport(run, _Report(handle, summary), summary, progress=progress)
+            rows = households.row_count + (persons.row_count if persons is not None else 0)
+            importer.write_batches(
+                iter_batches(
+                    households,
+                    persons,
+                    batch_size=batch_size,
+                    today=today,
+                    in_child=rows >= PIPELINE_MIN_ROWS,
+                )
             )
-            importer.import_households(households)
-            if persons is not None:
-                importer.import_persons(persons)
     except BaseException as exc:
         run.status = ImportRun.Status.FAILED
         run.error = f"{type(exc).__name__}: {exc}"
