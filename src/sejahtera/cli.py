@@ -250,3 +250,10 @@ def manage(args: tuple[str, ...]) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["sejahtera manage", *args])
+
+
+# -- targeting (batch engine; registered last) ---------------------------------------------
+from sejahtera.batch.cli import pmt, target  # noqa: E402
+
+main.add_command(target)
+main.add_command(pmt)

@@ -1,0 +1,150 @@
+"""``sejahtera target …`` and ``sejahtera pmt …``: the batch engine on the command line.
+
+Registered on the main command at the end of ``sejahtera/cli.py``. No Django.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _read_table(path: Path) -> Any:
+    """A registry-format file as a pyarrow Table of strings (CSV or Parquet)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    if path.suffix.lower() in (".parquet", ".pq"):
+        table = pq.read_table(path)
+        return pa.table({name: table[name].cast(pa.string()) for name in table.column_names})
+    with path.open(encoding="utf-8") as handle:
+        header = handle.readline().strip().split(",")
+    options = pacsv.ConvertOptions(
+        column_types={name: pa.string() for name in header}, strings_can_be_null=True
+    )
+    return pacsv.read_csv(path, convert_options=options)
+
+
+@click.group()
+def target() -> None:
+    """Targeting: welfare deciles, clusters and programme decisions (batch engine)."""
+
+
+@target.command("evaluate")
+@click.option("--households", type=FILE, required=True, help="households.csv or .parquet")
+@click.option("--persons", type=FILE, required=True, help="persons.csv or .parquet")
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    required=True,
+    help="Reference date (ages, deaths).",
+)
+@click.option(
+    "--deciles", type=FILE, help="CSV household_id,national_decile to use instead of the PMT."
+)
+@click.option(
+    "--rules", "rules_path", type=FILE, help="Rules TOML (default: the shipped defaults)."
+)
+@click.option(
+    "--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write Parquet outputs here.",
+)
+def evaluate(
+    households: Path,
+    persons: Path,
+    as_of: Any,
+    deciles: Path | None,
+    rules_path: Path | None,
+    engine: str,
+    out: Path | None,
+) -> None:
+    """Print every household's decile, clusters and programme decisions as JSON."""
+    from sejahtera.batch.engine import InputError, run_targeting
+    from sejahtera.batch.report import household_report
+    from sejahtera.domain.targeting.rules import RulesError, load_rules
+
+    try:
+        rules = load_rules(rules_path)
+        result = run_targeting(
+            households,
+            persons,
+            as_of.date(),
+            rules,
+            engine="spark" if engine == "spark" else "duckdb",
+            deciles=deciles,
+        )
+    except (RulesError, InputError) as exc:
+        _fail(str(exc))
+        return
+    if out is not None:
+        result.write_parquet(out)
+    click.echo(json.dumps(household_report(result), indent=2, ensure_ascii=False))
+
+
+@click.group()
+def pmt() -> None:
+    """Proxy-means-test (welfare) model."""
+
+
+@pmt.command("calibrate")
+@click.option("--households", type=FILE, required=True)
+@click.option("--persons", type=FILE, required=True)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the model JSON here."
+)
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Reference date for ages (default: today).",
+)
+@click.option("--holdout-share", type=click.FloatRange(0, 0.9), default=0.2, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--description", default="", help="Stored in the model (say where the data came from)."
+)
+@click.option("--synthetic", is_flag=True, help="Mark the model as fitted on synthetic data.")
+def calibrate_command(
+    households: Path,
+    persons: Path,
+    out: Path | None,
+    as_of: Any,
+    holdout_share: float,
+    seed: int,
+    description: str,
+    synthetic: bool,
+) -> None:
+    """Fit the PMT on households with monthly_expenditure_idr; print R², n and the errors."""
+    from sejahtera.domain.targeting.pmt import calibrate
+
+    try:
+        model = calibrate(
+            _read_table(households),
+            _read_table(persons),
+            holdout_share,
+            seed,
+            as_of=as_of.date() if as_of else None,
+            description=description,
+            synthetic=synthetic,
+        )
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    if out is not None:
+        out.write_text(model.to_json(), encoding="utf-8")
+    click.echo(json.dumps(model.summary(), indent=2))

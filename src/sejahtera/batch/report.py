@@ -1,0 +1,95 @@
+"""A targeting result as plain data per household (what ``sejahtera target evaluate`` prints)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sejahtera.batch.engine import TargetingResult
+
+
+def household_report(result: TargetingResult) -> list[dict[str, Any]]:
+    """One dict per household (sorted by id), with its persons and every programme decision.
+
+    Household: ``household_id``, ``national_decile``, ``programmes`` — PKH and SEMBAKO
+    (``eligible``, ``components``, ``yearly_amount``, PKH ``per_stage_amount``, SEMBAKO
+    ``monthly_amount``, ``reasons``) and PBI_JK (``eligible_persons``, ``monthly_amount``) —
+    and ``persons``: ``person_id``, ``status``, ``age``, ``clusters``, ``cluster_reasons`` and
+    ``programmes`` (PBI_JK, ATENSI, PENA: ``eligible``, ``reasons``; PENA ``max_capital_amount``).
+    Amounts are whole rupiah."""
+    household_decisions: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    person_decisions: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for row in result.decisions.to_pylist():
+        target = household_decisions if row["subject_type"] == "household" else person_decisions
+        target[row["subject_id"]][row["programme"]] = row
+    persons_by_household: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for person in result.person_results.to_pylist():
+        decided = person_decisions[person["person_id"]]
+        pbi = decided["PBI_JK"]
+        pena = decided["PENA"]
+        persons_by_household[person["household_id"]].append(
+            {
+                "person_id": person["person_id"],
+                "status": person["status"],
+                "age": person["age"],
+                "clusters": person["clusters"],
+                "cluster_reasons": person["cluster_reasons"],
+                "programmes": {
+                    "PBI_JK": {
+                        "eligible": pbi["eligible"],
+                        "monthly_amount": pbi["monthly_amount"],
+                        "reasons": pbi["reasons"],
+                    },
+                    "ATENSI": _yes_no(decided["ATENSI"]),
+                    "PENA": {
+                        **_yes_no(pena),
+                        "max_capital_amount": pena["one_off_amount"],
+                    },
+                },
+            }
+        )
+    report = []
+    for household in result.household_results.to_pylist():
+        hid = household["household_id"]
+        decided = household_decisions[hid]
+        pkh, sembako = decided["PKH"], decided["SEMBAKO"]
+        persons = persons_by_household.get(hid, [])
+        report.append(
+            {
+                "household_id": hid,
+                "national_decile": household["national_decile"],
+                "province_decile": household["province_decile"],
+                "regency_decile": household["regency_decile"],
+                "decile_source": household["decile_source"],
+                "welfare_score": household["welfare_score"],
+                "living_members": household["living_members"],
+                "programmes": {
+                    "PKH": {
+                        "eligible": pkh["eligible"],
+                        "components": pkh["components"],
+                        "yearly_amount": pkh["yearly_amount"],
+                        "per_stage_amount": pkh["per_stage_amount"],
+                        "reasons": pkh["reasons"],
+                    },
+                    "SEMBAKO": {
+                        "eligible": sembako["eligible"],
+                        "components": [],
+                        "monthly_amount": sembako["monthly_amount"],
+                        "yearly_amount": sembako["yearly_amount"],
+                        "reasons": sembako["reasons"],
+                    },
+                    "PBI_JK": {
+                        "eligible_persons": [
+                            p["person_id"] for p in persons if p["programmes"]["PBI_JK"]["eligible"]
+                        ],
+                        "monthly_amount": household["pbi_jk_monthly_amount"],
+                    },
+                },
+                "persons": persons,
+            }
+        )
+    return report
+
+
+def _yes_no(row: dict[str, Any]) -> dict[str, Any]:
+    return {"eligible": row["eligible"], "reasons": row["reasons"]}

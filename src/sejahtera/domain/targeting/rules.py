@@ -1,0 +1,691 @@
+"""Targeting rules as versioned data: loading and strict validation of a rules TOML file.
+
+A rules file holds every setting of the targeting defaults (cluster thresholds, decile cut-offs,
+programme amounts, PKH components and caps, …) plus a ``version`` and an ``effective_from``
+date. ``load_rules`` turns it into a frozen :class:`Rules`; anything it does not understand is
+an error naming the key path and the reason, never a silent "nobody eligible".
+
+    rules = load_rules()                     # the shipped defaults
+    rules = load_rules(Path("rules.toml"))   # an administrator's version
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sejahtera.domain.registry_format import (
+    DISABILITY_SEVERITY,
+    EMPLOYMENT,
+    SCHOOL_ENROLLED,
+    SEXES,
+)
+from sejahtera.domain.targeting.pmt import PmtModel, PmtModelError, load_model
+
+CLUSTER_CODES: tuple[str, ...] = (
+    "ANAK_RENTAN",
+    "DISABILITAS",
+    "LANSIA_TELANTAR",
+    "BERPENDAPATAN_RENDAH",
+    "KORBAN_BENCANA",
+    "AFIRMASI_KHUSUS",
+    "WARGA_BINAAN",
+    "KORBAN_KEKERASAN",
+    "NAPZA_HIV",
+    "BERMASALAH_SOSIAL",
+    "PEREMPUAN_RENTAN",
+    "FAKIR_MISKIN",
+)
+PROGRAMME_CODES: tuple[str, ...] = ("PKH", "SEMBAKO", "PBI_JK", "ATENSI", "PENA")
+HOUSEHOLD_PROGRAMMES: tuple[str, ...] = ("PKH", "SEMBAKO")
+PERSON_PROGRAMMES: tuple[str, ...] = ("PBI_JK", "ATENSI", "PENA")
+COMPONENT_CODES: tuple[str, ...] = (
+    "PREGNANT",
+    "EARLY_CHILD",
+    "PRIMARY",
+    "JUNIOR",
+    "SENIOR",
+    "SEVERE_DISABILITY",
+    "ELDERLY",
+)
+# Person flags a cluster's `any_of` may name: the boolean columns of persons.csv, plus
+# `disability` (disability ≠ none) and the two inmate statuses.
+BOOLEAN_FLAGS: tuple[str, ...] = (
+    "chronic_illness",
+    "pregnant",
+    "neglected",
+    "orphan",
+    "street_situation",
+    "child_in_conflict_with_law",
+    "disaster_victim",
+    "remote_indigenous",
+    "violence_victim",
+    "trafficking_victim",
+    "drug_user",
+    "hiv",
+    "social_problem",
+)
+PERSON_FLAGS: tuple[str, ...] = (*BOOLEAN_FLAGS, "disability", "inmate", "former_inmate")
+
+MAX_AGE = 150
+MAX_AMOUNT = 10**12  # whole rupiah; anything larger is a typo
+DEFAULT_RULES_PATH = Path(str(resources.files("sejahtera") / "data" / "rules" / "default.toml"))
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used. ``problems`` lists (key path, reason) pairs."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  {path}: {why}" for path, why in problems)
+        super().__init__(f"rules {source} are invalid:\n{lines}")
+
+
+# -- the rules --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterRule:
+    """One cluster's rule. Which keys apply depends on the cluster (see ``CLUSTER_KEYS``)."""
+
+    code: str
+    enabled: bool = True
+    any_of: tuple[str, ...] = ()
+    age_below: int | None = None
+    min_age: int | None = None
+    max_decile: int | None = None
+    alone_income_below: int | None = None
+    alone_max_decile: int | None = None
+    income_above: int | None = None
+    income_below: int | None = None
+    employment: tuple[str, ...] = ()
+    sex: str | None = None
+
+
+@dataclass(frozen=True)
+class PkhComponent:
+    code: str
+    order: int  # position in the table, 1-based: breaks ties between equal amounts
+    yearly_amount: int
+    cap: int | None = None  # at most this many members per household; None = no cap
+    min_age: int | None = None
+    max_age: int | None = None
+    pregnant: bool | None = None
+    school_enrolled: str | None = None
+    disability_severity: str | None = None
+
+
+@dataclass(frozen=True)
+class PkhRules:
+    max_decile: int
+    stages_per_year: int
+    max_components: int
+    components: tuple[PkhComponent, ...]
+
+
+@dataclass(frozen=True)
+class SembakoRules:
+    max_decile: int
+    monthly_amount: int
+
+
+@dataclass(frozen=True)
+class PbiJkRules:
+    max_decile: int
+    monthly_amount_per_person: int
+
+
+@dataclass(frozen=True)
+class AtensiRules:
+    excluded_clusters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PenaRules:
+    min_age: int
+    max_age: int
+    max_decile: int
+    excluded_employment: tuple[str, ...]
+    max_capital_amount: int
+
+
+@dataclass(frozen=True)
+class Rules:
+    version: str
+    effective_from: date
+    clusters: Mapping[str, ClusterRule]  # every code of CLUSTER_CODES, in that order
+    pkh: PkhRules
+    sembako: SembakoRules
+    pbi_jk: PbiJkRules
+    atensi: AtensiRules
+    pena: PenaRules
+    pmt_model: PmtModel
+    description: str = ""
+    source: str = field(default="", compare=False)
+
+
+# -- the schema -------------------------------------------------------------------------------
+
+# Per cluster: (required keys, optional keys); `enabled` is always optional.
+CLUSTER_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "ANAK_RENTAN": (frozenset({"age_below", "any_of"}), frozenset()),
+    "LANSIA_TELANTAR": (
+        frozenset({"min_age", "any_of", "alone_income_below", "alone_max_decile"}),
+        frozenset(),
+    ),
+    "BERPENDAPATAN_RENDAH": (
+        frozenset({"min_age", "any_of", "income_above", "income_below", "employment"}),
+        frozenset(),
+    ),
+    "PEREMPUAN_RENTAN": (frozenset({"sex", "min_age", "max_decile"}), frozenset()),
+    "FAKIR_MISKIN": (frozenset({"max_decile"}), frozenset()),
+}
+FLAG_CLUSTER_KEYS: tuple[frozenset[str], frozenset[str]] = (frozenset({"any_of"}), frozenset())
+
+COMPONENT_KEYS = frozenset(
+    {
+        "code",
+        "yearly_amount",
+        "cap",
+        "min_age",
+        "max_age",
+        "pregnant",
+        "school_enrolled",
+        "disability_severity",
+    }
+)
+COMPONENT_CONDITIONS = ("min_age", "max_age", "pregnant", "school_enrolled", "disability_severity")
+
+
+class _Checker:
+    """Collects problems while reading a parsed TOML document."""
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[str, str]] = []
+
+    def fail(self, path: str, why: str) -> None:
+        self.problems.append((path, why))
+
+    def table(self, data: Any, path: str) -> dict[str, Any] | None:
+        if not isinstance(data, dict):
+            self.fail(path, f"must be a table, got {_type_name(data)}")
+            return None
+        return data
+
+    def keys(
+        self,
+        data: Mapping[str, Any],
+        path: str,
+        required: frozenset[str] | set[str],
+        optional: frozenset[str] | set[str] = frozenset(),
+    ) -> None:
+        for key in data:
+            if key not in required and key not in optional:
+                allowed = ", ".join(sorted(set(required) | set(optional)))
+                self.fail(_join(path, key), f"unknown key (allowed here: {allowed})")
+        for key in sorted(required):
+            if key not in data:
+                self.fail(_join(path, key), "missing")
+
+    def integer(self, value: Any, path: str, low: int, high: int, what: str) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(path, f"must be a whole number ({what}), got {_show(value)}")
+            return None
+        if value < low:
+            why = "must not be negative" if low == 0 else f"must be at least {low}"
+            self.fail(path, f"{why} ({what}), got {value}")
+            return None
+        if value > high:
+            self.fail(path, f"must be at most {high} ({what}), got {value}")
+            return None
+        return value
+
+    def age(self, value: Any, path: str) -> int | None:
+        return self.integer(value, path, 0, MAX_AGE, "age in whole years")
+
+    def decile(self, value: Any, path: str) -> int | None:
+        return self.integer(value, path, 1, 10, "a decile 1–10")
+
+    def amount(self, value: Any, path: str) -> int | None:
+        return self.integer(value, path, 0, MAX_AMOUNT, "whole rupiah")
+
+    def count(self, value: Any, path: str) -> int | None:
+        return self.integer(value, path, 1, 1000, "a count")
+
+    def boolean(self, value: Any, path: str) -> bool | None:
+        if not isinstance(value, bool):
+            self.fail(path, f"must be true or false, got {_show(value)}")
+            return None
+        return value
+
+    def text(self, value: Any, path: str) -> str | None:
+        if not isinstance(value, str) or not value.strip():
+            self.fail(path, f"must be a non-empty string, got {_show(value)}")
+            return None
+        return value
+
+    def choice(self, value: Any, path: str, choices: tuple[str, ...], what: str) -> str | None:
+        if not isinstance(value, str):
+            self.fail(path, f"must be a string ({what}), got {_show(value)}")
+            return None
+        if value not in choices:
+            self.fail(path, f"unknown {what} {value!r}; expected one of: {', '.join(choices)}")
+            return None
+        return value
+
+    def choices(
+        self,
+        value: Any,
+        path: str,
+        choices: tuple[str, ...],
+        what: str,
+        allow_empty: bool = False,
+    ) -> tuple[str, ...] | None:
+        if not isinstance(value, list):
+            self.fail(path, f"must be a list of {what}s, got {_show(value)}")
+            return None
+        if not value and not allow_empty:
+            self.fail(path, f"must name at least one {what}")
+            return None
+        picked = []
+        ok = True
+        for index, item in enumerate(value):
+            chosen = self.choice(item, f"{path}[{index}]", choices, what)
+            if chosen is None:
+                ok = False
+            elif chosen in picked:
+                self.fail(f"{path}[{index}]", f"{what} {chosen!r} is listed twice")
+                ok = False
+            else:
+                picked.append(chosen)
+        return tuple(picked) if ok else None
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "a table", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+# -- loading ----------------------------------------------------------------------------------
+
+
+def load_rules(path: Path | str | None = None) -> Rules:
+    """Read and validate a rules TOML file (the shipped defaults when ``path`` is None)."""
+    path = Path(path) if path is not None else DEFAULT_RULES_PATH
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(str(path), [("", f"cannot be read: {exc.strerror or exc}")]) from None
+    return parse_rules_text(text, base_dir=path.parent, source=str(path))
+
+
+def parse_rules_text(text: str, *, base_dir: Path, source: str = "<text>") -> Rules:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(source, [("", f"is not valid TOML: {exc}")]) from None
+    return parse_rules(data, base_dir=base_dir, source=source)
+
+
+def parse_rules(
+    data: Mapping[str, Any],
+    *,
+    base_dir: Path | None = None,
+    source: str = "<data>",
+    pmt_model: PmtModel | None = None,
+) -> Rules:
+    """Validate a parsed rules document. ``pmt_model`` replaces the file that
+    ``welfare.pmt_model`` names (tests use it); ``base_dir`` resolves that file's path."""
+    check = _Checker()
+    top = check.table(dict(data), "")
+    if top is None:  # pragma: no cover - a parsed TOML document is always a table
+        raise RulesError(source, check.problems)
+    check.keys(
+        top,
+        "",
+        {"version", "effective_from", "welfare", "clusters", "programmes"},
+        {"description"},
+    )
+    version = check.text(top["version"], "version") if "version" in top else None
+    effective_from = _effective_from(check, top.get("effective_from"))
+    description = top.get("description", "")
+    if not isinstance(description, str):
+        check.fail("description", f"must be a string, got {_show(description)}")
+    model = pmt_model
+    if "welfare" in top:
+        model = _welfare(check, top["welfare"], base_dir or DEFAULT_RULES_PATH.parent, model)
+    clusters = _clusters(check, top["clusters"]) if "clusters" in top else None
+    programmes = _programmes(check, top["programmes"]) if "programmes" in top else None
+    if check.problems:
+        raise RulesError(source, check.problems)
+    assert version is not None
+    assert effective_from is not None
+    assert model is not None
+    assert clusters is not None
+    assert programmes is not None
+    return Rules(
+        version=version,
+        effective_from=effective_from,
+        description=str(description),
+        clusters=clusters,
+        pmt_model=model,
+        source=source,
+        **programmes,
+    )
+
+
+def _effective_from(check: _Checker, value: Any) -> date | None:
+    if value is None:
+        return None  # reported as missing by keys()
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if isinstance(value, str):
+        try:
+            if len(value) == 10:
+                return date.fromisoformat(value)
+        except ValueError:
+            pass
+    check.fail("effective_from", f"must be a date YYYY-MM-DD, got {_show(value)}")
+    return None
+
+
+def _welfare(
+    check: _Checker, value: Any, base_dir: Path, model: PmtModel | None
+) -> PmtModel | None:
+    table = check.table(value, "welfare")
+    if table is None:
+        return None
+    check.keys(table, "welfare", {"pmt_model"})
+    name = table.get("pmt_model")
+    if name is None or check.text(name, "welfare.pmt_model") is None:
+        return None
+    if model is not None:
+        return model
+    path = Path(name) if Path(name).is_absolute() else base_dir / name
+    try:
+        return load_model(path)
+    except OSError as exc:
+        check.fail("welfare.pmt_model", f"cannot read {path}: {exc.strerror or exc}")
+    except PmtModelError as exc:
+        check.fail("welfare.pmt_model", f"{path} is not a usable PMT model: {exc}")
+    return None
+
+
+def _clusters(check: _Checker, value: Any) -> dict[str, ClusterRule] | None:
+    table = check.table(value, "clusters")
+    if table is None:
+        return None
+    check.keys(table, "clusters", set(CLUSTER_CODES))
+    rules: dict[str, ClusterRule] = {}
+    for code in CLUSTER_CODES:
+        if code not in table:
+            continue
+        path = f"clusters.{code}"
+        body = check.table(table[code], path)
+        if body is None:
+            continue
+        required, optional = CLUSTER_KEYS.get(code, FLAG_CLUSTER_KEYS)
+        check.keys(body, path, required, optional | {"enabled"})
+        values: dict[str, Any] = {}
+        for key, raw in body.items():
+            if key in required or key in optional or key == "enabled":
+                values[key] = _cluster_value(check, key, raw, f"{path}.{key}")
+        low, high = values.get("income_above"), values.get("income_below")
+        if isinstance(low, int) and isinstance(high, int) and low >= high:
+            check.fail(f"{path}.income_below", f"must be above income_above ({low}), got {high}")
+        if all(v is not None for v in values.values()) and set(values) >= required:
+            rules[code] = ClusterRule(code=code, **values)
+    return rules if len(rules) == len(CLUSTER_CODES) else None
+
+
+def _cluster_value(check: _Checker, key: str, raw: Any, path: str) -> Any:
+    if key == "enabled":
+        return check.boolean(raw, path)
+    if key == "any_of":
+        return check.choices(raw, path, PERSON_FLAGS, "person flag")
+    if key == "employment":
+        return check.choices(raw, path, EMPLOYMENT, "employment")
+    if key == "sex":
+        return check.choice(raw, path, SEXES, "sex")
+    if key in ("age_below", "min_age"):
+        return check.age(raw, path)
+    if key in ("max_decile", "alone_max_decile"):
+        return check.decile(raw, path)
+    return check.amount(raw, path)  # the income thresholds
+
+
+def _programmes(check: _Checker, value: Any) -> dict[str, Any] | None:
+    table = check.table(value, "programmes")
+    if table is None:
+        return None
+    check.keys(table, "programmes", set(PROGRAMME_CODES))
+    readers = {
+        "PKH": ("pkh", _pkh),
+        "SEMBAKO": ("sembako", _sembako),
+        "PBI_JK": ("pbi_jk", _pbi_jk),
+        "ATENSI": ("atensi", _atensi),
+        "PENA": ("pena", _pena),
+    }
+    result: dict[str, Any] = {}
+    for code, (name, reader) in readers.items():
+        if code in table:
+            body = check.table(table[code], f"programmes.{code}")
+            if body is not None:
+                result[name] = reader(check, body, f"programmes.{code}")
+    if len(result) != len(readers) or any(v is None for v in result.values()):
+        return None
+    return result
+
+
+def _pkh(check: _Checker, body: dict[str, Any], path: str) -> PkhRules | None:
+    check.keys(body, path, {"max_decile", "stages_per_year", "max_components", "components"})
+    max_decile = (
+        check.decile(body["max_decile"], f"{path}.max_decile") if "max_decile" in body else None
+    )
+    stages = (
+        check.integer(body["stages_per_year"], f"{path}.stages_per_year", 1, 12, "stages per year")
+        if "stages_per_year" in body
+        else None
+    )
+    max_components = (
+        check.count(body["max_components"], f"{path}.max_components")
+        if "max_components" in body
+        else None
+    )
+    components = _components(check, body.get("components"), f"{path}.components", stages)
+    if None in (max_decile, stages, max_components, components):
+        return None
+    assert max_decile is not None
+    assert stages is not None
+    assert max_components is not None
+    assert components is not None
+    return PkhRules(max_decile, stages, max_components, components)
+
+
+def _components(
+    check: _Checker, value: Any, path: str, stages: int | None
+) -> tuple[PkhComponent, ...] | None:
+    if value is None:
+        return None  # reported as missing
+    if not isinstance(value, list) or not value:
+        check.fail(path, "must be a non-empty list of [[programmes.PKH.components]] tables")
+        return None
+    components: list[PkhComponent] = []
+    seen: set[str] = set()
+    ok = True
+    for index, raw in enumerate(value, start=1):
+        item_path = f"{path}[{index - 1}]"
+        body = check.table(raw, item_path)
+        if body is None:
+            ok = False
+            continue
+        before = len(check.problems)
+        check.keys(body, item_path, {"code", "yearly_amount"}, COMPONENT_KEYS)
+        code = (
+            check.choice(body["code"], f"{item_path}.code", COMPONENT_CODES, "PKH component")
+            if "code" in body
+            else None
+        )
+        if code is not None and code in seen:
+            check.fail(f"{item_path}.code", f"PKH component {code!r} is listed twice")
+        if code is not None:
+            seen.add(code)
+            item_path = f"{path}[{index - 1}] ({code})"
+        amount = (
+            check.amount(body["yearly_amount"], f"{item_path}.yearly_amount")
+            if "yearly_amount" in body
+            else None
+        )
+        if amount is not None and stages is not None and amount % stages:
+            check.fail(
+                f"{item_path}.yearly_amount",
+                f"must be divisible by stages_per_year ({stages}) so every stage pays whole "
+                f"rupiah, got {amount}",
+            )
+        cap = check.count(body["cap"], f"{item_path}.cap") if "cap" in body else None
+        min_age = check.age(body["min_age"], f"{item_path}.min_age") if "min_age" in body else None
+        max_age = check.age(body["max_age"], f"{item_path}.max_age") if "max_age" in body else None
+        if min_age is not None and max_age is not None and min_age > max_age:
+            check.fail(f"{item_path}.max_age", f"must be ≥ min_age ({min_age}), got {max_age}")
+        pregnant = (
+            check.boolean(body["pregnant"], f"{item_path}.pregnant") if "pregnant" in body else None
+        )
+        school = (
+            check.choice(
+                body["school_enrolled"],
+                f"{item_path}.school_enrolled",
+                SCHOOL_ENROLLED,
+                "school level",
+            )
+            if "school_enrolled" in body
+            else None
+        )
+        severity = (
+            check.choice(
+                body["disability_severity"],
+                f"{item_path}.disability_severity",
+                DISABILITY_SEVERITY,
+                "disability severity",
+            )
+            if "disability_severity" in body
+            else None
+        )
+        if not any(key in body for key in COMPONENT_CONDITIONS):
+            check.fail(
+                item_path,
+                "needs at least one condition: " + ", ".join(COMPONENT_CONDITIONS),
+            )
+        if pregnant is False:
+            check.fail(f"{item_path}.pregnant", "only `pregnant = true` is a condition")
+        if len(check.problems) > before or code is None or amount is None:
+            ok = False
+            continue
+        components.append(
+            PkhComponent(
+                code=code,
+                order=index,
+                yearly_amount=amount,
+                cap=cap,
+                min_age=min_age,
+                max_age=max_age,
+                pregnant=pregnant,
+                school_enrolled=school,
+                disability_severity=severity,
+            )
+        )
+    return tuple(components) if ok else None
+
+
+def _sembako(check: _Checker, body: dict[str, Any], path: str) -> SembakoRules | None:
+    check.keys(body, path, {"max_decile", "monthly_amount"})
+    decile = (
+        check.decile(body["max_decile"], f"{path}.max_decile") if "max_decile" in body else None
+    )
+    amount = (
+        check.amount(body["monthly_amount"], f"{path}.monthly_amount")
+        if "monthly_amount" in body
+        else None
+    )
+    return SembakoRules(decile, amount) if decile is not None and amount is not None else None
+
+
+def _pbi_jk(check: _Checker, body: dict[str, Any], path: str) -> PbiJkRules | None:
+    check.keys(body, path, {"max_decile", "monthly_amount_per_person"})
+    decile = (
+        check.decile(body["max_decile"], f"{path}.max_decile") if "max_decile" in body else None
+    )
+    amount = (
+        check.amount(body["monthly_amount_per_person"], f"{path}.monthly_amount_per_person")
+        if "monthly_amount_per_person" in body
+        else None
+    )
+    return PbiJkRules(decile, amount) if decile is not None and amount is not None else None
+
+
+def _atensi(check: _Checker, body: dict[str, Any], path: str) -> AtensiRules | None:
+    check.keys(body, path, {"excluded_clusters"})
+    if "excluded_clusters" not in body:
+        return None
+    excluded = check.choices(
+        body["excluded_clusters"], f"{path}.excluded_clusters", CLUSTER_CODES, "cluster", True
+    )
+    return AtensiRules(excluded) if excluded is not None else None
+
+
+def _pena(check: _Checker, body: dict[str, Any], path: str) -> PenaRules | None:
+    check.keys(
+        body,
+        path,
+        {"min_age", "max_age", "max_decile", "excluded_employment", "max_capital_amount"},
+    )
+    min_age = check.age(body["min_age"], f"{path}.min_age") if "min_age" in body else None
+    max_age = check.age(body["max_age"], f"{path}.max_age") if "max_age" in body else None
+    if min_age is not None and max_age is not None and min_age > max_age:
+        check.fail(f"{path}.max_age", f"must be ≥ min_age ({min_age}), got {max_age}")
+        return None
+    decile = (
+        check.decile(body["max_decile"], f"{path}.max_decile") if "max_decile" in body else None
+    )
+    excluded = (
+        check.choices(
+            body["excluded_employment"],
+            f"{path}.excluded_employment",
+            EMPLOYMENT,
+            "employment",
+            True,
+        )
+        if "excluded_employment" in body
+        else None
+    )
+    amount = (
+        check.amount(body["max_capital_amount"], f"{path}.max_capital_amount")
+        if "max_capital_amount" in body
+        else None
+    )
+    if None in (min_age, max_age, decile, excluded, amount):
+        return None
+    assert min_age is not None
+    assert max_age is not None
+    assert decile is not None
+    assert excluded is not None
+    assert amount is not None
+    return PenaRules(min_age, max_age, decile, excluded, amount)

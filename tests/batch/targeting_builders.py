@@ -1,0 +1,141 @@
+"""Small builders for targeting tests: a few hand-made households instead of big CSVs.
+
+Test modules import this as ``targeting_builders`` (conftest puts this folder on sys.path)::
+
+    out = run([household("H1")], [person("P1", "H1", "2000-01-01")], deciles={"H1": 3})
+    out.decision("H1", "PKH")["eligible"]
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+
+from sejahtera.batch import run_targeting
+from sejahtera.batch.engine import TargetingResult
+from sejahtera.domain.registry_format import HOUSEHOLD_COLUMN_NAMES, PERSON_COLUMN_NAMES
+from sejahtera.domain.targeting.rules import DEFAULT_RULES_PATH, Rules, load_rules, parse_rules
+
+AS_OF = date(2026, 7, 1)
+
+
+def household(household_id: str, **columns: str) -> dict[str, str]:
+    return {"household_id": household_id, "region_code": "3201011001", **columns}
+
+
+def person(person_id: str, household_id: str, birth_date: str, **columns: str) -> dict[str, str]:
+    return {
+        "person_id": person_id,
+        "household_id": household_id,
+        "full_name": f"Person {person_id}",
+        "sex": columns.pop("sex", "L"),
+        "birth_date": birth_date,
+        "relationship": columns.pop("relationship", "child"),
+        **columns,
+    }
+
+
+def born_aged(age: int, as_of: date = AS_OF, *, days_before_birthday: int = 0) -> str:
+    """A birth date making someone exactly ``age`` at as_of (their birthday is as_of), or
+    ``age - 1`` when ``days_before_birthday`` > 0 pushes the birthday after as_of."""
+    birthday = date(as_of.year - age, as_of.month, as_of.day)
+    return date.fromordinal(birthday.toordinal() + days_before_birthday).isoformat()
+
+
+def table(rows: list[dict[str, str]], columns: tuple[str, ...]) -> pa.Table:
+    return pa.table({c: pa.array([r.get(c) for r in rows], pa.string()) for c in columns})
+
+
+def rules_data() -> dict[str, Any]:
+    return tomllib.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+
+
+def rules_with(change: Callable[[dict[str, Any]], None]) -> Rules:
+    """The default rules with ``change`` applied to the parsed TOML document."""
+    data = copy.deepcopy(rules_data())
+    change(data)
+    return parse_rules(
+        data, base_dir=DEFAULT_RULES_PATH.parent, pmt_model=default_rules().pmt_model
+    )
+
+
+_DEFAULT: list[Rules] = []
+
+
+def default_rules() -> Rules:
+    if not _DEFAULT:
+        _DEFAULT.append(load_rules())
+    return _DEFAULT[0]
+
+
+@dataclass
+class Outcome:
+    result: TargetingResult
+
+    def decision(self, subject_id: str, programme: str) -> dict[str, Any]:
+        rows = [
+            r
+            for r in self.result.decisions.to_pylist()
+            if r["subject_id"] == subject_id and r["programme"] == programme
+        ]
+        assert len(rows) == 1, (subject_id, programme, rows)
+        return rows[0]
+
+    def person(self, person_id: str) -> dict[str, Any]:
+        rows = [r for r in self.result.person_results.to_pylist() if r["person_id"] == person_id]
+        assert len(rows) == 1
+        return rows[0]
+
+    def clusters(self, person_id: str) -> list[str]:
+        return self.person(person_id)["clusters"]
+
+    def household(self, household_id: str) -> dict[str, Any]:
+        rows = [
+            r
+            for r in self.result.household_results.to_pylist()
+            if r["household_id"] == household_id
+        ]
+        assert len(rows) == 1
+        return rows[0]
+
+
+Runner = Callable[..., Outcome]
+
+
+def make_runner() -> Runner:
+    def run_(
+        households: list[dict[str, str]],
+        persons: list[dict[str, str]],
+        *,
+        deciles: dict[str, int] | None = None,
+        as_of: date = AS_OF,
+        rules: Rules | None = None,
+        engine: str = "duckdb",
+        spark: Any = None,
+    ) -> Outcome:
+        decile_table = None
+        if deciles is not None:
+            decile_table = pa.table(
+                {
+                    "household_id": pa.array(list(deciles), pa.string()),
+                    "national_decile": pa.array([str(d) for d in deciles.values()], pa.string()),
+                }
+            )
+        result = run_targeting(
+            table(households, HOUSEHOLD_COLUMN_NAMES),
+            table(persons, PERSON_COLUMN_NAMES),
+            as_of,
+            rules or default_rules(),
+            engine=engine,  # type: ignore[arg-type]
+            deciles=decile_table,
+            spark=spark,
+        )
+        return Outcome(result)
+
+    return run_
