@@ -215,10 +215,11 @@ def _finish(name: str, table: pa.Table) -> pa.Table:
 
 
 def _typed(table: pa.Table, types: dict[str, pa.DataType]) -> pa.Table:
-    for column, type_ in types.items():
-        index = table.schema.get_field_index(column)
-        table = table.set_column(index, column, pc.cast(table[column], type_))
-    return table
+    """Fixed column types, every column nullable (engines differ in what they mark NOT NULL)."""
+    schema = pa.schema(
+        [pa.field(f.name, types.get(f.name, f.type), nullable=True) for f in table.schema]
+    )
+    return table.cast(schema)
 
 
 # -- engines ----------------------------------------------------------------------------------

@@ -115,8 +115,8 @@ def _households_parsed() -> str:
 SELECT
     TRIM(household_id) AS household_id,
     {_clean("region_code")} AS region_code,
-    SUBSTR(TRIM(region_code), 1, 2) AS province_code,
-    SUBSTR(TRIM(region_code), 1, 4) AS regency_code,
+    NULLIF(SUBSTR(TRIM(region_code), 1, 2), '') AS province_code,
+    NULLIF(SUBSTR(TRIM(region_code), 1, 4), '') AS regency_code,
     COALESCE(SUBSTR(TRIM(region_code), 7, 1) = '1', FALSE) AS urban,
     {categories},
     {_integer("electricity_va")} AS electricity_va,

@@ -1,0 +1,101 @@
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sejahtera.cli import main
+from sejahtera.synth import SynthConfig, generate, write
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("pop")
+    write(generate(SynthConfig(persons=300, seed=4)), out)
+    return out
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_evaluate_prints_one_object_per_household(files: Path):
+    result = invoke(
+        "target", "evaluate",
+        "--households", str(files / "households.csv"),
+        "--persons", str(files / "persons.csv"),
+        "--as-of", "2026-11-30",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data) == len((files / "households.csv").read_text().splitlines()) - 1
+    first = next(h for h in data if h["living_members"])
+    assert {"household_id", "national_decile", "programmes", "persons"} <= set(first)
+    assert set(first["programmes"]) == {"PKH", "SEMBAKO", "PBI_JK"}
+    pkh = first["programmes"]["PKH"]
+    assert set(pkh) == {"eligible", "components", "yearly_amount", "per_stage_amount", "reasons"}
+    assert isinstance(pkh["yearly_amount"], int)
+    assert set(first["programmes"]["SEMBAKO"]) >= {"eligible", "yearly_amount", "reasons"}
+    assert set(first["programmes"]["PBI_JK"]) == {"eligible_persons", "monthly_amount"}
+    member = first["persons"][0]
+    assert {"person_id", "clusters", "programmes"} <= set(member)
+    assert set(member["programmes"]) >= {"ATENSI", "PENA"}
+    assert set(member["programmes"]["PENA"]) >= {"eligible", "reasons"}
+    deciles = {h["national_decile"] for h in data if h["living_members"]}
+    assert deciles == set(range(1, 11))
+
+
+def test_evaluate_with_pinned_deciles_and_rules(files: Path, tmp_path: Path):
+    deciles = tmp_path / "deciles.csv"
+    deciles.write_text("household_id,national_decile\nH000001,2\n", encoding="utf-8")
+    rules = Path(__file__).parents[2] / "src/sejahtera/data/rules/default.toml"
+    result = invoke(
+        "target", "evaluate",
+        "--households", str(files / "households.csv"),
+        "--persons", str(files / "persons.csv"),
+        "--as-of", "2026-11-30", "--deciles", str(deciles), "--rules", str(rules),
+        "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = {h["household_id"]: h for h in json.loads(result.output)}
+    assert data["H000001"]["national_decile"] == 2
+    assert data["H000002"]["national_decile"] is None
+    assert (tmp_path / "out" / "decisions.parquet").exists()
+
+
+def test_evaluate_rejects_broken_rules_clearly(files: Path, tmp_path: Path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text('version = "x"\n', encoding="utf-8")
+    result = invoke(
+        "target", "evaluate",
+        "--households", str(files / "households.csv"),
+        "--persons", str(files / "persons.csv"),
+        "--as-of", "2026-11-30", "--rules", str(rules),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "effective_from: missing" in result.output
+
+
+def test_pmt_calibrate_prints_fit_and_writes_the_model(tmp_path: Path):
+    write(generate(SynthConfig(persons=12_000, seed=9)), tmp_path)
+    result = invoke(
+        "pmt", "calibrate",
+        "--households", str(tmp_path / "households.csv"),
+        "--persons", str(tmp_path / "persons.csv"),
+        "--as-of", "2026-11-30", "--out", str(tmp_path / "model.json"),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert {"r2", "n", "inclusion_error", "exclusion_error"} <= set(summary)
+    assert 0.3 < summary["r2"] < 0.9
+    assert json.loads((tmp_path / "model.json").read_text())["n"] == summary["n"]
+
+
+def test_pmt_calibrate_with_too_little_data_fails_clearly(files: Path):
+    result = invoke(
+        "pmt", "calibrate",
+        "--households", str(files / "households.csv"),
+        "--persons", str(files / "persons.csv"),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "calibration needs at least" in result.output

@@ -1,0 +1,200 @@
+import copy
+import tomllib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from sejahtera.domain.targeting.rules import (
+    CLUSTER_CODES,
+    COMPONENT_CODES,
+    DEFAULT_RULES_PATH,
+    RulesError,
+    load_rules,
+    parse_rules,
+    parse_rules_text,
+)
+
+DEFAULT = tomllib.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+
+
+def broken(change) -> list[tuple[str, str]]:
+    data = copy.deepcopy(DEFAULT)
+    change(data)
+    with pytest.raises(RulesError) as caught:
+        parse_rules(data, base_dir=DEFAULT_RULES_PATH.parent, source="test.toml")
+    return caught.value.problems
+
+
+def test_defaults_match_the_spec():
+    rules = load_rules()
+    assert rules.version == "2026.1"
+    assert rules.effective_from == date(2026, 1, 1)
+    assert list(rules.clusters) == list(CLUSTER_CODES)
+    assert rules.clusters["ANAK_RENTAN"].age_below == 18
+    assert rules.clusters["LANSIA_TELANTAR"].alone_income_below == 500_000
+    assert rules.clusters["BERPENDAPATAN_RENDAH"].income_below == 1_500_000
+    assert rules.clusters["FAKIR_MISKIN"].max_decile == 1
+    assert [c.code for c in rules.pkh.components] == list(COMPONENT_CODES)
+    assert [c.yearly_amount for c in rules.pkh.components] == [
+        3_000_000,
+        3_000_000,
+        900_000,
+        1_500_000,
+        2_000_000,
+        2_400_000,
+        2_400_000,
+    ]
+    assert [c.cap for c in rules.pkh.components] == [2, 2, None, None, None, 1, 1]
+    assert rules.pkh.components[-1].min_age == 70
+    assert (rules.pkh.max_decile, rules.pkh.max_components, rules.pkh.stages_per_year) == (4, 4, 4)
+    assert (rules.sembako.max_decile, rules.sembako.monthly_amount) == (4, 200_000)
+    assert (rules.pbi_jk.max_decile, rules.pbi_jk.monthly_amount_per_person) == (5, 42_000)
+    assert rules.atensi.excluded_clusters == ("BERPENDAPATAN_RENDAH", "FAKIR_MISKIN")
+    assert (rules.pena.min_age, rules.pena.max_age, rules.pena.max_decile) == (20, 45, 4)
+    assert rules.pmt_model.synthetic is True
+
+
+def test_unknown_key_is_named_with_its_path():
+    problems = broken(lambda d: d["programmes"]["PKH"].update(max_decil=4))
+    assert problems[0][0] == "programmes.PKH.max_decil"
+    assert problems[0][1].startswith("unknown key")
+
+
+def test_wrong_type():
+    problems = broken(lambda d: d["programmes"]["SEMBAKO"].update(monthly_amount="200000"))
+    assert problems == [
+        (
+            "programmes.SEMBAKO.monthly_amount",
+            "must be a whole number (whole rupiah), got '200000'",
+        )
+    ]
+
+
+def test_negative_amount():
+    def change(data):
+        data["programmes"]["PKH"]["components"][2]["yearly_amount"] = -900_000
+
+    assert broken(change) == [
+        (
+            "programmes.PKH.components[2] (PRIMARY).yearly_amount",
+            "must not be negative (whole rupiah), got -900000",
+        )
+    ]
+
+
+def test_unknown_component_and_cluster_codes():
+    def change(data):
+        data["programmes"]["PKH"]["components"][0]["code"] = "PREGNANCY"
+        data["clusters"]["LANSIA"] = {"any_of": ["neglected"]}
+        data["programmes"]["ATENSI"]["excluded_clusters"] = ["FAKIR"]
+
+    paths = dict(broken(change))
+    assert "unknown PKH component 'PREGNANCY'" in paths["programmes.PKH.components[0].code"]
+    assert paths["clusters.LANSIA"].startswith("unknown key")
+    assert "unknown cluster 'FAKIR'" in paths["programmes.ATENSI.excluded_clusters[0]"]
+
+
+def test_decile_outside_1_to_10():
+    problems = broken(lambda d: d["programmes"]["PBI_JK"].update(max_decile=11))
+    assert problems == [
+        ("programmes.PBI_JK.max_decile", "must be at most 10 (a decile 1–10), got 11")
+    ]
+    problems = broken(lambda d: d["clusters"]["FAKIR_MISKIN"].update(max_decile=0))
+    assert problems == [
+        ("clusters.FAKIR_MISKIN.max_decile", "must be at least 1 (a decile 1–10), got 0")
+    ]
+
+
+def test_missing_cluster_and_keys():
+    def change(data):
+        del data["clusters"]["NAPZA_HIV"]
+        del data["programmes"]["PENA"]["max_age"]
+        del data["version"]
+
+    paths = dict(broken(change))
+    assert paths == {
+        "version": "missing",
+        "clusters.NAPZA_HIV": "missing",
+        "programmes.PENA.max_age": "missing",
+    }
+
+
+def test_several_problems_are_reported_together():
+    def change(data):
+        data["clusters"]["ANAK_RENTAN"]["any_of"] = ["orphan", "naughty"]
+        data["clusters"]["BERPENDAPATAN_RENDAH"]["employment"] = ["laborer", "Buruh"]
+        data["programmes"]["PKH"]["components"][1]["max_age"] = -1
+        data["programmes"]["PKH"]["components"][3]["cap"] = 1.5
+        data["programmes"]["PKH"]["max_components"] = True
+
+    paths = dict(broken(change))
+    assert set(paths) == {
+        "clusters.ANAK_RENTAN.any_of[1]",
+        "clusters.BERPENDAPATAN_RENDAH.employment[1]",
+        "programmes.PKH.components[1] (EARLY_CHILD).max_age",
+        "programmes.PKH.components[3] (JUNIOR).cap",
+        "programmes.PKH.max_components",
+    }
+    assert "unknown person flag 'naughty'" in paths["clusters.ANAK_RENTAN.any_of[1]"]
+
+
+def test_amounts_must_split_into_whole_stages_and_ages_be_ordered():
+    def change(data):
+        data["programmes"]["PKH"]["components"][2]["yearly_amount"] = 900_001
+        data["programmes"]["PENA"]["min_age"] = 50
+
+    paths = dict(broken(change))
+    assert (
+        "divisible by stages_per_year (4)"
+        in paths["programmes.PKH.components[2] (PRIMARY).yearly_amount"]
+    )
+    assert paths["programmes.PENA.max_age"] == "must be ≥ min_age (50), got 45"
+
+
+def test_component_needs_a_condition_and_codes_once():
+    def change(data):
+        data["programmes"]["PKH"]["components"].append(
+            {"code": "ELDERLY", "yearly_amount": 1_000_000}
+        )
+
+    paths = dict(broken(change))
+    assert paths["programmes.PKH.components[7].code"] == "PKH component 'ELDERLY' is listed twice"
+    assert paths["programmes.PKH.components[7] (ELDERLY)"].startswith(
+        "needs at least one condition"
+    )
+
+
+def test_invalid_toml_and_missing_file(tmp_path: Path):
+    with pytest.raises(RulesError, match="is not valid TOML"):
+        parse_rules_text("version = ", base_dir=tmp_path)
+    with pytest.raises(RulesError, match="cannot be read"):
+        load_rules(tmp_path / "nope.toml")
+
+
+def test_missing_pmt_model_file(tmp_path: Path):
+    text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
+    (tmp_path / "rules.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(RulesError) as caught:
+        load_rules(tmp_path / "rules.toml")
+    assert caught.value.problems[0][0] == "welfare.pmt_model"
+    assert "cannot read" in caught.value.problems[0][1]
+    (tmp_path / "pmt-default.json").write_text('{"format": "other"}', encoding="utf-8")
+    with pytest.raises(RulesError, match="not a usable PMT model: format must be"):
+        load_rules(tmp_path / "rules.toml")
+
+
+def test_effective_from_must_be_a_date():
+    problems = broken(lambda d: d.update(effective_from="1 Jan 2026"))
+    assert problems == [("effective_from", "must be a date YYYY-MM-DD, got '1 Jan 2026'")]
+
+
+def test_error_message_lists_every_problem():
+    data = copy.deepcopy(DEFAULT)
+    data["programmes"]["SEMBAKO"]["monthly_amount"] = -1
+    with pytest.raises(RulesError) as caught:
+        parse_rules(data, source="mine.toml")
+    assert str(caught.value) == (
+        "rules mine.toml are invalid:\n"
+        "  programmes.SEMBAKO.monthly_amount: must not be negative (whole rupiah), got -1"
+    )
