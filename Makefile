@@ -24,7 +24,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	$(BIN)/sejahtera demo --persons $(DEMO_PERSONS)
-	$(BIN)/sejahtera manage runserver $(HOST)
+	$(BIN)/sejahtera serve --host $(HOST)
 
 test: lint typecheck test-sqlite test-postgres
 
@@ -36,6 +36,7 @@ typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 test-sqlite: $(VENV)/.installed-dev
+	scripts/ensure-chromium
 	env -u DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS)
 
 # Only the tests that touch the database run a second time, on PostgreSQL.

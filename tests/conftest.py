@@ -12,10 +12,77 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.database)
 
 
+def _ensure_regions() -> None:
+    from sejahtera.registry.models import Region
+    from sejahtera.registry.services.regions import load_regions
+
+    if not Region.objects.exists():
+        load_regions()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database holds the official regions, loaded once per session."""
-    from sejahtera.registry.services.regions import load_regions
-
     with django_db_blocker.unblock():
-        load_regions()
+        _ensure_regions()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends by emptying the database: put the regions back for the
+    tests that follow it."""
+    yield
+    marker = item.get_closest_marker("django_db")
+    # After the last test the test databases are gone already (nextitem is None).
+    if nextitem is not None and marker is not None and marker.kwargs.get("transaction"):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _ensure_regions()
+
+
+BOGOR_VILLAGE = "3201011002"  # Karadenan, Cibinong, Kabupaten Bogor
+OTHER_VILLAGE = "3273011001"  # a village in Kota Bandung
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(role, region=None) → a saved user with that role and region scope."""
+    from sejahtera.accounts.models import User
+
+    def make(role: str, region: str | None = None, **extra):
+        return User.objects.create_user(
+            username=f"{role}-{region or 'national'}-{User.objects.count()}",
+            password="pw-for-tests",
+            role=role,
+            region_id=region,
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def household_factory(db):
+    """household_factory(village, members=[{...cells...}], **household cells) → Household,
+    registered through the registry service as an administrator would."""
+    from sejahtera.accounts.models import Role, User
+    from sejahtera.registry.services.records import register_household
+
+    admin = User.objects.create_user(username="factory-admin", role=Role.ADMINISTRATOR)
+
+    def make(village: str = BOGOR_VILLAGE, members=None, **cells):
+        members = members or [
+            {
+                "full_name": "Siti Aminah",
+                "sex": "P",
+                "birth_date": "1990-08-05",
+                "relationship": "head",
+                "nik": "3201014508900001",
+            }
+        ]
+        return register_household(
+            actor=admin, household={"region_code": village, **cells}, members=members
+        )
+
+    return make

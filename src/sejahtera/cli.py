@@ -242,6 +242,66 @@ def demo(persons: int, seed: int) -> None:
         )
 
 
+@main.group()
+def figures() -> None:
+    """Pre-aggregated dashboard figures."""
+
+
+@figures.command("refresh")
+def figures_refresh() -> None:
+    """Recompute the dashboard figures (imports do it themselves; run it after manual edits,
+    e.g. nightly)."""
+    setup_django()
+    from sejahtera.registry.services.statistics import refresh_figures
+
+    click.echo(f"{refresh_figures()} districts with households")
+
+
+@main.group()
+def token() -> None:
+    """REST API tokens."""
+
+
+@token.command("create")
+@click.option("--user", "username", required=True, help="The user the token acts as.")
+@click.option("--name", required=True, help="Which system uses it.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(["registry:read", "registry:write", "imports"]),
+)
+def token_create(username: str, name: str, scopes: tuple[str, ...]) -> None:
+    """Create an API token and print it (it is shown only this once)."""
+    setup_django()
+    from sejahtera.accounts.models import User
+    from sejahtera.accounts.tokens import create_token
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        click.echo(f"No user {username!r}", err=True)
+        sys.exit(2)
+    _token, secret = create_token(user, name, scopes)
+    click.echo(secret)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1:8000", show_default=True)
+def serve(host: str) -> None:
+    """Serve the web application with a background-task worker beside it (development)."""
+    import subprocess
+
+    worker = subprocess.Popen([sys.executable, "-m", "sejahtera", "manage", "db_worker"])
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "sejahtera", "manage", "runserver", host], check=False
+        )
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+
+
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def manage(args: tuple[str, ...]) -> None:

@@ -51,3 +51,53 @@ class User(AbstractUser):
     def region_prefix(self) -> str:
         """Region codes this user may see start with this prefix ('' = everything)."""
         return self.region_id or ""
+
+
+class SensitiveAccess(models.Model):
+    """One read of specific personal data (UU 27/2022): who saw which records, when, where."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    accessed_at = models.DateTimeField(_("accessed at"), auto_now_add=True)
+    entity = models.CharField(max_length=20)
+    record_ids = models.JSONField(default=list)
+    path = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-accessed_at"]
+        verbose_name = _("sensitive data access")
+        verbose_name_plural = _("sensitive data accesses")
+        indexes = [models.Index(fields=["user", "accessed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.entity} {self.record_ids} at {self.accessed_at}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API. Only a hash is stored; the token is shown once.
+
+    A token acts as its user (same role and region) but only within its scopes, so a partner
+    system can be given read access without write access.
+    """
+
+    class Scope(models.TextChoices):
+        REGISTRY_READ = "registry:read", _("Read the registry")
+        REGISTRY_WRITE = "registry:write", _("Register and edit households and persons")
+        IMPORTS = "imports", _("Submit imports")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"

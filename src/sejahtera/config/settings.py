@@ -29,9 +29,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
+    "django_tasks",
+    "django_tasks_db",
     "sejahtera.accounts",
     "sejahtera.registry",
     "sejahtera.web",
+    "sejahtera.api",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +63,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "sejahtera.web.context_processors.navigation",
             ],
         },
     },
@@ -82,7 +87,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -100,6 +107,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = HOME_DIR / "static"
+
+# Background work (imports started from the web, figure refreshes): a worker runs
+# `sejahtera manage db_worker` (`sejahtera serve` starts one beside the web server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Where import reports and other generated files are kept.
 MEDIA_ROOT = HOME_DIR / "media"

@@ -1,8 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from sejahtera.api.api import api
+from sejahtera.web.urls import auth_urlpatterns
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
+    *auth_urlpatterns,
     path("", include("sejahtera.web.urls")),
 ]

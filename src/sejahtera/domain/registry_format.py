@@ -381,6 +381,17 @@ class RowValidator:
                         )
                     )
                 continue
+            if "\x00" in cell:
+                values[name] = None
+                findings.append(
+                    error(
+                        "TEXT_CONTROL_CHARACTER",
+                        gettext_noop("{column} contains a NUL character"),
+                        name,
+                        column=name,
+                    )
+                )
+                continue
             if lookup is not None:
                 value = lookup.get(cell, _MISSING)
                 if value is not _MISSING:

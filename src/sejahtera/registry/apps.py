@@ -7,4 +7,9 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Registry")
 
     def ready(self) -> None:
+        from django.db.models import CharField
+        from django.db.models.functions import Lower
+
         from sejahtera.registry import lookups  # noqa: F401  (registers __any_of)
+
+        CharField.register_lookup(Lower)

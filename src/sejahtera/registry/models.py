@@ -42,6 +42,7 @@ class Region(models.Model):
 
 class ImportRun(models.Model):
     class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         COMPLETED = "completed", _("Completed")
         FAILED = "failed", _("Failed")
@@ -56,6 +57,8 @@ class ImportRun(models.Model):
     persons_file = models.CharField(max_length=500, blank=True)
     report_file = models.CharField(max_length=500, blank=True)
     summary = models.JSONField(default=dict, blank=True)
+    # {"stage": file name, "done": rows, "total": rows}, updated while the import runs.
+    progress = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -262,3 +265,40 @@ class DuplicateCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} ~ {self.other_id} ({self.reason}, {self.status})"
+
+
+class DistrictPersonFigure(models.Model):
+    """Pre-aggregated person counts per district × sex × age group, for fast dashboards.
+
+    Rebuilt by ``registry.services.statistics.refresh_figures`` after imports; pages show when.
+    """
+
+    district_code = models.CharField(max_length=6, db_index=True)
+    sex = models.CharField(max_length=1)
+    age_group = models.CharField(max_length=8)
+    persons = models.PositiveIntegerField(default=0)
+    without_nik = models.PositiveIntegerField(default=0)
+    nik_warnings = models.PositiveIntegerField(default=0)
+    deceased = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("district person figure")
+        verbose_name_plural = _("district person figures")
+
+    def __str__(self) -> str:
+        return f"{self.district_code} {self.sex} {self.age_group}: {self.persons}"
+
+
+class DistrictHouseholdFigure(models.Model):
+    district_code = models.CharField(max_length=6, unique=True)
+    households = models.PositiveIntegerField(default=0)
+    possible_duplicates = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("district household figure")
+        verbose_name_plural = _("district household figures")
+
+    def __str__(self) -> str:
+        return f"{self.district_code}: {self.households}"

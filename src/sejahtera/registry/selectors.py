@@ -1,21 +1,105 @@
-"""Read-side queries of the registry."""
+"""Read-side queries of the registry, always limited to what the user may see."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+import re
+from dataclasses import dataclass
 
-from sejahtera.registry.models import DuplicateCandidate, Household, Person, Region
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from sejahtera.accounts import access
+from sejahtera.accounts.models import User
+from sejahtera.registry.models import (
+    ChangeRecord,
+    DuplicateCandidate,
+    Household,
+    Person,
+    Region,
+)
+
+NUMBER_LENGTH = 16
+_SPACES = re.compile(r"\s+")
 
 
-def registry_totals() -> dict[str, int]:
+def households_for(user: User) -> QuerySet[Household]:
+    access.require(user, access.REGISTRY_READERS)
+    prefix = access.region_prefix(user)
+    households = Household.objects.all()
+    return households.filter(village__code__startswith=prefix) if prefix else households
+
+
+def persons_for(user: User) -> QuerySet[Person]:
+    access.require(user, access.REGISTRY_READERS)
+    prefix = access.region_prefix(user)
     persons = Person.objects.all()
-    return {
-        "regions": Region.objects.count(),
-        "households": Household.objects.count(),
-        "persons": persons.count(),
-        "persons_without_nik": persons.filter(nik__isnull=True).count(),
-        "nik_warnings": persons.filter(~Q(nik_warnings=None)).count(),
-        "open_duplicates": DuplicateCandidate.objects.filter(
-            status=DuplicateCandidate.Status.OPEN
-        ).count(),
-    }
+    return persons.filter(household__village__code__startswith=prefix) if prefix else persons
+
+
+def household_for(user: User, pk: int) -> Household:
+    """The household if the user may see it; Household.DoesNotExist otherwise (never a hint
+    that it exists elsewhere)."""
+    return (
+        households_for(user)
+        .select_related("village__parent__parent__parent", "source_import__created_by")
+        .get(pk=pk)
+    )
+
+
+def normalise_name(text: str) -> str:
+    return _SPACES.sub(" ", text).strip().lower()
+
+
+@dataclass(frozen=True)
+class PersonSearch:
+    query: str = ""
+    region: str = ""  # a region code prefix within the user's scope
+
+
+def search_persons(user: User, search: PersonSearch) -> QuerySet[Person]:
+    """Persons by NIK, KK number or name (case-insensitive; on PostgreSQL also small typos),
+    optionally within a region, ordered for stable pagination."""
+    persons = persons_for(user).select_related("household__village")
+    if search.region:
+        persons = persons.filter(household__village__code__startswith=search.region)
+    query = normalise_name(search.query)
+    if not query:
+        return persons.order_by("household_id", "id")
+    if query.isdigit() and len(query) == NUMBER_LENGTH:
+        return persons.filter(Q(nik=query) | Q(household__kk_number=query)).order_by("id")
+    if query.isdigit():
+        return persons.filter(nik__startswith=query).order_by("nik", "id")
+    if connection.vendor == "postgresql":
+        # pg_trgm: LIKE and word similarity (small typos: "Siti Aminh") both use the GIN index
+        # on lower(full_name) (migration 0002).
+        by_name = Q(full_name__lower__contains=query) | Q(
+            full_name__lower__trigram_word_similar=query
+        )
+    else:
+        by_name = Q(full_name__icontains=query)
+    return persons.filter(by_name).order_by("full_name", "id")
+
+
+def change_history(entity: str, record_id: int) -> QuerySet[ChangeRecord]:
+    return ChangeRecord.objects.filter(entity=entity, record_id=record_id).select_related(
+        "actor", "import_run"
+    )
+
+
+def change_history_of_persons(person_ids: list[int]) -> QuerySet[ChangeRecord]:
+    return ChangeRecord.objects.filter(
+        entity=ChangeRecord.Entity.PERSON, record_id__in=person_ids
+    ).select_related("actor", "import_run")
+
+
+def duplicate_candidates_of(person_ids: list[int]) -> QuerySet[DuplicateCandidate]:
+    return DuplicateCandidate.objects.filter(
+        Q(person_id__in=person_ids) | Q(other_id__in=person_ids)
+    ).select_related("person__household", "other__household")
+
+
+def region_path(code: str) -> list[Region]:
+    """The region and its ancestors, province first."""
+    codes = [code[:n] for n in (2, 4, 6, 10) if n <= len(code)]
+    regions = {r.code: r for r in Region.objects.filter(code__in=codes)}
+    return [regions[c] for c in codes if c in regions]

@@ -1,6 +1,32 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sejahtera.web import views
+from sejahtera.web.views import account, dashboard, home, imports, registry
 
 app_name = "web"
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("no-access/", home.no_access, name="no-access"),
+    path("partner/", home.partner, name="partner"),
+    path("registry/", registry.search, name="registry"),
+    path("registry/export.<str:fmt>", registry.export, name="registry-export"),
+    path("registry/nik-check/", registry.nik_check, name="nik-check"),
+    path("registry/households/new/", registry.register, name="register"),
+    path("registry/households/member-form/", registry.member_form, name="member-form"),
+    path("registry/households/<int:pk>/", registry.household, name="household"),
+    path("registry/households/<int:pk>/edit/", registry.edit_household, name="household-edit"),
+    path("registry/persons/<int:pk>/edit/", registry.edit_person, name="person-edit"),
+    path("imports/", imports.imports, name="imports"),
+    path("imports/<int:pk>/", imports.import_detail, name="import"),
+    path("imports/<int:pk>/report.csv", imports.import_report, name="import-report"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("account/api-tokens/", account.api_tokens, name="api-tokens"),
+    path("account/api-tokens/<int:pk>/revoke/", account.revoke_token, name="api-token-revoke"),
+    path("dashboard/regions.json", dashboard.region_figures, name="dashboard-regions"),
+    path("dashboard/provinces.geojson", dashboard.provinces_geojson, name="provinces-geojson"),
+]
+
+auth_urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]

@@ -13,6 +13,7 @@ from sejahtera.domain.regions import default_catalog
 from sejahtera.registry.models import Household, Region
 from sejahtera.registry.services.importing import import_registry
 from sejahtera.registry.services.regions import load_regions
+from sejahtera.registry.services.statistics import refresh_figures
 
 
 def ensure_demo_registry(*, persons: int, seed: int, echo: Callable[[str], None]) -> None:
@@ -34,6 +35,7 @@ def ensure_demo_registry(*, persons: int, seed: int, echo: Callable[[str], None]
         persons_path=out / "persons.csv",
         report_path=out / "import-report.csv",
     )
+    refresh_figures()
     echo(
         f"Imported {summary.households.accepted} households and {summary.persons.accepted} "
         f"persons; {summary.households.rejected + summary.persons.rejected} deliberately invalid "

@@ -1,0 +1,73 @@
+"""Who may do what, and where. Every view, API handler and selector asks here.
+
+Access is by role (what kind of work) and by region (the user's region code is a prefix of every
+region code they may see; no region = the whole country).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+
+from sejahtera.accounts.models import Role, User
+
+REGISTRY_READERS = frozenset(
+    {
+        Role.VILLAGE_OPERATOR,
+        Role.DISTRICT_OFFICE,
+        Role.PROVINCIAL_OFFICE,
+        Role.MINISTRY_ANALYST,
+        Role.SOCIAL_WORKER,
+        Role.SUPERVISOR,
+        Role.AUDITOR,
+        Role.ADMINISTRATOR,
+    }
+)
+REGISTRY_EDITORS = frozenset(
+    {Role.VILLAGE_OPERATOR, Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.ADMINISTRATOR}
+)
+REGISTRY_IMPORTERS = frozenset({Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.ADMINISTRATOR})
+DASHBOARD_READERS = REGISTRY_READERS
+# Who may read specific personal data (health, disability, criminal records, children's data)
+# of individuals; others see those fields masked. Every such read is logged.
+SPECIFIC_DATA_READERS = frozenset(
+    {
+        Role.VILLAGE_OPERATOR,
+        Role.DISTRICT_OFFICE,
+        Role.PROVINCIAL_OFFICE,
+        Role.SOCIAL_WORKER,
+        Role.SUPERVISOR,
+        Role.ADMINISTRATOR,
+    }
+)
+
+
+def has_role(user: User, roles: frozenset[str]) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role in roles)
+
+
+def region_prefix(user: User) -> str:
+    """Region codes the user may see start with this ('' = all of Indonesia)."""
+    return user.region_id or ""
+
+
+def covers(user: User, region_code: str) -> bool:
+    return region_code.startswith(region_prefix(user))
+
+
+def require(user: User, roles: frozenset[str]) -> None:
+    if not has_role(user, roles):
+        raise PermissionDenied
+
+
+def require_region(user: User, region_code: str) -> None:
+    if not covers(user, region_code):
+        raise PermissionDenied
+
+
+def log_sensitive_read(user: User, entity: str, record_ids: list[int], path: str) -> None:
+    from sejahtera.accounts.models import SensitiveAccess
+
+    if record_ids:
+        SensitiveAccess.objects.create(
+            user=user, entity=entity, record_ids=sorted(record_ids), path=path[:300]
+        )

@@ -1,0 +1,46 @@
+"""Specific personal data (UU 27/2022): who may read it, masking it for everyone else, and
+logging every read of it. Web pages, exports and the API all go through here."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sejahtera.accounts import access
+from sejahtera.accounts.models import User
+from sejahtera.domain import registry_format as fmt
+from sejahtera.registry.models import Person
+from sejahtera.registry.services.records import person_cells
+
+
+def age_on(birth_date: date, today: date) -> int:
+    before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)
+    return today.year - birth_date.year - before_birthday
+
+
+def may_read_specific(user: User) -> bool:
+    return access.has_role(user, access.SPECIFIC_DATA_READERS)
+
+
+def hidden_columns(person: Person, *, unmasked: bool, today: date) -> frozenset[str]:
+    """The person's columns this reader may not see: specific data, and for a child every
+    personal detail beyond what identifies the record."""
+    if unmasked:
+        return frozenset()
+    if age_on(person.birth_date, today) < fmt.CHILD_AGE_LIMIT:
+        return frozenset(fmt.PERSON_COLUMN_NAMES) - {"person_id", "household_id", "relationship"}
+    return fmt.SPECIFIC_PERSON_FIELDS
+
+
+def visible_cells(person: Person, *, unmasked: bool, today: date) -> tuple[dict[str, str], bool]:
+    """The person's cells with hidden ones blanked, and whether anything was hidden."""
+    cells = person_cells(person)
+    hidden = hidden_columns(person, unmasked=unmasked, today=today)
+    for name in hidden:
+        cells[name] = ""
+    return cells, bool(hidden)
+
+
+def log_reads(user: User, persons: list[Person], path: str) -> None:
+    """Record that ``user`` read the specific data of ``persons`` (only if they could)."""
+    if may_read_specific(user):
+        access.log_sensitive_read(user, "person", [p.pk for p in persons], path)

@@ -1,0 +1,17 @@
+from typing import Any
+
+from sejahtera.accounts import access
+from sejahtera.web.http import AuthenticatedRequest
+
+
+def navigation(request: AuthenticatedRequest) -> dict[str, Any]:
+    """Which main sections the user's role opens (the pages check again on their own)."""
+    user = request.user
+    return {
+        "perms_nav": {
+            "dashboard": access.has_role(user, access.DASHBOARD_READERS),
+            "registry": access.has_role(user, access.REGISTRY_READERS),
+            "register": access.has_role(user, access.REGISTRY_EDITORS),
+            "imports": access.has_role(user, access.REGISTRY_IMPORTERS),
+        }
+    }

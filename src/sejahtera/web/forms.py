@@ -1,0 +1,114 @@
+"""Forms built from the exchange-format columns.
+
+They only collect text cells; validation is the registry services' (the same rules as the
+import), whose findings are put back on the fields they name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from sejahtera.domain import registry_format as fmt
+from sejahtera.domain.findings import Finding
+from sejahtera.i18n import render_finding
+from sejahtera.web.labels import choices, column_label
+
+HOUSEHOLD_FORM_COLUMNS = [
+    c for c in fmt.HOUSEHOLD_COLUMNS if c.name not in ("household_id", "monthly_expenditure_idr")
+]
+PERSON_FORM_COLUMNS = [c for c in fmt.PERSON_COLUMNS if c.name not in ("person_id", "household_id")]
+NUMERIC_KINDS = {fmt.Kind.INTEGER, fmt.Kind.POSITIVE_NUMBER, fmt.Kind.LATITUDE, fmt.Kind.LONGITUDE}
+
+
+def _field(column: fmt.Column) -> forms.Field:
+    label = column_label(column.name)
+    if column.kind is fmt.Kind.ENUM:
+        return forms.ChoiceField(
+            label=label,
+            required=column.required,
+            choices=[
+                ("", _("— unknown —") if not column.required else "—"),
+                *choices(column.choices),
+            ],
+        )
+    if column.kind is fmt.Kind.ENUM_SET:
+        return forms.MultipleChoiceField(
+            label=label,
+            required=False,
+            choices=choices(column.choices),
+            widget=forms.CheckboxSelectMultiple,
+        )
+    if column.kind is fmt.Kind.BOOL:
+        return forms.BooleanField(label=label, required=False)
+    if column.kind is fmt.Kind.DATE:
+        return forms.CharField(
+            label=label, required=column.required, widget=forms.DateInput(attrs={"type": "date"})
+        )
+    attrs: dict[str, str] = {}
+    if column.kind in NUMERIC_KINDS:
+        attrs["inputmode"] = "decimal" if column.kind is not fmt.Kind.INTEGER else "numeric"
+    if column.kind in (fmt.Kind.NIK, fmt.Kind.KK):
+        attrs |= {"inputmode": "numeric", "maxlength": "16", "autocomplete": "off"}
+    return forms.CharField(
+        label=label,
+        required=column.required,
+        max_length=column.max_length or None,
+        widget=forms.TextInput(attrs=attrs),
+    )
+
+
+class RegistryCellsForm(forms.Form):
+    columns: list[fmt.Column] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for column in self.columns:
+            self.fields[column.name] = _field(column)
+
+    def to_cells(self) -> dict[str, str]:
+        cells: dict[str, str] = {}
+        for column in self.columns:
+            value = self.cleaned_data.get(column.name)
+            if column.kind is fmt.Kind.BOOL:
+                cells[column.name] = "true" if value else "false"
+            elif column.kind is fmt.Kind.ENUM_SET:
+                cells[column.name] = ";".join(value or [])
+            else:
+                cells[column.name] = value or ""
+        return cells
+
+    def add_findings(self, findings: list[Finding]) -> None:
+        for finding in findings:
+            field = finding.column if finding.column in self.fields else None
+            self.add_error(field, render_finding(finding))
+
+
+class HouseholdForm(RegistryCellsForm):
+    columns = HOUSEHOLD_FORM_COLUMNS
+
+    def __init__(self, *args: Any, villages: list[tuple[str, str]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if villages is not None:
+            self.fields["region_code"] = forms.ChoiceField(
+                label=column_label("region_code"), choices=[("", "—"), *villages]
+            )
+
+
+class PersonForm(RegistryCellsForm):
+    columns = PERSON_FORM_COLUMNS
+
+
+MemberFormSet = forms.formset_factory(PersonForm, extra=2, min_num=1, validate_min=True)
+
+
+def member_cells(formset: forms.BaseFormSet) -> list[dict[str, str]]:
+    """The filled-in member forms as cells (blank extra forms are left out)."""
+    return [form.to_cells() for form in formset.forms if form.has_changed()]
+
+
+class ImportUploadForm(forms.Form):
+    households = forms.FileField(label=_("Households file (CSV, XLSX or Parquet)"))
+    persons = forms.FileField(label=_("Persons file (CSV, XLSX or Parquet)"), required=False)

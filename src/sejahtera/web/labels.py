@@ -1,0 +1,170 @@
+"""Human labels for the exchange-format columns and their coded values (translated)."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+COLUMN_LABELS: dict[str, Promise] = {
+    "household_id": _("Household ID"),
+    "kk_number": _("KK number"),
+    "region_code": _("Village"),
+    "address": _("Address"),
+    "rt": _("RT"),
+    "rw": _("RW"),
+    "latitude": _("Latitude"),
+    "longitude": _("Longitude"),
+    "house_ownership": _("House ownership"),
+    "floor_area_m2": _("Floor area (m²)"),
+    "floor_type": _("Floor"),
+    "wall_type": _("Walls"),
+    "roof_type": _("Roof"),
+    "drinking_water": _("Drinking water"),
+    "lighting": _("Lighting"),
+    "electricity_va": _("Electricity (VA)"),
+    "cooking_fuel": _("Cooking fuel"),
+    "toilet": _("Toilet"),
+    "assets": _("Assets"),
+    "monthly_expenditure_idr": _("Monthly expenditure (Rp)"),
+    "person_id": _("Person ID"),
+    "nik": _("NIK"),
+    "full_name": _("Full name"),
+    "sex": _("Sex"),
+    "birth_date": _("Birth date"),
+    "birth_place": _("Birth place"),
+    "relationship": _("Relationship to head"),
+    "marital_status": _("Marital status"),
+    "education": _("Highest education"),
+    "school_enrolled": _("Currently enrolled in"),
+    "employment": _("Employment"),
+    "monthly_income_idr": _("Monthly income (Rp)"),
+    "disability": _("Disability"),
+    "disability_severity": _("Disability severity"),
+    "chronic_illness": _("Chronic illness"),
+    "pregnant": _("Pregnant"),
+    "neglected": _("Neglected (no carer / basic needs unmet)"),
+    "orphan": _("Orphan"),
+    "street_situation": _("Homeless, begging or scavenging"),
+    "child_in_conflict_with_law": _("Child in conflict with the law"),
+    "disaster_victim": _("Disaster victim"),
+    "disaster_event": _("Disaster event"),
+    "remote_indigenous": _("Remote indigenous community (KAT)"),
+    "inmate_status": _("Inmate status"),
+    "violence_victim": _("Victim of violence"),
+    "trafficking_victim": _("Victim of trafficking"),
+    "drug_user": _("Drug use (NAPZA)"),
+    "hiv": _("HIV"),
+    "social_problem": _("Psycho-social or social problem"),
+    "deceased_date": _("Date of death"),
+}
+
+VALUE_LABELS: dict[str, Promise] = {
+    # sex
+    "L": _("Male"),
+    "P": _("Female"),
+    # shared
+    "none": _("None"),
+    "other": _("Other"),
+    # house ownership
+    "own": _("Own"),
+    "rent": _("Rented"),
+    "free": _("Rent-free"),
+    "official": _("Official housing"),
+    # materials
+    "ceramic": _("Ceramic"),
+    "wood": _("Wood"),
+    "cement": _("Cement"),
+    "earth": _("Earth"),
+    "brick": _("Brick"),
+    "bamboo": _("Bamboo"),
+    "tile": _("Tile"),
+    "metal": _("Metal sheet"),
+    "asbestos": _("Asbestos"),
+    "thatch": _("Thatch"),
+    # water
+    "piped": _("Piped"),
+    "bottled": _("Bottled"),
+    "protected_well": _("Protected well"),
+    "unprotected_well": _("Unprotected well"),
+    "river": _("River"),
+    "rain": _("Rain water"),
+    # lighting and fuel
+    "pln_meter": _("PLN with meter"),
+    "pln_no_meter": _("PLN without meter"),
+    "non_pln": _("Non-PLN"),
+    "lpg_3kg": _("LPG 3 kg"),
+    "lpg_large": _("LPG > 3 kg"),
+    "electric": _("Electric"),
+    "kerosene": _("Kerosene"),
+    "charcoal": _("Charcoal"),
+    # toilet
+    "private": _("Private"),
+    "shared": _("Shared"),
+    "public": _("Public"),
+    # assets
+    "motorcycle": _("Motorcycle"),
+    "car": _("Car"),
+    "refrigerator": _("Refrigerator"),
+    "tv": _("TV"),
+    "ac": _("Air conditioner"),
+    "smartphone": _("Smartphone"),
+    "gold": _("Gold"),
+    "land": _("Land"),
+    "livestock": _("Livestock"),
+    "boat": _("Boat"),
+    # relationship
+    "head": _("Head of household"),
+    "spouse": _("Spouse"),
+    "child": _("Child"),
+    "grandchild": _("Grandchild"),
+    "parent": _("Parent"),
+    "in_law": _("In-law"),
+    "other_relative": _("Other relative"),
+    # marital status
+    "single": _("Single"),
+    "married": _("Married"),
+    "divorced": _("Divorced"),
+    "widowed": _("Widowed"),
+    # education and enrolment
+    "primary": _("Primary school"),
+    "junior": _("Junior secondary"),
+    "senior": _("Senior secondary"),
+    "diploma": _("Diploma"),
+    "bachelor_plus": _("Bachelor or higher"),
+    "early": _("Early childhood"),
+    "higher": _("Higher education"),
+    # employment
+    "farmer": _("Farmer"),
+    "fisher": _("Fisher"),
+    "laborer": _("Laborer"),
+    "informal": _("Informal worker"),
+    "private_employee": _("Private employee"),
+    "civil_servant": _("Civil servant"),
+    "entrepreneur": _("Entrepreneur"),
+    "retired": _("Retired"),
+    "student": _("Student"),
+    # disability
+    "physical": _("Physical"),
+    "intellectual": _("Intellectual"),
+    "mental": _("Mental"),
+    "sensory": _("Sensory"),
+    "multiple": _("Multiple"),
+    "mild": _("Mild"),
+    "moderate": _("Moderate"),
+    "severe": _("Severe"),
+    # inmate status
+    "inmate": _("Inmate"),
+    "former_inmate": _("Former inmate"),
+}
+
+
+def column_label(name: str) -> str:
+    return str(COLUMN_LABELS.get(name, name))
+
+
+def value_label(value: str) -> str:
+    return str(VALUE_LABELS.get(value, value))
+
+
+def choices(values: tuple[str, ...]) -> list[tuple[str, Promise | str]]:
+    return [(v, VALUE_LABELS.get(v, v)) for v in values]

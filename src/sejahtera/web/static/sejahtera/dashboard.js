@@ -1,0 +1,58 @@
+// Dashboard: a bar chart of persons by age group and sex, and a choropleth map of provinces
+// (click a province to drill down). The same figures are in the tables for screen readers.
+(function () {
+  "use strict";
+  const ageData = JSON.parse(document.getElementById("age-sex").textContent);
+  const canvas = document.getElementById("age-chart");
+  if (canvas && window.Chart) {
+    const groups = Object.keys(ageData);
+    new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: groups,
+        datasets: [
+          { label: canvas.dataset.male, data: groups.map((g) => ageData[g].L), backgroundColor: "#2a7ab0" },
+          { label: canvas.dataset.female, data: groups.map((g) => ageData[g].P), backgroundColor: "#d1495b" },
+        ],
+      },
+      options: { responsive: true, animation: false, scales: { y: { beginAtZero: true } } },
+    });
+  }
+
+  const mapElement = document.getElementById("map");
+  if (!mapElement || !window.L) return;
+  const indicator = mapElement.dataset.indicator;
+  const palette = ["#edf8e9", "#c7e9c0", "#a1d99b", "#74c476", "#41ab5d", "#238b45", "#005a32"];
+  const map = L.map(mapElement, { zoomSnap: 0.25 }).setView([-2.5, 118], 4.5);
+
+  Promise.all([
+    fetch(mapElement.dataset.geojson).then((r) => r.json()),
+    fetch(mapElement.dataset.figures).then((r) => r.json()),
+  ]).then(([provinces, figures]) => {
+    const values = Object.values(figures.areas).map((a) => a[indicator]);
+    const max = Math.max(1, ...values);
+    const colour = (value) =>
+      value ? palette[Math.min(palette.length - 1, Math.floor((value / max) * (palette.length - 1)))] : "#f2f2f2";
+    const layer = L.geoJSON(provinces, {
+      style: (feature) => {
+        const area = figures.areas[feature.properties.code];
+        return { color: "#5b6b7a", weight: 1, fillOpacity: 0.85, fillColor: colour(area ? area[indicator] : 0) };
+      },
+      onEachFeature: (feature, shape) => {
+        const area = figures.areas[feature.properties.code];
+        const value = area ? area[indicator].toLocaleString() : "0";
+        shape.bindTooltip(feature.properties.name + ": " + value);
+        shape.on("click", () => { window.location.href = mapElement.dataset.drill + feature.properties.code; });
+      },
+    }).addTo(map);
+    map.fitBounds(layer.getBounds());
+    const legend = L.control({ position: "bottomright" });
+    legend.onAdd = () => {
+      const div = L.DomUtil.create("div", "legend");
+      div.innerHTML = palette.map((c, i) => '<i style="background:' + c + '"></i>' +
+        Math.round((i / (palette.length - 1)) * max).toLocaleString()).join("<br>");
+      return div;
+    };
+    legend.addTo(map);
+  });
+})();

@@ -1,0 +1,32 @@
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from sejahtera.i18n import render_finding
+from sejahtera.web.labels import column_label, value_label
+
+register = template.Library()
+
+
+register.filter("finding_message", render_finding)
+
+
+@register.filter
+def label(column: str) -> str:
+    return column_label(column)
+
+
+@register.filter
+def value(code: str) -> str:
+    return value_label(code)
+
+
+NIK_WARNINGS = {
+    "NIK_SEX_MISMATCH": _("the NIK encodes a different sex than recorded"),
+    "NIK_BIRTHDATE_MISMATCH": _("the NIK encodes a different birth date than recorded"),
+    "NIK_REGION_FORMER": _("the NIK carries a former regency code (still valid)"),
+}
+
+
+@register.filter
+def nik_warning(code: str) -> str:
+    return str(NIK_WARNINGS.get(code, code))

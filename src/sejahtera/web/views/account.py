@@ -1,0 +1,51 @@
+"""The user's own account: API tokens (created here, shown once, revocable)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from sejahtera.accounts import tokens
+from sejahtera.accounts.models import ApiToken
+from sejahtera.web.http import AuthenticatedRequest
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name (which system uses it)"), max_length=100)
+    scopes = forms.MultipleChoiceField(
+        label=gettext_lazy("Allowed"),
+        choices=ApiToken.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+@login_required
+def api_tokens(request: AuthenticatedRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        _token, secret = tokens.create_token(
+            request.user, form.cleaned_data["name"], form.cleaned_data["scopes"]
+        )
+        form = TokenForm()
+    return render(
+        request,
+        "web/account/tokens.html",
+        {"form": form, "secret": secret, "tokens": request.user.api_tokens.all()},
+    )
+
+
+@login_required
+@require_POST
+def revoke_token(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    token = request.user.api_tokens.filter(pk=pk).first()
+    if token is not None:
+        tokens.revoke(token)
+        messages.success(request, _("Token revoked."))
+    return redirect("web:api-tokens")

@@ -1,0 +1,282 @@
+"""Registry pages: search, household page, registration and edit forms, live NIK check."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from sejahtera.accounts import access
+from sejahtera.domain.identifiers import parse_nik
+from sejahtera.domain.regions import default_catalog
+from sejahtera.domain.registry_format import parse_date
+from sejahtera.registry import privacy, selectors
+from sejahtera.registry.models import Household, Person, Region
+from sejahtera.registry.services import exports, records
+from sejahtera.web import presenters
+from sejahtera.web.forms import HouseholdForm, MemberFormSet, PersonForm, member_cells
+from sejahtera.web.http import AuthenticatedRequest
+
+PAGE_SIZE = 25
+MAX_VILLAGE_CHOICES = 2000
+
+
+@login_required
+@require_GET
+def search(request: AuthenticatedRequest) -> HttpResponse:
+    criteria = selectors.PersonSearch(
+        query=request.GET.get("q", "").strip(), region=_region_filter(request)
+    )
+    persons = selectors.search_persons(request.user, criteria)
+    page = Paginator(persons, PAGE_SIZE, allow_empty_first_page=True).get_page(
+        request.GET.get("page")
+    )
+    partial = request.headers.get("HX-Request") == "true"
+    template = "web/registry/_results.html" if partial else "web/registry/search.html"
+    return render(
+        request,
+        template,
+        {
+            "criteria": criteria,
+            "page": page,
+            "can_edit": access.has_role(request.user, access.REGISTRY_EDITORS),
+        },
+    )
+
+
+def _region_filter(request: AuthenticatedRequest) -> str:
+    """The region filter, narrowed to digits and never wider than the user's scope."""
+    code = "".join(ch for ch in request.GET.get("region", "") if ch.isdigit())
+    return code if code.startswith(access.region_prefix(request.user)) else ""
+
+
+@login_required
+def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    try:
+        record = selectors.household_for(request.user, pk)
+    except Household.DoesNotExist:
+        raise Http404 from None
+    today = date.today()
+    members = list(record.members.order_by("birth_date"))
+    unmasked = privacy.may_read_specific(request.user)
+    privacy.log_reads(request.user, members, request.path)
+    member_ids = [m.pk for m in members]
+    return render(
+        request,
+        "web/registry/household.html",
+        {
+            "household": record,
+            "region_path": selectors.region_path(record.village_id),
+            "fields": presenters.household_fields(record),
+            "members": [
+                {
+                    "person": m,
+                    "age": privacy.age_on(m.birth_date, today),
+                    "fields": presenters.person_fields(m, unmasked=unmasked, today=today),
+                    "nik_warnings": (m.nik_warnings or "").split(";") if m.nik_warnings else [],
+                }
+                for m in members
+            ],
+            "history": selectors.change_history("household", record.pk)[:50],
+            "member_history": selectors.change_history_of_persons(member_ids)[:50],
+            "duplicates": selectors.duplicate_candidates_of(member_ids),
+            "can_edit": access.has_role(request.user, access.REGISTRY_EDITORS),
+        },
+    )
+
+
+def _villages_for(request: AuthenticatedRequest) -> list[tuple[str, str]] | None:
+    """Villages the user may register in, as choices; None when too many to list."""
+    prefix = access.region_prefix(request.user)
+    if len(prefix) < 4:
+        return None
+    villages = Region.objects.filter(level="village", code__startswith=prefix).select_related(
+        "parent"
+    )[:MAX_VILLAGE_CHOICES]
+    return [
+        (v.code, f"{v.name} — {v.parent.name if v.parent else ''} ({v.code})") for v in villages
+    ]
+
+
+@login_required
+def register(request: AuthenticatedRequest) -> HttpResponse:
+    access.require(request.user, access.REGISTRY_EDITORS)
+    villages = _villages_for(request)
+    if request.method == "POST":
+        form = HouseholdForm(request.POST, villages=villages)
+        members = MemberFormSet(request.POST, prefix="m")
+        if form.is_valid() and members.is_valid():
+            try:
+                created = records.register_household(
+                    actor=request.user, household=form.to_cells(), members=member_cells(members)
+                )
+            except records.RecordInvalid as invalid:
+                form.add_findings(invalid.household)
+                changed = [f for f in members.forms if f.has_changed()]
+                for index, findings in invalid.members.items():
+                    changed[index].add_findings(findings)
+            else:
+                messages.success(request, _("Household registered."))
+                return redirect("web:household", pk=created.pk)
+    else:
+        initial = {"region_code": request.user.region_id} if villages and len(villages) == 1 else {}
+        form = HouseholdForm(villages=villages, initial=initial)
+        members = MemberFormSet(prefix="m", initial=[{"relationship": "head"}])
+    return render(request, "web/registry/register.html", {"form": form, "members": members})
+
+
+@login_required
+def member_form(request: AuthenticatedRequest) -> HttpResponse:
+    """One more empty member form for the registration page (htmx)."""
+    access.require(request.user, access.REGISTRY_EDITORS)
+    index = int(request.GET.get("index", "0"))
+    form = PersonForm(prefix=f"m-{index}")
+    return render(request, "web/registry/_member_form.html", {"form": form, "index": index})
+
+
+@login_required
+def edit_household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    try:
+        record = selectors.household_for(request.user, pk)
+    except Household.DoesNotExist:
+        raise Http404 from None
+    access.require(request.user, access.REGISTRY_EDITORS)
+    villages = _villages_for(request)
+    if request.method == "POST":
+        form = HouseholdForm(request.POST, villages=villages)
+        if form.is_valid():
+            try:
+                records.update_household(
+                    actor=request.user,
+                    household=record,
+                    cells=form.to_cells(),
+                    expected_version=int(request.POST.get("version", "0")),
+                )
+            except records.RecordInvalid as invalid:
+                form.add_findings(invalid.household)
+            except records.EditConflict:
+                form.add_error(
+                    None,
+                    _(
+                        "Someone else changed this household meanwhile. "
+                        "Reload the page to see their changes."
+                    ),
+                )
+            else:
+                messages.success(request, _("Household saved."))
+                return redirect("web:household", pk=record.pk)
+    else:
+        form = HouseholdForm(
+            initial=_form_initial(records.household_cells(record)), villages=villages
+        )
+    return render(
+        request, "web/registry/edit.html", {"form": form, "record": record, "household": record}
+    )
+
+
+@login_required
+def edit_person(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    try:
+        person = selectors.persons_for(request.user).select_related("household").get(pk=pk)
+    except Person.DoesNotExist:
+        raise Http404 from None
+    access.require(request.user, access.REGISTRY_EDITORS)
+    if request.method == "POST":
+        form = PersonForm(request.POST)
+        if form.is_valid():
+            try:
+                records.update_person(
+                    actor=request.user,
+                    person=person,
+                    cells=form.to_cells(),
+                    expected_version=int(request.POST.get("version", "0")),
+                )
+            except records.RecordInvalid as invalid:
+                form.add_findings(invalid.members.get(0, []))
+            except records.EditConflict:
+                form.add_error(
+                    None,
+                    _(
+                        "Someone else changed this person meanwhile. "
+                        "Reload the page to see their changes."
+                    ),
+                )
+            else:
+                messages.success(request, _("Person saved."))
+                return redirect("web:household", pk=person.household_id)
+    else:
+        access.log_sensitive_read(request.user, "person", [person.pk], request.path)
+        form = PersonForm(initial=_form_initial(records.person_cells(person)))
+    return render(
+        request,
+        "web/registry/edit.html",
+        {"form": form, "record": person, "household": person.household},
+    )
+
+
+def _form_initial(cells: dict[str, str]) -> dict[str, object]:
+    initial: dict[str, object] = dict(cells)
+    for name, cell in cells.items():
+        if cell in ("true", "false"):
+            initial[name] = cell == "true"
+    if "assets" in cells:
+        initial["assets"] = [a for a in cells["assets"].split(";") if a]
+    return initial
+
+
+@login_required
+@require_GET
+def nik_check(request: AuthenticatedRequest) -> HttpResponse:
+    """Live NIK feedback while typing (htmx): region, birth date and sex, or what is wrong."""
+    prefix = request.GET.get("prefix", "")
+    value = request.GET.get(f"{prefix}nik", "").strip()
+    sex = request.GET.get(f"{prefix}sex") or None
+    try:
+        birth = parse_date(request.GET.get(f"{prefix}birth_date", ""))
+    except Exception:  # an unfinished date is simply not compared yet
+        birth = None
+    parsed = (
+        parse_nik(value, sex=sex if sex in ("L", "P") else None, birth_date=birth)
+        if value
+        else None
+    )
+    region = None
+    if parsed and parsed.current_regency_code:
+        catalog = default_catalog()
+        regency = catalog.name(parsed.current_regency_code)
+        region = f"{regency}, {catalog.name(parsed.province_code or '')}"
+    return render(request, "web/registry/_nik_check.html", {"parsed": parsed, "region": region})
+
+
+@login_required
+@require_GET
+def export(request: AuthenticatedRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
+    """The current search as registry format v1 persons (CSV streams; XLSX up to a sheet)."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    criteria = selectors.PersonSearch(
+        query=request.GET.get("q", "").strip(), region=_region_filter(request)
+    )
+    persons = selectors.search_persons(request.user, criteria)
+    unmasked = privacy.may_read_specific(request.user)
+    if unmasked:
+        access.log_sensitive_read(request.user, "person_export", [], request.get_full_path())
+    rows = exports.person_rows(persons, unmasked=unmasked)
+    filename = f"sejahtera-persons-{date.today():%Y%m%d}.{fmt}"
+    if fmt == "csv":
+        response: HttpResponse | StreamingHttpResponse = StreamingHttpResponse(
+            exports.csv_chunks(rows), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(
+            exports.xlsx_bytes(rows, "persons"),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
