@@ -231,3 +231,32 @@ def test_exports_are_registry_format_and_masked_for_analysts(make_user, login, h
     header, row = [c.value for c in sheet[1]], [c.value for c in sheet[2]]
     assert row[header.index("full_name")] == "Siti Aminah"
     assert row[header.index("hiv")] in (None, "")
+
+
+def test_analysts_see_children_masked_in_search_results(make_user, login, household_factory):
+    household_factory(
+        VILLAGE,
+        members=[
+            {
+                "full_name": "Budi Santoso",
+                "sex": "L",
+                "birth_date": "1980-01-15",
+                "relationship": "head",
+            },
+            {
+                "full_name": "Ani Santoso",
+                "sex": "P",
+                "birth_date": "2015-03-02",
+                "relationship": "child",
+                "nik": "3201014203150001",
+            },
+        ],
+    )
+    analyst_page = login(make_user(Role.MINISTRY_ANALYST)).get("/registry/").content.decode()
+    assert "Budi Santoso" in analyst_page
+    assert "Ani Santoso" not in analyst_page
+    assert "3201014203150001" not in analyst_page
+    operator_page = (
+        login(make_user(Role.VILLAGE_OPERATOR, VILLAGE)).get("/registry/").content.decode()
+    )
+    assert "Ani Santoso" in operator_page

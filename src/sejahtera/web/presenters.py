@@ -57,3 +57,28 @@ def person_fields(person: Person, *, unmasked: bool, today: date) -> list[Field]
         for name in fmt.PERSON_COLUMN_NAMES
         if name not in ("person_id", "household_id")
     ]
+
+
+@dataclass(frozen=True)
+class SearchRow:
+    person: Person
+    name: str
+    nik: str
+    birth_date: str
+
+
+def search_rows(persons: list[Person], *, unmasked: bool) -> list[SearchRow]:
+    """Search results; a child's name, NIK and birth date are masked like on their page."""
+    today = date.today()
+    rows = []
+    for person in persons:
+        hidden = privacy.hidden_columns(person, unmasked=unmasked, today=today)
+        rows.append(
+            SearchRow(
+                person,
+                MASK if "full_name" in hidden else person.full_name,
+                MASK if "nik" in hidden else (person.nik or "–"),
+                MASK if "birth_date" in hidden else person.birth_date.isoformat(),
+            )
+        )
+    return rows

@@ -7,6 +7,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -25,6 +26,20 @@ from sejahtera.web.http import AuthenticatedRequest
 
 PAGE_SIZE = 25
 MAX_VILLAGE_CHOICES = 2000
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP matches: an exact count of a national search costs more than
+    the page itself, and nobody pages past the first thousand names."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
 
 
 @login_required
@@ -34,7 +49,7 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
         query=request.GET.get("q", "").strip(), region=_region_filter(request)
     )
     persons = selectors.search_persons(request.user, criteria)
-    page = Paginator(persons, PAGE_SIZE, allow_empty_first_page=True).get_page(
+    page = CappedPaginator(persons, PAGE_SIZE, allow_empty_first_page=True).get_page(
         request.GET.get("page")
     )
     partial = request.headers.get("HX-Request") == "true"
@@ -45,6 +60,9 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
         {
             "criteria": criteria,
             "page": page,
+            "rows": presenters.search_rows(
+                page.object_list, unmasked=privacy.may_read_specific(request.user)
+            ),
             "can_edit": access.has_role(request.user, access.REGISTRY_EDITORS),
         },
     )

@@ -1,0 +1,146 @@
+"""Benchmark: dashboard and registry search server time with a national-scale registry.
+
+    python bench/web.py [--persons 1000000] [--postgres URL] [--repeat 20]
+
+Builds a fresh PostgreSQL database ``sejahtera_bench_web`` (server of ``--postgres`` /
+``DATABASE_URL``), imports a synthetic population, refreshes the dashboard figures, then renders
+pages through Django's test client as a logged-in user and prints the median and 95th percentile
+server time of each. Goal (issue #3): the dashboard in ≤ 300 ms with 1 M persons.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+GOAL_MS = 300
+
+
+def recreate_database(server_url: str, name: str) -> str:
+    import psycopg
+    from psycopg import sql
+
+    base = server_url.rsplit("/", 1)[0]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{base}/{name}"
+
+
+def timed(client, path: str, repeat: int) -> tuple[float, float]:
+    """Median and 95th percentile milliseconds of GET ``path`` (after one warm-up)."""
+    client.get(path)
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(path)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    samples.sort()
+    return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sejahtera"),
+    )
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+
+    url = recreate_database(args.postgres, "sejahtera_bench_web")
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "sejahtera.config.settings"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+
+    from sejahtera.accounts.models import Role, User
+    from sejahtera.registry.models import Person
+    from sejahtera.registry.services.importing import import_registry
+    from sejahtera.registry.services.regions import load_regions
+    from sejahtera.registry.services.statistics import refresh_figures
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    call_command("migrate", verbosity=0)
+    load_regions()
+    with tempfile.TemporaryDirectory(prefix="sejahtera-bench-web-") as tmp:
+        data = Path(tmp)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sejahtera",
+                "synth",
+                "--persons",
+                str(args.persons),
+                "--seed",
+                "3",
+                "--out",
+                str(data),
+                "--as-of",
+                "2026-11-30",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        started = time.perf_counter()
+        import_registry(
+            households_path=data / "households.csv",
+            persons_path=data / "persons.csv",
+            report_path=data / "report.csv",
+        )
+        print(
+            f"import: {Person.objects.count():,} persons in {time.perf_counter() - started:.1f} s"
+        )
+    started = time.perf_counter()
+    refresh_figures()
+    print(f"refresh dashboard figures: {time.perf_counter() - started:.1f} s")
+
+    analyst = User.objects.create_user("bench-analyst", role=Role.MINISTRY_ANALYST)
+    sample = Person.objects.exclude(nik=None).select_related("household").order_by("id")[1000]
+    regency = sample.household.village_id[:4]
+    office = User.objects.create_user("bench-office", role=Role.DISTRICT_OFFICE, region_id=regency)
+    client = Client()
+    print(f"persons: {Person.objects.count():,}; cores: {os.cpu_count()}")
+    print(f"{'page':<52} {'median ms':>10} {'p95 ms':>8}")
+    pages = [
+        (analyst, "/dashboard/", "dashboard, national"),
+        (analyst, "/dashboard/regions.json", "dashboard map figures, national"),
+        (analyst, f"/dashboard/?region={regency}", "dashboard, one regency"),
+        (office, "/registry/", "registry list, first page (regency office)"),
+        (analyst, f"/registry/?q={sample.nik}", "search by NIK (national)"),
+        (
+            analyst,
+            f"/registry/?q={sample.full_name.split()[0].lower()}",
+            "search by name (national)",
+        ),
+        (
+            office,
+            f"/registry/?q={sample.full_name[:-1].lower()}",
+            "search, name with a typo (regency)",
+        ),
+        (analyst, f"/registry/households/{sample.household_id}/", "household page"),
+    ]
+    for user, path, label in pages:
+        client.force_login(user)
+        median, p95 = timed(client, path, args.repeat)
+        verdict = f"  (goal <= {GOAL_MS} ms)" if label.startswith("dashboard, national") else ""
+        print(f"{label:<52} {median:>10.1f} {p95:>8.1f}{verdict}")
+
+
+if __name__ == "__main__":
+    main()
