@@ -19,20 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import recreate_postgres_database  # noqa: E402
+
 GOAL_MS = 300
-
-
-def recreate_database(server_url: str, name: str) -> str:
-    import psycopg
-    from psycopg import sql
-
-    base = server_url.rsplit("/", 1)[0]
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return f"{base}/{name}"
 
 
 def timed(client, path: str, repeat: int) -> tuple[float, float]:
@@ -58,7 +48,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
 
-    url = recreate_database(args.postgres, "sejahtera_bench_web")
+    url = recreate_postgres_database(args.postgres, "sejahtera_bench_web")
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "sejahtera.config.settings"
     import django

@@ -75,6 +75,8 @@ EMPLOYMENT = (
     "student",
     "other",
 )
+# Employment that earns an income (everything but none, retired and student).
+EARNING_EMPLOYMENT = tuple(e for e in EMPLOYMENT if e not in ("none", "retired", "student"))
 DISABILITY = ("none", "physical", "intellectual", "mental", "sensory", "multiple")
 DISABILITY_SEVERITY = ("none", "mild", "moderate", "severe")
 INMATE_STATUS = ("none", "inmate", "former_inmate")

@@ -15,6 +15,7 @@ import numpy as np
 from sejahtera.domain.registry_format import (
     DISABILITY,
     DISABILITY_SEVERITY,
+    EARNING_EMPLOYMENT,
     EDUCATION,
     EMPLOYMENT,
     MARITAL_STATUS,
@@ -37,16 +38,7 @@ NOT_ENROLLED, EARLY, PRIMARY, JUNIOR, SENIOR, HIGHER = range(len(SCHOOL_ENROLLED
 EDU_NONE, EDU_PRIMARY, EDU_JUNIOR, EDU_SENIOR, EDU_DIPLOMA, EDU_BACHELOR = range(len(EDUCATION))
 EDUCATION_YEARS = np.array([0, 6, 9, 12, 15, 16])
 EMPLOYMENT_INDEX = {name: i for i, name in enumerate(EMPLOYMENT)}
-EARNING_JOBS = (
-    "farmer",
-    "fisher",
-    "laborer",
-    "informal",
-    "private_employee",
-    "civil_servant",
-    "entrepreneur",
-    "other",
-)
+EARNING_JOBS = EARNING_EMPLOYMENT
 NO_DISABILITY = DISABILITY.index("none")
 SEVERITY_MODERATE = DISABILITY_SEVERITY.index("moderate")
 

@@ -33,6 +33,7 @@ from sejahtera.domain.registry_format import (
     ASSETS,
     COOKING_FUEL,
     DRINKING_WATER,
+    EARNING_EMPLOYMENT,
     EDUCATION,
     EMPLOYMENT,
     FLOOR_TYPES,
@@ -46,16 +47,7 @@ from sejahtera.domain.registry_format import (
 MODEL_FORMAT = "sejahtera-pmt/1"
 CHILD_AGE_BELOW = 15  # share of children: members younger than this
 ELDERLY_MIN_AGE = 60  # share of elderly: members this old or older
-EARNING_JOBS: tuple[str, ...] = (
-    "farmer",
-    "fisher",
-    "laborer",
-    "informal",
-    "private_employee",
-    "civil_servant",
-    "entrepreneur",
-    "other",
-)
+EARNING_JOBS: tuple[str, ...] = EARNING_EMPLOYMENT
 # Household columns used as categories; the first value of each list is the reference.
 HOUSEHOLD_CATEGORIES: dict[str, tuple[str, ...]] = {
     "house_ownership": HOUSE_OWNERSHIP,
