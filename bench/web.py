@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import recreate_postgres_database  # noqa: E402
+from _common import recreate_postgres_database
 
 GOAL_MS = 300
 
