@@ -111,10 +111,11 @@ def _rows_by_key(
 
     Thousands of values per batch. On PostgreSQL they go as one text-array literal built here
     (psycopg's list adapter and the ORM's per-value preparation cost more than the query),
-    joined LATERALly so that every value is one index probe whatever the planner's statistics
-    say: right after a bulk load they are stale (autovacuum may not have analysed the table)
-    and a plain ``= ANY(...)`` then turns into a sequential scan per batch, quadratic over an
-    import. Elsewhere a plain ``IN`` list through the ORM.
+    joined LATERALly with ``OFFSET 0`` (so the join cannot be flattened) so that each value is
+    one index probe whatever the planner's statistics say: during a bulk load they are stale
+    (autovacuum has not analysed the new rows yet) and a plain ``= ANY(...)`` or join then
+    turns into a sequential scan per batch, quadratic over an import. JIT is off for the
+    query: its compile time would exceed the query's. Elsewhere a plain ``IN`` list.
     """
     values = list(values)
     if not values:
@@ -132,9 +133,10 @@ def _rows_by_key(
         f"SELECT {', '.join(f'r.{quote(c)}' for c in columns)} "
         f"FROM unnest(%s::text[]) AS k(value) CROSS JOIN LATERAL ("
         f"SELECT {', '.join(f't.{quote(c)}' for c in columns)} "
-        f"FROM {quote(model._meta.db_table)} t WHERE t.{quote(key)} = k.value) r"
+        f"FROM {quote(model._meta.db_table)} t WHERE t.{quote(key)} = k.value OFFSET 0) r"
     )
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, [f"{{{literal}}}"])
         return cursor.fetchall()
 
