@@ -54,3 +54,18 @@ def test_cli_creates_a_token(make_user):
         main, ["token", "create", "--user", "nobody", "--name", "x", "--scope", "imports"]
     )
     assert missing.exit_code == 2
+
+
+def test_an_administrator_creates_a_token_in_the_admin(client, make_user):
+    admin_user = make_user(Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    partner = make_user(Role.PARTNER_AGENCY)
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/accounts/apitoken/add/",
+        {"user": partner.pk, "name": "Kemenkop UKM", "scopes": ["registry:read"]},
+        follow=True,
+    )
+    message = next(str(m) for m in response.context["messages"])
+    secret = message.rsplit(" ", 1)[-1]
+    assert authenticate(secret).user == partner
+    assert ApiToken.objects.get().scopes == ["registry:read"]

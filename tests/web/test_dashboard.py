@@ -77,3 +77,18 @@ def test_dashboard_page_and_map_data(make_user, client, two_provinces):
 def test_partners_have_no_dashboard(make_user, client):
     client.force_login(make_user(Role.PARTNER_AGENCY))
     assert client.get("/dashboard/").status_code == 403
+
+
+def test_the_region_table_exports_to_csv_and_xlsx(make_user, client, two_provinces):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(make_user(Role.MINISTRY_ANALYST))
+    csv_text = b"".join(client.get("/dashboard/export.csv").streaming_content).decode()
+    assert csv_text.splitlines()[0].startswith("code,name,persons,households")
+    assert "32,Jawa Barat,3,2" in csv_text
+    sheet = load_workbook(
+        io.BytesIO(client.get("/dashboard/export.xlsx", {"region": "32"}).content)
+    ).active
+    assert [c.value for c in sheet[2]][:3] == ["3201", "Kabupaten Bogor", "3"]

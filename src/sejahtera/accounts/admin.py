@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
@@ -35,19 +36,39 @@ class SensitiveAccessAdmin(admin.ModelAdmin):
         return False
 
 
+class ApiTokenForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=ApiToken.Scope.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ("user", "name", "scopes", "expires_at")
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are created in the web application (Akun → Token API) or with
-    `sejahtera token create`, where the secret is shown once; here they can be revoked."""
+    """Adding a token shows its secret once (as on the account page); tokens are revoked, never
+    edited."""
 
+    form = ApiTokenForm
     list_display = ("prefix", "name", "user", "scopes", "created_at", "last_used_at", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("name", "prefix", "user__username")
-    readonly_fields = ("prefix", "key_hash", "created_at", "last_used_at")
+    autocomplete_fields = ("user",)
     actions = ["revoke_tokens"]
 
-    def has_add_permission(self, request):
+    def has_change_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        from sejahtera.accounts.tokens import issue_secret
+
+        secret = issue_secret(obj)
+        super().save_model(request, obj, form, change)
+        messages.warning(
+            request, _("Copy this token now — it is shown only once: %(secret)s") % {"secret": secret}
+        )
 
     @admin.action(description=_("Revoke selected tokens"))
     def revoke_tokens(self, request, queryset):

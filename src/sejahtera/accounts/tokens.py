@@ -23,19 +23,22 @@ def create_token(
     user: User, name: str, scopes: Iterable[str], expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
     """A new token for ``user``; returns the record and the secret, which is never stored."""
-    unknown = set(scopes) - set(ApiToken.Scope.values)
+    token = ApiToken(user=user, name=name, scopes=list(scopes), expires_at=expires_at)
+    secret = issue_secret(token)
+    token.save()
+    return token, secret
+
+
+def issue_secret(token: ApiToken) -> str:
+    """Give an unsaved token its secret (stored only as a hash); returns the secret."""
+    unknown = set(token.scopes) - set(ApiToken.Scope.values)
     if unknown:
         raise ValueError(f"unknown scope(s): {', '.join(sorted(unknown))}")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user,
-        name=name,
-        prefix=secret[:12],
-        key_hash=_hash(secret),
-        scopes=sorted(set(scopes)),
-        expires_at=expires_at,
-    )
-    return token, secret
+    token.prefix = secret[:12]
+    token.key_hash = _hash(secret)
+    token.scopes = sorted(set(token.scopes))
+    return secret
 
 
 def authenticate(secret: str) -> ApiToken | None:

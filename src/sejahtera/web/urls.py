@@ -23,6 +23,7 @@ urlpatterns = [
     path("account/api-tokens/", account.api_tokens, name="api-tokens"),
     path("account/api-tokens/<int:pk>/revoke/", account.revoke_token, name="api-token-revoke"),
     path("dashboard/regions.json", dashboard.region_figures, name="dashboard-regions"),
+    path("dashboard/export.<str:fmt>", dashboard.export, name="dashboard-export"),
     path("dashboard/provinces.geojson", dashboard.provinces_geojson, name="provinces-geojson"),
 ]
 

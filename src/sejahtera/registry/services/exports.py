@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 
 from django.db.models import QuerySet
+from django.http import HttpResponse, StreamingHttpResponse
 
 from sejahtera.domain import registry_format as fmt
 from sejahtera.registry import privacy
@@ -52,3 +53,20 @@ def xlsx_bytes(rows: Iterable[list[str]], sheet_title: str) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def download(
+    rows: Iterable[list[str]], name: str, fmt: str
+) -> HttpResponse | StreamingHttpResponse:
+    """A CSV (streamed) or XLSX attachment of ``rows`` (the first row is the header)."""
+    filename = f"{name}-{date.today():%Y%m%d}.{fmt}"
+    response: HttpResponse | StreamingHttpResponse
+    if fmt == "csv":
+        response = StreamingHttpResponse(csv_chunks(rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            xlsx_bytes(rows, name[:31]),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

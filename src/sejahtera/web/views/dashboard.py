@@ -1,11 +1,19 @@
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from sejahtera.domain.regions import data_dir
 from sejahtera.registry import selectors
 from sejahtera.registry.dashboard import INDICATORS, dashboard_for
+from sejahtera.registry.services import exports
 from sejahtera.web.http import AuthenticatedRequest
 
 
@@ -55,3 +63,28 @@ def provinces_geojson(request: HttpRequest) -> FileResponse:
     )
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+AREA_COLUMNS = (
+    "code",
+    "name",
+    "persons",
+    "households",
+    "without_nik",
+    "nik_warnings",
+    "deceased",
+    "possible_duplicates",
+)
+
+
+@login_required
+@require_GET
+def export(request: AuthenticatedRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
+    """The dashboard's region table as CSV or XLSX."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    figures = dashboard_for(request.user, _region(request))
+    rows = [list(AREA_COLUMNS)] + [
+        [str(getattr(area, column)) for column in AREA_COLUMNS] for area in figures.areas
+    ]
+    return exports.download(rows, f"sejahtera-regions-{figures.total.code or 'id'}", fmt)

@@ -286,15 +286,4 @@ def export(request: AuthenticatedRequest, fmt: str) -> HttpResponse | StreamingH
     if unmasked:
         access.log_sensitive_read(request.user, "person_export", [], request.get_full_path())
     rows = exports.person_rows(persons, unmasked=unmasked)
-    filename = f"sejahtera-persons-{date.today():%Y%m%d}.{fmt}"
-    if fmt == "csv":
-        response: HttpResponse | StreamingHttpResponse = StreamingHttpResponse(
-            exports.csv_chunks(rows), content_type="text/csv; charset=utf-8"
-        )
-    else:
-        response = HttpResponse(
-            exports.xlsx_bytes(rows, "persons"),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return exports.download(rows, "sejahtera-persons", fmt)
