@@ -27,6 +27,10 @@ REGISTRY_EDITORS = frozenset(
 )
 REGISTRY_IMPORTERS = frozenset({Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.ADMINISTRATOR})
 DASHBOARD_READERS = REGISTRY_READERS
+# Targeting results are read like the registry (each within their region); runs and what-if
+# simulations are started by the ministry's analysts and by administrators.
+TARGETING_READERS = REGISTRY_READERS
+TARGETING_RUNNERS = frozenset({Role.MINISTRY_ANALYST, Role.ADMINISTRATOR})
 # Who may read specific personal data (health, disability, criminal records, children's data)
 # of individuals; others see those fields masked. Every such read is logged.
 SPECIFIC_DATA_READERS = frozenset(

@@ -426,3 +426,4 @@ def import_status(request: HttpRequest, run_pk: Path[RecordId]) -> schemas.Impor
 
 api.add_router("/v1", registry)
 api.add_router("/v1", imports)
+api.add_router("/v1", "sejahtera.api.targeting.router")

@@ -97,6 +97,54 @@ def evaluate(
     click.echo(json.dumps(household_report(result), indent=2, ensure_ascii=False))
 
 
+@target.command("run")
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    required=True,
+    help="Reference date (ages, deaths).",
+)
+@click.option(
+    "--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True
+)
+@click.option(
+    "--rules", "rules_path", type=FILE, help="Rules TOML (default: the shipped defaults)."
+)
+def run_command(as_of: Any, engine: str, rules_path: Path | None) -> None:
+    """Rank and decide the whole registry (Django database) and store the results as a run."""
+    from rich.progress import Progress
+
+    from sejahtera.cli import setup_django
+
+    setup_django()
+    from sejahtera.domain.targeting.rules import RulesError
+    from sejahtera.targeting.services import TargetingFailed, run_targeting_for_registry
+
+    rules_text = rules_path.read_text(encoding="utf-8") if rules_path else None
+    with Progress(transient=True) as bar:
+        task = bar.add_task("targeting", total=None)
+
+        def show(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        try:
+            run = run_targeting_for_registry(
+                as_of.date(), engine=engine, rules_text=rules_text, progress=show
+            )
+        except (RulesError, TargetingFailed) as exc:
+            _fail(str(exc))
+            return
+    click.echo(
+        f"run {run.pk}: {run.households} households, {run.persons} persons, "
+        f"rules {run.rules_version}, as of {run.as_of}"
+    )
+    for row in run.summary["programmes"]:
+        click.echo(
+            f"  {row['programme']:<8} eligible {row['eligible']:>9}  "
+            f"yearly cost Rp{row['yearly_cost']:,}"
+        )
+
+
 @click.group()
 def pmt() -> None:
     """Proxy-means-test (welfare) model."""

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "sejahtera.accounts",
     "sejahtera.registry",
+    "sejahtera.targeting",
     "sejahtera.web",
     "sejahtera.api",
 ]

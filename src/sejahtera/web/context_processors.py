@@ -13,5 +13,6 @@ def navigation(request: AuthenticatedRequest) -> dict[str, Any]:
             "registry": access.has_role(user, access.REGISTRY_READERS),
             "register": access.has_role(user, access.REGISTRY_EDITORS),
             "imports": access.has_role(user, access.REGISTRY_IMPORTERS),
+            "targeting": access.has_role(user, access.TARGETING_READERS),
         }
     }

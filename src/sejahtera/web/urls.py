@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sejahtera.web.views import account, dashboard, home, imports, registry
+from sejahtera.web.views import account, dashboard, home, imports, registry, targeting
 
 app_name = "web"
 urlpatterns = [
@@ -22,6 +22,19 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("account/api-tokens/", account.api_tokens, name="api-tokens"),
     path("account/api-tokens/<int:pk>/revoke/", account.revoke_token, name="api-token-revoke"),
+    path("targeting/", targeting.runs, name="targeting"),
+    path("targeting/what-if/", targeting.whatif, name="targeting-whatif"),
+    path("targeting/runs/<int:pk>/", targeting.run_detail, name="targeting-run"),
+    path("targeting/runs/<int:pk>/diff/", targeting.run_diff, name="targeting-diff"),
+    path("targeting/runs/<int:pk>/diff.csv", targeting.run_diff_csv, name="targeting-diff-csv"),
+    path("targeting/runs/<int:pk>/compare/", targeting.run_compare, name="targeting-compare"),
+    path(
+        "targeting/runs/<int:pk>/compare.csv",
+        targeting.run_compare_csv,
+        name="targeting-compare-csv",
+    ),
+    path("targeting/runs/<int:pk>/audit/", targeting.run_audit, name="targeting-audit"),
+    path("targeting/runs/<int:pk>/audit.csv", targeting.run_audit_csv, name="targeting-audit-csv"),
     path("dashboard/regions.json", dashboard.region_figures, name="dashboard-regions"),
     path("dashboard/export.<str:fmt>", dashboard.export, name="dashboard-export"),
     path("dashboard/provinces.geojson", dashboard.provinces_geojson, name="provinces-geojson"),

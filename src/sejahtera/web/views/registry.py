@@ -20,6 +20,7 @@ from sejahtera.domain.registry_format import parse_date
 from sejahtera.registry import privacy, selectors
 from sejahtera.registry.models import Household, Person, Region
 from sejahtera.registry.services import exports, records
+from sejahtera.targeting import selectors as targeting
 from sejahtera.web import presenters
 from sejahtera.web.forms import HouseholdForm, MemberFormSet, PersonForm, member_cells
 from sejahtera.web.http import AuthenticatedRequest
@@ -105,6 +106,7 @@ def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "member_history": selectors.change_history_of_persons(member_ids)[:50],
             "duplicates": selectors.duplicate_candidates_of(member_ids),
             "can_edit": access.has_role(request.user, access.REGISTRY_EDITORS),
+            "targeting": targeting.household_targeting(request.user, record, members),
         },
     )
 

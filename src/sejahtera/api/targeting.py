@@ -1,0 +1,196 @@
+"""Targeting endpoints: runs, a run's figures (within the token user's region), a household's
+current decisions, and starting a run (analysts and administrators, scope ``targeting``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from django.http import Http404, HttpRequest
+from ninja import Path, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import Field
+
+from sejahtera.accounts import access
+from sejahtera.accounts.models import ApiToken
+from sejahtera.api.api import PROBLEMS, PageQuery, RecordId, _page, _user
+from sejahtera.domain.targeting.rules import RulesError
+from sejahtera.registry import privacy
+from sejahtera.registry import selectors as registry_selectors
+from sejahtera.registry.models import Household
+from sejahtera.targeting import selectors, services
+from sejahtera.targeting.models import TargetingRun
+
+router = Router(tags=["targeting"])
+SCOPE = ApiToken.Scope.TARGETING
+
+
+class RunOut(Schema):
+    id: int
+    as_of: date
+    rules_version: str
+    engine: str
+    status: str
+    is_simulation: bool
+    base_run: int | None
+    households: int
+    persons: int
+    progress: dict[str, Any]
+    error: str
+
+
+class ProgrammeCount(Schema):
+    programme: str
+    decided: int
+    eligible: int
+    limited: int
+    yearly_cost: int
+
+
+class ClusterCount(Schema):
+    cluster: str
+    persons: int
+    manual: int
+
+
+class RunDetail(RunOut):
+    region: str = Field(description="Region code prefix the counts are limited to ('' = all).")
+    programmes: list[ProgrammeCount]
+    clusters: list[ClusterCount]
+
+
+class RunPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    next_page: int | None
+    items: list[RunOut]
+
+
+class DecisionOut(Schema):
+    programme: str
+    person_id: str | None = Field(description="Source id; null for a household programme.")
+    eligible: bool
+    components: list[str]
+    monthly_amount: int | None
+    yearly_amount: int | None
+    per_stage_amount: int | None
+    one_off_amount: int | None
+    limited_by: str
+    reasons: list[str] = Field(description="Empty when withheld (specific personal data).")
+
+
+class HouseholdDecisions(Schema):
+    run: RunOut | None
+    household_id: str
+    national_decile: int | None
+    decisions: list[DecisionOut]
+    withheld: bool
+
+
+class RunCreate(Schema):
+    as_of: date
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    rules_text: str | None = Field(
+        None, max_length=200_000, description="Rules TOML; the shipped defaults when absent."
+    )
+    simulation: bool = False
+
+
+def _run_out(run: TargetingRun) -> RunOut:
+    return RunOut(
+        id=run.pk,
+        as_of=run.as_of,
+        rules_version=run.rules_version,
+        engine=run.engine,
+        status=run.status,
+        is_simulation=run.is_simulation,
+        base_run=run.base_run_id,
+        households=run.households,
+        persons=run.persons,
+        progress=run.progress,
+        error=run.error,
+    )
+
+
+@router.get("/targeting/runs", response={200: RunPage, **PROBLEMS})
+def list_runs(request: HttpRequest, filters: Query[PageQuery]) -> dict[str, Any]:
+    user = _user(request, SCOPE, PageQuery)
+    runs = selectors.runs_for(user)
+    start, end = filters.bounds()
+    return _page(filters, runs.count(), [_run_out(r) for r in runs[start:end]])
+
+
+@router.get("/targeting/runs/{run_pk}", response={200: RunDetail, **PROBLEMS})
+def get_run(request: HttpRequest, run_pk: Path[RecordId]) -> RunDetail:
+    user = _user(request, SCOPE)
+    try:
+        run = selectors.run_for(user, run_pk)
+    except TargetingRun.DoesNotExist:
+        raise Http404 from None
+    prefix = access.region_prefix(user)
+    done = run.status == TargetingRun.Status.COMPLETED
+    return RunDetail(
+        **_run_out(run).model_dump(),
+        region=prefix,
+        programmes=[ProgrammeCount(**r) for r in selectors.programme_counts(run, prefix)]
+        if done
+        else [],
+        clusters=[ClusterCount(**r) for r in selectors.cluster_counts(run, prefix)] if done else [],
+    )
+
+
+@router.post("/targeting/runs", response={202: RunOut, **PROBLEMS})
+def start_run(request: HttpRequest, body: RunCreate) -> Status[RunOut]:
+    user = _user(request, SCOPE)
+    access.require(user, access.TARGETING_RUNNERS)
+    try:
+        run = services.start_run(
+            user,
+            body.as_of,
+            engine=body.engine,
+            rules_text=body.rules_text,
+            simulation=body.simulation,
+            base_run=selectors.latest_run() if body.simulation else None,
+        )
+    except RulesError as invalid:
+        raise HttpError(422, str(invalid)) from None
+    return Status(202, _run_out(run))
+
+
+@router.get("/targeting/households/{household_pk}", response={200: HouseholdDecisions, **PROBLEMS})
+def household_decisions(request: HttpRequest, household_pk: Path[RecordId]) -> HouseholdDecisions:
+    """The current run's decisions for a household (reasons withheld from roles that may not
+    read specific personal data, and ATENSI, which reveals a vulnerable cluster)."""
+    user = _user(request, SCOPE)
+    try:
+        household = registry_selectors.household_for(user, household_pk)
+    except Household.DoesNotExist:
+        raise Http404 from None
+    run, decisions = selectors.latest_decisions(user, household)
+    unmasked = privacy.may_read_specific(user)
+    decile = None
+    if run is not None:
+        result = selectors.household_result(run, household)
+        decile = result.national_decile if result else None
+    return HouseholdDecisions(
+        run=_run_out(run) if run else None,
+        household_id=household.external_id,
+        national_decile=decile,
+        withheld=not unmasked,
+        decisions=[
+            DecisionOut(
+                programme=d.programme,
+                person_id=d.person.external_id if d.person else None,
+                eligible=d.eligible,
+                components=d.components if unmasked else [],
+                monthly_amount=d.monthly_amount,
+                yearly_amount=d.yearly_amount,
+                per_stage_amount=d.per_stage_amount,
+                one_off_amount=d.one_off_amount,
+                limited_by=d.limited_by,
+                reasons=d.reasons if unmasked else [],
+            )
+            for d in decisions
+        ],
+    )

@@ -1,0 +1,108 @@
+"""Regional quotas and a yearly budget ceiling per programme.
+
+When more subjects are eligible than a quota or the budget allows, the poorest go first: the
+eligible decisions are ranked by the household's welfare score (lowest first; equal scores by
+household, then person id) and taken in that order until a limit is reached. Everyone after
+that point is decided "not eligible" with the limit in the reasons, and everyone taken gets
+their rank in the reasons, so both can be explained. The ranking is strict: once the budget
+is spent, a richer household with a cheaper benefit does not jump the queue.
+
+Limits are stored on the run (``TargetingRun.limits``), not in the rules file, because the
+engine's rules loader accepts only the rules it knows:
+
+    {"PKH": {"budget": 5_000_000_000, "quotas": {"3201": 1200, "3273": 800}}}
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import F, OuterRef, Subquery
+
+from sejahtera.domain.targeting.rules import PROGRAMME_CODES
+from sejahtera.targeting.models import Decision, HouseholdResult, TargetingRun
+
+REGION_CODE_LENGTHS = (2, 4, 6, 10)
+
+
+class LimitsInvalid(ValueError):
+    pass
+
+
+def check_limits(limits: dict[str, Any]) -> dict[str, Any]:
+    """The limits in canonical form; LimitsInvalid naming the first problem."""
+    clean: dict[str, Any] = {}
+    for programme, settings in limits.items():
+        if programme not in PROGRAMME_CODES:
+            raise LimitsInvalid(f"{programme}: unknown programme")
+        if not isinstance(settings, dict) or set(settings) - {"budget", "quotas"}:
+            raise LimitsInvalid(f"{programme}: only 'budget' and 'quotas' may be set")
+        entry: dict[str, Any] = {}
+        budget = settings.get("budget")
+        if budget is not None:
+            if not isinstance(budget, int) or isinstance(budget, bool) or budget < 0:
+                raise LimitsInvalid(f"{programme}.budget: must be whole rupiah ≥ 0")
+            entry["budget"] = budget
+        quotas = settings.get("quotas") or {}
+        if not isinstance(quotas, dict):
+            raise LimitsInvalid(f"{programme}.quotas: must map region codes to numbers")
+        for code, quota in quotas.items():
+            if not (str(code).isdigit() and len(str(code)) in REGION_CODE_LENGTHS):
+                raise LimitsInvalid(f"{programme}.quotas.{code}: not a region code")
+            if not isinstance(quota, int) or isinstance(quota, bool) or quota < 0:
+                raise LimitsInvalid(f"{programme}.quotas.{code}: must be a whole number ≥ 0")
+        if quotas:
+            entry["quotas"] = {str(k): v for k, v in quotas.items()}
+        if entry:
+            clean[programme] = entry
+    return clean
+
+
+def apply_limits(run: TargetingRun) -> None:
+    for programme, settings in run.limits.items():
+        _apply(run, programme, settings.get("budget"), settings.get("quotas", {}))
+
+
+def _apply(run: TargetingRun, programme: str, budget: int | None, quotas: dict[str, int]) -> None:
+    score = HouseholdResult.objects.filter(run=run, household=OuterRef("household")).values(
+        "welfare_score"
+    )[:1]
+    decisions = list(
+        Decision.objects.filter(run=run, programme=programme, eligible=True)
+        .annotate(score=Subquery(score))
+        .order_by(F("score").asc(nulls_last=True), "household_id", "person_id")
+    )
+    used: dict[str, int] = defaultdict(int)
+    spent = 0
+    budget_out = False
+    for rank, decision in enumerate(decisions, start=1):
+        regions = [code for code in quotas if decision.region_code.startswith(code)]
+        full = [code for code in regions if used[code] >= quotas[code]]
+        if full:
+            code = full[0]
+            _limit(decision, Decision.Limit.QUOTA)
+            decision.reasons.append(
+                f"quota {code}: {quotas[code]} reached (rank {rank}, poorest first)"
+            )
+            continue
+        if budget is not None and (budget_out or spent + decision.yearly_cost > budget):
+            budget_out = True
+            _limit(decision, Decision.Limit.BUDGET)
+            decision.reasons.append(
+                f"budget {budget} reached ({spent} allocated; rank {rank}, poorest first)"
+            )
+            continue
+        for code in regions:
+            used[code] += 1
+        spent += decision.yearly_cost
+        decision.reasons.append(f"rank {rank} by welfare score (poorest first) within the limits")
+    Decision.objects.bulk_update(
+        decisions, ["eligible", "limited_by", "yearly_cost", "reasons"], batch_size=2000
+    )
+
+
+def _limit(decision: Decision, limit: str) -> None:
+    decision.eligible = False
+    decision.limited_by = limit
+    decision.yearly_cost = 0

@@ -1,0 +1,191 @@
+"""Targeting runs and their results: deciles per household, clusters per person, decisions.
+
+A run is a snapshot of the registry at a reference date ranked and decided by one version of
+the rules (stored verbatim). Runs are never overwritten: a new run is a new set of rows, so a
+decision can always be explained later. Results keep the region code the household had when the
+run took its snapshot, so figures by region do not move when a household moves afterwards.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sejahtera.domain.targeting.rules import CLUSTER_CODES, PROGRAMME_CODES
+from sejahtera.registry.models import Household, Person
+
+
+def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(v, v) for v in values]
+
+
+class TargetingRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+
+    class Engine(models.TextChoices):
+        DUCKDB = "duckdb", "DuckDB"
+        SPARK = "spark", "Spark"
+
+    as_of = models.DateField(_("reference date"))
+    rules_version = models.CharField(_("rules version"), max_length=100, blank=True)
+    rules_text = models.TextField(_("rules used"))
+    engine = models.CharField(max_length=10, choices=Engine.choices, default=Engine.DUCKDB)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    # A what-if run: computed from the registry like any other, but never the current run.
+    is_simulation = models.BooleanField(_("simulation"), default=False)
+    base_run = models.ForeignKey(
+        "self",
+        verbose_name=_("compared with"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="simulations",
+    )
+    # {programme: {"budget": rupiah a year, "quotas": {region code: subjects}}}
+    limits = models.JSONField(default=dict, blank=True)
+    households = models.PositiveIntegerField(default=0)
+    persons = models.PositiveIntegerField(default=0)
+    # Counts per programme and cluster, the PMT's fit statistics; see services.summarise.
+    summary = models.JSONField(default=dict, blank=True)
+    # {"stage": engine stage, "done": n, "total": n}, updated while the run goes.
+    progress = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("targeting run")
+        verbose_name_plural = _("targeting runs")
+
+    def __str__(self) -> str:
+        kind = "what-if" if self.is_simulation else "run"
+        return f"Targeting {kind} #{self.pk} as of {self.as_of} ({self.status})"
+
+
+class HouseholdResult(models.Model):
+    run = models.ForeignKey(TargetingRun, on_delete=models.CASCADE, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    region_code = models.CharField(max_length=10)
+    living_members = models.PositiveIntegerField(default=0)
+    welfare_score = models.BigIntegerField(null=True, blank=True)
+    national_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+    province_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+    regency_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+    decile_source = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = _("household result")
+        verbose_name_plural = _("household results")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "household"], name="unique_household_result")
+        ]
+        indexes = [models.Index(fields=["run", "region_code"])]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} household {self.household_id}: decile {self.national_decile}"
+
+
+class PersonCluster(models.Model):
+    """A person in a cluster by the rules of a run, with the facts that put them there."""
+
+    run = models.ForeignKey(TargetingRun, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    region_code = models.CharField(max_length=10)
+    cluster = models.CharField(max_length=24, choices=_choices(CLUSTER_CODES))
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("person cluster")
+        verbose_name_plural = _("person clusters")
+        indexes = [
+            models.Index(fields=["run", "cluster"]),
+            models.Index(fields=["run", "household"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} person {self.person_id}: {self.cluster}"
+
+
+class Decision(models.Model):
+    """One programme decision for a household (PKH, SEMBAKO) or a person (PBI_JK, ATENSI,
+    PENA), eligible or not, always with its reasons."""
+
+    class Limit(models.TextChoices):
+        NONE = "", _("None")
+        QUOTA = "quota", _("Regional quota")
+        BUDGET = "budget", _("Budget ceiling")
+
+    run = models.ForeignKey(TargetingRun, on_delete=models.CASCADE, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    region_code = models.CharField(max_length=10)
+    national_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+    programme = models.CharField(max_length=10, choices=_choices(PROGRAMME_CODES))
+    eligible = models.BooleanField()
+    components = models.JSONField(default=list, blank=True)
+    monthly_amount = models.BigIntegerField(null=True, blank=True)
+    yearly_amount = models.BigIntegerField(null=True, blank=True)
+    per_stage_amount = models.BigIntegerField(null=True, blank=True)
+    one_off_amount = models.BigIntegerField(null=True, blank=True)
+    # What the decision costs in a year, in rupiah, when eligible: PKH and SEMBAKO their yearly
+    # amount, PBI_JK 12 monthly contributions, PENA its maximum one-off capital, ATENSI 0.
+    yearly_cost = models.BigIntegerField(default=0)
+    # Eligible by the rules but left out by a quota or the budget (then eligible is False).
+    limited_by = models.CharField(max_length=10, choices=Limit.choices, blank=True, default="")
+    reasons = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        indexes = [
+            models.Index(fields=["run", "programme", "eligible"]),
+            models.Index(fields=["run", "household"]),
+            models.Index(fields=["run", "person"]),
+        ]
+
+    def __str__(self) -> str:
+        subject = f"person {self.person_id}" if self.person_id else f"household {self.household_id}"
+        verdict = "eligible" if self.eligible else "not eligible"
+        return f"run {self.run_id} {subject} {self.programme}: {verdict}"
+
+
+class ManualClusterMembership(models.Model):
+    """A social worker's assessment that a person is in a cluster. Rule runs never touch it;
+    it is shown beside the rule-based clusters, marked as manual."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    cluster = models.CharField(_("cluster"), max_length=24, choices=_choices(CLUSTER_CODES))
+    reason = models.TextField(_("reason"))
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["person", "cluster", "-valid_from"]
+        verbose_name = _("manual cluster membership")
+        verbose_name_plural = _("manual cluster memberships")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="manual_cluster_dates_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"person {self.person_id}: {self.cluster} (manual, from {self.valid_from})"

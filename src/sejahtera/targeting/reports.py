@@ -1,0 +1,399 @@
+"""Comparing runs and auditing one: who enters and leaves each programme, decile changes, the
+what-if report, and likely inclusion and exclusion errors.
+
+Every report is limited to a region prefix (the user's scope) and computed in the database from
+the result tables; CSV rows come from the same querysets as the pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, F, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Substr
+
+from sejahtera.domain.targeting.rules import CLUSTER_CODES, PROGRAMME_CODES, Rules
+from sejahtera.registry.models import DuplicateCandidate, Person
+from sejahtera.targeting import selectors
+from sejahtera.targeting.models import Decision, HouseholdResult, PersonCluster, TargetingRun
+from sejahtera.targeting.services import is_household_programme, parse_rules
+
+LIST_LIMIT = 100  # rows shown on a page; the CSV has them all
+
+# -- diff --------------------------------------------------------------------------------------
+
+
+def _eligible(run: TargetingRun, programme: str, prefix: str) -> QuerySet[Decision]:
+    return selectors.decisions_in(run, prefix).filter(programme=programme, eligible=True)
+
+
+def _same_subject(other: TargetingRun, programme: str) -> QuerySet[Decision]:
+    key = "household" if is_household_programme(programme) else "person"
+    return Decision.objects.filter(run=other, programme=programme, **{key: OuterRef(key)})
+
+
+def entering(
+    run: TargetingRun, base: TargetingRun, programme: str, prefix: str
+) -> QuerySet[Decision]:
+    """Decisions eligible in ``run`` whose subject was not eligible in ``base``."""
+    return _eligible(run, programme, prefix).filter(
+        ~Exists(_same_subject(base, programme).filter(eligible=True))
+    )
+
+
+def leaving(
+    run: TargetingRun, base: TargetingRun, programme: str, prefix: str
+) -> QuerySet[Decision]:
+    """Decisions eligible in ``base`` whose subject is not eligible in ``run``; ``reasons_now``
+    holds why not (empty when the subject is no longer in the registry's run)."""
+    return (
+        _eligible(base, programme, prefix)
+        .filter(~Exists(_same_subject(run, programme).filter(eligible=True)))
+        .annotate(
+            reasons_now=Subquery(
+                _same_subject(run, programme).values("reasons")[:1], output_field=JSONField()
+            )
+        )
+    )
+
+
+@dataclass
+class ProgrammeFlow:
+    programme: str
+    entering: int
+    leaving: int
+
+
+@dataclass
+class Diff:
+    base: TargetingRun
+    run: TargetingRun
+    flows: list[ProgrammeFlow]
+    # (decile in base, decile in run) → households; None = no decile / not in that run
+    decile_moves: list[dict[str, Any]]
+    moved_up: int  # to a higher decile (richer)
+    moved_down: int
+    unchanged: int
+
+
+def diff(base: TargetingRun, run: TargetingRun, prefix: str) -> Diff:
+    flows = [
+        ProgrammeFlow(
+            p, entering(run, base, p, prefix).count(), leaving(run, base, p, prefix).count()
+        )
+        for p in PROGRAMME_CODES
+    ]
+    before = HouseholdResult.objects.filter(run=base, household=OuterRef("household")).values(
+        "national_decile"
+    )[:1]
+    moves = list(
+        HouseholdResult.objects.filter(run=run, region_code__startswith=prefix)
+        .annotate(before=Subquery(before))
+        .values("before", "national_decile")
+        .annotate(households=Count("id"))
+        .order_by("before", "national_decile")
+    )
+    up = sum(m["households"] for m in moves if _known(m) and m["national_decile"] > m["before"])
+    down = sum(m["households"] for m in moves if _known(m) and m["national_decile"] < m["before"])
+    same = sum(m["households"] for m in moves if _known(m) and m["national_decile"] == m["before"])
+    changed = [m for m in moves if m["before"] != m["national_decile"]]
+    return Diff(base, run, flows, changed, up, down, same)
+
+
+def _known(move: dict[str, Any]) -> bool:
+    return move["before"] is not None and move["national_decile"] is not None
+
+
+DIFF_HEADER = [
+    "change",
+    "programme",
+    "household_id",
+    "person_id",
+    "region_code",
+    "decile",
+    "reasons",
+]
+
+
+def diff_rows(base: TargetingRun, run: TargetingRun, prefix: str) -> Iterator[list[str]]:
+    """Everyone entering or leaving each programme, for a CSV."""
+    yield DIFF_HEADER
+    for programme in PROGRAMME_CODES:
+        for change, decisions in (
+            ("enters", entering(run, base, programme, prefix)),
+            ("leaves", leaving(run, base, programme, prefix)),
+        ):
+            for d in decisions.select_related("household", "person").iterator(chunk_size=2000):
+                reasons = getattr(d, "reasons_now", None) or d.reasons
+                yield [
+                    change,
+                    programme,
+                    d.household.external_id,
+                    d.person.external_id if d.person else "",
+                    d.region_code,
+                    "" if d.national_decile is None else str(d.national_decile),
+                    "; ".join(reasons or []),
+                ]
+
+
+# -- what-if comparison ------------------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    base: TargetingRun
+    run: TargetingRun
+    # Each row: {"key", "label", "values": [(programme or "", base, simulation, change)]}
+    programmes: list[dict[str, Any]]
+    clusters: list[dict[str, Any]]
+    regions: list[dict[str, Any]]
+    deciles: list[dict[str, Any]]
+    flows: list[ProgrammeFlow]
+
+
+def _pair(base: int, new: int) -> dict[str, int]:
+    return {"base": base, "simulation": new, "change": new - base}
+
+
+def _eligible_by(run: TargetingRun, prefix: str, key: Any) -> dict[tuple[Any, str], int]:
+    rows = (
+        selectors.decisions_in(run, prefix)
+        .filter(eligible=True)
+        .annotate(key=key)
+        .values("key", "programme")
+        .annotate(n=Count("id"))
+    )
+    return {(r["key"], r["programme"]): r["n"] for r in rows}
+
+
+def _cluster_coverage(run: TargetingRun, prefix: str) -> dict[tuple[str, str], int]:
+    """Persons per cluster (programme "") and of them eligible for each person programme."""
+    clusters = PersonCluster.objects.filter(run=run, region_code__startswith=prefix)
+    counts = {(c, ""): n for c, n in clusters.values_list("cluster").annotate(n=Count("id"))}
+    for programme in ("PBI_JK", "ATENSI", "PENA"):
+        eligible = _eligible(run, programme, prefix).values("person_id")
+        for cluster, n in (
+            clusters.filter(person_id__in=eligible).values_list("cluster").annotate(n=Count("id"))
+        ):
+            counts[(cluster, programme)] = n
+    return counts
+
+
+def compare(base: TargetingRun, run: TargetingRun, prefix: str) -> Comparison:
+    base_counts = {r["programme"]: r for r in selectors.programme_counts(base, prefix)}
+    run_counts = {r["programme"]: r for r in selectors.programme_counts(run, prefix)}
+    programmes = [
+        {
+            "programme": p,
+            "eligible": _pair(base_counts[p]["eligible"], run_counts[p]["eligible"]),
+            "yearly_cost": _pair(base_counts[p]["yearly_cost"], run_counts[p]["yearly_cost"]),
+        }
+        for p in PROGRAMME_CODES
+    ]
+    before, after = _cluster_coverage(base, prefix), _cluster_coverage(run, prefix)
+    clusters = [
+        {
+            "cluster": c,
+            "persons": _pair(before.get((c, ""), 0), after.get((c, ""), 0)),
+            "eligible": [
+                {"programme": p, **_pair(before.get((c, p), 0), after.get((c, p), 0))}
+                for p in ("PBI_JK", "ATENSI", "PENA")
+            ],
+        }
+        for c in CLUSTER_CODES
+    ]
+    region = Substr("region_code", 1, selectors.sub_region_length(prefix))
+    before_r, after_r = _eligible_by(base, prefix, region), _eligible_by(run, prefix, region)
+    codes = sorted({k for k, _ in before_r} | {k for k, _ in after_r})
+    names = selectors.region_names(codes)
+    regions = [
+        {
+            "code": code,
+            "name": names.get(code, code),
+            "eligible": [
+                {"programme": p, **_pair(before_r.get((code, p), 0), after_r.get((code, p), 0))}
+                for p in PROGRAMME_CODES
+            ],
+        }
+        for code in codes
+    ]
+    before_d = _eligible_by(base, prefix, F("national_decile"))
+    after_d = _eligible_by(run, prefix, F("national_decile"))
+    deciles = [
+        {
+            "decile": d,
+            "eligible": [
+                {"programme": p, **_pair(before_d.get((d, p), 0), after_d.get((d, p), 0))}
+                for p in PROGRAMME_CODES
+            ],
+        }
+        for d in [*range(1, 11), None]
+    ]
+    flows = diff(base, run, prefix).flows
+    return Comparison(base, run, programmes, clusters, regions, deciles, flows)
+
+
+COMPARISON_HEADER = ["section", "key", "programme", "base", "simulation", "change"]
+
+
+def comparison_rows(comparison: Comparison) -> Iterator[list[str]]:
+    yield COMPARISON_HEADER
+    for row in comparison.programmes:
+        for measure in ("eligible", "yearly_cost"):
+            v = row[measure]
+            yield [measure, "", row["programme"], *_values(v)]
+    for row in comparison.clusters:
+        yield ["cluster_persons", row["cluster"], "", *_values(row["persons"])]
+        for v in row["eligible"]:
+            yield ["cluster_eligible", row["cluster"], v["programme"], *_values(v)]
+    for row in comparison.regions:
+        for v in row["eligible"]:
+            yield ["region_eligible", row["code"], v["programme"], *_values(v)]
+    for row in comparison.deciles:
+        for v in row["eligible"]:
+            key = "" if row["decile"] is None else str(row["decile"])
+            yield ["decile_eligible", key, v["programme"], *_values(v)]
+    for flow in comparison.flows:
+        yield ["enters", "", flow.programme, "", str(flow.entering), ""]
+        yield ["leaves", "", flow.programme, "", str(flow.leaving), ""]
+
+
+def _values(v: dict[str, int]) -> list[str]:
+    return [str(v["base"]), str(v["simulation"]), str(v["change"])]
+
+
+# -- error audit -------------------------------------------------------------------------------
+
+INCLUSION_FLAGS = ("DECEASED", "SHARED_NIK", "CIVIL_SERVANT", "OWNS_CAR", "ABOVE_CUTOFF")
+EXCLUSION_FLAGS = ("NEWLY_ELIGIBLE",)
+
+
+def _cutoffs(rules: Rules) -> dict[str, int]:
+    return {
+        "PKH": rules.pkh.max_decile,
+        "SEMBAKO": rules.sembako.max_decile,
+        "PBI_JK": rules.pbi_jk.max_decile,
+        "PENA": rules.pena.max_decile,
+    }
+
+
+def _inclusion_conditions(run: TargetingRun) -> dict[str, Any]:
+    """Eligible decisions that are likely wrong, by what the registry says now."""
+    member = Person.objects.filter(household=OuterRef("household_id"))
+    shared = Q(status__in=[DuplicateCandidate.Status.OPEN, DuplicateCandidate.Status.SAME_PERSON])
+    person_dup = DuplicateCandidate.objects.filter(shared).filter(
+        Q(person=OuterRef("person_id")) | Q(other=OuterRef("person_id"))
+    )
+    member_dup = DuplicateCandidate.objects.filter(shared).filter(
+        Q(person__household=OuterRef("household_id")) | Q(other__household=OuterRef("household_id"))
+    )
+    household = Q(person__isnull=True)
+    personal = Q(person__isnull=False)
+    car = (
+        Q(household__assets="car")
+        | Q(household__assets__startswith="car;")
+        | Q(household__assets__endswith=";car")
+        | Q(household__assets__contains=";car;")
+    )
+    above = Q(pk__in=[])
+    for programme, cutoff in _cutoffs(parse_rules(run.rules_text)).items():
+        above |= Q(programme=programme) & (
+            Q(national_decile__gt=cutoff) | Q(national_decile__isnull=True)
+        )
+    return {
+        # A member who died after the run (the engine already leaves out earlier deaths); a
+        # household decision when no member is alive any more.
+        "DECEASED": (personal & Q(person__deceased_date__isnull=False))
+        | (household & ~Exists(member.filter(deceased_date__isnull=True))),
+        "SHARED_NIK": (personal & Exists(person_dup)) | (household & Exists(member_dup)),
+        "CIVIL_SERVANT": (personal & Q(person__employment="civil_servant"))
+        | (household & Exists(member.filter(employment="civil_servant"))),
+        "OWNS_CAR": car,
+        # Cannot happen with the engine's own decisions; catches results changed by hand or
+        # loaded from elsewhere, and eligible subjects without a decile.
+        "ABOVE_CUTOFF": above,
+    }
+
+
+@dataclass
+class Audit:
+    run: TargetingRun
+    previous: TargetingRun | None
+    # flag → {"kind", "total", "by_programme": {p: n}, "by_region": [(code, name, n)],
+    #         "by_cluster": {cluster: households}}
+    flags: dict[str, dict[str, Any]]
+
+
+def flagged(run: TargetingRun, flag: str, prefix: str) -> QuerySet[Decision]:
+    eligible = selectors.decisions_in(run, prefix).filter(eligible=True)
+    if flag != "NEWLY_ELIGIBLE":
+        return eligible.filter(_inclusion_conditions(run)[flag])
+    # No enrolment data exists yet: "eligible now but not in the previous run" stands for
+    # "eligible but not enrolled", assuming enrolment followed the previous run.
+    previous = selectors.previous_run(run)
+    if previous is None:
+        return Decision.objects.none()
+    before = Decision.objects.filter(run=previous, eligible=True, programme=OuterRef("programme"))
+    return eligible.filter(
+        (Q(person__isnull=True) & ~Exists(before.filter(household=OuterRef("household"))))
+        | (Q(person__isnull=False) & ~Exists(before.filter(person=OuterRef("person"))))
+    )
+
+
+def audit(run: TargetingRun, prefix: str) -> Audit:
+    length = selectors.sub_region_length(prefix)
+    flags: dict[str, dict[str, Any]] = {}
+    for flag in INCLUSION_FLAGS + EXCLUSION_FLAGS:
+        decisions = flagged(run, flag, prefix)
+        by_programme = dict(decisions.values_list("programme").annotate(n=Count("id")))
+        by_region = dict(
+            decisions.annotate(region=Substr("region_code", 1, length))
+            .values_list("region")
+            .annotate(n=Count("id"))
+        )
+        names = selectors.region_names(list(by_region))
+        by_cluster = dict(
+            PersonCluster.objects.filter(run=run, household_id__in=decisions.values("household_id"))
+            .values_list("cluster")
+            .annotate(n=Count("household", distinct=True))
+        )
+        flags[flag] = {
+            "kind": "inclusion" if flag in INCLUSION_FLAGS else "exclusion",
+            "total": sum(by_programme.values()),
+            "by_programme": [(p, by_programme.get(p, 0)) for p in PROGRAMME_CODES],
+            "by_region": [(c, names.get(c, c), by_region[c]) for c in sorted(by_region)],
+            "by_cluster": [(c, by_cluster[c]) for c in CLUSTER_CODES if c in by_cluster],
+        }
+    return Audit(run, selectors.previous_run(run), flags)
+
+
+AUDIT_HEADER = [
+    "kind",
+    "flag",
+    "programme",
+    "household_id",
+    "person_id",
+    "region_code",
+    "national_decile",
+    "yearly_cost",
+]
+
+
+def audit_rows(run: TargetingRun, prefix: str) -> Iterator[list[str]]:
+    yield AUDIT_HEADER
+    for flag in INCLUSION_FLAGS + EXCLUSION_FLAGS:
+        kind = "inclusion" if flag in INCLUSION_FLAGS else "exclusion"
+        decisions = flagged(run, flag, prefix).select_related("household", "person")
+        for d in decisions.order_by("id").iterator(chunk_size=2000):
+            yield [
+                kind,
+                flag,
+                d.programme,
+                d.household.external_id,
+                d.person.external_id if d.person else "",
+                d.region_code,
+                "" if d.national_decile is None else str(d.national_decile),
+                str(d.yearly_cost),
+            ]

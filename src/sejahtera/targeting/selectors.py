@@ -1,0 +1,245 @@
+"""Read-side queries of targeting runs, always limited to the user's region.
+
+Figures are computed from the result tables with ``region_code`` prefixes, so a regional office
+sees its own region's figures and a ministry user the country's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Substr
+
+from sejahtera.accounts import access
+from sejahtera.accounts.models import User
+from sejahtera.domain.targeting.rules import CLUSTER_CODES, PROGRAMME_CODES
+from sejahtera.registry import privacy
+from sejahtera.registry.models import Household, Person, Region
+from sejahtera.targeting.models import (
+    Decision,
+    HouseholdResult,
+    ManualClusterMembership,
+    PersonCluster,
+    TargetingRun,
+)
+
+NEXT_LEVEL = {0: 2, 2: 4, 4: 6, 6: 10, 10: 10}
+
+
+def runs_for(user: User) -> QuerySet[TargetingRun]:
+    """Every run (what was run is not regional; the figures shown are)."""
+    access.require(user, access.TARGETING_READERS)
+    return TargetingRun.objects.select_related("created_by", "base_run")
+
+
+def run_for(user: User, pk: int) -> TargetingRun:
+    return runs_for(user).get(pk=pk)
+
+
+def latest_run() -> TargetingRun | None:
+    """The current run: the last completed run that is not a what-if simulation."""
+    return (
+        TargetingRun.objects.filter(status=TargetingRun.Status.COMPLETED, is_simulation=False)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+
+
+def previous_run(run: TargetingRun) -> TargetingRun | None:
+    """The completed real run before ``run`` (what a diff or the audit compares with)."""
+    return (
+        TargetingRun.objects.filter(
+            status=TargetingRun.Status.COMPLETED, is_simulation=False, id__lt=run.pk
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+def decisions_in(run: TargetingRun, prefix: str) -> QuerySet[Decision]:
+    return Decision.objects.filter(run=run, region_code__startswith=prefix)
+
+
+def programme_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
+    """Per programme: subjects decided, eligible, left out by a limit, and the yearly cost."""
+    rows = {
+        row["programme"]: row
+        for row in decisions_in(run, prefix)
+        .values("programme")
+        .annotate(
+            decided=Count("id"),
+            eligible=Count("id", filter=Q(eligible=True)),
+            limited=Count("id", filter=~Q(limited_by="")),
+            yearly_cost=Sum("yearly_cost"),
+        )
+    }
+    empty = {"decided": 0, "eligible": 0, "limited": 0, "yearly_cost": 0}
+    return [
+        {**empty, **rows.get(code, {}), "programme": code, "yearly_cost": _int(rows, code)}
+        for code in PROGRAMME_CODES
+    ]
+
+
+def _int(rows: dict[str, dict[str, Any]], code: str) -> int:
+    return int((rows.get(code) or {}).get("yearly_cost") or 0)
+
+
+def cluster_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
+    """Per cluster: persons placed by the rules, and by a social worker (active at as_of)."""
+    by_rule = dict(
+        PersonCluster.objects.filter(run=run, region_code__startswith=prefix)
+        .values_list("cluster")
+        .annotate(n=Count("id"))
+    )
+    manual = dict(
+        active_manual_clusters(run.as_of)
+        .filter(person__household__village__code__startswith=prefix)
+        .values_list("cluster")
+        .annotate(n=Count("person", distinct=True))
+    )
+    return [
+        {"cluster": code, "persons": by_rule.get(code, 0), "manual": manual.get(code, 0)}
+        for code in CLUSTER_CODES
+    ]
+
+
+def active_manual_clusters(on: date) -> QuerySet[ManualClusterMembership]:
+    return ManualClusterMembership.objects.filter(valid_from__lte=on).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=on)
+    )
+
+
+def region_names(codes: list[str]) -> dict[str, str]:
+    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def sub_region_length(prefix: str) -> int:
+    return NEXT_LEVEL.get(len(prefix), 10)
+
+
+def region_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
+    """Eligible subjects per programme in each region one level below ``prefix``."""
+    length = sub_region_length(prefix)
+    counts: dict[str, dict[str, int]] = {}
+    for row in (
+        decisions_in(run, prefix)
+        .filter(eligible=True)
+        .annotate(region=Substr("region_code", 1, length))
+        .values("region", "programme")
+        .annotate(n=Count("id"))
+    ):
+        counts.setdefault(row["region"], {})[row["programme"]] = row["n"]
+    households = dict(
+        HouseholdResult.objects.filter(run=run, region_code__startswith=prefix)
+        .annotate(region=Substr("region_code", 1, length))
+        .values_list("region")
+        .annotate(n=Count("id"))
+    )
+    names = region_names(list(households))
+    return [
+        {
+            "code": code,
+            "name": names.get(code, code),
+            "households": households[code],
+            "eligible": [counts.get(code, {}).get(p, 0) for p in PROGRAMME_CODES],
+        }
+        for code in sorted(households)
+    ]
+
+
+def decile_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
+    rows = (
+        HouseholdResult.objects.filter(run=run, region_code__startswith=prefix)
+        .values("national_decile")
+        .annotate(households=Count("id"), persons=Sum("living_members"))
+        .order_by("national_decile")
+    )
+    return [{**r, "persons": r["persons"] or 0} for r in rows]
+
+
+# -- the household page ------------------------------------------------------------------------
+
+
+@dataclass
+class MemberTargeting:
+    person: Person
+    clusters: list[dict[str, Any]] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+
+
+@dataclass
+class HouseholdTargeting:
+    run: TargetingRun
+    result: HouseholdResult | None
+    decisions: list[Decision]
+    members: list[MemberTargeting]
+    # Clusters, components and reasons reveal specific personal data (health, disability,
+    # criminal records, children): withheld from roles that may not read it.
+    withheld: bool
+
+
+def household_targeting(
+    user: User, household: Household, members: list[Person], today: date | None = None
+) -> HouseholdTargeting | None:
+    """The current run's deciles, clusters (rule-based and manual) and decisions of a
+    household the user may already see; None before any run."""
+    access.require(user, access.TARGETING_READERS)
+    access.require_region(user, household.village_id)
+    run = latest_run()
+    if run is None:
+        return None
+    today = today or date.today()
+    unmasked = privacy.may_read_specific(user)
+    decisions = list(Decision.objects.filter(run=run, household=household).order_by("id"))
+    by_person: dict[int, MemberTargeting] = {m.pk: MemberTargeting(m) for m in members}
+    if unmasked:
+        for cluster in PersonCluster.objects.filter(run=run, household=household).order_by("id"):
+            if cluster.person_id in by_person:
+                by_person[cluster.person_id].clusters.append(
+                    {"code": cluster.cluster, "reason": cluster.reason, "manual": False}
+                )
+        for manual in active_manual_clusters(today).filter(person__in=members):
+            by_person[manual.person_id].clusters.append(
+                {
+                    "code": manual.cluster,
+                    "reason": manual.reason,
+                    "manual": True,
+                    "valid_from": manual.valid_from,
+                    "valid_until": manual.valid_until,
+                }
+            )
+    for decision in decisions:
+        if decision.programme == "ATENSI" and not unmasked:
+            continue  # being eligible for rehabilitation reveals a vulnerable cluster
+        if decision.person_id in by_person:
+            by_person[decision.person_id].decisions.append(decision)
+    return HouseholdTargeting(
+        run=run,
+        result=HouseholdResult.objects.filter(run=run, household=household).first(),
+        decisions=[d for d in decisions if d.person_id is None],
+        members=list(by_person.values()),
+        withheld=not unmasked,
+    )
+
+
+def latest_decisions(
+    user: User, household: Household
+) -> tuple[TargetingRun | None, list[Decision]]:
+    """The current run and the decisions of a household the user may see (the API); ATENSI
+    only for roles that may read specific data (as on the household page)."""
+    access.require(user, access.TARGETING_READERS)
+    access.require_region(user, household.village_id)
+    run = latest_run()
+    if run is None:
+        return None, []
+    decisions = Decision.objects.filter(run=run, household=household).select_related("person")
+    if not privacy.may_read_specific(user):
+        decisions = decisions.exclude(programme="ATENSI")
+    return run, list(decisions.order_by("id"))
+
+
+def household_result(run: TargetingRun, household: Household) -> HouseholdResult | None:
+    return HouseholdResult.objects.filter(run=run, household=household).first()

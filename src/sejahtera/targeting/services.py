@@ -1,0 +1,457 @@
+"""Running the targeting engine on the registry and storing what it decided.
+
+    run = run_targeting_for_registry(date(2026, 11, 30), actor=user)
+
+The registry is exported (read only) to Parquet in a temporary folder, in chunks, with the
+database ids as ``household_id``/``person_id`` so results map straight back to the rows;
+``sejahtera.batch.run_targeting`` ranks and decides; the three result tables are written to the
+run's tables in batches (COPY on PostgreSQL). A what-if run (``simulation=True``) is the same
+computation recorded as a simulation: it never becomes the current run.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import tomllib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.db import transaction
+from django.utils import timezone
+
+from sejahtera.accounts import access
+from sejahtera.accounts.models import User
+from sejahtera.batch import InputError, TargetingResult, run_targeting
+from sejahtera.domain import registry_format as fmt
+from sejahtera.domain.targeting.rules import (
+    DEFAULT_RULES_PATH,
+    HOUSEHOLD_PROGRAMMES,
+    Rules,
+    RulesError,
+    parse_rules_text,
+)
+from sejahtera.registry.models import Household, Person
+from sejahtera.registry.services import bulk
+from sejahtera.targeting.models import (
+    Decision,
+    HouseholdResult,
+    ManualClusterMembership,
+    PersonCluster,
+    TargetingRun,
+)
+
+CHUNK = 5000
+Progress = Callable[[str, int, int], None]
+
+
+class TargetingFailed(Exception):
+    """The run could not be completed; the run row says why (status failed, error)."""
+
+    def __init__(self, run: TargetingRun, message: str) -> None:
+        super().__init__(message)
+        self.run = run
+
+
+# -- rules -------------------------------------------------------------------------------------
+
+
+def default_rules_text() -> str:
+    return DEFAULT_RULES_PATH.read_text(encoding="utf-8")
+
+
+def parse_rules(text: str, source: str = "rules") -> Rules:
+    """Validate rules TOML with the engine's loader (RulesError lists every problem).
+
+    The PMT model is looked up beside the shipped rules; a pasted file may only name a file
+    there, never a path elsewhere on the server."""
+    try:
+        model = tomllib.loads(text).get("welfare", {}).get("pmt_model", "")
+    except (tomllib.TOMLDecodeError, AttributeError):
+        model = ""  # the loader reports it properly below
+    if isinstance(model, str) and ("/" in model or "\\" in model or model.startswith(".")):
+        raise RulesError(source, [("welfare.pmt_model", "must be a file name beside the rules")])
+    return parse_rules_text(text, base_dir=DEFAULT_RULES_PATH.parent, source=source)
+
+
+# -- snapshot ----------------------------------------------------------------------------------
+
+# Model attribute per format v1 column; ids are the database's (see the module docstring).
+HOUSEHOLD_SNAPSHOT = {name: name for name in fmt.HOUSEHOLD_COLUMN_NAMES} | {
+    "household_id": "id",
+    "region_code": "village_id",
+}
+PERSON_SNAPSHOT = {name: name for name in fmt.PERSON_COLUMN_NAMES} | {
+    "person_id": "id",
+    "household_id": "household_id",
+}
+
+
+def _cell(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _export(rows: Iterator[tuple[Any, ...]], columns: Sequence[str], path: Path) -> int:
+    """Rows of model values as a Parquet file of format v1 strings, chunk by chunk."""
+    schema = pa.schema([(name, pa.string()) for name in columns])
+    count = 0
+    with pq.ParquetWriter(path, schema) as writer:
+        chunk: list[tuple[Any, ...]] = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) == CHUNK:
+                count += _write_chunk(writer, schema, chunk)
+                chunk = []
+        count += _write_chunk(writer, schema, chunk)
+    return count
+
+
+def _write_chunk(writer: pq.ParquetWriter, schema: pa.Schema, chunk: list[tuple[Any, ...]]) -> int:
+    arrays = [pa.array([_cell(row[i]) for row in chunk], pa.string()) for i in range(len(schema))]
+    writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+    return len(chunk)
+
+
+def snapshot_registry(folder: Path) -> tuple[Path, Path, int, int]:
+    """Write the registry's households and persons as format v1 Parquet files (read only)."""
+    households, persons = folder / "households.parquet", folder / "persons.parquet"
+    n_households = _export(
+        Household.objects.order_by("id")
+        .values_list(*HOUSEHOLD_SNAPSHOT.values())
+        .iterator(chunk_size=CHUNK),
+        list(HOUSEHOLD_SNAPSHOT),
+        households,
+    )
+    n_persons = _export(
+        Person.objects.order_by("id")
+        .values_list(*PERSON_SNAPSHOT.values())
+        .iterator(chunk_size=CHUNK),
+        list(PERSON_SNAPSHOT),
+        persons,
+    )
+    return households, persons, n_households, n_persons
+
+
+# -- loading results ---------------------------------------------------------------------------
+
+
+def _batches(table: pa.Table) -> Iterator[list[dict[str, Any]]]:
+    for batch in table.to_batches(max_chunksize=CHUNK):
+        yield batch.to_pylist()
+
+
+def _yearly_cost(row: dict[str, Any]) -> int:
+    if not row["eligible"]:
+        return 0
+    if row["programme"] == "PBI_JK":
+        return 12 * (row["monthly_amount"] or 0)
+    if row["programme"] == "PENA":
+        return row["one_off_amount"] or 0
+    return row["yearly_amount"] or 0
+
+
+def _store(run: TargetingRun, result: TargetingResult) -> None:
+    regions: dict[int, str] = dict(
+        Household.objects.values_list("id", "village_id").iterator(chunk_size=CHUNK)
+    )
+    deciles: dict[int, int | None] = {}
+    columns = [
+        "run_id",
+        "household_id",
+        "region_code",
+        "living_members",
+        "welfare_score",
+        "national_decile",
+        "province_decile",
+        "regency_decile",
+        "decile_source",
+    ]
+    for rows in _batches(result.household_results):
+        values: list[tuple[Any, ...]] = []
+        for r in rows:
+            pk = int(r["household_id"])
+            deciles[pk] = r["national_decile"]
+            values.append(
+                (
+                    run.pk,
+                    pk,
+                    regions[pk],
+                    r["living_members"] or 0,
+                    r["welfare_score"],
+                    r["national_decile"],
+                    r["province_decile"],
+                    r["regency_decile"],
+                    r["decile_source"] or "",
+                )
+            )
+        bulk.insert(HouseholdResult, columns, values)
+
+    columns = ["run_id", "person_id", "household_id", "region_code", "cluster", "reason"]
+    for rows in _batches(result.person_results):
+        values = []
+        for r in rows:
+            if r["household_id"] is None or not r["clusters"]:
+                continue
+            reasons = dict(_cluster_reason(text) for text in r["cluster_reasons"])
+            household = int(r["household_id"])
+            values.extend(
+                (
+                    run.pk,
+                    int(r["person_id"]),
+                    household,
+                    regions[household],
+                    code,
+                    reasons.get(code, ""),
+                )
+                for code in r["clusters"]
+            )
+        bulk.insert(PersonCluster, columns, values)
+
+    columns = [
+        "run_id",
+        "household_id",
+        "person_id",
+        "region_code",
+        "national_decile",
+        "programme",
+        "eligible",
+        "components",
+        "monthly_amount",
+        "yearly_amount",
+        "per_stage_amount",
+        "one_off_amount",
+        "yearly_cost",
+        "limited_by",
+        "reasons",
+    ]
+    for rows in _batches(result.decisions):
+        values = []
+        for r in rows:
+            household = int(r["household_id"])
+            values.append(
+                (
+                    run.pk,
+                    household,
+                    int(r["subject_id"]) if r["subject_type"] == "person" else None,
+                    regions[household],
+                    deciles.get(household),
+                    r["programme"],
+                    bool(r["eligible"]),
+                    json.dumps(r["components"] or []),
+                    r["monthly_amount"],
+                    r["yearly_amount"],
+                    r["per_stage_amount"],
+                    r["one_off_amount"],
+                    _yearly_cost(r),
+                    "",
+                    json.dumps(r["reasons"] or [], ensure_ascii=False),
+                )
+            )
+        bulk.insert(Decision, columns, values)
+
+
+def _cluster_reason(text: str) -> tuple[str, str]:
+    code, _, reason = text.partition(": ")
+    return code, reason
+
+
+# -- summary -----------------------------------------------------------------------------------
+
+
+def summarise(run: TargetingRun, rules: Rules | None = None) -> dict[str, Any]:
+    """National counts of a run: per programme (eligible subjects, persons, yearly cost) and per
+    cluster. Pages show figures within a user's region from the tables instead."""
+    from sejahtera.targeting import selectors
+
+    summary: dict[str, Any] = {
+        "programmes": selectors.programme_counts(run, ""),
+        "clusters": selectors.cluster_counts(run, ""),
+    }
+    if rules is not None:
+        summary["rules_description"] = rules.description
+        summary["pmt"] = rules.pmt_model.summary()
+        summary["pmt_synthetic"] = rules.pmt_model.synthetic
+    return summary
+
+
+# -- the run -----------------------------------------------------------------------------------
+
+
+def create_run(
+    as_of: date,
+    *,
+    engine: str = "duckdb",
+    rules_text: str | None = None,
+    actor: User | None = None,
+    simulation: bool = False,
+    base_run: TargetingRun | None = None,
+    limits: dict[str, Any] | None = None,
+) -> TargetingRun:
+    """A queued run, its rules validated first (RulesError: nothing is created)."""
+    text = rules_text if rules_text is not None else default_rules_text()
+    rules = parse_rules(text)
+    if engine not in TargetingRun.Engine.values:
+        raise ValueError(f"engine must be duckdb or spark, got {engine!r}")
+    from sejahtera.targeting.limits import check_limits
+
+    return TargetingRun.objects.create(
+        as_of=as_of,
+        engine=engine,
+        rules_text=text,
+        rules_version=rules.version,
+        created_by=actor,
+        is_simulation=simulation,
+        base_run=base_run,
+        limits=check_limits(limits or {}),
+    )
+
+
+def execute_run(run: TargetingRun, progress: Progress | None = None) -> TargetingRun:
+    """Snapshot the registry, run the engine and store the results of a queued run."""
+    from sejahtera.targeting.limits import apply_limits
+
+    rules = parse_rules(run.rules_text)
+    TargetingRun.objects.filter(pk=run.pk).update(status=TargetingRun.Status.RUNNING)
+
+    def report(stage: str, done: int, total: int) -> None:
+        TargetingRun.objects.filter(pk=run.pk).update(
+            progress={"stage": stage, "done": done, "total": total}
+        )
+        if progress:
+            progress(stage, done, total)
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="sejahtera-targeting-") as folder:
+            report("snapshot", 0, 1)
+            households, persons, n_households, n_persons = snapshot_registry(Path(folder))
+            result = run_targeting(
+                households,
+                persons,
+                run.as_of,
+                rules,
+                engine="spark" if run.engine == "spark" else "duckdb",
+                progress=report,
+            )
+        report("store", 0, 1)
+        with transaction.atomic():
+            _store(run, result)
+            apply_limits(run)
+            run.households, run.persons = n_households, n_persons
+            run.summary = summarise(run, rules)
+            run.status = TargetingRun.Status.COMPLETED
+            run.finished_at = timezone.now()
+            run.progress = {"stage": "done", "done": 1, "total": 1}
+            run.save()
+        report("done", 1, 1)
+    except (InputError, RulesError, ValueError) as exc:
+        _fail(run, str(exc))
+        raise TargetingFailed(run, str(exc)) from exc
+    except Exception as exc:  # an engine crash must not leave the run "running" for ever
+        _fail(run, f"{type(exc).__name__}: {exc}")
+        raise
+    return run
+
+
+def _fail(run: TargetingRun, message: str) -> None:
+    run.status = TargetingRun.Status.FAILED
+    run.error = message
+    run.finished_at = timezone.now()
+    TargetingRun.objects.filter(pk=run.pk).update(
+        status=run.status, error=message, finished_at=run.finished_at
+    )
+
+
+def run_targeting_for_registry(
+    as_of: date,
+    engine: str = "duckdb",
+    rules_text: str | None = None,
+    actor: User | None = None,
+    simulation: bool = False,
+    progress: Progress | None = None,
+    *,
+    base_run: TargetingRun | None = None,
+    limits: dict[str, Any] | None = None,
+) -> TargetingRun:
+    """Rank and decide the whole registry at ``as_of`` now (in this process); the run.
+
+    RulesError before anything is stored when the rules are invalid; TargetingFailed (with the
+    failed run) when the engine cannot run on the registry's rows."""
+    run = create_run(
+        as_of,
+        engine=engine,
+        rules_text=rules_text,
+        actor=actor,
+        simulation=simulation,
+        base_run=base_run,
+        limits=limits,
+    )
+    return execute_run(run, progress)
+
+
+def start_run(
+    actor: User,
+    as_of: date,
+    *,
+    engine: str = "duckdb",
+    rules_text: str | None = None,
+    simulation: bool = False,
+    base_run: TargetingRun | None = None,
+    limits: dict[str, Any] | None = None,
+) -> TargetingRun:
+    """Queue a run in the background (web page, API); analysts and administrators only."""
+    from sejahtera.targeting.tasks import run_targeting_task
+
+    access.require(actor, access.TARGETING_RUNNERS)
+    run = create_run(
+        as_of,
+        engine=engine,
+        rules_text=rules_text,
+        actor=actor,
+        simulation=simulation,
+        base_run=base_run,
+        limits=limits,
+    )
+    run_targeting_task.enqueue(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+# -- manual clusters ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ManualCluster:
+    person: Person
+    cluster: str
+    reason: str
+    valid_from: date
+    valid_until: date | None = None
+
+
+def add_manual_cluster(actor: User, entry: ManualCluster) -> ManualClusterMembership:
+    """Record a social worker's assessment; rule runs never change or remove it."""
+    access.require(actor, access.SPECIFIC_DATA_READERS)
+    access.require_region(actor, entry.person.household.village_id)
+    return ManualClusterMembership.objects.create(
+        person=entry.person,
+        cluster=entry.cluster,
+        reason=entry.reason,
+        valid_from=entry.valid_from,
+        valid_until=entry.valid_until,
+        created_by=actor,
+    )
+
+
+def is_household_programme(programme: str) -> bool:
+    return programme in HOUSEHOLD_PROGRAMMES

@@ -1,0 +1,257 @@
+"""Targeting pages: runs, a run's figures, diff between runs, what-if simulations, error audit.
+
+Figures are always within the user's region (``access.region_prefix``); starting runs and
+simulations is for analysts and administrators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from sejahtera.accounts import access
+from sejahtera.domain.targeting.rules import PROGRAMME_CODES, RulesError
+from sejahtera.registry.services.exports import csv_chunks
+from sejahtera.targeting import reports, selectors, services
+from sejahtera.targeting.limits import LimitsInvalid
+from sejahtera.targeting.models import TargetingRun
+from sejahtera.web.http import AuthenticatedRequest
+
+MAX_RULES_BYTES = 200_000
+
+
+class RunForm(forms.Form):
+    as_of = forms.DateField(
+        label=_("Reference date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    engine = forms.ChoiceField(label=_("Engine"), choices=TargetingRun.Engine.choices)
+
+
+class WhatIfForm(forms.Form):
+    as_of = forms.DateField(
+        label=_("Reference date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    base_run = forms.ModelChoiceField(
+        label=_("Compare with run"), queryset=TargetingRun.objects.none(), empty_label=None
+    )
+    rules_file = forms.FileField(label=_("Rules file (TOML)"), required=False)
+    rules_text = forms.CharField(
+        label=_("or the rules, pasted or edited"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["base_run"].queryset = TargetingRun.objects.filter(  # type: ignore[attr-defined]
+            status=TargetingRun.Status.COMPLETED, is_simulation=False
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload = data.get("rules_file")
+        if upload is not None:
+            if upload.size > MAX_RULES_BYTES:
+                raise forms.ValidationError(_("The rules file is too large."))
+            try:
+                data["rules_text"] = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise forms.ValidationError(_("The rules file is not UTF-8 text.")) from None
+        if not data.get("rules_text", "").strip():
+            raise forms.ValidationError(_("Upload a rules file or paste the rules."))
+        try:
+            services.parse_rules(data["rules_text"], source="rules")
+        except RulesError as invalid:
+            # The loader's message lists every problem with its key path.
+            raise forms.ValidationError(str(invalid)) from None
+        return data
+
+
+def _prefix(request: AuthenticatedRequest) -> str:
+    return access.region_prefix(request.user)
+
+
+def _run(request: AuthenticatedRequest, pk: int) -> TargetingRun:
+    try:
+        return selectors.run_for(request.user, pk)
+    except TargetingRun.DoesNotExist:
+        raise Http404 from None
+
+
+def _csv(rows: Iterator[list[str]], filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(csv_chunks(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def runs(request: AuthenticatedRequest) -> HttpResponse:
+    listed = selectors.runs_for(request.user)
+    can_run = access.has_role(request.user, access.TARGETING_RUNNERS)
+    form = RunForm(request.POST or None, initial={"as_of": date.today(), "engine": "duckdb"})
+    if request.method == "POST":
+        access.require(request.user, access.TARGETING_RUNNERS)
+        if form.is_valid():
+            run = services.start_run(
+                request.user, form.cleaned_data["as_of"], engine=form.cleaned_data["engine"]
+            )
+            return redirect("web:targeting-run", pk=run.pk)
+    return render(
+        request,
+        "web/targeting/runs.html",
+        {"runs": listed[:100], "form": form, "can_run": can_run, "current": selectors.latest_run()},
+    )
+
+
+@login_required
+@require_GET
+def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    prefix = _prefix(request)
+    partial = request.headers.get("HX-Request") == "true"
+    context: dict[str, Any] = {"run": run, "programme_codes": PROGRAMME_CODES}
+    if run.status == TargetingRun.Status.COMPLETED:
+        context |= {
+            "programmes": selectors.programme_counts(run, prefix),
+            "clusters": selectors.cluster_counts(run, prefix),
+            "regions": selectors.region_counts(run, prefix),
+            "deciles": selectors.decile_counts(run, prefix),
+            "previous": selectors.previous_run(run),
+            "can_run": access.has_role(request.user, access.TARGETING_RUNNERS),
+        }
+    template = "web/targeting/_status.html" if partial else "web/targeting/run.html"
+    return render(request, template, context)
+
+
+def _base(request: AuthenticatedRequest, run: TargetingRun) -> TargetingRun:
+    """The run to compare with: ?base=, else the simulation's base, else the previous run."""
+    if request.GET.get("base", "").isdigit():
+        return _run(request, int(request.GET["base"]))
+    base = run.base_run or selectors.previous_run(run)
+    if base is None:
+        raise Http404
+    return base
+
+
+@login_required
+@require_GET
+def run_diff(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    base = _base(request, run)
+    prefix = _prefix(request)
+    changes = {
+        p: {
+            "entering": reports.entering(run, base, p, prefix).select_related(
+                "household", "person"
+            )[: reports.LIST_LIMIT],
+            "leaving": reports.leaving(run, base, p, prefix).select_related("household", "person")[
+                : reports.LIST_LIMIT
+            ],
+        }
+        for p in PROGRAMME_CODES
+    }
+    return render(
+        request,
+        "web/targeting/diff.html",
+        {"diff": reports.diff(base, run, prefix), "changes": changes, "limit": reports.LIST_LIMIT},
+    )
+
+
+@login_required
+@require_GET
+def run_diff_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
+    run = _run(request, pk)
+    base = _base(request, run)
+    return _csv(
+        reports.diff_rows(base, run, _prefix(request)), f"targeting-diff-{base.pk}-{run.pk}.csv"
+    )
+
+
+@login_required
+def whatif(request: AuthenticatedRequest) -> HttpResponse:
+    access.require(request.user, access.TARGETING_RUNNERS)
+    current = selectors.latest_run()
+    initial = {
+        "as_of": date.today(),
+        "rules_text": current.rules_text if current else services.default_rules_text(),
+        "base_run": current,
+    }
+    form = WhatIfForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.start_run(
+                request.user,
+                form.cleaned_data["as_of"],
+                rules_text=form.cleaned_data["rules_text"],
+                simulation=True,
+                base_run=form.cleaned_data["base_run"],
+                limits=_limits(request),
+            )
+        except LimitsInvalid as invalid:
+            form.add_error(None, str(invalid))
+        else:
+            return redirect("web:targeting-compare", pk=run.pk)
+    return render(
+        request,
+        "web/targeting/whatif.html",
+        {"form": form, "current": current, "programme_codes": PROGRAMME_CODES},
+    )
+
+
+def _limits(request: AuthenticatedRequest) -> dict[str, Any]:
+    """Budget ceilings from the what-if form (budget_<PROGRAMME>, whole rupiah a year)."""
+    limits: dict[str, Any] = {}
+    for programme in PROGRAMME_CODES:
+        text = request.POST.get(f"budget_{programme}", "").replace(",", "").replace(".", "")
+        if text.strip():
+            if not text.strip().isdigit():
+                raise LimitsInvalid(f"{programme}: the budget must be whole rupiah")
+            limits[programme] = {"budget": int(text)}
+    return limits
+
+
+@login_required
+@require_GET
+def run_compare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    if run.status != TargetingRun.Status.COMPLETED:
+        return render(request, "web/targeting/run.html", {"run": run})
+    base = _base(request, run)
+    return render(
+        request,
+        "web/targeting/compare.html",
+        {"comparison": reports.compare(base, run, _prefix(request))},
+    )
+
+
+@login_required
+@require_GET
+def run_compare_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
+    run = _run(request, pk)
+    base = _base(request, run)
+    comparison = reports.compare(base, run, _prefix(request))
+    return _csv(reports.comparison_rows(comparison), f"targeting-whatif-{base.pk}-{run.pk}.csv")
+
+
+@login_required
+@require_GET
+def run_audit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    return render(
+        request, "web/targeting/audit.html", {"audit": reports.audit(run, _prefix(request))}
+    )
+
+
+@login_required
+@require_GET
+def run_audit_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
+    run = _run(request, pk)
+    return _csv(reports.audit_rows(run, _prefix(request)), f"targeting-audit-{run.pk}.csv")

@@ -1,0 +1,140 @@
+"""Running the engine on the registry: what is stored, manual clusters, the CLI, failures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+
+from sejahtera.domain.targeting.rules import RulesError
+from sejahtera.registry.models import Person
+from sejahtera.targeting import selectors
+from sejahtera.targeting.models import (
+    Decision,
+    HouseholdResult,
+    ManualClusterMembership,
+    PersonCluster,
+    TargetingRun,
+)
+from sejahtera.targeting.services import (
+    ManualCluster,
+    add_manual_cluster,
+    default_rules_text,
+    run_targeting_for_registry,
+)
+
+pytestmark = pytest.mark.django_db
+AS_OF = date(2026, 7, 1)
+
+
+def test_a_run_stores_deciles_clusters_and_decisions(population, analyst):
+    stages = []
+    run = run_targeting_for_registry(
+        AS_OF, actor=analyst, progress=lambda stage, done, total: stages.append(stage)
+    )
+    assert run.status == TargetingRun.Status.COMPLETED
+    assert (run.households, run.persons) == (24, 44)
+    assert run.rules_version == "2026.1"
+    assert run.rules_text == default_rules_text()
+    assert HouseholdResult.objects.filter(run=run).count() == 24
+    # every household × PKH/SEMBAKO and every person × PBI_JK/ATENSI/PENA
+    assert Decision.objects.filter(run=run).count() == 24 * 2 + 44 * 3
+    assert "household_deciles" in stages
+    assert stages[-1] == "done"
+
+
+def test_the_poor_get_a_lower_decile_and_the_programmes(population):
+    run = run_targeting_for_registry(AS_OF)
+    poor = population["poor"][0]
+    rich = population["rich"][0]
+    poor_result = HouseholdResult.objects.get(run=run, household=poor)
+    rich_result = HouseholdResult.objects.get(run=run, household=rich)
+    assert poor_result.national_decile < rich_result.national_decile
+    assert Decision.objects.get(run=run, household=poor, programme="SEMBAKO").eligible
+    assert not Decision.objects.get(run=run, household=rich, programme="SEMBAKO").eligible
+
+
+def test_pkh_amounts_and_reasons_are_kept(population):
+    run = run_targeting_for_registry(AS_OF)
+    pkh = Decision.objects.get(run=run, household=population["poor"][0], programme="PKH")
+    assert pkh.eligible
+    assert pkh.components == ["EARLY_CHILD", "PRIMARY"]
+    assert pkh.yearly_amount == 3_900_000
+    assert pkh.yearly_cost == 3_900_000
+    assert any(reason.startswith("decile") for reason in pkh.reasons)
+
+
+def test_clusters_carry_their_reasons(population):
+    run = run_targeting_for_registry(AS_OF)
+    budi = Person.objects.get(full_name="Budi 0")
+    clusters = dict(
+        PersonCluster.objects.filter(run=run, person=budi).values_list("cluster", "reason")
+    )
+    assert clusters["DISABILITAS"] == "disability physical"
+    assert "age 11 < 18" in clusters["ANAK_RENTAN"]
+
+
+def test_previous_runs_are_kept_and_the_latest_real_run_is_current(population):
+    first = run_targeting_for_registry(AS_OF)
+    second = run_targeting_for_registry(date(2026, 8, 1))
+    run_targeting_for_registry(AS_OF, simulation=True, base_run=second)
+    assert HouseholdResult.objects.filter(run=first).count() == 24
+    assert selectors.latest_run() == second
+    assert selectors.previous_run(second) == first
+
+
+def test_invalid_rules_stop_before_anything_is_stored(population):
+    broken = default_rules_text().replace("max_decile = 4", "max_decil = 4", 1)
+    with pytest.raises(RulesError, match="max_decil"):
+        run_targeting_for_registry(AS_OF, rules_text=broken)
+    assert not TargetingRun.objects.exists()
+
+
+def test_rules_may_not_point_at_files_elsewhere(population):
+    escaping = default_rules_text().replace('"pmt-default.json"', '"../../../etc/passwd"')
+    with pytest.raises(RulesError, match=r"welfare\.pmt_model"):
+        run_targeting_for_registry(AS_OF, rules_text=escaping)
+
+
+def test_manual_clusters_survive_runs(population, make_user):
+    from sejahtera.accounts.models import Role
+
+    worker = make_user(Role.SOCIAL_WORKER, "3201")
+    siti = Person.objects.select_related("household").get(full_name="Siti 1")
+    add_manual_cluster(
+        worker, ManualCluster(siti, "KORBAN_KEKERASAN", "home visit 2026-06-01", date(2026, 6, 1))
+    )
+    run = run_targeting_for_registry(AS_OF)
+    run_targeting_for_registry(AS_OF)
+    assert ManualClusterMembership.objects.get().created_by == worker
+    counts = {c["cluster"]: c for c in selectors.cluster_counts(run, "")}
+    assert counts["KORBAN_KEKERASAN"]["manual"] == 1
+    assert counts["KORBAN_KEKERASAN"]["persons"] == 0
+
+
+def test_cli_target_run_stores_a_run(population, tmp_path):
+    from sejahtera.cli import main
+
+    rules = tmp_path / "rules.toml"
+    rules.write_text(default_rules_text().replace('version = "2026.1"', 'version = "test.1"'))
+    result = CliRunner().invoke(
+        main, ["target", "run", "--as-of", "2026-07-01", "--rules", str(rules)]
+    )
+    assert result.exit_code == 0, result.output
+    run = TargetingRun.objects.get()
+    assert run.rules_version == "test.1"
+    assert f"run {run.pk}: 24 households, 44 persons" in result.output
+    assert "SEMBAKO" in result.output
+
+
+def test_cli_reports_broken_rules(population, tmp_path):
+    from sejahtera.cli import main
+
+    rules = tmp_path / "rules.toml"
+    rules.write_text("version = 1\n")
+    result = CliRunner().invoke(
+        main, ["target", "run", "--as-of", "2026-07-01", "--rules", str(rules)]
+    )
+    assert result.exit_code == 2
+    assert "version" in result.output
