@@ -66,9 +66,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
         secret = issue_secret(obj)
         super().save_model(request, obj, form, change)
-        messages.warning(
-            request, _("Copy this token now — it is shown only once: %(secret)s") % {"secret": secret}
-        )
+        notice = _("Copy this token now — it is shown only once: %(secret)s")
+        messages.warning(request, notice % {"secret": secret})
 
     @admin.action(description=_("Revoke selected tokens"))
     def revoke_tokens(self, request, queryset):
