@@ -1,0 +1,87 @@
+"""Targeting API: runs, figures within the region, a household's decisions, starting runs."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from sejahtera.accounts.models import ApiToken, Role
+from sejahtera.accounts.tokens import create_token
+from sejahtera.targeting.models import TargetingRun
+from sejahtera.targeting.services import run_targeting_for_registry
+
+pytestmark = pytest.mark.django_db
+AS_OF = date(2026, 7, 1)
+
+
+@pytest.fixture
+def api(client, make_user):
+    def make(role, region=None, scopes=(ApiToken.Scope.TARGETING,)):
+        _token, secret = create_token(make_user(role, region), "test", list(scopes))
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+        def call(method, path, body=None):
+            kwargs = {"content_type": "application/json", "data": json.dumps(body)} if body else {}
+            return getattr(client, method)(f"/api/v1{path}", **kwargs, **auth)
+
+        return call
+
+    return make
+
+
+def test_list_and_detail_within_the_region(api, population):
+    run = run_targeting_for_registry(AS_OF)
+    call = api(Role.DISTRICT_OFFICE, "3273")
+    listed = call("get", "/targeting/runs").json()
+    assert [r["id"] for r in listed["items"]] == [run.pk]
+    detail = call("get", f"/targeting/runs/{run.pk}").json()
+    assert detail["region"] == "3273"
+    sembako = next(p for p in detail["programmes"] if p["programme"] == "SEMBAKO")
+    assert sembako["decided"] == 4
+
+
+def test_household_decisions_and_region_limit(api, population):
+    run_targeting_for_registry(AS_OF)
+    poor = population["poor"][0]  # in Bogor
+    body = api(Role.DISTRICT_OFFICE, "3201")("get", f"/targeting/households/{poor.pk}").json()
+    pkh = next(d for d in body["decisions"] if d["programme"] == "PKH")
+    assert pkh["eligible"]
+    assert pkh["components"] == ["EARLY_CHILD", "PRIMARY"]
+    assert body["withheld"] is False
+    assert any(d["programme"] == "ATENSI" for d in body["decisions"])
+    outside = api(Role.DISTRICT_OFFICE, "3273")("get", f"/targeting/households/{poor.pk}")
+    assert outside.status_code == 404
+    assert outside["Content-Type"] == "application/problem+json"
+
+
+def test_analysts_get_decisions_without_reasons(api, population):
+    run_targeting_for_registry(AS_OF)
+    poor = population["poor"][0]
+    body = api(Role.MINISTRY_ANALYST)("get", f"/targeting/households/{poor.pk}").json()
+    assert body["withheld"] is True
+    assert all(d["reasons"] == [] for d in body["decisions"])
+    assert not any(d["programme"] == "ATENSI" for d in body["decisions"])
+
+
+def test_analysts_start_runs_others_may_not(api, population):
+    response = api(Role.MINISTRY_ANALYST)("post", "/targeting/runs", {"as_of": "2026-07-01"})
+    assert response.status_code == 202
+    assert TargetingRun.objects.get().status == TargetingRun.Status.COMPLETED
+    refused = api(Role.DISTRICT_OFFICE, "3201")("post", "/targeting/runs", {"as_of": "2026-07-01"})
+    assert refused.status_code == 403
+    assert TargetingRun.objects.count() == 1
+
+
+def test_invalid_rules_are_a_problem_422(api, population):
+    response = api(Role.ADMINISTRATOR)(
+        "post", "/targeting/runs", {"as_of": "2026-07-01", "rules_text": "version = 1"}
+    )
+    assert response.status_code == 422
+    assert "version" in response.json()["title"]
+
+
+def test_the_targeting_scope_is_required(api, population):
+    call = api(Role.MINISTRY_ANALYST, scopes=(ApiToken.Scope.REGISTRY_READ,))
+    assert call("get", "/targeting/runs").status_code == 403
