@@ -7,6 +7,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
@@ -36,7 +37,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: COUNT_CAP + 1].count()
+        persons: QuerySet[Person] = self.object_list  # type: ignore[assignment]
+        return persons[: COUNT_CAP + 1].count()
 
     @property
     def capped(self) -> bool:
@@ -62,7 +64,7 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
             "criteria": criteria,
             "page": page,
             "rows": presenters.search_rows(
-                page.object_list, unmasked=privacy.may_read_specific(request.user)
+                list(page.object_list), unmasked=privacy.may_read_specific(request.user)
             ),
             "can_edit": access.has_role(request.user, access.REGISTRY_EDITORS),
         },
