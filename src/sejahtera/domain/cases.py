@@ -1,0 +1,344 @@
+"""The journey of a family (case management): stages, the allowed transitions and their guards.
+
+A case moves through protection (bansos), rehabilitation (ATENSI), empowerment (PENA) to
+graduation, and is handed over to another agency (termination) or closed, then monitored
+(aftercare). A family that falls back re-enters protection; its history stays on the case.
+
+Not every family visits every stage, so the table below lists every allowed (from, to) pair
+explicitly; each target stage has guards over plain facts gathered by the service layer. A
+refused move lists every failed guard as a ``Finding`` (stable code + message template).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from sejahtera.domain.findings import Finding, error, gettext_noop
+
+
+class Stage(StrEnum):
+    REGISTERED = "registered"
+    ASSESSED = "assessed"
+    PROTECTION = "protection"
+    REHABILITATION = "rehabilitation"
+    EMPOWERMENT = "empowerment"
+    GRADUATED = "graduated"
+    TERMINATED = "terminated"
+    MONITORING = "monitoring"
+    CLOSED = "closed"
+
+
+class GraduationType(StrEnum):
+    MANDIRI = "mandiri"  # voluntary / self-sufficient, with a signed statement
+    ALAMI = "alami"  # no qualifying PKH component left
+    PAKSA = "paksa"  # non-compliance or verified capable
+
+
+S = Stage
+# Stages where the family is being served (protection, rehabilitation, empowerment can follow
+# each other in any order, e.g. an elderly person may stay in protection + rehabilitation).
+SERVICE_STAGES = (S.PROTECTION, S.REHABILITATION, S.EMPOWERMENT)
+# Stages after the family has left the ministry's support.
+AFTER_STAGES = (S.GRADUATED, S.TERMINATED, S.MONITORING, S.CLOSED)
+OPEN_STAGES = frozenset(set(Stage) - {S.CLOSED})
+
+TRANSITIONS: Mapping[Stage, frozenset[Stage]] = {
+    S.REGISTERED: frozenset({S.ASSESSED, S.PROTECTION, S.CLOSED}),
+    S.ASSESSED: frozenset({*SERVICE_STAGES, S.TERMINATED, S.CLOSED}),
+    S.PROTECTION: frozenset({S.REHABILITATION, S.EMPOWERMENT, S.GRADUATED, S.TERMINATED, S.CLOSED}),
+    S.REHABILITATION: frozenset({S.PROTECTION, S.EMPOWERMENT, S.GRADUATED, S.TERMINATED, S.CLOSED}),
+    S.EMPOWERMENT: frozenset({S.PROTECTION, S.REHABILITATION, S.GRADUATED, S.TERMINATED, S.CLOSED}),
+    S.GRADUATED: frozenset({S.TERMINATED, S.MONITORING, S.CLOSED}),
+    S.TERMINATED: frozenset({S.MONITORING, S.CLOSED}),
+    # re-entry: the family falls back and returns to protection
+    S.MONITORING: frozenset({S.PROTECTION, S.CLOSED}),
+    S.CLOSED: frozenset({S.PROTECTION}),
+}
+REENTRY_FROM = frozenset({S.MONITORING, S.CLOSED})
+
+
+def is_reentry(from_stage: Stage, to_stage: Stage) -> bool:
+    return from_stage in REENTRY_FROM and to_stage is S.PROTECTION
+
+
+@dataclass(frozen=True)
+class JourneySettings:
+    """Values that sources disagree on or offices tune: configuration, with these defaults."""
+
+    productive_age_min: int = 18
+    productive_age_max: int = 59
+    follow_up_months: tuple[int, ...] = (3, 6, 12)
+    caseload_limit: int = 60
+    graduation_income_months: int = 4
+    graduation_decile_cutoff: int = 4  # deciles above this no longer need the ministry
+    yearly_graduation_target: int = 10
+    default_minimum_wage: int = 3_000_000
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object]) -> JourneySettings:
+        known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__}
+        if "follow_up_months" in known:
+            known["follow_up_months"] = tuple(known["follow_up_months"])  # type: ignore[arg-type]
+        return cls(**known)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Graduation:
+    """What a graduation proposal carries."""
+
+    type: GraduationType | None = None
+    signed_statement: bool = False  # mandiri
+    pkh_components_left: int | None = None  # alami: known to be 0
+    evidence: str = ""  # paksa: non-compliance record or verification of capability
+    supervisor_approved: bool = False
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """Everything the guards look at, gathered by the service layer."""
+
+    has_assessment: bool = False
+    member_ages: tuple[int, ...] = ()
+    has_empowerment_plan: bool = False
+    graduation: Graduation = field(default_factory=Graduation)
+    has_accepted_referral: bool = False
+    reason: str = ""
+
+
+# -- guards ------------------------------------------------------------------------------------
+
+NOT_ALLOWED = "CASE_TRANSITION_NOT_ALLOWED"
+ASSESSMENT_MISSING = "CASE_ASSESSMENT_MISSING"
+NO_PRODUCTIVE_MEMBER = "CASE_NO_PRODUCTIVE_AGE_MEMBER"
+PLAN_MISSING = "CASE_EMPOWERMENT_PLAN_MISSING"
+GRADUATION_TYPE_MISSING = "CASE_GRADUATION_TYPE_MISSING"
+STATEMENT_MISSING = "CASE_MANDIRI_STATEMENT_MISSING"
+COMPONENTS_LEFT = "CASE_ALAMI_COMPONENTS_LEFT"
+EVIDENCE_MISSING = "CASE_PAKSA_EVIDENCE_MISSING"
+APPROVAL_MISSING = "CASE_SUPERVISOR_APPROVAL_MISSING"
+REFERRAL_NOT_ACCEPTED = "CASE_REFERRAL_NOT_ACCEPTED"
+REASON_MISSING = "CASE_REASON_MISSING"
+
+
+def _assessment(facts: CaseFacts, settings: JourneySettings) -> list[Finding]:
+    if facts.has_assessment:
+        return []
+    return [error(ASSESSMENT_MISSING, gettext_noop("record an assessment of the family first"))]
+
+
+def _empowerment(facts: CaseFacts, settings: JourneySettings) -> list[Finding]:
+    findings = []
+    low, high = settings.productive_age_min, settings.productive_age_max
+    if not any(low <= age <= high for age in facts.member_ages):
+        findings.append(
+            error(
+                NO_PRODUCTIVE_MEMBER,
+                gettext_noop("empowerment needs a member of productive age ({low}–{high})"),
+                low=low,
+                high=high,
+            )
+        )
+    if not facts.has_empowerment_plan:
+        findings.append(
+            error(PLAN_MISSING, gettext_noop("write an empowerment plan (goals and actions) first"))
+        )
+    return findings
+
+
+def _graduation(facts: CaseFacts, settings: JourneySettings) -> list[Finding]:
+    grad = facts.graduation
+    findings = []
+    if grad.type is None:
+        findings.append(
+            error(
+                GRADUATION_TYPE_MISSING,
+                gettext_noop("choose the graduation type: mandiri, alami or paksa"),
+            )
+        )
+    elif grad.type is GraduationType.MANDIRI and not grad.signed_statement:
+        findings.append(
+            error(STATEMENT_MISSING, gettext_noop("mandiri graduation needs a signed statement"))
+        )
+    elif grad.type is GraduationType.ALAMI and grad.pkh_components_left != 0:
+        findings.append(
+            error(
+                COMPONENTS_LEFT,
+                gettext_noop(
+                    "alami graduation needs no qualifying PKH component left ({left} left)"
+                ),
+                left="unknown" if grad.pkh_components_left is None else grad.pkh_components_left,
+            )
+        )
+    elif grad.type is GraduationType.PAKSA and not grad.evidence.strip():
+        findings.append(
+            error(
+                EVIDENCE_MISSING,
+                gettext_noop(
+                    "paksa graduation needs evidence of non-compliance or verified capability"
+                ),
+            )
+        )
+    if not grad.supervisor_approved:
+        findings.append(
+            error(APPROVAL_MISSING, gettext_noop("graduation needs a supervisor's approval"))
+        )
+    return findings
+
+
+def _termination(facts: CaseFacts, settings: JourneySettings) -> list[Finding]:
+    if facts.has_accepted_referral:
+        return []
+    return [
+        error(
+            REFERRAL_NOT_ACCEPTED,
+            gettext_noop("termination needs a referral accepted by a partner agency"),
+        )
+    ]
+
+
+def _reason(facts: CaseFacts, settings: JourneySettings) -> list[Finding]:
+    if facts.reason.strip():
+        return []
+    return [error(REASON_MISSING, gettext_noop("give the reason for this step"))]
+
+
+_TARGET_GUARDS = {
+    S.ASSESSED: (_assessment,),
+    S.REHABILITATION: (_assessment,),
+    S.EMPOWERMENT: (_empowerment,),
+    S.GRADUATED: (_graduation,),
+    S.TERMINATED: (_termination,),
+    S.CLOSED: (_reason,),
+}
+
+
+def check_transition(
+    from_stage: Stage,
+    to_stage: Stage,
+    facts: CaseFacts,
+    settings: JourneySettings | None = None,
+) -> list[Finding]:
+    """The guards that refuse this move (empty = allowed)."""
+    settings = settings or JourneySettings()
+    if to_stage not in TRANSITIONS[from_stage]:
+        return [
+            error(
+                NOT_ALLOWED,
+                gettext_noop("a case cannot move from {from_stage} to {to_stage}"),
+                from_stage=str(from_stage),
+                to_stage=str(to_stage),
+            )
+        ]
+    guards = list(_TARGET_GUARDS.get(to_stage, ()))
+    if is_reentry(from_stage, to_stage):
+        guards.append(_reason)
+    return [finding for guard in guards for finding in guard(facts, settings)]
+
+
+def allowed_targets(from_stage: Stage) -> list[Stage]:
+    """The stages a case may move to next, in journey order."""
+    return [stage for stage in Stage if stage in TRANSITIONS[from_stage]]
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+# -- graduation candidates ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthlyIncome:
+    month: date  # first day of the month
+    amount: int
+
+
+@dataclass(frozen=True)
+class GraduationProposal:
+    candidate: bool
+    suggested_type: GraduationType | None
+    reasons: tuple[Finding, ...]
+
+
+def _month_index(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def months_above_wage(incomes: Sequence[MonthlyIncome], minimum_wage: int) -> int:
+    """Consecutive months, ending at the latest recorded month, with income above the wage.
+    A month without a record breaks the run."""
+    by_month = {_month_index(i.month): i.amount for i in incomes}
+    if not by_month:
+        return 0
+    month, run = max(by_month), 0
+    while month in by_month and by_month[month] > minimum_wage:
+        run, month = run + 1, month - 1
+    return run
+
+
+def graduation_proposal(
+    *,
+    incomes: Sequence[MonthlyIncome],
+    minimum_wage: int,
+    decile: int | None,
+    pkh_components: int | None,
+    settings: JourneySettings | None = None,
+) -> GraduationProposal:
+    """Whether a family looks ready to graduate, and why (a proposal for the social worker and
+    supervisor to confirm; never an automatic decision)."""
+    settings = settings or JourneySettings()
+    reasons: list[Finding] = []
+    months = months_above_wage(incomes, minimum_wage)
+    if months >= settings.graduation_income_months:
+        reasons.append(
+            error(
+                "GRAD_INCOME_ABOVE_UMK",
+                gettext_noop(
+                    "income above the minimum wage (Rp{wage}) for {months} consecutive months"
+                ),
+                wage=minimum_wage,
+                months=months,
+            )
+        )
+    if decile is not None and decile > settings.graduation_decile_cutoff:
+        reasons.append(
+            error(
+                "GRAD_DECILE_ABOVE_CUTOFF",
+                gettext_noop("welfare decile {decile} is above the cut-off {cutoff}"),
+                decile=decile,
+                cutoff=settings.graduation_decile_cutoff,
+            )
+        )
+    if pkh_components == 0:
+        reasons.append(
+            error("GRAD_NO_PKH_COMPONENT", gettext_noop("no qualifying PKH component left"))
+        )
+    if pkh_components == 0:
+        suggested: GraduationType | None = GraduationType.ALAMI
+    elif reasons:
+        suggested = GraduationType.MANDIRI
+    else:
+        suggested = None
+    return GraduationProposal(bool(reasons), suggested, tuple(reasons))
+
+
+def follow_up_dates(start: date, settings: JourneySettings | None = None) -> list[date]:
+    """Aftercare visits: the configured months after graduation or termination (the day is
+    kept, or the month's last day when shorter)."""
+    settings = settings or JourneySettings()
+    return [_add_months(start, months) for months in settings.follow_up_months]
+
+
+def _add_months(day: date, months: int) -> date:
+    index = _month_index(day) + months
+    year, month = divmod(index, 12)
+    month += 1
+    for candidate_day in range(day.day, 27, -1):
+        try:
+            return date(year, month, candidate_day)
+        except ValueError:
+            continue
+    return date(year, month, min(day.day, 28))
