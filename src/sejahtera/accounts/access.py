@@ -7,6 +7,7 @@ region code they may see; no region = the whole country).
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
 from sejahtera.accounts.models import Role, User
 
@@ -44,6 +45,23 @@ SPECIFIC_DATA_READERS = frozenset(
     }
 )
 
+# Case management (the journey): social workers see their own cases, supervisors their team's,
+# district and provincial offices every case in their region; partner agencies see only the
+# referrals sent to their organisation, with the minimum data.
+CASE_READERS = frozenset(
+    {
+        Role.SOCIAL_WORKER,
+        Role.SUPERVISOR,
+        Role.DISTRICT_OFFICE,
+        Role.PROVINCIAL_OFFICE,
+        Role.ADMINISTRATOR,
+    }
+)
+CASE_WORKERS = frozenset({Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.ADMINISTRATOR})
+CASE_OPENERS = CASE_WORKERS | {Role.DISTRICT_OFFICE}
+GRADUATION_APPROVERS = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
+REFERRAL_PARTNERS = frozenset({Role.PARTNER_AGENCY})
+
 
 def has_role(user: User, roles: frozenset[str]) -> bool:
     return bool(user.is_authenticated and user.is_active and user.role in roles)
@@ -75,3 +93,22 @@ def log_sensitive_read(user: User, entity: str, record_ids: list[int], path: str
         SensitiveAccess.objects.create(
             user=user, entity=entity, record_ids=sorted(record_ids), path=path[:300]
         )
+
+
+def case_filter(user: User) -> Q:
+    """The cases (as a filter on ``Case``) the user may see."""
+    require(user, CASE_READERS)
+    if user.role == Role.SOCIAL_WORKER:
+        return Q(social_worker=user)
+    if user.role == Role.SUPERVISOR:
+        return Q(supervisor=user)
+    prefix = region_prefix(user)
+    return Q(region_code__startswith=prefix) if prefix else Q()
+
+
+def referral_filter(user: User) -> Q:
+    """The referrals (a filter on ``Referral``) a partner agency may see: its organisation's."""
+    require(user, REFERRAL_PARTNERS)
+    if not user.organisation:
+        return Q(pk__in=[])
+    return Q(organisation=user.organisation)

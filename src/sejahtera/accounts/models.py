@@ -84,6 +84,7 @@ class ApiToken(models.Model):
         REGISTRY_WRITE = "registry:write", _("Register and edit households and persons")
         IMPORTS = "imports", _("Submit imports")
         TARGETING = "targeting", _("Read and start targeting runs")
+        CASES = "cases", _("Case management and referrals")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "sejahtera.accounts",
     "sejahtera.registry",
     "sejahtera.targeting",
+    "sejahtera.cases",
     "sejahtera.web",
     "sejahtera.api",
 ]

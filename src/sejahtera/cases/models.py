@@ -1,0 +1,266 @@
+"""Case management tables: a family's case, its timeline and the work recorded on it.
+
+The rules (stages, transitions, guards) live in ``sejahtera.domain.cases``; these tables hold
+the facts the guards look at and the history of every step.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sejahtera.domain.cases import GraduationType, Stage
+from sejahtera.registry.models import Household, Person, Region
+
+USER = settings.AUTH_USER_MODEL
+
+
+def _choices(values: tuple[str, ...] | type[Stage] | type[GraduationType]) -> list[tuple[str, str]]:
+    return [(str(v), str(v)) for v in values]
+
+
+class CaseRecord(models.Model):
+    """What the records on a case share: a readable name in the admin and logs."""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
+
+class RegencyMinimumWage(models.Model):
+    """The regency's minimum wage (UMK) per year; regencies without a row use the setting's
+    default (``SEJAHTERA_JOURNEY['default_minimum_wage']``)."""
+
+    regency = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    amount = models.PositiveBigIntegerField(_("monthly amount (Rp)"))
+
+    class Meta:
+        verbose_name = _("regency minimum wage (UMK)")
+        verbose_name_plural = _("regency minimum wages (UMK)")
+        constraints = [models.UniqueConstraint(fields=["regency", "year"], name="umk_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.regency_id} {self.year}: {self.amount}"
+
+
+class Case(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    # the household's village when the case was opened: region limits without a join
+    region_code = models.CharField(max_length=10, db_index=True)
+    stage = models.CharField(
+        _("stage"), max_length=16, choices=_choices(Stage), default=Stage.REGISTERED
+    )
+    social_worker = models.ForeignKey(
+        USER, verbose_name=_("social worker"), on_delete=models.PROTECT, related_name="+"
+    )
+    supervisor = models.ForeignKey(
+        USER,
+        verbose_name=_("supervisor"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    stage_since = models.DateField(_("in this stage since"))
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["social_worker", "stage"]),
+            models.Index(fields=["supervisor", "stage"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.pk} ({self.stage})"
+
+
+class CaseEvent(CaseRecord):
+    """One step on the timeline; moves keep the facts the guards saw."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        MOVED = "moved", _("Moved")
+        REENTRY = "reentry", _("Re-entry")
+        ASSIGNED = "assigned", _("Assigned")
+        ASSESSED = "assessed", _("Assessment recorded")
+        GRADUATION_PROPOSED = "grad_proposed", _("Graduation proposed")
+        GRADUATION_REJECTED = "grad_rejected", _("Graduation rejected")
+        REFERRAL = "referral", _("Referral")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    on = models.DateField(_("date"))
+    actor = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    from_stage = models.CharField(max_length=16, blank=True)
+    to_stage = models.CharField(max_length=16, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    evidence = models.TextField(_("evidence"), blank=True)
+    evidence_file = models.CharField(_("evidence file"), max_length=255, blank=True)
+    facts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+
+
+class Assessment(CaseRecord):
+    """A social worker's assessment of one member (or of the family when person is empty)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessments")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, null=True, blank=True)
+    assessed_on = models.DateField(_("assessed on"))
+    assessed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    clusters = models.JSONField(_("clusters"), default=list, blank=True)
+    # health, disability, education, work, family_functioning, risks: free text per topic
+    conditions = models.JSONField(_("conditions"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-assessed_on", "id"]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+
+
+class CasePlan(CaseRecord):
+    class Kind(models.TextChoices):
+        REHABILITATION = "rehabilitation", _("Rehabilitation")
+        EMPOWERMENT = "empowerment", _("Empowerment")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plans")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    goals = models.TextField(_("goals"))
+    actions = models.TextField(_("actions"), blank=True)
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_on = models.DateField()
+
+    class Meta:
+        ordering = ["-created_on", "-id"]
+
+
+class ServiceRecord(CaseRecord):
+    """An ATENSI service (Permensos 7/2021)."""
+
+    class Component(models.TextChoices):
+        DECENT_LIVING = "decent_living", _("Decent-living support")
+        CARE = "care", _("Social care / child upbringing")
+        FAMILY_SUPPORT = "family_support", _("Family support")
+        THERAPY = "therapy", _("Physical, psychosocial and mental-spiritual therapy")
+        VOCATIONAL = "vocational", _("Vocational training / entrepreneurship")
+        ASSISTANCE = "assistance", _("Social assistance")
+        ACCESSIBILITY = "accessibility", _("Accessibility support (assistive devices)")
+
+    class Provider(models.TextChoices):
+        RESIDENTIAL = "residential", _("Residential")
+        COMMUNITY = "community", _("Community")
+        FAMILY = "family", _("Family")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="services")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, null=True, blank=True)
+    component = models.CharField(_("component"), max_length=16, choices=Component.choices)
+    provider_type = models.CharField(_("provider"), max_length=12, choices=Provider.choices)
+    started_on = models.DateField(_("started on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    frequency = models.CharField(_("frequency"), max_length=100, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+
+
+class EmpowermentRecord(CaseRecord):
+    """PENA support: business capital in kind (capped), training and mentoring."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="empowerment")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, null=True, blank=True)
+    given_on = models.DateField(_("given on"))
+    capital_items = models.JSONField(_("capital in kind"), default=list, blank=True)
+    capital_value = models.PositiveBigIntegerField(_("capital value (Rp)"), default=0)
+    training = models.TextField(_("training"), blank=True)
+    mentoring_sessions = models.PositiveSmallIntegerField(_("mentoring sessions"), default=0)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-given_on", "-id"]
+
+
+class IncomeRecord(CaseRecord):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="incomes")
+    month = models.DateField(_("month"))  # the first day of the month
+    amount = models.PositiveBigIntegerField(_("income (Rp)"))
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["month"]
+        constraints = [models.UniqueConstraint(fields=["case", "month"], name="income_per_month")]
+
+
+class GraduationRequest(CaseRecord):
+    """A proposal to graduate, waiting for (or decided by) a supervisor."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="graduations")
+    type = models.CharField(_("graduation type"), max_length=8, choices=_choices(GraduationType))
+    signed_statement = models.BooleanField(_("signed statement"), default=False)
+    evidence = models.TextField(_("evidence"), blank=True)
+    proposed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    proposed_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_on", "-id"]
+
+
+class Referral(CaseRecord):
+    """A hand-over to a partner agency's programme (termination), with the family's consent."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        COMPLETED = "completed", _("Completed")
+        REVOKED = "revoked", _("Revoked")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
+    organisation = models.CharField(_("partner agency"), max_length=200, db_index=True)
+    programme = models.CharField(_("programme"), max_length=200)
+    consent_recorded = models.BooleanField(_("consent recorded"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
+    sent_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    sent_on = models.DateField()
+    decided_on = models.DateField(null=True, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+
+    class Meta:
+        ordering = ["-sent_on", "-id"]
+
+
+class FollowUp(CaseRecord):
+    """An aftercare visit (bimbingan lanjut) after graduation or termination."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    due_on = models.DateField(_("due on"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]

@@ -1,0 +1,180 @@
+"""Read-side queries of case management, always limited by ``accounts.access``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from sejahtera.accounts import access
+from sejahtera.accounts.models import User
+from sejahtera.cases.models import (
+    Case,
+    CaseEvent,
+    FollowUp,
+    GraduationRequest,
+    Referral,
+)
+from sejahtera.cases.services import journey_settings, minimum_wage, pkh_components_left
+from sejahtera.domain import cases as journey
+from sejahtera.registry.models import Household
+from sejahtera.targeting.models import HouseholdResult
+from sejahtera.targeting.selectors import latest_run
+
+
+def cases_for(user: User) -> QuerySet[Case]:
+    return (
+        Case.objects.filter(access.case_filter(user))
+        .select_related("household__village", "social_worker", "supervisor")
+        .order_by("-opened_on", "-id")
+    )
+
+
+def case_for(user: User, pk: int) -> Case:
+    """The case if the user may see it; Case.DoesNotExist otherwise."""
+    return cases_for(user).get(pk=pk)
+
+
+def timeline(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("at", "id")
+
+
+def household_case(user: User, household: Household) -> Case | None:
+    """The household's latest case, for the household page (None when none or not visible)."""
+    if not access.has_role(user, access.CASE_READERS):
+        return None
+    return cases_for(user).filter(household=household).first()
+
+
+@dataclass
+class MyWork:
+    cases: list[Case]
+    due_follow_ups: list[FollowUp]
+    overdue_follow_ups: list[FollowUp]
+    by_stage: dict[str, int]
+
+
+def my_work(user: User, today: date, horizon_days: int = 30) -> MyWork:
+    """A social worker's open cases and the aftercare visits due within the horizon."""
+    cases = cases_for(user).filter(stage__in=journey.OPEN_STAGES)
+    pending = (
+        FollowUp.objects.filter(case__in=cases, done_on__isnull=True)
+        .select_related("case__household")
+        .order_by("due_on", "id")
+    )
+    overdue = list(pending.filter(due_on__lt=today))
+    due = [f for f in pending.filter(due_on__gte=today) if (f.due_on - today).days <= horizon_days]
+    by_stage = dict(cases.values_list("stage").annotate(n=Count("id")).order_by("stage"))
+    return MyWork(list(cases), due, overdue, by_stage)
+
+
+@dataclass
+class WorkerTarget:
+    worker: User
+    open_cases: int
+    graduated_this_year: int
+    target: int
+
+    @property
+    def achieved(self) -> bool:
+        return self.graduated_this_year >= self.target
+
+
+def team(user: User, today: date) -> tuple[list[GraduationRequest], list[WorkerTarget]]:
+    """Graduation proposals waiting for the supervisor, and each worker's graduations this
+    year against the yearly target (DOMAIN.md: ≥ 10 families a year)."""
+    access.require(user, access.GRADUATION_APPROVERS)
+    cases = Case.objects.filter(access.case_filter(user))
+    pending = list(
+        GraduationRequest.objects.filter(case__in=cases, status=GraduationRequest.Status.PENDING)
+        .select_related("case__household", "proposed_by")
+        .order_by("proposed_on", "id")
+    )
+    graduated = dict(
+        CaseEvent.objects.filter(
+            case__in=cases, to_stage=journey.Stage.GRADUATED, on__year=today.year
+        )
+        .values_list("case__social_worker")
+        .annotate(n=Count("case", distinct=True))
+        .order_by()
+    )
+    open_counts = dict(
+        cases.filter(stage__in=journey.OPEN_STAGES)
+        .values_list("social_worker")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    workers = User.objects.filter(pk__in=cases.values("social_worker")).order_by("username")
+    target = journey_settings().yearly_graduation_target
+    rows = [
+        WorkerTarget(w, open_counts.get(w.pk, 0), graduated.get(w.pk, 0), target) for w in workers
+    ]
+    return pending, rows
+
+
+def graduation_outlook(case: Case, today: date) -> journey.GraduationProposal:
+    """Whether the family looks ready to graduate (income vs the regency's UMK, decile, PKH)."""
+    incomes = [journey.MonthlyIncome(i.month, i.amount) for i in case.incomes.all()]
+    run = latest_run()
+    result = (
+        HouseholdResult.objects.filter(run=run, household_id=case.household_id).first()
+        if run
+        else None
+    )
+    return journey.graduation_proposal(
+        incomes=incomes,
+        minimum_wage=minimum_wage(case.region_code, today.year),
+        decile=result.national_decile if result else None,
+        pkh_components=pkh_components_left(case.household),
+        settings=journey_settings(),
+    )
+
+
+# -- partner agencies --------------------------------------------------------------------------
+
+
+def referrals_for_partner(user: User) -> QuerySet[Referral]:
+    return (
+        Referral.objects.filter(access.referral_filter(user))
+        .select_related("case__household__village__parent")
+        .order_by("-sent_on", "-id")
+    )
+
+
+def partner_view(referral: Referral) -> dict[str, Any]:
+    """The minimum a partner agency gets: the head's name, the region, the programme and the
+    consent — never specific personal data (health, disability, clusters, assessments)."""
+    household = referral.case.household
+    head = household.members.filter(relationship="head").only("full_name").first()
+    village = household.village
+    return {
+        "id": referral.pk,
+        "name": head.full_name if head else "",
+        "region_code": village.code,
+        "region": f"{village.name}, {village.parent.name}" if village.parent else village.name,
+        "programme": referral.programme,
+        "consent_recorded": referral.consent_recorded,
+        "status": referral.status,
+        "sent_on": referral.sent_on,
+        "outcome": referral.outcome,
+    }
+
+
+# -- reports -----------------------------------------------------------------------------------
+
+
+def stage_counts(user: User) -> list[dict[str, Any]]:
+    rows = dict(cases_for(user).values_list("stage").annotate(n=Count("id")).order_by())
+    return [{"stage": str(stage), "cases": rows.get(stage, 0)} for stage in journey.Stage]
+
+
+def reentry_rate(user: User) -> tuple[int, int]:
+    """(cases that re-entered protection, cases that ever left the ministry's support)."""
+    cases = cases_for(user)
+    left = cases.filter(
+        Q(events__to_stage__in=[journey.Stage.GRADUATED, journey.Stage.TERMINATED])
+    ).distinct()
+    reentered = cases.filter(events__kind=CaseEvent.Kind.REENTRY).distinct()
+    return reentered.count(), left.count()

@@ -1,0 +1,580 @@
+"""Case management operations: opening and assigning cases, recording the work, moving a case
+along the journey (guards from ``sejahtera.domain.cases``), graduation approval, referrals and
+aftercare.
+
+Every operation takes its actor and ``today`` explicitly. Moves and assignments are guarded by
+the case's ``version`` (optimistic locking): of two people moving the same case from the same
+page, exactly one succeeds and the other gets ``EditConflict``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+
+from sejahtera.accounts import access
+from sejahtera.accounts.models import Role, User
+from sejahtera.cases.models import (
+    Assessment,
+    Case,
+    CaseEvent,
+    CasePlan,
+    EmpowermentRecord,
+    FollowUp,
+    GraduationRequest,
+    IncomeRecord,
+    Referral,
+    RegencyMinimumWage,
+    ServiceRecord,
+)
+from sejahtera.domain import cases as journey
+from sejahtera.domain.cases import CaseFacts, Graduation, GraduationType, Stage
+from sejahtera.domain.findings import Finding, error, gettext_noop
+from sejahtera.domain.targeting.rules import load_rules
+from sejahtera.registry.models import Household, Person
+from sejahtera.registry.services.records import EditConflict
+from sejahtera.targeting import services as targeting_services
+from sejahtera.targeting.models import Decision
+from sejahtera.targeting.selectors import latest_run
+
+__all__ = ["EditConflict", "TransitionRefused"]
+
+
+class TransitionRefused(Exception):
+    """The move (or operation) is not allowed; ``findings`` say which guard failed and why."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        super().__init__("; ".join(f.message for f in findings))
+        self.findings = list(findings)
+
+
+def journey_settings() -> journey.JourneySettings:
+    return journey.JourneySettings.from_mapping(getattr(django_settings, "SEJAHTERA_JOURNEY", {}))
+
+
+@lru_cache(maxsize=1)
+def pena_capital_maximum() -> int:
+    return load_rules().pena.max_capital_amount
+
+
+def minimum_wage(region_code: str, year: int) -> int:
+    """The regency's UMK for the year (the latest earlier year if none), else the default."""
+    found = (
+        RegencyMinimumWage.objects.filter(regency_id=region_code[:4], year__lte=year)
+        .order_by("-year")
+        .values_list("amount", flat=True)
+        .first()
+    )
+    return found if found is not None else journey_settings().default_minimum_wage
+
+
+def _refuse(code: str, template: str, **params: Any) -> TransitionRefused:
+    return TransitionRefused([error(code, template, **params)])
+
+
+def _require_case(actor: User, case: Case, roles: frozenset[str]) -> None:
+    """The actor has the role and the case is theirs to work on (a 404 upstream otherwise)."""
+    access.require(actor, roles)
+    if not Case.objects.filter(access.case_filter(actor), pk=case.pk).exists():
+        raise PermissionDenied
+
+
+def _event(case: Case, actor: User, kind: str, today: date, **values: Any) -> CaseEvent:
+    return CaseEvent.objects.create(case=case, actor=actor, kind=kind, on=today, **values)
+
+
+def _bump(case: Case, expected_version: int, **values: Any) -> None:
+    """Write ``values`` if the case is still at ``expected_version`` (else EditConflict)."""
+    updated = Case.objects.filter(pk=case.pk, version=expected_version).update(
+        version=F("version") + 1, **values
+    )
+    if not updated:
+        current = Case.objects.filter(pk=case.pk).values_list("version", flat=True).first()
+        raise EditConflict(current or expected_version)
+    case.refresh_from_db()
+
+
+# -- opening and assignment --------------------------------------------------------------------
+
+
+def _check_caseload(worker: User) -> None:
+    if worker.role != Role.SOCIAL_WORKER:
+        raise _refuse("CASE_NOT_A_SOCIAL_WORKER", gettext_noop("cases go to a social worker"))
+    limit = journey_settings().caseload_limit
+    open_cases = Case.objects.filter(social_worker=worker, stage__in=journey.OPEN_STAGES).count()
+    if open_cases >= limit:
+        raise _refuse(
+            "CASE_CASELOAD_FULL",
+            gettext_noop("{worker} already has {count} open cases (limit {limit})"),
+            worker=worker.get_username(),
+            count=open_cases,
+            limit=limit,
+        )
+
+
+@transaction.atomic
+def open_case(
+    *,
+    actor: User,
+    household: Household,
+    social_worker: User,
+    supervisor: User | None = None,
+    today: date,
+) -> Case:
+    access.require(actor, access.CASE_OPENERS)
+    access.require_region(actor, household.village_id)
+    access.require_region(social_worker, household.village_id)
+    if Case.objects.filter(household=household, stage__in=journey.OPEN_STAGES).exists():
+        raise _refuse("CASE_ALREADY_OPEN", gettext_noop("this household already has an open case"))
+    _check_caseload(social_worker)
+    case = Case.objects.create(
+        household=household,
+        region_code=household.village_id,
+        social_worker=social_worker,
+        supervisor=supervisor,
+        opened_on=today,
+        stage_since=today,
+    )
+    _event(case, actor, CaseEvent.Kind.OPENED, today, to_stage=Stage.REGISTERED)
+    return case
+
+
+@transaction.atomic
+def assign_case(
+    *,
+    actor: User,
+    case: Case,
+    social_worker: User,
+    supervisor: User | None,
+    expected_version: int,
+    reason: str,
+    today: date,
+) -> Case:
+    """Transfer a case to another social worker (and supervisor); the caseload limit holds."""
+    access.require(actor, access.GRADUATION_APPROVERS | {Role.DISTRICT_OFFICE})
+    if not Case.objects.filter(access.case_filter(actor), pk=case.pk).exists():
+        raise PermissionDenied
+    access.require_region(social_worker, case.region_code)
+    if social_worker.pk != case.social_worker_id:
+        _check_caseload(social_worker)
+    before = {"social_worker": case.social_worker_id, "supervisor": case.supervisor_id}
+    _bump(case, expected_version, social_worker=social_worker, supervisor=supervisor)
+    after = {"social_worker": social_worker.pk, "supervisor": supervisor.pk if supervisor else None}
+    _event(
+        case,
+        actor,
+        CaseEvent.Kind.ASSIGNED,
+        today,
+        reason=reason,
+        facts={"before": before, "after": after},
+    )
+    return case
+
+
+# -- recording the work ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberAssessment:
+    person: Person | None  # None: the family as a whole
+    clusters: tuple[str, ...] = ()
+    conditions: dict[str, str] = field(default_factory=dict)
+
+
+ASSESSMENT_TOPICS = ("health", "disability", "education", "work", "family_functioning", "risks")
+
+
+@transaction.atomic
+def record_assessment(
+    *, actor: User, case: Case, members: Sequence[MemberAssessment], today: date
+) -> list[Assessment]:
+    """Store the assessment; each cluster found becomes a manual cluster membership (the rule
+    runs never remove those), so targeting sees what the social worker saw."""
+    _require_case(actor, case, access.CASE_WORKERS)
+    saved = []
+    for member in members:
+        if member.person is not None and member.person.household_id != case.household_id:
+            raise PermissionDenied
+        conditions = {k: v for k, v in member.conditions.items() if k in ASSESSMENT_TOPICS and v}
+        saved.append(
+            Assessment.objects.create(
+                case=case,
+                person=member.person,
+                assessed_on=today,
+                assessed_by=actor,
+                clusters=list(member.clusters),
+                conditions=conditions,
+            )
+        )
+        person = member.person
+        for cluster in member.clusters:
+            if person is None:
+                break  # clusters belong to persons; a family-level note keeps them as text
+            targeting_services.add_manual_cluster(
+                actor,
+                targeting_services.ManualCluster(
+                    person=person,
+                    cluster=cluster,
+                    reason=f"case {case.pk} assessment",
+                    valid_from=today,
+                ),
+            )
+    _event(case, actor, CaseEvent.Kind.ASSESSED, today, facts={"assessments": len(saved)})
+    return saved
+
+
+def write_plan(
+    *,
+    actor: User,
+    case: Case,
+    kind: str,
+    goals: str,
+    actions: str = "",
+    target_date: date | None = None,
+    today: date,
+) -> CasePlan:
+    _require_case(actor, case, access.CASE_WORKERS)
+    return CasePlan.objects.create(
+        case=case,
+        kind=kind,
+        goals=goals,
+        actions=actions,
+        target_date=target_date,
+        created_by=actor,
+        created_on=today,
+    )
+
+
+def record_service(*, actor: User, case: Case, **values: Any) -> ServiceRecord:
+    """An ATENSI service; ATENSI requires an assessment first."""
+    _require_case(actor, case, access.CASE_WORKERS)
+    if not case.assessments.exists():
+        raise _refuse(journey.ASSESSMENT_MISSING, gettext_noop("record an assessment first"))
+    return ServiceRecord.objects.create(case=case, recorded_by=actor, **values)
+
+
+def record_empowerment(
+    *,
+    actor: User,
+    case: Case,
+    given_on: date,
+    capital_items: Sequence[dict[str, Any]] = (),
+    training: str = "",
+    mentoring_sessions: int = 0,
+    person: Person | None = None,
+) -> EmpowermentRecord:
+    """PENA support; the capital in kind (all records together) is capped by the rules."""
+    _require_case(actor, case, access.CASE_WORKERS)
+    value = sum(int(item.get("value", 0)) for item in capital_items)
+    given = sum(case.empowerment.values_list("capital_value", flat=True))
+    maximum = pena_capital_maximum()
+    if value < 0 or given + value > maximum:
+        raise _refuse(
+            "CASE_PENA_CAPITAL_ABOVE_MAXIMUM",
+            gettext_noop("capital in kind would total Rp{total}, above the PENA maximum Rp{max}"),
+            total=given + value,
+            max=maximum,
+        )
+    return EmpowermentRecord.objects.create(
+        case=case,
+        person=person,
+        given_on=given_on,
+        capital_items=list(capital_items),
+        capital_value=value,
+        training=training,
+        mentoring_sessions=mentoring_sessions,
+        recorded_by=actor,
+    )
+
+
+def record_income(*, actor: User, case: Case, month: date, amount: int) -> IncomeRecord:
+    _require_case(actor, case, access.CASE_WORKERS)
+    record, _ = IncomeRecord.objects.update_or_create(
+        case=case,
+        month=month.replace(day=1),
+        defaults={"amount": amount, "recorded_by": actor},
+    )
+    return record
+
+
+def complete_follow_up(*, actor: User, follow_up: FollowUp, notes: str, today: date) -> FollowUp:
+    _require_case(actor, follow_up.case, access.CASE_WORKERS)
+    follow_up.done_on, follow_up.notes = today, notes
+    follow_up.save(update_fields=["done_on", "notes"])
+    return follow_up
+
+
+# -- facts and moves ---------------------------------------------------------------------------
+
+
+def pkh_components_left(household: Household) -> int | None:
+    """PKH components the latest targeting run found for the household (None: no run/decision)."""
+    run = latest_run()
+    if run is None:
+        return None
+    decision = Decision.objects.filter(run=run, household=household, programme="PKH").first()
+    if decision is None:
+        return None
+    return len(decision.components) if decision.eligible else 0
+
+
+def case_facts(case: Case, *, reason: str, today: date) -> CaseFacts:
+    births = Person.objects.filter(
+        household_id=case.household_id, deceased_date__isnull=True
+    ).values_list("birth_date", flat=True)
+    approved = case.graduations.filter(status=GraduationRequest.Status.APPROVED).first()
+    graduation = Graduation()
+    if approved is not None:
+        graduation = Graduation(
+            type=GraduationType(approved.type),
+            signed_statement=approved.signed_statement,
+            pkh_components_left=pkh_components_left(case.household),
+            evidence=approved.evidence,
+            supervisor_approved=True,
+        )
+    return CaseFacts(
+        has_assessment=case.assessments.exists(),
+        member_ages=tuple(journey.age_on(birth, today) for birth in births),
+        has_empowerment_plan=case.plans.filter(kind=CasePlan.Kind.EMPOWERMENT).exists(),
+        graduation=graduation,
+        has_accepted_referral=case.referrals.filter(
+            status__in=[Referral.Status.ACCEPTED, Referral.Status.COMPLETED]
+        ).exists(),
+        reason=reason,
+    )
+
+
+def _facts_record(facts: CaseFacts) -> dict[str, Any]:
+    record = asdict(facts)
+    record.pop("reason")
+    record["member_ages"] = list(facts.member_ages)
+    return record
+
+
+@transaction.atomic
+def move_case(
+    *,
+    case: Case,
+    to_stage: Stage,
+    actor: User,
+    reason: str,
+    evidence: str = "",
+    evidence_file: str = "",
+    expected_version: int,
+    today: date,
+) -> CaseEvent:
+    """Move the case if every guard passes (TransitionRefused lists those that fail) and nobody
+    moved it since ``expected_version`` (EditConflict)."""
+    _require_case(actor, case, access.CASE_WORKERS)
+    return _move(case, to_stage, actor, reason, evidence, evidence_file, expected_version, today)
+
+
+def _move(
+    case: Case,
+    to_stage: Stage,
+    actor: User,
+    reason: str,
+    evidence: str,
+    evidence_file: str,
+    expected_version: int,
+    today: date,
+) -> CaseEvent:
+    if case.version != expected_version:
+        raise EditConflict(case.version)
+    from_stage = Stage(case.stage)
+    facts = case_facts(case, reason=reason, today=today)
+    refused = journey.check_transition(from_stage, to_stage, facts, journey_settings())
+    if refused:
+        raise TransitionRefused(refused)
+    closed_on = today if to_stage is Stage.CLOSED else None
+    _bump(case, expected_version, stage=to_stage, stage_since=today, closed_on=closed_on)
+    reentry = journey.is_reentry(from_stage, to_stage)
+    event = _event(
+        case,
+        actor,
+        CaseEvent.Kind.REENTRY if reentry else CaseEvent.Kind.MOVED,
+        today,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        reason=reason,
+        evidence=evidence,
+        evidence_file=evidence_file,
+        facts=_facts_record(facts),
+    )
+    if (
+        to_stage in (Stage.GRADUATED, Stage.TERMINATED)
+        and not case.follow_ups.filter(done_on__isnull=True).exists()
+    ):
+        FollowUp.objects.bulk_create(
+            FollowUp(case=case, due_on=due)
+            for due in journey.follow_up_dates(today, journey_settings())
+        )
+    if reentry:
+        # a family back in protection has no graduation standing any more
+        case.graduations.filter(status=GraduationRequest.Status.APPROVED).update(
+            status=GraduationRequest.Status.REJECTED
+        )
+    return event
+
+
+# -- graduation --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def propose_graduation(
+    *,
+    actor: User,
+    case: Case,
+    type: GraduationType,
+    signed_statement: bool = False,
+    evidence: str = "",
+    today: date,
+) -> GraduationRequest:
+    _require_case(actor, case, access.CASE_WORKERS)
+    case.graduations.filter(status=GraduationRequest.Status.PENDING).update(
+        status=GraduationRequest.Status.REJECTED, decided_by=actor, decided_on=today
+    )
+    request = GraduationRequest.objects.create(
+        case=case,
+        type=type,
+        signed_statement=signed_statement,
+        evidence=evidence,
+        proposed_by=actor,
+        proposed_on=today,
+    )
+    _event(
+        case,
+        actor,
+        CaseEvent.Kind.GRADUATION_PROPOSED,
+        today,
+        evidence=evidence,
+        facts={"type": str(type), "signed_statement": signed_statement},
+    )
+    return request
+
+
+@transaction.atomic
+def decide_graduation(
+    *,
+    actor: User,
+    request: GraduationRequest,
+    approve: bool,
+    reason: str = "",
+    expected_version: int,
+    today: date,
+) -> GraduationRequest:
+    """The supervisor approves (the case graduates at once, if every other guard passes) or
+    rejects a proposal."""
+    case = request.case
+    _require_case(actor, case, access.GRADUATION_APPROVERS)
+    if request.status != GraduationRequest.Status.PENDING:
+        raise _refuse("CASE_GRADUATION_DECIDED", gettext_noop("this proposal is already decided"))
+    request.decided_by, request.decided_on = actor, today
+    if not approve:
+        request.status = GraduationRequest.Status.REJECTED
+        request.save()
+        _event(case, actor, CaseEvent.Kind.GRADUATION_REJECTED, today, reason=reason)
+        return request
+    request.status = GraduationRequest.Status.APPROVED
+    request.save()
+    # a refusal rolls the approval back with the rest of the transaction
+    _move(case, Stage.GRADUATED, actor, reason, request.evidence, "", expected_version, today)
+    return request
+
+
+# -- referrals ---------------------------------------------------------------------------------
+
+
+def send_referral(
+    *,
+    actor: User,
+    case: Case,
+    organisation: str,
+    programme: str,
+    consent_recorded: bool,
+    today: date,
+) -> Referral:
+    _require_case(actor, case, access.CASE_WORKERS)
+    if not consent_recorded:
+        raise _refuse(
+            "REFERRAL_CONSENT_MISSING",
+            gettext_noop("record the family's consent before sharing their data with a partner"),
+        )
+    referral = Referral.objects.create(
+        case=case,
+        organisation=organisation.strip(),
+        programme=programme.strip(),
+        consent_recorded=True,
+        sent_by=actor,
+        sent_on=today,
+    )
+    _event(
+        case,
+        actor,
+        CaseEvent.Kind.REFERRAL,
+        today,
+        reason=f"{referral.organisation}: {referral.programme}",
+        facts={"referral": referral.pk, "status": referral.status},
+    )
+    return referral
+
+
+# status → the statuses a referral may go to next, and who moves it there
+REFERRAL_STEPS: dict[str, dict[str, str]] = {
+    Referral.Status.SENT: {
+        Referral.Status.ACCEPTED: "partner",
+        Referral.Status.REJECTED: "partner",
+        Referral.Status.REVOKED: "worker",
+    },
+    Referral.Status.ACCEPTED: {
+        Referral.Status.COMPLETED: "partner",
+        Referral.Status.REVOKED: "worker",
+    },
+}
+
+
+@transaction.atomic
+def update_referral(
+    *, actor: User, referral: Referral, status: str, outcome: str = "", today: date
+) -> Referral:
+    """Partners accept, reject and complete referrals sent to their organisation; the social
+    worker may revoke one (e.g. the family withdrew consent)."""
+    who = REFERRAL_STEPS.get(referral.status, {}).get(status)
+    if who is None:
+        raise _refuse(
+            "REFERRAL_STEP_NOT_ALLOWED",
+            gettext_noop("a referral cannot go from {from_status} to {to_status}"),
+            from_status=referral.status,
+            to_status=status,
+        )
+    if who == "partner":
+        access.require(actor, access.REFERRAL_PARTNERS)
+        if not Referral.objects.filter(access.referral_filter(actor), pk=referral.pk).exists():
+            raise PermissionDenied
+    else:
+        _require_case(actor, referral.case, access.CASE_WORKERS)
+    previous = referral.status
+    # the status check in the filter keeps two concurrent decisions from both applying
+    updated = Referral.objects.filter(pk=referral.pk, status=previous).update(
+        status=status, decided_on=today, outcome=outcome or referral.outcome
+    )
+    if not updated:
+        raise EditConflict(0)
+    referral.refresh_from_db()
+    _event(
+        referral.case,
+        actor,
+        CaseEvent.Kind.REFERRAL,
+        today,
+        reason=outcome,
+        facts={"referral": referral.pk, "from": previous, "status": status},
+    )
+    return referral
