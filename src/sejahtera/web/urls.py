@@ -1,13 +1,24 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sejahtera.web.views import account, dashboard, home, imports, registry, targeting
+from sejahtera.web.views import account, cases, dashboard, home, imports, registry, targeting
 
 app_name = "web"
 urlpatterns = [
     path("", home.home, name="home"),
     path("no-access/", home.no_access, name="no-access"),
-    path("partner/", home.partner, name="partner"),
+    path("partner/", cases.partner, name="partner"),
+    path("cases/", cases.my_work, name="my-work"),
+    path("cases/team/", cases.team, name="cases-team"),
+    path("cases/report/", cases.report, name="cases-report"),
+    path("cases/report.csv", cases.report_csv, name="cases-report-csv"),
+    path("cases/<int:pk>/", cases.case_detail, name="case"),
+    path("cases/<int:pk>/<str:kind>/", cases.case_record, name="case-record"),
+    path(
+        "cases/graduations/<int:pk>/decide/",
+        cases.decide_graduation,
+        name="graduation-decide",
+    ),
     path("registry/", registry.search, name="registry"),
     path("registry/export.<str:fmt>", registry.export, name="registry-export"),
     path("registry/nik-check/", registry.nik_check, name="nik-check"),

@@ -2,14 +2,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from sejahtera.accounts import access
 from sejahtera.accounts.models import Role
 from sejahtera.web.http import AuthenticatedRequest
 
 ROLE_HOMES: dict[str, str] = {
     Role.VILLAGE_OPERATOR: "web:registry",
-    Role.SOCIAL_WORKER: "web:registry",
-    Role.SUPERVISOR: "web:registry",
+    Role.SOCIAL_WORKER: "web:my-work",
+    Role.SUPERVISOR: "web:cases-team",
     Role.DISTRICT_OFFICE: "web:dashboard",
     Role.PROVINCIAL_OFFICE: "web:dashboard",
     Role.MINISTRY_ANALYST: "web:dashboard",
@@ -23,12 +22,6 @@ ROLE_HOMES: dict[str, str] = {
 def home(request: AuthenticatedRequest) -> HttpResponse:
     """Each role lands on its own home."""
     return redirect(ROLE_HOMES.get(request.user.role, "web:no-access"))
-
-
-@login_required
-def partner(request: AuthenticatedRequest) -> HttpResponse:
-    access.require(request.user, frozenset({Role.PARTNER_AGENCY}))
-    return render(request, "web/partner.html")
 
 
 @login_required

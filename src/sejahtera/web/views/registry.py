@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from sejahtera.accounts import access
+from sejahtera.cases import selectors as case_selectors
 from sejahtera.domain.identifiers import parse_nik
 from sejahtera.domain.regions import default_catalog
 from sejahtera.domain.registry_format import parse_date
@@ -109,6 +110,7 @@ def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "duplicates": selectors.duplicate_candidates_of(member_ids),
             "can_edit": access.has_role(request.user, access.REGISTRY_EDITORS),
             "targeting": targeting.household_targeting(request.user, record, members),
+            "household_case": case_selectors.household_case(request.user, record),
         },
     )
 

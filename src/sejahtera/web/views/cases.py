@@ -1,0 +1,326 @@
+"""Case management pages: my work, a case with its timeline and next steps, the records kept
+on it, the supervisor's team, partner referrals and the journey report.
+
+Views translate forms into service calls; the guards, access and history live in
+``sejahtera.cases`` and ``sejahtera.domain.cases``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from sejahtera.accounts import access
+from sejahtera.cases import selectors, services
+from sejahtera.cases.models import Case, CasePlan, GraduationRequest, Referral, ServiceRecord
+from sejahtera.domain.cases import GraduationType, Stage, allowed_targets
+from sejahtera.domain.targeting.rules import CLUSTER_CODES
+from sejahtera.i18n import render_finding
+from sejahtera.registry.models import Person
+from sejahtera.registry.services.exports import csv_chunks
+from sejahtera.web.http import AuthenticatedRequest
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class CaseForm(forms.Form):
+    """A form about one case (its choices may depend on it)."""
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+
+class MoveForm(CaseForm):
+    to_stage = forms.ChoiceField(label=_("Next stage"))
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea)
+    evidence = forms.CharField(label=_("Evidence"), required=False, widget=forms.Textarea)
+    evidence_file = forms.CharField(label=_("Evidence file name"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        targets = allowed_targets(Stage(case.stage))
+        self.fields["to_stage"].choices = [(s.value, s.value) for s in targets]  # type: ignore[attr-defined]
+        self.fields["version"].initial = case.version
+
+
+class AssessmentForm(CaseForm):
+    person = forms.ModelChoiceField(label=_("Member"), queryset=Person.objects.none())
+    clusters = forms.MultipleChoiceField(
+        label=_("Clusters found"),
+        required=False,
+        choices=[(c, c) for c in CLUSTER_CODES],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    health = forms.CharField(label=_("Health"), required=False)
+    disability = forms.CharField(label=_("Disability"), required=False)
+    education = forms.CharField(label=_("Education"), required=False)
+    work = forms.CharField(label=_("Work"), required=False)
+    family_functioning = forms.CharField(label=_("Family functioning"), required=False)
+    risks = forms.CharField(label=_("Risks"), required=False)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        members = Person.objects.filter(household_id=case.household_id).order_by("birth_date")
+        self.fields["person"].queryset = members  # type: ignore[attr-defined]
+
+
+class PlanForm(CaseForm):
+    kind = forms.ChoiceField(label=_("Plan"), choices=CasePlan.Kind.choices)
+    goals = forms.CharField(label=_("Goals"), widget=forms.Textarea)
+    actions = forms.CharField(label=_("Actions"), required=False, widget=forms.Textarea)
+    target_date = forms.DateField(label=_("Target date"), required=False, widget=DATE)
+
+
+class ServiceForm(CaseForm):
+    component = forms.ChoiceField(
+        label=_("ATENSI component"), choices=ServiceRecord.Component.choices
+    )
+    provider_type = forms.ChoiceField(label=_("Provider"), choices=ServiceRecord.Provider.choices)
+    started_on = forms.DateField(label=_("Started on"), widget=DATE)
+    ended_on = forms.DateField(label=_("Ended on"), required=False, widget=DATE)
+    frequency = forms.CharField(label=_("Frequency"), required=False)
+    outcome = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea)
+
+
+class IncomeForm(CaseForm):
+    month = forms.DateField(label=_("Month"), widget=DATE)
+    amount = forms.IntegerField(label=_("Income (Rp)"), min_value=0)
+
+
+class ReferralForm(CaseForm):
+    organisation = forms.CharField(label=_("Partner agency"))
+    programme = forms.CharField(label=_("Programme"))
+    consent_recorded = forms.BooleanField(label=_("The family consented"), required=False)
+
+
+class GraduationForm(CaseForm):
+    type = forms.ChoiceField(
+        label=_("Graduation type"), choices=[(t.value, t.value) for t in GraduationType]
+    )
+    signed_statement = forms.BooleanField(label=_("Signed statement (mandiri)"), required=False)
+    evidence = forms.CharField(label=_("Evidence"), required=False, widget=forms.Textarea)
+
+
+def _assessment(actor: Any, case: Case, data: dict[str, Any], today: date) -> object:
+    conditions = {k: data[k] for k in services.ASSESSMENT_TOPICS}
+    member = services.MemberAssessment(data["person"], tuple(data["clusters"]), conditions)
+    return services.record_assessment(actor=actor, case=case, members=[member], today=today)
+
+
+# kind → (title, form, service call): one view serves every record kept on a case.
+RECORDS: dict[str, tuple[Any, type[CaseForm], Callable[..., object]]] = {
+    "assessment": (_("Assessment"), AssessmentForm, _assessment),
+    "plan": (
+        _("Plan"),
+        PlanForm,
+        lambda actor, case, data, today: services.write_plan(
+            actor=actor, case=case, today=today, **data
+        ),
+    ),
+    "service": (
+        _("ATENSI service"),
+        ServiceForm,
+        lambda actor, case, data, today: services.record_service(actor=actor, case=case, **data),
+    ),
+    "income": (
+        _("Monthly income"),
+        IncomeForm,
+        lambda actor, case, data, today: services.record_income(actor=actor, case=case, **data),
+    ),
+    "referral": (
+        _("Referral"),
+        ReferralForm,
+        lambda actor, case, data, today: services.send_referral(
+            actor=actor, case=case, today=today, **data
+        ),
+    ),
+    "graduation": (
+        _("Propose graduation"),
+        GraduationForm,
+        lambda actor, case, data, today: services.propose_graduation(
+            actor=actor,
+            case=case,
+            today=today,
+            type=GraduationType(data["type"]),
+            signed_statement=data["signed_statement"],
+            evidence=data["evidence"],
+        ),
+    ),
+}
+
+
+def _case(request: AuthenticatedRequest, pk: int) -> Case:
+    try:
+        return selectors.case_for(request.user, pk)
+    except Case.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def my_work(request: AuthenticatedRequest) -> HttpResponse:
+    work = selectors.my_work(request.user, date.today())
+    return render(request, "web/cases/my_work.html", {"work": work})
+
+
+@login_required
+def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    today = date.today()
+    refused: list[str] = []
+    form = MoveForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.move_case(
+                case=case,
+                to_stage=Stage(data["to_stage"]),
+                actor=request.user,
+                reason=data["reason"],
+                evidence=data["evidence"],
+                evidence_file=data["evidence_file"],
+                expected_version=data["version"],
+                today=today,
+            )
+        except services.TransitionRefused as exc:
+            refused = [render_finding(f) for f in exc.findings]
+        except services.EditConflict:
+            refused = [_t("Someone else moved this case meanwhile; check the timeline.")]
+        else:
+            messages.success(
+                request, _t("The case moved to %(stage)s.") % {"stage": data["to_stage"]}
+            )
+            return redirect("web:case", pk=case.pk)
+    return render(
+        request,
+        "web/cases/case.html",
+        {
+            "case": case,
+            "head": case.household.members.filter(relationship="head").first(),
+            "timeline": selectors.timeline(case),
+            "form": form,
+            "refused": refused,
+            "records": [(kind, title) for kind, (title, _f, _s) in RECORDS.items()],
+            "outlook": selectors.graduation_outlook(case, today),
+            "referrals": case.referrals.all(),
+            "follow_ups": case.follow_ups.all(),
+            "can_work": access.has_role(request.user, access.CASE_WORKERS),
+        },
+        status=422 if refused else 200,
+    )
+
+
+@login_required
+def case_record(request: AuthenticatedRequest, pk: int, kind: str) -> HttpResponse:
+    case = _case(request, pk)
+    if kind not in RECORDS:
+        raise Http404
+    title, form_class, save = RECORDS[kind]
+    form = form_class(request.POST or None, case=case)
+    refused: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(request.user, case, form.cleaned_data, date.today())
+        except services.TransitionRefused as exc:
+            refused = [render_finding(f) for f in exc.findings]
+        else:
+            messages.success(request, _t("Saved."))
+            return redirect("web:case", pk=case.pk)
+    context = {"case": case, "title": title, "form": form, "refused": refused}
+    return render(request, "web/cases/record.html", context)
+
+
+@login_required
+def team(request: AuthenticatedRequest) -> HttpResponse:
+    pending, workers = selectors.team(request.user, date.today())
+    return render(request, "web/cases/team.html", {"pending": pending, "workers": workers})
+
+
+@login_required
+@require_POST
+def decide_graduation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    access.require(request.user, access.GRADUATION_APPROVERS)
+    try:
+        grad = GraduationRequest.objects.select_related("case").get(
+            pk=pk, case__in=selectors.cases_for(request.user)
+        )
+    except GraduationRequest.DoesNotExist:
+        raise Http404 from None
+    try:
+        services.decide_graduation(
+            actor=request.user,
+            request=grad,
+            approve=request.POST.get("decision") == "approve",
+            reason=request.POST.get("reason", ""),
+            expected_version=int(request.POST.get("version") or grad.case.version),
+            today=date.today(),
+        )
+    except services.TransitionRefused as exc:
+        for finding in exc.findings:
+            messages.error(request, render_finding(finding))
+    except services.EditConflict:
+        messages.error(request, _t("Someone else moved this case meanwhile; check the timeline."))
+    return redirect("web:cases-team")
+
+
+@login_required
+def partner(request: AuthenticatedRequest) -> HttpResponse:
+    """A partner agency's referrals: the minimum data, and accept/reject/complete."""
+    referrals = selectors.referrals_for_partner(request.user)
+    if request.method == "POST":
+        try:
+            referral = referrals.get(pk=int(request.POST.get("referral", "0")))
+        except (Referral.DoesNotExist, ValueError):
+            raise Http404 from None
+        try:
+            services.update_referral(
+                actor=request.user,
+                referral=referral,
+                status=request.POST.get("status", ""),
+                outcome=request.POST.get("outcome", ""),
+                today=date.today(),
+            )
+        except services.TransitionRefused as exc:
+            for finding in exc.findings:
+                messages.error(request, render_finding(finding))
+        except services.EditConflict:
+            messages.error(request, _t("This referral changed meanwhile."))
+        return redirect("web:partner")
+    rows = [selectors.partner_view(r) for r in referrals[:200]]
+    return render(request, "web/partner.html", {"referrals": rows})
+
+
+REPORT_COLUMNS = ("stage", "cases")
+
+
+@login_required
+def report(request: AuthenticatedRequest) -> HttpResponse:
+    rows = selectors.stage_counts(request.user)
+    reentered, left = selectors.reentry_rate(request.user)
+    context = {"rows": rows, "reentered": reentered, "left": left}
+    return render(request, "web/cases/report.html", context)
+
+
+@login_required
+def report_csv(request: AuthenticatedRequest) -> StreamingHttpResponse:
+    rows = selectors.stage_counts(request.user)
+
+    def values() -> Iterator[list[str]]:
+        yield list(REPORT_COLUMNS)
+        for row in rows:
+            yield [str(row[c]) for c in REPORT_COLUMNS]
+
+    response = StreamingHttpResponse(csv_chunks(values()), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="journey-stages.csv"'
+    return response

@@ -1,0 +1,119 @@
+"""Case pages: my work, the case page (moves, refusals), records, team approvals, partners."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from sejahtera.cases import services
+from sejahtera.cases.models import Case, GraduationRequest
+from sejahtera.domain.cases import GraduationType, Stage
+
+pytestmark = pytest.mark.django_db
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def test_social_workers_land_on_my_work_with_their_cases(client, case, worker):
+    client.force_login(worker)
+    assert client.get("/").url == "/cases/"
+    page = client.get("/cases/", **EN)
+    assert f'data-case="{case.pk}"' in page.content.decode()
+
+
+def test_the_case_page_shows_a_refused_guard_then_moves(client, case, worker):
+    client.force_login(worker)
+    page = client.get(f"/cases/{case.pk}/", **EN)
+    assert page.status_code == 200
+    assert {c[0] for c in page.context["form"].fields["to_stage"].choices} == {
+        "assessed",
+        "protection",
+        "closed",
+    }
+    refused = client.post(
+        f"/cases/{case.pk}/", {"to_stage": "closed", "reason": "", "version": case.version}, **EN
+    )
+    assert refused.status_code == 422
+    assert refused.context["refused"] == ["give the reason for this step"]
+    moved = client.post(
+        f"/cases/{case.pk}/", {"to_stage": "protection", "version": case.version}, **EN
+    )
+    assert moved.status_code == 302
+    assert Case.objects.get(pk=case.pk).stage == Stage.PROTECTION
+    stale = client.post(f"/cases/{case.pk}/", {"to_stage": "closed", "reason": "x", "version": 1})
+    assert stale.status_code == 422
+    assert Case.objects.get(pk=case.pk).stage == Stage.PROTECTION
+
+
+def test_record_forms_save_through_the_services(client, case, worker):
+    client.force_login(worker)
+    head = case.household.members.get(relationship="head")
+    response = client.post(
+        f"/cases/{case.pk}/assessment/",
+        {"person": head.pk, "clusters": ["PEREMPUAN_RENTAN"], "work": "vendor"},
+    )
+    assert response.status_code == 302
+    assert case.assessments.get().conditions == {"work": "vendor"}
+    client.post(f"/cases/{case.pk}/income/", {"month": "2026-01-01", "amount": "100"})
+    assert case.incomes.get().amount == 100
+    refused = client.post(
+        f"/cases/{case.pk}/referral/", {"organisation": "A", "programme": "B"}, **EN
+    )
+    assert refused.context["refused"]
+    assert client.get(f"/cases/{case.pk}/bogus/").status_code == 404
+
+
+def test_other_workers_get_404(client, case, make_user):
+    client.force_login(make_user("social_worker", "3201"))
+    assert client.get(f"/cases/{case.pk}/").status_code == 404
+
+
+def test_the_supervisor_approves_a_graduation(client, case, move, worker, supervisor):
+    move(case, Stage.PROTECTION)
+    grad = services.propose_graduation(
+        actor=worker, case=case, type=GraduationType.PAKSA, evidence="verified", today=date.today()
+    )
+    client.force_login(supervisor)
+    team = client.get("/cases/team/", **EN)
+    assert f'data-graduation="{grad.pk}"' in team.content.decode()
+    case.refresh_from_db()
+    client.post(
+        f"/cases/graduations/{grad.pk}/decide/", {"decision": "approve", "version": case.version}
+    )
+    assert GraduationRequest.objects.get().status == "approved"
+    assert Case.objects.get(pk=case.pk).stage == Stage.GRADUATED
+
+
+def test_partners_see_their_referrals_and_accept_them(client, case, worker, make_user):
+    partner = make_user("partner_agency", organisation="Kementerian UMKM")
+    referral = services.send_referral(
+        actor=worker,
+        case=case,
+        organisation="Kementerian UMKM",
+        programme="KUR",
+        consent_recorded=True,
+        today=date.today(),
+    )
+    client.force_login(partner)
+    page = client.get("/partner/", **EN)
+    assert [r["name"] for r in page.context["referrals"]] == ["Siti Aminah"]
+    assert "3201014508900001" not in page.content.decode()  # no NIK
+    client.post("/partner/", {"referral": referral.pk, "status": "accepted"})
+    referral.refresh_from_db()
+    assert referral.status == "accepted"
+    client.force_login(make_user("partner_agency", organisation="Other"))
+    assert client.get("/partner/").context["referrals"] == []
+
+
+def test_the_household_page_links_its_case(client, case, worker):
+    client.force_login(worker)
+    page = client.get(f"/registry/households/{case.household_id}/")
+    assert page.context["household_case"] == case
+
+
+def test_report_counts_stages_with_csv(client, case, make_user):
+    client.force_login(make_user("district_office", "3201"))
+    page = client.get("/cases/report/")
+    assert {"stage": "registered", "cases": 1} in page.context["rows"]
+    csv = b"".join(client.get("/cases/report.csv").streaming_content).decode()
+    assert "registered,1" in csv
