@@ -427,3 +427,4 @@ def import_status(request: HttpRequest, run_pk: Path[RecordId]) -> schemas.Impor
 api.add_router("/v1", registry)
 api.add_router("/v1", imports)
 api.add_router("/v1", "sejahtera.api.targeting.router")
+api.add_router("/v1", "sejahtera.api.cases.router")
