@@ -33,6 +33,9 @@ def busiest_village_code() -> str | None:
     return row["village_id"] if row else None
 
 
+DEMO_PARTNER_ORGANISATION = "Kementerian UMKM"
+
+
 @transaction.atomic
 def ensure_demo_users() -> list[DemoUser]:
     """One user per role, scoped around the demo population; passwords are public demo ones.
@@ -54,6 +57,7 @@ def ensure_demo_users() -> list[DemoUser]:
         user.first_name = "Demo"
         user.last_name = str(role.label)
         user.is_staff = user.is_superuser = role is Role.ADMINISTRATOR
+        user.organisation = DEMO_PARTNER_ORGANISATION if role is Role.PARTNER_AGENCY else ""
         user.set_password(password)
         user.save()
         users.append(DemoUser(username, password, role.value, region or "national"))

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 
+from sejahtera.cases.demo import ensure_demo_cases
 from sejahtera.domain.regions import default_catalog
 from sejahtera.registry.models import Household, Region
 from sejahtera.registry.services.importing import import_registry
@@ -25,6 +26,7 @@ def ensure_demo_registry(*, persons: int, seed: int, echo: Callable[[str], None]
         echo(f"Loaded {load_regions()} regions")
     if Household.objects.exists():
         echo(f"Registry already holds {Household.objects.count()} households; reusing it")
+        ensure_demo_cases(echo=echo)
         return
     out = Path(settings.HOME_DIR) / "demo" / f"synth-{seed}-{persons}"
     echo(f"Generating {persons} synthetic persons in {out}")
@@ -36,6 +38,7 @@ def ensure_demo_registry(*, persons: int, seed: int, echo: Callable[[str], None]
         report_path=out / "import-report.csv",
     )
     refresh_figures()
+    ensure_demo_cases(echo=echo)
     echo(
         f"Imported {summary.households.accepted} households and {summary.persons.accepted} "
         f"persons; {summary.households.rejected + summary.persons.rejected} deliberately invalid "
