@@ -46,9 +46,17 @@ def main() -> None:
         default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sejahtera"),
     )
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the pages of the previous run's database"
+    )
     args = parser.parse_args()
 
-    url = recreate_postgres_database(args.postgres, "sejahtera_bench_web")
+    base = args.postgres.rsplit("/", 1)[0]
+    url = (
+        f"{base}/sejahtera_bench_web"
+        if args.reuse
+        else recreate_postgres_database(args.postgres, "sejahtera_bench_web")
+    )
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "sejahtera.config.settings"
     import django
@@ -56,16 +64,24 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.test import Client
 
-    from sejahtera.accounts.models import Role, User
+    from sejahtera.accounts.models import User
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    call_command("migrate", verbosity=0)
+    if args.reuse:
+        User.objects.filter(username__startswith="bench-").delete()
+    else:
+        populate(args.persons)
+    time_pages(args.repeat)
+
+
+def populate(persons: int) -> None:
     from sejahtera.registry.models import Person
     from sejahtera.registry.services.importing import import_registry
     from sejahtera.registry.services.regions import load_regions
     from sejahtera.registry.services.statistics import refresh_figures
 
-    settings.ALLOWED_HOSTS = ["testserver"]
-    call_command("migrate", verbosity=0)
     load_regions()
     with tempfile.TemporaryDirectory(prefix="sejahtera-bench-web-") as tmp:
         data = Path(tmp)
@@ -76,7 +92,7 @@ def main() -> None:
                 "sejahtera",
                 "synth",
                 "--persons",
-                str(args.persons),
+                str(persons),
                 "--seed",
                 "3",
                 "--out",
@@ -99,6 +115,13 @@ def main() -> None:
     started = time.perf_counter()
     refresh_figures()
     print(f"refresh dashboard figures: {time.perf_counter() - started:.1f} s")
+
+
+def time_pages(repeat: int) -> None:
+    from django.test import Client
+
+    from sejahtera.accounts.models import Role, User
+    from sejahtera.registry.models import Person
 
     analyst = User.objects.create_user("bench-analyst", role=Role.MINISTRY_ANALYST)
     sample = Person.objects.exclude(nik=None).select_related("household").order_by("id")[1000]
@@ -127,7 +150,7 @@ def main() -> None:
     ]
     for user, path, label in pages:
         client.force_login(user)
-        median, p95 = timed(client, path, args.repeat)
+        median, p95 = timed(client, path, repeat)
         verdict = f"  (goal <= {GOAL_MS} ms)" if label.startswith("dashboard, national") else ""
         print(f"{label:<52} {median:>10.1f} {p95:>8.1f}{verdict}")
 

@@ -64,9 +64,11 @@ def search_persons(user: User, search: PersonSearch) -> QuerySet[Person]:
         persons = persons.filter(household__village__code__startswith=search.region)
     query = normalise_name(search.query)
     if not query:
-        return persons.order_by("household_id", "id")
+        return persons.order_by("id")  # walks the primary key: the first page is instant
     if query.isdigit() and len(query) == NUMBER_LENGTH:
-        return persons.filter(Q(nik=query) | Q(household__kk_number=query)).order_by("id")
+        # Resolve the KK first: an OR across the join would defeat both indexes.
+        families = list(Household.objects.filter(kk_number=query).values_list("id", flat=True))
+        return persons.filter(Q(nik=query) | Q(household_id__in=families)).order_by("id")
     if query.isdigit():
         return persons.filter(nik__startswith=query).order_by("nik", "id")
     if connection.vendor == "postgresql":

@@ -39,7 +39,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         persons: QuerySet[Person] = self.object_list  # type: ignore[assignment]
-        return persons[: COUNT_CAP + 1].count()
+        return persons.order_by()[: COUNT_CAP + 1].count()
 
     @property
     def capped(self) -> bool:
