@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
-from sejahtera.targeting.models import ManualClusterMembership, TargetingRun
+from sejahtera.domain.targeting.rules import RulesError
+from sejahtera.targeting.models import ManualClusterMembership, RulesVersion, TargetingRun
+from sejahtera.targeting.services import default_rules_text, parse_rules
 
 
 @admin.register(TargetingRun)
@@ -29,4 +33,41 @@ class ManualClusterMembershipAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class RulesVersionForm(forms.ModelForm):
+    class Meta:
+        model = RulesVersion
+        fields = ("text", "note", "active")
+        widgets = {"text": forms.Textarea(attrs={"rows": 40, "cols": 100, "spellcheck": "false"})}
+
+    def clean_text(self) -> str:
+        """A typo in a rule is a clear error here, never a silent "nobody eligible" later."""
+        text = self.cleaned_data["text"]
+        try:
+            self.rules = parse_rules(text, source="rules")
+        except RulesError as error:
+            raise ValidationError([f"{path}: {why}" for path, why in error.problems]) from None
+        return text
+
+
+@admin.register(RulesVersion)
+class RulesVersionAdmin(admin.ModelAdmin):
+    """Put new targeting rules in force: start from the current text, change it, save."""
+
+    form = RulesVersionForm
+    list_display = ("version", "effective_from", "active", "note", "created_by", "created_at")
+    list_filter = ("active",)
+
+    def get_changeform_initial_data(self, request):
+        return {"text": default_rules_text()}
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None  # versions are added, never rewritten
+
+    def save_model(self, request, obj, form, change):
+        obj.version = form.rules.version
+        obj.effective_from = form.rules.effective_from
+        obj.created_by = request.user
         super().save_model(request, obj, form, change)

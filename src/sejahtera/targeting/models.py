@@ -189,3 +189,27 @@ class ManualClusterMembership(models.Model):
 
     def __str__(self) -> str:
         return f"person {self.person_id}: {self.cluster} (manual, from {self.valid_from})"
+
+
+class RulesVersion(models.Model):
+    """A rules file an administrator put in force. The newest active one is what runs use;
+    without any, the rules shipped with Sejahtera apply. Versions are never edited, only
+    added (a run keeps the exact text it used anyway)."""
+
+    text = models.TextField(_("rules (TOML)"))
+    version = models.CharField(_("rules version"), max_length=50, editable=False)
+    effective_from = models.DateField(_("effective from"), editable=False)
+    active = models.BooleanField(_("in force"), default=True)
+    note = models.CharField(_("what changed and why"), max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("rules version")
+        verbose_name_plural = _("rules versions")
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.effective_from})"

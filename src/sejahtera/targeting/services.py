@@ -62,7 +62,12 @@ class TargetingFailed(Exception):
 
 
 def default_rules_text() -> str:
-    return DEFAULT_RULES_PATH.read_text(encoding="utf-8")
+    """The rules in force: the newest active version an administrator saved, else the shipped
+    defaults (data/rules/default.toml)."""
+    from sejahtera.targeting.models import RulesVersion
+
+    current = RulesVersion.objects.filter(active=True).order_by("-created_at").first()
+    return current.text if current else DEFAULT_RULES_PATH.read_text(encoding="utf-8")
 
 
 def parse_rules(text: str, source: str = "rules") -> Rules:
