@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/team/", cases.team, name="cases-team"),
     path("cases/report/", cases.report, name="cases-report"),
     path("cases/report.csv", cases.report_csv, name="cases-report-csv"),
+    path("cases/report/<str:name>.csv", cases.report_csv, name="cases-report-table-csv"),
     path("cases/<int:pk>/", cases.case_detail, name="case"),
     path("cases/<int:pk>/<str:kind>/", cases.case_record, name="case-record"),
     path(

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from sejahtera.accounts import access
-from sejahtera.cases import selectors, services
+from sejahtera.cases import reports, selectors, services
 from sejahtera.cases.models import Case, CasePlan, GraduationRequest, Referral, ServiceRecord
 from sejahtera.domain.cases import GraduationType, Stage, allowed_targets
 from sejahtera.domain.targeting.rules import CLUSTER_CODES
@@ -301,26 +301,78 @@ def partner(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "web/partner.html", {"referrals": rows})
 
 
-REPORT_COLUMNS = ("stage", "cases")
+# report → its title on the page; column codes → headings (stage codes stay as they are)
+REPORT_TITLES = {
+    "stages": _("Cases per stage"),
+    "region": _("Journey funnel by region"),
+    "cluster": _("Journey funnel by cluster"),
+    "durations": _("Median time in each stage (days)"),
+    "graduation_year": _("Graduation rate per year"),
+    "graduation_worker": _("Graduation rate per social worker"),
+    "referrals": _("Referral uptake per partner agency"),
+    "reentry": _("Re-entry after leaving support"),
+}
+REPORT_HEADINGS = {
+    "stage": _("Stage"),
+    "cases": _("Cases"),
+    "level": _("Level"),
+    "code": _("Code"),
+    "name": _("Name"),
+    "total": _("Total"),
+    "cluster": _("Cluster"),
+    "stays": _("Stays"),
+    "median_days": _("Median days"),
+    "year": _("Year"),
+    "handled": _("Cases handled"),
+    "graduated": _("Graduated"),
+    "rate": _("Rate"),
+    "username": _("Username"),
+    "social_worker": _("Social worker"),
+    "organisation": _("Partner agency"),
+    "referred": _("Referred"),
+    "now_sent": _("Waiting"),
+    "now_accepted": _("Accepted"),
+    "now_rejected": _("Rejected"),
+    "now_completed": _("Completed"),
+    "now_revoked": _("Revoked"),
+    "uptake": _("Uptake"),
+    "left_as": _("Left support as"),
+    "reentered": _("Re-entered"),
+}
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 @login_required
 def report(request: AuthenticatedRequest) -> HttpResponse:
-    rows = selectors.stage_counts(request.user)
-    reentered, left = selectors.reentry_rate(request.user)
-    context = {"rows": rows, "reentered": reentered, "left": left}
-    return render(request, "web/cases/report.html", context)
+    access.require(request.user, access.CASE_READERS)
+    today = date.today()
+    tables = []
+    for name, build in reports.REPORTS.items():
+        table = build(request.user, today)
+        headings = [REPORT_HEADINGS.get(c, c) for c in table.columns]
+        rows = [[_cell(v) for v in row] for row in table.rows]
+        tables.append(
+            {"name": name, "title": REPORT_TITLES[name], "headings": headings, "rows": rows}
+        )
+    return render(request, "web/cases/report.html", {"tables": tables})
 
 
 @login_required
-def report_csv(request: AuthenticatedRequest) -> StreamingHttpResponse:
-    rows = selectors.stage_counts(request.user)
+def report_csv(request: AuthenticatedRequest, name: str = "stages") -> StreamingHttpResponse:
+    access.require(request.user, access.CASE_READERS)
+    if name not in reports.REPORTS:
+        raise Http404
+    table = reports.REPORTS[name](request.user, date.today())
 
     def values() -> Iterator[list[str]]:
-        yield list(REPORT_COLUMNS)
-        for row in rows:
-            yield [str(row[c]) for c in REPORT_COLUMNS]
+        yield list(table.columns)
+        for row in table.rows:
+            yield [_cell(v) for v in row]
 
     response = StreamingHttpResponse(csv_chunks(values()), content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="journey-stages.csv"'
+    filename = "journey-stages.csv" if name == "stages" else f"journey-{name}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
