@@ -2,6 +2,35 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
+AS_OF = "2026-11-30"  # a fixed reference date: the same seed gives the same population
+
+
+def synthesise(persons: int, seed: int, out: Path, *extra: str) -> None:
+    """Write a synthetic population with ``sejahtera synth`` (in its own process)."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sejahtera",
+            "synth",
+            "--persons",
+            str(persons),
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+            "--as-of",
+            AS_OF,
+            *extra,
+        ],
+        check=True,
+        capture_output=True,
+    )
+
 
 def recreate_postgres_database(server_url: str, name: str) -> str:
     """Drop and create database ``name`` on the server of ``server_url``; return its URL."""

@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import recreate_postgres_database, synthesise
 from sejahtera.domain.registry_format import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, Column
 
 
@@ -196,19 +198,6 @@ def run_worker(name: str, target: str, data: Path) -> dict:
 # -- orchestration ---------------------------------------------------------------------------
 
 
-def recreate_postgres_database(server_url: str, name: str) -> str:
-    import psycopg
-    from psycopg import sql
-
-    base = server_url.rsplit("/", 1)[0]
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return f"{base}/{name}"
-
-
 def report_line(label: str, result: dict) -> str:
     rate = result["persons"] / result["seconds"] if result["seconds"] else 0
     line = (
@@ -242,24 +231,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sejahtera-bench-") as tmp:
         data = Path(tmp) / "data"
         started = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "sejahtera",
-                "synth",
-                "--persons",
-                str(args.persons),
-                "--seed",
-                str(args.seed),
-                "--out",
-                str(data),
-                "--as-of",
-                "2026-11-30",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        synthesise(args.persons, args.seed, data)
         print(f"synth: {args.persons:,} persons in {time.perf_counter() - started:.1f} s")
         print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}")
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import recreate_postgres_database
+from _common import recreate_postgres_database, synthesise
 
 GOAL_MS = 300
 
@@ -85,24 +84,7 @@ def populate(persons: int) -> None:
     load_regions()
     with tempfile.TemporaryDirectory(prefix="sejahtera-bench-web-") as tmp:
         data = Path(tmp)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "sejahtera",
-                "synth",
-                "--persons",
-                str(persons),
-                "--seed",
-                "3",
-                "--out",
-                str(data),
-                "--as-of",
-                "2026-11-30",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        synthesise(persons, 3, data)
         started = time.perf_counter()
         import_registry(
             households_path=data / "households.csv",
