@@ -4,76 +4,16 @@ Screenshots of the main pages are saved under artifacts/screenshots/ (not commit
 a person can look at what users see.
 """
 
-import os
-from pathlib import Path
-
 import pytest
 
 from sejahtera.accounts.models import Role
 
-# Playwright's sync API runs an event loop in this thread; the live server thread is the one
-# serving requests, and the test only touches the ORM to set data up.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 VILLAGE = "3201011002"
-PASSWORD = "pw-for-tests"
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="scripts/ensure-chromium installs it"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page_for(browser, live_server):
-    contexts = []
-
-    def open_as(user, viewport=None):
-        context = browser.new_context(
-            viewport=viewport or {"width": 1280, "height": 900}, locale="id-ID"
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.goto(f"{live_server.url}/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state("networkidle")
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
-
-
-def shoot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def test_village_operator_registers_a_household_and_finds_it(page_for, make_user):
+def test_village_operator_registers_a_household_and_finds_it(page_for, shoot, make_user):
     operator = make_user(Role.VILLAGE_OPERATOR, VILLAGE, first_name="Rina", last_name="Operator")
     page = page_for(operator, viewport={"width": 412, "height": 915})  # a phone
     assert page.url.endswith("/registry/")
@@ -126,7 +66,7 @@ def test_operator_cannot_open_a_household_outside_the_village(
 
 
 def test_ministry_analyst_reads_the_dashboard_and_drills_into_a_province(
-    page_for, make_user, household_factory
+    page_for, shoot, make_user, household_factory
 ):
     from sejahtera.registry.services.statistics import refresh_figures
 

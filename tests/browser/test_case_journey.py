@@ -1,0 +1,229 @@
+"""A whole case in a real browser: the social worker takes a family from registration through
+protection, rehabilitation and empowerment to graduation, the supervisor approves, a partner
+agency accepts the referral and the case ends in aftercare with follow-up visits scheduled.
+
+The data is set up with the services (a demo-like family in the social worker's regency); every
+step of the journey is clicked through the pages. Screenshots: artifacts/screenshots/case-*.png.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from sejahtera.accounts.models import Role
+from sejahtera.cases import services
+from sejahtera.cases.models import Case, RegencyMinimumWage
+from sejahtera.domain.cases import follow_up_dates
+
+VILLAGE = "3201011002"  # Karadenan, Kabupaten Bogor
+PARTNER = "Kementerian UMKM"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _months_before(today: date, count: int) -> list[date]:
+    index = today.year * 12 + today.month - 1
+    return [date(i // 12, i % 12 + 1, 1) for i in range(index - count, index)]
+
+
+def stage(page) -> str:
+    return page.locator("h1 [data-stage]").get_attribute("data-stage")
+
+
+def timeline(page) -> list[str]:
+    return page.locator("ol.timeline li").evaluate_all("items => items.map(i => i.dataset.event)")
+
+
+def move(page, to_stage: str, reason: str = "") -> None:
+    page.select_option("#id_to_stage", to_stage)
+    if reason:
+        page.fill("#id_reason", reason)
+    with page.expect_navigation():
+        page.click("#move button.primary")
+
+
+def record(page, kind: str, fill) -> None:
+    """Open a record form from the case page, fill it, save, and come back to the case."""
+    page.click(f"a[data-record={kind}]")
+    fill(page)
+    with page.expect_navigation():
+        page.click("form.card button.primary")
+    assert page.locator("h1 [data-stage]").count() == 1, page.content()
+
+
+def test_a_family_goes_from_registration_to_aftercare(
+    page_for, shoot, live_server, make_user, household_factory
+):
+    today = date.today()
+    worker = make_user(Role.SOCIAL_WORKER, "3201", first_name="Ani", last_name="Pendamping")
+    supervisor = make_user(Role.SUPERVISOR, "3201", first_name="Budi", last_name="Penyelia")
+    partner = make_user(Role.PARTNER_AGENCY, organisation=PARTNER)
+    RegencyMinimumWage.objects.create(regency_id="3201", year=today.year, amount=4_800_000)
+    family = household_factory(
+        VILLAGE,
+        members=[
+            {
+                "full_name": "Siti Aminah",
+                "sex": "P",
+                "birth_date": "1990-08-05",  # of productive age
+                "relationship": "head",
+                "nik": "3201014508900001",
+            },
+            {"full_name": "Budi", "sex": "L", "birth_date": "2015-01-01", "relationship": "child"},
+        ],
+    )
+    case = services.open_case(
+        actor=worker, household=family, social_worker=worker, supervisor=supervisor, today=today
+    )
+    head = family.members.get(relationship="head")
+
+    # the social worker finds the case on My work and opens it
+    page = page_for(worker, language="en")
+    assert page.url.endswith("/cases/")
+    with page.expect_navigation():
+        page.click(f"tr[data-case='{case.pk}'] a")
+    case_url = page.url
+    assert stage(page) == "registered"
+    assert timeline(page) == ["opened"]
+    shoot(page, "case-01-registered")
+
+    # assessment, then protection
+    def assessment(p):
+        p.select_option("#id_person", str(head.pk))
+        p.check("input[value=PEREMPUAN_RENTAN]")
+        p.fill("#id_work", "sells snacks at the market")
+        p.fill("#id_family_functioning", "single mother, one child at school")
+
+    record(page, "assessment", assessment)
+    assert timeline(page) == ["opened", "assessed"]
+    move(page, "protection")
+    assert stage(page) == "protection"
+    shoot(page, "case-02-protection")
+
+    # rehabilitation with an ATENSI service
+    move(page, "rehabilitation")
+    assert stage(page) == "rehabilitation"
+
+    def service(p):
+        p.select_option("#id_component", "vocational")
+        p.select_option("#id_provider_type", "community")
+        p.fill("#id_started_on", today.isoformat())
+        p.fill("#id_frequency", "weekly")
+
+    record(page, "service", service)
+    assert page.locator("li[data-service=vocational]").count() == 1
+    shoot(page, "case-03-rehabilitation")
+
+    # empowerment is refused without a plan: the page says why
+    move(page, "empowerment")
+    assert stage(page) == "rehabilitation"
+    assert page.locator("li.refused").all_inner_texts() == [
+        "write an empowerment plan (goals and actions) first"
+    ]
+    shoot(page, "case-04-empowerment-refused")
+    page.goto(case_url)
+
+    def plan(p):
+        p.select_option("#id_kind", "empowerment")
+        p.fill("#id_goals", "a small food stall earning above the UMK")
+        p.fill("#id_actions", "capital in kind, bookkeeping training, monthly mentoring")
+
+    record(page, "plan", plan)
+    move(page, "empowerment")
+    assert stage(page) == "empowerment"
+
+    # four months of income above the regency's UMK (Rp4,800,000): a graduation candidate
+    assert page.locator("[data-graduation-candidate]").count() == 0
+    for month in _months_before(today, 4):
+
+        def income(p, month=month):
+            p.fill("#id_month", month.isoformat())
+            p.fill("#id_amount", "5200000")
+
+        record(page, "income", income)
+    assert page.locator("li[data-income]").count() == 4
+    candidate = page.locator("[data-graduation-candidate]")
+    assert "mandiri" in candidate.inner_text()
+    assert "4 consecutive months" in candidate.inner_text()
+    shoot(page, "case-05-empowerment-candidate")
+
+    def graduation(p):
+        p.select_option("#id_type", "mandiri")
+        p.check("#id_signed_statement")
+        p.fill("#id_evidence", "signed statement dated today; income slips")
+
+    record(page, "graduation", graduation)
+    assert timeline(page)[-1] == "grad_proposed"
+    assert stage(page) == "empowerment"  # until the supervisor decides
+
+    # the supervisor approves on My team: the case graduates
+    boss = page_for(supervisor, language="en")
+    boss.goto(f"{live_server.url}/cases/team/")
+    row = boss.locator(f"tr[data-graduation] a[href$='/cases/{case.pk}/']")
+    assert row.count() == 1
+    shoot(boss, "case-06-team-approval")
+    with boss.expect_navigation():
+        boss.click("tr[data-graduation] button[value=approve]")
+    assert boss.locator("tr[data-graduation]").count() == 0
+    boss.goto(case_url)
+    assert stage(boss) == "graduated"
+
+    # the social worker refers the family to a partner, with consent
+    page.goto(case_url)
+    assert stage(page) == "graduated"
+    assert page.locator("#follow-ups li[data-follow-up]").count() == 3
+
+    def referral(p):
+        p.fill("#id_organisation", PARTNER)
+        p.fill("#id_programme", "KUR business loan")
+        p.check("#id_consent_recorded")
+
+    record(page, "referral", referral)
+    assert page.locator("li[data-referral=sent]").count() == 1
+    # termination waits for the partner
+    move(page, "terminated")
+    assert page.locator("li.refused").all_inner_texts() == [
+        "termination needs a referral accepted by a partner agency"
+    ]
+    page.goto(case_url)
+
+    # the partner agency sees the minimum and accepts
+    agency = page_for(partner, language="en")
+    agency.goto(f"{live_server.url}/partner/")
+    referral_row = agency.locator("tr[data-referral]")
+    assert "Siti Aminah" in referral_row.inner_text()
+    assert "3201014508900001" not in agency.content()  # never the NIK
+    shoot(agency, "case-07-partner")
+    with agency.expect_navigation():
+        referral_row.locator("button[value=accepted]").click()
+    assert "accepted" in agency.locator("tr[data-referral]").inner_text()
+
+    # hand-over, then aftercare with the follow-up visits scheduled at graduation
+    page.goto(case_url)
+    assert page.locator("li[data-referral=accepted]").count() == 1
+    move(page, "terminated")
+    assert stage(page) == "terminated"
+    move(page, "monitoring")
+    assert stage(page) == "monitoring"
+    visits = page.locator("#follow-ups li[data-follow-up]").evaluate_all(
+        "items => items.map(i => i.dataset.followUp)"
+    )
+    assert visits == [d.isoformat() for d in follow_up_dates(today)]
+    assert timeline(page) == [
+        "opened",
+        "assessed",
+        "moved",  # protection
+        "moved",  # rehabilitation
+        "moved",  # empowerment
+        "grad_proposed",
+        "moved",  # graduated (the supervisor)
+        "referral",  # sent
+        "referral",  # accepted
+        "moved",  # terminated
+        "moved",  # monitoring
+    ]
+    assert "graduated" in page.locator("ol.timeline li").nth(6).inner_text()
+    shoot(page, "case-08-monitoring")
+    assert Case.objects.get(pk=case.pk).stage == "monitoring"
