@@ -1,6 +1,8 @@
 """Case management endpoints (scope ``cases``): the token user's cases, a case with its
-timeline, moving a case (409 on an edit conflict, 422 with the failed guards' codes), and the
-referrals of a partner agency with the minimum data (accept, reject, complete)."""
+timeline, moving a case (409 on an edit conflict, 422 with the failed guards' codes), every
+record a social worker keeps on a case (assessment, plan, ATENSI service, PENA support, income,
+graduation proposal and decision, referral, follow-up visit, transfer), and the referrals of a
+partner agency with the minimum data (accept, reject, complete)."""
 
 from __future__ import annotations
 
@@ -8,15 +10,23 @@ from datetime import date
 from typing import Any, Literal
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Path, Query, Router, Schema
+from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
-from sejahtera.accounts.models import ApiToken
+from sejahtera.accounts.models import ApiToken, User
 from sejahtera.api import schemas
 from sejahtera.api.api import PROBLEMS, PageQuery, RecordId, _field_error, _page, _user, problem
 from sejahtera.cases import selectors, services
-from sejahtera.cases.models import Case, Referral
-from sejahtera.domain.cases import Stage
+from sejahtera.cases.models import (
+    Case,
+    CasePlan,
+    FollowUp,
+    GraduationRequest,
+    Referral,
+    ServiceRecord,
+)
+from sejahtera.domain.cases import GraduationType, Stage
+from sejahtera.registry.models import Person
 
 router = Router(tags=["cases"])
 SCOPE = ApiToken.Scope.CASES
@@ -203,3 +213,272 @@ def update_referral(
     except services.TransitionRefused as exc:
         return _refused(request, exc)
     return selectors.partner_view(referral)
+
+
+# -- records kept on a case ------------------------------------------------------------------
+
+Text = Field("", max_length=2000)
+
+
+class MemberAssessmentIn(Schema):
+    person_id: int | None = Field(None, ge=1, le=2**63 - 1, description="None: the family")
+    clusters: list[str] = Field(default_factory=list, max_length=12)
+    conditions: dict[str, str] = Field(default_factory=dict, max_length=10)
+
+
+class AssessmentIn(Schema):
+    members: list[MemberAssessmentIn] = Field(..., min_length=1, max_length=30)
+
+
+class PlanIn(Schema):
+    kind: Literal[tuple(CasePlan.Kind.values)]  # type: ignore[valid-type]
+    goals: str = Field(..., min_length=1, max_length=2000)
+    actions: str = Text
+    target_date: date | None = None
+
+
+class ServiceIn(Schema):
+    component: Literal[tuple(ServiceRecord.Component.values)]  # type: ignore[valid-type]
+    provider_type: Literal[tuple(ServiceRecord.Provider.values)]  # type: ignore[valid-type]
+    started_on: date
+    ended_on: date | None = None
+    frequency: str = Field("", max_length=100)
+    outcome: str = Text
+
+
+class CapitalItem(Schema):
+    item: str = Field(..., min_length=1, max_length=200)
+    value: int = Field(..., ge=0, le=10**12)
+
+
+class EmpowermentIn(Schema):
+    given_on: date
+    capital_items: list[CapitalItem] = Field(default_factory=list, max_length=20)
+    training: str = Field("", max_length=500)
+    mentoring_sessions: int = Field(0, ge=0, le=1000)
+
+
+class IncomeIn(Schema):
+    month: date
+    amount: int = Field(..., ge=0, le=10**12)
+
+
+class GraduationIn(Schema):
+    type: GraduationType
+    signed_statement: bool = False
+    evidence: str = Text
+
+
+class GraduationDecisionIn(Schema):
+    approve: bool
+    reason: str = Text
+    expected_version: int = Field(ge=1, le=2**31 - 1)
+
+
+class ReferralIn(Schema):
+    organisation: str = Field(..., min_length=1, max_length=200)
+    programme: str = Field(..., min_length=1, max_length=200)
+    consent_recorded: bool
+
+
+class FollowUpIn(Schema):
+    notes: str = Field(..., min_length=1, max_length=2000)
+
+
+class TransferIn(Schema):
+    social_worker: str = Field(..., max_length=150, description="username")
+    supervisor: str | None = Field(None, max_length=150, description="username")
+    reason: str = Field(..., min_length=1, max_length=2000)
+    expected_version: int = Field(ge=1, le=2**31 - 1)
+
+
+class Saved(Schema):
+    id: int
+    case: CaseDetail
+
+
+RECORD_RESPONSES = {201: Saved, 409: schemas.Problem, **PROBLEMS}
+
+
+def _record(request: HttpRequest, case_pk: int, save: Any) -> Status[Saved] | HttpResponse:
+    """Run ``save(actor, case, today)``; a refused guard is a 422 with its codes."""
+    case = _case(request, case_pk)
+    try:
+        record = save(_user(request, SCOPE), case, date.today())
+    except services.TransitionRefused as exc:
+        return _refused(request, exc)
+    case.refresh_from_db()
+    return Status(201, Saved(id=record.pk, case=_detail(case)))
+
+
+def _member(case: Case, person_id: int | None) -> Person | None:
+    if person_id is None:
+        return None
+    person = case.household.members.filter(pk=person_id).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+@router.post("/cases/{case_pk}/assessments", response=RECORD_RESPONSES)
+def add_assessment(request: HttpRequest, case_pk: Path[RecordId], body: AssessmentIn) -> Any:
+    def save(actor: User, case: Case, today: date) -> Any:
+        members = [
+            services.MemberAssessment(_member(case, m.person_id), tuple(m.clusters), m.conditions)
+            for m in body.members
+        ]
+        return services.record_assessment(actor=actor, case=case, members=members, today=today)[0]
+
+    return _record(request, case_pk, save)
+
+
+@router.post("/cases/{case_pk}/plans", response=RECORD_RESPONSES)
+def add_plan(request: HttpRequest, case_pk: Path[RecordId], body: PlanIn) -> Any:
+    return _record(
+        request,
+        case_pk,
+        lambda actor, case, today: services.write_plan(
+            actor=actor, case=case, today=today, **body.model_dump()
+        ),
+    )
+
+
+@router.post("/cases/{case_pk}/services", response=RECORD_RESPONSES)
+def add_service(request: HttpRequest, case_pk: Path[RecordId], body: ServiceIn) -> Any:
+    return _record(
+        request,
+        case_pk,
+        lambda actor, case, today: services.record_service(
+            actor=actor, case=case, **body.model_dump()
+        ),
+    )
+
+
+@router.post("/cases/{case_pk}/empowerment", response=RECORD_RESPONSES)
+def add_empowerment(request: HttpRequest, case_pk: Path[RecordId], body: EmpowermentIn) -> Any:
+    return _record(
+        request,
+        case_pk,
+        lambda actor, case, today: services.record_empowerment(
+            actor=actor, case=case, **body.model_dump()
+        ),
+    )
+
+
+@router.post("/cases/{case_pk}/incomes", response=RECORD_RESPONSES)
+def add_income(request: HttpRequest, case_pk: Path[RecordId], body: IncomeIn) -> Any:
+    return _record(
+        request,
+        case_pk,
+        lambda actor, case, today: services.record_income(
+            actor=actor, case=case, month=body.month, amount=body.amount
+        ),
+    )
+
+
+@router.post("/cases/{case_pk}/graduation", response=RECORD_RESPONSES)
+def propose_graduation(request: HttpRequest, case_pk: Path[RecordId], body: GraduationIn) -> Any:
+    return _record(
+        request,
+        case_pk,
+        lambda actor, case, today: services.propose_graduation(
+            actor=actor,
+            case=case,
+            type=GraduationType(body.type),
+            signed_statement=body.signed_statement,
+            evidence=body.evidence,
+            today=today,
+        ),
+    )
+
+
+@router.post("/cases/{case_pk}/graduation/{request_pk}/decision", response=RECORD_RESPONSES)
+def decide_graduation(
+    request: HttpRequest,
+    case_pk: Path[RecordId],
+    request_pk: Path[RecordId],
+    body: GraduationDecisionIn,
+) -> Any:
+    def save(actor: User, case: Case, today: date) -> Any:
+        proposal = GraduationRequest.objects.filter(case=case, pk=request_pk).first()
+        if proposal is None:
+            raise Http404
+        return services.decide_graduation(
+            actor=actor,
+            request=proposal,
+            approve=body.approve,
+            reason=body.reason,
+            expected_version=body.expected_version,
+            today=today,
+        )
+
+    return _record(request, case_pk, save)
+
+
+@router.post("/cases/{case_pk}/referrals", response=RECORD_RESPONSES)
+def send_referral(request: HttpRequest, case_pk: Path[RecordId], body: ReferralIn) -> Any:
+    return _record(
+        request,
+        case_pk,
+        lambda actor, case, today: services.send_referral(
+            actor=actor, case=case, today=today, **body.model_dump()
+        ),
+    )
+
+
+@router.post("/cases/{case_pk}/referrals/{referral_pk}/revoke", response=RECORD_RESPONSES)
+def revoke_referral(
+    request: HttpRequest, case_pk: Path[RecordId], referral_pk: Path[RecordId], body: FollowUpIn
+) -> Any:
+    def save(actor: User, case: Case, today: date) -> Any:
+        referral = case.referrals.filter(pk=referral_pk).first()
+        if referral is None:
+            raise Http404
+        return services.update_referral(
+            actor=actor,
+            referral=referral,
+            status=Referral.Status.REVOKED,
+            outcome=body.notes,
+            today=today,
+        )
+
+    return _record(request, case_pk, save)
+
+
+@router.post("/cases/{case_pk}/follow-ups/{follow_up_pk}/done", response=RECORD_RESPONSES)
+def complete_follow_up(
+    request: HttpRequest, case_pk: Path[RecordId], follow_up_pk: Path[RecordId], body: FollowUpIn
+) -> Any:
+    def save(actor: User, case: Case, today: date) -> Any:
+        follow_up = FollowUp.objects.filter(case=case, pk=follow_up_pk).first()
+        if follow_up is None:
+            raise Http404
+        return services.complete_follow_up(
+            actor=actor, follow_up=follow_up, notes=body.notes, today=today
+        )
+
+    return _record(request, case_pk, save)
+
+
+@router.post("/cases/{case_pk}/transfer", response=RECORD_RESPONSES)
+def transfer_case(request: HttpRequest, case_pk: Path[RecordId], body: TransferIn) -> Any:
+    def save(actor: User, case: Case, today: date) -> Any:
+        worker = User.objects.filter(username=body.social_worker, is_active=True).first()
+        supervisor = (
+            User.objects.filter(username=body.supervisor, is_active=True).first()
+            if body.supervisor
+            else None
+        )
+        if worker is None or (body.supervisor and supervisor is None):
+            raise Http404
+        return services.assign_case(
+            actor=actor,
+            case=case,
+            social_worker=worker,
+            supervisor=supervisor,
+            expected_version=body.expected_version,
+            reason=body.reason,
+            today=today,
+        )
+
+    return _record(request, case_pk, save)

@@ -21,8 +21,16 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from sejahtera.accounts import access
+from sejahtera.accounts.models import Role, User
 from sejahtera.cases import reports, selectors, services
-from sejahtera.cases.models import Case, CasePlan, GraduationRequest, Referral, ServiceRecord
+from sejahtera.cases.models import (
+    Case,
+    CasePlan,
+    FollowUp,
+    GraduationRequest,
+    Referral,
+    ServiceRecord,
+)
 from sejahtera.domain.cases import GraduationType, Stage, allowed_targets
 from sejahtera.domain.targeting.rules import CLUSTER_CODES
 from sejahtera.i18n import render_finding
@@ -113,6 +121,70 @@ class GraduationForm(CaseForm):
     evidence = forms.CharField(label=_("Evidence"), required=False, widget=forms.Textarea)
 
 
+class EmpowermentForm(CaseForm):
+    given_on = forms.DateField(label=_("Given on"), widget=DATE)
+    item = forms.CharField(label=_("Capital in kind (item)"), required=False)
+    value = forms.IntegerField(label=_("Value (Rp)"), min_value=0, required=False)
+    training = forms.CharField(label=_("Skills training"), required=False)
+    mentoring_sessions = forms.IntegerField(label=_("Mentoring sessions"), min_value=0, initial=0)
+
+
+class TransferForm(CaseForm):
+    social_worker = forms.ModelChoiceField(label=_("Social worker"), queryset=User.objects.none())
+    supervisor = forms.ModelChoiceField(
+        label=_("Supervisor"), queryset=User.objects.none(), required=False
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        # Workers whose region covers the family (the service checks it again).
+        staff = User.objects.filter(is_active=True).order_by("username")
+        covering = [u.pk for u in staff if case.region_code.startswith(u.region_id or "")]
+        self.fields["social_worker"].queryset = staff.filter(  # type: ignore[attr-defined]
+            pk__in=covering, role=Role.SOCIAL_WORKER
+        )
+        self.fields["supervisor"].queryset = staff.filter(  # type: ignore[attr-defined]
+            pk__in=covering, role=Role.SUPERVISOR
+        )
+        self.fields["version"].initial = case.version
+
+
+class FollowUpForm(CaseForm):
+    follow_up = forms.ModelChoiceField(label=_("Visit"), queryset=FollowUp.objects.none())
+    notes = forms.CharField(label=_("What the visit found"), widget=forms.Textarea)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        pending = case.follow_ups.filter(done_on__isnull=True).order_by("due_on")
+        self.fields["follow_up"].queryset = pending  # type: ignore[attr-defined]
+
+
+class RevokeReferralForm(CaseForm):
+    referral = forms.ModelChoiceField(label=_("Referral"), queryset=Referral.objects.none())
+    outcome = forms.CharField(label=_("Reason"), widget=forms.Textarea)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        open_referrals = case.referrals.filter(
+            status__in=[Referral.Status.SENT, Referral.Status.ACCEPTED]
+        )
+        self.fields["referral"].queryset = open_referrals  # type: ignore[attr-defined]
+
+
+def _empowerment(actor: Any, case: Case, data: dict[str, Any], today: date) -> object:
+    items = [{"item": data["item"], "value": data["value"]}] if data["item"] else []
+    return services.record_empowerment(
+        actor=actor,
+        case=case,
+        given_on=data["given_on"],
+        capital_items=items,
+        training=data["training"],
+        mentoring_sessions=data["mentoring_sessions"] or 0,
+    )
+
+
 def _assessment(actor: Any, case: Case, data: dict[str, Any], today: date) -> object:
     conditions = {k: data[k] for k in services.ASSESSMENT_TOPICS}
     member = services.MemberAssessment(data["person"], tuple(data["clusters"]), conditions)
@@ -144,6 +216,38 @@ RECORDS: dict[str, tuple[Any, type[CaseForm], Callable[..., object]]] = {
         ReferralForm,
         lambda actor, case, data, today: services.send_referral(
             actor=actor, case=case, today=today, **data
+        ),
+    ),
+    "empowerment": (_("Empowerment (PENA)"), EmpowermentForm, _empowerment),
+    "transfer": (
+        _("Transfer the case"),
+        TransferForm,
+        lambda actor, case, data, today: services.assign_case(
+            actor=actor,
+            case=case,
+            social_worker=data["social_worker"],
+            supervisor=data["supervisor"],
+            expected_version=data["version"],
+            reason=data["reason"],
+            today=today,
+        ),
+    ),
+    "follow-up": (
+        _("Follow-up visit done"),
+        FollowUpForm,
+        lambda actor, case, data, today: services.complete_follow_up(
+            actor=actor, follow_up=data["follow_up"], notes=data["notes"], today=today
+        ),
+    ),
+    "revoke-referral": (
+        _("Revoke a referral"),
+        RevokeReferralForm,
+        lambda actor, case, data, today: services.update_referral(
+            actor=actor,
+            referral=data["referral"],
+            status=Referral.Status.REVOKED,
+            outcome=data["outcome"],
+            today=today,
         ),
     ),
     "graduation": (
@@ -237,6 +341,8 @@ def case_record(request: AuthenticatedRequest, pk: int, kind: str) -> HttpRespon
             save(request.user, case, form.cleaned_data, date.today())
         except services.TransitionRefused as exc:
             refused = [render_finding(f) for f in exc.findings]
+        except services.EditConflict:
+            refused = [_t("Someone else changed this case meanwhile; check the timeline.")]
         else:
             messages.success(request, _t("Saved."))
             return redirect("web:case", pk=case.pk)
