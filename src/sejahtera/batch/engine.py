@@ -42,6 +42,15 @@ Progress = Callable[[str, int, int], None]  # (stage name, stages done, stages i
 REQUIRED_HOUSEHOLD_COLUMNS = ("household_id", "region_code")
 REQUIRED_PERSON_COLUMNS = ("person_id", "household_id", "sex", "birth_date", "relationship")
 DECILE_COLUMNS = ("household_id", "national_decile")
+# The order of the output rows, sorted by the engine (in parallel; NULL ids last in both).
+PROGRAMME_ORDER = ("PKH", "SEMBAKO", "PBI_JK", "ATENSI", "PENA")
+OUTPUT_ORDER = {
+    "household_results": "household_id NULLS LAST",
+    "person_results": "person_id NULLS LAST",
+    "decisions": "household_id NULLS LAST, subject_id NULLS LAST, CASE programme "
+    + " ".join(f"WHEN '{p}' THEN {i}" for i, p in enumerate(PROGRAMME_ORDER))
+    + " END",
+}
 
 
 class InputError(ValueError):
@@ -115,7 +124,10 @@ def run_targeting(
             runner.run(stage)
             if progress:
                 progress(stage.name, done + 1, len(plan))
-        outputs = {name: _finish(name, runner.fetch(f"SELECT * FROM {name}")) for name in OUTPUTS}
+        outputs = {
+            name: _finish(name, runner.fetch(f"SELECT * FROM {name} ORDER BY {OUTPUT_ORDER[name]}"))
+            for name in OUTPUTS
+        }
     finally:
         runner.close()
     return TargetingResult(as_of=as_of, rules_version=rules.version, engine=engine, **outputs)
@@ -160,6 +172,7 @@ def _split(column: pa.ChunkedArray | pa.Array, separator: str) -> pa.Array:
 
 
 def _finish(name: str, table: pa.Table) -> pa.Table:
+    """Types and lists of one output, fetched in ``OUTPUT_ORDER``."""
     if name == "household_results":
         table = _typed(
             table,
@@ -174,7 +187,7 @@ def _finish(name: str, table: pa.Table) -> pa.Table:
                 "pbi_jk_monthly_amount": pa.int64(),
             },
         )
-        return table.sort_by("household_id")
+        return table
     if name == "person_results":
         table = _typed(table, {"age": pa.int16(), "national_decile": pa.int8()})
         table = table.set_column(
@@ -187,7 +200,7 @@ def _finish(name: str, table: pa.Table) -> pa.Table:
             "cluster_reasons",
             _split(table["cluster_reasons"], CLUSTER_SEPARATOR),
         )
-        return table.sort_by("person_id")
+        return table
     table = _typed(
         table,
         {
@@ -205,13 +218,7 @@ def _finish(name: str, table: pa.Table) -> pa.Table:
     table = table.set_column(
         table.schema.get_field_index("reasons"), "reasons", _split(table["reasons"], SEPARATOR)
     )
-    order = {p: i for i, p in enumerate(("PKH", "SEMBAKO", "PBI_JK", "ATENSI", "PENA"))}
-    table = table.append_column(
-        "_order", pa.array([order[p] for p in table["programme"].to_pylist()], pa.int8())
-    )
-    return table.sort_by(
-        [("household_id", "ascending"), ("subject_id", "ascending"), ("_order", "ascending")]
-    ).drop_columns(["_order"])
+    return table
 
 
 def _typed(table: pa.Table, types: dict[str, pa.DataType]) -> pa.Table:
@@ -274,6 +281,9 @@ class _DuckDBRunner:
         self.con = duckdb.connect(":memory:")
         self.con.execute("SET autoinstall_known_extensions = false")
         self.con.execute("SET autoload_known_extensions = false")
+        # No stage relies on the row order of another (the outputs are fetched sorted); not
+        # keeping it lets DuckDB stream and spill more freely.
+        self.con.execute("SET preserve_insertion_order = false")
 
     def load(
         self, view: str, source: Source, columns: tuple[str, ...], required: tuple[str, ...]
@@ -296,7 +306,10 @@ class _DuckDBRunner:
         self.con.execute(f"CREATE TEMP VIEW {view} AS {select} FROM {raw}")
 
     def run(self, stage: Stage) -> None:
-        self.con.execute(f"CREATE TEMP TABLE {stage.name} AS {stage.sql}")
+        # Stages read by several later ones are stored; the others stay views that DuckDB
+        # inlines into the query that reads them (no intermediate table to write and scan).
+        kind = "TABLE" if stage.materialize else "VIEW"
+        self.con.execute(f"CREATE TEMP {kind} {stage.name} AS {stage.sql}")
 
     def fetch(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()

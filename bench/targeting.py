@@ -1,0 +1,410 @@
+"""Benchmark: the full targeting run against one hand-written PMT + decile query.
+
+    python bench/targeting.py [--persons 10000000] [--spark-persons 1000000] [--skip-spark]
+
+Generates the population with ``sejahtera synth`` in a temporary directory under /tmp (deleted
+at the end), converts it to Parquet (every column kept as text; timed separately), then, each in
+its own process so that its peak memory (RSS, DuckDB included) is its own:
+
+- the engine: ``run_targeting(..., engine="duckdb")`` — scores, national/province/regency
+  deciles, the 12 clusters, every programme decision with reasons, PKH components — with the
+  three output tables fetched as Arrow, as the CLI and the application get them;
+- the baseline: ONE hand-written DuckDB query over the same Parquet files computing the same PMT
+  scores (coefficients read from the shipped ``pmt-default.json``) and person-weighted national
+  deciles, fetched as Arrow;
+
+checks that both give every household the same national decile, and prints the ratio. Then the
+engine on Spark local[2] over a smaller population (time only).
+Goal (issue #4): 10 M persons in ≤ 60 s and ≤ 8 GB on 2 cores, ≤ 1.5× the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+AS_OF = date(2026, 11, 30)
+PMT_MODEL = Path(__file__).resolve().parent.parent / "src/sejahtera/data/rules/pmt-default.json"
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# -- the hand-written baseline ----------------------------------------------------------------
+
+
+def baseline_sql(households: str, persons: str, as_of: date) -> str:
+    """PMT score and person-weighted national decile of every household, as one query.
+
+    The same conventions as the engine (trimmed text, empty = missing, dates and numbers only
+    when well-formed, members = born by and not deceased at as_of, head = the smallest person_id
+    among living heads), written directly: each categorical feature is one CASE that yields its
+    coefficient, and the head is picked inside the household aggregate (no self-join)."""
+    from sejahtera.domain.targeting.pmt import (
+        CHILD_AGE_BELOW,
+        EARNING_JOBS,
+        ELDERLY_MIN_AGE,
+        HEAD_CATEGORIES,
+        HOUSEHOLD_CATEGORIES,
+    )
+
+    model = json.loads(PMT_MODEL.read_text())
+    beta: dict[str, float] = model["coefficients"]
+
+    def coef(name: str) -> str:
+        return repr(float(beta.get(name, 0.0)))
+
+    def quoted(values: tuple[str, ...] | list[str]) -> str:
+        return ", ".join(f"'{v}'" for v in values)
+
+    def category(expression: str, prefix: str, values: tuple[str, ...]) -> str:
+        # First value = reference (0); a listed value = its coefficient; else "missing".
+        whens = " ".join(f"WHEN '{v}' THEN {coef(f'{prefix}={v}')}" for v in values)
+        return f"(CASE {expression} {whens} ELSE {coef(f'{prefix}=missing')} END)"
+
+    terms = [repr(float(model["intercept"]))]
+    for column, values in HOUSEHOLD_CATEGORIES.items():
+        terms.append(category(f"TRIM(h.{column})", column, values))
+    terms.append(
+        "(CASE WHEN h.va IS NULL THEN " + coef("electricity_va=missing") + " "
+        f"WHEN h.va BETWEEN 1 AND 450 THEN {coef('electricity_va=450')} "
+        f"WHEN h.va BETWEEN 451 AND 900 THEN {coef('electricity_va=900')} "
+        f"WHEN h.va BETWEEN 901 AND 1300 THEN {coef('electricity_va=1300')} "
+        f"WHEN h.va BETWEEN 1301 AND 1000000000 THEN {coef('electricity_va=2200+')} ELSE 0 END)"
+    )
+    terms.append(
+        f"(CASE WHEN h.area > 0 THEN {coef('log_floor_area_per_capita')} * LN(h.area / n) "
+        f"ELSE {coef('floor_area=missing')} END)"
+    )
+    for name in beta:
+        if name.startswith("asset="):
+            terms.append(
+                f"(CASE WHEN contains(h.assets, ';{name[6:]};') THEN {coef(name)} ELSE 0 END)"
+            )
+    terms.append(f"(CASE WHEN h.urban THEN {coef('urban')} ELSE 0 END)")
+    terms.append(f"{coef('log_size')} * LN(n)")
+    for share in ("children", "elderly", "earners"):
+        terms.append(f"{coef('share_' + share)} * COALESCE(c.{share}, 0) / n")
+    terms.append(f"(CASE WHEN c.head.sex = 'P' THEN {coef('head_female')} ELSE 0 END)")
+    for column, values in HEAD_CATEGORIES.items():
+        terms.append(category(f"c.head.{column}", f"head_{column}", values))
+    for job in ("civil_servant", "private_employee"):
+        terms.append(f"(CASE WHEN c.any_{job} THEN {coef('any_' + job)} ELSE 0 END)")
+    score = "\n        + ".join(terms)
+
+    day = f"DATE '{as_of.isoformat()}'"
+    md = as_of.month * 100 + as_of.day
+    date_re = "'^[0-9]{4}-[0-9]{2}-[0-9]{2}$'"
+    return f"""
+WITH h AS (
+    SELECT
+        TRIM(household_id) AS household_id,
+        house_ownership, floor_type, wall_type, roof_type, drinking_water, lighting,
+        cooking_fuel, toilet,
+        CASE WHEN regexp_matches(TRIM(electricity_va), '^[0-9]+$')
+            THEN TRY_CAST(TRIM(electricity_va) AS BIGINT) END AS va,
+        CASE WHEN regexp_matches(TRIM(floor_area_m2), '^[0-9]+([.][0-9]+)?$')
+            THEN TRY_CAST(TRIM(floor_area_m2) AS DOUBLE) END AS area,
+        ';' || REPLACE(COALESCE(assets, ''), ' ', '') || ';' AS assets,
+        COALESCE(SUBSTR(TRIM(region_code), 7, 1) = '1', FALSE) AS urban
+    FROM read_parquet('{households}')
+),
+p AS (
+    SELECT
+        TRIM(household_id) AS household_id,
+        TRIM(person_id) AS person_id,
+        NULLIF(TRIM(relationship), '') AS relationship,
+        NULLIF(TRIM(sex), '') AS sex,
+        NULLIF(TRIM(education), '') AS education,
+        NULLIF(TRIM(employment), '') AS employment,
+        CASE WHEN regexp_matches(TRIM(birth_date), {date_re})
+            THEN TRY_CAST(TRIM(birth_date) AS DATE) END AS born,
+        CASE WHEN regexp_matches(TRIM(deceased_date), {date_re})
+            THEN TRY_CAST(TRIM(deceased_date) AS DATE) END AS died
+    FROM read_parquet('{persons}')
+),
+c AS (
+    SELECT
+        p.household_id,
+        COUNT(*) AS living,
+        COUNT(*) FILTER (WHERE p.age < {CHILD_AGE_BELOW}) AS children,
+        COUNT(*) FILTER (WHERE p.age >= {ELDERLY_MIN_AGE}) AS elderly,
+        COUNT(*) FILTER (WHERE p.employment IN ({quoted(EARNING_JOBS)})) AS earners,
+        BOOL_OR(p.employment = 'civil_servant') AS any_civil_servant,
+        BOOL_OR(p.employment = 'private_employee') AS any_private_employee,
+        MIN({{'id': p.person_id, 'sex': p.sex, 'education': p.education,
+              'employment': p.employment}}) FILTER (WHERE p.relationship = 'head') AS head
+    FROM (
+        SELECT *, {as_of.year} - YEAR(born)
+            - CASE WHEN MONTH(born) * 100 + DAY(born) > {md} THEN 1 ELSE 0 END AS age
+        FROM p
+        WHERE born <= {day} AND (died IS NULL OR died > {day})
+    ) AS p
+    SEMI JOIN h ON h.household_id = p.household_id
+    GROUP BY p.household_id
+),
+scored AS (
+    SELECT
+        h.household_id,
+        c.living,
+        CAST(ROUND(EXP(
+        {score}
+        )) AS BIGINT) AS welfare_score
+    FROM h
+    JOIN c ON c.household_id = h.household_id,
+    LATERAL (SELECT CAST(c.living AS DOUBLE) AS n)
+)
+SELECT
+    household_id,
+    welfare_score,
+    LEAST(10, (20 * (SUM(living) OVER w - living) + 10 * living)
+        // (2 * SUM(living) OVER ()) + 1) AS national_decile
+FROM scored
+WINDOW w AS (ORDER BY welfare_score, household_id ROWS UNBOUNDED PRECEDING)
+"""
+
+
+# -- workers (each in its own process) ---------------------------------------------------------
+
+
+def worker_convert(data: Path) -> dict:
+    """CSV → Parquet, every column kept as text (the engine reads all columns as text)."""
+    import duckdb
+
+    con = duckdb.connect()
+    started = time.perf_counter()
+    for name in ("households", "persons"):
+        con.execute(
+            f"COPY (SELECT * FROM read_csv('{data / name}.csv', header=true, all_varchar=true, "
+            f"sep=',', quote='\"', escape='\"')) TO '{data / name}.parquet' "
+            "(FORMAT parquet, COMPRESSION zstd)"
+        )
+    return {"seconds": time.perf_counter() - started, "peak_mb": peak_rss_mb()}
+
+
+def worker_engine(data: Path) -> dict:
+    from sejahtera.batch.engine import run_targeting
+
+    phases: dict[str, float] = {}
+    last = [time.perf_counter()]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        phases[stage] = now - last[0]
+        last[0] = now
+
+    started = time.perf_counter()
+    result = run_targeting(
+        data / "households.parquet",
+        data / "persons.parquet",
+        AS_OF,
+        engine="duckdb",
+        progress=progress,
+    )
+    seconds = time.perf_counter() - started
+    phases["fetch and shape outputs"] = time.perf_counter() - last[0]
+    peak = peak_rss_mb()
+    import pyarrow.parquet as pq
+
+    pq.write_table(
+        result.household_results.select(["household_id", "welfare_score", "national_decile"]),
+        data / "engine_deciles.parquet",
+    )
+    return {
+        "seconds": seconds,
+        "peak_mb": peak,
+        "households": result.household_results.num_rows,
+        "persons": result.person_results.num_rows,
+        "decisions": result.decisions.num_rows,
+        "phases": phases,
+    }
+
+
+def worker_baseline(data: Path) -> dict:
+    import duckdb
+    import pyarrow.parquet as pq
+
+    sql = baseline_sql(str(data / "households.parquet"), str(data / "persons.parquet"), AS_OF)
+    con = duckdb.connect()
+    started = time.perf_counter()
+    table = con.sql(sql).to_arrow_table()
+    seconds = time.perf_counter() - started
+    peak = peak_rss_mb()
+    pq.write_table(table, data / "baseline_deciles.parquet")
+    return {"seconds": seconds, "peak_mb": peak, "households": table.num_rows}
+
+
+def worker_spark(data: Path) -> dict:
+    # The outputs are collected to the driver: 1 GB (Spark's default) is too little at 1 M.
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", "--driver-memory 6g pyspark-shell")
+    from sejahtera.batch.engine import run_targeting, spark_session
+
+    started = time.perf_counter()
+    spark = spark_session("sejahtera-bench")
+    session_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    result = run_targeting(
+        data / "households.parquet",
+        data / "persons.parquet",
+        AS_OF,
+        engine="spark",
+        spark=spark,
+    )
+    seconds = time.perf_counter() - started
+    spark.stop()
+    return {
+        "seconds": seconds,
+        "session_seconds": session_seconds,
+        "persons": result.person_results.num_rows,
+        "decisions": result.decisions.num_rows,
+        "peak_mb": peak_rss_mb(),
+    }
+
+
+WORKERS = {
+    "convert": worker_convert,
+    "engine": worker_engine,
+    "baseline": worker_baseline,
+    "spark": worker_spark,
+}
+
+
+def run_worker(name: str, data: Path) -> dict:
+    output = subprocess.run(
+        [sys.executable, __file__, "--worker", name, "--data", str(data)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+# -- orchestration -----------------------------------------------------------------------------
+
+
+def synth(persons: int, seed: int, out: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sejahtera",
+            "synth",
+            "--persons",
+            str(persons),
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+            "--as-of",
+            AS_OF.isoformat(),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started
+
+
+def compare(data: Path) -> dict:
+    """Households whose national decile differs between the engine and the baseline."""
+    import duckdb
+
+    con = duckdb.connect()
+    row = con.execute(
+        f"""
+        SELECT
+            COUNT(*) FILTER (WHERE e.national_decile IS NOT NULL) AS ranked,
+            COUNT(*) FILTER (WHERE e.national_decile IS DISTINCT FROM b.national_decile)
+                AS deciles_differ,
+            COUNT(*) FILTER (WHERE e.welfare_score IS DISTINCT FROM b.welfare_score)
+                AS scores_differ
+        FROM read_parquet('{data / "engine_deciles.parquet"}') AS e
+        FULL JOIN read_parquet('{data / "baseline_deciles.parquet"}') AS b
+            ON b.household_id = e.household_id
+        """
+    ).fetchone()
+    assert row is not None
+    return {"ranked": row[0], "deciles_differ": row[1], "scores_differ": row[2]}
+
+
+def line(label: str, result: dict) -> str:
+    return f"  {label:<34} {result['seconds']:7.1f} s   peak {result['peak_mb']:7,.0f} MB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--persons", type=int, default=10_000_000)
+    parser.add_argument("--spark-persons", type=int, default=1_000_000)
+    parser.add_argument("--skip-spark", action="store_true")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--worker", choices=WORKERS, help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.worker:
+        print(json.dumps(WORKERS[args.worker](args.data)))
+        return
+
+    print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}, as_of {AS_OF}")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    tmp = Path(tempfile.mkdtemp(prefix="sejahtera-bench-targeting-", dir="/tmp"))
+    try:
+        data = tmp / "data"
+        seconds = synth(args.persons, args.seed, data)
+        print(f"synth: {args.persons:,} persons in {seconds:.1f} s")
+        converted = run_worker("convert", data)
+        print(line("CSV → Parquet (not in the runs)", converted))
+
+        engine = run_worker("engine", data)
+        load_engine = os.getloadavg()[0]
+        baseline = run_worker("baseline", data)
+        load_baseline = os.getloadavg()[0]
+        check = compare(data)
+        print(
+            f"DuckDB, {engine['households']:,} households, {engine['persons']:,} persons, "
+            f"{engine['decisions']:,} decisions"
+        )
+        print(line("engine (full targeting)", engine) + f"   load {load_engine:.2f}")
+        print(line("baseline (one PMT + decile query)", baseline) + f"   load {load_baseline:.2f}")
+        print(
+            f"  ratio engine / baseline: {engine['seconds'] / baseline['seconds']:.2f}x "
+            "(goal ≤ 1.5x; engine ≤ 60 s and ≤ 8 GB)"
+        )
+        print(
+            f"  national deciles differing: {check['deciles_differ']:,} of "
+            f"{check['ranked']:,} ranked households (welfare scores differing: "
+            f"{check['scores_differ']:,})"
+        )
+        print("  engine phases (s):")
+        for stage, spent in engine["phases"].items():
+            print(f"    {stage:<28} {spent:6.1f}")
+
+        if not args.skip_spark:
+            shutil.rmtree(data)
+            small = tmp / "spark"
+            seconds = synth(args.spark_persons, args.seed, small)
+            print(f"synth: {args.spark_persons:,} persons in {seconds:.1f} s")
+            run_worker("convert", small)
+            spark = run_worker("spark", small)
+            print(f"Spark local[2], {spark['persons']:,} persons, {spark['decisions']:,} decisions")
+            print(
+                line("engine (full targeting)", spark)
+                + f"   load {os.getloadavg()[0]:.2f}   (+ session start "
+                f"{spark['session_seconds']:.1f} s; peak is the Python driver, not the JVM)"
+            )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
