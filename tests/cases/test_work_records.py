@@ -194,3 +194,31 @@ def test_transfer_follow_up_and_revoke_from_the_case_page(
         ).status_code
         == 302
     )
+
+
+def test_in_protection_the_worker_requests_enrolment_or_suspension(
+    client, api, case, worker, move, assess
+):
+    assess(case)
+    move(case, Stage.ASSESSED)
+    move(case, Stage.PROTECTION)
+    client.force_login(worker)
+    page = client.get(f"/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert 'id="h-targeting"' in page.content.decode()  # the programme decisions are shown
+    response = client.post(
+        f"/cases/{case.pk}/enrolment/",
+        {"programme": "PKH", "action": "enrol", "reason": "two children at school"},
+    )
+    assert response.status_code == 302
+    assert case.enrolment_requests.get().programme == "PKH"
+    refused = api(worker)(
+        f"/cases/{case.pk}/enrolment-requests",
+        {"programme": "SEMBAKO", "action": "suspend", "reason": " "},
+    )
+    assert {e["code"] for e in refused.json()["errors"]} == {"CASE_REASON_MISSING"}
+    saved = api(worker)(
+        f"/cases/{case.pk}/enrolment-requests",
+        {"programme": "SEMBAKO", "action": "suspend", "reason": "moved away"},
+    )
+    assert saved.status_code == 201
+    assert "enrolment" in {e["kind"] for e in saved.json()["case"]["timeline"]}

@@ -281,6 +281,12 @@ class ReferralIn(Schema):
     consent_recorded: bool
 
 
+class EnrolmentIn(Schema):
+    programme: Literal[services.PROGRAMMES]  # type: ignore[valid-type]
+    action: Literal["enrol", "suspend"]
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
 class FollowUpIn(Schema):
     notes: str = Field(..., min_length=1, max_length=2000)
 
@@ -413,6 +419,17 @@ def decide_graduation(
         )
 
     return _record(request, case_pk, save)
+
+
+@router.post("/cases/{case_pk}/enrolment-requests", response=RECORD_RESPONSES)
+def request_enrolment(request: HttpRequest, case_pk: Path[RecordId], body: EnrolmentIn) -> Any:
+    return _record(
+        request,
+        case_pk,
+        lambda actor, case, today: services.request_enrolment(
+            actor=actor, case=case, today=today, **body.model_dump()
+        ),
+    )
 
 
 @router.post("/cases/{case_pk}/referrals", response=RECORD_RESPONSES)

@@ -95,6 +95,7 @@ class CaseEvent(CaseRecord):
         GRADUATION_PROPOSED = "grad_proposed", _("Graduation proposed")
         GRADUATION_REJECTED = "grad_rejected", _("Graduation rejected")
         REFERRAL = "referral", _("Referral")
+        ENROLMENT = "enrolment", _("Enrolment request")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -264,3 +265,24 @@ class FollowUp(CaseRecord):
 
     class Meta:
         ordering = ["due_on", "id"]
+
+
+class EnrolmentRequest(CaseRecord):
+    """In protection, a social worker asks the programme office to enrol the family in a
+    programme, or to suspend it, with a reason (the decision itself is the programme's)."""
+
+    class Action(models.TextChoices):
+        ENROL = "enrol", _("Enrol")
+        SUSPEND = "suspend", _("Suspend")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="enrolment_requests")
+    programme = models.CharField(_("programme"), max_length=20)
+    action = models.CharField(_("request"), max_length=8, choices=Action.choices)
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    requested_on = models.DateField(_("requested on"))
+
+    class Meta:
+        ordering = ["-requested_on", "-id"]
+        verbose_name = _("enrolment request")
+        verbose_name_plural = _("enrolment requests")

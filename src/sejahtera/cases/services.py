@@ -28,6 +28,7 @@ from sejahtera.cases.models import (
     CaseEvent,
     CasePlan,
     EmpowermentRecord,
+    EnrolmentRequest,
     FollowUp,
     GraduationRequest,
     IncomeRecord,
@@ -303,6 +304,35 @@ def record_income(*, actor: User, case: Case, month: date, amount: int) -> Incom
         defaults={"amount": amount, "recorded_by": actor},
     )
     return record
+
+
+PROGRAMMES = ("PKH", "SEMBAKO", "PBI_JK", "ATENSI", "PENA")
+
+
+def request_enrolment(
+    *, actor: User, case: Case, programme: str, action: str, reason: str, today: date
+) -> EnrolmentRequest:
+    """Ask for the family's enrolment in (or suspension from) a programme; on the timeline."""
+    _require_case(actor, case, access.CASE_WORKERS)
+    if not reason.strip():
+        raise _refuse(journey.REASON_MISSING, gettext_noop("give the reason for this step"))
+    request = EnrolmentRequest.objects.create(
+        case=case,
+        programme=programme,
+        action=action,
+        reason=reason.strip(),
+        requested_by=actor,
+        requested_on=today,
+    )
+    _event(
+        case,
+        actor,
+        CaseEvent.Kind.ENROLMENT,
+        today,
+        reason=f"{action} {programme}: {reason.strip()}",
+        facts={"programme": programme, "action": action},
+    )
+    return request
 
 
 def complete_follow_up(*, actor: User, follow_up: FollowUp, notes: str, today: date) -> FollowUp:

@@ -26,6 +26,7 @@ from sejahtera.cases import reports, selectors, services
 from sejahtera.cases.models import (
     Case,
     CasePlan,
+    EnrolmentRequest,
     FollowUp,
     GraduationRequest,
     Referral,
@@ -36,6 +37,7 @@ from sejahtera.domain.targeting.rules import CLUSTER_CODES
 from sejahtera.i18n import render_finding
 from sejahtera.registry.models import Person
 from sejahtera.registry.services.exports import csv_chunks
+from sejahtera.targeting.selectors import household_targeting
 from sejahtera.web.http import AuthenticatedRequest
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -173,6 +175,14 @@ class RevokeReferralForm(CaseForm):
         self.fields["referral"].queryset = open_referrals  # type: ignore[attr-defined]
 
 
+class EnrolmentForm(CaseForm):
+    programme = forms.ChoiceField(
+        label=_("Programme"), choices=[(p, p) for p in services.PROGRAMMES]
+    )
+    action = forms.ChoiceField(label=_("Request"), choices=EnrolmentRequest.Action.choices)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea)
+
+
 def _empowerment(actor: Any, case: Case, data: dict[str, Any], today: date) -> object:
     items = [{"item": data["item"], "value": data["value"]}] if data["item"] else []
     return services.record_empowerment(
@@ -215,6 +225,13 @@ RECORDS: dict[str, tuple[Any, type[CaseForm], Callable[..., object]]] = {
         _("Referral"),
         ReferralForm,
         lambda actor, case, data, today: services.send_referral(
+            actor=actor, case=case, today=today, **data
+        ),
+    ),
+    "enrolment": (
+        _("Request enrolment or suspension"),
+        EnrolmentForm,
+        lambda actor, case, data, today: services.request_enrolment(
             actor=actor, case=case, today=today, **data
         ),
     ),
@@ -322,6 +339,10 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "incomes": case.incomes.all(),
             "referrals": case.referrals.all(),
             "follow_ups": case.follow_ups.all(),
+            "enrolment_requests": case.enrolment_requests.all(),
+            "targeting": household_targeting(
+                request.user, case.household, list(case.household.members.all())
+            ),
             "can_work": access.has_role(request.user, access.CASE_WORKERS),
         },
         status=422 if refused else 200,
