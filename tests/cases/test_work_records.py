@@ -222,3 +222,32 @@ def test_in_protection_the_worker_requests_enrolment_or_suspension(
     )
     assert saved.status_code == 201
     assert "enrolment" in {e["kind"] for e in saved.json()["case"]["timeline"]}
+
+
+def test_a_case_is_opened_from_the_household_page_and_the_api(
+    client, api, family, worker, supervisor, make_user, household_factory
+):
+    office = make_user("district_office", BOGOR)
+    client.force_login(office)
+    page = client.get(f"/registry/households/{family.pk}/").content.decode()
+    assert f"/cases/open/{family.pk}/" in page
+    response = client.post(
+        f"/cases/open/{family.pk}/", {"social_worker": worker.pk, "supervisor": supervisor.pk}
+    )
+    case = Case.objects.get(household=family)
+    assert response.url == f"/cases/{case.pk}/"
+    again = client.post(f"/cases/open/{family.pk}/", {"social_worker": worker.pk})
+    assert again.status_code == 200
+    assert Case.objects.filter(household=family).count() == 1
+
+    other = household_factory(
+        "3201011002",
+        members=[
+            {"full_name": "Dewi", "sex": "P", "birth_date": "1970-01-01", "relationship": "head"}
+        ],
+    )
+    opened = api(office)("/cases", {"household": other.pk, "social_worker": worker.username})
+    assert opened.status_code == 201, opened.content
+    assert opened.json()["stage"] == "registered"
+    refused = api(office)("/cases", {"household": other.pk, "social_worker": worker.username})
+    assert {e["code"] for e in refused.json()["errors"]} == {"CASE_ALREADY_OPEN"}

@@ -281,6 +281,12 @@ class ReferralIn(Schema):
     consent_recorded: bool
 
 
+class OpenCaseIn(Schema):
+    household: int = Field(..., ge=1, le=2**63 - 1, description="the household's id")
+    social_worker: str = Field(..., max_length=150, description="username")
+    supervisor: str | None = Field(None, max_length=150, description="username")
+
+
 class EnrolmentIn(Schema):
     programme: Literal[services.PROGRAMMES]  # type: ignore[valid-type]
     action: Literal["enrol", "suspend"]
@@ -499,3 +505,30 @@ def transfer_case(request: HttpRequest, case_pk: Path[RecordId], body: TransferI
         )
 
     return _record(request, case_pk, save)
+
+
+@router.post("/cases", response={201: CaseDetail, **PROBLEMS})
+def open_case(request: HttpRequest, body: OpenCaseIn) -> Any:
+    from sejahtera.registry import selectors as registry_selectors
+    from sejahtera.registry.models import Household
+
+    actor = _user(request, SCOPE)
+    try:
+        household = registry_selectors.household_for(actor, body.household)
+    except Household.DoesNotExist:
+        raise Http404 from None
+    worker = User.objects.filter(username=body.social_worker, is_active=True).first()
+    supervisor = User.objects.filter(username=body.supervisor or "", is_active=True).first()
+    if worker is None or (body.supervisor and supervisor is None):
+        raise Http404
+    try:
+        case = services.open_case(
+            actor=actor,
+            household=household,
+            social_worker=worker,
+            supervisor=supervisor,
+            today=date.today(),
+        )
+    except services.TransitionRefused as exc:
+        return _refused(request, exc)
+    return Status(201, _detail(case))

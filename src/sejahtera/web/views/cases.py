@@ -506,3 +506,50 @@ def report_csv(request: AuthenticatedRequest, name: str = "stages") -> Streaming
     filename = "journey-stages.csv" if name == "stages" else f"journey-{name}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+class OpenCaseForm(forms.Form):
+    social_worker = forms.ModelChoiceField(label=_("Social worker"), queryset=User.objects.none())
+    supervisor = forms.ModelChoiceField(
+        label=_("Supervisor"), queryset=User.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, region_code: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        staff = User.objects.filter(is_active=True).order_by("username")
+        covering = [u.pk for u in staff if region_code.startswith(u.region_id or "")]
+        for name, role in (("social_worker", Role.SOCIAL_WORKER), ("supervisor", Role.SUPERVISOR)):
+            self.fields[name].queryset = staff.filter(  # type: ignore[attr-defined]
+                pk__in=covering, role=role
+            )
+
+
+@login_required
+def open_case(request: AuthenticatedRequest, household_pk: int) -> HttpResponse:
+    """Open a case for a household (from its page) and hand it to a social worker."""
+    from sejahtera.registry import selectors as registry_selectors
+    from sejahtera.registry.models import Household
+
+    access.require(request.user, access.CASE_OPENERS)
+    try:
+        household = registry_selectors.household_for(request.user, household_pk)
+    except Household.DoesNotExist:
+        raise Http404 from None
+    form = OpenCaseForm(request.POST or None, region_code=household.village_id)
+    refused: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.open_case(
+                actor=request.user,
+                household=household,
+                social_worker=form.cleaned_data["social_worker"],
+                supervisor=form.cleaned_data["supervisor"],
+                today=date.today(),
+            )
+        except services.TransitionRefused as exc:
+            refused = [render_finding(f) for f in exc.findings]
+        else:
+            messages.success(request, _t("Case opened."))
+            return redirect("web:case", pk=case.pk)
+    context = {"household": household, "form": form, "refused": refused}
+    return render(request, "web/cases/open.html", context)

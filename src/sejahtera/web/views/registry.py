@@ -111,6 +111,7 @@ def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "can_edit": access.has_role(request.user, access.REGISTRY_EDITORS),
             "targeting": targeting.household_targeting(request.user, record, members),
             "household_case": case_selectors.household_case(request.user, record),
+            "can_open_case": access.has_role(request.user, access.CASE_OPENERS),
         },
     )
 
