@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from sejahtera.cli import main
@@ -44,3 +45,24 @@ def test_kk_check():
     result = run("kk", "check", "3201013201200001", "--json")
     assert result.exit_code == 1
     assert json.loads(result.output)["errors"][0]["code"] == "KK_DATE_INVALID"
+
+
+@pytest.mark.django_db
+def test_demo_prepares_registry_users_cases_and_a_targeting_run(settings, tmp_path):
+    from sejahtera.accounts.models import User
+    from sejahtera.cases.models import Case
+    from sejahtera.registry.models import Household
+    from sejahtera.targeting.models import TargetingRun
+
+    settings.DEBUG = True
+    settings.HOME_DIR = tmp_path
+    result = run("demo", "--persons", "300", "--seed", "5")
+    assert result.exit_code == 0, result.output
+    assert Household.objects.exists()
+    assert User.objects.filter(username="demo_social_worker").exists()
+    assert Case.objects.exists()
+    assert TargetingRun.objects.get().status == "completed"
+    assert "demo_administrator!2026" in result.output
+    again = run("demo", "--persons", "300")
+    assert again.exit_code == 0
+    assert TargetingRun.objects.count() == 1

@@ -224,17 +224,23 @@ class _ImportProgress:
 @click.option("--persons", type=click.IntRange(min=100), default=20_000, show_default=True)
 @click.option("--seed", type=int, default=2026, show_default=True)
 def demo(persons: int, seed: int) -> None:
-    """Prepare a demo: migrate, load regions, import a synthetic population, create users.
+    """Prepare a demo: migrate, load regions, import a synthetic population, create users and
+    cases, and run the targeting once.
 
     Running it again reuses what exists.
     """
     setup_django()
     from sejahtera.accounts.services import ensure_demo_users
     from sejahtera.registry.services.demo import ensure_demo_registry
+    from sejahtera.targeting.selectors import latest_run
+    from sejahtera.targeting.services import run_targeting_for_registry
 
     ensure_demo_registry(persons=persons, seed=seed, echo=click.echo)
+    if latest_run() is None:
+        run = run_targeting_for_registry(as_of=date.today())
+        click.echo(f"Targeting run #{run.pk} ({run.status}) on today's registry")
     users = ensure_demo_users()
-    click.echo("\nDemo users (synthetic data only; log in at /admin/ as demo_administrator):")
+    click.echo("\nDemo users (synthetic data only; log in at http://127.0.0.1:8000/):")
     width = max(len(user.username) for user in users)
     for user in users:
         click.echo(
