@@ -136,3 +136,26 @@ def test_a_member_can_be_added_without_a_nik(make_user, household_factory):
     person = records.add_member(actor=operator, household=household, cells=CHILD)
     assert person.nik is None
     assert household.members.count() == 2
+
+
+def test_a_nik_already_in_the_registry_is_recorded_as_a_possible_duplicate(
+    make_user, household_factory
+):
+    from sejahtera.registry.models import DuplicateCandidate
+
+    first = household_factory(VILLAGE)  # Siti Aminah, NIK 3201014508900001
+    operator = make_user(Role.VILLAGE_OPERATOR, VILLAGE)
+    twin = {
+        **HEAD,
+        "full_name": "Siti Aminah",
+        "sex": "P",
+        "birth_date": "1990-08-05",
+        "nik": "3201014508900001",
+    }
+    second = records.register_household(
+        actor=operator, household={"region_code": VILLAGE}, members=[twin]
+    )
+    candidate = DuplicateCandidate.objects.get()
+    assert {candidate.person.household_id, candidate.other.household_id} == {first.pk, second.pk}
+    records.add_member(actor=operator, household=second, cells={**CHILD, "nik": "3201014508900001"})
+    assert DuplicateCandidate.objects.count() == 3

@@ -323,6 +323,15 @@ def _record(request: HttpRequest, case_pk: int, save: Any) -> Status[Saved] | Ht
     return Status(201, Saved(id=record.pk, case=_detail(case)))
 
 
+def _staff(worker: str, supervisor: str | None) -> tuple[User, User | None]:
+    """The active users named by a request; 404 for a name that is not one."""
+    names = [worker, *([supervisor] if supervisor else [])]
+    found = {u.username: u for u in User.objects.filter(username__in=names, is_active=True)}
+    if any(name not in found for name in names):
+        raise Http404
+    return found[worker], found.get(supervisor or "")
+
+
 def _member(case: Case, person_id: int | None) -> Person | None:
     if person_id is None:
         return None
@@ -486,14 +495,7 @@ def complete_follow_up(
 @router.post("/cases/{case_pk}/transfer", response=RECORD_RESPONSES)
 def transfer_case(request: HttpRequest, case_pk: Path[RecordId], body: TransferIn) -> Any:
     def save(actor: User, case: Case, today: date) -> Any:
-        worker = User.objects.filter(username=body.social_worker, is_active=True).first()
-        supervisor = (
-            User.objects.filter(username=body.supervisor, is_active=True).first()
-            if body.supervisor
-            else None
-        )
-        if worker is None or (body.supervisor and supervisor is None):
-            raise Http404
+        worker, supervisor = _staff(body.social_worker, body.supervisor)
         return services.assign_case(
             actor=actor,
             case=case,
@@ -517,10 +519,7 @@ def open_case(request: HttpRequest, body: OpenCaseIn) -> Any:
         household = registry_selectors.household_for(actor, body.household)
     except Household.DoesNotExist:
         raise Http404 from None
-    worker = User.objects.filter(username=body.social_worker, is_active=True).first()
-    supervisor = User.objects.filter(username=body.supervisor or "", is_active=True).first()
-    if worker is None or (body.supervisor and supervisor is None):
-        raise Http404
+    worker, supervisor = _staff(body.social_worker, body.supervisor)
     try:
         case = services.open_case(
             actor=actor,

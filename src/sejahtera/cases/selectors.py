@@ -178,3 +178,14 @@ def reentry_rate(user: User) -> tuple[int, int]:
     ).distinct()
     reentered = cases.filter(events__kind=CaseEvent.Kind.REENTRY).distinct()
     return reentered.count(), left.count()
+
+
+def staff_covering(region_code: str, role: str) -> QuerySet[User]:
+    """Active users of ``role`` whose region covers ``region_code`` (candidates to carry a
+    case there; the services check the region again)."""
+    prefixes = [region_code[:n] for n in (2, 4, 6, 10) if n <= len(region_code)]
+    return (
+        User.objects.filter(is_active=True, role=role)
+        .filter(Q(region__isnull=True) | Q(region_id__in=prefixes))
+        .order_by("username")
+    )

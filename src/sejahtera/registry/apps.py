@@ -10,6 +10,4 @@ class RegistryConfig(AppConfig):
         from django.db.models import CharField
         from django.db.models.functions import Lower
 
-        from sejahtera.registry import lookups  # noqa: F401  (registers __any_of)
-
         CharField.register_lookup(Lower)

@@ -28,12 +28,12 @@ from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.findings import Finding, error, gettext_noop, warning
 from sejahtera.registry.models import (
     ChangeRecord,
-    DuplicateCandidate,
     Household,
     ImportRun,
     Person,
 )
 from sejahtera.registry.services.bulk import insert, upsert
+from sejahtera.registry.services.duplicates import record_shared_niks
 from sejahtera.registry.services.pipeline import HOUSEHOLDS, Batch, iter_batches
 from sejahtera.registry.sources import TableSource, open_source
 
@@ -242,21 +242,7 @@ class RegistryImport:
         for nik, pk, external_id in _rows_by_key(Person, "nik", niks, ("nik", "id", "external_id")):
             holders.setdefault(nik, []).append((pk, external_id))
         shared = {nik: people for nik, people in holders.items() if len(people) > 1}
-        candidates = [
-            DuplicateCandidate(
-                person_id=a[0],
-                other_id=b[0],
-                reason=DuplicateCandidate.Reason.SAME_NIK,
-                import_run=self.run,
-            )
-            for people in shared.values()
-            for i, a in enumerate(sorted(people))
-            for b in sorted(people)[i + 1 :]
-        ]
-        if candidates:
-            before = DuplicateCandidate.objects.count()
-            DuplicateCandidate.objects.bulk_create(candidates, ignore_conflicts=True)
-            self.summary.possible_duplicates += DuplicateCandidate.objects.count() - before
+        self.summary.possible_duplicates += record_shared_niks(shared, self.run)
         warnings: dict[str, list[Finding]] = {}
         for row in rows:
             people = shared.get(row[2] or "")

@@ -23,6 +23,7 @@ from sejahtera.accounts.models import User
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.findings import Finding, error, gettext_noop
 from sejahtera.registry.models import ChangeRecord, Household, Person
+from sejahtera.registry.services.duplicates import holders_of, record_shared_niks
 
 HOUSEHOLD_FIELDS = {name: name for name in fmt.HOUSEHOLD_COLUMN_NAMES} | {
     "household_id": "external_id",
@@ -173,6 +174,7 @@ def register_household(
         )
         for row in member_rows
     )
+    record_shared_niks(holders_of(p.nik for p in persons if p.nik))
     ChangeRecord.objects.bulk_create(
         [_record(ChangeRecord.Entity.HOUSEHOLD, created.pk, ChangeRecord.Action.CREATED, actor, {})]
         + [
@@ -262,13 +264,16 @@ def update_person(
     checked, errors = _validate(fmt.PersonValidator(today=today), cells, ids)
     if errors or checked is None:
         raise RecordInvalid(members={0: errors})
-    return _update(
+    changed = _update(
         actor=actor,
         instance=person,
         entity=ChangeRecord.Entity.PERSON,
         new_values=_person_values(checked),
         expected_version=expected_version,
     )
+    if person.nik:
+        record_shared_niks(holders_of([person.nik]))
+    return changed
 
 
 @transaction.atomic
@@ -294,6 +299,8 @@ def add_member(
         **_person_values(checked),
     )
     _record(ChangeRecord.Entity.PERSON, person.pk, ChangeRecord.Action.CREATED, actor, {}).save()
+    if person.nik:
+        record_shared_niks(holders_of([person.nik]))
     return person
 
 

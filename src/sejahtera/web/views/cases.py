@@ -131,6 +131,13 @@ class EmpowermentForm(CaseForm):
     mentoring_sessions = forms.IntegerField(label=_("Mentoring sessions"), min_value=0, initial=0)
 
 
+def _offer_staff(form: forms.Form, region_code: str) -> None:
+    """Social workers and supervisors who cover the family's region, as the form's choices."""
+    for name, role in (("social_worker", Role.SOCIAL_WORKER), ("supervisor", Role.SUPERVISOR)):
+        field = form.fields[name]
+        field.queryset = selectors.staff_covering(region_code, role)  # type: ignore[attr-defined]
+
+
 class TransferForm(CaseForm):
     social_worker = forms.ModelChoiceField(label=_("Social worker"), queryset=User.objects.none())
     supervisor = forms.ModelChoiceField(
@@ -141,15 +148,7 @@ class TransferForm(CaseForm):
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, case=case, **kwargs)
-        # Workers whose region covers the family (the service checks it again).
-        staff = User.objects.filter(is_active=True).order_by("username")
-        covering = [u.pk for u in staff if case.region_code.startswith(u.region_id or "")]
-        self.fields["social_worker"].queryset = staff.filter(  # type: ignore[attr-defined]
-            pk__in=covering, role=Role.SOCIAL_WORKER
-        )
-        self.fields["supervisor"].queryset = staff.filter(  # type: ignore[attr-defined]
-            pk__in=covering, role=Role.SUPERVISOR
-        )
+        _offer_staff(self, case.region_code)
         self.fields["version"].initial = case.version
 
 
@@ -516,12 +515,7 @@ class OpenCaseForm(forms.Form):
 
     def __init__(self, *args: Any, region_code: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        staff = User.objects.filter(is_active=True).order_by("username")
-        covering = [u.pk for u in staff if region_code.startswith(u.region_id or "")]
-        for name, role in (("social_worker", Role.SOCIAL_WORKER), ("supervisor", Role.SUPERVISOR)):
-            self.fields[name].queryset = staff.filter(  # type: ignore[attr-defined]
-                pk__in=covering, role=role
-            )
+        _offer_staff(self, region_code)
 
 
 @login_required

@@ -1,0 +1,43 @@
+"""Possible duplicates: a NIK held by more than one person is never merged or dropped, it is
+recorded for a person to review. The import, the web forms and the API all record them here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from sejahtera.registry.models import DuplicateCandidate, ImportRun, Person
+
+Holders = Mapping[str, Sequence[tuple[int, str]]]  # NIK → (person pk, external id) of holders
+
+
+def holders_of(niks: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
+    """Every person holding each of ``niks`` (a few at a time; the import has a faster path)."""
+    holders: dict[str, list[tuple[int, str]]] = {}
+    rows = Person.objects.filter(nik__in=[n for n in niks if n]).values_list(
+        "nik", "id", "external_id"
+    )
+    for nik, pk, external_id in rows:
+        if nik:  # always, given the filter; says so to the type checker
+            holders.setdefault(nik, []).append((pk, external_id))
+    return holders
+
+
+def record_shared_niks(holders: Holders, import_run: ImportRun | None = None) -> int:
+    """A candidate pair for every two holders of the same NIK; returns how many are new."""
+    candidates = [
+        DuplicateCandidate(
+            person_id=a[0],
+            other_id=b[0],
+            reason=DuplicateCandidate.Reason.SAME_NIK,
+            import_run=import_run,
+        )
+        for people in holders.values()
+        if len(people) > 1
+        for i, a in enumerate(sorted(people))
+        for b in sorted(people)[i + 1 :]
+    ]
+    if not candidates:
+        return 0
+    before = DuplicateCandidate.objects.count()
+    DuplicateCandidate.objects.bulk_create(candidates, ignore_conflicts=True)
+    return DuplicateCandidate.objects.count() - before
