@@ -33,6 +33,7 @@ from sejahtera.domain.targeting.rules import (
     BOOLEAN_FLAGS,
     CLUSTER_CODES,
     ClusterRule,
+    CustomProgramme,
     PkhComponent,
     Rules,
 )
@@ -320,25 +321,28 @@ LEFT JOIN (
 # -- clusters ---------------------------------------------------------------------------------
 
 
-def _flag_condition(flag: str) -> str:
+def _flag_condition(flag: str, alias: str = "m") -> str:
     if flag == "disability":
-        return "m.disability <> 'none'"
+        return f"{alias}.disability <> 'none'"
     if flag in ("inmate", "former_inmate"):
-        return f"m.inmate_status = {text(flag)}"
-    return f"m.{flag}"
+        return f"{alias}.inmate_status = {text(flag)}"
+    return f"{alias}.{flag}"
 
 
-def _flag_reason(flag: str) -> str:
+def _flag_reason(flag: str, alias: str = "m") -> str:
     if flag == "disability":
-        return "'disability ' || m.disability"
+        return f"'disability ' || {alias}.disability"
     if flag in ("inmate", "former_inmate"):
         return f"'inmate_status {flag}'"
     return text(flag)
 
 
-def _any_of(flags: tuple[str, ...]) -> tuple[str, str]:
-    condition = "(" + " OR ".join(_flag_condition(f) for f in flags) + ")"
-    reasons = ", ".join(f"CASE WHEN {_flag_condition(f)} THEN {_flag_reason(f)} END" for f in flags)
+def _any_of(flags: tuple[str, ...], alias: str = "m") -> tuple[str, str]:
+    """(any flag holds, the flags that hold as comma-separated reasons)."""
+    condition = "(" + " OR ".join(_flag_condition(f, alias) for f in flags) + ")"
+    reasons = ", ".join(
+        f"CASE WHEN {_flag_condition(f, alias)} THEN {_flag_reason(f, alias)} END" for f in flags
+    )
     return condition, reasons
 
 
@@ -480,9 +484,10 @@ def _component_condition(c: PkhComponent) -> tuple[str, str]:
     return " AND ".join(conditions), " || ', ' || ".join(facts)
 
 
-def _pkh_options(rules: Rules) -> str:
+def _component_options(components: tuple[PkhComponent, ...]) -> str:
+    """Every (living member, component they qualify for) pair of a programme's components."""
     selects = []
-    for c in rules.pkh.components:
+    for c in components:
         condition, facts = _component_condition(c)
         cap = number(c.cap) if c.cap is not None else "CAST(NULL AS INTEGER)"
         selects.append(
@@ -494,13 +499,18 @@ FROM living_members WHERE {condition}"""
     return "\n" + "\nUNION ALL\n".join(selects)
 
 
-def _pkh_components(rules: Rules) -> str:
+def _kept_components(options: str, max_components: int | None) -> str:
     """The spec's three steps: each member's single best component (ties: table order), each
     component capped (no fallback), then at most max_components kept, highest first."""
+    kept = (
+        "within_cap"
+        if max_components is None
+        else f"within_cap AND rank_in_household <= {number(max_components)}"
+    )
     return f"""
 SELECT
     *,
-    within_cap AND rank_in_household <= {rules.pkh.max_components} AS kept
+    {kept} AS kept
 FROM (
     SELECT
         *,
@@ -524,7 +534,7 @@ FROM (
                     ROW_NUMBER() OVER (
                         PARTITION BY person_id ORDER BY yearly_amount DESC, table_order
                     ) AS preference
-                FROM pkh_options
+                FROM {options}
             ) AS ranked_options
             WHERE preference = 1
         ) AS best_per_member
@@ -532,13 +542,17 @@ FROM (
 ) AS counted"""
 
 
-def _pkh_households(rules: Rules) -> str:
-    limit = rules.pkh.max_components
+def _component_households(kept: str, max_components: int | None) -> str:
+    """Per household: the kept components, their yearly sum, and why each counted or not."""
+    too_many = (
+        f"WHEN NOT kept THEN ' not counted: at most {max_components} components' "
+        if max_components is not None
+        else ""
+    )
     reason = (
         "component || ' ' || person_id || ' (' || facts || ')' || CASE "
         "WHEN NOT within_cap THEN ' not counted: cap ' || "
-        f"{as_str('cap')} || ' reached' "
-        f"WHEN NOT kept THEN ' not counted: at most {limit} components' ELSE '' END"
+        f"{as_str('cap')} || ' reached' {too_many}ELSE '' END"
     )
     order = "NOT within_cap, rank_in_household"
     return f"""
@@ -549,8 +563,23 @@ SELECT
     STRING_AGG(CASE WHEN kept THEN component END, '{LIST_SEPARATOR}' ORDER BY {order})
         AS components,
     STRING_AGG({reason}, '{SEPARATOR}' ORDER BY {order}) AS component_reasons
-FROM pkh_components
+FROM {kept}
 GROUP BY household_id"""
+
+
+def _component_stages(
+    prefix: str, components: tuple[PkhComponent, ...], max_components: int | None
+) -> list[Stage]:
+    """``{prefix}_households``: the components of every household with at least one."""
+    return [
+        Stage(f"{prefix}_options", _component_options(components)),
+        Stage(f"{prefix}_components", _kept_components(f"{prefix}_options", max_components)),
+        Stage(
+            f"{prefix}_households",
+            _component_households(f"{prefix}_components", max_components),
+            materialize=True,
+        ),
+    ]
 
 
 # -- decisions --------------------------------------------------------------------------------
@@ -585,46 +614,142 @@ SELECT
 FROM {source}"""
 
 
-def _household_programmes(rules: Rules, external: bool) -> str:
-    """PKH and SEMBAKO for every household: eligibility, components and reasons."""
-    pkh, sembako = rules.pkh, rules.sembako
+def _household_decile_reason(limit: int, external: bool) -> str:
     no_decile = (
         "'no national decile: household not in the deciles file'"
         if external
         else "'no national decile'"
     )
-
-    def decile_reason(limit: int) -> str:
-        return (
-            f"CASE WHEN h.living_members = 0 THEN NULL "
-            f"WHEN h.national_decile IS NULL THEN {no_decile} "
-            f"WHEN h.national_decile <= {limit} "
-            f"THEN 'decile ' || {as_str('h.national_decile')} || ' ≤ {limit}' "
-            f"ELSE 'decile ' || {as_str('h.national_decile')} || ' > {limit}' END"
-        )
-
-    living = "CASE WHEN h.living_members = 0 THEN 'no living member' END"
-    component_reason = (
-        "CASE WHEN h.living_members = 0 THEN NULL "
-        "WHEN k.household_id IS NULL THEN 'no member qualifies for a PKH component' "
-        "ELSE k.component_reasons END"
+    return (
+        f"CASE WHEN h.living_members = 0 THEN NULL "
+        f"WHEN h.national_decile IS NULL THEN {no_decile} "
+        f"WHEN h.national_decile <= {limit} "
+        f"THEN 'decile ' || {as_str('h.national_decile')} || ' ≤ {limit}' "
+        f"ELSE 'decile ' || {as_str('h.national_decile')} || ' > {limit}' END"
     )
+
+
+NO_LIVING_MEMBER = "CASE WHEN h.living_members = 0 THEN 'no living member' END"
+
+
+def _component_reason(alias: str, programme: str) -> str:
+    return (
+        "CASE WHEN h.living_members = 0 THEN NULL "
+        f"WHEN {alias}.household_id IS NULL "
+        f"THEN 'no member qualifies for a {programme} component' "
+        f"ELSE {alias}.component_reasons END"
+    )
+
+
+def _custom_household_columns(programme: CustomProgramme, external: bool) -> tuple[str, str]:
+    """(select columns, joins) of a new household programme in ``household_programmes``."""
+    name = programme.code.lower()
+    conditions = ["h.living_members > 0"]
+    reasons = [NO_LIVING_MEMBER]
+    if programme.max_decile is not None:
+        conditions.append(f"h.national_decile <= {programme.max_decile}")
+        reasons.append(_household_decile_reason(programme.max_decile, external))
+    join = ""
+    components = "CAST(NULL AS VARCHAR)"
+    amount = "0"
+    if programme.components:
+        alias = f"k_{name}"
+        join = (
+            f"\nLEFT JOIN programme_{name}_households AS {alias} "
+            f"ON {alias}.household_id = h.household_id"
+        )
+        conditions.append(f"COALESCE({alias}.kept_components, 0) > 0")
+        reasons.append(_component_reason(alias, programme.code))
+        components = f"{alias}.components"
+        amount = f"COALESCE({alias}.components_amount, 0)"
+    columns = (
+        f"COALESCE({' AND '.join(conditions)}, FALSE) AS {name}_eligible,\n    "
+        f"{components} AS {name}_components,\n    "
+        f"{amount} AS {name}_amount,\n    "
+        f"{_reasons(*reasons)} AS {name}_reasons"
+    )
+    return columns, join
+
+
+def _household_programmes(rules: Rules, external: bool) -> str:
+    """PKH, SEMBAKO and the new household programmes for every household: eligibility,
+    components and reasons."""
+    pkh, sembako = rules.pkh, rules.sembako
     pkh_ok = (
         f"h.living_members > 0 AND h.national_decile <= {pkh.max_decile} "
         "AND COALESCE(k.kept_components, 0) > 0"
     )
     sembako_ok = f"h.living_members > 0 AND h.national_decile <= {sembako.max_decile}"
+    custom = [_custom_household_columns(p, external) for p in rules.custom if p.unit == "household"]
+    custom_columns = "".join(f",\n    {columns}" for columns, _ in custom)
+    custom_joins = "".join(join for _, join in custom)
+    pkh_reasons = _reasons(
+        NO_LIVING_MEMBER,
+        _household_decile_reason(pkh.max_decile, external),
+        _component_reason("k", "PKH"),
+    )
+    sembako_reasons = _reasons(
+        NO_LIVING_MEMBER, _household_decile_reason(sembako.max_decile, external)
+    )
     return f"""
 SELECT
     h.household_id,
     COALESCE({pkh_ok}, FALSE) AS pkh_eligible,
     k.components AS pkh_components,
     COALESCE(k.components_amount, 0) AS pkh_amount,
-    {_reasons(living, decile_reason(pkh.max_decile), component_reason)} AS pkh_reasons,
+    {pkh_reasons} AS pkh_reasons,
     COALESCE({sembako_ok}, FALSE) AS sembako_eligible,
-    {_reasons(living, decile_reason(sembako.max_decile))} AS sembako_reasons
+    {sembako_reasons} AS sembako_reasons{custom_columns}
 FROM household_deciles AS h
-LEFT JOIN pkh_households AS k ON k.household_id = h.household_id"""
+LEFT JOIN pkh_households AS k ON k.household_id = h.household_id{custom_joins}"""
+
+
+def _paid(eligible: str, amount: str) -> str:
+    return f"CASE WHEN {eligible} THEN {amount} ELSE 0 END"
+
+
+def _custom_amounts(programme: CustomProgramme) -> dict[str, str]:
+    """The amount columns of a new programme's decisions (absent: NULL, not applicable)."""
+    eligible = f"{programme.code.lower()}_eligible"
+    monthly, once = programme.monthly_amount, programme.one_off_amount
+    amounts: dict[str, str] = {}
+    if monthly is not None:
+        amounts["monthly_amount"] = _paid(eligible, number(monthly))
+    yearly = []
+    if programme.components:
+        yearly.append(f"{programme.code.lower()}_amount")
+    if monthly is not None:
+        yearly.append(number(12 * monthly))
+    if yearly:
+        amounts["yearly_amount"] = _paid(eligible, " + ".join(yearly))
+        if programme.stages_per_year is not None:
+            amounts["per_stage_amount"] = _paid(
+                eligible, f"({' + '.join(yearly)}) // {programme.stages_per_year}"
+            )
+    if once is not None:
+        amounts["one_off_amount"] = _paid(eligible, number(once))
+    return amounts
+
+
+def _custom_decisions(rules: Rules, unit: str) -> list[str]:
+    source = f"{unit}_programmes"
+    subject = f"{unit}_id"
+    return [
+        _decision_rows(
+            source,
+            unit,
+            subject,
+            p.code,
+            components=(
+                f"CASE WHEN {p.code.lower()}_eligible THEN {p.code.lower()}_components END"
+                if unit == "household"
+                else "CAST(NULL AS VARCHAR)"
+            ),
+            **_custom_amounts(p),
+        )
+        for p in rules.custom
+        if p.unit == unit
+    ]
 
 
 def _household_decisions(rules: Rules) -> str:
@@ -637,23 +762,18 @@ def _household_decisions(rules: Rules) -> str:
                 "household_id",
                 "PKH",
                 components="CASE WHEN pkh_eligible THEN pkh_components END",
-                yearly_amount="CASE WHEN pkh_eligible THEN pkh_amount ELSE 0 END",
-                per_stage_amount=(
-                    f"CASE WHEN pkh_eligible THEN pkh_amount // {pkh.stages_per_year} ELSE 0 END"
-                ),
+                yearly_amount=_paid("pkh_eligible", "pkh_amount"),
+                per_stage_amount=_paid("pkh_eligible", f"pkh_amount // {pkh.stages_per_year}"),
             ),
             _decision_rows(
                 "household_programmes",
                 "household",
                 "household_id",
                 "SEMBAKO",
-                monthly_amount=(
-                    f"CASE WHEN sembako_eligible THEN {sembako.monthly_amount} ELSE 0 END"
-                ),
-                yearly_amount=(
-                    f"CASE WHEN sembako_eligible THEN {12 * sembako.monthly_amount} ELSE 0 END"
-                ),
+                monthly_amount=_paid("sembako_eligible", number(sembako.monthly_amount)),
+                yearly_amount=_paid("sembako_eligible", number(12 * sembako.monthly_amount)),
             ),
+            *_custom_decisions(rules, "household"),
         ]
     )
 
@@ -670,61 +790,148 @@ def _person_status_reason() -> str:
     )
 
 
-def _person_programmes(rules: Rules) -> str:
-    """PBI_JK, ATENSI and PENA for every person row: eligibility and reasons. Persons who are
-    not members (deceased, born after as_of, …) are eligible for nothing, with that reason."""
-    pbi, atensi, pena = rules.pbi_jk, rules.atensi, rules.pena
-    counted = [c for c in CLUSTER_CODES if c not in atensi.excluded_clusters]
-    in_counted = " OR ".join(f"c.in_{c.lower()}" for c in counted) or "FALSE"
-    counted_codes = ", ".join(f"CASE WHEN c.in_{c.lower()} THEN '{c}' END" for c in counted)
-    atensi_reason = (
-        f"CASE WHEN {in_counted} THEN 'clusters ' || concat_ws(', ', {counted_codes}) "
-        f"|| '{SEPARATOR}assessment required' "
+# Person conditions: (condition over p = persons_with_deciles and c = person_clusters, the
+# reason text whether it holds or not). The built-in and the new programmes share them.
+
+
+def _age_condition(min_age: int | None, max_age: int | None) -> tuple[str, str]:
+    age = as_str("p.age")
+    if min_age is not None and max_age is not None:
+        held, failed = f"in {min_age}–{max_age}", f"outside {min_age}–{max_age}"
+        condition = f"p.age BETWEEN {min_age} AND {max_age}"
+    elif min_age is not None:
+        held, failed = f"≥ {min_age}", f"< {min_age}"
+        condition = f"p.age >= {min_age}"
+    else:
+        held, failed = f"≤ {max_age}", f"> {max_age}"
+        condition = f"p.age <= {max_age}"
+    return condition, (
+        f"CASE WHEN {condition} THEN 'age ' || {age} || ' {held}' "
+        f"ELSE 'age ' || {age} || ' {failed}' END"
+    )
+
+
+def _person_decile_condition(max_decile: int) -> tuple[str, str]:
+    return (
+        f"p.national_decile <= {max_decile}",
+        _decile_reason(max_decile, "p.national_decile"),
+    )
+
+
+def _sex_condition(sex: str) -> tuple[str, str]:
+    condition = f"p.sex = {text(sex)}"
+    return condition, (
+        f"CASE WHEN {condition} THEN 'sex {sex}' "
+        f"ELSE 'sex ' || COALESCE(p.sex, 'unknown') || ' is not {sex}' END"
+    )
+
+
+def _flags_condition(flags: tuple[str, ...]) -> tuple[str, str]:
+    condition, reasons = _any_of(flags, "p")
+    return condition, (
+        f"CASE WHEN {condition} THEN concat_ws(', ', {reasons}) "
+        f"ELSE 'none of: {', '.join(flags)}' END"
+    )
+
+
+def _clusters_condition(counted: tuple[str, ...], programme: str) -> tuple[str, str]:
+    """In at least one of the ``counted`` clusters (by the rules of this run)."""
+    if not counted:
+        return "FALSE", f"'no cluster is counted for {programme}'"
+    condition = "(" + " OR ".join(f"c.in_{c.lower()}" for c in counted) + ")"
+    codes = ", ".join(f"CASE WHEN c.in_{c.lower()} THEN '{c}' END" for c in counted)
+    return condition, (
+        f"CASE WHEN {condition} THEN 'clusters ' || concat_ws(', ', {codes}) "
         "WHEN c.clusters IS NULL THEN 'in no cluster' "
-        "ELSE 'only clusters not counted for ATENSI: ' "
+        f"ELSE 'only clusters not counted for {programme}: ' "
         f"|| REPLACE(c.clusters, '{LIST_SEPARATOR}', ', ') END"
+    )
+
+
+def _employment_condition(jobs: tuple[str, ...]) -> tuple[str, str]:
+    condition = f"p.employment IN ({texts(jobs)})"
+    return condition, (
+        f"CASE WHEN {condition} THEN 'employment ' || p.employment "
+        "WHEN p.employment IS NULL THEN 'employment unknown' "
+        f"ELSE 'employment ' || p.employment || ' not in {', '.join(jobs)}' END"
+    )
+
+
+def _employment_not_condition(jobs: tuple[str, ...]) -> tuple[str, str]:
+    excluded = texts(jobs) if jobs else "''"
+    return f"(p.employment IS NULL OR p.employment NOT IN ({excluded}))", (
+        f"CASE WHEN p.employment IN ({excluded}) "
+        "THEN 'employment ' || p.employment || ' excluded' "
+        "WHEN p.employment IS NULL THEN 'employment unknown (not excluded)' "
+        "ELSE 'employment ' || p.employment END"
+    )
+
+
+def _custom_person_conditions(programme: CustomProgramme) -> list[tuple[str, str]]:
+    conditions = []
+    if programme.min_age is not None or programme.max_age is not None:
+        conditions.append(_age_condition(programme.min_age, programme.max_age))
+    if programme.sex is not None:
+        conditions.append(_sex_condition(programme.sex))
+    if programme.max_decile is not None:
+        conditions.append(_person_decile_condition(programme.max_decile))
+    if programme.clusters or programme.excluded_clusters:
+        conditions.append(_clusters_condition(programme.counted_clusters, programme.code))
+    if programme.any_of:
+        conditions.append(_flags_condition(programme.any_of))
+    if programme.employment:
+        conditions.append(_employment_condition(programme.employment))
+    if programme.excluded_employment:
+        conditions.append(_employment_not_condition(programme.excluded_employment))
+    return conditions
+
+
+def _person_programmes(rules: Rules) -> str:
+    """PBI_JK, ATENSI, PENA and the new person programmes for every person row: eligibility
+    and reasons. Persons who are not members (deceased, born after as_of, …) are eligible for
+    nothing, with that reason."""
+    pbi, atensi, pena = rules.pbi_jk, rules.atensi, rules.pena
+    counted = tuple(c for c in CLUSTER_CODES if c not in atensi.excluded_clusters)
+    in_counted, counted_reason = _clusters_condition(counted, "ATENSI")
+    atensi_reason = (
+        f"CASE WHEN {in_counted} THEN {counted_reason} || '{SEPARATOR}assessment required' "
+        f"ELSE {counted_reason} END"
         if counted
         else f"'every cluster is excluded ({', '.join(atensi.excluded_clusters)})'"
     )
-    age = as_str("p.age")
-    excluded_jobs = texts(pena.excluded_employment) if pena.excluded_employment else "''"
-    pena_ok = (
-        f"p.age BETWEEN {pena.min_age} AND {pena.max_age} "
-        f"AND p.national_decile <= {pena.max_decile} "
-        f"AND (p.employment IS NULL OR p.employment NOT IN ({excluded_jobs}))"
-    )
-    pena_reason = _reasons(
-        f"CASE WHEN p.age BETWEEN {pena.min_age} AND {pena.max_age} "
-        f"THEN 'age ' || {age} || ' in {pena.min_age}–{pena.max_age}' "
-        f"ELSE 'age ' || {age} || ' outside {pena.min_age}–{pena.max_age}' END",
-        _decile_reason(pena.max_decile, "p.national_decile"),
-        f"CASE WHEN p.employment IN ({excluded_jobs}) "
-        "THEN 'employment ' || p.employment || ' excluded' "
-        "WHEN p.employment IS NULL THEN 'employment unknown (not excluded)' "
-        "ELSE 'employment ' || p.employment END",
-    )
+    programmes: list[tuple[str, list[tuple[str, str]]]] = [
+        ("pbi_jk", [_person_decile_condition(pbi.max_decile)]),
+        ("atensi", [(in_counted, atensi_reason)]),
+        (
+            "pena",
+            [
+                _age_condition(pena.min_age, pena.max_age),
+                _person_decile_condition(pena.max_decile),
+                _employment_not_condition(pena.excluded_employment),
+            ],
+        ),
+        *(
+            (p.code.lower(), _custom_person_conditions(p))
+            for p in rules.custom
+            if p.unit == "person"
+        ),
+    ]
     member = "p.status = 'member'"
-
-    def decided(name: str, condition: str, reasons: str) -> str:
-        return (
-            f"COALESCE({member} AND {condition}, FALSE) AS {name}_eligible,\n    "
+    columns = []
+    for name, conditions in programmes:
+        holds = " AND ".join(f"({condition})" for condition, _ in conditions)
+        reasons = _reasons(*(reason for _, reason in conditions))
+        columns.append(
+            f"COALESCE({member} AND {holds}, FALSE) AS {name}_eligible,\n    "
             f"CASE WHEN {member} THEN {reasons} ELSE {_person_status_reason()} END "
             f"AS {name}_reasons"
         )
-
+    body = ",\n    ".join(columns)
     return f"""
 SELECT
     p.person_id,
     p.household_id,
-    {
-        decided(
-            "pbi_jk",
-            f"p.national_decile <= {pbi.max_decile}",
-            _decile_reason(pbi.max_decile, "p.national_decile"),
-        )
-    },
-    {decided("atensi", f"({in_counted})", atensi_reason)},
-    {decided("pena", pena_ok, pena_reason)}
+    {body}
 FROM persons_with_deciles AS p
 LEFT JOIN person_clusters AS c ON c.person_id = p.person_id"""
 
@@ -738,9 +945,8 @@ def _person_decisions(rules: Rules) -> str:
                 "person",
                 "person_id",
                 "PBI_JK",
-                monthly_amount=(
-                    f"CASE WHEN pbi_jk_eligible THEN {rules.pbi_jk.monthly_amount_per_person} "
-                    "ELSE 0 END"
+                monthly_amount=_paid(
+                    "pbi_jk_eligible", number(rules.pbi_jk.monthly_amount_per_person)
                 ),
             ),
             _decision_rows(source, "person", "person_id", "ATENSI"),
@@ -749,10 +955,9 @@ def _person_decisions(rules: Rules) -> str:
                 "person",
                 "person_id",
                 "PENA",
-                one_off_amount=(
-                    f"CASE WHEN pena_eligible THEN {rules.pena.max_capital_amount} ELSE 0 END"
-                ),
+                one_off_amount=_paid("pena_eligible", number(rules.pena.max_capital_amount)),
             ),
+            *_custom_decisions(rules, "person"),
         ]
     )
 
@@ -821,9 +1026,15 @@ def build_plan(rules: Rules, as_of: date, *, external_deciles: bool = False) -> 
         Stage("persons_with_deciles", _persons_with_deciles(), materialize=True),
         Stage("member_clusters", _member_clusters(rules)),
         Stage("person_clusters", _person_clusters(), materialize=True),
-        Stage("pkh_options", _pkh_options(rules)),
-        Stage("pkh_components", _pkh_components(rules)),
-        Stage("pkh_households", _pkh_households(rules), materialize=True),
+        *_component_stages("pkh", rules.pkh.components, rules.pkh.max_components),
+        *(
+            stage
+            for p in rules.custom
+            if p.components
+            for stage in _component_stages(
+                f"programme_{p.code.lower()}", p.components, p.max_components
+            )
+        ),
         Stage(
             "household_programmes",
             _household_programmes(rules, external_deciles),

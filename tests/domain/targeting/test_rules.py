@@ -198,3 +198,134 @@ def test_error_message_lists_every_problem():
         "rules mine.toml are invalid:\n"
         "  programmes.SEMBAKO.monthly_amount: must not be negative (whole rupiah), got -1"
     )
+
+
+# -- programmes an administrator defines ------------------------------------------------------
+
+
+def add_programme(code, **body):
+    return lambda data: data["programmes"].update({code: body})
+
+
+def test_a_new_programme_is_read_with_its_building_blocks():
+    data = copy.deepcopy(DEFAULT)
+    data["programmes"]["PKH_LANSIA"] = {
+        "name": "PKH lansia",
+        "unit": "household",
+        "max_decile": 2,
+        "stages_per_year": 4,
+        "components": [{"code": "LANSIA_60", "min_age": 60, "yearly_amount": 1_200_000}],
+    }
+    data["programmes"]["PENDAMPINGAN"] = {
+        "name": "Pendampingan",
+        "unit": "person",
+        "excluded_clusters": ["FAKIR_MISKIN"],
+    }
+    rules = parse_rules(data, base_dir=DEFAULT_RULES_PATH.parent)
+    assert [p.code for p in rules.custom] == ["PKH_LANSIA", "PENDAMPINGAN"]
+    assert rules.programme_codes[-2:] == ("PKH_LANSIA", "PENDAMPINGAN")
+    assert rules.household_programmes == ("PKH", "SEMBAKO", "PKH_LANSIA")
+    household, person = rules.custom
+    assert household.components[0].code == "LANSIA_60"
+    assert household.max_components is None
+    assert person.counted_clusters == tuple(c for c in CLUSTER_CODES if c != "FAKIR_MISKIN")
+    assert load_rules().custom == ()
+
+
+def test_a_misspelt_built_in_programme_is_not_taken_for_a_new_one():
+    problems = dict(broken(lambda data: data["programmes"].update(PKHH={"max_decile": 4})))
+    assert problems["programmes.PKHH.unit"].startswith("missing: PKHH is not a built-in programme")
+    assert problems["programmes.PKHH.name"] == "missing"
+    assert "programmes.pkh lansia" in dict(
+        broken(add_programme("pkh lansia", name="x", unit="person", min_age=1))
+    )
+
+
+def test_a_built_in_programme_cannot_be_left_out():
+    assert dict(broken(lambda data: data["programmes"].pop("PENA"))) == {
+        "programmes.PENA": "missing"
+    }
+
+
+def test_a_new_programme_is_checked_like_the_built_in_ones():
+    problems = dict(
+        broken(
+            add_programme(
+                "BANTUAN_X",
+                name="x",
+                unit="person",
+                min_age=50,
+                max_age=40,
+                clusters=["FAKIR_MISKIN", "LANSIA"],
+                excluded_clusters=["FAKIR_MISKIN"],
+                sex="X",
+                monthly_amount=-1,
+                colour="red",
+            )
+        )
+    )
+    assert problems["programmes.BANTUAN_X.max_age"] == "must be ≥ min_age (50), got 40"
+    assert problems["programmes.BANTUAN_X.clusters[1]"].startswith("unknown cluster 'LANSIA'")
+    assert problems["programmes.BANTUAN_X.sex"].startswith("unknown sex 'X'")
+    assert problems["programmes.BANTUAN_X.monthly_amount"].startswith("must not be negative")
+    assert problems["programmes.BANTUAN_X.colour"].startswith("unknown key (allowed here:")
+
+    both = dict(
+        broken(
+            add_programme(
+                "BANTUAN_Y",
+                name="y",
+                unit="person",
+                clusters=["FAKIR_MISKIN"],
+                excluded_clusters=["FAKIR_MISKIN"],
+            )
+        )
+    )
+    assert both["programmes.BANTUAN_Y.excluded_clusters"] == "also required: FAKIR_MISKIN"
+
+
+def test_a_new_programme_needs_a_condition_and_a_valid_unit():
+    problems = dict(broken(add_programme("GRATIS", name="Untuk semua", unit="household")))
+    assert problems["programmes.GRATIS"] == "needs at least one condition: components, max_decile"
+    problems = dict(broken(add_programme("KELUARGA", name="k", unit="family", max_decile=2)))
+    assert problems["programmes.KELUARGA.unit"].startswith("unknown unit 'family'")
+    # person conditions do not apply to a household unit
+    problems = dict(
+        broken(add_programme("RUMAH", name="r", unit="household", max_decile=2, min_age=60))
+    )
+    assert problems["programmes.RUMAH.min_age"].startswith("unknown key")
+
+
+def test_the_components_of_a_new_programme():
+    def components(*items, **extra):
+        return add_programme(
+            "PKH_PLUS", name="p", unit="household", max_decile=2, components=list(items), **extra
+        )
+
+    problems = dict(
+        broken(
+            components(
+                {"code": "lansia", "min_age": 60, "yearly_amount": 1_000_000},
+                {"code": "BALITA", "max_age": 5, "yearly_amount": 1_000_001},
+                {"code": "BALITA", "max_age": 4, "yearly_amount": 1_000_000},
+                {"code": "KOSONG", "yearly_amount": 1_000_000},
+                stages_per_year=4,
+            )
+        )
+    )
+    assert problems["programmes.PKH_PLUS.components[0].code"].startswith("must be 2–20 capital")
+    assert problems["programmes.PKH_PLUS.components[1] (BALITA).yearly_amount"].startswith(
+        "must be divisible by stages_per_year (4)"
+    )
+    assert problems["programmes.PKH_PLUS.components[2].code"] == (
+        "PKH_PLUS component 'BALITA' is listed twice"
+    )
+    assert problems["programmes.PKH_PLUS.components[3] (KOSONG)"].startswith(
+        "needs at least one condition"
+    )
+    problems = dict(
+        broken(
+            add_programme("PKH_PLUS", name="p", unit="household", max_decile=2, max_components=2)
+        )
+    )
+    assert problems["programmes.PKH_PLUS"] == "max_components and stages_per_year need components"

@@ -11,6 +11,7 @@ an error naming the key path and the reason, never a silent "nobody eligible".
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -71,6 +72,10 @@ BOOLEAN_FLAGS: tuple[str, ...] = (
     "social_problem",
 )
 PERSON_FLAGS: tuple[str, ...] = (*BOOLEAN_FLAGS, "disability", "inmate", "former_inmate")
+
+# An administrator's own programme (and its components) is named like the built-in ones.
+CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{1,19}$")
+UNITS: tuple[str, ...] = ("household", "person")
 
 MAX_AGE = 150
 MAX_AMOUNT = 10**12  # whole rupiah; anything larger is a typo
@@ -156,6 +161,41 @@ class PenaRules:
 
 
 @dataclass(frozen=True)
+class CustomProgramme:
+    """A programme an administrator defines from the built-in ones' building blocks.
+
+    Every condition that is set must hold (a person unit tests the person; a household unit
+    its national decile and, with ``components``, its members the PKH way). The benefit is
+    ``monthly_amount`` per subject, plus for a household the yearly sum of its kept
+    components, plus ``one_off_amount`` once; a programme may also pay nothing in cash."""
+
+    code: str
+    name: str
+    unit: str  # "household" or "person"
+    max_decile: int | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+    sex: str | None = None
+    any_of: tuple[str, ...] = ()  # person flags, as in a cluster rule
+    clusters: tuple[str, ...] = ()  # in at least one of these (all when only excluded ones)
+    excluded_clusters: tuple[str, ...] = ()
+    employment: tuple[str, ...] = ()
+    excluded_employment: tuple[str, ...] = ()
+    components: tuple[PkhComponent, ...] = ()
+    max_components: int | None = None  # None: every kept component counts
+    stages_per_year: int | None = None
+    monthly_amount: int | None = None
+    one_off_amount: int | None = None
+
+    @property
+    def counted_clusters(self) -> tuple[str, ...]:
+        """The clusters that qualify a person; empty when clusters are no condition."""
+        if not self.clusters and not self.excluded_clusters:
+            return ()
+        return tuple(c for c in (self.clusters or CLUSTER_CODES) if c not in self.excluded_clusters)
+
+
+@dataclass(frozen=True)
 class Rules:
     version: str
     effective_from: date
@@ -167,7 +207,16 @@ class Rules:
     pena: PenaRules
     pmt_model: PmtModel
     description: str = ""
+    custom: tuple[CustomProgramme, ...] = ()  # in the order of the file
     source: str = field(default="", compare=False)
+
+    @property
+    def programme_codes(self) -> tuple[str, ...]:
+        return PROGRAMME_CODES + tuple(p.code for p in self.custom)
+
+    @property
+    def household_programmes(self) -> tuple[str, ...]:
+        return HOUSEHOLD_PROGRAMMES + tuple(p.code for p in self.custom if p.unit == "household")
 
 
 # -- the schema -------------------------------------------------------------------------------
@@ -477,7 +526,9 @@ def _programmes(check: _Checker, value: Any) -> dict[str, Any] | None:
     table = check.table(value, "programmes")
     if table is None:
         return None
-    check.keys(table, "programmes", set(PROGRAMME_CODES))
+    custom_codes = [code for code in table if code not in PROGRAMME_CODES]
+    for code in sorted(set(PROGRAMME_CODES) - set(table)):
+        check.fail(f"programmes.{code}", "missing")
     readers = {
         "PKH": ("pkh", _pkh),
         "SEMBAKO": ("sembako", _sembako),
@@ -491,8 +542,22 @@ def _programmes(check: _Checker, value: Any) -> dict[str, Any] | None:
             body = check.table(table[code], f"programmes.{code}")
             if body is not None:
                 result[name] = reader(check, body, f"programmes.{code}")
-    if len(result) != len(readers) or any(v is None for v in result.values()):
+    custom = []
+    for code in custom_codes:
+        path = f"programmes.{code}"
+        if not CODE_PATTERN.match(code):
+            check.fail(
+                path,
+                "unknown programme: a new programme's code is 2–20 capital letters, digits "
+                f"or _ starting with a letter (built-in: {', '.join(PROGRAMME_CODES)})",
+            )
+            continue
+        body = check.table(table[code], path)
+        if body is not None:
+            custom.append(_custom_programme(check, code, body, path))
+    if len(result) != len(readers) or any(v is None for v in (*result.values(), *custom)):
         return None
+    result["custom"] = tuple(custom)
     return result
 
 
@@ -522,12 +587,19 @@ def _pkh(check: _Checker, body: dict[str, Any], path: str) -> PkhRules | None:
 
 
 def _components(
-    check: _Checker, value: Any, path: str, stages: int | None
+    check: _Checker,
+    value: Any,
+    path: str,
+    stages: int | None,
+    codes: tuple[str, ...] | None = COMPONENT_CODES,
+    programme: str = "PKH",
 ) -> tuple[PkhComponent, ...] | None:
+    """The ``[[…components]]`` tables at ``path``. ``codes`` limits the component codes
+    (PKH's are fixed); None allows any code of CODE_PATTERN (a new programme's own)."""
     if value is None:
         return None  # reported as missing
     if not isinstance(value, list) or not value:
-        check.fail(path, "must be a non-empty list of [[programmes.PKH.components]] tables")
+        check.fail(path, f"must be a non-empty list of [[{path}]] tables")
         return None
     components: list[PkhComponent] = []
     seen: set[str] = set()
@@ -540,13 +612,9 @@ def _components(
             continue
         before = len(check.problems)
         check.keys(body, item_path, {"code", "yearly_amount"}, COMPONENT_KEYS)
-        code = (
-            check.choice(body["code"], f"{item_path}.code", COMPONENT_CODES, "PKH component")
-            if "code" in body
-            else None
-        )
+        code = _component_code(check, body.get("code"), f"{item_path}.code", codes)
         if code is not None and code in seen:
-            check.fail(f"{item_path}.code", f"PKH component {code!r} is listed twice")
+            check.fail(f"{item_path}.code", f"{programme} component {code!r} is listed twice")
         if code is not None:
             seen.add(code)
             item_path = f"{path}[{index - 1}] ({code})"
@@ -613,6 +681,22 @@ def _components(
             )
         )
     return tuple(components) if ok else None
+
+
+def _component_code(
+    check: _Checker, value: Any, path: str, codes: tuple[str, ...] | None
+) -> str | None:
+    if value is None:
+        return None  # reported as missing
+    if codes is not None:
+        return check.choice(value, path, codes, "PKH component")
+    if not isinstance(value, str) or not CODE_PATTERN.match(value):
+        check.fail(
+            path,
+            f"must be 2–20 capital letters, digits or _ starting with a letter, got {_show(value)}",
+        )
+        return None
+    return value
 
 
 def _sembako(check: _Checker, body: dict[str, Any], path: str) -> SembakoRules | None:
@@ -689,3 +773,89 @@ def _pena(check: _Checker, body: dict[str, Any], path: str) -> PenaRules | None:
     assert excluded is not None
     assert amount is not None
     return PenaRules(min_age, max_age, decile, excluded, amount)
+
+
+# Keys of a new programme, by unit (besides `name` and `unit`).
+BENEFIT_KEYS = frozenset({"monthly_amount", "one_off_amount"})
+PERSON_CONDITION_KEYS = frozenset(
+    {
+        "max_decile",
+        "min_age",
+        "max_age",
+        "sex",
+        "any_of",
+        "clusters",
+        "excluded_clusters",
+        "employment",
+        "excluded_employment",
+    }
+)
+HOUSEHOLD_CONDITION_KEYS = frozenset({"max_decile", "components"})
+HOUSEHOLD_ONLY_KEYS = frozenset({"max_components", "stages_per_year"})
+
+
+def _custom_programme(
+    check: _Checker, code: str, body: dict[str, Any], path: str
+) -> CustomProgramme | None:
+    before = len(check.problems)
+    unit = check.choice(body["unit"], f"{path}.unit", UNITS, "unit") if "unit" in body else None
+    conditions = HOUSEHOLD_CONDITION_KEYS if unit == "household" else PERSON_CONDITION_KEYS
+    optional = conditions | BENEFIT_KEYS | (HOUSEHOLD_ONLY_KEYS if unit == "household" else set())
+    if unit is not None:
+        check.keys(body, path, {"name", "unit"}, optional)
+    elif "unit" not in body:
+        check.fail(
+            f"{path}.unit",
+            f"missing: {code} is not a built-in programme ({', '.join(PROGRAMME_CODES)}), "
+            "and a new one needs its unit, household or person",
+        )
+    name = check.text(body["name"], f"{path}.name") if "name" in body else None
+    if "name" not in body:
+        check.fail(f"{path}.name", "missing")
+    if unit is not None and not conditions & set(body):
+        check.fail(path, "needs at least one condition: " + ", ".join(sorted(conditions)))
+    values: dict[str, Any] = {}
+    for key in sorted(optional & set(body)):
+        values[key] = _custom_value(check, key, body[key], f"{path}.{key}")
+    low, high = values.get("min_age"), values.get("max_age")
+    if isinstance(low, int) and isinstance(high, int) and low > high:
+        check.fail(f"{path}.max_age", f"must be ≥ min_age ({low}), got {high}")
+    overlap = set(values.get("clusters") or ()) & set(values.get("excluded_clusters") or ())
+    if overlap:
+        check.fail(f"{path}.excluded_clusters", f"also required: {', '.join(sorted(overlap))}")
+    if "components" in body:
+        values["components"] = _components(
+            check,
+            body["components"],
+            f"{path}.components",
+            values.get("stages_per_year"),
+            codes=None,
+            programme=code,
+        )
+    elif HOUSEHOLD_ONLY_KEYS & set(body):
+        check.fail(path, "max_components and stages_per_year need components")
+    if len(check.problems) > before or unit is None or name is None:
+        return None
+    return CustomProgramme(code=code, name=name, unit=unit, **values)
+
+
+def _custom_value(check: _Checker, key: str, raw: Any, path: str) -> Any:
+    if key in ("min_age", "max_age"):
+        return check.age(raw, path)
+    if key == "max_decile":
+        return check.decile(raw, path)
+    if key == "sex":
+        return check.choice(raw, path, SEXES, "sex")
+    if key == "any_of":
+        return check.choices(raw, path, PERSON_FLAGS, "person flag")
+    if key in ("clusters", "excluded_clusters"):
+        return check.choices(raw, path, CLUSTER_CODES, "cluster")
+    if key in ("employment", "excluded_employment"):
+        return check.choices(raw, path, EMPLOYMENT, "employment")
+    if key == "max_components":
+        return check.count(raw, path)
+    if key == "stages_per_year":
+        return check.integer(raw, path, 1, 12, "stages per year")
+    if key == "components":
+        return None  # read after stages_per_year, which its amounts must divide
+    return check.amount(raw, path)  # the benefit amounts
