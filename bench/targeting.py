@@ -6,12 +6,13 @@ Generates the population with ``sejahtera synth`` in a temporary directory under
 at the end), converts it to Parquet (every column kept as text; timed separately), then, each in
 its own process so that its peak memory (RSS, DuckDB included) is its own:
 
-- the engine: ``run_targeting(..., engine="duckdb")`` — scores, national/province/regency
-  deciles, the 12 clusters, every programme decision with reasons, PKH components — with the
-  three output tables fetched as Arrow, as the CLI and the application get them;
+- the engine: ``run_targeting(..., engine="duckdb", out_dir=...)`` — scores,
+  national/province/regency deciles, the 12 clusters, every programme decision with reasons,
+  PKH components — with its three outputs written to Parquet, as the CLI and the application
+  get them;
 - the baseline: ONE hand-written DuckDB query over the same Parquet files computing the same PMT
   scores (coefficients read from the shipped ``pmt-default.json``) and person-weighted national
-  deciles, fetched as Arrow;
+  deciles, written to Parquet the same way;
 
 checks that both give every household the same national decile, and prints the ratio. Then the
 engine on Spark local[2] over a smaller population (time only).
@@ -210,43 +211,32 @@ def worker_engine(data: Path) -> dict:
         AS_OF,
         engine="duckdb",
         progress=progress,
+        out_dir=data / "engine",
     )
     seconds = time.perf_counter() - started
-    phases["fetch and shape outputs"] = time.perf_counter() - last[0]
-    peak = peak_rss_mb()
-    import pyarrow.parquet as pq
-
-    pq.write_table(
-        result.household_results.select(["household_id", "welfare_score", "national_decile"]),
-        data / "engine_deciles.parquet",
-    )
+    phases["write outputs (Parquet)"] = time.perf_counter() - last[0]
     return {
         "seconds": seconds,
-        "peak_mb": peak,
-        "households": result.household_results.num_rows,
-        "persons": result.person_results.num_rows,
-        "decisions": result.decisions.num_rows,
+        "peak_mb": peak_rss_mb(),
+        "households": result.count("household_results"),
+        "persons": result.count("person_results"),
+        "decisions": result.count("decisions"),
         "phases": phases,
     }
 
 
 def worker_baseline(data: Path) -> dict:
     import duckdb
-    import pyarrow.parquet as pq
 
     sql = baseline_sql(str(data / "households.parquet"), str(data / "persons.parquet"), AS_OF)
     con = duckdb.connect()
     started = time.perf_counter()
-    table = con.sql(sql).to_arrow_table()
-    seconds = time.perf_counter() - started
-    peak = peak_rss_mb()
-    pq.write_table(table, data / "baseline_deciles.parquet")
-    return {"seconds": seconds, "peak_mb": peak, "households": table.num_rows}
+    # Written like the engine's outputs: to Parquet by DuckDB, zstd.
+    con.execute(f"COPY ({sql}) TO '{data / 'baseline.parquet'}' (FORMAT parquet, COMPRESSION zstd)")
+    return {"seconds": time.perf_counter() - started, "peak_mb": peak_rss_mb()}
 
 
 def worker_spark(data: Path) -> dict:
-    # The outputs are collected to the driver: 1 GB (Spark's default) is too little at 1 M.
-    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", "--driver-memory 6g pyspark-shell")
     from sejahtera.batch.engine import run_targeting, spark_session
 
     started = time.perf_counter()
@@ -259,14 +249,15 @@ def worker_spark(data: Path) -> dict:
         AS_OF,
         engine="spark",
         spark=spark,
+        out_dir=data / "spark",
     )
     seconds = time.perf_counter() - started
     spark.stop()
     return {
         "seconds": seconds,
         "session_seconds": session_seconds,
-        "persons": result.person_results.num_rows,
-        "decisions": result.decisions.num_rows,
+        "persons": result.count("person_results"),
+        "decisions": result.count("decisions"),
         "peak_mb": peak_rss_mb(),
     }
 
@@ -328,8 +319,8 @@ def compare(data: Path) -> dict:
                 AS deciles_differ,
             COUNT(*) FILTER (WHERE e.welfare_score IS DISTINCT FROM b.welfare_score)
                 AS scores_differ
-        FROM read_parquet('{data / "engine_deciles.parquet"}') AS e
-        FULL JOIN read_parquet('{data / "baseline_deciles.parquet"}') AS b
+        FROM read_parquet('{data / "engine/household_results.parquet"}') AS e
+        FULL JOIN read_parquet('{data / "baseline.parquet"}') AS b
             ON b.household_id = e.household_id
         """
     ).fetchone()

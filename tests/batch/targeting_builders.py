@@ -81,14 +81,16 @@ class Outcome:
     def decision(self, subject_id: str, programme: str) -> dict[str, Any]:
         rows = [
             r
-            for r in self.result.decisions.to_pylist()
+            for r in self.result.read("decisions").to_pylist()
             if r["subject_id"] == subject_id and r["programme"] == programme
         ]
         assert len(rows) == 1, (subject_id, programme, rows)
         return rows[0]
 
     def person(self, person_id: str) -> dict[str, Any]:
-        rows = [r for r in self.result.person_results.to_pylist() if r["person_id"] == person_id]
+        rows = [
+            r for r in self.result.read("person_results").to_pylist() if r["person_id"] == person_id
+        ]
         assert len(rows) == 1
         return rows[0]
 
@@ -98,7 +100,7 @@ class Outcome:
     def household(self, household_id: str) -> dict[str, Any]:
         rows = [
             r
-            for r in self.result.household_results.to_pylist()
+            for r in self.result.read("household_results").to_pylist()
             if r["household_id"] == household_id
         ]
         assert len(rows) == 1

@@ -31,14 +31,14 @@ def test_sql_scores_equal_the_numpy_model(population, result):
         default_rules().pmt_model, population.households, population.persons, AS_OF
     )
     expected = dict(zip(ids.tolist(), log_score.tolist(), strict=True))
-    rows = [r for r in result.household_results.to_pylist() if r["living_members"] > 0]
+    rows = [r for r in result.read("household_results").to_pylist() if r["living_members"] > 0]
     assert len(rows) > 700
     for row in rows:
         assert row["log_welfare_score"] == pytest.approx(expected[row["household_id"]], abs=1e-9)
 
 
 def test_national_deciles_hold_about_10_percent_of_people_each(result):
-    rows = [r for r in result.household_results.to_pylist() if r["national_decile"]]
+    rows = [r for r in result.read("household_results").to_pylist() if r["national_decile"]]
     people = np.bincount(
         [r["national_decile"] for r in rows], weights=[r["living_members"] for r in rows]
     )
@@ -53,7 +53,7 @@ def test_national_deciles_hold_about_10_percent_of_people_each(result):
 
 
 def test_province_and_regency_deciles(result):
-    rows = result.household_results.to_pylist()
+    rows = result.read("household_results").to_pylist()
     regencies = {r["regency_code"] for r in rows if r["regency_code"]}
     assert regencies == {"3201", "3578", "7302", "9501"}
     for regency in regencies:
@@ -131,13 +131,33 @@ def test_csv_and_parquet_files_give_the_same_result(tmp_path, population, result
     pacsv.write_csv(population.households, tmp_path / "households.csv")
     pq.write_table(population.persons, tmp_path / "persons.parquet")
     from_files = run_targeting(
-        tmp_path / "households.csv", tmp_path / "persons.parquet", AS_OF, default_rules()
+        tmp_path / "households.csv",
+        tmp_path / "persons.parquet",
+        AS_OF,
+        default_rules(),
+        out_dir=tmp_path / "out",
     )
-    assert from_files.decisions.equals(result.decisions)
-    paths = from_files.write_parquet(tmp_path / "out")
-    written = pq.read_table(paths["decisions"])
+    decisions = result.read("decisions")
+    assert from_files.read("decisions").equals(decisions)
+    written = pq.read_table(tmp_path / "out" / "decisions.parquet")
     assert written.schema.metadata[b"sejahtera.rules_version"] == b"2026.1"
-    assert written.num_rows == result.decisions.num_rows
+    assert written.num_rows == from_files.count("decisions") == decisions.num_rows
+    batches = list(from_files.batches("decisions", rows=1000))
+    assert max(b.num_rows for b in batches) <= 1000
+    streamed = pa.Table.from_batches(batches)
+    assert streamed.schema == decisions.schema
+    key = [("subject_id", "ascending"), ("programme", "ascending")]
+    assert streamed.sort_by(key).equals(decisions.sort_by(key))
+
+
+def test_outputs_without_out_dir_live_as_long_as_the_result(population):
+    result = run_targeting(
+        population.households.slice(0, 5), population.persons.slice(0, 20), AS_OF, default_rules()
+    )
+    folder = result.paths["decisions"].parent
+    assert result.read("decisions").num_rows > 0
+    del result
+    assert not folder.exists()
 
 
 def test_progress_is_reported(population):

@@ -310,7 +310,9 @@ def test_deceased_on_as_of_is_deceased_and_the_day_after_is_alive(run):
 def test_every_subject_gets_every_decision(run):
     persons = [person("A", "H1", born_aged(30)), person("B", "H1", "not-a-date")]
     out = run(H, persons, deciles={"H1": 8})
-    programmes = [(r["subject_id"], r["programme"]) for r in out.result.decisions.to_pylist()]
+    programmes = [
+        (r["subject_id"], r["programme"]) for r in out.result.read("decisions").to_pylist()
+    ]
     assert programmes == [
         ("A", "PBI_JK"),
         ("A", "ATENSI"),
@@ -324,4 +326,4 @@ def test_every_subject_gets_every_decision(run):
     assert out.decision("B", "PENA")["reasons"] == [
         "not a member: birth_date missing or not a date"
     ]
-    assert all(r["reasons"] for r in out.result.decisions.to_pylist())
+    assert all(r["reasons"] for r in out.result.read("decisions").to_pylist())

@@ -38,22 +38,24 @@ def check_synthetic_population(spark):
     )
     seconds = time.monotonic() - started
     on_duckdb = run_targeting(population.households, population.persons, AS_OF, default_rules())
-    assert on_spark.decisions.num_rows > 10_000
-    assert on_spark.decisions.equals(on_duckdb.decisions)
-    assert on_spark.person_results.equals(on_duckdb.person_results)
-    spark_households = on_spark.household_results.drop_columns(["log_welfare_score"])
-    duckdb_households = on_duckdb.household_results.drop_columns(["log_welfare_score"])
-    assert spark_households.equals(duckdb_households)
+    spark_decisions = on_spark.read("decisions")
+    assert spark_decisions.num_rows > 10_000
+    assert spark_decisions.equals(on_duckdb.read("decisions"))
+    assert on_spark.read("person_results").equals(on_duckdb.read("person_results"))
+    spark_households = on_spark.read("household_results")
+    duckdb_households = on_duckdb.read("household_results")
+    assert spark_households.drop_columns(["log_welfare_score"]).equals(
+        duckdb_households.drop_columns(["log_welfare_score"])
+    )
     difference = pc.max(
         pc.abs(
             pc.subtract(
-                on_spark.household_results["log_welfare_score"],
-                on_duckdb.household_results["log_welfare_score"],
+                spark_households["log_welfare_score"], duckdb_households["log_welfare_score"]
             )
         )
     ).as_py()
     assert difference < 1e-9
-    eligible = pc.sum(on_spark.decisions["eligible"]).as_py()
+    eligible = pc.sum(spark_decisions["eligible"]).as_py()
     assert eligible > 1_000  # the comparison is not trivially all-false
     assert seconds < 120
 
@@ -70,12 +72,33 @@ def check_edge_cases_with_external_deciles(run, spark):
 
     def three(data):
         data["programmes"]["PKH"]["max_components"] = 3
+        # one new programme of each unit, built from the same blocks
+        data["programmes"]["PKH_LANSIA"] = {
+            "name": "PKH lansia",
+            "unit": "household",
+            "max_decile": 3,
+            "stages_per_year": 4,
+            "max_components": 1,
+            "monthly_amount": 10_000,
+            "components": [{"code": "LANSIA_60", "min_age": 60, "yearly_amount": 400_000}],
+        }
+        data["programmes"]["MODAL_PEREMPUAN"] = {
+            "name": "Modal usaha perempuan",
+            "unit": "person",
+            "sex": "P",
+            "min_age": 18,
+            "clusters": ["PEREMPUAN_RENTAN"],
+            "excluded_employment": ["civil_servant"],
+            "one_off_amount": 2_500_000,
+        }
 
     rules = rules_with(three)
     kwargs = {"deciles": {"H1": 2, "H2": 4}, "rules": rules}
     on_spark = run(households, persons, engine="spark", spark=spark, **kwargs)
     on_duckdb = run(households, persons, **kwargs)
-    assert on_spark.result.decisions.equals(on_duckdb.result.decisions)
-    assert on_spark.result.person_results.equals(on_duckdb.result.person_results)
+    for output in ("decisions", "person_results"):
+        assert on_spark.result.read(output).equals(on_duckdb.result.read(output))
     assert on_spark.decision("H1", "PKH")["components"] == ["EARLY_CHILD", "SEVERE_DISABILITY"]
     assert on_spark.clusters("A1") == ["PEREMPUAN_RENTAN"]
+    assert on_spark.decision("H1", "PKH_LANSIA")["components"] == ["LANSIA_60"]
+    assert on_spark.decision("A1", "MODAL_PEREMPUAN")["eligible"] is True

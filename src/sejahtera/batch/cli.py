@@ -63,7 +63,7 @@ def target() -> None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Also write Parquet outputs here.",
+    help="Keep the Parquet outputs here (else they are deleted after printing).",
 )
 def evaluate(
     households: Path,
@@ -88,12 +88,11 @@ def evaluate(
             rules,
             engine="spark" if engine == "spark" else "duckdb",
             deciles=deciles,
+            out_dir=out,
         )
     except (RulesError, InputError) as exc:
         _fail(str(exc))
         return
-    if out is not None:
-        result.write_parquet(out)
     click.echo(json.dumps(household_report(result), indent=2, ensure_ascii=False))
 
 

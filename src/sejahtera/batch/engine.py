@@ -1,26 +1,31 @@
 """Running the targeting SQL on DuckDB (in process) or Spark (a cluster, or local[2]).
 
-    result = run_targeting("households.csv", "persons.csv", date(2026, 11, 30), load_rules())
-    result.household_results, result.person_results, result.decisions   # pyarrow Tables
-    result.write_parquet(Path("out/"))
+    result = run_targeting("households.csv", "persons.csv", date(2026, 11, 30), out_dir="out/")
+    result.paths["decisions"]                 # out/decisions.parquet
+    for batch in result.batches("decisions"): # pyarrow RecordBatches, any size of run
+        ...
+    result.read("household_results")          # a whole pyarrow Table, sorted (small runs)
 
 Inputs are registry format v1 tables: CSV or Parquet paths, or pyarrow Tables (every column is
-read as a string; optional columns may be absent).
+read as a string; optional columns may be absent). The engine writes its three outputs to
+Parquet itself (DuckDB: one file each; Spark: a folder of part files each), so no output is ever
+held in memory as a whole; their rows are in no particular order.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeAlias
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
+import pyarrow.dataset as ds
 
 from sejahtera.batch.sql import (
     CLUSTER_SEPARATOR,
@@ -29,6 +34,7 @@ from sejahtera.batch.sql import (
     SEPARATOR,
     Stage,
     build_plan,
+    text,
     to_spark,
 )
 from sejahtera.domain.registry_format import HOUSEHOLD_COLUMN_NAMES, PERSON_COLUMN_NAMES
@@ -42,7 +48,7 @@ Progress = Callable[[str, int, int], None]  # (stage name, stages done, stages i
 REQUIRED_HOUSEHOLD_COLUMNS = ("household_id", "region_code")
 REQUIRED_PERSON_COLUMNS = ("person_id", "household_id", "sex", "birth_date", "relationship")
 DECILE_COLUMNS = ("household_id", "national_decile")
-# The order of the output rows, sorted by the engine (in parallel; NULL ids last in both).
+# The order of the rows of ``TargetingResult.read`` (NULL ids last).
 PROGRAMME_ORDER = ("PKH", "SEMBAKO", "PBI_JK", "ATENSI", "PENA")
 OUTPUT_ORDER = {
     "household_results": "household_id NULLS LAST",
@@ -51,6 +57,49 @@ OUTPUT_ORDER = {
     + " ".join(f"WHEN '{p}' THEN {i}" for i, p in enumerate(PROGRAMME_ORDER))
     + " END",
 }
+# The output columns whose type the SQL leaves to the engine (the others are strings and
+# booleans); lists are joined strings in the SQL, split when written.
+TEXT_LIST = pa.list_(pa.string())
+OUTPUT_TYPES: dict[str, dict[str, pa.DataType]] = {
+    "household_results": {
+        "living_members": pa.int32(),
+        "log_welfare_score": pa.float64(),
+        "welfare_score": pa.int64(),
+        "national_decile": pa.int8(),
+        "province_decile": pa.int8(),
+        "regency_decile": pa.int8(),
+        "pbi_jk_persons": pa.int32(),
+        "pbi_jk_monthly_amount": pa.int64(),
+    },
+    "person_results": {
+        "age": pa.int16(),
+        "national_decile": pa.int8(),
+        "clusters": TEXT_LIST,
+        "cluster_reasons": TEXT_LIST,
+    },
+    "decisions": {
+        "components": TEXT_LIST,
+        "monthly_amount": pa.int64(),
+        "yearly_amount": pa.int64(),
+        "per_stage_amount": pa.int64(),
+        "one_off_amount": pa.int64(),
+        "reasons": TEXT_LIST,
+    },
+}
+LIST_SEPARATORS = {
+    "clusters": LIST_SEPARATOR,
+    "cluster_reasons": CLUSTER_SEPARATOR,
+    "components": LIST_SEPARATOR,
+    "reasons": SEPARATOR,
+}
+SQL_TYPES = {
+    pa.int8(): "TINYINT",
+    pa.int16(): "SMALLINT",
+    pa.int32(): "INTEGER",
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
+}
+BATCH_ROWS = 65_536
 
 
 class InputError(ValueError):
@@ -59,28 +108,38 @@ class InputError(ValueError):
 
 @dataclass(frozen=True)
 class TargetingResult:
+    """Where a run wrote its outputs, and how to read them back (with the output types)."""
+
     as_of: date
     rules_version: str
     engine: str
-    household_results: pa.Table
-    person_results: pa.Table
-    decisions: pa.Table
+    paths: dict[str, Path]  # output name → Parquet file (DuckDB) or folder of parts (Spark)
+    # The temporary folder of a run given no out_dir: deleted with this result.
+    folder: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False, compare=False)
 
-    def write_parquet(self, out_dir: Path | str) -> dict[str, Path]:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = {}
-        for name in OUTPUTS:
-            table = getattr(self, name).replace_schema_metadata(
-                {
-                    "sejahtera.as_of": self.as_of.isoformat(),
-                    "sejahtera.rules_version": self.rules_version,
-                    "sejahtera.engine": self.engine,
-                }
-            )
-            paths[name] = out / f"{name}.parquet"
-            pq.write_table(table, paths[name])
-        return paths
+    def batches(self, name: str, rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+        """One output as record batches of at most ``rows`` rows, in no particular order."""
+        dataset = self._dataset(name)
+        schema = _typed(dataset.schema, OUTPUT_TYPES[name])
+        for batch in dataset.to_batches(batch_size=rows):
+            yield batch.cast(schema)
+
+    def read(self, name: str) -> pa.Table:
+        """One whole output, sorted (by id; decisions by household, subject and programme).
+        For small runs: tests, ``sejahtera target evaluate``."""
+        import duckdb
+
+        with duckdb.connect() as con:
+            con.register("output", self._dataset(name))
+            table = con.sql(f"SELECT * FROM output ORDER BY {OUTPUT_ORDER[name]}").to_arrow_table()
+        return table.cast(_typed(table.schema, OUTPUT_TYPES[name]))
+
+    def count(self, name: str) -> int:
+        return self._dataset(name).count_rows()
+
+    def _dataset(self, name: str) -> ds.Dataset:
+        # Spark's folders also hold _SUCCESS and .crc files: the dataset skips those.
+        return ds.dataset(self.paths[name], format="parquet")
 
 
 def run_targeting(
@@ -92,13 +151,17 @@ def run_targeting(
     deciles: Source | None = None,
     progress: Progress | None = None,
     *,
+    out_dir: Path | str | None = None,
     spark: Any = None,
 ) -> TargetingResult:
     """Rank households, assign clusters and decide every programme at ``as_of``.
 
-    ``deciles`` (household_id, national_decile) replaces the PMT ranking: households missing
-    from it get no decile (and so no decile-based programme, with that reason). ``spark`` is an
-    existing SparkSession (else a local[2] one is started)."""
+    The outputs are written to ``out_dir`` as ``household_results.parquet``,
+    ``person_results.parquet`` and ``decisions.parquet`` (replacing earlier ones); without
+    ``out_dir`` to a temporary folder that lives as long as the result. ``deciles``
+    (household_id, national_decile) replaces the PMT ranking: households missing from it get no
+    decile (and so no decile-based programme, with that reason). ``spark`` is an existing
+    SparkSession (else a local[2] one is started)."""
     if not isinstance(as_of, date):
         raise TypeError(f"as_of must be a date, got {as_of!r}")
     rules = rules or load_rules()
@@ -110,6 +173,18 @@ def run_targeting(
         runner = _SparkRunner(spark)
     else:
         raise ValueError(f"engine must be 'duckdb' or 'spark', got {engine!r}")
+    folder = None
+    if out_dir is None:
+        folder = tempfile.TemporaryDirectory(prefix="sejahtera-targeting-")
+        out_dir = folder.name
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {name: out / f"{name}.parquet" for name in OUTPUTS}
+    metadata = {
+        "sejahtera.as_of": as_of.isoformat(),
+        "sejahtera.rules_version": rules.version,
+        "sejahtera.engine": engine,
+    }
     try:
         runner.load(
             "households_input", households, HOUSEHOLD_COLUMN_NAMES, REQUIRED_HOUSEHOLD_COLUMNS
@@ -120,17 +195,51 @@ def run_targeting(
         if deciles is not None:
             runner.load("deciles_input", deciles, DECILE_COLUMNS, DECILE_COLUMNS)
             _check_deciles(runner)
+        release = _release_after(plan)
         for done, stage in enumerate(plan):
             runner.run(stage)
+            for name in release.get(stage.name, ()):
+                runner.release(name)
             if progress:
                 progress(stage.name, done + 1, len(plan))
-        outputs = {
-            name: _finish(name, runner.fetch(f"SELECT * FROM {name} ORDER BY {OUTPUT_ORDER[name]}"))
-            for name in OUTPUTS
-        }
+        for name in OUTPUTS:
+            runner.write(_shaped(name, runner.columns(name)), paths[name], metadata)
+            for stored in release.get(f"write {name}", ()):
+                runner.release(stored)
+    except BaseException:
+        if folder is not None:
+            folder.cleanup()
+        raise
     finally:
         runner.close()
-    return TargetingResult(as_of=as_of, rules_version=rules.version, engine=engine, **outputs)
+    return TargetingResult(
+        as_of=as_of, rules_version=rules.version, engine=engine, paths=paths, folder=folder
+    )
+
+
+def _release_after(plan: list[Stage]) -> dict[str, list[str]]:
+    """The stored stages to drop after each step (a stage, then ``write <output>`` for each
+    output in OUTPUTS order): those that no later step reads, directly or through views."""
+    views = {stage.name for stage in plan if not stage.materialize}
+    reads: dict[str, set[str]] = {}
+    for stage in plan:
+        named = {
+            earlier
+            for earlier in reads
+            if re.search(rf"\b(?:FROM|JOIN)\s+{earlier}\b", stage.sql, re.IGNORECASE)
+        }
+        # A view is inlined where it is read, so its reader reads what the view reads.
+        reads[stage.name] = set().union(
+            *({name} if name not in views else reads[name] for name in named)
+        )
+    # Creating a view needs what it reads too (DuckDB binds it then).
+    steps = [(stage.name, reads[stage.name]) for stage in plan]
+    steps += [(f"write {name}", reads[name] | ({name} - views)) for name in OUTPUTS]
+    last_step = {name: step for step, needed in steps for name in needed}
+    release: dict[str, list[str]] = {}
+    for name, step in last_step.items():
+        release.setdefault(step, []).append(name)
+    return release
 
 
 # -- checks -----------------------------------------------------------------------------------
@@ -160,73 +269,31 @@ def _check_deciles(runner: _Runner) -> None:
         raise InputError(f"deciles: national_decile must be a whole number 1–10; found {shown}")
 
 
-# -- output shaping (no logic: types, lists, order) -------------------------------------------
+# -- output shaping (no logic: types and lists) -----------------------------------------------
 
 
-def _split(column: pa.ChunkedArray | pa.Array, separator: str) -> pa.Array:
-    """A separator-joined string (NULL or '' = none) as a list of strings."""
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    filled = pc.fill_null(pc.cast(array, pa.string()), "")
-    empty = pa.scalar([], pa.list_(pa.string()))
-    return pc.if_else(pc.equal(filled, ""), empty, pc.split_pattern(filled, separator))
+def _shaped(name: str, columns: list[str]) -> str:
+    """The SELECT that writes one output: the columns in ``OUTPUT_TYPES``, joined strings (NULL
+    or '' = none) split into lists."""
+    types = OUTPUT_TYPES[name]
+    selected = []
+    for column in columns:
+        if types.get(column) == TEXT_LIST:
+            selected.append(
+                f"CASE WHEN COALESCE({column}, '') = '' THEN CAST([] AS VARCHAR[]) "
+                f"ELSE string_split({column}, {text(LIST_SEPARATORS[column])}) END AS {column}"
+            )
+        elif column in types:
+            selected.append(f"CAST({column} AS {SQL_TYPES[types[column]]}) AS {column}")
+        else:
+            selected.append(column)
+    return f"SELECT {', '.join(selected)} FROM {name}"
 
 
-def _finish(name: str, table: pa.Table) -> pa.Table:
-    """Types and lists of one output, fetched in ``OUTPUT_ORDER``."""
-    if name == "household_results":
-        table = _typed(
-            table,
-            {
-                "living_members": pa.int32(),
-                "log_welfare_score": pa.float64(),
-                "welfare_score": pa.int64(),
-                "national_decile": pa.int8(),
-                "province_decile": pa.int8(),
-                "regency_decile": pa.int8(),
-                "pbi_jk_persons": pa.int32(),
-                "pbi_jk_monthly_amount": pa.int64(),
-            },
-        )
-        return table
-    if name == "person_results":
-        table = _typed(table, {"age": pa.int16(), "national_decile": pa.int8()})
-        table = table.set_column(
-            table.schema.get_field_index("clusters"),
-            "clusters",
-            _split(table["clusters"], LIST_SEPARATOR),
-        )
-        table = table.set_column(
-            table.schema.get_field_index("cluster_reasons"),
-            "cluster_reasons",
-            _split(table["cluster_reasons"], CLUSTER_SEPARATOR),
-        )
-        return table
-    table = _typed(
-        table,
-        {
-            "monthly_amount": pa.int64(),
-            "yearly_amount": pa.int64(),
-            "per_stage_amount": pa.int64(),
-            "one_off_amount": pa.int64(),
-        },
-    )
-    table = table.set_column(
-        table.schema.get_field_index("components"),
-        "components",
-        _split(table["components"], LIST_SEPARATOR),
-    )
-    table = table.set_column(
-        table.schema.get_field_index("reasons"), "reasons", _split(table["reasons"], SEPARATOR)
-    )
-    return table
-
-
-def _typed(table: pa.Table, types: dict[str, pa.DataType]) -> pa.Table:
-    """Fixed column types, every column nullable (engines differ in what they mark NOT NULL)."""
-    schema = pa.schema(
-        [pa.field(f.name, types.get(f.name, f.type), nullable=True) for f in table.schema]
-    )
-    return table.cast(schema)
+def _typed(schema: pa.Schema, types: dict[str, pa.DataType]) -> pa.Schema:
+    """The output schema read back: fixed types, every column nullable (engines differ in what
+    they mark NOT NULL, and in what they call a list's items)."""
+    return pa.schema([pa.field(f.name, types.get(f.name, f.type), nullable=True) for f in schema])
 
 
 # -- engines ----------------------------------------------------------------------------------
@@ -238,6 +305,13 @@ class _Runner(Protocol):
     ) -> None: ...
 
     def run(self, stage: Stage) -> None: ...
+
+    def release(self, name: str) -> None:
+        """A stored stage no later step reads."""
+
+    def columns(self, view: str) -> list[str]: ...
+
+    def write(self, sql: str, path: Path, metadata: dict[str, str]) -> None: ...
 
     def fetch(self, sql: str) -> pa.Table: ...
 
@@ -278,11 +352,14 @@ class _DuckDBRunner:
     def __init__(self) -> None:
         import duckdb
 
+        # Beyond its memory limit DuckDB spills stored stages, sorts and joins to disk here.
+        self.spill = tempfile.TemporaryDirectory(prefix="sejahtera-duckdb-")
         self.con = duckdb.connect(":memory:")
         self.con.execute("SET autoinstall_known_extensions = false")
         self.con.execute("SET autoload_known_extensions = false")
-        # No stage relies on the row order of another (the outputs are fetched sorted); not
-        # keeping it lets DuckDB stream and spill more freely.
+        self.con.execute("SET temp_directory = ?", [self.spill.name])
+        # No stage relies on the row order of another, nor does any output; not keeping it
+        # lets DuckDB stream and spill more freely.
         self.con.execute("SET preserve_insertion_order = false")
 
     def load(
@@ -301,8 +378,7 @@ class _DuckDBRunner:
         else:
             _exists(source)
             self.con.read_parquet(str(source)).to_view(raw)
-        present = [d[0] for d in self.con.execute(f"SELECT * FROM {raw} LIMIT 0").description]
-        select = _normalised(view, present, columns, required, "VARCHAR")
+        select = _normalised(view, self.columns(raw), columns, required, "VARCHAR")
         self.con.execute(f"CREATE TEMP VIEW {view} AS {select} FROM {raw}")
 
     def run(self, stage: Stage) -> None:
@@ -311,11 +387,25 @@ class _DuckDBRunner:
         kind = "TABLE" if stage.materialize else "VIEW"
         self.con.execute(f"CREATE TEMP {kind} {stage.name} AS {stage.sql}")
 
+    def release(self, name: str) -> None:
+        self.con.execute(f"DROP TABLE {name}")
+
+    def columns(self, view: str) -> list[str]:
+        return [d[0] for d in self.con.execute(f"SELECT * FROM {view} LIMIT 0").description]
+
+    def write(self, sql: str, path: Path, metadata: dict[str, str]) -> None:
+        pairs = ", ".join(f"{text(k)}: {text(v)}" for k, v in metadata.items())
+        self.con.execute(
+            f"COPY ({sql}) TO {text(str(path))} "
+            f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{pairs}}})"
+        )
+
     def fetch(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()
 
     def close(self) -> None:
         self.con.close()
+        self.spill.cleanup()
 
 
 def _exists(source: Source) -> None:
@@ -392,6 +482,17 @@ class _SparkRunner:
             self.cached.append(frame)
         frame.createOrReplaceTempView(stage.name)
         self.views.append(stage.name)
+
+    def release(self, name: str) -> None:
+        """Kept until the end: Spark computes (and caches) the stages only as the outputs are
+        written, so unpersisting earlier would compute them again."""
+
+    def columns(self, view: str) -> list[str]:
+        return list(self.spark.table(view).columns)
+
+    def write(self, sql: str, path: Path, metadata: dict[str, str]) -> None:
+        # Spark's writer keeps no key-value metadata of ours: the result object has it.
+        self.spark.sql(to_spark(sql)).write.mode("overwrite").parquet(str(path))
 
     def fetch(self, sql: str) -> pa.Table:
         return self.spark.sql(sql).toArrow()

@@ -16,14 +16,14 @@ def household_report(result: TargetingResult) -> list[dict[str, Any]]:
     ``monthly_amount``, ``reasons``) and PBI_JK (``eligible_persons``, ``monthly_amount``) —
     and ``persons``: ``person_id``, ``status``, ``age``, ``clusters``, ``cluster_reasons`` and
     ``programmes`` (PBI_JK, ATENSI, PENA: ``eligible``, ``reasons``; PENA ``max_capital_amount``).
-    Amounts are whole rupiah."""
+    Amounts are whole rupiah. Reads the whole result into memory: for small runs."""
     household_decisions: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     person_decisions: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for row in result.decisions.to_pylist():
+    for row in result.read("decisions").to_pylist():
         target = household_decisions if row["subject_type"] == "household" else person_decisions
         target[row["subject_id"]][row["programme"]] = row
     persons_by_household: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for person in result.person_results.to_pylist():
+    for person in result.read("person_results").to_pylist():
         decided = person_decisions[person["person_id"]]
         pbi = decided["PBI_JK"]
         pena = decided["PENA"]
@@ -49,7 +49,7 @@ def household_report(result: TargetingResult) -> list[dict[str, Any]]:
             }
         )
     report = []
-    for household in result.household_results.to_pylist():
+    for household in result.read("household_results").to_pylist():
         hid = household["household_id"]
         decided = household_decisions[hid]
         pkh, sembako = decided["PKH"], decided["SEMBAKO"]

@@ -4,9 +4,10 @@
 
 The registry is exported (read only) to Parquet in a temporary folder, in chunks, with the
 database ids as ``household_id``/``person_id`` so results map straight back to the rows;
-``sejahtera.batch.run_targeting`` ranks and decides; the three result tables are written to the
-run's tables in batches (COPY on PostgreSQL). A what-if run (``simulation=True``) is the same
-computation recorded as a simulation: it never becomes the current run.
+``sejahtera.batch.run_targeting`` ranks and decides into Parquet files in the same folder, which
+are streamed into the run's tables in batches (COPY on PostgreSQL). A what-if run
+(``simulation=True``) is the same computation recorded as a simulation: it never becomes the
+current run.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from sejahtera.batch import InputError, TargetingResult, run_targeting
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.targeting.rules import (
     DEFAULT_RULES_PATH,
-    HOUSEHOLD_PROGRAMMES,
     Rules,
     RulesError,
     parse_rules_text,
@@ -151,19 +151,19 @@ def snapshot_registry(folder: Path) -> tuple[Path, Path, int, int]:
 # -- loading results ---------------------------------------------------------------------------
 
 
-def _batches(table: pa.Table) -> Iterator[list[dict[str, Any]]]:
-    for batch in table.to_batches(max_chunksize=CHUNK):
+def _batches(result: TargetingResult, output: str) -> Iterator[list[dict[str, Any]]]:
+    for batch in result.batches(output, rows=CHUNK):
         yield batch.to_pylist()
 
 
 def _yearly_cost(row: dict[str, Any]) -> int:
+    """The yearly amount (else 12 monthly ones) plus any one-off amount, for every programme."""
     if not row["eligible"]:
         return 0
-    if row["programme"] == "PBI_JK":
-        return 12 * (row["monthly_amount"] or 0)
-    if row["programme"] == "PENA":
-        return row["one_off_amount"] or 0
-    return row["yearly_amount"] or 0
+    yearly = row["yearly_amount"]
+    if yearly is None:
+        yearly = 12 * (row["monthly_amount"] or 0)
+    return yearly + (row["one_off_amount"] or 0)
 
 
 def _store(run: TargetingRun, result: TargetingResult) -> None:
@@ -182,7 +182,7 @@ def _store(run: TargetingRun, result: TargetingResult) -> None:
         "regency_decile",
         "decile_source",
     ]
-    for rows in _batches(result.household_results):
+    for rows in _batches(result, "household_results"):
         values: list[tuple[Any, ...]] = []
         for r in rows:
             pk = int(r["household_id"])
@@ -203,7 +203,7 @@ def _store(run: TargetingRun, result: TargetingResult) -> None:
         bulk.insert(HouseholdResult, columns, values)
 
     columns = ["run_id", "person_id", "household_id", "region_code", "cluster", "reason"]
-    for rows in _batches(result.person_results):
+    for rows in _batches(result, "person_results"):
         values = []
         for r in rows:
             if r["household_id"] is None or not r["clusters"]:
@@ -240,7 +240,7 @@ def _store(run: TargetingRun, result: TargetingResult) -> None:
         "limited_by",
         "reasons",
     ]
-    for rows in _batches(result.decisions):
+    for rows in _batches(result, "decisions"):
         values = []
         for r in rows:
             household = int(r["household_id"])
@@ -318,7 +318,7 @@ def create_run(
         created_by=actor,
         is_simulation=simulation,
         base_run=base_run,
-        limits=check_limits(limits or {}),
+        limits=check_limits(limits or {}, rules.programme_codes),
     )
 
 
@@ -347,17 +347,18 @@ def execute_run(run: TargetingRun, progress: Progress | None = None) -> Targetin
                 rules,
                 engine="spark" if run.engine == "spark" else "duckdb",
                 progress=report,
+                out_dir=Path(folder) / "results",
             )
-        report("store", 0, 1)
-        with transaction.atomic():
-            _store(run, result)
-            apply_limits(run)
-            run.households, run.persons = n_households, n_persons
-            run.summary = summarise(run, rules)
-            run.status = TargetingRun.Status.COMPLETED
-            run.finished_at = timezone.now()
-            run.progress = {"stage": "done", "done": 1, "total": 1}
-            run.save()
+            report("store", 0, 1)
+            with transaction.atomic():
+                _store(run, result)
+                apply_limits(run)
+                run.households, run.persons = n_households, n_persons
+                run.summary = summarise(run, rules)
+                run.status = TargetingRun.Status.COMPLETED
+                run.finished_at = timezone.now()
+                run.progress = {"stage": "done", "done": 1, "total": 1}
+                run.save()
         report("done", 1, 1)
     except (InputError, RulesError, ValueError) as exc:
         _fail(run, str(exc))
@@ -456,7 +457,3 @@ def add_manual_cluster(actor: User, entry: ManualCluster) -> ManualClusterMember
         valid_until=entry.valid_until,
         created_by=actor,
     )
-
-
-def is_household_programme(programme: str) -> bool:
-    return programme in HOUSEHOLD_PROGRAMMES
