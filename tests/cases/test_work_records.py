@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -251,3 +251,31 @@ def test_a_case_is_opened_from_the_household_page_and_the_api(
     assert opened.json()["stage"] == "registered"
     refused = api(office)("/cases", {"household": other.pk, "social_worker": worker.username})
     assert {e["code"] for e in refused.json()["errors"]} == {"CASE_ALREADY_OPEN"}
+
+
+def test_enrolment_is_asked_for_a_programme_of_the_rules_in_force(api, case, worker, move, assess):
+    from sejahtera.targeting.models import RulesVersion
+    from sejahtera.targeting.services import default_rules_text
+
+    assess(case)
+    move(case, Stage.ASSESSED)
+    move(case, Stage.PROTECTION)
+    ask = api(worker)
+    refused = ask(
+        f"/cases/{case.pk}/enrolment-requests",
+        {"programme": "MODAL_IBU", "action": "enrol", "reason": "runs a stall"},
+    )
+    assert {e["code"] for e in refused.json()["errors"]} == {"CASE_PROGRAMME_UNKNOWN"}
+    RulesVersion.objects.create(
+        text=default_rules_text()
+        + '\n[programmes.MODAL_IBU]\nname = "Modal usaha ibu"\nunit = "person"\nsex = "P"\n',
+        version="2026.9",
+        effective_from=date(2026, 1, 1),
+        note="a new programme",
+    )
+    saved = ask(
+        f"/cases/{case.pk}/enrolment-requests",
+        {"programme": "MODAL_IBU", "action": "enrol", "reason": "runs a stall"},
+    )
+    assert saved.status_code == 201
+    assert case.enrolment_requests.get().programme == "MODAL_IBU"

@@ -288,7 +288,9 @@ class OpenCaseIn(Schema):
 
 
 class EnrolmentIn(Schema):
-    programme: Literal[services.PROGRAMMES]  # type: ignore[valid-type]
+    programme: str = Field(
+        ..., min_length=2, max_length=20, description="a programme of the rules in force"
+    )
     action: Literal["enrol", "suspend"]
     reason: str = Field(..., min_length=1, max_length=2000)
 

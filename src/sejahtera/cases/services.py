@@ -306,7 +306,11 @@ def record_income(*, actor: User, case: Case, month: date, amount: int) -> Incom
     return record
 
 
-PROGRAMMES = ("PKH", "SEMBAKO", "PBI_JK", "ATENSI", "PENA")
+def enrolment_programmes() -> tuple[str, ...]:
+    """The programmes of the targeting rules in force, built-in and new."""
+    from sejahtera.targeting.selectors import rules_in_force
+
+    return rules_in_force().programme_codes
 
 
 def request_enrolment(
@@ -316,6 +320,14 @@ def request_enrolment(
     _require_case(actor, case, access.CASE_WORKERS)
     if not reason.strip():
         raise _refuse(journey.REASON_MISSING, gettext_noop("give the reason for this step"))
+    programmes = enrolment_programmes()
+    if programme not in programmes:
+        raise _refuse(
+            journey.PROGRAMME_UNKNOWN,
+            gettext_noop("{programme} is not a programme of the rules in force ({programmes})"),
+            programme=programme,
+            programmes=", ".join(programmes),
+        )
     request = EnrolmentRequest.objects.create(
         case=case,
         programme=programme,

@@ -8,7 +8,8 @@ their rank in the reasons, so both can be explained. The ranking is strict: once
 is spent, a richer household with a cheaper benefit does not jump the queue.
 
 Limits are stored on the run (``TargetingRun.limits``), not in the rules file, because the
-engine's rules loader accepts only the rules it knows:
+engine's rules loader accepts only the rules it knows. A limit may name any programme the run's
+rules decide, built-in or new:
 
     {"PKH": {"budget": 5_000_000_000, "quotas": {"3201": 1200, "3273": 800}}}
 """
@@ -20,7 +21,6 @@ from typing import Any
 
 from django.db.models import F, OuterRef, Subquery
 
-from sejahtera.domain.targeting.rules import PROGRAMME_CODES
 from sejahtera.targeting.models import Decision, HouseholdResult, TargetingRun
 
 REGION_CODE_LENGTHS = (2, 4, 6, 10)
@@ -30,11 +30,12 @@ class LimitsInvalid(ValueError):
     pass
 
 
-def check_limits(limits: dict[str, Any]) -> dict[str, Any]:
-    """The limits in canonical form; LimitsInvalid naming the first problem."""
+def check_limits(limits: dict[str, Any], programmes: tuple[str, ...]) -> dict[str, Any]:
+    """The limits in canonical form (``programmes``: those the run's rules decide);
+    LimitsInvalid naming the first problem."""
     clean: dict[str, Any] = {}
     for programme, settings in limits.items():
-        if programme not in PROGRAMME_CODES:
+        if programme not in programmes:
             raise LimitsInvalid(f"{programme}: unknown programme")
         if not isinstance(settings, dict) or set(settings) - {"budget", "quotas"}:
             raise LimitsInvalid(f"{programme}: only 'budget' and 'quotas' may be set")

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sejahtera.domain.targeting.rules import CLUSTER_CODES, PROGRAMME_CODES
+from sejahtera.domain.targeting.rules import CLUSTER_CODES
 from sejahtera.registry.models import Household, Person
 
 
@@ -132,15 +132,17 @@ class Decision(models.Model):
     )
     region_code = models.CharField(max_length=10)
     national_decile = models.PositiveSmallIntegerField(null=True, blank=True)
-    programme = models.CharField(max_length=10, choices=_choices(PROGRAMME_CODES))
+    # A built-in programme code or one the run's rules define (docs/targeting.md).
+    programme = models.CharField(max_length=20)
     eligible = models.BooleanField()
     components = models.JSONField(default=list, blank=True)
     monthly_amount = models.BigIntegerField(null=True, blank=True)
     yearly_amount = models.BigIntegerField(null=True, blank=True)
     per_stage_amount = models.BigIntegerField(null=True, blank=True)
     one_off_amount = models.BigIntegerField(null=True, blank=True)
-    # What the decision costs in a year, in rupiah, when eligible: PKH and SEMBAKO their yearly
-    # amount, PBI_JK 12 monthly contributions, PENA its maximum one-off capital, ATENSI 0.
+    # What the decision costs in a year, in rupiah, when eligible: its yearly amount (else 12
+    # monthly ones) plus any one-off amount: PKH and SEMBAKO their yearly amount, PBI_JK 12
+    # monthly contributions, PENA its maximum one-off capital, ATENSI 0.
     yearly_cost = models.BigIntegerField(default=0)
     # Eligible by the rules but left out by a quota or the budget (then eligible is False).
     limited_by = models.CharField(max_length=10, choices=Limit.choices, blank=True, default="")

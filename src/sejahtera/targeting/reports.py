@@ -14,11 +14,10 @@ from typing import Any
 from django.db.models import Count, Exists, F, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 
-from sejahtera.domain.targeting.rules import CLUSTER_CODES, PROGRAMME_CODES, Rules
+from sejahtera.domain.targeting.rules import CLUSTER_CODES, Rules
 from sejahtera.registry.models import DuplicateCandidate, Person
 from sejahtera.targeting import selectors
 from sejahtera.targeting.models import Decision, HouseholdResult, PersonCluster, TargetingRun
-from sejahtera.targeting.services import is_household_programme, parse_rules
 
 LIST_LIMIT = 100  # rows shown on a page; the CSV has them all
 
@@ -30,7 +29,7 @@ def _eligible(run: TargetingRun, programme: str, prefix: str) -> QuerySet[Decisi
 
 
 def _same_subject(other: TargetingRun, programme: str) -> QuerySet[Decision]:
-    key = "household" if is_household_programme(programme) else "person"
+    key = "household" if selectors.is_household_programme(other, programme) else "person"
     return Decision.objects.filter(run=other, programme=programme, **{key: OuterRef(key)})
 
 
@@ -83,7 +82,7 @@ def diff(base: TargetingRun, run: TargetingRun, prefix: str) -> Diff:
         ProgrammeFlow(
             p, entering(run, base, p, prefix).count(), leaving(run, base, p, prefix).count()
         )
-        for p in PROGRAMME_CODES
+        for p in selectors.programme_codes(base, run)
     ]
     before = HouseholdResult.objects.filter(run=base, household=OuterRef("household")).values(
         "national_decile"
@@ -120,7 +119,7 @@ DIFF_HEADER = [
 def diff_rows(base: TargetingRun, run: TargetingRun, prefix: str) -> Iterator[list[str]]:
     """Everyone entering or leaving each programme, for a CSV."""
     yield DIFF_HEADER
-    for programme in PROGRAMME_CODES:
+    for programme in selectors.programme_codes(base, run):
         for change, decisions in (
             ("enters", entering(run, base, programme, prefix)),
             ("leaves", leaving(run, base, programme, prefix)),
@@ -182,15 +181,27 @@ def _cluster_coverage(run: TargetingRun, prefix: str) -> dict[tuple[str, str], i
 
 
 def compare(base: TargetingRun, run: TargetingRun, prefix: str) -> Comparison:
+    codes = selectors.programme_codes(base, run)
+    person_codes = [
+        p
+        for p in codes
+        if not selectors.is_household_programme(base, p)
+        and not selectors.is_household_programme(run, p)
+    ]
+    none = {"eligible": 0, "yearly_cost": 0}
     base_counts = {r["programme"]: r for r in selectors.programme_counts(base, prefix)}
     run_counts = {r["programme"]: r for r in selectors.programme_counts(run, prefix)}
     programmes = [
         {
             "programme": p,
-            "eligible": _pair(base_counts[p]["eligible"], run_counts[p]["eligible"]),
-            "yearly_cost": _pair(base_counts[p]["yearly_cost"], run_counts[p]["yearly_cost"]),
+            "eligible": _pair(
+                base_counts.get(p, none)["eligible"], run_counts.get(p, none)["eligible"]
+            ),
+            "yearly_cost": _pair(
+                base_counts.get(p, none)["yearly_cost"], run_counts.get(p, none)["yearly_cost"]
+            ),
         }
-        for p in PROGRAMME_CODES
+        for p in codes
     ]
     before, after = _cluster_coverage(base, prefix), _cluster_coverage(run, prefix)
     clusters = [
@@ -199,25 +210,25 @@ def compare(base: TargetingRun, run: TargetingRun, prefix: str) -> Comparison:
             "persons": _pair(before.get((c, ""), 0), after.get((c, ""), 0)),
             "eligible": [
                 {"programme": p, **_pair(before.get((c, p), 0), after.get((c, p), 0))}
-                for p in ("PBI_JK", "ATENSI", "PENA")
+                for p in person_codes
             ],
         }
         for c in CLUSTER_CODES
     ]
     region = Substr("region_code", 1, selectors.sub_region_length(prefix))
     before_r, after_r = _eligible_by(base, prefix, region), _eligible_by(run, prefix, region)
-    codes = sorted({k for k, _ in before_r} | {k for k, _ in after_r})
-    names = selectors.region_names(codes)
+    region_codes = sorted({k for k, _ in before_r} | {k for k, _ in after_r})
+    names = selectors.region_names(region_codes)
     regions = [
         {
             "code": code,
             "name": names.get(code, code),
             "eligible": [
                 {"programme": p, **_pair(before_r.get((code, p), 0), after_r.get((code, p), 0))}
-                for p in PROGRAMME_CODES
+                for p in codes
             ],
         }
-        for code in codes
+        for code in region_codes
     ]
     before_d = _eligible_by(base, prefix, F("national_decile"))
     after_d = _eligible_by(run, prefix, F("national_decile"))
@@ -226,7 +237,7 @@ def compare(base: TargetingRun, run: TargetingRun, prefix: str) -> Comparison:
             "decile": d,
             "eligible": [
                 {"programme": p, **_pair(before_d.get((d, p), 0), after_d.get((d, p), 0))}
-                for p in PROGRAMME_CODES
+                for p in codes
             ],
         }
         for d in [*range(1, 11), None]
@@ -276,6 +287,7 @@ def _cutoffs(rules: Rules) -> dict[str, int]:
         "SEMBAKO": rules.sembako.max_decile,
         "PBI_JK": rules.pbi_jk.max_decile,
         "PENA": rules.pena.max_decile,
+        **{p.code: p.max_decile for p in rules.custom if p.max_decile is not None},
     }
 
 
@@ -298,7 +310,7 @@ def _inclusion_conditions(run: TargetingRun) -> dict[str, Any]:
         | Q(household__assets__contains=";car;")
     )
     above = Q(pk__in=[])
-    for programme, cutoff in _cutoffs(parse_rules(run.rules_text)).items():
+    for programme, cutoff in _cutoffs(selectors.rules_of(run)).items():
         above |= Q(programme=programme) & (
             Q(national_decile__gt=cutoff) | Q(national_decile__isnull=True)
         )
@@ -362,7 +374,7 @@ def audit(run: TargetingRun, prefix: str) -> Audit:
         flags[flag] = {
             "kind": "inclusion" if flag in INCLUSION_FLAGS else "exclusion",
             "total": sum(by_programme.values()),
-            "by_programme": [(p, by_programme.get(p, 0)) for p in PROGRAMME_CODES],
+            "by_programme": [(p, by_programme.get(p, 0)) for p in selectors.programme_codes(run)],
             "by_region": [(c, names.get(c, c), by_region[c]) for c in sorted(by_region)],
             "by_cluster": [(c, by_cluster[c]) for c in CLUSTER_CODES if c in by_cluster],
         }

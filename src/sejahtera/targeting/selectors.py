@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -15,7 +16,7 @@ from django.db.models.functions import Substr
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
-from sejahtera.domain.targeting.rules import CLUSTER_CODES, PROGRAMME_CODES
+from sejahtera.domain.targeting.rules import CLUSTER_CODES, Rules
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Household, Person, Region
 from sejahtera.targeting.models import (
@@ -27,6 +28,36 @@ from sejahtera.targeting.models import (
 )
 
 NEXT_LEVEL = {0: 2, 2: 4, 4: 6, 6: 10, 10: 10}
+
+
+@lru_cache(maxsize=16)
+def _parsed(rules_text: str) -> Rules:
+    from sejahtera.targeting.services import parse_rules
+
+    return parse_rules(rules_text)
+
+
+def rules_of(run: TargetingRun) -> Rules:
+    """The rules a run used (stored verbatim with it)."""
+    return _parsed(run.rules_text)
+
+
+def rules_in_force() -> Rules:
+    from sejahtera.targeting.services import default_rules_text
+
+    return _parsed(default_rules_text())
+
+
+def programme_codes(*runs: TargetingRun) -> tuple[str, ...]:
+    """The programmes the runs decided: the built-in ones, then those their rules define."""
+    codes: dict[str, None] = {}
+    for run in runs:
+        codes.update(dict.fromkeys(rules_of(run).programme_codes))
+    return tuple(codes)
+
+
+def is_household_programme(run: TargetingRun, programme: str) -> bool:
+    return programme in rules_of(run).household_programmes
 
 
 def runs_for(user: User) -> QuerySet[TargetingRun]:
@@ -79,7 +110,7 @@ def programme_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
     empty = {"decided": 0, "eligible": 0, "limited": 0, "yearly_cost": 0}
     return [
         {**empty, **rows.get(code, {}), "programme": code, "yearly_cost": _int(rows, code)}
-        for code in PROGRAMME_CODES
+        for code in programme_codes(run)
     ]
 
 
@@ -139,12 +170,13 @@ def region_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
         .annotate(n=Count("id"))
     )
     names = region_names(list(households))
+    programmes = programme_codes(run)
     return [
         {
             "code": code,
             "name": names.get(code, code),
             "households": households[code],
-            "eligible": [counts.get(code, {}).get(p, 0) for p in PROGRAMME_CODES],
+            "eligible": [counts.get(code, {}).get(p, 0) for p in programmes],
         }
         for code in sorted(households)
     ]

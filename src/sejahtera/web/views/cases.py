@@ -176,7 +176,7 @@ class RevokeReferralForm(CaseForm):
 
 class EnrolmentForm(CaseForm):
     programme = forms.ChoiceField(
-        label=_("Programme"), choices=[(p, p) for p in services.PROGRAMMES]
+        label=_("Programme"), choices=lambda: [(p, p) for p in services.enrolment_programmes()]
     )
     action = forms.ChoiceField(label=_("Request"), choices=EnrolmentRequest.Action.choices)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea)

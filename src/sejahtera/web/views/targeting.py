@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from sejahtera.accounts import access
-from sejahtera.domain.targeting.rules import PROGRAMME_CODES, RulesError
+from sejahtera.domain.targeting.rules import RulesError
 from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting import reports, selectors, services
 from sejahtera.targeting.limits import LimitsInvalid
@@ -117,7 +117,7 @@ def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
     prefix = _prefix(request)
     partial = request.headers.get("HX-Request") == "true"
-    context: dict[str, Any] = {"run": run, "programme_codes": PROGRAMME_CODES}
+    context: dict[str, Any] = {"run": run, "programme_codes": selectors.programme_codes(run)}
     if run.status == TargetingRun.Status.COMPLETED:
         context |= {
             "programmes": selectors.programme_counts(run, prefix),
@@ -156,7 +156,7 @@ def run_diff(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 : reports.LIST_LIMIT
             ],
         }
-        for p in PROGRAMME_CODES
+        for p in selectors.programme_codes(base, run)
     }
     return render(
         request,
@@ -202,16 +202,24 @@ def whatif(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "web/targeting/whatif.html",
-        {"form": form, "current": current, "programme_codes": PROGRAMME_CODES},
+        {
+            "form": form,
+            "current": current,
+            "programme_codes": selectors.rules_of(current).programme_codes
+            if current
+            else selectors.rules_in_force().programme_codes,
+        },
     )
 
 
 def _limits(request: AuthenticatedRequest) -> dict[str, Any]:
-    """Budget ceilings from the what-if form (budget_<PROGRAMME>, whole rupiah a year)."""
+    """Budget ceilings from the what-if form (budget_<PROGRAMME>, whole rupiah a year); the
+    run's rules say which programmes exist."""
     limits: dict[str, Any] = {}
-    for programme in PROGRAMME_CODES:
-        text = request.POST.get(f"budget_{programme}", "").replace(",", "").replace(".", "")
-        if text.strip():
+    for field in request.POST:
+        programme = field.removeprefix("budget_")
+        text = request.POST.get(field, "").replace(",", "").replace(".", "")
+        if field.startswith("budget_") and text.strip():
             if not text.strip().isdigit():
                 raise LimitsInvalid(f"{programme}: the budget must be whole rupiah")
             limits[programme] = {"budget": int(text)}
