@@ -99,3 +99,50 @@ def test_pmt_calibrate_with_too_little_data_fails_clearly(files: Path):
     )  # fmt: skip
     assert result.exit_code == 2
     assert "calibration needs at least" in result.output
+
+
+def test_evaluate_shows_the_programmes_the_rules_define(files: Path, tmp_path: Path):
+    shipped = Path(__file__).parents[2] / "src/sejahtera/data/rules"
+    (tmp_path / "pmt-default.json").write_bytes((shipped / "pmt-default.json").read_bytes())
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        (shipped / "default.toml").read_text(encoding="utf-8")
+        + """
+[programmes.PKH_BALITA]
+name = "PKH balita"
+unit = "household"
+max_decile = 10
+stages_per_year = 4
+components = [{ code = "BALITA", max_age = 4, yearly_amount = 400_000 }]
+
+[programmes.LANSIA]
+name = "Bantuan lansia"
+unit = "person"
+min_age = 60
+monthly_amount = 100_000
+""",
+        encoding="utf-8",
+    )
+    result = invoke(
+        "target", "evaluate",
+        "--households", str(files / "households.csv"),
+        "--persons", str(files / "persons.csv"),
+        "--as-of", "2026-11-30", "--rules", str(rules),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    toddlers = [h["programmes"]["PKH_BALITA"] for h in data if h["living_members"]]
+    paid = [p for p in toddlers if p["eligible"]]
+    assert paid
+    for programme in paid:  # one BALITA per child under 5 (no cap)
+        children = len(programme["components"])
+        assert children >= 1
+        assert set(programme["components"]) == {"BALITA"}
+        assert programme["yearly_amount"] == 400_000 * children
+        assert programme["per_stage_amount"] == 100_000 * children
+    persons = [p for h in data for p in h["persons"] if p["status"] == "member"]
+    elderly = [p["programmes"]["LANSIA"] for p in persons if p["age"] >= 60]
+    assert elderly
+    assert all(e["eligible"] and e["monthly_amount"] == 100_000 for e in elderly)
+    assert set(elderly[0]) == {"eligible", "monthly_amount", "yearly_amount", "reasons"}
+    assert not any(p["programmes"]["LANSIA"]["eligible"] for p in persons if p["age"] < 60)

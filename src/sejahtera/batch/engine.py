@@ -48,14 +48,15 @@ Progress = Callable[[str, int, int], None]  # (stage name, stages done, stages i
 REQUIRED_HOUSEHOLD_COLUMNS = ("household_id", "region_code")
 REQUIRED_PERSON_COLUMNS = ("person_id", "household_id", "sex", "birth_date", "relationship")
 DECILE_COLUMNS = ("household_id", "national_decile")
-# The order of the rows of ``TargetingResult.read`` (NULL ids last).
+# The order of the rows of ``TargetingResult.read`` (NULL ids last; the built-in programmes
+# first, then the rules' own by code).
 PROGRAMME_ORDER = ("PKH", "SEMBAKO", "PBI_JK", "ATENSI", "PENA")
 OUTPUT_ORDER = {
     "household_results": "household_id NULLS LAST",
     "person_results": "person_id NULLS LAST",
     "decisions": "household_id NULLS LAST, subject_id NULLS LAST, CASE programme "
     + " ".join(f"WHEN '{p}' THEN {i}" for i, p in enumerate(PROGRAMME_ORDER))
-    + " END",
+    + " END NULLS LAST, programme",
 }
 # The output columns whose type the SQL leaves to the engine (the others are strings and
 # booleans); lists are joined strings in the SQL, split when written.

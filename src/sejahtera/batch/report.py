@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sejahtera.batch.engine import TargetingResult
+from sejahtera.batch.engine import PROGRAMME_ORDER, TargetingResult
 
 
 def household_report(result: TargetingResult) -> list[dict[str, Any]]:
@@ -16,6 +16,8 @@ def household_report(result: TargetingResult) -> list[dict[str, Any]]:
     ``monthly_amount``, ``reasons``) and PBI_JK (``eligible_persons``, ``monthly_amount``) —
     and ``persons``: ``person_id``, ``status``, ``age``, ``clusters``, ``cluster_reasons`` and
     ``programmes`` (PBI_JK, ATENSI, PENA: ``eligible``, ``reasons``; PENA ``max_capital_amount``).
+    A programme the rules define is under its code beside the built-in ones of its unit, with
+    ``eligible``, its amounts, ``reasons`` and (household) ``components``.
     Amounts are whole rupiah. Reads the whole result into memory: for small runs."""
     household_decisions: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     person_decisions: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
@@ -45,6 +47,7 @@ def household_report(result: TargetingResult) -> list[dict[str, Any]]:
                         **_yes_no(pena),
                         "max_capital_amount": pena["one_off_amount"],
                     },
+                    **_new_programmes(decided, with_components=False),
                 },
             }
         )
@@ -84,6 +87,7 @@ def household_report(result: TargetingResult) -> list[dict[str, Any]]:
                         ],
                         "monthly_amount": household["pbi_jk_monthly_amount"],
                     },
+                    **_new_programmes(decided, with_components=True),
                 },
                 "persons": persons,
             }
@@ -93,3 +97,23 @@ def household_report(result: TargetingResult) -> list[dict[str, Any]]:
 
 def _yes_no(row: dict[str, Any]) -> dict[str, Any]:
     return {"eligible": row["eligible"], "reasons": row["reasons"]}
+
+
+BUILT_IN = frozenset(PROGRAMME_ORDER)
+AMOUNTS = ("monthly_amount", "yearly_amount", "per_stage_amount", "one_off_amount")
+
+
+def _new_programmes(
+    decided: dict[str, dict[str, Any]], *, with_components: bool
+) -> dict[str, dict[str, Any]]:
+    """The decisions of the programmes the rules define, each with the amounts it has."""
+    report = {}
+    for code, row in decided.items():
+        if code in BUILT_IN:
+            continue
+        entry: dict[str, Any] = {"eligible": row["eligible"]}
+        if with_components:
+            entry["components"] = row["components"]
+        entry |= {name: row[name] for name in AMOUNTS if row[name] is not None}
+        report[code] = entry | {"reasons": row["reasons"]}
+    return report
