@@ -116,6 +116,11 @@ def test_a_what_if_with_a_new_programme_shows_who_would_enter(client, analyst, p
     assert new["eligible"]["base"] == 0
     assert new["eligible"]["simulation"] > 0
     assert new["yearly_cost"]["change"] == 2_000_000 * new["eligible"]["simulation"]
+    women = next(c for c in comparison.clusters if c["cluster"] == "PEREMPUAN_RENTAN")
+    by_programme = {e["programme"]: e for e in women["eligible"]}
+    assert by_programme["MODAL_IBU"]["base"] == 0
+    assert by_programme["MODAL_IBU"]["simulation"] > 0
+    assert "BANTUAN_BALITA" not in by_programme  # a household programme
     flow = next(f for f in comparison.flows if f.programme == "BANTUAN_BALITA")
     assert flow.entering > 0
     assert flow.leaving == 0

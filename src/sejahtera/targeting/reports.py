@@ -171,7 +171,10 @@ def _cluster_coverage(run: TargetingRun, prefix: str) -> dict[tuple[str, str], i
     """Persons per cluster (programme "") and of them eligible for each person programme."""
     clusters = PersonCluster.objects.filter(run=run, region_code__startswith=prefix)
     counts = {(c, ""): n for c, n in clusters.values_list("cluster").annotate(n=Count("id"))}
-    for programme in ("PBI_JK", "ATENSI", "PENA"):
+    person_programmes = [
+        p for p in selectors.programme_codes(run) if not selectors.is_household_programme(run, p)
+    ]
+    for programme in person_programmes:
         eligible = _eligible(run, programme, prefix).values("person_id")
         for cluster, n in (
             clusters.filter(person_id__in=eligible).values_list("cluster").annotate(n=Count("id"))
