@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from sejahtera.accounts.models import Role
+from sejahtera.accounts.models import ApiToken, Role
+from sejahtera.accounts.tokens import create_token
 from sejahtera.targeting import reports, selectors
 from sejahtera.targeting.limits import LimitsInvalid
 from sejahtera.targeting.models import Decision, RulesVersion
@@ -31,6 +32,11 @@ unit = "household"
 max_decile = 5
 stages_per_year = 4
 components = [{ code = "BALITA", max_age = 5, yearly_amount = 600_000 }]
+
+[programmes.DAMPING_DIFABEL]
+name = "Pendampingan penyandang disabilitas"
+unit = "person"
+clusters = ["DISABILITAS"]
 """
 
 
@@ -56,7 +62,7 @@ def rules_in_force(client, make_user):
 def test_a_run_decides_and_stores_the_new_programmes(rules_in_force, population):
     run = run_targeting_for_registry(AS_OF)
     assert run.rules_version == "2026.3"
-    assert selectors.programme_codes(run)[-2:] == ("MODAL_IBU", "BANTUAN_BALITA")
+    assert selectors.programme_codes(run)[-3:] == ("MODAL_IBU", "BANTUAN_BALITA", "DAMPING_DIFABEL")
     mother = Decision.objects.get(
         run=run, programme="MODAL_IBU", person__full_name="Siti 0", eligible=True
     )
@@ -150,3 +156,25 @@ def test_a_what_if_budget_may_name_a_programme_the_new_rules_define(client, anal
     assert (
         Decision.objects.filter(run=simulation, programme="MODAL_IBU", eligible=True).count() == 1
     )
+
+
+def test_a_programme_decided_on_clusters_is_withheld_like_atensi(
+    client, make_user, analyst, rules_in_force, population
+):
+    run_targeting_for_registry(AS_OF)
+    household = population["poor"][0]  # Budi 0 has a physical disability
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    page = client.get(f"/registry/households/{household.pk}/", **EN).content.decode()
+    assert 'data-programme="DAMPING_DIFABEL" data-eligible="true"' in page
+    client.force_login(analyst)
+    page = client.get(f"/registry/households/{household.pk}/", **EN).content.decode()
+    assert 'data-programme="MODAL_IBU"' in page
+    assert 'data-programme="DAMPING_DIFABEL"' not in page
+    assert 'data-programme="ATENSI"' not in page
+    _token, secret = create_token(analyst, "test", [ApiToken.Scope.TARGETING])
+    body = client.get(
+        f"/api/v1/targeting/households/{household.pk}", HTTP_AUTHORIZATION=f"Bearer {secret}"
+    ).json()
+    programmes = {d["programme"] for d in body["decisions"]}
+    assert "MODAL_IBU" in programmes
+    assert not programmes & {"DAMPING_DIFABEL", "ATENSI"}

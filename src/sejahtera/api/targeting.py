@@ -161,7 +161,8 @@ def start_run(request: HttpRequest, body: RunCreate) -> Status[RunOut]:
 @router.get("/targeting/households/{household_pk}", response={200: HouseholdDecisions, **PROBLEMS})
 def household_decisions(request: HttpRequest, household_pk: Path[RecordId]) -> HouseholdDecisions:
     """The current run's decisions for a household (reasons withheld from roles that may not
-    read specific personal data, and ATENSI, which reveals a vulnerable cluster)."""
+    read specific personal data, and ATENSI or any programme decided on clusters or person flags,
+    which reveals a vulnerable cluster)."""
     user = _user(request, SCOPE)
     try:
         household = registry_selectors.household_for(user, household_pk)

@@ -243,9 +243,10 @@ def household_targeting(
                     "valid_until": manual.valid_until,
                 }
             )
+    revealing = rules_of(run).revealing_programmes
     for decision in decisions:
-        if decision.programme == "ATENSI" and not unmasked:
-            continue  # being eligible for rehabilitation reveals a vulnerable cluster
+        if decision.programme in revealing and not unmasked:
+            continue  # eligible for rehabilitation (say) reveals a vulnerable cluster
         if decision.person_id in by_person:
             by_person[decision.person_id].decisions.append(decision)
     return HouseholdTargeting(
@@ -260,8 +261,9 @@ def household_targeting(
 def latest_decisions(
     user: User, household: Household
 ) -> tuple[TargetingRun | None, list[Decision]]:
-    """The current run and the decisions of a household the user may see (the API); ATENSI
-    only for roles that may read specific data (as on the household page)."""
+    """The current run and the decisions of a household the user may see (the API); ATENSI and
+    the programmes that reveal a cluster only for roles that may read specific data (as on the
+    household page)."""
     access.require(user, access.TARGETING_READERS)
     access.require_region(user, household.village_id)
     run = latest_run()
@@ -269,7 +271,7 @@ def latest_decisions(
         return None, []
     decisions = Decision.objects.filter(run=run, household=household).select_related("person")
     if not privacy.may_read_specific(user):
-        decisions = decisions.exclude(programme="ATENSI")
+        decisions = decisions.exclude(programme__in=rules_of(run).revealing_programmes)
     return run, list(decisions.order_by("id"))
 
 

@@ -229,6 +229,9 @@ def test_a_new_programme_is_read_with_its_building_blocks():
     assert household.components[0].code == "LANSIA_60"
     assert household.max_components is None
     assert person.counted_clusters == tuple(c for c in CLUSTER_CODES if c != "FAKIR_MISKIN")
+    # deciding on clusters reveals them, as ATENSI does; a decile and components do not
+    assert rules.revealing_programmes == ("ATENSI", "PENDAMPINGAN")
+    assert not household.reveals_vulnerability
     assert load_rules().custom == ()
 
 

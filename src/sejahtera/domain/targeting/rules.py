@@ -188,6 +188,12 @@ class CustomProgramme:
     one_off_amount: int | None = None
 
     @property
+    def reveals_vulnerability(self) -> bool:
+        """Whether being decided eligible tells which vulnerable cluster or condition (drug
+        use, HIV, violence, …) a person is in, as ATENSI does: specific personal data."""
+        return bool(self.clusters or self.excluded_clusters or self.any_of)
+
+    @property
     def counted_clusters(self) -> tuple[str, ...]:
         """The clusters that qualify a person; empty when clusters are no condition."""
         if not self.clusters and not self.excluded_clusters:
@@ -213,6 +219,11 @@ class Rules:
     @property
     def programme_codes(self) -> tuple[str, ...]:
         return PROGRAMME_CODES + tuple(p.code for p in self.custom)
+
+    @property
+    def revealing_programmes(self) -> tuple[str, ...]:
+        """Person programmes whose decisions only roles that may read specific data see."""
+        return ("ATENSI", *(p.code for p in self.custom if p.reveals_vulnerability))
 
     @property
     def household_programmes(self) -> tuple[str, ...]:
