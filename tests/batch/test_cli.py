@@ -19,13 +19,18 @@ def invoke(*args: str):
     return CliRunner().invoke(main, list(args))
 
 
-def test_evaluate_prints_one_object_per_household(files: Path):
-    result = invoke(
+def evaluate(files: Path, *options: str):
+    """``target evaluate`` on the module's population as of 2026-11-30."""
+    return invoke(
         "target", "evaluate",
         "--households", str(files / "households.csv"),
         "--persons", str(files / "persons.csv"),
-        "--as-of", "2026-11-30",
+        "--as-of", "2026-11-30", *options,
     )  # fmt: skip
+
+
+def test_evaluate_prints_one_object_per_household(files: Path):
+    result = evaluate(files)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert len(data) == len((files / "households.csv").read_text().splitlines()) - 1
@@ -49,13 +54,9 @@ def test_evaluate_with_pinned_deciles_and_rules(files: Path, tmp_path: Path):
     deciles = tmp_path / "deciles.csv"
     deciles.write_text("household_id,national_decile\nH000001,2\n", encoding="utf-8")
     rules = Path(__file__).parents[2] / "src/sejahtera/data/rules/default.toml"
-    result = invoke(
-        "target", "evaluate",
-        "--households", str(files / "households.csv"),
-        "--persons", str(files / "persons.csv"),
-        "--as-of", "2026-11-30", "--deciles", str(deciles), "--rules", str(rules),
-        "--out", str(tmp_path / "out"),
-    )  # fmt: skip
+    result = evaluate(
+        files, "--deciles", str(deciles), "--rules", str(rules), "--out", str(tmp_path / "out")
+    )
     assert result.exit_code == 0, result.output
     data = {h["household_id"]: h for h in json.loads(result.output)}
     assert data["H000001"]["national_decile"] == 2
@@ -66,12 +67,7 @@ def test_evaluate_with_pinned_deciles_and_rules(files: Path, tmp_path: Path):
 def test_evaluate_rejects_broken_rules_clearly(files: Path, tmp_path: Path):
     rules = tmp_path / "rules.toml"
     rules.write_text('version = "x"\n', encoding="utf-8")
-    result = invoke(
-        "target", "evaluate",
-        "--households", str(files / "households.csv"),
-        "--persons", str(files / "persons.csv"),
-        "--as-of", "2026-11-30", "--rules", str(rules),
-    )  # fmt: skip
+    result = evaluate(files, "--rules", str(rules))
     assert result.exit_code == 2
     assert "effective_from: missing" in result.output
 
@@ -123,12 +119,7 @@ monthly_amount = 100_000
 """,
         encoding="utf-8",
     )
-    result = invoke(
-        "target", "evaluate",
-        "--households", str(files / "households.csv"),
-        "--persons", str(files / "persons.csv"),
-        "--as-of", "2026-11-30", "--rules", str(rules),
-    )  # fmt: skip
+    result = evaluate(files, "--rules", str(rules))
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     toddlers = [h["programmes"]["PKH_BALITA"] for h in data if h["living_members"]]

@@ -508,7 +508,7 @@ def _clusters(check: _Checker, value: Any) -> dict[str, ClusterRule] | None:
         values: dict[str, Any] = {}
         for key, raw in body.items():
             if key in required or key in optional or key == "enabled":
-                values[key] = _cluster_value(check, key, raw, f"{path}.{key}")
+                values[key] = _setting(check, key, raw, f"{path}.{key}")
         low, high = values.get("income_above"), values.get("income_below")
         if isinstance(low, int) and isinstance(high, int) and low >= high:
             check.fail(f"{path}.income_below", f"must be above income_above ({low}), got {high}")
@@ -517,20 +517,28 @@ def _clusters(check: _Checker, value: Any) -> dict[str, ClusterRule] | None:
     return rules if len(rules) == len(CLUSTER_CODES) else None
 
 
-def _cluster_value(check: _Checker, key: str, raw: Any, path: str) -> Any:
+def _setting(check: _Checker, key: str, raw: Any, path: str) -> Any:
+    """One setting of a cluster rule or a new programme, checked by what its key names; money
+    (incomes, amounts) for any key it does not name."""
     if key == "enabled":
         return check.boolean(raw, path)
     if key == "any_of":
         return check.choices(raw, path, PERSON_FLAGS, "person flag")
-    if key == "employment":
+    if key in ("employment", "excluded_employment"):
         return check.choices(raw, path, EMPLOYMENT, "employment")
+    if key in ("clusters", "excluded_clusters"):
+        return check.choices(raw, path, CLUSTER_CODES, "cluster")
     if key == "sex":
         return check.choice(raw, path, SEXES, "sex")
-    if key in ("age_below", "min_age"):
+    if key in ("age_below", "min_age", "max_age"):
         return check.age(raw, path)
     if key in ("max_decile", "alone_max_decile"):
         return check.decile(raw, path)
-    return check.amount(raw, path)  # the income thresholds
+    if key == "max_components":
+        return check.count(raw, path)
+    if key == "stages_per_year":
+        return check.integer(raw, path, 1, 12, "stages per year")
+    return check.amount(raw, path)
 
 
 def _programmes(check: _Checker, value: Any) -> dict[str, Any] | None:
@@ -826,8 +834,9 @@ def _custom_programme(
     if unit is not None and not conditions & set(body):
         check.fail(path, "needs at least one condition: " + ", ".join(sorted(conditions)))
     values: dict[str, Any] = {}
-    for key in sorted(optional & set(body)):
-        values[key] = _custom_value(check, key, body[key], f"{path}.{key}")
+    # components are read last: their amounts must divide by stages_per_year
+    for key in sorted((optional - {"components"}) & set(body)):
+        values[key] = _setting(check, key, body[key], f"{path}.{key}")
     low, high = values.get("min_age"), values.get("max_age")
     if isinstance(low, int) and isinstance(high, int) and low > high:
         check.fail(f"{path}.max_age", f"must be ≥ min_age ({low}), got {high}")
@@ -848,25 +857,3 @@ def _custom_programme(
     if len(check.problems) > before or unit is None or name is None:
         return None
     return CustomProgramme(code=code, name=name, unit=unit, **values)
-
-
-def _custom_value(check: _Checker, key: str, raw: Any, path: str) -> Any:
-    if key in ("min_age", "max_age"):
-        return check.age(raw, path)
-    if key == "max_decile":
-        return check.decile(raw, path)
-    if key == "sex":
-        return check.choice(raw, path, SEXES, "sex")
-    if key == "any_of":
-        return check.choices(raw, path, PERSON_FLAGS, "person flag")
-    if key in ("clusters", "excluded_clusters"):
-        return check.choices(raw, path, CLUSTER_CODES, "cluster")
-    if key in ("employment", "excluded_employment"):
-        return check.choices(raw, path, EMPLOYMENT, "employment")
-    if key == "max_components":
-        return check.count(raw, path)
-    if key == "stages_per_year":
-        return check.integer(raw, path, 1, 12, "stages per year")
-    if key == "components":
-        return None  # read after stages_per_year, which its amounts must divide
-    return check.amount(raw, path)  # the benefit amounts
