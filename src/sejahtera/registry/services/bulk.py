@@ -1,8 +1,9 @@
 """Batch writes keyed on ``external_id``, the fast way each database allows.
 
-``insert``: rows believed new. PostgreSQL: ``COPY`` straight into the table; SQLite:
-``executemany``. ``upsert``: rows that may exist. PostgreSQL: ``COPY`` into a temporary staging
-table, then one ``INSERT … SELECT … ON CONFLICT``; SQLite: ``executemany`` of
+Rows are tuples in ``columns`` order, or an Arrow table with the columns in that order (the
+import's batches). ``insert``: rows believed new. PostgreSQL: ``COPY`` straight into the table;
+SQLite: ``executemany``. ``upsert``: rows that may exist. PostgreSQL: ``COPY`` into a temporary
+staging table, then one ``INSERT … SELECT … ON CONFLICT``; SQLite: ``executemany`` of
 ``INSERT … ON CONFLICT``. An upsert bumps ``version`` and leaves ``created_at`` and
 ``source_import`` as they were.
 """
@@ -12,12 +13,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from django.db import connection
 from django.db.models import Model
 
 PRESERVED_ON_UPDATE = frozenset({"external_id", "created_at", "source_import_id", "version"})
+# Arrow quotes every string, so an empty string stays one; NULL is an unquoted empty field.
+ARROW_COPY_CSV = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+
+Rows: TypeAlias = "Sequence[Sequence[Any]] | pa.Table"
 
 
 def _async_commit(cursor: Any) -> None:
@@ -26,13 +33,28 @@ def _async_commit(cursor: Any) -> None:
     cursor.execute("SET LOCAL synchronous_commit = off")
 
 
-def _copy(cursor: Any, table: str, column_list: str, rows: Sequence[Sequence[Any]]) -> None:
-    """``COPY`` rows into ``table``, encoded by the csv module (C) rather than row by row.
+def python_rows(rows: Rows) -> Sequence[Sequence[Any]]:
+    """The rows as tuples of Python values (dates, decimals, ...)."""
+    if isinstance(rows, pa.Table):
+        return list(zip(*(column.to_pylist() for column in rows.columns), strict=True))
+    return rows
+
+
+def _copy(cursor: Any, table: str, column_list: str, rows: Rows) -> None:
+    """``COPY`` rows into ``table``, encoded by Arrow or the csv module (C), not row by row.
 
     In COPY's CSV format an unquoted empty field is NULL, which is what the csv module writes for
     None; it would write an empty string the same way, so rows holding one go through psycopg's
     own row encoder instead (rare: the format turns empty cells into None).
     """
+    if isinstance(rows, pa.Table):
+        sink = pa.BufferOutputStream()
+        pa_csv.write_csv(rows, sink, ARROW_COPY_CSV)
+        with cursor.cursor.copy(
+            f"COPY {table} ({column_list}) FROM STDIN WITH (FORMAT csv)"
+        ) as copy:
+            copy.write(sink.getvalue())
+        return
     plain: list[Sequence[Any]] = []
     awkward: list[Sequence[Any]] = []
     for row in rows:
@@ -50,9 +72,9 @@ def _copy(cursor: Any, table: str, column_list: str, rows: Sequence[Sequence[Any
                 copy.write_row(row)
 
 
-def insert(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def insert(model: type[Model], columns: Sequence[str], rows: Rows) -> None:
     """Insert ``rows``; raises IntegrityError if one of them exists after all."""
-    if not rows:
+    if not len(rows):
         return
     table = connection.ops.quote_name(model._meta.db_table)
     column_list = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -62,12 +84,14 @@ def insert(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[A
             _copy(cursor, table, column_list, rows)
         else:
             placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", rows)
+            cursor.executemany(
+                f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", python_rows(rows)
+            )
 
 
-def upsert(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert ``rows`` (tuples in ``columns`` order) or update the row with the same external_id."""
-    if not rows:
+def upsert(model: type[Model], columns: Sequence[str], rows: Rows) -> None:
+    """Insert ``rows`` or update the row with the same external_id."""
+    if not len(rows):
         return
     table = connection.ops.quote_name(model._meta.db_table)
     quoted = [connection.ops.quote_name(c) for c in columns]
@@ -96,5 +120,6 @@ def upsert(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[A
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             cursor.executemany(
-                f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}) {conflict}", rows
+                f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}) {conflict}",
+                python_rows(rows),
             )

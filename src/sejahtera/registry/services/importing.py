@@ -14,10 +14,12 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
@@ -32,7 +34,7 @@ from sejahtera.registry.models import (
     ImportRun,
     Person,
 )
-from sejahtera.registry.services.bulk import insert, upsert
+from sejahtera.registry.services.bulk import insert, python_rows, upsert
 from sejahtera.registry.services.duplicates import record_shared_niks
 from sejahtera.registry.services.pipeline import HOUSEHOLDS, Batch, iter_batches
 from sejahtera.registry.sources import TableSource, open_source
@@ -170,7 +172,7 @@ class RegistryImport:
             counts.rejected += len(batch.rejected)
             for rejected in batch.rejected:
                 self.report.add(batch.file, rejected.line, rejected.record_id, rejected.findings)
-            if batch.rows:
+            if batch.table.num_rows:
                 if households:
                     self._flush_households(batch)
                 else:
@@ -181,13 +183,12 @@ class RegistryImport:
 
     def _flush_households(self, batch: Batch) -> None:
         columns = [HOUSEHOLD_DB_NAMES.get(c, c) for c in fmt.HOUSEHOLD_COLUMN_NAMES]
-        rows = batch.rows
+        ids = batch.table.column(0).to_pylist()
         self._write(
-            Household, ChangeRecord.Entity.HOUSEHOLD, columns, rows, self.summary.households
+            Household, ChangeRecord.Entity.HOUSEHOLD, columns, batch.table, self.summary.households
         )
         for i, warnings in batch.warnings.items():
-            self.report.add(batch.file, batch.lines[i], rows[i][0], warnings)
-        ids = [row[0] for row in rows]
+            self.report.add(batch.file, batch.lines[i], ids[i], warnings)
         self.household_pks.update(
             _rows_by_key(Household, "external_id", ids, ("external_id", "id"))
         )
@@ -196,21 +197,18 @@ class RegistryImport:
 
     def _flush_persons(self, batch: Batch) -> None:
         # Person rows: format columns (index 1 the source household_id), then nik_warnings.
-        missing = {row[1] for row in batch.rows} - self.household_pks.keys()
+        ids = batch.table.column(0).to_pylist()
+        sources = batch.table.column(1).to_pylist()
+        missing = set(sources) - self.household_pks.keys()
         if missing:
             self.household_pks.update(
                 _rows_by_key(Household, "external_id", missing, ("external_id", "id"))
             )
-        kept: list[int] = []  # indexes into batch.rows
-        rows: list[Sequence[Any]] = []
+        pks = [self.household_pks.get(household_id) for household_id in sources]
+        table = batch.table.set_column(1, "household_id", pa.array(pks, pa.int64()))
         no_warnings: list[Finding] = []
-        for i, row in enumerate(batch.rows):
-            household_id = row[1]
-            pk = self.household_pks.get(household_id)
-            if pk is not None:
-                kept.append(i)
-                rows.append([row[0], pk, *row[2:]])
-                continue
+        unknown = [i for i, pk in enumerate(pks) if pk is None]
+        for i in unknown:
             self.summary.persons.rejected += 1
             finding = error(
                 "HOUSEHOLD_UNKNOWN",
@@ -218,36 +216,43 @@ class RegistryImport:
                     "household {household_id} is neither in this import nor in the registry"
                 ),
                 "household_id",
-                household_id=household_id,
+                household_id=sources[i],
             )
             warnings = batch.warnings.get(i, no_warnings)
-            self.report.add(batch.file, batch.lines[i], row[0], [finding, *warnings])
+            self.report.add(batch.file, batch.lines[i], ids[i], [finding, *warnings])
+        if unknown:
+            table = table.filter(pc.is_valid(table.column(1)))
 
         columns = [PERSON_DB_NAMES.get(c, c) for c in fmt.PERSON_COLUMN_NAMES] + ["nik_warnings"]
-        self._write(Person, ChangeRecord.Entity.PERSON, columns, rows, self.summary.persons)
-        duplicate_warnings = self._record_duplicate_niks(rows)
-        for i in kept:
-            person_id = batch.rows[i][0]
+        self._write(Person, ChangeRecord.Entity.PERSON, columns, table, self.summary.persons)
+        duplicate_warnings = self._record_duplicate_niks(
+            table.column(0).to_pylist(), table.column(2).to_pylist()
+        )
+        flagged = {i for i, person_id in enumerate(ids) if person_id in duplicate_warnings}
+        for i in sorted((batch.warnings.keys() | flagged) - set(unknown)):
+            person_id = ids[i]
             findings = batch.warnings.get(i, no_warnings) + duplicate_warnings.get(person_id, [])
-            if findings:
-                self.report.add(batch.file, batch.lines[i], person_id, findings)
+            self.report.add(batch.file, batch.lines[i], person_id, findings)
 
-    def _record_duplicate_niks(self, rows: list[Sequence[Any]]) -> dict[str, list[Finding]]:
+    def _record_duplicate_niks(
+        self, person_ids: list[str], niks: list[str | None]
+    ) -> dict[str, list[Finding]]:
         """Persons of this batch whose NIK another person holds: kept, flagged for review."""
-        niks = {row[2] for row in rows if row[2]}
-        if not niks:
+        batch_niks = {nik for nik in niks if nik}
+        if not batch_niks:
             return {}
         # Every holder of every NIK of the batch (one index probe per NIK), kept where shared.
         holders: dict[str, list[tuple[int, str]]] = {}
-        for nik, pk, external_id in _rows_by_key(Person, "nik", niks, ("nik", "id", "external_id")):
+        for nik, pk, external_id in _rows_by_key(
+            Person, "nik", batch_niks, ("nik", "id", "external_id")
+        ):
             holders.setdefault(nik, []).append((pk, external_id))
         shared = {nik: people for nik, people in holders.items() if len(people) > 1}
         self.summary.possible_duplicates += record_shared_niks(shared, self.run)
         warnings: dict[str, list[Finding]] = {}
-        for row in rows:
-            people = shared.get(row[2] or "")
+        for person_id, nik in zip(person_ids, niks, strict=True):
+            people = shared.get(nik or "")
             if people:
-                person_id = row[0]
                 others = ", ".join(sorted(e for _, e in people if e != person_id))
                 warnings[person_id] = [
                     warning(
@@ -266,55 +271,68 @@ class RegistryImport:
         model: type[Model],
         entity: str,
         columns: list[str],
-        rows: Sequence[Sequence[Any]],
+        table: pa.Table,
         counts: RecordCounts,
     ) -> None:
         """Upsert new and changed rows of one batch, recording what changed."""
+        ids = table.column(0).to_pylist()
         existing = {
-            row[1]: row
-            for row in _rows_by_key(model, "external_id", [r[0] for r in rows], ["id", *columns])
+            row[1]: row for row in _rows_by_key(model, "external_id", ids, ["id", *columns])
         }
         now = timezone.now()
-        new_rows: list[Sequence[Any]] = []
-        changed_rows: list[Sequence[Any]] = []
+        changed: list[int] = []
         changes: list[ChangeRecord] = []
-        for row in rows:
-            old = existing.get(row[0])
-            if old is None:
-                counts.created += 1
-                new_rows.append([*row, now, now, self.run.pk, 1])
-                continue
-            diff = {
-                name: [_json_value(before), _json_value(after)]
-                for name, before, after in zip(columns, old[1:], row, strict=True)
-                if before != after
-            }
-            if not diff:
-                counts.unchanged += 1
-                continue
-            counts.updated += 1
-            changed_rows.append([*row, now, now, self.run.pk, 1])
-            changes.append(
-                ChangeRecord(
-                    entity=entity,
-                    record_id=old[0],
-                    action=ChangeRecord.Action.UPDATED,
-                    changed_at=now,
-                    actor_id=self.run.created_by_id,
-                    import_run=self.run,
-                    changes=diff,
+        if existing:
+            # Compare the rows that exist (a re-import) value by value; new ones need no look.
+            known = [i for i, external_id in enumerate(ids) if external_id in existing]
+            for i, row in zip(
+                known, python_rows(table.take(pa.array(known, pa.int64()))), strict=True
+            ):
+                old = existing[row[0]]
+                diff = {
+                    name: [_json_value(before), _json_value(after)]
+                    for name, before, after in zip(columns, old[1:], row, strict=True)
+                    if before != after
+                }
+                if not diff:
+                    counts.unchanged += 1
+                    continue
+                counts.updated += 1
+                changed.append(i)
+                changes.append(
+                    ChangeRecord(
+                        entity=entity,
+                        record_id=old[0],
+                        action=ChangeRecord.Action.UPDATED,
+                        changed_at=now,
+                        actor_id=self.run.created_by_id,
+                        import_run=self.run,
+                        changes=diff,
+                    )
                 )
-            )
+            table_new = table.filter(pc.invert(pc.is_in(table.column(0), pa.array(list(existing)))))
+        else:
+            table_new = table
+        counts.created += table_new.num_rows
         all_columns = [*columns, *PROVENANCE_COLUMNS]
+        new = self._with_provenance(table_new, now)
+        updated = self._with_provenance(table.take(pa.array(changed, pa.int64())), now)
         with transaction.atomic():
             try:
                 with transaction.atomic():
-                    insert(model, all_columns, new_rows)
+                    insert(model, all_columns, new)
             except IntegrityError:
                 # Another import created some of these ids since we looked: merge instead.
-                upsert(model, all_columns, new_rows)
-            upsert(model, all_columns, changed_rows)
+                upsert(model, all_columns, new)
+            upsert(model, all_columns, updated)
             ChangeRecord.objects.bulk_create(changes)
+
+    def _with_provenance(self, table: pa.Table, now: datetime) -> pa.Table:
+        """The rows followed by the PROVENANCE_COLUMNS: created, updated, source run, version."""
+        rows = table.num_rows
+        for name, value in zip(PROVENANCE_COLUMNS, (now, now, self.run.pk, 1), strict=True):
+            table = table.append_column(name, pa.repeat(value, rows))
+        return table
 
     def _progress(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:

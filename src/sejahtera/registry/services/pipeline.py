@@ -1,9 +1,13 @@
 """The read-and-validate half of the import, which may run in a child process.
 
 :func:`validate_batches` streams the households file and then the persons file through the domain
-validators and yields :class:`Batch` objects: the rows rejected since the previous batch (with
-their findings) and up to ``batch_size`` accepted rows already shaped as database rows. The
+validators and yields :class:`Batch` objects: the rows rejected in a stretch of the file (with
+their findings) and its accepted rows already shaped as database rows, in an Arrow table. The
 importer (``importing.py``) writes each batch and the report.
+
+Each stretch of rows first goes through the vectorised screen (``domain/registry_screen.py``):
+rows it clears need no validator call, their typed values come from the screen; every other row
+is validated one by one exactly as before.
 
 :func:`iter_batches` runs that generator either in this process or, for large files, in a child
 process (``spawn``) that streams the batches through a bounded queue, so that parsing and
@@ -17,22 +21,34 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import islice
+from operator import itemgetter
 from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.findings import Finding, error, gettext_noop
+from sejahtera.domain.registry_screen import RowScreen
 from sejahtera.registry.sources import TableSource
 
 HOUSEHOLDS = "households"
 PERSONS = "persons"
-DECIMAL_PLACES = {
-    "latitude": Decimal("0.000001"),
-    "longitude": Decimal("0.000001"),
-    "floor_area_m2": Decimal("0.01"),
+# The decimal columns as the database stores them (precision, places).
+STORED_DECIMALS = {
+    "latitude": pa.decimal128(9, 6),
+    "longitude": pa.decimal128(9, 6),
+    "floor_area_m2": pa.decimal128(9, 2),
+}
+ARROW_TYPES = {
+    fmt.Kind.BOOL: pa.bool_(),
+    fmt.Kind.DATE: pa.date32(),
+    fmt.Kind.INTEGER: pa.int64(),
 }
 # Batches the child may run ahead of the database (bounds the memory of the pipeline).
 QUEUE_BATCHES = 3
@@ -48,81 +64,74 @@ class RejectedRow:
 
 
 class Batch:
-    """One step of one file: the rows rejected since the last batch, then the accepted rows.
+    """One stretch of one file: its rejected rows, then its accepted rows.
 
-    ``rows`` are the accepted rows as the database stores them, in format column order.
-    Households: the format's columns, decimals quantised to the model's places. Persons: the
-    format's columns (``household_id`` still the source id; the importer swaps in the key)
-    followed by ``nik_warnings``. ``lines[i]`` is the line of ``rows[i]``, ``warnings[i]`` its
-    warnings if it has any.
+    ``table`` holds the accepted rows as the database stores them, in format column order.
+    Households: the format's columns, decimals at the model's places. Persons: the format's
+    columns (``household_id`` still the source id; the importer swaps in the key) followed by
+    ``nik_warnings``. ``lines[i]`` is the line of row i, ``warnings[i]`` its warnings if any.
     """
 
-    __slots__ = ("done", "file", "kind", "last", "lines", "rejected", "rows", "total", "warnings")
+    __slots__ = ("done", "file", "kind", "last", "lines", "rejected", "table", "total", "warnings")
 
     def __init__(self, kind: str, file: str, *, total: int = 0) -> None:
         self.kind = kind  # HOUSEHOLDS or PERSONS
         self.file = file
         self.rejected: list[RejectedRow] = []
-        self.rows: list[Sequence[Any]] = []
+        self.table: pa.Table = _schema(kind).empty_table()
         self.lines: list[int] = []
         self.warnings: dict[int, list[Finding]] = {}
         self.done = 0  # rows of the file read so far
         self.total = total  # the file's row count as estimated on opening
         self.last = False  # the file's final batch
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Pickled column by column with dates as ordinals and decimals as text: plain ints and
-        # strings pickle several times faster than rows of date and Decimal objects.
-        columns: list[Any] = [list(column) for column in zip(*self.rows, strict=True)]
-        for i in _date_columns(self.kind):
-            columns[i] = [None if v is None else v.toordinal() for v in columns[i]]
-        for i in _decimal_columns(self.kind):
-            columns[i] = [None if v is None else str(v) for v in columns[i]]
-        header = (self.kind, self.file, self.done, self.total, self.last)
-        return (_unpack_batch, (header, self.rejected, columns, self.lines, self.warnings))
+
+def _columns(kind: str) -> tuple[fmt.Column, ...]:
+    return fmt.HOUSEHOLD_COLUMNS if kind == HOUSEHOLDS else fmt.PERSON_COLUMNS
 
 
-def _column_indexes(kind: str, kinds: tuple[fmt.Kind, ...]) -> list[int]:
-    columns = fmt.HOUSEHOLD_COLUMNS if kind == HOUSEHOLDS else fmt.PERSON_COLUMNS
-    return [i for i, column in enumerate(columns) if column.kind in kinds]
+def _schema(kind: str) -> pa.Schema:
+    fields = [
+        (c.name, STORED_DECIMALS.get(c.name) or ARROW_TYPES.get(c.kind, pa.string()))
+        for c in _columns(kind)
+    ]
+    if kind == PERSONS:
+        fields.append(("nik_warnings", pa.string()))
+    return pa.schema(fields)
 
 
-def _date_columns(kind: str) -> list[int]:
-    return _column_indexes(kind, (fmt.Kind.DATE,))
+def _stored(schema: pa.Schema, values: dict[str, pa.Array]) -> tuple[dict[str, pa.Array], Any]:
+    """The screen's values in the stored types, and where they fit them.
 
-
-def _decimal_columns(kind: str) -> list[int]:
-    kinds = (fmt.Kind.LATITUDE, fmt.Kind.LONGITUDE, fmt.Kind.POSITIVE_NUMBER)
-    return _column_indexes(kind, kinds)
-
-
-def _unpack_batch(
-    header: tuple[str, str, int, int, bool],
-    rejected: list[RejectedRow],
-    columns: list[list[Any]],
-    lines: list[int],
-    warnings: dict[int, list[Finding]],
-) -> Batch:
-    kind, file, done, total, last = header
-    batch = Batch(kind, file, total=total)
-    batch.done, batch.last = done, last
-    batch.rejected, batch.lines, batch.warnings = rejected, lines, warnings
-    from_ordinal = date.fromordinal
-    for i in _date_columns(kind):
-        columns[i] = [None if v is None else from_ordinal(v) for v in columns[i]]
-    for i in _decimal_columns(kind):
-        columns[i] = [None if v is None else Decimal(v) for v in columns[i]]
-    batch.rows = list(zip(*columns, strict=True))
-    return batch
+    Decimals are rounded to the stored places (half to even, as ``Decimal.quantize``); a value
+    too large for its column does not fit and goes through the validator, so that it fails
+    where it did before, in the database.
+    """
+    stored = {}
+    fits = None
+    for field in schema:
+        value = values.get(field.name)
+        if value is None:  # nik_warnings: none for a row with no finding
+            stored[field.name] = pa.nulls(len(next(iter(values.values()))), field.type)
+            continue
+        if pa.types.is_decimal(field.type):
+            value = pc.round(value, field.type.scale)
+            limit = 10 ** (field.type.precision - field.type.scale)
+            small = pc.less(pc.abs(pc.cast(value, pa.float64())), limit)
+            ok = pc.fill_null(small, True)
+            fits = ok if fits is None else pc.and_(fits, ok)
+            value = pc.cast(pc.if_else(ok, value, None), field.type)
+        stored[field.name] = value
+    return stored, fits
 
 
 def _household_row(values: dict[str, Any]) -> list[Any]:
     row = []
     for name in fmt.HOUSEHOLD_COLUMN_NAMES:
         value = values[name]
-        quantum = DECIMAL_PLACES.get(name)
-        if quantum is not None and value is not None:
-            value = value.quantize(quantum)
+        stored = STORED_DECIMALS.get(name)
+        if stored is not None and value is not None:
+            value = value.quantize(Decimal(1).scaleb(-stored.scale))
         row.append(value)
     return row
 
@@ -141,6 +150,20 @@ def _household_rejected(household_id: str) -> Finding:
         "household_id",
         household_id=household_id,
     )
+
+
+def _cells(raws: list[dict[str, str]], header: list[str]) -> dict[str, pa.Array]:
+    """The stretch's cells column by column (a column the file lacks is absent)."""
+    names = [name for name in dict.fromkeys(header) if name]
+    columns: Iterable[Sequence[str | None]]
+    try:
+        # One C-level pass per row; a ragged spreadsheet row lacks a key, though.
+        columns = zip(*map(itemgetter(*names), raws), strict=True) if len(names) > 1 else ()
+    except KeyError:
+        columns = ()
+    if not columns:
+        columns = [[row.get(name) for row in raws] for name in names]
+    return {name: pa.array(cells, pa.string()) for name, cells in zip(names, columns, strict=True)}
 
 
 def validate_batches(
@@ -181,53 +204,95 @@ def _validate_file(
     file = source.path.name
     id_column = "household_id" if kind == HOUSEHOLDS else "person_id"
     is_persons = kind == PERSONS
+    screen = RowScreen(validator)
+    schema = _schema(kind)
     seen: set[str] = set()
-    batch = Batch(kind, file, total=source.row_count)
     done = 0
-    for line, raw in source.rows():
-        result = validator.validate(raw)
-        values = result.values
-        record_id = values[id_column] or (raw.get(id_column) or "").strip()
-        findings = result.findings
-        valid = result.is_valid
-        repeated = bool(record_id) and record_id in seen
-        if repeated:
-            valid = False
-            findings.append(
-                error(
-                    "DUPLICATE_ID",
-                    gettext_noop("{column} {value} appears more than once in this file"),
-                    id_column,
-                    column=id_column,
-                    value=record_id,
+    rows = source.rows()
+    while stretch := list(islice(rows, batch_size)):
+        batch = Batch(kind, file, total=source.row_count)
+        screened = screen.screen(_cells([raw for _, raw in stretch], source.header))
+        stored, fits = _stored(schema, screened.values)
+        cleared = screened.cleared if fits is None else pc.and_(screened.cleared, fits)
+        from_screen: list[int] = []  # indexes into the stretch
+        checked: list[int] = []
+        checked_rows: list[list[Any]] = []
+        for i, ((line, raw), clear) in enumerate(zip(stretch, cleared.to_pylist(), strict=True)):
+            if clear:
+                # A cleared row is plain text: its cells are its values.
+                record_id = raw[id_column]
+                findings: list[Finding] = []
+                valid = True
+                household_id = raw.get("household_id")
+            else:
+                result = validator.validate(raw)
+                values = result.values
+                record_id = values[id_column] or (raw.get(id_column) or "").strip()
+                findings = result.findings
+                valid = result.is_valid
+                household_id = values["household_id"]
+            repeated = bool(record_id) and record_id in seen
+            if repeated:
+                valid = False
+                findings.append(
+                    error(
+                        "DUPLICATE_ID",
+                        gettext_noop("{column} {value} appears more than once in this file"),
+                        id_column,
+                        column=id_column,
+                        value=record_id,
+                    )
                 )
-            )
-        seen.add(record_id)
-        if valid and rejected_households and values["household_id"] in rejected_households:
-            valid = False
-            findings.append(_household_rejected(values["household_id"]))
-        if valid:
+            seen.add(record_id)
+            if valid and rejected_households and household_id in rejected_households:
+                valid = False
+                findings.append(_household_rejected(household_id))
+            if not valid:
+                batch.rejected.append(RejectedRow(line, record_id, findings))
+                # A repeated id leaves the first occurrence standing.
+                if on_rejected is not None and record_id and not repeated:
+                    on_rejected(record_id)
+                continue
+            batch.lines.append(line)
+            if clear:
+                from_screen.append(i)
+                continue
             warnings = [f for f in findings if not f.is_error]
             if warnings:
-                batch.warnings[len(batch.rows)] = warnings
-            batch.rows.append(
+                batch.warnings[len(batch.lines) - 1] = warnings
+            checked.append(i)
+            checked_rows.append(
                 _person_row(values, warnings) if is_persons else _household_row(values)
             )
-            batch.lines.append(line)
-        else:
-            batch.rejected.append(RejectedRow(line, record_id, findings))
-            # A repeated id leaves the first occurrence standing.
-            if on_rejected is not None and record_id and not repeated:
-                on_rejected(record_id)
-        done += 1
-        if len(batch.rows) >= batch_size:
-            batch.done = done
-            yield batch
-            batch = Batch(kind, file, total=source.row_count)
-    batch.done = done
-    batch.total = max(done, source.row_count)
-    batch.last = True
-    yield batch
+        batch.table = _accepted_table(schema, stored, from_screen, checked, checked_rows)
+        done += len(stretch)
+        batch.done = done
+        yield batch
+    # The file's end (the row count on opening is an estimate), with no rows of its own.
+    last = Batch(kind, file, total=max(done, source.row_count))
+    last.done, last.last = done, True
+    yield last
+
+
+def _accepted_table(
+    schema: pa.Schema,
+    stored: dict[str, pa.Array],
+    from_screen: list[int],
+    checked: list[int],
+    checked_rows: list[list[Any]],
+) -> pa.Table:
+    """The accepted rows in file order: the screen's values and the validator's, merged."""
+    taken = pa.array(from_screen, pa.int64())
+    columns = [stored[field.name].take(taken) for field in schema]
+    if checked:
+        order = pc.sort_indices(pa.array(from_screen + checked, pa.int64()))
+        columns = [
+            pa.concat_arrays([column, pa.array(list(values), field.type)]).take(order)
+            for column, field, values in zip(
+                columns, schema, zip(*checked_rows, strict=True), strict=True
+            )
+        ]
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 # -- running it in a child process -------------------------------------------------------------
