@@ -214,7 +214,6 @@ def worker_engine(data: Path) -> dict:
         out_dir=data / "engine",
     )
     seconds = time.perf_counter() - started
-    phases["write outputs (Parquet)"] = time.perf_counter() - last[0]
     return {
         "seconds": seconds,
         "peak_mb": peak_rss_mb(),
