@@ -47,6 +47,13 @@ def _copy(cursor: Any, table: str, column_list: str, rows: Rows) -> None:
     None; it would write an empty string the same way, so rows holding one go through psycopg's
     own row encoder instead (rare: the format turns empty cells into None).
     """
+    # psycopg's copy() bypasses Django's cursor wrapper: translate its errors (a unique
+    # violation into IntegrityError) as Django does.
+    with connection.wrap_database_errors:
+        _copy_rows(cursor, table, column_list, rows)
+
+
+def _copy_rows(cursor: Any, table: str, column_list: str, rows: Rows) -> None:
     if isinstance(rows, pa.Table):
         sink = pa.BufferOutputStream()
         pa_csv.write_csv(rows, sink, ARROW_COPY_CSV)

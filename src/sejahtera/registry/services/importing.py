@@ -274,63 +274,84 @@ class RegistryImport:
         table: pa.Table,
         counts: RecordCounts,
     ) -> None:
-        """Upsert new and changed rows of one batch, recording what changed."""
+        """Write one batch: new rows inserted, existing ones updated where something changed."""
+        now = timezone.now()
+        with transaction.atomic():
+            try:
+                # Mostly every row is new (a first import), so insert them all without looking
+                # them up first; if one exists after all, nothing of the attempt stays.
+                with transaction.atomic():
+                    insert(model, self._all_columns(columns), self._with_provenance(table, now))
+            except IntegrityError:
+                self._merge(model, entity, columns, table, counts, now)
+            else:
+                counts.created += table.num_rows
+
+    def _merge(
+        self,
+        model: type[Model],
+        entity: str,
+        columns: list[str],
+        table: pa.Table,
+        counts: RecordCounts,
+        now: datetime,
+    ) -> None:
+        """Upsert new and changed rows of a batch some of whose records exist; record changes."""
         ids = table.column(0).to_pylist()
         existing = {
             row[1]: row for row in _rows_by_key(model, "external_id", ids, ["id", *columns])
         }
-        now = timezone.now()
+        # Compare the rows that exist value by value; new ones need no look.
+        known = [i for i, external_id in enumerate(ids) if external_id in existing]
         changed: list[int] = []
         changes: list[ChangeRecord] = []
-        if existing:
-            # Compare the rows that exist (a re-import) value by value; new ones need no look.
-            known = [i for i, external_id in enumerate(ids) if external_id in existing]
-            for i, row in zip(
-                known, python_rows(table.take(pa.array(known, pa.int64()))), strict=True
-            ):
-                old = existing[row[0]]
-                diff = {
-                    name: [_json_value(before), _json_value(after)]
-                    for name, before, after in zip(columns, old[1:], row, strict=True)
-                    if before != after
-                }
-                if not diff:
-                    counts.unchanged += 1
-                    continue
-                counts.updated += 1
-                changed.append(i)
-                changes.append(
-                    ChangeRecord(
-                        entity=entity,
-                        record_id=old[0],
-                        action=ChangeRecord.Action.UPDATED,
-                        changed_at=now,
-                        actor_id=self.run.created_by_id,
-                        import_run=self.run,
-                        changes=diff,
-                    )
+        for i, row in zip(known, python_rows(table.take(pa.array(known, pa.int64()))), strict=True):
+            old = existing[row[0]]
+            diff = {
+                name: [_json_value(before), _json_value(after)]
+                for name, before, after in zip(columns, old[1:], row, strict=True)
+                if before != after
+            }
+            if not diff:
+                counts.unchanged += 1
+                continue
+            counts.updated += 1
+            changed.append(i)
+            changes.append(
+                ChangeRecord(
+                    entity=entity,
+                    record_id=old[0],
+                    action=ChangeRecord.Action.UPDATED,
+                    changed_at=now,
+                    actor_id=self.run.created_by_id,
+                    import_run=self.run,
+                    changes=diff,
                 )
-            table_new = table.filter(pc.invert(pc.is_in(table.column(0), pa.array(list(existing)))))
-        else:
-            table_new = table
-        counts.created += table_new.num_rows
-        all_columns = [*columns, *PROVENANCE_COLUMNS]
-        new = self._with_provenance(table_new, now)
-        updated = self._with_provenance(table.take(pa.array(changed, pa.int64())), now)
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    insert(model, all_columns, new)
-            except IntegrityError:
-                # Another import created some of these ids since we looked: merge instead.
-                upsert(model, all_columns, new)
-            upsert(model, all_columns, updated)
-            ChangeRecord.objects.bulk_create(changes)
+            )
+        new = table.filter(pc.invert(pc.is_in(table.column(0), pa.array(list(existing)))))
+        counts.created += new.num_rows
+        all_columns = self._all_columns(columns)
+        try:
+            with transaction.atomic():
+                insert(model, all_columns, self._with_provenance(new, now))
+        except IntegrityError:
+            # Another import created some of these ids since we looked: merge instead.
+            upsert(model, all_columns, self._with_provenance(new, now))
+        updated = table.take(pa.array(changed, pa.int64()))
+        upsert(model, all_columns, self._with_provenance(updated, now))
+        ChangeRecord.objects.bulk_create(changes)
+
+    @staticmethod
+    def _all_columns(columns: list[str]) -> list[str]:
+        return [*columns, *PROVENANCE_COLUMNS]
 
     def _with_provenance(self, table: pa.Table, now: datetime) -> pa.Table:
         """The rows followed by the PROVENANCE_COLUMNS: created, updated, source run, version."""
         rows = table.num_rows
-        for name, value in zip(PROVENANCE_COLUMNS, (now, now, self.run.pk, 1), strict=True):
+        # The time as the database takes it in text: Arrow's CSV writer formats a timestamp
+        # column far slower than it copies a constant string.
+        stamp = str(connection.ops.adapt_datetimefield_value(now))
+        for name, value in zip(PROVENANCE_COLUMNS, (stamp, stamp, self.run.pk, 1), strict=True):
             table = table.append_column(name, pa.repeat(value, rows))
         return table
 
