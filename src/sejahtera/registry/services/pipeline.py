@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -214,11 +215,26 @@ def _validate_file(
         screened = screen.screen(_cells([raw for _, raw in stretch], source.header))
         stored, fits = _stored(schema, screened.values)
         cleared = screened.cleared if fits is None else pc.and_(screened.cleared, fits)
-        from_screen: list[int] = []  # indexes into the stretch
+        # Cleared rows whose id occurs once and is new, and (persons) whose household was not
+        # rejected, are accepted as they are; only the others need the loop below. A plain
+        # row's id can never be the id of another row of the loop.
+        ids = stored[id_column]
+        counts = Counter(ids.to_pylist())
+        taken = {record_id for record_id, n in counts.items() if n > 1} | (counts.keys() & seen)
+        plain = pc.and_(cleared, pc.invert(pc.is_in(ids, pa.array(list(taken), pa.string()))))
+        if rejected_households:
+            rejected = pa.array(list(rejected_households), pa.string())
+            plain = pc.and_(plain, pc.invert(pc.is_in(stored["household_id"], rejected)))
+        plain = pc.fill_null(plain, False)
+        seen.update(ids.filter(plain).to_pylist())
+        from_screen = pc.indices_nonzero(plain).to_pylist()  # indexes into the stretch
         checked: list[int] = []
         checked_rows: list[list[Any]] = []
-        for i, ((line, raw), clear) in enumerate(zip(stretch, cleared.to_pylist(), strict=True)):
-            if clear:
+        warnings_of: dict[int, list[Finding]] = {}
+        clear_of = cleared.to_pylist()
+        for i in pc.indices_nonzero(pc.invert(plain)).to_pylist():
+            line, raw = stretch[i]
+            if clear_of[i]:
                 # A cleared row is plain text: its cells are its values.
                 record_id = raw[id_column]
                 findings: list[Finding] = []
@@ -253,18 +269,22 @@ def _validate_file(
                 if on_rejected is not None and record_id and not repeated:
                     on_rejected(record_id)
                 continue
-            batch.lines.append(line)
-            if clear:
+            if clear_of[i]:
                 from_screen.append(i)
                 continue
             warnings = [f for f in findings if not f.is_error]
             if warnings:
-                batch.warnings[len(batch.lines) - 1] = warnings
+                warnings_of[i] = warnings
             checked.append(i)
             checked_rows.append(
                 _person_row(values, warnings) if is_persons else _household_row(values)
             )
-        batch.table = _accepted_table(schema, stored, from_screen, checked, checked_rows)
+        accepted = sorted(from_screen + checked)
+        batch.lines = [stretch[i][0] for i in accepted]
+        if warnings_of:
+            position = {i: n for n, i in enumerate(accepted)}
+            batch.warnings = {position[i]: warnings for i, warnings in warnings_of.items()}
+        batch.table = _accepted_table(schema, stored, sorted(from_screen), checked, checked_rows)
         done += len(stretch)
         batch.done = done
         yield batch
