@@ -13,7 +13,9 @@ Generates the population with ``sejahtera synth``, then for PostgreSQL (a fresh 
   is the least any load of these rows into these tables costs,
 
 each in its own process, and prints wall time, persons/s, peak memory (RSS; the import's
-validating child process separately) and the ratios.
+validating child process separately), the ratios and where the import's CPU time went (the
+importing process, its validating child and, for a server on this machine, the PostgreSQL
+backend).
 Goal (issue #2): 1 M persons in ≤ 60 s on 2 cores and ≤ 3× raw COPY on PostgreSQL.
 """
 
@@ -49,6 +51,20 @@ def child_peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def backend_cpu_seconds(pid: int) -> float | None:
+    """CPU time of a PostgreSQL backend, if it runs on this machine (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # -- workers (each runs in its own process so that its peak memory is its own) -----------------
 
 
@@ -59,12 +75,20 @@ def worker_import(database_url: str, data: Path) -> dict:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
     from sejahtera.registry.services.importing import import_registry
     from sejahtera.registry.services.regions import load_regions
 
     call_command("migrate", verbosity=0)
     load_regions()
+    backend = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+    server_before = backend_cpu_seconds(backend) if backend else None
+    cpu_before = cpu_seconds(resource.RUSAGE_SELF)
     started = time.perf_counter()
     summary = import_registry(
         households_path=data / "households.csv",
@@ -72,7 +96,15 @@ def worker_import(database_url: str, data: Path) -> dict:
         report_path=data / "report.csv",
     )
     seconds = time.perf_counter() - started
+    server_after = backend_cpu_seconds(backend) if backend else None
+    cpu = {
+        "import process": cpu_seconds(resource.RUSAGE_SELF) - cpu_before,
+        "validating process": cpu_seconds(resource.RUSAGE_CHILDREN),
+    }
+    if server_before is not None and server_after is not None:
+        cpu["server"] = server_after - server_before
     return {
+        "cpu": cpu,
         "seconds": seconds,
         "persons": summary.persons.accepted,
         "rejected": summary.persons.rejected + summary.households.rejected,
@@ -206,6 +238,9 @@ def report_line(label: str, result: dict) -> str:
     )
     if result.get("child_peak_mb"):
         line += f" (+ validating process {result['child_peak_mb']:,.0f} MB)"
+    if result.get("cpu"):
+        spent = ", ".join(f"{who} {seconds:.1f} s" for who, seconds in result["cpu"].items())
+        line += f"\n  {'':<28} CPU: {spent}"
     return line
 
 
