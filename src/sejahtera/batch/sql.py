@@ -484,24 +484,39 @@ def _component_condition(c: PkhComponent) -> tuple[str, str]:
     return " AND ".join(conditions), " || ', ' || ".join(facts)
 
 
-def _component_options(components: tuple[PkhComponent, ...]) -> str:
-    """Every (living member, component they qualify for) pair of a programme's components."""
-    selects = []
-    for c in components:
-        condition, facts = _component_condition(c)
-        cap = number(c.cap) if c.cap is not None else "CAST(NULL AS INTEGER)"
-        selects.append(
-            f"""SELECT household_id, person_id, '{c.code}' AS component, {c.order} AS table_order,
-    CAST({number(c.yearly_amount)} AS BIGINT) AS yearly_amount, {cap} AS cap,
-    {facts} AS facts
-FROM living_members WHERE {condition}"""
-        )
-    return "\n" + "\nUNION ALL\n".join(selects)
+def _best_components(components: tuple[PkhComponent, ...]) -> str:
+    """Step 1: each living member's single best component — the first they qualify for in
+    the order highest amount first, ties in table order — in one pass over the members."""
+    ranked = sorted(components, key=lambda c: (-c.yearly_amount, c.order))
+    conditions = [_component_condition(c) for c in ranked]
+
+    def pick(values: list[str]) -> str:
+        whens = " ".join(f"WHEN {i} THEN {value}" for i, value in enumerate(values, start=1))
+        return f"CASE best {whens} END"
+
+    best = " ".join(
+        f"WHEN {condition} THEN {i}" for i, (condition, _) in enumerate(conditions, start=1)
+    )
+    caps = [number(c.cap) if c.cap is not None else "CAST(NULL AS INTEGER)" for c in ranked]
+    return f"""
+SELECT
+    household_id,
+    person_id,
+    {pick([text(c.code) for c in ranked])} AS component,
+    {pick([str(c.order) for c in ranked])} AS table_order,
+    CAST({pick([number(c.yearly_amount) for c in ranked])} AS BIGINT) AS yearly_amount,
+    {pick(caps)} AS cap,
+    {pick([facts for _, facts in conditions])} AS facts
+FROM (
+    SELECT *, CASE {best} END AS best
+    FROM living_members
+) AS members
+WHERE best IS NOT NULL"""
 
 
-def _kept_components(options: str, max_components: int | None) -> str:
-    """The spec's three steps: each member's single best component (ties: table order), each
-    component capped (no fallback), then at most max_components kept, highest first."""
+def _kept_components(best: str, max_components: int | None) -> str:
+    """Steps 2 and 3 of the spec over the members' best components: each component capped
+    (no fallback), then at most max_components kept, highest first."""
     kept = (
         "within_cap"
         if max_components is None
@@ -521,23 +536,10 @@ FROM (
     FROM (
         SELECT
             *,
-            cap IS NULL OR rank_in_component <= cap AS within_cap
-        FROM (
-            SELECT
-                *,
-                ROW_NUMBER() OVER (
-                    PARTITION BY household_id, component ORDER BY person_id
-                ) AS rank_in_component
-            FROM (
-                SELECT
-                    *,
-                    ROW_NUMBER() OVER (
-                        PARTITION BY person_id ORDER BY yearly_amount DESC, table_order
-                    ) AS preference
-                FROM {options}
-            ) AS ranked_options
-            WHERE preference = 1
-        ) AS best_per_member
+            cap IS NULL OR ROW_NUMBER() OVER (
+                PARTITION BY household_id, component ORDER BY person_id
+            ) <= cap AS within_cap
+        FROM {best}
     ) AS capped
 ) AS counted"""
 
@@ -572,8 +574,8 @@ def _component_stages(
 ) -> list[Stage]:
     """``{prefix}_households``: the components of every household with at least one."""
     return [
-        Stage(f"{prefix}_options", _component_options(components)),
-        Stage(f"{prefix}_components", _kept_components(f"{prefix}_options", max_components)),
+        Stage(f"{prefix}_best", _best_components(components)),
+        Stage(f"{prefix}_components", _kept_components(f"{prefix}_best", max_components)),
         Stage(
             f"{prefix}_households",
             _component_households(f"{prefix}_components", max_components),
