@@ -225,9 +225,7 @@ class RegistryImport:
 
         columns = [PERSON_DB_NAMES.get(c, c) for c in fmt.PERSON_COLUMN_NAMES] + ["nik_warnings"]
         self._write(Person, ChangeRecord.Entity.PERSON, columns, table, self.summary.persons)
-        duplicate_warnings = self._record_duplicate_niks(
-            table.column(0).to_pylist(), table.column(2).to_pylist()
-        )
+        duplicate_warnings = self._record_duplicate_niks(table.column(0), table.column(2))
         flagged = {i for i, person_id in enumerate(ids) if person_id in duplicate_warnings}
         for i in sorted((batch.warnings.keys() | flagged) - set(unknown)):
             person_id = ids[i]
@@ -235,10 +233,10 @@ class RegistryImport:
             self.report.add(batch.file, batch.lines[i], person_id, findings)
 
     def _record_duplicate_niks(
-        self, person_ids: list[str], niks: list[str | None]
+        self, person_ids: pa.ChunkedArray, niks: pa.ChunkedArray
     ) -> dict[str, list[Finding]]:
         """Persons of this batch whose NIK another person holds: kept, flagged for review."""
-        batch_niks = {nik for nik in niks if nik}
+        batch_niks = pc.unique(niks.drop_null()).to_pylist()
         if not batch_niks:
             return {}
         # Every holder of every NIK of the batch (one index probe per NIK), kept where shared.
@@ -249,19 +247,22 @@ class RegistryImport:
             holders.setdefault(nik, []).append((pk, external_id))
         shared = {nik: people for nik, people in holders.items() if len(people) > 1}
         self.summary.possible_duplicates += record_shared_niks(shared, self.run)
+        if not shared:
+            return {}
+        holding = pc.is_in(niks, pa.array(list(shared), pa.string()))
         warnings: dict[str, list[Finding]] = {}
-        for person_id, nik in zip(person_ids, niks, strict=True):
-            people = shared.get(nik or "")
-            if people:
-                others = ", ".join(sorted(e for _, e in people if e != person_id))
-                warnings[person_id] = [
-                    warning(
-                        "NIK_DUPLICATE",
-                        gettext_noop("NIK is also held by {others}; recorded for review"),
-                        "nik",
-                        others=others,
-                    )
-                ]
+        for person_id, nik in zip(
+            person_ids.filter(holding).to_pylist(), niks.filter(holding).to_pylist(), strict=True
+        ):
+            others = ", ".join(sorted(e for _, e in shared[nik] if e != person_id))
+            warnings[person_id] = [
+                warning(
+                    "NIK_DUPLICATE",
+                    gettext_noop("NIK is also held by {others}; recorded for review"),
+                    "nik",
+                    others=others,
+                )
+            ]
         return warnings
 
     # -- shared ----------------------------------------------------------------------------
