@@ -108,6 +108,8 @@ def worker_import(database_url: str, data: Path) -> dict:
         "seconds": seconds,
         "persons": summary.persons.accepted,
         "rejected": summary.persons.rejected + summary.households.rejected,
+        "warnings": summary.warnings,
+        "duplicates": summary.possible_duplicates,
         "peak_mb": peak_rss_mb(),
         "child_peak_mb": child_peak_rss_mb(),
     }
@@ -238,6 +240,11 @@ def report_line(label: str, result: dict) -> str:
     )
     if result.get("child_peak_mb"):
         line += f" (+ validating process {result['child_peak_mb']:,.0f} MB)"
+    if "warnings" in result:
+        line += (
+            f"\n  {'':<28} rows rejected {result['rejected']:,}, warnings {result['warnings']:,}, "
+            f"possible duplicates {result['duplicates']:,}"
+        )
     if result.get("cpu"):
         spent = ", ".join(f"{who} {seconds:.1f} s" for who, seconds in result["cpu"].items())
         line += f"\n  {'':<28} CPU: {spent}"
