@@ -135,6 +135,25 @@ def test_mixed_good_and_bad_rows_are_each_reported_and_good_rows_kept(regions, t
     assert run.summary["persons"]["rejected"] == 5
 
 
+def test_the_first_of_two_rows_with_one_id_stands_even_if_only_the_second_is_plain(
+    regions, tmp_path
+):
+    # " H1" needs the validator (the space is stripped); the later "H1" alone would pass the
+    # screen, yet it is the repeat.
+    households = [household(" H1", address="first"), household("H1", address="second")]
+    persons = [person(" P1", "H1", full_name="First"), person("P1", "H1", full_name="Second")]
+    summary, report = run_import(tmp_path, households, persons)
+
+    assert errors(report) == {
+        ("households.csv", "H1"): {"DUPLICATE_ID"},
+        ("persons.csv", "P1"): {"DUPLICATE_ID"},
+    }
+    assert [r["line"] for r in report] == ["3", "3"]
+    assert (summary.households.created, summary.persons.created) == (1, 1)
+    assert Household.objects.get().address == "first"
+    assert Person.objects.get().full_name == "First"
+
+
 def test_reimport_updates_instead_of_duplicating(regions, tmp_path):
     households = [household("H1", floor_type="earth"), household("H2")]
     persons = [person("P1", "H1"), person("P2", "H2", monthly_income_idr="500000")]

@@ -215,19 +215,23 @@ def _validate_file(
         screened = screen.screen(_cells([raw for _, raw in stretch], source.header))
         stored, fits = _stored(schema, screened.values)
         cleared = screened.cleared if fits is None else pc.and_(screened.cleared, fits)
-        # Cleared rows whose id occurs once and is new, and (persons) whose household was not
-        # rejected, are accepted as they are; only the others need the loop below. A plain
-        # row's id can never be the id of another row of the loop.
-        ids = stored[id_column]
-        counts = Counter(ids.to_pylist())
+        # Cleared rows whose id occurs once in the stretch and is new, and (persons) whose
+        # household was not rejected, are accepted as they are; only the others need the loop
+        # below, which therefore never meets a plain row's id. Ids are compared as the loop
+        # sees them, stripped.
+        ids = [(raw.get(id_column) or "").strip() for _, raw in stretch]
+        counts = Counter(ids)
         taken = {record_id for record_id, n in counts.items() if n > 1} | (counts.keys() & seen)
-        plain = pc.and_(cleared, pc.invert(pc.is_in(ids, pa.array(list(taken), pa.string()))))
+        plain = pc.and_(
+            cleared,
+            pc.invert(pc.is_in(pa.array(ids, pa.string()), pa.array(list(taken), pa.string()))),
+        )
         if rejected_households:
             rejected = pa.array(list(rejected_households), pa.string())
             plain = pc.and_(plain, pc.invert(pc.is_in(stored["household_id"], rejected)))
         plain = pc.fill_null(plain, False)
-        seen.update(ids.filter(plain).to_pylist())
         from_screen = pc.indices_nonzero(plain).to_pylist()  # indexes into the stretch
+        seen.update(ids[i] for i in from_screen)
         checked: list[int] = []
         checked_rows: list[list[Any]] = []
         warnings_of: dict[int, list[Finding]] = {}
