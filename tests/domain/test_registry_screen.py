@@ -227,6 +227,9 @@ def test_the_screen_clears_plain_rows_with_their_typed_values():
     values = {name: array[0].as_py() for name, array in screened.values.items()}
     assert values == validator.validate(row).values
     assert (values["birth_date"], values["pregnant"]) == (date(1980, 1, 15), False)
+    # A file without an optional column: its cells read as empty.
+    del cells["deceased_date"]
+    assert SCREENS[validator].screen(cells).cleared.to_pylist() == [True]
 
     households = HOUSEHOLDS
     plain = {"household_id": "H1", "region_code": "3201011002", "latitude": "-6.5", "longitude": ""}

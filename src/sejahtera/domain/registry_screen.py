@@ -106,7 +106,9 @@ class RowScreen:
         texts: dict[str, pa.Array] = {}
         for column in self.columns:
             raw = cells.get(column.name)
-            text = pa.nulls(length, pa.string()) if raw is None else pc.fill_null(raw, "")
+            if raw is None:  # a column the file lacks reads as empty, as in the validator
+                raw = pa.repeat(pa.scalar("", pa.string()), length)
+            text = pc.fill_null(raw, "")
             texts[column.name] = text
             empty = pc.equal(text, "")
             ok, value = self._cell(column, text)
