@@ -218,14 +218,17 @@ def _validate_file(
         # Cleared rows whose id occurs once in the stretch and is new, and (persons) whose
         # household was not rejected, are accepted as they are; only the others need the loop
         # below, which therefore never meets a plain row's id. Ids are compared as the loop
-        # sees them, stripped.
-        ids = [(raw.get(id_column) or "").strip() for _, raw in stretch]
+        # sees them, stripped (a cleared row's id has nothing to strip).
+        ids = stored[id_column].to_pylist()
+        uncleared = pc.indices_nonzero(pc.invert(cleared)).to_pylist()
+        for i in uncleared:
+            ids[i] = (stretch[i][1].get(id_column) or "").strip()
         counts = Counter(ids)
         taken = {record_id for record_id, n in counts.items() if n > 1} | (counts.keys() & seen)
-        plain = pc.and_(
-            cleared,
-            pc.invert(pc.is_in(pa.array(ids, pa.string()), pa.array(list(taken), pa.string()))),
-        )
+        plain = cleared
+        if taken:
+            repeated = pa.array(list(taken), pa.string())
+            plain = pc.and_(plain, pc.invert(pc.is_in(pa.array(ids, pa.string()), repeated)))
         if rejected_households:
             rejected = pa.array(list(rejected_households), pa.string())
             plain = pc.and_(plain, pc.invert(pc.is_in(stored["household_id"], rejected)))
