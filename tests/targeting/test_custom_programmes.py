@@ -178,3 +178,22 @@ def test_a_programme_decided_on_clusters_is_withheld_like_atensi(
     programmes = {d["programme"] for d in body["decisions"]}
     assert "MODAL_IBU" in programmes
     assert not programmes & {"DAMPING_DIFABEL", "ATENSI"}
+
+
+def test_the_what_if_form_offers_a_budget_for_each_programme_of_the_rules_edited(
+    client, analyst, population
+):
+    run_targeting_for_registry(AS_OF)
+    client.force_login(analyst)
+    page = client.get("/targeting/what-if/", **EN).content.decode()
+    assert 'name="budget_SEMBAKO"' in page
+    assert 'name="budget_MODAL_IBU"' not in page
+    redrawn = client.post(
+        "/targeting/what-if/budgets/",
+        {"rules_text": with_new_programmes(), "budget_SEMBAKO": "1000"},
+    ).content.decode()
+    assert 'name="budget_MODAL_IBU"' in redrawn
+    assert 'name="budget_SEMBAKO" inputmode="numeric" value="1000"' in redrawn  # kept
+    half_typed = client.post("/targeting/what-if/budgets/", {"rules_text": "[programmes"})
+    assert 'name="budget_PENA"' in half_typed.content.decode()
+    assert 'name="budget_MODAL_IBU"' not in half_typed.content.decode()

@@ -37,6 +37,7 @@ urlpatterns = [
     path("account/api-tokens/<int:pk>/revoke/", account.revoke_token, name="api-token-revoke"),
     path("targeting/", targeting.runs, name="targeting"),
     path("targeting/what-if/", targeting.whatif, name="targeting-whatif"),
+    path("targeting/what-if/budgets/", targeting.whatif_budgets, name="targeting-whatif-budgets"),
     path("targeting/runs/<int:pk>/", targeting.run_detail, name="targeting-run"),
     path("targeting/runs/<int:pk>/diff/", targeting.run_diff, name="targeting-diff"),
     path("targeting/runs/<int:pk>/diff.csv", targeting.run_diff_csv, name="targeting-diff-csv"),

@@ -15,10 +15,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from sejahtera.accounts import access
-from sejahtera.domain.targeting.rules import RulesError
+from sejahtera.domain.targeting.rules import PROGRAMME_CODES, RulesError
 from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting import reports, selectors, services
 from sejahtera.targeting.limits import LimitsInvalid
@@ -179,11 +179,8 @@ def run_diff_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpRespons
 def whatif(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, access.TARGETING_RUNNERS)
     current = selectors.latest_run()
-    initial = {
-        "as_of": date.today(),
-        "rules_text": current.rules_text if current else services.default_rules_text(),
-        "base_run": current,
-    }
+    rules_text = current.rules_text if current else services.default_rules_text()
+    initial = {"as_of": date.today(), "rules_text": rules_text, "base_run": current}
     form = WhatIfForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -202,14 +199,27 @@ def whatif(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "web/targeting/whatif.html",
-        {
-            "form": form,
-            "current": current,
-            "programme_codes": selectors.rules_of(current).programme_codes
-            if current
-            else selectors.rules_in_force().programme_codes,
-        },
+        {"form": form, "current": current, "budgets": _budgets(request, rules_text)},
     )
+
+
+@login_required
+@require_POST
+def whatif_budgets(request: AuthenticatedRequest) -> HttpResponse:
+    """The budget fields for the programmes of the rules being edited (htmx)."""
+    access.require(request.user, access.TARGETING_RUNNERS)
+    budgets = _budgets(request, request.POST.get("rules_text", ""))
+    return render(request, "web/targeting/_budgets.html", {"budgets": budgets})
+
+
+def _budgets(request: AuthenticatedRequest, rules_text: str) -> list[tuple[str, str]]:
+    """(programme, budget entered) for every programme of ``rules_text`` — the built-in ones
+    while the text is not (yet) valid rules — keeping what the user typed."""
+    try:
+        codes = services.parse_rules(request.POST.get("rules_text") or rules_text).programme_codes
+    except RulesError:
+        codes = PROGRAMME_CODES
+    return [(code, request.POST.get(f"budget_{code}", "")) for code in codes]
 
 
 def _limits(request: AuthenticatedRequest) -> dict[str, Any]:
