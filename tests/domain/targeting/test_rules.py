@@ -290,6 +290,9 @@ def test_a_new_programme_is_checked_like_the_built_in_ones():
 def test_a_new_programme_needs_a_condition_and_a_valid_unit():
     problems = dict(broken(add_programme("GRATIS", name="Untuk semua", unit="household")))
     assert problems["programmes.GRATIS"] == "needs at least one condition: components, max_decile"
+    # an empty exclusion list excludes nothing, so it is no condition either
+    problems = dict(broken(add_programme("SEMUA", name="s", unit="person", excluded_employment=[])))
+    assert problems["programmes.SEMUA"].startswith("needs at least one condition")
     problems = dict(broken(add_programme("KELUARGA", name="k", unit="family", max_decile=2)))
     assert problems["programmes.KELUARGA.unit"].startswith("unknown unit 'family'")
     # person conditions do not apply to a household unit
@@ -332,3 +335,15 @@ def test_the_components_of_a_new_programme():
         )
     )
     assert problems["programmes.PKH_PLUS"] == "max_components and stages_per_year need components"
+
+
+def test_empty_exclusion_lists_of_the_built_in_programmes_exclude_nothing():
+    data = copy.deepcopy(DEFAULT)
+    data["programmes"]["ATENSI"]["excluded_clusters"] = []
+    data["programmes"]["PENA"]["excluded_employment"] = []
+    rules = parse_rules(data, base_dir=DEFAULT_RULES_PATH.parent)
+    assert rules.atensi.excluded_clusters == ()
+    assert rules.pena.excluded_employment == ()
+    assert dict(broken(lambda d: d["programmes"]["PENA"].update(min_age=50, max_age=40))) == {
+        "programmes.PENA.max_age": "must be ≥ min_age (50), got 40"
+    }

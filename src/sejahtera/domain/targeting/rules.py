@@ -522,12 +522,13 @@ def _setting(check: _Checker, key: str, raw: Any, path: str) -> Any:
     (incomes, amounts) for any key it does not name."""
     if key == "enabled":
         return check.boolean(raw, path)
+    excluding = key.startswith("excluded_")  # an empty exclusion list excludes nothing
     if key == "any_of":
         return check.choices(raw, path, PERSON_FLAGS, "person flag")
     if key in ("employment", "excluded_employment"):
-        return check.choices(raw, path, EMPLOYMENT, "employment")
+        return check.choices(raw, path, EMPLOYMENT, "employment", excluding)
     if key in ("clusters", "excluded_clusters"):
-        return check.choices(raw, path, CLUSTER_CODES, "cluster")
+        return check.choices(raw, path, CLUSTER_CODES, "cluster", excluding)
     if key == "sex":
         return check.choice(raw, path, SEXES, "sex")
     if key in ("age_below", "min_age", "max_age"):
@@ -718,80 +719,46 @@ def _component_code(
     return value
 
 
+def _settings(
+    check: _Checker, body: dict[str, Any], path: str, keys: set[str]
+) -> dict[str, Any] | None:
+    """Every one of ``keys`` read and checked (and no other key), or None if any is not."""
+    check.keys(body, path, keys)
+    values = {key: _setting(check, key, body[key], f"{path}.{key}") for key in body if key in keys}
+    if set(values) != keys or any(value is None for value in values.values()):
+        return None
+    return values
+
+
+def _ages_in_order(check: _Checker, values: dict[str, Any], path: str) -> bool:
+    low, high = values.get("min_age"), values.get("max_age")
+    if isinstance(low, int) and isinstance(high, int) and low > high:
+        check.fail(f"{path}.max_age", f"must be ≥ min_age ({low}), got {high}")
+        return False
+    return True
+
+
 def _sembako(check: _Checker, body: dict[str, Any], path: str) -> SembakoRules | None:
-    check.keys(body, path, {"max_decile", "monthly_amount"})
-    decile = (
-        check.decile(body["max_decile"], f"{path}.max_decile") if "max_decile" in body else None
-    )
-    amount = (
-        check.amount(body["monthly_amount"], f"{path}.monthly_amount")
-        if "monthly_amount" in body
-        else None
-    )
-    return SembakoRules(decile, amount) if decile is not None and amount is not None else None
+    values = _settings(check, body, path, {"max_decile", "monthly_amount"})
+    return SembakoRules(**values) if values else None
 
 
 def _pbi_jk(check: _Checker, body: dict[str, Any], path: str) -> PbiJkRules | None:
-    check.keys(body, path, {"max_decile", "monthly_amount_per_person"})
-    decile = (
-        check.decile(body["max_decile"], f"{path}.max_decile") if "max_decile" in body else None
-    )
-    amount = (
-        check.amount(body["monthly_amount_per_person"], f"{path}.monthly_amount_per_person")
-        if "monthly_amount_per_person" in body
-        else None
-    )
-    return PbiJkRules(decile, amount) if decile is not None and amount is not None else None
+    values = _settings(check, body, path, {"max_decile", "monthly_amount_per_person"})
+    return PbiJkRules(**values) if values else None
 
 
 def _atensi(check: _Checker, body: dict[str, Any], path: str) -> AtensiRules | None:
-    check.keys(body, path, {"excluded_clusters"})
-    if "excluded_clusters" not in body:
-        return None
-    excluded = check.choices(
-        body["excluded_clusters"], f"{path}.excluded_clusters", CLUSTER_CODES, "cluster", True
-    )
-    return AtensiRules(excluded) if excluded is not None else None
+    values = _settings(check, body, path, {"excluded_clusters"})
+    return AtensiRules(**values) if values else None
 
 
 def _pena(check: _Checker, body: dict[str, Any], path: str) -> PenaRules | None:
-    check.keys(
-        body,
-        path,
-        {"min_age", "max_age", "max_decile", "excluded_employment", "max_capital_amount"},
-    )
-    min_age = check.age(body["min_age"], f"{path}.min_age") if "min_age" in body else None
-    max_age = check.age(body["max_age"], f"{path}.max_age") if "max_age" in body else None
-    if min_age is not None and max_age is not None and min_age > max_age:
-        check.fail(f"{path}.max_age", f"must be ≥ min_age ({min_age}), got {max_age}")
+    keys = {"min_age", "max_age", "max_decile", "excluded_employment", "max_capital_amount"}
+    values = _settings(check, body, path, keys)
+    if values is None or not _ages_in_order(check, values, path):
         return None
-    decile = (
-        check.decile(body["max_decile"], f"{path}.max_decile") if "max_decile" in body else None
-    )
-    excluded = (
-        check.choices(
-            body["excluded_employment"],
-            f"{path}.excluded_employment",
-            EMPLOYMENT,
-            "employment",
-            True,
-        )
-        if "excluded_employment" in body
-        else None
-    )
-    amount = (
-        check.amount(body["max_capital_amount"], f"{path}.max_capital_amount")
-        if "max_capital_amount" in body
-        else None
-    )
-    if None in (min_age, max_age, decile, excluded, amount):
-        return None
-    assert min_age is not None
-    assert max_age is not None
-    assert decile is not None
-    assert excluded is not None
-    assert amount is not None
-    return PenaRules(min_age, max_age, decile, excluded, amount)
+    return PenaRules(**values)
 
 
 # Keys of a new programme, by unit (besides `name` and `unit`).
@@ -831,15 +798,14 @@ def _custom_programme(
     name = check.text(body["name"], f"{path}.name") if "name" in body else None
     if "name" not in body:
         check.fail(f"{path}.name", "missing")
-    if unit is not None and not conditions & set(body):
+    # an empty exclusion list constrains nothing: it is no condition
+    if unit is not None and not any(body[key] != [] for key in conditions & set(body)):
         check.fail(path, "needs at least one condition: " + ", ".join(sorted(conditions)))
     values: dict[str, Any] = {}
     # components are read last: their amounts must divide by stages_per_year
     for key in sorted((optional - {"components"}) & set(body)):
         values[key] = _setting(check, key, body[key], f"{path}.{key}")
-    low, high = values.get("min_age"), values.get("max_age")
-    if isinstance(low, int) and isinstance(high, int) and low > high:
-        check.fail(f"{path}.max_age", f"must be ≥ min_age ({low}), got {high}")
+    _ages_in_order(check, values, path)
     overlap = set(values.get("clusters") or ()) & set(values.get("excluded_clusters") or ())
     if overlap:
         check.fail(f"{path}.excluded_clusters", f"also required: {', '.join(sorted(overlap))}")
