@@ -66,3 +66,14 @@ def test_demo_prepares_registry_users_cases_and_a_targeting_run(settings, tmp_pa
     again = run("demo", "--persons", "300")
     assert again.exit_code == 0
     assert TargetingRun.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_token_create_offers_every_scope_the_account_page_offers(make_user):
+    from sejahtera.accounts.models import ApiToken, Role
+
+    analyst = make_user(Role.MINISTRY_ANALYST)
+    scopes = [arg for scope in ApiToken.Scope.values for arg in ("--scope", scope)]
+    result = run("token", "create", "--user", analyst.username, "--name", "etl", *scopes)
+    assert result.exit_code == 0, result.output
+    assert ApiToken.objects.get(user=analyst).scopes == sorted(ApiToken.Scope.values)

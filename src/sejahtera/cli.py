@@ -13,6 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from sejahtera.accounts import scopes
 from sejahtera.domain.identifiers import ParsedIdentifier, parse_kk, parse_nik
 
 console = Console(stderr=True)
@@ -276,7 +277,7 @@ def token() -> None:
     "scopes",
     multiple=True,
     required=True,
-    type=click.Choice(["registry:read", "registry:write", "imports"]),
+    type=click.Choice(scopes.ALL),
 )
 def token_create(username: str, name: str, scopes: tuple[str, ...]) -> None:
     """Create an API token and print it (it is shown only this once)."""

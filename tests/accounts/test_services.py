@@ -52,8 +52,3 @@ def test_demo_users_are_refused_outside_debug(settings):
     with pytest.raises(RuntimeError, match="SEJAHTERA_DEBUG"):
         ensure_demo_users()
     assert not User.objects.exists()
-
-
-def test_region_prefix_limits_a_user_to_their_region(db):
-    assert User(role=Role.VILLAGE_OPERATOR, region_id="3201011002").region_prefix == "3201011002"
-    assert User(role=Role.MINISTRY_ANALYST).region_prefix == ""

@@ -85,9 +85,9 @@ def _referral(case, worker, organisation, day, *steps):
 @pytest.fixture
 def world(make_user, household_factory):
     worker_a = make_user("social_worker", "32", first_name="Ani", last_name="Pendamping")
-    worker_b = make_user("social_worker")  # national
+    worker_b = make_user("social_worker", "11")  # Aceh
     supervisor = make_user("supervisor", "32")
-    supervisor_b = make_user("supervisor")
+    supervisor_b = make_user("supervisor", "11")
     bri = make_user("partner_agency", organisation="Bank BRI")
     umkm = make_user("partner_agency", organisation="Kementerian UMKM")
 

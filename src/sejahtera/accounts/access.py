@@ -1,7 +1,8 @@
 """Who may do what, and where. Every view, API handler and selector asks here.
 
 Access is by role (what kind of work) and by region (the user's region code is a prefix of every
-region code they may see; no region = the whole country).
+region code they may see). Only the national roles may work without a region; a user of a
+region-scoped role who has no region has no access at all (access fails closed).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
-from sejahtera.accounts.models import Role, User
+from sejahtera.accounts.models import ROLE_SCOPE_LEVEL, Role, User
 
 REGISTRY_READERS = frozenset(
     {
@@ -63,17 +64,30 @@ GRADUATION_APPROVERS = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
 REFERRAL_PARTNERS = frozenset({Role.PARTNER_AGENCY})
 
 
+def lacks_required_region(user: User) -> bool:
+    """A region-scoped role without a region: such an account may do nothing (never read it
+    as "the whole country")."""
+    return ROLE_SCOPE_LEVEL.get(user.role) is not None and not user.region_id
+
+
 def has_role(user: User, roles: frozenset[str]) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.role in roles)
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.role in roles
+        and not lacks_required_region(user)
+    )
 
 
 def region_prefix(user: User) -> str:
     """Region codes the user may see start with this ('' = all of Indonesia)."""
+    if lacks_required_region(user):
+        raise PermissionDenied
     return user.region_id or ""
 
 
 def covers(user: User, region_code: str) -> bool:
-    return region_code.startswith(region_prefix(user))
+    return not lacks_required_region(user) and region_code.startswith(user.region_id or "")
 
 
 def require(user: User, roles: frozenset[str]) -> None:

@@ -22,18 +22,28 @@ class UserAdmin(BaseUserAdmin):
     )
 
 
-@admin.register(SensitiveAccess)
-class SensitiveAccessAdmin(admin.ModelAdmin):
-    list_display = ("accessed_at", "user", "entity", "record_ids", "path")
-    list_filter = ("entity",)
-    search_fields = ("user__username", "path")
-    readonly_fields = ("accessed_at", "user", "entity", "record_ids", "path")
+class AuditTrailAdmin(admin.ModelAdmin):
+    """An audit trail is read, never written or deleted, from the admin (the database refuses
+    it too on PostgreSQL: see the triggers in accounts/migrations/0005)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SensitiveAccess)
+class SensitiveAccessAdmin(AuditTrailAdmin):
+    list_display = ("accessed_at", "user", "entity", "record_ids", "path")
+    list_filter = ("entity",)
+    search_fields = ("user__username", "path")
 
 
 class ApiTokenForm(forms.ModelForm):

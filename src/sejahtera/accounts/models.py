@@ -1,6 +1,10 @@
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from sejahtera.accounts import scopes
+from sejahtera.domain.regions import CODE_LENGTHS, RegionLevel
 
 
 class Role(models.TextChoices):
@@ -28,6 +32,13 @@ ROLE_SCOPE_LEVEL: dict[str, str | None] = {
     Role.ADMINISTRATOR: None,
 }
 
+SCOPE_LEVEL_NAMES = {
+    RegionLevel.PROVINCE: _("province"),
+    RegionLevel.REGENCY: _("regency or city"),
+    RegionLevel.DISTRICT: _("district"),
+    RegionLevel.VILLAGE: _("village"),
+}
+
 
 class User(AbstractUser):
     """A person who works in Sejahtera: a role and the region their access is limited to."""
@@ -39,7 +50,7 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        help_text=_("Empty means the whole country."),
+        help_text=_("Required for regional roles; empty means the whole country."),
     )
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
 
@@ -47,10 +58,23 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
-    @property
-    def region_prefix(self) -> str:
-        """Region codes this user may see start with this prefix ('' = everything)."""
-        return self.region_id or ""
+    def clean(self) -> None:
+        """A region-scoped role needs a region at its level or below (a village operator a
+        village, a district office a regency or a part of it); only the national roles may be
+        left without one. ``accounts.access`` refuses such a user everything in any case."""
+        super().clean()
+        level = ROLE_SCOPE_LEVEL.get(self.role)
+        if level is None:
+            return
+        required = {"role": self.get_role_display(), "level": SCOPE_LEVEL_NAMES[RegionLevel(level)]}
+        if not self.region_id:
+            raise ValidationError(
+                {"region": _("A %(role)s must have a region scope (a %(level)s).") % required}
+            )
+        if len(self.region_id) < CODE_LENGTHS[RegionLevel(level)]:
+            raise ValidationError(
+                {"region": _("A %(role)s is scoped to a %(level)s or smaller.") % required}
+            )
 
 
 class SensitiveAccess(models.Model):
@@ -80,11 +104,11 @@ class ApiToken(models.Model):
     """
 
     class Scope(models.TextChoices):
-        REGISTRY_READ = "registry:read", _("Read the registry")
-        REGISTRY_WRITE = "registry:write", _("Register and edit households and persons")
-        IMPORTS = "imports", _("Submit imports")
-        TARGETING = "targeting", _("Read and start targeting runs")
-        CASES = "cases", _("Case management and referrals")
+        REGISTRY_READ = scopes.REGISTRY_READ, _("Read the registry")
+        REGISTRY_WRITE = scopes.REGISTRY_WRITE, _("Register and edit households and persons")
+        IMPORTS = scopes.IMPORTS, _("Submit imports")
+        TARGETING = scopes.TARGETING, _("Read and start targeting runs")
+        CASES = scopes.CASES, _("Case management and referrals")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from sejahtera.accounts.admin import AuditTrailAdmin
 from sejahtera.registry.models import (
     ChangeRecord,
     DuplicateCandidate,
@@ -56,11 +57,10 @@ class ImportRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChangeRecord)
-class ChangeRecordAdmin(admin.ModelAdmin):
+class ChangeRecordAdmin(AuditTrailAdmin):
     list_display = ("changed_at", "entity", "record_id", "action", "actor", "import_run")
     list_filter = ("entity", "action")
     search_fields = ("=record_id",)
-    readonly_fields = [f.name for f in ChangeRecord._meta.fields]
 
 
 @admin.register(DuplicateCandidate)

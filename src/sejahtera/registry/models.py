@@ -218,10 +218,12 @@ class ChangeRecord(models.Model):
     record_id = models.BigIntegerField()
     action = models.CharField(max_length=10, choices=Action.choices)
     changed_at = models.DateTimeField()
+    # PROTECT: the history is never rewritten, so a user or import run it names stays (users
+    # are deactivated, not deleted).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
     )
-    import_run = models.ForeignKey(ImportRun, on_delete=models.SET_NULL, null=True, blank=True)
+    import_run = models.ForeignKey(ImportRun, on_delete=models.PROTECT, null=True, blank=True)
     # {field: [old, new]} with values as the exchange format writes them.
     changes = models.JSONField(default=dict)
 
