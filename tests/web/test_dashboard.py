@@ -7,6 +7,7 @@ from sejahtera.registry.services.statistics import refresh_figures
 pytestmark = pytest.mark.django_db
 BOGOR = "3201011002"
 BANDUNG = "3273011001"
+NEIGHBOUR_VILLAGE = "3201011001"  # Pondok Rajeg, the same district as BOGOR
 
 
 @pytest.fixture
@@ -57,6 +58,25 @@ def test_a_regional_office_never_sees_beyond_its_region(make_user, two_provinces
     figures = dashboard_for(office, "11")  # asks for Aceh
     assert figures.region.code == "3201"
     assert figures.total.persons == 3
+
+
+def test_a_village_operator_sees_only_their_village_not_the_district(
+    make_user, client, household_factory, two_provinces
+):
+    household_factory(NEIGHBOUR_VILLAGE)  # same district as BOGOR, another village
+    refresh_figures()
+    operator = make_user(Role.VILLAGE_OPERATOR, BOGOR)
+    figures = dashboard_for(operator, "32")  # asks for the province
+    assert figures.region.code == BOGOR
+    assert (figures.total.persons, figures.total.households) == (3, 2)
+    assert [(a.code, a.persons) for a in figures.areas] == [(BOGOR, 3)]
+    assert figures.age_sex["70+"] == {"L": 1, "P": 0}
+    client.force_login(operator)
+    data = client.get("/dashboard/regions.json").json()
+    assert list(data["areas"]) == [BOGOR]
+    exported = b"".join(client.get("/dashboard/export.csv").streaming_content).decode()
+    assert NEIGHBOUR_VILLAGE not in exported
+    assert "320101," not in exported
 
 
 def test_dashboard_page_and_map_data(make_user, client, two_provinces):

@@ -7,14 +7,21 @@ from datetime import datetime
 
 from django.db.models import Max, Sum
 from django.db.models.functions import Substr
+from django.utils import timezone
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.registry.models import DistrictHouseholdFigure, DistrictPersonFigure, Region
-from sejahtera.registry.services.statistics import AGE_GROUPS
+from sejahtera.registry.services.statistics import (
+    AGE_GROUPS,
+    DISTRICT_CODE_LENGTH,
+    RegistryCounts,
+    count_registry,
+)
 
 CHILD_CODE_LENGTH = {0: 2, 2: 4, 4: 6, 6: 6}
 INDICATORS = ("persons", "households", "without_nik", "nik_warnings", "possible_duplicates")
+SUMMED = (*INDICATORS, "deceased")
 
 
 @dataclass
@@ -44,61 +51,69 @@ class Dashboard:
 
 def dashboard_for(user: User, region_code: str = "") -> Dashboard:
     """Figures for ``region_code`` (within the user's scope; '' = the user's whole scope),
-    broken down by the next level of regions."""
+    broken down by the next level of regions.
+
+    The pre-aggregated figures go down to districts; a user scoped below a district (a village
+    operator) gets their own area counted live instead, never the district around it.
+    """
     access.require(user, access.DASHBOARD_READERS)
     scope = access.region_prefix(user)
     code = region_code if region_code.startswith(scope) else scope
-    code = code[:6]  # figures go down to districts
-    child_length = CHILD_CODE_LENGTH[len(code)]
+    if len(scope) > DISTRICT_CODE_LENGTH:
+        counts = count_registry(len(scope), timezone.localdate(), within=scope)
+        refreshed_at = timezone.now()
+    else:
+        code = code[:DISTRICT_CODE_LENGTH]
+        counts = _district_figures(code, CHILD_CODE_LENGTH[len(code)])
+        refreshed_at = DistrictHouseholdFigure.objects.filter(
+            district_code__startswith=code
+        ).aggregate(at=Max("refreshed_at"))["at"]
 
-    persons = DistrictPersonFigure.objects.filter(district_code__startswith=code)
-    households = DistrictHouseholdFigure.objects.filter(district_code__startswith=code)
     areas: dict[str, AreaFigures] = {}
-    for row in (
-        persons.annotate(area=Substr("district_code", 1, child_length))
-        .values("area")
-        .annotate(
-            persons=Sum("persons"),
-            without_nik=Sum("without_nik"),
-            nik_warnings=Sum("nik_warnings"),
-            deceased=Sum("deceased"),
-        )
-    ):
-        area = areas.setdefault(row["area"], AreaFigures(row["area"], ""))
-        for name in ("persons", "without_nik", "nik_warnings", "deceased"):
-            setattr(area, name, row[name] or 0)
-    for row in (
-        households.annotate(area=Substr("district_code", 1, child_length))
-        .values("area")
-        .annotate(households=Sum("households"), duplicates=Sum("possible_duplicates"))
-    ):
-        area = areas.setdefault(row["area"], AreaFigures(row["area"], ""))
-        area.households = row["households"] or 0
-        area.possible_duplicates = row["duplicates"] or 0
+    age_sex: dict[str, dict[str, int]] = {label: {"L": 0, "P": 0} for label, _, _ in AGE_GROUPS}
+    for area_code, sex, age_group, persons, without_nik, warnings, deceased in counts.persons:
+        area = areas.setdefault(area_code, AreaFigures(area_code, ""))
+        area.persons += persons
+        area.without_nik += without_nik
+        area.nik_warnings += warnings
+        area.deceased += deceased
+        age_sex.setdefault(age_group, {"L": 0, "P": 0})[sex] += persons
+    for area_code, households, duplicates in counts.households:
+        area = areas.setdefault(area_code, AreaFigures(area_code, ""))
+        area.households = households
+        area.possible_duplicates = duplicates
     names = dict(Region.objects.filter(code__in=areas).values_list("code", "name"))
     for area in areas.values():
         area.name = names.get(area.code, area.code)
 
     total = AreaFigures(code, "")
     for area in areas.values():
-        for name in (
-            "persons",
-            "households",
-            "without_nik",
-            "nik_warnings",
-            "deceased",
-            "possible_duplicates",
-        ):
+        for name in SUMMED:
             setattr(total, name, getattr(total, name) + getattr(area, name))
-
-    age_sex: dict[str, dict[str, int]] = {label: {"L": 0, "P": 0} for label, _, _ in AGE_GROUPS}
-    for row in persons.values("age_group", "sex").annotate(n=Sum("persons")):
-        age_sex.setdefault(row["age_group"], {"L": 0, "P": 0})[row["sex"]] = row["n"]
-    region = Region.objects.filter(code=code).first() if code else None
     return Dashboard(
-        region=region,
+        region=Region.objects.filter(code=code).first() if code else None,
         total=total,
         areas=sorted(areas.values(), key=lambda a: a.code),
         age_sex=age_sex,
-        refreshed_at=households.aggregate(at=Max("refreshed_at"))["at"],
+        refreshed_at=refreshed_at,
     )
+
+
+def _district_figures(code: str, child_length: int) -> RegistryCounts:
+    """The pre-aggregated figures under ``code``, rolled up to areas of ``child_length``."""
+    area = Substr("district_code", 1, child_length)
+    persons = (
+        DistrictPersonFigure.objects.filter(district_code__startswith=code)
+        .annotate(area=area)
+        .values_list("area", "sex", "age_group")
+        .annotate(Sum("persons"), Sum("without_nik"), Sum("nik_warnings"), Sum("deceased"))
+        .order_by()
+    )
+    households = (
+        DistrictHouseholdFigure.objects.filter(district_code__startswith=code)
+        .annotate(area=area)
+        .values_list("area")
+        .annotate(Sum("households"), Sum("possible_duplicates"))
+        .order_by()
+    )
+    return RegistryCounts(persons=list(persons), households=list(households))
