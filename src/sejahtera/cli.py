@@ -153,16 +153,43 @@ def regions_load() -> None:
 @click.option("--report", type=click.Path(dir_okay=False), help="Where to write the row report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option(
+    "--as-user",
+    "username",
+    help="Import as this user: rows outside their region are refused. "
+    "Without it the import is the administrator's (the whole country).",
+)
 def import_command(
-    households: str, persons: str | None, report: str | None, as_json: bool, batch_size: int
+    households: str,
+    persons: str | None,
+    report: str | None,
+    as_json: bool,
+    batch_size: int,
+    username: str | None,
 ) -> None:
     """Import households and persons (CSV, XLSX or Parquet) into the registry.
 
     Exit code 0 when the import ran, even with rejected rows; 2 when it could not run.
     """
     setup_django()
+    from django.core.exceptions import PermissionDenied
+
+    from sejahtera.accounts.models import User
     from sejahtera.registry.services.importing import ImportAborted, import_registry
 
+    actor = None
+    if username is not None:
+        actor = User.objects.filter(username=username).first()
+        if actor is None:
+            click.echo(f"No user {username!r}", err=True)
+            sys.exit(2)
+    imported_as = (
+        f"{actor.username} (region {actor.region_id or 'all'})"
+        if actor
+        else "the administrator (no region limit)"
+    )
+    if not as_json:
+        console.print(f"importing as {imported_as}")
     try:
         with _ImportProgress(enabled=console.is_terminal and not as_json) as progress:
             summary = import_registry(
@@ -171,12 +198,16 @@ def import_command(
                 report_path=report,
                 batch_size=batch_size,
                 progress=progress.update if progress.enabled else None,
+                actor=actor,
             )
     except ImportAborted as exc:
         click.echo(f"Import could not run: {exc}", err=True)
         sys.exit(2)
+    except PermissionDenied:
+        click.echo(f"{username} may not import (role or region)", err=True)
+        sys.exit(2)
     if as_json:
-        click.echo(json.dumps(summary.as_dict(), indent=2))
+        click.echo(json.dumps({**summary.as_dict(), "imported_as": imported_as}, indent=2))
         return
     table = Table(title=f"Import #{summary.run_id}")
     for name in ("", "created", "updated", "unchanged", "rejected"):

@@ -26,6 +26,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from sejahtera.accounts import access
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.findings import Finding, error, gettext_noop, warning
 from sejahtera.registry.models import (
@@ -143,6 +144,25 @@ def _rows_by_key(
         return cursor.fetchall()
 
 
+def _existing_outside(model: type[Model], region: str, ids: list[str], scope: str) -> set[str]:
+    """The ``external_id``s among ``ids`` of records that exist outside the ``scope`` prefix
+    (``region`` the lookup of their village code)."""
+    return set(
+        model._default_manager.filter(external_id__in=ids)
+        .exclude(**{f"{region}__startswith": scope})
+        .values_list("external_id", flat=True)
+    )
+
+
+def _outside_scope(column: str, scope: str) -> Finding:
+    return error(
+        "REGION_OUTSIDE_SCOPE",
+        gettext_noop("outside your region ({scope}): you may only import records of your region"),
+        column,
+        scope=scope,
+    )
+
+
 def _json_value(value: Any) -> Any:
     return value if value is None or isinstance(value, bool | int | str) else str(value)
 
@@ -157,12 +177,17 @@ class RegistryImport:
         summary: ImportSummary,
         *,
         progress: ProgressCallback | None,
+        scope: str = "",
     ) -> None:
         self.run = run
         self.report = report
         self.summary = summary
         self.progress = progress
+        # The region prefix every written row must fall in ('' = the whole country).
+        self.scope = scope
         self.household_pks: dict[str, int] = {}
+        # Source ids of registry households outside the scope: persons may not join them.
+        self.households_outside: set[str] = set()
 
     def write_batches(self, batches: Iterable[Batch]) -> None:
         """Report and write the validated batches, in order (households first)."""
@@ -184,14 +209,39 @@ class RegistryImport:
     def _flush_households(self, batch: Batch) -> None:
         columns = [HOUSEHOLD_DB_NAMES.get(c, c) for c in fmt.HOUSEHOLD_COLUMN_NAMES]
         ids = batch.table.column(0).to_pylist()
+        refused: dict[int, Finding] = {}
+        if self.scope:
+            # Both the row's region and, for an update, the household's current region must
+            # be in scope: an office may neither create nor take over a household elsewhere.
+            elsewhere = _existing_outside(Household, "village__code", ids, self.scope)
+            regions = batch.table.column("region_code").to_pylist()
+            for i, (household_id, region) in enumerate(zip(ids, regions, strict=True)):
+                if household_id in elsewhere or not region.startswith(self.scope):
+                    refused[i] = _outside_scope("region_code", self.scope)
+        table = self._refuse(batch, ids, refused)
         self._write(
-            Household, ChangeRecord.Entity.HOUSEHOLD, columns, batch.table, self.summary.households
+            Household, ChangeRecord.Entity.HOUSEHOLD, columns, table, self.summary.households
         )
         for i, warnings in batch.warnings.items():
-            self.report.add(batch.file, batch.lines[i], ids[i], warnings)
+            if i not in refused:
+                self.report.add(batch.file, batch.lines[i], ids[i], warnings)
+        kept = table.column(0).to_pylist()
         self.household_pks.update(
-            _rows_by_key(Household, "external_id", ids, ("external_id", "id"))
+            _rows_by_key(Household, "external_id", kept, ("external_id", "id"))
         )
+
+    def _refuse(self, batch: Batch, ids: list[str], refused: dict[int, Finding]) -> pa.Table:
+        """Report the batch's ``refused`` rows (with their warnings); the table without them."""
+        if not refused:
+            return batch.table
+        counts = self.summary.households if batch.kind == HOUSEHOLDS else self.summary.persons
+        for i, finding in sorted(refused.items()):
+            counts.rejected += 1
+            self.report.add(
+                batch.file, batch.lines[i], ids[i], [finding, *batch.warnings.get(i, [])]
+            )
+        keep = [i not in refused for i in range(batch.table.num_rows)]
+        return batch.table.filter(pa.array(keep, pa.bool_()))
 
     # -- persons ---------------------------------------------------------------------------
 
@@ -201,33 +251,45 @@ class RegistryImport:
         sources = batch.table.column(1).to_pylist()
         missing = set(sources) - self.household_pks.keys()
         if missing:
-            self.household_pks.update(
-                _rows_by_key(Household, "external_id", missing, ("external_id", "id"))
+            found = _rows_by_key(
+                Household, "external_id", missing, ("external_id", "id", "village_id")
             )
-        pks = [self.household_pks.get(household_id) for household_id in sources]
-        table = batch.table.set_column(1, "household_id", pa.array(pks, pa.int64()))
-        no_warnings: list[Finding] = []
-        unknown = [i for i, pk in enumerate(pks) if pk is None]
-        for i in unknown:
-            self.summary.persons.rejected += 1
-            finding = error(
-                "HOUSEHOLD_UNKNOWN",
-                gettext_noop(
-                    "household {household_id} is neither in this import nor in the registry"
-                ),
-                "household_id",
-                household_id=sources[i],
+            self.household_pks.update((external_id, pk) for external_id, pk, _ in found)
+            self.households_outside.update(
+                external_id
+                for external_id, _, village in found
+                if not village.startswith(self.scope)
             )
-            warnings = batch.warnings.get(i, no_warnings)
-            self.report.add(batch.file, batch.lines[i], ids[i], [finding, *warnings])
-        if unknown:
-            table = table.filter(pc.is_valid(table.column(1)))
+        refused: dict[int, Finding] = {}
+        # A person's household decides the region: the one the row names and, for a person
+        # in the registry, the one they are in now (nobody is moved out of another region).
+        elsewhere = (
+            _existing_outside(Person, "household__village__code", ids, self.scope)
+            if self.scope
+            else set()
+        )
+        for i, (person_id, household_id) in enumerate(zip(ids, sources, strict=True)):
+            if household_id not in self.household_pks:
+                refused[i] = error(
+                    "HOUSEHOLD_UNKNOWN",
+                    gettext_noop(
+                        "household {household_id} is neither in this import nor in the registry"
+                    ),
+                    "household_id",
+                    household_id=household_id,
+                )
+            elif person_id in elsewhere or household_id in self.households_outside:
+                refused[i] = _outside_scope("household_id", self.scope)
+        table = self._refuse(batch, ids, refused)
+        pks = [self.household_pks[household_id] for household_id in table.column(1).to_pylist()]
+        table = table.set_column(1, "household_id", pa.array(pks, pa.int64()))
 
         columns = [PERSON_DB_NAMES.get(c, c) for c in fmt.PERSON_COLUMN_NAMES] + ["nik_warnings"]
         self._write(Person, ChangeRecord.Entity.PERSON, columns, table, self.summary.persons)
         duplicate_warnings = self._record_duplicate_niks(table.column(0), table.column(2))
         flagged = {i for i, person_id in enumerate(ids) if person_id in duplicate_warnings}
-        for i in sorted((batch.warnings.keys() | flagged) - set(unknown)):
+        no_warnings: list[Finding] = []
+        for i in sorted((batch.warnings.keys() | flagged) - refused.keys()):
             person_id = ids[i]
             findings = batch.warnings.get(i, no_warnings) + duplicate_warnings.get(person_id, [])
             self.report.add(batch.file, batch.lines[i], person_id, findings)
@@ -398,6 +460,12 @@ def import_registry(
     """
     from sejahtera.registry.sources import SourceError
 
+    # An import run as a user writes only inside their region; one without a user (the command
+    # line) is the administrator's.
+    scope = ""
+    if actor is not None:
+        access.require(actor, access.REGISTRY_IMPORTERS)
+        scope = access.region_prefix(actor)
     try:
         households = open_source(households_path)
         persons = open_source(persons_path) if persons_path else None
@@ -424,7 +492,9 @@ def import_registry(
     run.report_file = str(report_file)
     try:
         with report_file.open("w", encoding="utf-8", newline="") as handle:
-            importer = RegistryImport(run, _Report(handle, summary), summary, progress=progress)
+            importer = RegistryImport(
+                run, _Report(handle, summary), summary, progress=progress, scope=scope
+            )
             rows = households.row_count + (persons.row_count if persons is not None else 0)
             importer.write_batches(
                 iter_batches(
