@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from sejahtera.accounts.models import Role
 from sejahtera.registry.models import Household, Person
 
-from .test_importing import TODAY, errors, household, person, run_import
+from .test_importing import errors, household, person, run_import
 
 pytestmark = pytest.mark.django_db
 BOGOR = "3201011002"  # Jawa Barat, Kabupaten Bogor

@@ -61,6 +61,10 @@ CASE_READERS = frozenset(
 CASE_WORKERS = frozenset({Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.ADMINISTRATOR})
 CASE_OPENERS = CASE_WORKERS | {Role.DISTRICT_OFFICE}
 GRADUATION_APPROVERS = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
+# Who may be assigned to a case: it is carried by a social worker under a supervisor, both of
+# whose regions cover the family's.
+CASE_CARRIERS = frozenset({Role.SOCIAL_WORKER})
+CASE_SUPERVISORS = frozenset({Role.SUPERVISOR})
 REFERRAL_PARTNERS = frozenset({Role.PARTNER_AGENCY})
 
 
@@ -98,6 +102,14 @@ def require(user: User, roles: frozenset[str]) -> None:
 def require_region(user: User, region_code: str) -> None:
     if not covers(user, region_code):
         raise PermissionDenied
+
+
+def may_carry_case(user: User, region_code: str) -> bool:
+    return has_role(user, CASE_CARRIERS) and covers(user, region_code)
+
+
+def may_supervise_case(user: User, region_code: str) -> bool:
+    return has_role(user, CASE_SUPERVISORS) and covers(user, region_code)
 
 
 def log_sensitive_read(user: User, entity: str, record_ids: list[int], path: str) -> None:

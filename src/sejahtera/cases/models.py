@@ -78,6 +78,15 @@ class Case(models.Model):
             models.Index(fields=["social_worker", "stage"]),
             models.Index(fields=["supervisor", "stage"]),
         ]
+        constraints = [
+            # One open case per household, kept by the database itself: a check in the service
+            # alone lets parallel requests through (every stage but closed is open).
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=~models.Q(stage="closed"),
+                name="one_open_case_per_household",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"case {self.pk} ({self.stage})"

@@ -182,10 +182,8 @@ def reentry_rate(user: User) -> tuple[int, int]:
 
 def staff_covering(region_code: str, role: str) -> QuerySet[User]:
     """Active users of ``role`` whose region covers ``region_code`` (candidates to carry a
-    case there; the services check the region again)."""
+    case there; the services check the same rule, ``access.may_carry_case``, again)."""
     prefixes = [region_code[:n] for n in (2, 4, 6, 10) if n <= len(region_code)]
-    return (
-        User.objects.filter(is_active=True, role=role)
-        .filter(Q(region__isnull=True) | Q(region_id__in=prefixes))
-        .order_by("username")
+    return User.objects.filter(is_active=True, role=role, region_id__in=prefixes).order_by(
+        "username"
     )

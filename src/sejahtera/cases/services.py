@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from sejahtera.accounts import access
@@ -92,11 +92,19 @@ def _event(case: Case, actor: User, kind: str, today: date, **values: Any) -> Ca
     return CaseEvent.objects.create(case=case, actor=actor, kind=kind, on=today, **values)
 
 
+def _already_open() -> TransitionRefused:
+    return _refuse("CASE_ALREADY_OPEN", gettext_noop("this household already has an open case"))
+
+
 def _bump(case: Case, expected_version: int, **values: Any) -> None:
     """Write ``values`` if the case is still at ``expected_version`` (else EditConflict)."""
-    updated = Case.objects.filter(pk=case.pk, version=expected_version).update(
-        version=F("version") + 1, **values
-    )
+    try:
+        with transaction.atomic():
+            updated = Case.objects.filter(pk=case.pk, version=expected_version).update(
+                version=F("version") + 1, **values
+            )
+    except IntegrityError:  # re-opened while the household has another open case
+        raise _already_open() from None
     if not updated:
         current = Case.objects.filter(pk=case.pk).values_list("version", flat=True).first()
         raise EditConflict(current or expected_version)
@@ -106,9 +114,22 @@ def _bump(case: Case, expected_version: int, **values: Any) -> None:
 # -- opening and assignment --------------------------------------------------------------------
 
 
+def check_assignment(social_worker: User, supervisor: User | None, region_code: str) -> None:
+    """Both people a case is assigned to must be active, of their role, and cover its region
+    (else they could not work on it, or a stranger could read it and decide its graduation)."""
+    if not access.may_carry_case(social_worker, region_code):
+        raise _refuse(
+            "CASE_NOT_A_SOCIAL_WORKER",
+            gettext_noop("cases go to an active social worker of the family's region"),
+        )
+    if supervisor is not None and not access.may_supervise_case(supervisor, region_code):
+        raise _refuse(
+            "CASE_NOT_A_SUPERVISOR",
+            gettext_noop("the supervisor must be an active supervisor of the family's region"),
+        )
+
+
 def _check_caseload(worker: User) -> None:
-    if worker.role != Role.SOCIAL_WORKER:
-        raise _refuse("CASE_NOT_A_SOCIAL_WORKER", gettext_noop("cases go to a social worker"))
     limit = journey_settings().caseload_limit
     open_cases = Case.objects.filter(social_worker=worker, stage__in=journey.OPEN_STAGES).count()
     if open_cases >= limit:
@@ -132,18 +153,22 @@ def open_case(
 ) -> Case:
     access.require(actor, access.CASE_OPENERS)
     access.require_region(actor, household.village_id)
-    access.require_region(social_worker, household.village_id)
+    check_assignment(social_worker, supervisor, household.village_id)
     if Case.objects.filter(household=household, stage__in=journey.OPEN_STAGES).exists():
-        raise _refuse("CASE_ALREADY_OPEN", gettext_noop("this household already has an open case"))
+        raise _already_open()
     _check_caseload(social_worker)
-    case = Case.objects.create(
-        household=household,
-        region_code=household.village_id,
-        social_worker=social_worker,
-        supervisor=supervisor,
-        opened_on=today,
-        stage_since=today,
-    )
+    try:
+        with transaction.atomic():
+            case = Case.objects.create(
+                household=household,
+                region_code=household.village_id,
+                social_worker=social_worker,
+                supervisor=supervisor,
+                opened_on=today,
+                stage_since=today,
+            )
+    except IntegrityError:  # a parallel request opened one since the check above
+        raise _already_open() from None
     _event(case, actor, CaseEvent.Kind.OPENED, today, to_stage=Stage.REGISTERED)
     return case
 
@@ -163,7 +188,7 @@ def assign_case(
     access.require(actor, access.GRADUATION_APPROVERS | {Role.DISTRICT_OFFICE})
     if not Case.objects.filter(access.case_filter(actor), pk=case.pk).exists():
         raise PermissionDenied
-    access.require_region(social_worker, case.region_code)
+    check_assignment(social_worker, supervisor, case.region_code)
     if social_worker.pk != case.social_worker_id:
         _check_caseload(social_worker)
     before = {"social_worker": case.social_worker_id, "supervisor": case.supervisor_id}
