@@ -86,3 +86,29 @@ def household_factory(db):
         )
 
     return make
+
+
+@pytest.fixture
+def one_time_key():
+    """one_time_key(page) → the one-time submission key of the form on a rendered page."""
+    import re
+
+    def find(page: str) -> str:
+        return re.search(r'name="submission_key" value="([0-9a-f-]+)"', page)[1]
+
+    return find
+
+
+@pytest.fixture
+def api_post(client):
+    """api_post(user, path, body, key) → the response to a JSON POST with that user's token
+    (every scope) and an Idempotency-Key."""
+    from sejahtera.accounts.models import ApiToken
+    from sejahtera.accounts.tokens import create_token
+
+    def post(user, path, body, key):
+        _token, secret = create_token(user, "t", list(ApiToken.Scope))
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}", "HTTP_IDEMPOTENCY_KEY": key}
+        return client.post(path, body, content_type="application/json", **headers)
+
+    return post

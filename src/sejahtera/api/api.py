@@ -6,6 +6,7 @@ services as the web pages. Errors are RFC 9457 problem+json with field errors.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -16,9 +17,9 @@ from ninja import File, NinjaAPI, Path, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from sejahtera.accounts import access, tokens
+from sejahtera.accounts import access, idempotency, tokens
 from sejahtera.accounts.models import ApiToken, User
 from sejahtera.api import schemas
 from sejahtera.domain.findings import Finding
@@ -31,6 +32,8 @@ from sejahtera.registry.services import records
 from sejahtera.registry.services.uploads import UploadRejected, start_import
 
 PROBLEM_JSON = "application/problem+json"
+# Sent with a creating POST, it makes a retry of the request return the first answer.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_PAGE_SIZE = 200
 RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 NikText = Annotated[str, Field(max_length=32, pattern=r"^[^\x00/]*$")]
@@ -82,6 +85,39 @@ def problem(
     response = api.create_response(request, body.model_dump(), status=status)
     response["Content-Type"] = PROBLEM_JSON
     return response
+
+
+@api.exception_handler(idempotency.KeyReused)
+def key_reused(request: HttpRequest, exc: idempotency.KeyReused) -> HttpResponse:
+    detail = "This Idempotency-Key was already used for a different request."
+    return problem(request, 422, "Idempotency key reused", detail=detail)
+
+
+def once_per_key(
+    request: HttpRequest, user: User, write: Callable[[], Status[Any] | HttpResponse]
+) -> Status[Any] | HttpResponse:
+    """Run a creating ``write`` once per ``Idempotency-Key`` header (when the client sends one):
+    a retry with the key gets the first answer (status and body) and creates nothing."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if not key:
+        return write()
+    refused: list[HttpResponse] = []
+
+    def answer() -> idempotency.Answer:
+        result = write()
+        if isinstance(result, HttpResponse):
+            refused.append(result)
+            return idempotency.Answer(result.status_code)
+        body = (
+            result.value.model_dump(mode="json")
+            if isinstance(result.value, BaseModel)
+            else result.value
+        )
+        return idempotency.Answer(result.status_code, body)
+
+    fingerprint = idempotency.fingerprint(request.method or "", request.path, request.body)
+    first = idempotency.once(user, f"api:{key}", fingerprint, answer)
+    return refused[0] if refused else Status(first.status, first.body)
 
 
 @api.exception_handler(ValidationError)
@@ -262,12 +298,17 @@ def create_household(
     request: HttpRequest, body: schemas.HouseholdCreate
 ) -> Status[schemas.HouseholdOut]:
     user = _user(request, ApiToken.Scope.REGISTRY_WRITE)
-    created = records.register_household(
-        actor=user,
-        household=body.household.model_dump(),
-        members=[member.model_dump() for member in body.members],
-    )
-    return Status(201, _household_out(request, user, selectors.household_for(user, created.pk)))
+
+    def write() -> Status[schemas.HouseholdOut]:
+        created = records.register_household(
+            actor=user,
+            household=body.household.model_dump(),
+            members=[member.model_dump() for member in body.members],
+        )
+        household = selectors.household_for(user, created.pk)
+        return Status(201, _household_out(request, user, household))
+
+    return once_per_key(request, user, write)  # type: ignore[return-value]
 
 
 @registry.put(

@@ -15,7 +15,16 @@ from pydantic import Field
 
 from sejahtera.accounts.models import ApiToken, User
 from sejahtera.api import schemas
-from sejahtera.api.api import PROBLEMS, PageQuery, RecordId, _field_error, _page, _user, problem
+from sejahtera.api.api import (
+    PROBLEMS,
+    PageQuery,
+    RecordId,
+    _field_error,
+    _page,
+    _user,
+    once_per_key,
+    problem,
+)
 from sejahtera.cases import selectors, services
 from sejahtera.cases.models import (
     Case,
@@ -317,12 +326,17 @@ RECORD_RESPONSES = {201: Saved, 409: schemas.Problem, **PROBLEMS}
 def _record(request: HttpRequest, case_pk: int, save: Any) -> Status[Saved] | HttpResponse:
     """Run ``save(actor, case, today)``; a refused guard is a 422 with its codes."""
     case = _case(request, case_pk)
-    try:
-        record = save(_user(request, SCOPE), case, date.today())
-    except services.TransitionRefused as exc:
-        return _refused(request, exc)
-    case.refresh_from_db()
-    return Status(201, Saved(id=record.pk, case=_detail(case)))
+    actor = _user(request, SCOPE)
+
+    def write() -> Status[Saved] | HttpResponse:
+        try:
+            record = save(actor, case, date.today())
+        except services.TransitionRefused as exc:
+            return _refused(request, exc)
+        case.refresh_from_db()
+        return Status(201, Saved(id=record.pk, case=_detail(case)))
+
+    return once_per_key(request, actor, write)
 
 
 def _staff(worker: str, supervisor: str | None) -> tuple[User, User | None]:
@@ -522,14 +536,18 @@ def open_case(request: HttpRequest, body: OpenCaseIn) -> Any:
     except Household.DoesNotExist:
         raise Http404 from None
     worker, supervisor = _staff(body.social_worker, body.supervisor)
-    try:
-        case = services.open_case(
-            actor=actor,
-            household=household,
-            social_worker=worker,
-            supervisor=supervisor,
-            today=date.today(),
-        )
-    except services.TransitionRefused as exc:
-        return _refused(request, exc)
-    return Status(201, _detail(case))
+
+    def write() -> Status[CaseDetail] | HttpResponse:
+        try:
+            case = services.open_case(
+                actor=actor,
+                household=household,
+                social_worker=worker,
+                supervisor=supervisor,
+                today=date.today(),
+            )
+        except services.TransitionRefused as exc:
+            return _refused(request, exc)
+        return Status(201, _detail(case))
+
+    return once_per_key(request, actor, write)

@@ -6,11 +6,15 @@ import), whose findings are put back on the fields they name.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
+from sejahtera.accounts import idempotency
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.findings import Finding
 from sejahtera.i18n import render_finding
@@ -84,6 +88,30 @@ class RegistryCellsForm(forms.Form):
         for finding in findings:
             field = finding.column if finding.column in self.fields else None
             self.add_error(field, render_finding(finding))
+
+
+class OneTimeKey(forms.Form):
+    """The one-time key a page's form carries beside its fields (``{{ once.submission_key }}``),
+    so that a double click or a resent POST takes effect once (see ``submit_once``)."""
+
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
+
+
+def submit_once(request: HttpRequest, write: Callable[[], str]) -> HttpResponseRedirect:
+    """Run ``write`` (which returns the URL of its result) once per form key: a second post of
+    the same rendered form goes to the first result instead of writing again. A post without a
+    key (not from our pages) is written as it comes."""
+    once = OneTimeKey(request.POST)
+    key = once.cleaned_data["submission_key"] if once.is_valid() else None
+    if key is None:
+        return HttpResponseRedirect(write())
+    answer = idempotency.once(
+        request.user,  # type: ignore[arg-type]
+        f"form:{key}",
+        idempotency.fingerprint(request.path),
+        lambda: idempotency.Answer(302, location=write()),
+    )
+    return HttpResponseRedirect(answer.location)
 
 
 class HouseholdForm(RegistryCellsForm):

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -38,6 +39,7 @@ from sejahtera.i18n import render_finding
 from sejahtera.registry.models import Person
 from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting.selectors import household_targeting
+from sejahtera.web.forms import OneTimeKey, submit_once
 from sejahtera.web.http import AuthenticatedRequest
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -357,16 +359,20 @@ def case_record(request: AuthenticatedRequest, pk: int, kind: str) -> HttpRespon
     form = form_class(request.POST or None, case=case)
     refused: list[str] = []
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def write() -> str:
             save(request.user, case, form.cleaned_data, date.today())
+            messages.success(request, _t("Saved."))
+            return reverse("web:case", args=[case.pk])
+
+        try:
+            return submit_once(request, write)
         except services.TransitionRefused as exc:
             refused = [render_finding(f) for f in exc.findings]
         except services.EditConflict:
             refused = [_t("Someone else changed this case meanwhile; check the timeline.")]
-        else:
-            messages.success(request, _t("Saved."))
-            return redirect("web:case", pk=case.pk)
-    context = {"case": case, "title": title, "form": form, "refused": refused}
+    once = OneTimeKey(request.POST or None)
+    context = {"case": case, "title": title, "form": form, "refused": refused, "once": once}
     return render(request, "web/cases/record.html", context)
 
 

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -24,7 +25,14 @@ from sejahtera.registry.models import Household, Person, Region
 from sejahtera.registry.services import exports, records
 from sejahtera.targeting import selectors as targeting
 from sejahtera.web import presenters
-from sejahtera.web.forms import HouseholdForm, MemberFormSet, PersonForm, member_cells
+from sejahtera.web.forms import (
+    HouseholdForm,
+    MemberFormSet,
+    OneTimeKey,
+    PersonForm,
+    member_cells,
+    submit_once,
+)
 from sejahtera.web.http import AuthenticatedRequest
 
 PAGE_SIZE = 25
@@ -137,23 +145,27 @@ def register(request: AuthenticatedRequest) -> HttpResponse:
         form = HouseholdForm(request.POST, villages=villages)
         members = MemberFormSet(request.POST, prefix="m")
         if form.is_valid() and members.is_valid():
-            try:
+
+            def write() -> str:
                 created = records.register_household(
                     actor=request.user, household=form.to_cells(), members=member_cells(members)
                 )
+                messages.success(request, _("Household registered."))
+                return reverse("web:household", args=[created.pk])
+
+            try:
+                return submit_once(request, write)
             except records.RecordInvalid as invalid:
                 form.add_findings(invalid.household)
                 changed = [f for f in members.forms if f.has_changed()]
                 for index, findings in invalid.members.items():
                     changed[index].add_findings(findings)
-            else:
-                messages.success(request, _("Household registered."))
-                return redirect("web:household", pk=created.pk)
     else:
         initial = {"region_code": request.user.region_id} if villages and len(villages) == 1 else {}
         form = HouseholdForm(villages=villages, initial=initial)
         members = MemberFormSet(prefix="m", initial=[{"relationship": "head"}])
-    return render(request, "web/registry/register.html", {"form": form, "members": members})
+    context = {"form": form, "members": members, "once": OneTimeKey(request.POST or None)}
+    return render(request, "web/registry/register.html", context)
 
 
 @login_required
