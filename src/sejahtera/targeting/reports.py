@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 
+from sejahtera.accounts.models import User
 from sejahtera.domain.targeting.rules import CLUSTER_CODES, Rules
 from sejahtera.registry.models import DuplicateCandidate, Person
 from sejahtera.targeting import selectors
@@ -116,25 +117,61 @@ DIFF_HEADER = [
 ]
 
 
-def diff_rows(base: TargetingRun, run: TargetingRun, prefix: str) -> Iterator[list[str]]:
-    """Everyone entering or leaving each programme, for a CSV."""
-    yield DIFF_HEADER
+@dataclass(frozen=True)
+class Change:
+    """One subject entering or leaving a programme, as the reader may see it."""
+
+    direction: str  # "enters" or "leaves"
+    programme: str
+    household_pk: int
+    household_id: str
+    person_id: str
+    region_code: str
+    decile: int | None
+    reasons: list[str]
+
+
+def changes(
+    user: User, base: TargetingRun, run: TargetingRun, prefix: str, limit: int | None = None
+) -> Iterator[Change]:
+    """Everyone entering or leaving each programme (at most ``limit`` per programme and
+    direction), with only the decisions and reasons ``user`` may read."""
     for programme in selectors.programme_codes(base, run):
-        for change, decisions in (
-            ("enters", entering(run, base, programme, prefix)),
-            ("leaves", leaving(run, base, programme, prefix)),
+        for direction, decisions, shown_run in (
+            ("enters", entering(run, base, programme, prefix), run),
+            ("leaves", leaving(run, base, programme, prefix), base),
         ):
-            for d in decisions.select_related("household", "person").iterator(chunk_size=2000):
+            listed = selectors.decisions_shown_to(user, shown_run, decisions)
+            listed = listed.select_related("household", "person").order_by("id")
+            for d in listed[:limit].iterator(chunk_size=2000):
                 reasons = getattr(d, "reasons_now", None) or d.reasons
-                yield [
-                    change,
+                yield Change(
+                    direction,
                     programme,
+                    d.household_id,
                     d.household.external_id,
                     d.person.external_id if d.person else "",
                     d.region_code,
-                    "" if d.national_decile is None else str(d.national_decile),
-                    "; ".join(reasons or []),
-                ]
+                    d.national_decile,
+                    selectors.reasons_shown_to(user, reasons),
+                )
+
+
+def diff_rows(
+    user: User, base: TargetingRun, run: TargetingRun, prefix: str
+) -> Iterator[list[str]]:
+    """Everyone entering or leaving each programme, for a CSV."""
+    yield DIFF_HEADER
+    for change in changes(user, base, run, prefix):
+        yield [
+            change.direction,
+            change.programme,
+            change.household_id,
+            change.person_id,
+            change.region_code,
+            "" if change.decile is None else str(change.decile),
+            "; ".join(change.reasons),
+        ]
 
 
 # -- what-if comparison ------------------------------------------------------------------------
@@ -298,11 +335,14 @@ def _inclusion_conditions(run: TargetingRun) -> dict[str, Any]:
     """Eligible decisions that are likely wrong, by what the registry says now."""
     member = Person.objects.filter(household=OuterRef("household_id"))
     shared = Q(status__in=[DuplicateCandidate.Status.OPEN, DuplicateCandidate.Status.SAME_PERSON])
-    person_dup = DuplicateCandidate.objects.filter(shared).filter(
-        Q(person=OuterRef("person_id")) | Q(other=OuterRef("person_id"))
+    duplicates = DuplicateCandidate.objects.filter(shared)
+    # One EXISTS per side of a pair, each an index probe: an OR inside one subquery cannot use
+    # an index and made the audit scan every pair for every decision (minutes at 400k people).
+    person_dup = Exists(duplicates.filter(person=OuterRef("person_id"))) | Exists(
+        duplicates.filter(other=OuterRef("person_id"))
     )
-    member_dup = DuplicateCandidate.objects.filter(shared).filter(
-        Q(person__household=OuterRef("household_id")) | Q(other__household=OuterRef("household_id"))
+    member_dup = Exists(duplicates.filter(person__household=OuterRef("household_id"))) | Exists(
+        duplicates.filter(other__household=OuterRef("household_id"))
     )
     household = Q(person__isnull=True)
     personal = Q(person__isnull=False)
@@ -322,7 +362,7 @@ def _inclusion_conditions(run: TargetingRun) -> dict[str, Any]:
         # household decision when no member is alive any more.
         "DECEASED": (personal & Q(person__deceased_date__isnull=False))
         | (household & ~Exists(member.filter(deceased_date__isnull=True))),
-        "SHARED_NIK": (personal & Exists(person_dup)) | (household & Exists(member_dup)),
+        "SHARED_NIK": (personal & person_dup) | (household & member_dup),
         "CIVIL_SERVANT": (personal & Q(person__employment="civil_servant"))
         | (household & Exists(member.filter(employment="civil_servant"))),
         "OWNS_CAR": car,
@@ -396,12 +436,14 @@ AUDIT_HEADER = [
 ]
 
 
-def audit_rows(run: TargetingRun, prefix: str) -> Iterator[list[str]]:
+def audit_rows(user: User, run: TargetingRun, prefix: str) -> Iterator[list[str]]:
     yield AUDIT_HEADER
     for flag in INCLUSION_FLAGS + EXCLUSION_FLAGS:
         kind = "inclusion" if flag in INCLUSION_FLAGS else "exclusion"
-        decisions = flagged(run, flag, prefix).select_related("household", "person")
-        for d in decisions.order_by("id").iterator(chunk_size=2000):
+        decisions = selectors.decisions_shown_to(user, run, flagged(run, flag, prefix))
+        for d in (
+            decisions.select_related("household", "person").order_by("id").iterator(chunk_size=2000)
+        ):
             yield [
                 kind,
                 flag,

@@ -225,7 +225,11 @@ def household_targeting(
         return None
     today = today or date.today()
     unmasked = privacy.may_read_specific(user)
-    decisions = list(Decision.objects.filter(run=run, household=household).order_by("id"))
+    decisions = list(
+        decisions_shown_to(
+            user, run, Decision.objects.filter(run=run, household=household)
+        ).order_by("id")
+    )
     by_person: dict[int, MemberTargeting] = {m.pk: MemberTargeting(m) for m in members}
     if unmasked:
         for cluster in PersonCluster.objects.filter(run=run, household=household).order_by("id"):
@@ -243,10 +247,7 @@ def household_targeting(
                     "valid_until": manual.valid_until,
                 }
             )
-    revealing = rules_of(run).revealing_programmes
     for decision in decisions:
-        if decision.programme in revealing and not unmasked:
-            continue  # eligible for rehabilitation (say) reveals a vulnerable cluster
         if decision.person_id in by_person:
             by_person[decision.person_id].decisions.append(decision)
     return HouseholdTargeting(
@@ -256,6 +257,24 @@ def household_targeting(
         members=list(by_person.values()),
         withheld=not unmasked,
     )
+
+
+def decisions_shown_to(
+    user: User, run: TargetingRun, decisions: QuerySet[Decision]
+) -> QuerySet[Decision]:
+    """``decisions`` as ``user`` may see them one by one: the programmes that reveal a
+    vulnerable cluster (ATENSI, or any decided on clusters or person flags) only for roles that
+    may read specific data. Every page, export and endpoint that lists subjects' decisions
+    goes through here."""
+    if privacy.may_read_specific(user):
+        return decisions
+    return decisions.exclude(programme__in=rules_of(run).revealing_programmes)
+
+
+def reasons_shown_to(user: User, reasons: list[str] | None) -> list[str]:
+    """A decision's reasons, which name clusters, ages and conditions: only for roles that may
+    read specific data."""
+    return list(reasons or []) if privacy.may_read_specific(user) else []
 
 
 def latest_decisions(
@@ -270,9 +289,7 @@ def latest_decisions(
     if run is None:
         return None, []
     decisions = Decision.objects.filter(run=run, household=household).select_related("person")
-    if not privacy.may_read_specific(user):
-        decisions = decisions.exclude(programme__in=rules_of(run).revealing_programmes)
-    return run, list(decisions.order_by("id"))
+    return run, list(decisions_shown_to(user, run, decisions).order_by("id"))
 
 
 def household_result(run: TargetingRun, household: Household) -> HouseholdResult | None:

@@ -147,17 +147,9 @@ def run_diff(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
     base = _base(request, run)
     prefix = _prefix(request)
-    changes = {
-        p: {
-            "entering": reports.entering(run, base, p, prefix).select_related(
-                "household", "person"
-            )[: reports.LIST_LIMIT],
-            "leaving": reports.leaving(run, base, p, prefix).select_related("household", "person")[
-                : reports.LIST_LIMIT
-            ],
-        }
-        for p in selectors.programme_codes(base, run)
-    }
+    changes: dict[str, list[reports.Change]] = {p: [] for p in selectors.programme_codes(base, run)}
+    for change in reports.changes(request.user, base, run, prefix, limit=reports.LIST_LIMIT):
+        changes[change.programme].append(change)
     return render(
         request,
         "web/targeting/diff.html",
@@ -171,7 +163,8 @@ def run_diff_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpRespons
     run = _run(request, pk)
     base = _base(request, run)
     return _csv(
-        reports.diff_rows(base, run, _prefix(request)), f"targeting-diff-{base.pk}-{run.pk}.csv"
+        reports.diff_rows(request.user, base, run, _prefix(request)),
+        f"targeting-diff-{base.pk}-{run.pk}.csv",
     )
 
 
@@ -272,4 +265,6 @@ def run_audit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_GET
 def run_audit_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
     run = _run(request, pk)
-    return _csv(reports.audit_rows(run, _prefix(request)), f"targeting-audit-{run.pk}.csv")
+    return _csv(
+        reports.audit_rows(request.user, run, _prefix(request)), f"targeting-audit-{run.pk}.csv"
+    )
