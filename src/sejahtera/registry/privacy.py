@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db.models import Q
+
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.domain import registry_format as fmt
@@ -19,6 +21,22 @@ def age_on(birth_date: date, today: date) -> int:
 
 def may_read_specific(user: User) -> bool:
     return access.has_role(user, access.SPECIFIC_DATA_READERS)
+
+
+def latest_adult_birth_date(today: date) -> date:
+    """Persons born on or before this day are adults (their identity is not masked)."""
+    try:
+        return today.replace(year=today.year - fmt.CHILD_AGE_LIMIT)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - fmt.CHILD_AGE_LIMIT, day=28)
+
+
+def identity_visible(user: User, today: date) -> Q:
+    """A filter on ``Person``: the persons whose NIK and name ``user`` may see (everyone for
+    readers of specific data; adults only for the others, as ``hidden_columns`` masks)."""
+    if may_read_specific(user):
+        return Q()
+    return Q(birth_date__lte=latest_adult_birth_date(today))
 
 
 def hidden_columns(person: Person, *, unmasked: bool, today: date) -> frozenset[str]:

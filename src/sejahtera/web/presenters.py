@@ -3,14 +3,17 @@ those who may not read it (and every unmasked read of it logged)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from django.utils.translation import gettext as _
 
+from sejahtera.accounts import access
+from sejahtera.accounts.models import User
 from sejahtera.domain import registry_format as fmt
 from sejahtera.registry import privacy
-from sejahtera.registry.models import Household, Person
+from sejahtera.registry.models import ChangeRecord, DuplicateCandidate, Household, Person
 from sejahtera.registry.services.records import household_cells
 from sejahtera.web.labels import column_label, value_label
 
@@ -19,6 +22,7 @@ ENUM_COLUMNS = {
     c.name for c in (*fmt.HOUSEHOLD_COLUMNS, *fmt.PERSON_COLUMNS) if c.kind is fmt.Kind.ENUM
 }
 BOOL_COLUMNS = {c.name for c in fmt.PERSON_COLUMNS if c.kind is fmt.Kind.BOOL}
+ALL_PERSON_COLUMNS = frozenset(fmt.PERSON_COLUMN_NAMES)
 
 
 @dataclass(frozen=True)
@@ -82,3 +86,95 @@ def search_rows(persons: list[Person], *, unmasked: bool) -> list[SearchRow]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    record: ChangeRecord
+    fields: list[FieldChange]
+
+
+def change_rows(
+    changes: Iterable[ChangeRecord], members: dict[int, Person], *, unmasked: bool, today: date
+) -> list[ChangeRow]:
+    """The change history as the reader may see it: a member's columns that are masked on the
+    page (specific data, a child's details) are masked in their history too."""
+    rows = []
+    for change in changes:
+        hidden: frozenset[str] = frozenset()
+        if change.entity == ChangeRecord.Entity.PERSON:
+            person = members.get(change.record_id)
+            # A change of someone no longer in the household: nothing of theirs is shown.
+            hidden = (
+                privacy.hidden_columns(person, unmasked=unmasked, today=today)
+                if person is not None
+                else ALL_PERSON_COLUMNS
+            )
+        rows.append(
+            ChangeRow(
+                change,
+                [
+                    FieldChange(column_label(name), MASK, MASK)
+                    if name in hidden
+                    else FieldChange(column_label(name), _history_value(old), _history_value(new))
+                    for name, (old, new) in change.changes.items()
+                ],
+            )
+        )
+    return rows
+
+
+def _history_value(value: object) -> str:
+    return "–" if value is None or value == "" else str(value)
+
+
+def duplicate_notices(
+    user: User, candidates: Iterable[DuplicateCandidate], household: Household, *, today: date
+) -> list[str]:
+    """What the household page says of its members' possible duplicates: the other holder's
+    name and household only when the user may see them (in their region, not masked);
+    otherwise only that the NIK is registered elsewhere too and that the pair is reviewed."""
+    unmasked = privacy.may_read_specific(user)
+    notices = []
+    for candidate in candidates:
+        mine, other = candidate.person, candidate.other
+        if mine.household_id != household.pk:
+            mine, other = other, mine
+        own_name = visible_name(mine, unmasked=unmasked, today=today)
+        status = candidate.get_status_display()
+        if access.covers(user, other.household.village_id) and not privacy.hidden_columns(
+            other, unmasked=unmasked, today=today
+        ) & {"full_name"}:
+            notices.append(
+                _(
+                    "%(a)s and %(b)s (household %(household)s) share a NIK — possible "
+                    "duplicate (%(status)s)"
+                )
+                % {
+                    "a": own_name,
+                    "b": other.full_name,
+                    "household": other.household.external_id,
+                    "status": status,
+                }
+            )
+        else:
+            notices.append(
+                _(
+                    "The NIK of %(a)s is also registered for another person elsewhere; the "
+                    "pair goes to review (%(status)s)."
+                )
+                % {"a": own_name, "status": status}
+            )
+    return notices
+
+
+def visible_name(person: Person, *, unmasked: bool, today: date) -> str:
+    hidden = privacy.hidden_columns(person, unmasked=unmasked, today=today)
+    return MASK if "full_name" in hidden else person.full_name

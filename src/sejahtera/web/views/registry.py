@@ -97,6 +97,7 @@ def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     unmasked = privacy.may_read_specific(request.user)
     privacy.log_reads(request.user, members, request.path)
     member_ids = [m.pk for m in members]
+    by_id = {m.pk: m for m in members}
     return render(
         request,
         "web/registry/household.html",
@@ -109,13 +110,26 @@ def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     "person": m,
                     "age": privacy.age_on(m.birth_date, today),
                     "fields": presenters.person_fields(m, unmasked=unmasked, today=today),
+                    "name": presenters.visible_name(m, unmasked=unmasked, today=today),
                     "nik_warnings": (m.nik_warnings or "").split(";") if m.nik_warnings else [],
                 }
                 for m in members
             ],
-            "history": selectors.change_history("household", record.pk)[:50],
-            "member_history": selectors.change_history_of_persons(member_ids)[:50],
-            "duplicates": selectors.duplicate_candidates_of(member_ids),
+            "history": presenters.change_rows(
+                selectors.change_history("household", record.pk)[:50],
+                by_id,
+                unmasked=unmasked,
+                today=today,
+            ),
+            "member_history": presenters.change_rows(
+                selectors.change_history_of_persons(member_ids)[:50],
+                by_id,
+                unmasked=unmasked,
+                today=today,
+            ),
+            "duplicates": presenters.duplicate_notices(
+                request.user, selectors.duplicate_candidates_of(member_ids), record, today=today
+            ),
             "can_edit": access.has_role(request.user, access.REGISTRY_EDITORS),
             "targeting": targeting.household_targeting(request.user, record, members),
             "household_case": case_selectors.household_case(request.user, record),
