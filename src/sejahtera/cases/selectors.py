@@ -145,7 +145,22 @@ def referrals_for_partner(user: User) -> QuerySet[Referral]:
 
 def partner_view(referral: Referral) -> dict[str, Any]:
     """The minimum a partner agency gets: the head's name, the region, the programme and the
-    consent — never specific personal data (health, disability, clusters, assessments)."""
+    consent — never specific personal data (health, disability, clusters, assessments).
+
+    A revoked referral (the family withdrew its consent) shows only that it was revoked, and
+    when: the agency may no longer know who it was about."""
+    if referral.status == Referral.Status.REVOKED:
+        return {
+            "id": referral.pk,
+            "name": "",
+            "region_code": "",
+            "region": "",
+            "programme": referral.programme,
+            "consent_recorded": False,
+            "status": referral.status,
+            "sent_on": referral.sent_on,
+            "outcome": "",
+        }
     household = referral.case.household
     head = household.members.filter(relationship="head").only("full_name").first()
     village = household.village
