@@ -1,32 +1,70 @@
 """Exporting lists of persons in registry exchange format v1 (CSV or XLSX).
 
 Exports are the format itself, so an export can be re-imported elsewhere. Specific personal
-data is blanked for users who may not read it.
+data is blanked for users who may not read it, every exported person is logged, and every
+spreadsheet cell written here (every export of the application) is safe from formula
+injection.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date
+from itertools import islice
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 
+from sejahtera.accounts import access
+from sejahtera.accounts.models import User
 from sejahtera.domain import registry_format as fmt
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Person
 
 XLSX_ROW_LIMIT = 1_048_575  # Excel's sheet size, less the header
+EXPORT_CHUNK = 2000
 
 
-def person_rows(persons: QuerySet[Person], *, unmasked: bool) -> Iterator[list[str]]:
+def person_rows(
+    persons: QuerySet[Person], *, reader: User, unmasked: bool, path: str
+) -> Iterator[list[str]]:
+    """The persons as format v1 rows (masked as ``unmasked`` says). Each stretch of rows is
+    logged as read by ``reader`` (which persons, where) before any of it is sent, so that an
+    export cut short is logged for what left the server and no more."""
     yield list(fmt.PERSON_COLUMN_NAMES)
     today = date.today()
-    for person in persons.select_related("household").iterator(chunk_size=2000):
-        cells, _masked = privacy.visible_cells(person, unmasked=unmasked, today=today)
-        yield [cells[name] for name in fmt.PERSON_COLUMN_NAMES]
+    people = persons.select_related("household").iterator(chunk_size=EXPORT_CHUNK)
+    while chunk := list(islice(people, EXPORT_CHUNK)):
+        access.log_sensitive_read(reader, "person_export", [p.pk for p in chunk], path)
+        for person in chunk:
+            cells, _masked = privacy.visible_cells(person, unmasked=unmasked, today=today)
+            yield [cells[name] for name in fmt.PERSON_COLUMN_NAMES]
+
+
+# Formula injection (OWASP, "CSV Injection"): a cell that a spreadsheet would read as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def safe_cell(value: Any) -> Any:
+    """``value`` as it may go into a spreadsheet: text that would start a formula gets a
+    leading apostrophe, which makes it plain text; numbers (also "-6.25" as text) stay as
+    they are, so that coordinates and amounts survive a round trip."""
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_TRIGGERS)
+        and not NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def safe_row(row: Iterable[Any]) -> list[Any]:
+    return [safe_cell(value) for value in row]
 
 
 class _Echo:
@@ -38,7 +76,7 @@ def csv_chunks(rows: Iterable[list[str]]) -> Iterator[str]:
     """CSV text row by row, for a streaming response."""
     writer = csv.writer(_Echo(), lineterminator="\n")
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow(safe_row(row))
 
 
 def xlsx_bytes(rows: Iterable[list[str]], sheet_title: str) -> bytes:
@@ -49,7 +87,7 @@ def xlsx_bytes(rows: Iterable[list[str]], sheet_title: str) -> bytes:
     for index, row in enumerate(rows):
         if index > XLSX_ROW_LIMIT:
             break
-        sheet.append(row)
+        sheet.append(safe_row(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

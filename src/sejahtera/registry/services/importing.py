@@ -37,6 +37,7 @@ from sejahtera.registry.models import (
 )
 from sejahtera.registry.services.bulk import insert, python_rows, upsert
 from sejahtera.registry.services.duplicates import record_shared_niks
+from sejahtera.registry.services.exports import safe_row
 from sejahtera.registry.services.pipeline import HOUSEHOLDS, Batch, iter_batches
 from sejahtera.registry.sources import TableSource, open_source
 
@@ -103,7 +104,9 @@ class _Report:
                 self._summary.warnings += 1
             message = gettext(finding.template).format(**finding.params)
             self._writer.writerow(
-                (file, line, record_id, finding.column, finding.code, finding.severity, message)
+                safe_row(
+                    (file, line, record_id, finding.column, finding.code, finding.severity, message)
+                )
             )
 
 

@@ -315,8 +315,10 @@ def export(request: AuthenticatedRequest, fmt: str) -> HttpResponse | StreamingH
         query=request.GET.get("q", "").strip(), region=_region_filter(request)
     )
     persons = selectors.search_persons(request.user, criteria)
-    unmasked = privacy.may_read_specific(request.user)
-    if unmasked:
-        access.log_sensitive_read(request.user, "person_export", [], request.get_full_path())
-    rows = exports.person_rows(persons, unmasked=unmasked)
+    rows = exports.person_rows(
+        persons,
+        reader=request.user,
+        unmasked=privacy.may_read_specific(request.user),
+        path=request.get_full_path(),
+    )
     return exports.download(rows, "sejahtera-persons", fmt)

