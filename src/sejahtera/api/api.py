@@ -10,7 +10,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import File, NinjaAPI, Path, Query, Router, Schema, Status
@@ -39,7 +40,7 @@ RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 NikText = Annotated[str, Field(max_length=32, pattern=r"^[^\x00/]*$")]
 # The problems any authenticated endpoint may answer with, documented in the OpenAPI schema.
 PROBLEMS: dict[int, type[schemas.Problem]] = dict.fromkeys(
-    (400, 401, 403, 404, 422), schemas.Problem
+    (400, 401, 403, 404, 413, 422), schemas.Problem
 )
 
 
@@ -85,6 +86,12 @@ def problem(
     response = api.create_response(request, body.model_dump(), status=status)
     response["Content-Type"] = PROBLEM_JSON
     return response
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    detail = f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+    return problem(request, 413, "Request too large", detail=detail)
 
 
 @api.exception_handler(idempotency.KeyReused)

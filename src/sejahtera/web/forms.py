@@ -129,7 +129,18 @@ class PersonForm(RegistryCellsForm):
     columns = PERSON_FORM_COLUMNS
 
 
-MemberFormSet = forms.formset_factory(PersonForm, extra=2, min_num=1, validate_min=True)
+# A family card lists a household's members; far more is no household, and a forged form
+# count would otherwise make the server build up to Django's 2,000 forms per request.
+MAX_MEMBERS = 40
+MemberFormSet = forms.formset_factory(
+    PersonForm,
+    extra=2,
+    min_num=1,
+    validate_min=True,
+    max_num=MAX_MEMBERS,
+    validate_max=True,
+    absolute_max=MAX_MEMBERS,
+)
 
 
 def member_cells(formset: forms.BaseFormSet) -> list[dict[str, str]]:

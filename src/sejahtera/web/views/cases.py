@@ -39,6 +39,7 @@ from sejahtera.i18n import render_finding
 from sejahtera.registry.models import Person
 from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting.selectors import household_targeting
+from sejahtera.web import params
 from sejahtera.web.forms import OneTimeKey, submit_once
 from sejahtera.web.http import AuthenticatedRequest
 
@@ -57,7 +58,7 @@ class MoveForm(CaseForm):
     to_stage = forms.ChoiceField(label=_("Next stage"))
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea)
     evidence = forms.CharField(label=_("Evidence"), required=False, widget=forms.Textarea)
-    evidence_file = forms.CharField(label=_("Evidence file name"), required=False)
+    evidence_file = forms.CharField(label=_("Evidence file name"), required=False, max_length=255)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
@@ -102,7 +103,7 @@ class ServiceForm(CaseForm):
     provider_type = forms.ChoiceField(label=_("Provider"), choices=ServiceRecord.Provider.choices)
     started_on = forms.DateField(label=_("Started on"), widget=DATE)
     ended_on = forms.DateField(label=_("Ended on"), required=False, widget=DATE)
-    frequency = forms.CharField(label=_("Frequency"), required=False)
+    frequency = forms.CharField(label=_("Frequency"), required=False, max_length=100)
     outcome = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea)
 
 
@@ -112,8 +113,8 @@ class IncomeForm(CaseForm):
 
 
 class ReferralForm(CaseForm):
-    organisation = forms.CharField(label=_("Partner agency"))
-    programme = forms.CharField(label=_("Programme"))
+    organisation = forms.CharField(label=_("Partner agency"), max_length=200)
+    programme = forms.CharField(label=_("Programme"), max_length=200)
     consent_recorded = forms.BooleanField(label=_("The family consented"), required=False)
 
 
@@ -398,7 +399,7 @@ def decide_graduation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             request=grad,
             approve=request.POST.get("decision") == "approve",
             reason=request.POST.get("reason", ""),
-            expected_version=int(request.POST.get("version") or grad.case.version),
+            expected_version=params.integer(request.POST, "version", grad.case.version),
             today=date.today(),
         )
     except services.TransitionRefused as exc:
@@ -415,8 +416,8 @@ def partner(request: AuthenticatedRequest) -> HttpResponse:
     referrals = selectors.referrals_for_partner(request.user)
     if request.method == "POST":
         try:
-            referral = referrals.get(pk=int(request.POST.get("referral", "0")))
-        except (Referral.DoesNotExist, ValueError):
+            referral = referrals.get(pk=params.integer(request.POST, "referral", 0))
+        except Referral.DoesNotExist:
             raise Http404 from None
         try:
             services.update_referral(

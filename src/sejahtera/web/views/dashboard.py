@@ -14,11 +14,12 @@ from sejahtera.domain.regions import data_dir
 from sejahtera.registry import selectors
 from sejahtera.registry.dashboard import INDICATORS, dashboard_for
 from sejahtera.registry.services import exports
+from sejahtera.web import params
 from sejahtera.web.http import AuthenticatedRequest
 
 
 def _region(request: AuthenticatedRequest) -> str:
-    return "".join(ch for ch in request.GET.get("region", "") if ch.isdigit())
+    return params.region_code(request.GET)
 
 
 @login_required

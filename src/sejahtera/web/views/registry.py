@@ -24,7 +24,7 @@ from sejahtera.registry import privacy, selectors
 from sejahtera.registry.models import Household, Person, Region
 from sejahtera.registry.services import exports, records
 from sejahtera.targeting import selectors as targeting
-from sejahtera.web import presenters
+from sejahtera.web import params, presenters
 from sejahtera.web.forms import (
     HouseholdForm,
     MemberFormSet,
@@ -82,7 +82,7 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
 
 def _region_filter(request: AuthenticatedRequest) -> str:
     """The region filter, narrowed to digits and never wider than the user's scope."""
-    code = "".join(ch for ch in request.GET.get("region", "") if ch.isdigit())
+    code = params.region_code(request.GET)
     return code if code.startswith(access.region_prefix(request.user)) else ""
 
 
@@ -186,7 +186,7 @@ def register(request: AuthenticatedRequest) -> HttpResponse:
 def member_form(request: AuthenticatedRequest) -> HttpResponse:
     """One more empty member form for the registration page (htmx)."""
     access.require(request.user, access.REGISTRY_EDITORS)
-    index = int(request.GET.get("index", "0"))
+    index = params.integer(request.GET, "index", 0)
     form = PersonForm(prefix=f"m-{index}")
     return render(request, "web/registry/_member_form.html", {"form": form, "index": index})
 
@@ -207,7 +207,7 @@ def edit_household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     actor=request.user,
                     household=record,
                     cells=form.to_cells(),
-                    expected_version=int(request.POST.get("version", "0")),
+                    expected_version=params.integer(request.POST, "version", 0),
                 )
             except records.RecordInvalid as invalid:
                 form.add_findings(invalid.household)
@@ -246,7 +246,7 @@ def edit_person(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     actor=request.user,
                     person=person,
                     cells=form.to_cells(),
-                    expected_version=int(request.POST.get("version", "0")),
+                    expected_version=params.integer(request.POST, "version", 0),
                 )
             except records.RecordInvalid as invalid:
                 form.add_findings(invalid.members.get(0, []))

@@ -23,6 +23,7 @@ from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting import reports, selectors, services
 from sejahtera.targeting.limits import LimitsInvalid
 from sejahtera.targeting.models import TargetingRun
+from sejahtera.web import params
 from sejahtera.web.http import AuthenticatedRequest
 
 MAX_RULES_BYTES = 200_000
@@ -133,8 +134,8 @@ def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 def _base(request: AuthenticatedRequest, run: TargetingRun) -> TargetingRun:
     """The run to compare with: ?base=, else the simulation's base, else the previous run."""
-    if request.GET.get("base", "").isdigit():
-        return _run(request, int(request.GET["base"]))
+    if request.GET.get("base"):
+        return _run(request, params.integer(request.GET, "base", 0))
     base = run.base_run or selectors.previous_run(run)
     if base is None:
         raise Http404

@@ -1,0 +1,37 @@
+"""Reading numbers and region codes from a request's parameters: anything else is a clear 400
+(Django's ``BadRequest``), never a server error further down."""
+
+from __future__ import annotations
+
+from django.core.exceptions import BadRequest
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from sejahtera.domain.regions import CODE_LENGTHS
+
+# Larger values overflow the database's 64-bit integers.
+MAX_DIGITS = 18
+REGION_CODE_LENGTHS = frozenset({0, *CODE_LENGTHS.values()})
+
+
+def integer(data: QueryDict, name: str, default: int) -> int:
+    """The parameter ``name`` as a non-negative whole number, ``default`` when absent."""
+    value = data.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isascii() or not value.isdigit() or len(value) > MAX_DIGITS:
+        raise BadRequest(_("%(name)s must be a whole number.") % {"name": name})
+    return int(value)
+
+
+def region_code(data: QueryDict, name: str = "region") -> str:
+    """The parameter ``name`` as a region code ('' when absent): 2, 4, 6 or 10 digits."""
+    value = data.get(name, "").strip()
+    if (
+        not ((value.isascii() and value.isdigit()) or not value)
+        or len(value) not in REGION_CODE_LENGTHS
+    ):
+        raise BadRequest(
+            _("%(name)s must be a region code of 2, 4, 6 or 10 digits.") % {"name": name}
+        )
+    return value
