@@ -77,3 +77,10 @@ def test_token_create_offers_every_scope_the_account_page_offers(make_user):
     result = run("token", "create", "--user", analyst.username, "--name", "etl", *scopes)
     assert result.exit_code == 0, result.output
     assert ApiToken.objects.get(user=analyst).scopes == sorted(ApiToken.Scope.values)
+
+
+@pytest.mark.django_db
+def test_imports_purge_reports_what_it_removed():
+    result = run("imports", "purge", "--days", "30")
+    assert result.exit_code == 0, result.output
+    assert "purged the uploads of 0 import(s) older than 30 day(s)" in result.output

@@ -226,6 +226,33 @@ def import_command(
     )
 
 
+@main.group("imports")
+def imports_group() -> None:
+    """Uploaded import files."""
+
+
+@imports_group.command("purge")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    help="Keep uploads of the last DAYS days (default: SEJAHTERA_UPLOAD_RETENTION_DAYS).",
+)
+def imports_purge(days: int | None) -> None:
+    """Delete the uploaded files of finished imports older than the retention period (the runs
+    and their reports stay). Run it daily, e.g. from cron."""
+    setup_django()
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from sejahtera.registry.services.uploads import purge_uploads
+
+    keep = settings.SEJAHTERA_UPLOAD_RETENTION_DAYS if days is None else days
+    purged = purge_uploads(timedelta(days=keep), timezone.now())
+    click.echo(f"purged the uploads of {purged} import(s) older than {keep} day(s)")
+
+
 class _ImportProgress:
     """A progress bar per file on a terminal; silent otherwise."""
 

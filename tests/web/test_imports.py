@@ -116,3 +116,83 @@ def test_imports_through_the_api(client, make_user):
     assert status["status"] == "completed"
     assert status["summary"]["persons"]["created"] == 1
     assert status["report_url"].endswith(f"/imports/{run_id}/report.csv")
+
+
+def test_a_file_that_is_not_really_xlsx_fails_its_run_with_a_message(client, make_user):
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    fake = SimpleUploadedFile("households.xlsx", b"this is not a workbook")
+    client.post("/imports/", {"households": fake}, HTTP_ACCEPT_LANGUAGE="en")
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.FAILED
+    assert "not an XLSX workbook" in run.error
+    assert "/imports/uploads/" not in run.error  # the file's name, not where the server keeps it
+
+
+def test_an_unexpected_failure_reaches_the_run(client, make_user, monkeypatch):
+    from sejahtera.registry import tasks
+
+    def crash(**_kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(tasks, "import_registry", crash)
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    households, _persons = files()
+    client.post("/imports/", {"households": households}, HTTP_ACCEPT_LANGUAGE="en")
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.FAILED
+    assert "RuntimeError" in run.error
+
+
+def test_a_run_that_shows_no_life_is_marked_failed_when_looked_at(client, make_user, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    long_ago = timezone.now() - timedelta(minutes=settings.SEJAHTERA_IMPORT_STALE_MINUTES + 1)
+    killed = ImportRun.objects.create(
+        created_by=office, status=ImportRun.Status.RUNNING, heartbeat_at=long_ago
+    )
+    alive = ImportRun.objects.create(
+        created_by=office, status=ImportRun.Status.RUNNING, heartbeat_at=timezone.now()
+    )
+    client.force_login(office)
+    page = client.get(f"/imports/{killed.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    killed.refresh_from_db()
+    alive.refresh_from_db()
+    assert killed.status == ImportRun.Status.FAILED
+    assert "Run the same import again to finish it" in killed.error
+    assert "Run the same import again" in page
+    assert alive.status == ImportRun.Status.RUNNING
+
+
+def test_uploads_are_size_limited_private_and_purged(client, make_user, settings, tmp_path):
+    import stat
+    from datetime import timedelta
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from sejahtera.registry.services.uploads import purge_uploads
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    settings.SEJAHTERA_MAX_UPLOAD_MB = 0
+    households, _persons = files()
+    refused = client.post("/imports/", {"households": households}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "more than the 0 MB an upload may be" in refused.content.decode()
+    assert not ImportRun.objects.exists()
+
+    settings.SEJAHTERA_MAX_UPLOAD_MB = 200
+    households, _persons = files()
+    client.post("/imports/", {"households": households})
+    run = ImportRun.objects.get()
+    upload = Path(run.households_file)
+    assert stat.S_IMODE(upload.stat().st_mode) == 0o600
+    assert stat.S_IMODE(upload.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(Path(run.report_file).stat().st_mode) == 0o600
+
+    assert purge_uploads(timedelta(days=30), timezone.now()) == 0  # still within retention
+    assert purge_uploads(timedelta(days=30), timezone.now() + timedelta(days=31)) == 1
+    assert not upload.exists()
+    assert Path(run.report_file).exists()  # the report stays downloadable

@@ -466,7 +466,7 @@ def submit_import(
 @imports.get("/imports/{run_pk}", response={200: schemas.ImportOut, **PROBLEMS})
 def import_status(request: HttpRequest, run_pk: Path[RecordId]) -> schemas.ImportOut:
     user = _user(request, ApiToken.Scope.IMPORTS)
-    run = ImportRun.objects.filter(pk=run_pk, created_by=user).first()
+    run = selectors.import_runs_for(user).filter(pk=run_pk).first()
     if run is None:
         raise Http404
     return _import_out(request, run)

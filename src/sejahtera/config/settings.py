@@ -135,6 +135,18 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Where import reports and other generated files are kept.
 MEDIA_ROOT = HOME_DIR / "media"
 
+# Imports (docs/operations.md): the largest upload accepted, the most rows one import may
+# hold, how far an XLSX workbook may unpack, when a queued or running import that shows no life
+# counts as dead, and how long uploaded files are kept (`sejahtera imports purge`).
+SEJAHTERA_MAX_UPLOAD_MB = int(os.environ.get("SEJAHTERA_MAX_UPLOAD_MB", "200"))
+SEJAHTERA_IMPORT_MAX_ROWS = int(os.environ.get("SEJAHTERA_IMPORT_MAX_ROWS", "5000000"))
+SEJAHTERA_XLSX_MAX_UNPACKED_MB = int(os.environ.get("SEJAHTERA_XLSX_MAX_UNPACKED_MB", "500"))
+SEJAHTERA_IMPORT_STALE_MINUTES = int(os.environ.get("SEJAHTERA_IMPORT_STALE_MINUTES", "30"))
+SEJAHTERA_UPLOAD_RETENTION_DAYS = int(os.environ.get("SEJAHTERA_UPLOAD_RETENTION_DAYS", "30"))
+# Uploaded and generated files are the owner's only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

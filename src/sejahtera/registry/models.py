@@ -59,6 +59,9 @@ class ImportRun(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     # {"stage": file name, "done": rows, "total": rows}, updated while the import runs.
     progress = models.JSONField(default=dict, blank=True)
+    # When the run last showed life (queued, started, a batch written): a run that stays
+    # queued or running without it is dead (a killed process, a worker that never came).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:

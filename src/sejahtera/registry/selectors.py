@@ -8,14 +8,16 @@ from datetime import date
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from sejahtera.accounts import access
-from sejahtera.accounts.models import User
+from sejahtera.accounts.models import Role, User
 from sejahtera.registry import privacy
 from sejahtera.registry.models import (
     ChangeRecord,
     DuplicateCandidate,
     Household,
+    ImportRun,
     Person,
     Region,
 )
@@ -106,6 +108,17 @@ def duplicate_candidates_of(person_ids: list[int]) -> QuerySet[DuplicateCandidat
     return DuplicateCandidate.objects.filter(
         Q(person_id__in=person_ids) | Q(other_id__in=person_ids)
     ).select_related("person__household", "other__household")
+
+
+def import_runs_for(user: User) -> QuerySet[ImportRun]:
+    """The imports the user may follow: their own (an administrator's: all). Runs that died
+    are marked failed first, so nobody waits on a run that will never finish."""
+    from sejahtera.registry.services.uploads import expire_stale_runs
+
+    access.require(user, access.REGISTRY_IMPORTERS)
+    expire_stale_runs(timezone.now())
+    runs = ImportRun.objects.select_related("created_by")
+    return runs if user.role == Role.ADMINISTRATOR else runs.filter(created_by=user)
 
 
 def region_path(code: str) -> list[Region]:

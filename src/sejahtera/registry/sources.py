@@ -8,6 +8,7 @@ validation applies whatever the file type.
 from __future__ import annotations
 
 import csv
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,6 +16,18 @@ from pathlib import Path
 from typing import Any
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".parquet")
+
+
+@dataclass(frozen=True)
+class SourceLimits:
+    """What a file may hold before it is parsed (the import's settings set them): a workbook
+    is a zip whose XML may unpack to far more than the upload, and openpyxl keeps every shared
+    string in memory."""
+
+    max_rows: int = 5_000_000
+    max_xlsx_unpacked_bytes: int = 500 * 1024 * 1024
+    # No real workbook packs this tightly; a zip bomb does (1 GB of one repeated string).
+    max_xlsx_compression_ratio: int = 200
 
 
 class SourceError(Exception):
@@ -95,24 +108,74 @@ class ParquetSource(TableSource):
                 line += 1
 
 
-def open_source(path: str | Path) -> TableSource:
-    """Open a CSV, XLSX or Parquet file and read its header."""
+def open_source(path: str | Path, limits: SourceLimits | None = None) -> TableSource:
+    """Open a CSV, XLSX or Parquet file and read its header. Messages name the file, never
+    where the server keeps it."""
     path = Path(path)
+    limits = limits or SourceLimits()
     if not path.is_file():
-        raise SourceError(f"{path}: file not found")
+        raise SourceError(f"{path.name}: file not found")
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            return _open_csv(path)
-        if suffix == ".xlsx":
-            return _open_xlsx(path)
-        if suffix == ".parquet":
-            return _open_parquet(path)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{path}: cannot be read: {exc}") from exc
-    raise SourceError(
-        f"{path}: unsupported file type {suffix!r}; use one of {', '.join(SUPPORTED_SUFFIXES)}"
-    )
+            source: TableSource = _open_csv(path)
+        elif suffix == ".xlsx":
+            _check_workbook(path, limits)
+            source = _open_xlsx(path)
+        elif suffix == ".parquet":
+            source = _open_parquet(path)
+        else:
+            raise SourceError(
+                f"{path.name}: unsupported file type {suffix!r}; "
+                f"use one of {', '.join(SUPPORTED_SUFFIXES)}"
+            )
+    except OSError as exc:
+        raise SourceError(
+            f"{path.name}: cannot be read: {exc.strerror or type(exc).__name__}"
+        ) from exc
+    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, KeyError) as exc:
+        message = str(exc).replace(str(path), path.name)
+        raise SourceError(f"{path.name}: cannot be read: {message}") from exc
+    _check_header(source)
+    if source.row_count > limits.max_rows:
+        raise SourceError(
+            f"{path.name}: {source.row_count:,} rows, more than the {limits.max_rows:,} one "
+            "import may hold; split the file"
+        )
+    return source
+
+
+def _check_header(source: TableSource) -> None:
+    """A column named twice would leave which cell counts to chance: refuse the file."""
+    seen: set[str] = set()
+    for name in source.header:
+        if name and name in seen:
+            raise SourceError(
+                f"{source.path.name}: the column {name!r} appears more than once in the header; "
+                "keep one"
+            )
+        seen.add(name)
+
+
+def _check_workbook(path: Path, limits: SourceLimits) -> None:
+    """Refuse a workbook that would unpack to more than the limits, before parsing it."""
+    if not zipfile.is_zipfile(path):
+        raise SourceError(f"{path.name}: not an XLSX workbook (an XLSX file is a zip archive)")
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > limits.max_xlsx_unpacked_bytes:
+        raise SourceError(
+            f"{path.name}: the workbook unpacks to {unpacked // 2**20:,} MB, more than "
+            f"{limits.max_xlsx_unpacked_bytes // 2**20:,} MB; save it as CSV instead"
+        )
+    for member in members:
+        ratio = member.file_size // max(member.compress_size, 1)
+        if member.file_size > 2**20 and ratio > limits.max_xlsx_compression_ratio:
+            raise SourceError(
+                f"{path.name}: {member.filename} is compressed {ratio:,} times, "
+                "as no real workbook is; refused"
+            )
 
 
 def _clean_header(names: list[Any]) -> list[str]:
@@ -123,7 +186,7 @@ def _open_csv(path: Path) -> CsvSource:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         header = next(csv.reader(handle), None)
         if not header:
-            raise SourceError(f"{path}: empty file, expected a header row")
+            raise SourceError(f"{path.name}: empty file, expected a header row")
         handle.seek(0)
         lines = sum(chunk.count("\n") for chunk in iter(lambda: handle.read(1 << 20), ""))
     return CsvSource(path, _clean_header(header), max(lines - 1, 0))
@@ -140,7 +203,7 @@ def _open_xlsx(path: Path) -> XlsxSource:
     finally:
         workbook.close()
     if not header:
-        raise SourceError(f"{path}: the first sheet is empty, expected a header row")
+        raise SourceError(f"{path.name}: the first sheet is empty, expected a header row")
     return XlsxSource(path, _clean_header(list(header)), rows)
 
 
@@ -150,5 +213,5 @@ def _open_parquet(path: Path) -> ParquetSource:
     try:
         parquet = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises its own ArrowInvalid for non-Parquet files
-        raise SourceError(f"{path}: not a Parquet file: {exc}") from exc
+        raise SourceError(f"{path.name}: not a Parquet file") from exc
     return ParquetSource(path, list(parquet.schema_arrow.names), parquet.metadata.num_rows)

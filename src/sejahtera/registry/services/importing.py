@@ -422,6 +422,7 @@ class RegistryImport:
         return table
 
     def _progress(self, stage: str, done: int, total: int) -> None:
+        ImportRun.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
         if self.progress is not None:
             self.progress(stage, done, total)
 
@@ -461,7 +462,7 @@ def import_registry(
     Raises :class:`ImportAborted` (before writing anything) when a file cannot be read or lacks
     a required column.
     """
-    from sejahtera.registry.sources import SourceError
+    from sejahtera.registry.sources import SourceError, SourceLimits
 
     # An import run as a user writes only inside their region; one without a user (the command
     # line) is the administrator's.
@@ -469,9 +470,13 @@ def import_registry(
     if actor is not None:
         access.require(actor, access.REGISTRY_IMPORTERS)
         scope = access.region_prefix(actor)
+    limits = SourceLimits(
+        max_rows=settings.SEJAHTERA_IMPORT_MAX_ROWS,
+        max_xlsx_unpacked_bytes=settings.SEJAHTERA_XLSX_MAX_UNPACKED_MB * 2**20,
+    )
     try:
-        households = open_source(households_path)
-        persons = open_source(persons_path) if persons_path else None
+        households = open_source(households_path, limits)
+        persons = open_source(persons_path, limits) if persons_path else None
     except SourceError as exc:
         raise ImportAborted(str(exc)) from exc
     file_warnings = _check_header(households, fmt.HOUSEHOLD_COLUMNS)
@@ -486,9 +491,11 @@ def import_registry(
         )
     else:
         run.status = ImportRun.Status.RUNNING
-        run.save(update_fields=["status"])
+        run.heartbeat_at = timezone.now()
+        run.save(update_fields=["status", "heartbeat_at"])
     report_file = Path(report_path) if report_path else default_report_path(run)
     report_file.parent.mkdir(parents=True, exist_ok=True)
+    report_file.touch(mode=0o600)  # ids and messages of personal records: the owner's only
     summary = ImportSummary(
         run_id=run.pk, file_warnings=file_warnings, report_path=str(report_file)
     )

@@ -1,12 +1,19 @@
-"""Starting an import from uploaded files (web page and API): save the files, queue the run."""
+"""Starting an import from uploaded files (web page and API): save the files, queue the run;
+marking dead runs failed; purging old uploads."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
@@ -25,11 +32,23 @@ def _save(upload: UploadedFile, folder: Path) -> Path:
         raise UploadRejected(
             f"{name.name}: unsupported file type; use {', '.join(SUPPORTED_SUFFIXES)}"
         )
+    limit = settings.SEJAHTERA_MAX_UPLOAD_MB
+    if (upload.size or 0) > limit * 2**20:
+        raise UploadRejected(
+            f"{name.name}: {(upload.size or 0) // 2**20:,} MB, more than the {limit:,} MB an "
+            "upload may be; split the file"
+        )
     path = folder / f"{name.stem[:60]}{suffix}"
-    with path.open("wb") as handle:
+    # Registry files hold personal data: readable by the service's own user only.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
         for chunk in upload.chunks():
             handle.write(chunk)
     return path
+
+
+def uploads_root() -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports" / "uploads"
 
 
 def start_import(
@@ -39,8 +58,8 @@ def start_import(
     from sejahtera.registry.tasks import run_import
 
     access.require(actor, access.REGISTRY_IMPORTERS)
-    folder = Path(settings.MEDIA_ROOT) / "imports" / "uploads" / uuid.uuid4().hex
-    folder.mkdir(parents=True)
+    folder = uploads_root() / uuid.uuid4().hex
+    folder.mkdir(parents=True, mode=0o700)
     households_path = _save(households, folder)
     persons_path = _save(persons, folder) if persons is not None else None
     run = ImportRun.objects.create(
@@ -48,7 +67,43 @@ def start_import(
         status=ImportRun.Status.QUEUED,
         households_file=str(households_path),
         persons_file=str(persons_path or ""),
+        heartbeat_at=timezone.now(),
     )
     run_import.enqueue(run.pk)
     run.refresh_from_db()
     return run
+
+
+def purge_uploads(older_than: timedelta, now: datetime) -> int:
+    """Delete the uploaded files of imports that ended (or were created) longer ago than
+    ``older_than``; returns how many runs' files went. The runs and their reports stay."""
+    cutoff = now - older_than
+    ended = ImportRun.objects.filter(
+        Q(finished_at__lt=cutoff) | Q(finished_at__isnull=True, started_at__lt=cutoff),
+        households_file__startswith=str(uploads_root()),
+    ).exclude(status__in=[ImportRun.Status.QUEUED, ImportRun.Status.RUNNING])
+    purged = 0
+    for run in ended.iterator():
+        folder = Path(run.households_file).parent
+        if folder.is_dir():
+            shutil.rmtree(folder)
+            purged += 1
+    return purged
+
+
+def expire_stale_runs(now: datetime) -> int:
+    """Mark failed the imports that stay queued or running without a sign of life for longer
+    than the setting (a killed process, a worker that never came); returns how many."""
+    cutoff = now - timedelta(minutes=settings.SEJAHTERA_IMPORT_STALE_MINUTES)
+    stale = ImportRun.objects.filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff),
+        status__in=[ImportRun.Status.QUEUED, ImportRun.Status.RUNNING],
+    )
+    return stale.update(
+        status=ImportRun.Status.FAILED,
+        finished_at=now,
+        error=gettext(
+            "The import stopped without finishing (its process ended). Run the same import "
+            "again to finish it: what was imported is kept and nothing is duplicated."
+        ),
+    )

@@ -8,24 +8,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 
-from sejahtera.accounts import access
-from sejahtera.registry.models import ImportRun
+from sejahtera.registry import selectors
 from sejahtera.registry.services.uploads import UploadRejected, start_import
 from sejahtera.web.forms import ImportUploadForm
 from sejahtera.web.http import AuthenticatedRequest
 
 
-def _runs_for(request: AuthenticatedRequest):
-    access.require(request.user, access.REGISTRY_IMPORTERS)
-    runs = ImportRun.objects.select_related("created_by")
-    if request.user.role != "administrator":
-        runs = runs.filter(created_by=request.user)
-    return runs
-
-
 @login_required
 def imports(request: AuthenticatedRequest) -> HttpResponse:
-    runs = _runs_for(request)
+    runs = selectors.import_runs_for(request.user)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -41,7 +32,7 @@ def imports(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    run = _runs_for(request).filter(pk=pk).first()
+    run = selectors.import_runs_for(request.user).filter(pk=pk).first()
     if run is None:
         raise Http404
     partial = request.headers.get("HX-Request") == "true"
@@ -51,7 +42,7 @@ def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_report(request: AuthenticatedRequest, pk: int) -> FileResponse:
-    run = _runs_for(request).filter(pk=pk).first()
+    run = selectors.import_runs_for(request.user).filter(pk=pk).first()
     if run is None or not run.report_file or not Path(run.report_file).is_file():
         raise Http404
     return FileResponse(
