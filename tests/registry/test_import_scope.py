@@ -4,6 +4,7 @@ REGION_OUTSIDE_SCOPE, for creates and updates, households and persons, whoever i
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from sejahtera.accounts import access
 from sejahtera.accounts.models import Role
 from sejahtera.registry.models import Household, Person
 
@@ -99,11 +100,13 @@ def test_an_import_writes_only_inside_the_importers_region(
     assert {"H-NEW-BDG", "H-NEW-ACH"} & created == {"H-NEW-BDG", "H-NEW-ACH"} & allowed
 
 
-@pytest.mark.parametrize("role", [Role.VILLAGE_OPERATOR, Role.MINISTRY_ANALYST, Role.AUDITOR])
+SCOPED_REGION = {Role.VILLAGE_OPERATOR: BOGOR, Role.SOCIAL_WORKER: "3201", Role.SUPERVISOR: "3201"}
+
+
+@pytest.mark.parametrize("role", sorted(set(Role) - access.REGISTRY_IMPORTERS))
 def test_roles_that_do_not_import_are_refused(tmp_path, make_user, role):
-    region = BOGOR if role == Role.VILLAGE_OPERATOR else None
     with pytest.raises(PermissionDenied):
-        attack(tmp_path, make_user(role, region))
+        attack(tmp_path, make_user(role, SCOPED_REGION.get(role)))
     assert not Household.objects.exists()
 
 
