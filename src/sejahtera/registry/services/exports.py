@@ -3,7 +3,7 @@
 Exports are the format itself, so an export can be re-imported elsewhere. Specific personal
 data is blanked for users who may not read it, every exported person is logged, and every
 spreadsheet cell written here (every export of the application) is safe from formula
-injection.
+injection. Numbers are passed as numbers, so that a spreadsheet gets numeric cells.
 """
 
 from __future__ import annotations
@@ -47,7 +47,10 @@ def person_rows(
 
 # Formula injection (OWASP, "CSV Injection"): a cell that a spreadsheet would read as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+# Characters XML 1.0 forbids (C0 controls but tab, newline and carriage return): openpyxl
+# refuses them, so one such character in a stored name would fail the whole XLSX export.
+XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def safe_cell(value: Any) -> Any:
@@ -67,19 +70,25 @@ def safe_row(row: Iterable[Any]) -> list[Any]:
     return [safe_cell(value) for value in row]
 
 
+def xlsx_cell(value: Any) -> Any:
+    """A safe cell that an XLSX sheet can hold: characters XML forbids become U+FFFD."""
+    value = safe_cell(value)
+    return XML_ILLEGAL.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
 
 
-def csv_chunks(rows: Iterable[list[str]]) -> Iterator[str]:
+def csv_chunks(rows: Iterable[list[Any]]) -> Iterator[str]:
     """CSV text row by row, for a streaming response."""
     writer = csv.writer(_Echo(), lineterminator="\n")
     for row in rows:
         yield writer.writerow(safe_row(row))
 
 
-def xlsx_bytes(rows: Iterable[list[str]], sheet_title: str) -> bytes:
+def xlsx_bytes(rows: Iterable[list[Any]], sheet_title: str) -> bytes:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -87,14 +96,14 @@ def xlsx_bytes(rows: Iterable[list[str]], sheet_title: str) -> bytes:
     for index, row in enumerate(rows):
         if index > XLSX_ROW_LIMIT:
             break
-        sheet.append(safe_row(row))
+        sheet.append([xlsx_cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
 def download(
-    rows: Iterable[list[str]], name: str, fmt: str
+    rows: Iterable[list[Any]], name: str, fmt: str
 ) -> HttpResponse | StreamingHttpResponse:
     """A CSV (streamed) or XLSX attachment of ``rows`` (the first row is the header)."""
     filename = f"{name}-{date.today():%Y%m%d}.{fmt}"
