@@ -13,6 +13,7 @@ from sejahtera.accounts.models import Role, SensitiveAccess
 from sejahtera.registry.services.exports import (
     FORMULA_TRIGGERS,
     csv_chunks,
+    logged,
     safe_cell,
     xlsx_bytes,
     xlsx_cell,
@@ -137,3 +138,19 @@ def test_a_control_character_in_a_name_does_not_break_the_xlsx_export(
     assert "Siti\ufffdAminah" in names
     text = b"".join(client.get("/registry/export.csv").streaming_content).decode()
     assert "Siti\x01Aminah" in text  # CSV holds any character
+
+
+@pytest.mark.django_db
+def test_an_export_stream_is_logged_stretch_by_stretch_before_it_leaves(make_user):
+    """Any export of person-level data (persons, targeting diff and audit) logs through
+    ``logged``: what was sent is logged, even when the download is cut short."""
+    reader = make_user(Role.MINISTRY_ANALYST)
+    rows = logged(
+        iter(range(10, 15)), reader=reader, entity="t_export", path="/x", record_id=int, chunk=2
+    )
+    assert next(rows) == 10
+    assert [e.record_ids for e in SensitiveAccess.objects.filter(user=reader)] == [[10, 11]]
+    assert list(rows) == [11, 12, 13, 14]
+    assert sorted(
+        e.record_ids for e in SensitiveAccess.objects.filter(user=reader, entity="t_export")
+    ) == [[10, 11], [12, 13], [14]]

@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from itertools import islice
-from typing import Any
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
@@ -27,22 +28,41 @@ from sejahtera.registry.models import Person
 
 XLSX_ROW_LIMIT = 1_048_575  # Excel's sheet size, less the header
 EXPORT_CHUNK = 2000
+T = TypeVar("T")
 
 
 def person_rows(
     persons: QuerySet[Person], *, reader: User, unmasked: bool, path: str
 ) -> Iterator[list[str]]:
-    """The persons as format v1 rows (masked as ``unmasked`` says). Each stretch of rows is
-    logged as read by ``reader`` (which persons, where) before any of it is sent, so that an
-    export cut short is logged for what left the server and no more."""
+    """The persons as format v1 rows (masked as ``unmasked`` says), logged as read by
+    ``reader`` as they stream (see ``logged``)."""
     yield list(fmt.PERSON_COLUMN_NAMES)
     today = date.today()
     people = persons.select_related("household").iterator(chunk_size=EXPORT_CHUNK)
-    while chunk := list(islice(people, EXPORT_CHUNK)):
-        access.log_sensitive_read(reader, "person_export", [p.pk for p in chunk], path)
-        for person in chunk:
-            cells, _masked = privacy.visible_cells(person, unmasked=unmasked, today=today)
-            yield [cells[name] for name in fmt.PERSON_COLUMN_NAMES]
+    for person in logged(
+        people, reader=reader, entity="person_export", path=path, record_id=attrgetter("pk")
+    ):
+        cells, _masked = privacy.visible_cells(person, unmasked=unmasked, today=today)
+        yield [cells[name] for name in fmt.PERSON_COLUMN_NAMES]
+
+
+def logged(
+    records: Iterable[T],
+    *,
+    reader: User,
+    entity: str,
+    path: str,
+    record_id: Callable[[T], int],
+    chunk: int = EXPORT_CHUNK,
+) -> Iterator[T]:
+    """``records`` passed on unchanged, for any export of person-level data: each stretch of
+    ``chunk`` is logged as read by ``reader`` (which records, where) before any of it is passed
+    on, so that an export cut short is logged for what left the server and no more, and the
+    records are never held twice."""
+    stream = iter(records)
+    while stretch := list(islice(stream, chunk)):
+        access.log_sensitive_read(reader, entity, [record_id(r) for r in stretch], path)
+        yield from stretch
 
 
 # Formula injection (OWASP, "CSV Injection"): a cell that a spreadsheet would read as a formula.
