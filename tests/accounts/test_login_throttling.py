@@ -69,3 +69,20 @@ def test_an_administrator_unlocks_in_the_admin(client, make_user, admin):
     )
     assert not AccessAttempt.objects.exists()
     assert attempt(client, "/login/", user.username, PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize("url", LOGINS)
+def test_logging_in_to_ones_own_account_does_not_wipe_the_failures_against_another(
+    client, make_user, url
+):
+    """With the attempts reset on every success, one account of one's own would allow endless
+    guessing: a few wrong passwords for the victim, a login of one's own, and again."""
+    from django.test import Client
+
+    victim = make_user(Role.DISTRICT_OFFICE, "3201", is_staff=True)
+    attacker = make_user(Role.DISTRICT_OFFICE, "3201", is_staff=True)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        attempt(client, url, victim.username, "wrong")
+    assert attempt(Client(), url, attacker.username, PASSWORD).status_code == 302
+    attempt(client, url, victim.username, "wrong", ip="10.8.8.8")
+    assert attempt(client, url, victim.username, PASSWORD, ip="10.9.9.9").status_code == 429

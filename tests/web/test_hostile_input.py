@@ -4,6 +4,7 @@ are Schemathesis's (tests/api/test_openapi_contract.py), plus an oversized body 
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date
 
@@ -31,6 +32,7 @@ HOSTILE = [
 QUERY_PARAMETERS = ["q", "region", "page", "index", "base", "indicator", "prefix", "nik"]
 NAME = re.compile(r'name="([A-Za-z_][\w-]*)"')
 SKIPPED = {"login", "logout"}  # a POST there logs the client out or in
+EXPORT_FORMATS = ["csv", "xlsx"]
 
 
 @pytest.fixture
@@ -44,6 +46,13 @@ def world(household_factory, make_user):
     from sejahtera.targeting.services import run_targeting_for_registry
 
     household = household_factory(VILLAGE)
+    # a stored value that hostile input can leave behind: a control character in a name
+    household_factory(
+        VILLAGE,
+        members=[
+            {"full_name": "Ani\x01", "sex": "P", "birth_date": "1990-01-01", "relationship": "head"}
+        ],
+    )
     worker = make_user(Role.SOCIAL_WORKER, "3201")
     supervisor = make_user(Role.SUPERVISOR, "3201")
     admin = make_user(Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
@@ -92,9 +101,9 @@ def _urls(pks: dict[str, int]) -> list[str]:
             continue
         route = str(pattern.pattern)
         kinds = list(RECORDS) if "<str:kind>" in route else [""]
-        for kind in kinds:
+        for kind, fmt in itertools.product(kinds, EXPORT_FORMATS):
             url = "/" + route
-            url = url.replace("<str:kind>", kind).replace("<str:fmt>", "csv")
+            url = url.replace("<str:kind>", kind).replace("<str:fmt>", fmt)
             url = url.replace("<str:name>", "stages")
             key = _named_pk(pattern.name or "")
             url = re.sub(r"<int:[a-z_]+>", str(pks[key]), url)

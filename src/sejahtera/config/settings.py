@@ -109,7 +109,10 @@ AXES_FAILURE_LIMIT = int(os.environ.get("SEJAHTERA_LOGIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = int(os.environ.get("SEJAHTERA_LOCKOUT_MINUTES", "30")) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
-AXES_RESET_ON_SUCCESS = True
+# A success never wipes failures: axes would delete every attempt from the client's address,
+# including those against other user names, so one account of one's own would allow endless
+# guessing. Failures expire after the lockout time instead.
+AXES_RESET_ON_SUCCESS = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -3,7 +3,7 @@
 Exports are the format itself, so an export can be re-imported elsewhere. Specific personal
 data is blanked for users who may not read it, every exported person is logged, and every
 spreadsheet cell written here (every export of the application) is safe from formula
-injection.
+injection. Numbers are passed as numbers, so that a spreadsheet gets numeric cells.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from itertools import islice
-from typing import Any
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
@@ -27,27 +28,49 @@ from sejahtera.registry.models import Person
 
 XLSX_ROW_LIMIT = 1_048_575  # Excel's sheet size, less the header
 EXPORT_CHUNK = 2000
+T = TypeVar("T")
 
 
 def person_rows(
     persons: QuerySet[Person], *, reader: User, unmasked: bool, path: str
 ) -> Iterator[list[str]]:
-    """The persons as format v1 rows (masked as ``unmasked`` says). Each stretch of rows is
-    logged as read by ``reader`` (which persons, where) before any of it is sent, so that an
-    export cut short is logged for what left the server and no more."""
+    """The persons as format v1 rows (masked as ``unmasked`` says), logged as read by
+    ``reader`` as they stream (see ``logged``)."""
     yield list(fmt.PERSON_COLUMN_NAMES)
     today = date.today()
     people = persons.select_related("household").iterator(chunk_size=EXPORT_CHUNK)
-    while chunk := list(islice(people, EXPORT_CHUNK)):
-        access.log_sensitive_read(reader, "person_export", [p.pk for p in chunk], path)
-        for person in chunk:
-            cells, _masked = privacy.visible_cells(person, unmasked=unmasked, today=today)
-            yield [cells[name] for name in fmt.PERSON_COLUMN_NAMES]
+    for person in logged(
+        people, reader=reader, entity="person_export", path=path, record_id=attrgetter("pk")
+    ):
+        cells, _masked = privacy.visible_cells(person, unmasked=unmasked, today=today)
+        yield [cells[name] for name in fmt.PERSON_COLUMN_NAMES]
+
+
+def logged(
+    records: Iterable[T],
+    *,
+    reader: User,
+    entity: str,
+    path: str,
+    record_id: Callable[[T], int],
+    chunk: int = EXPORT_CHUNK,
+) -> Iterator[T]:
+    """``records`` passed on unchanged, for any export of person-level data: each stretch of
+    ``chunk`` is logged as read by ``reader`` (which records, where) before any of it is passed
+    on, so that an export cut short is logged for what left the server and no more, and the
+    records are never held twice."""
+    stream = iter(records)
+    while stretch := list(islice(stream, chunk)):
+        access.log_sensitive_read(reader, entity, [record_id(r) for r in stretch], path)
+        yield from stretch
 
 
 # Formula injection (OWASP, "CSV Injection"): a cell that a spreadsheet would read as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+# Characters XML 1.0 forbids (C0 controls but tab, newline and carriage return): openpyxl
+# refuses them, so one such character in a stored name would fail the whole XLSX export.
+XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def safe_cell(value: Any) -> Any:
@@ -67,19 +90,25 @@ def safe_row(row: Iterable[Any]) -> list[Any]:
     return [safe_cell(value) for value in row]
 
 
+def xlsx_cell(value: Any) -> Any:
+    """A safe cell that an XLSX sheet can hold: characters XML forbids become U+FFFD."""
+    value = safe_cell(value)
+    return XML_ILLEGAL.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
 
 
-def csv_chunks(rows: Iterable[list[str]]) -> Iterator[str]:
+def csv_chunks(rows: Iterable[list[Any]]) -> Iterator[str]:
     """CSV text row by row, for a streaming response."""
     writer = csv.writer(_Echo(), lineterminator="\n")
     for row in rows:
         yield writer.writerow(safe_row(row))
 
 
-def xlsx_bytes(rows: Iterable[list[str]], sheet_title: str) -> bytes:
+def xlsx_bytes(rows: Iterable[list[Any]], sheet_title: str) -> bytes:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -87,14 +116,14 @@ def xlsx_bytes(rows: Iterable[list[str]], sheet_title: str) -> bytes:
     for index, row in enumerate(rows):
         if index > XLSX_ROW_LIMIT:
             break
-        sheet.append(safe_row(row))
+        sheet.append([xlsx_cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
 def download(
-    rows: Iterable[list[str]], name: str, fmt: str
+    rows: Iterable[list[Any]], name: str, fmt: str
 ) -> HttpResponse | StreamingHttpResponse:
     """A CSV (streamed) or XLSX attachment of ``rows`` (the first row is the header)."""
     filename = f"{name}-{date.today():%Y%m%d}.{fmt}"

@@ -86,6 +86,6 @@ def export(request: AuthenticatedRequest, fmt: str) -> HttpResponse | StreamingH
         raise Http404
     figures = dashboard_for(request.user, _region(request))
     rows = [list(AREA_COLUMNS)] + [
-        [str(getattr(area, column)) for column in AREA_COLUMNS] for area in figures.areas
+        [getattr(area, column) for column in AREA_COLUMNS] for area in figures.areas
     ]
     return exports.download(rows, f"sejahtera-regions-{figures.total.code or 'id'}", fmt)
