@@ -10,7 +10,7 @@ import io
 import pytest
 
 from sejahtera.accounts import access
-from sejahtera.accounts.models import Role
+from sejahtera.accounts.models import Role, SensitiveAccess
 from sejahtera.registry.models import Person
 from sejahtera.targeting.services import run_targeting_for_registry
 
@@ -61,6 +61,12 @@ def test_diff_and_audit_reveal_clusters_only_to_readers_of_specific_data(
     assert ("NAPZA_HIV" in page) is reads_specific
 
     audit = _csv(client, f"/targeting/runs/{run.pk}/audit.csv")
+    logged = {
+        household
+        for entry in SensitiveAccess.objects.filter(entity="targeting_export")
+        for household in entry.record_ids
+    }
+    assert ani.household_id in logged  # every export is logged with what it held
     flagged = {(r["flag"], r["programme"]) for r in audit if r["person_id"] == ani.external_id}
     assert (("CIVIL_SERVANT", "ATENSI") in flagged) is reads_specific
     assert ("CIVIL_SERVANT", "PBI_JK") in flagged  # what is not specific stays auditable

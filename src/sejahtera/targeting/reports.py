@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from django.db.models import Count, Exists, F, JSONField, OuterRef, Q, QuerySet, Subquery
@@ -17,6 +18,7 @@ from django.db.models.functions import Substr
 from sejahtera.accounts.models import User
 from sejahtera.domain.targeting.rules import CLUSTER_CODES, Rules
 from sejahtera.registry.models import DuplicateCandidate, Person
+from sejahtera.registry.services import exports
 from sejahtera.targeting import selectors
 from sejahtera.targeting.models import Decision, HouseholdResult, PersonCluster, TargetingRun
 
@@ -158,11 +160,19 @@ def changes(
 
 
 def diff_rows(
-    user: User, base: TargetingRun, run: TargetingRun, prefix: str
+    user: User, base: TargetingRun, run: TargetingRun, prefix: str, path: str
 ) -> Iterator[list[str]]:
-    """Everyone entering or leaving each programme, for a CSV."""
+    """Everyone entering or leaving each programme, for a CSV; the households it names are
+    logged as read by ``user``."""
     yield DIFF_HEADER
-    for change in changes(user, base, run, prefix):
+    listed = exports.logged(
+        changes(user, base, run, prefix),
+        reader=user,
+        entity="targeting_export",
+        path=path,
+        record_id=attrgetter("household_pk"),
+    )
+    for change in listed:
         yield [
             change.direction,
             change.programme,
@@ -436,14 +446,22 @@ AUDIT_HEADER = [
 ]
 
 
-def audit_rows(user: User, run: TargetingRun, prefix: str) -> Iterator[list[str]]:
+def audit_rows(user: User, run: TargetingRun, prefix: str, path: str) -> Iterator[list[str]]:
+    """Every flagged decision, for a CSV; the households it names are logged as read."""
     yield AUDIT_HEADER
     for flag in INCLUSION_FLAGS + EXCLUSION_FLAGS:
         kind = "inclusion" if flag in INCLUSION_FLAGS else "exclusion"
         decisions = selectors.decisions_shown_to(user, run, flagged(run, flag, prefix))
-        for d in (
-            decisions.select_related("household", "person").order_by("id").iterator(chunk_size=2000)
-        ):
+        listed = exports.logged(
+            decisions.select_related("household", "person")
+            .order_by("id")
+            .iterator(chunk_size=2000),
+            reader=user,
+            entity="targeting_export",
+            path=path,
+            record_id=attrgetter("household_id"),
+        )
+        for d in listed:
             yield [
                 kind,
                 flag,

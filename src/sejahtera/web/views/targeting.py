@@ -164,7 +164,7 @@ def run_diff_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpRespons
     run = _run(request, pk)
     base = _base(request, run)
     return _csv(
-        reports.diff_rows(request.user, base, run, _prefix(request)),
+        reports.diff_rows(request.user, base, run, _prefix(request), request.get_full_path()),
         f"targeting-diff-{base.pk}-{run.pk}.csv",
     )
 
@@ -267,5 +267,6 @@ def run_audit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def run_audit_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
     run = _run(request, pk)
     return _csv(
-        reports.audit_rows(request.user, run, _prefix(request)), f"targeting-audit-{run.pk}.csv"
+        reports.audit_rows(request.user, run, _prefix(request), request.get_full_path()),
+        f"targeting-audit-{run.pk}.csv",
     )
