@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    # Installed so that /api/docs serves Swagger UI from its bundled static files, not a CDN:
+    # the application must work offline.
+    "ninja",
     "sejahtera.accounts",
     "sejahtera.registry",
     "sejahtera.targeting",

@@ -1,0 +1,43 @@
+"""Error pages speak Bahasa Indonesia and lead back home; the API documentation works offline."""
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from sejahtera.accounts.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_403_404_and_400_pages_are_indonesian_with_a_way_back(client, make_user):
+    client.force_login(make_user(Role.PARTNER_AGENCY, organisation="Bank BRI"))
+    forbidden = client.get("/registry/")
+    assert forbidden.status_code == 403
+    assert "Anda tidak boleh membuka halaman ini" in forbidden.content.decode()
+    missing = client.get("/tidak-ada/")
+    assert missing.status_code == 404
+    assert "Halaman tidak ditemukan" in missing.content.decode()
+    client.force_login(make_user(Role.MINISTRY_ANALYST))
+    bad = client.get("/dashboard/", {"region": "3"})
+    assert bad.status_code == 400
+    assert "Permintaan tidak dapat dibaca" in bad.content.decode()
+    for page in (forbidden, missing, bad):
+        assert 'href="/"' in page.content.decode()
+
+
+def test_the_500_page_needs_nothing_but_itself():
+    with translation.override("id"):
+        page = render_to_string("500.html")
+    assert "Terjadi kesalahan" in page
+    assert 'href="/"' in page
+
+
+def test_the_api_documentation_loads_nothing_from_the_internet(client):
+    page = client.get("/api/docs").content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert sources
+    assert not [s for s in sources if s.startswith(("http:", "https:", "//"))]
+    assert finders.find("ninja/swagger-ui-bundle.js")
