@@ -20,6 +20,13 @@ from sejahtera.domain.findings import Finding
 from sejahtera.i18n import render_finding
 from sejahtera.web.labels import choices, column_label
 
+
+def iso_date_input() -> forms.DateInput:
+    """A browser date picker: its value must be ISO (2026-12-05) whatever the page's language,
+    or the picker stays empty (the Indonesian format 05-12-2026 is refused)."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 HOUSEHOLD_FORM_COLUMNS = [
     c for c in fmt.HOUSEHOLD_COLUMNS if c.name not in ("household_id", "monthly_expenditure_idr")
 ]

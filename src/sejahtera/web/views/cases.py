@@ -40,10 +40,10 @@ from sejahtera.registry.models import Person
 from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting.selectors import household_targeting
 from sejahtera.web import params
-from sejahtera.web.forms import OneTimeKey, submit_once
+from sejahtera.web.forms import OneTimeKey, iso_date_input, submit_once
 from sejahtera.web.http import AuthenticatedRequest
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = iso_date_input()
 
 
 class CaseForm(forms.Form):

@@ -24,22 +24,19 @@ from sejahtera.targeting import reports, selectors, services
 from sejahtera.targeting.limits import LimitsInvalid
 from sejahtera.targeting.models import TargetingRun
 from sejahtera.web import params
+from sejahtera.web.forms import iso_date_input
 from sejahtera.web.http import AuthenticatedRequest
 
 MAX_RULES_BYTES = 200_000
 
 
 class RunForm(forms.Form):
-    as_of = forms.DateField(
-        label=_("Reference date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    as_of = forms.DateField(label=_("Reference date"), widget=iso_date_input())
     engine = forms.ChoiceField(label=_("Engine"), choices=TargetingRun.Engine.choices)
 
 
 class WhatIfForm(forms.Form):
-    as_of = forms.DateField(
-        label=_("Reference date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    as_of = forms.DateField(label=_("Reference date"), widget=iso_date_input())
     base_run = forms.ModelChoiceField(
         label=_("Compare with run"), queryset=TargetingRun.objects.none(), empty_label=None
     )

@@ -1,4 +1,5 @@
-"""Error pages speak Bahasa Indonesia and lead back home; the API documentation works offline."""
+"""Pages as an Indonesian office worker meets them: error pages in Bahasa Indonesia leading back
+home, API documentation that works offline, date pickers that hold their date, a complete menu."""
 
 import re
 
@@ -41,3 +42,27 @@ def test_the_api_documentation_loads_nothing_from_the_internet(client):
     assert sources
     assert not [s for s in sources if s.startswith(("http:", "https:", "//"))]
     assert finders.find("ninja/swagger-ui-bundle.js")
+
+
+def test_date_pickers_hold_an_iso_date_in_indonesian(client, make_user):
+    client.force_login(make_user(Role.MINISTRY_ANALYST))
+    page = client.get("/targeting/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    picker = re.search(r'<input type="date" name="as_of" value="([^"]*)"', page)
+    assert picker
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", picker[1])
+
+
+@pytest.mark.parametrize(
+    ("role", "region", "shown"),
+    [
+        (Role.DISTRICT_OFFICE, "3201", True),
+        (Role.SOCIAL_WORKER, "3201", True),
+        (Role.MINISTRY_ANALYST, None, False),
+    ],
+)
+def test_the_journey_report_is_in_the_menu_of_who_may_read_it(
+    client, make_user, role, region, shown
+):
+    client.force_login(make_user(role, region))
+    page = client.get("/", follow=True).content.decode()
+    assert ('href="/cases/report/"' in page) is shown
