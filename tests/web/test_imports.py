@@ -196,3 +196,19 @@ def test_uploads_are_size_limited_private_and_purged(client, make_user, settings
     assert purge_uploads(timedelta(days=30), timezone.now() + timedelta(days=31)) == 1
     assert not upload.exists()
     assert Path(run.report_file).exists()  # the report stays downloadable
+
+
+def test_a_provincial_office_follows_its_districts_imports(client, make_user):
+    bogor = make_user(Role.DISTRICT_OFFICE, "3201")
+    aceh = make_user(Role.DISTRICT_OFFICE, "1101")
+    province = make_user(Role.PROVINCIAL_OFFICE, "32")
+    runs = {
+        user: ImportRun.objects.create(created_by=user, status=ImportRun.Status.COMPLETED)
+        for user in (bogor, aceh, province)
+    }
+    client.force_login(province)
+    assert client.get(f"/imports/{runs[bogor].pk}/").status_code == 200
+    assert client.get(f"/imports/{runs[aceh].pk}/").status_code == 404
+    client.force_login(bogor)
+    assert client.get(f"/imports/{runs[province].pk}/").status_code == 404
+    assert client.get(f"/imports/{runs[bogor].pk}/").status_code == 200

@@ -111,14 +111,20 @@ def duplicate_candidates_of(person_ids: list[int]) -> QuerySet[DuplicateCandidat
 
 
 def import_runs_for(user: User) -> QuerySet[ImportRun]:
-    """The imports the user may follow: their own (an administrator's: all). Runs that died
-    are marked failed first, so nobody waits on a run that will never finish."""
+    """The imports the user may follow: their own and those of the offices below their region
+    (a provincial office follows its districts'; an administrator, all). Runs that died are
+    marked failed first, so nobody waits on a run that will never finish."""
     from sejahtera.registry.services.uploads import expire_stale_runs
 
     access.require(user, access.REGISTRY_IMPORTERS)
     expire_stale_runs(timezone.now())
     runs = ImportRun.objects.select_related("created_by")
-    return runs if user.role == Role.ADMINISTRATOR else runs.filter(created_by=user)
+    prefix = access.region_prefix(user)
+    if user.role == Role.ADMINISTRATOR or not prefix:
+        return runs if user.role == Role.ADMINISTRATOR else runs.filter(created_by=user)
+    # Offices below this one's region (a colleague in the same office keeps theirs).
+    below = Q(created_by__region__code__startswith=prefix) & ~Q(created_by__region__code=prefix)
+    return runs.filter(Q(created_by=user) | below)
 
 
 def region_path(code: str) -> list[Region]:
