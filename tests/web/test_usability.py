@@ -66,3 +66,32 @@ def test_the_journey_report_is_in_the_menu_of_who_may_read_it(
     client.force_login(make_user(role, region))
     page = client.get("/", follow=True).content.decode()
     assert ('href="/cases/report/"' in page) is shown
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("id", "Rp\u00a04.200.000"), ("en", "Rp\u00a04,200,000")],
+)
+def test_money_is_written_the_way_the_language_writes_it(language, text):
+    from decimal import Decimal
+
+    from sejahtera.web.templatetags.sejahtera import rupiah
+
+    with translation.override(language):
+        assert rupiah(4_200_000) == text
+        assert rupiah(Decimal("4200000.40")) == text
+        assert rupiah(None) == "–"
+
+
+def test_the_run_page_shows_costs_in_rupiah(client, make_user, household_factory):
+    from datetime import date
+
+    from sejahtera.targeting.services import run_targeting_for_registry
+
+    household_factory("3201011002")
+    run = run_targeting_for_registry(date(2026, 3, 1))
+    client.force_login(make_user(Role.MINISTRY_ANALYST))
+    page = client.get(f"/targeting/runs/{run.pk}/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    costs = re.findall(r"Rp\u00a0[0-9.]+", page)
+    assert costs
+    assert not re.search(r"Rp ?\d{4,}", page)  # never a raw "Rp94500000"

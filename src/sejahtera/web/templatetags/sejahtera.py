@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django import template
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from sejahtera.i18n import render_finding
@@ -30,3 +33,12 @@ NIK_WARNINGS = {
 @register.filter
 def nik_warning(code: str) -> str:
     return str(NIK_WARNINGS.get(code, code))
+
+
+@register.filter
+def rupiah(amount: int | Decimal | None) -> str:
+    """Money the way the page's language writes it: "Rp 4.200.000" in Indonesian (thousands
+    with dots), "Rp 4,200,000" in English; whole rupiah; "–" when unknown."""
+    if amount is None or amount == "":
+        return "–"
+    return "Rp\u00a0" + number_format(amount, decimal_pos=0, use_l10n=True, force_grouping=True)
