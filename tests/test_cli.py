@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -84,3 +85,61 @@ def test_imports_purge_reports_what_it_removed():
     result = run("imports", "purge", "--days", "30")
     assert result.exit_code == 0, result.output
     assert "purged the uploads of 0 import(s) older than 30 day(s)" in result.output
+
+
+def _processes_with_home(home: str) -> list[int]:
+    """Processes whose environment names this SEJAHTERA_HOME (the serve and its children)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if f"SEJAHTERA_HOME={home}".encode() in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return found
+
+
+def test_serve_says_where_it_serves_and_stops_everything_on_sigterm(tmp_path):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    home = str(tmp_path)
+    env = {**os.environ, "SEJAHTERA_HOME": home}
+    env.pop("DATABASE_URL", None)  # the embedded SQLite database under SEJAHTERA_HOME
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run(
+        [sys.executable, "-m", "sejahtera", "manage", "migrate", "-v0"], env=env, check=True
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "sejahtera", "serve", "--host", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert serve.stdout is not None
+    assert (
+        serve.stdout.readline().strip()
+        == f"Serving Sejahtera at http://127.0.0.1:{port}/ (Ctrl-C stops it)"
+    )
+    deadline = time.monotonic() + 30
+    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+        assert time.monotonic() < deadline, "the server never listened"
+        time.sleep(0.2)
+    assert len(_processes_with_home(home)) >= 3  # serve, the worker, the server (and reloader)
+
+    serve.send_signal(signal.SIGTERM)
+    serve.wait(timeout=20)
+    deadline = time.monotonic() + 10
+    while _processes_with_home(home):
+        assert time.monotonic() < deadline, f"left behind: {_processes_with_home(home)}"
+        time.sleep(0.2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -299,7 +300,7 @@ def demo(persons: int, seed: int) -> None:
         run = run_targeting_for_registry(as_of=date.today())
         click.echo(f"Targeting run #{run.pk} ({run.status}) on today's registry")
     users = ensure_demo_users()
-    click.echo("\nDemo users (synthetic data only; log in at http://127.0.0.1:8000/):")
+    click.echo("\nDemo users (synthetic data only; log in where `sejahtera serve` says):")
     width = max(len(user.username) for user in users)
     for user in users:
         click.echo(
@@ -354,17 +355,40 @@ def token_create(username: str, name: str, scopes: tuple[str, ...]) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1:8000", show_default=True)
 def serve(host: str) -> None:
-    """Serve the web application with a background-task worker beside it (development)."""
+    """Serve the web application with a background-task worker beside it (development).
+
+    Ctrl-C or SIGTERM stops both, and the server's own reloader process with them."""
+    import signal
     import subprocess
 
-    worker = subprocess.Popen([sys.executable, "-m", "sejahtera", "manage", "db_worker"])
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    # Each in a session of its own, so that stopping one stops all it started.
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "sejahtera", "manage", "db_worker"], start_new_session=True
+        ),
+        subprocess.Popen(
+            [sys.executable, "-m", "sejahtera", "manage", "runserver", host],
+            start_new_session=True,
+        ),
+    ]
+    click.echo(f"Serving Sejahtera at http://{host}/ (Ctrl-C stops it)")
     try:
-        subprocess.run(
-            [sys.executable, "-m", "sejahtera", "manage", "runserver", host], check=False
-        )
+        children[1].wait()
+    except KeyboardInterrupt:
+        pass
     finally:
-        worker.terminate()
-        worker.wait(timeout=10)
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
