@@ -95,3 +95,10 @@ def test_the_run_page_shows_costs_in_rupiah(client, make_user, household_factory
     costs = re.findall(r"Rp\u00a0[0-9.]+", page)
     assert costs
     assert not re.search(r"Rp ?\d{4,}", page)  # never a raw "Rp94500000"
+
+
+def test_pages_carry_a_favicon_of_their_own(client):
+    page = client.get("/login/").content.decode()
+    icon = re.search(r'<link rel="icon" href="/static/([^"]+)"', page)
+    assert icon
+    assert finders.find(icon[1])
