@@ -102,3 +102,14 @@ def test_pages_carry_a_favicon_of_their_own(client):
     icon = re.search(r'<link rel="icon" href="/static/([^"]+)"', page)
     assert icon
     assert finders.find(icon[1])
+
+
+def test_a_region_filter_outside_the_users_area_says_so(client, make_user, household_factory):
+    household_factory("3201011002")
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    outside = client.get("/registry/", {"region": "11"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Region 11 is outside your area (3201)" in outside.content.decode()
+    assert outside.context["rows"] == []
+    wider = client.get("/registry/", {"region": "32"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "outside your area" not in wider.content.decode()
+    assert len(wider.context["rows"]) == 1  # the whole of the office's own area

@@ -57,9 +57,8 @@ class CappedPaginator(Paginator):
 @login_required
 @require_GET
 def search(request: AuthenticatedRequest) -> HttpResponse:
-    criteria = selectors.PersonSearch(
-        query=request.GET.get("q", "").strip(), region=_region_filter(request)
-    )
+    region, region_notice = _region_filter(request)
+    criteria = selectors.PersonSearch(query=request.GET.get("q", "").strip(), region=region)
     persons = selectors.search_persons(request.user, criteria)
     page = CappedPaginator(persons, PAGE_SIZE, allow_empty_first_page=True).get_page(
         request.GET.get("page")
@@ -76,14 +75,23 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
                 list(page.object_list), unmasked=privacy.may_read_specific(request.user)
             ),
             "can_edit": access.has_role(request.user, access.REGISTRY_EDITORS),
+            "region_notice": region_notice,
         },
     )
 
 
-def _region_filter(request: AuthenticatedRequest) -> str:
-    """The region filter, narrowed to digits and never wider than the user's scope."""
+def _region_filter(request: AuthenticatedRequest) -> tuple[str, str]:
+    """The region filter and what to tell the user about it. A region wider than the user's
+    scope means their whole scope; one outside it finds nobody, and the page says why instead
+    of quietly showing something else."""
     code = params.region_code(request.GET)
-    return code if code.startswith(access.region_prefix(request.user)) else ""
+    scope = access.region_prefix(request.user)
+    if code.startswith(scope):
+        return code, ""
+    if scope.startswith(code):
+        return "", ""
+    notice = _("Region %(code)s is outside your area (%(scope)s), so nobody there is shown.")
+    return code, notice % {"code": code, "scope": scope}
 
 
 @login_required
@@ -311,9 +319,8 @@ def export(request: AuthenticatedRequest, fmt: str) -> HttpResponse | StreamingH
     """The current search as registry format v1 persons (CSV streams; XLSX up to a sheet)."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    criteria = selectors.PersonSearch(
-        query=request.GET.get("q", "").strip(), region=_region_filter(request)
-    )
+    region, _notice = _region_filter(request)
+    criteria = selectors.PersonSearch(query=request.GET.get("q", "").strip(), region=region)
     persons = selectors.search_persons(request.user, criteria)
     rows = exports.person_rows(
         persons,
