@@ -139,6 +139,29 @@ def test_diff_lists_who_enters_and_leaves(client, analyst, make_user, population
     assert page.context["diff"].base == first
 
 
+def with_programme(conditions: str) -> str:
+    return default_rules_text().rstrip() + (
+        '\n[programmes.DAMPING]\nname = "Pendampingan"\nunit = "person"\n' + conditions + "\n"
+    )
+
+
+def test_a_programme_that_reveals_a_cluster_in_either_run_is_withheld_from_the_diff(
+    analyst, make_user, population
+):
+    """DAMPING is decided on deciles in the base run and on the disability cluster in the new
+    one: who leaves it tells who is not disabled, so its changes are withheld both ways."""
+    base = run_targeting_for_registry(AS_OF, rules_text=with_programme("max_decile = 5"))
+    run = run_targeting_for_registry(AS_OF, rules_text=with_programme('clusters = ["DISABILITAS"]'))
+    office = make_user(Role.PROVINCIAL_OFFICE, "32")  # may read specific data
+    shown = {
+        user: {
+            c.direction for c in reports.changes(user, base, run, "") if c.programme == "DAMPING"
+        }
+        for user in (office, analyst)
+    }
+    assert shown == {office: {"leaves"}, analyst: set()}
+
+
 def test_audit_flags_likely_inclusion_errors(client, make_user, population):
     run = run_targeting_for_registry(AS_OF)
     poor = population["poor"][0]

@@ -206,12 +206,13 @@ def _user(request: HttpRequest, scope: str, query: type[Schema] | None = None) -
 
 def _person_out(person: Person, *, unmasked: bool, today: date) -> schemas.PersonOut:
     cells, masked = privacy.visible_cells(person, unmasked=unmasked, today=today)
+    hidden = privacy.hidden_columns(person, unmasked=unmasked, today=today)
     return schemas.PersonOut(
         id=person.pk,
         person_id=person.external_id,
         household_id=person.household.external_id,
         version=person.version,
-        nik_warnings=person.nik_warnings.split(";") if person.nik_warnings else [],
+        nik_warnings=privacy.visible_nik_warnings(person, hidden),
         masked=masked,
         cells={name: value or None for name, value in cells.items()},
     )

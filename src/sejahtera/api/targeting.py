@@ -169,7 +169,6 @@ def household_decisions(request: HttpRequest, household_pk: Path[RecordId]) -> H
     except Household.DoesNotExist:
         raise Http404 from None
     run, decisions = selectors.latest_decisions(user, household)
-    unmasked = privacy.may_read_specific(user)
     decile = None
     if run is not None:
         result = selectors.household_result(run, household)
@@ -178,19 +177,19 @@ def household_decisions(request: HttpRequest, household_pk: Path[RecordId]) -> H
         run=_run_out(run) if run else None,
         household_id=household.external_id,
         national_decile=decile,
-        withheld=not unmasked,
+        withheld=not privacy.may_read_specific(user),
         decisions=[
             DecisionOut(
                 programme=d.programme,
                 person_id=d.person.external_id if d.person else None,
                 eligible=d.eligible,
-                components=d.components if unmasked else [],
+                components=selectors.grounds_shown_to(user, d.components),
                 monthly_amount=d.monthly_amount,
                 yearly_amount=d.yearly_amount,
                 per_stage_amount=d.per_stage_amount,
                 one_off_amount=d.one_off_amount,
                 limited_by=d.limited_by,
-                reasons=d.reasons if unmasked else [],
+                reasons=selectors.grounds_shown_to(user, d.reasons),
             )
             for d in decisions
         ],

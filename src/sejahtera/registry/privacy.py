@@ -13,6 +13,11 @@ from sejahtera.domain import registry_format as fmt
 from sejahtera.registry.models import Person
 from sejahtera.registry.services.records import person_cells
 
+MASK = "•••"  # what a page shows in place of a value its reader may not see
+# Stored person fields that are no format column, by the column they derive from (the change
+# history and the import name fields so): hidden whenever that column is.
+DERIVED_FIELDS = {"external_id": "person_id", "nik_warnings": "nik"}
+
 
 def age_on(birth_date: date, today: date) -> int:
     before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)
@@ -47,6 +52,28 @@ def hidden_columns(person: Person, *, unmasked: bool, today: date) -> frozenset[
     if age_on(person.birth_date, today) < fmt.CHILD_AGE_LIMIT:
         return frozenset(fmt.PERSON_COLUMN_NAMES) - {"person_id", "household_id", "relationship"}
     return fmt.SPECIFIC_PERSON_FIELDS
+
+
+def field_hidden(name: str, hidden: frozenset[str]) -> bool:
+    """Whether a stored field of a person (a format column or a field derived from one) is
+    hidden from a reader to whom ``hidden`` columns are; a field of unknown origin is hidden
+    from anyone who may not see everything."""
+    if not hidden:
+        return False
+    column = DERIVED_FIELDS.get(name, name)
+    return column in hidden or column not in fmt.PERSON_COLUMN_NAMES
+
+
+def visible_name(person: Person, *, unmasked: bool, today: date) -> str:
+    hidden = hidden_columns(person, unmasked=unmasked, today=today)
+    return MASK if "full_name" in hidden else person.full_name
+
+
+def visible_nik_warnings(person: Person, hidden: frozenset[str]) -> list[str]:
+    """The findings on the person's NIK, which describe the NIK: hidden with it."""
+    if not person.nik_warnings or field_hidden("nik_warnings", hidden):
+        return []
+    return person.nik_warnings.split(";")
 
 
 def visible_cells(person: Person, *, unmasked: bool, today: date) -> tuple[dict[str, str], bool]:

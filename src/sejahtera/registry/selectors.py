@@ -69,16 +69,14 @@ def search_persons(user: User, search: PersonSearch) -> QuerySet[Person]:
     query = normalise_name(search.query)
     if not query:
         return persons.order_by("id")  # walks the primary key: the first page is instant
-    # Never match on a value the user sees masked (a child's NIK or name): the search would
-    # confirm it, or recover it digit by digit through NIK prefixes.
-    visible = privacy.identity_visible(user, date.today())
+    # Never match a person whose identity the user sees masked (a child), whatever the query
+    # (NIK, NIK prefix, KK or name): the search would confirm a masked name or NIK, or recover
+    # a NIK digit by digit through its prefixes.
+    persons = persons.filter(privacy.identity_visible(user, date.today()))
     if query.isdigit() and len(query) == NUMBER_LENGTH:
         # Resolve the KK first: an OR across the join would defeat both indexes.
         families = list(Household.objects.filter(kk_number=query).values_list("id", flat=True))
-        return persons.filter((Q(nik=query) & visible) | Q(household_id__in=families)).order_by(
-            "id"
-        )
-    persons = persons.filter(visible)
+        return persons.filter(Q(nik=query) | Q(household_id__in=families)).order_by("id")
     if query.isdigit():
         return persons.filter(nik__startswith=query).order_by("nik", "id")
     if connection.vendor == "postgresql":

@@ -137,13 +137,14 @@ def changes(
     user: User, base: TargetingRun, run: TargetingRun, prefix: str, limit: int | None = None
 ) -> Iterator[Change]:
     """Everyone entering or leaving each programme (at most ``limit`` per programme and
-    direction), with only the decisions and reasons ``user`` may read."""
+    direction), with only the decisions and reasons ``user`` may read: a programme that
+    reveals a cluster in either run's rules is withheld in both directions."""
     for programme in selectors.programme_codes(base, run):
-        for direction, decisions, shown_run in (
-            ("enters", entering(run, base, programme, prefix), run),
-            ("leaves", leaving(run, base, programme, prefix), base),
+        for direction, decisions in (
+            ("enters", entering(run, base, programme, prefix)),
+            ("leaves", leaving(run, base, programme, prefix)),
         ):
-            listed = selectors.decisions_shown_to(user, shown_run, decisions)
+            listed = selectors.decisions_shown_to(user, decisions, base, run)
             listed = listed.select_related("household", "person").order_by("id")
             for d in listed[:limit].iterator(chunk_size=2000):
                 reasons = getattr(d, "reasons_now", None) or d.reasons
@@ -155,7 +156,7 @@ def changes(
                     d.person.external_id if d.person else "",
                     d.region_code,
                     d.national_decile,
-                    selectors.reasons_shown_to(user, reasons),
+                    selectors.grounds_shown_to(user, reasons),
                 )
 
 
@@ -451,7 +452,7 @@ def audit_rows(user: User, run: TargetingRun, prefix: str, path: str) -> Iterato
     yield AUDIT_HEADER
     for flag in INCLUSION_FLAGS + EXCLUSION_FLAGS:
         kind = "inclusion" if flag in INCLUSION_FLAGS else "exclusion"
-        decisions = selectors.decisions_shown_to(user, run, flagged(run, flag, prefix))
+        decisions = selectors.decisions_shown_to(user, flagged(run, flag, prefix), run)
         listed = exports.logged(
             decisions.select_related("household", "person")
             .order_by("id")

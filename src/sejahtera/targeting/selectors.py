@@ -198,6 +198,7 @@ def decile_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
 @dataclass
 class MemberTargeting:
     person: Person
+    name: str  # as the reader may see it (masked for a child)
     clusters: list[dict[str, Any]] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
 
@@ -227,10 +228,13 @@ def household_targeting(
     unmasked = privacy.may_read_specific(user)
     decisions = list(
         decisions_shown_to(
-            user, run, Decision.objects.filter(run=run, household=household)
+            user, Decision.objects.filter(run=run, household=household), run
         ).order_by("id")
     )
-    by_person: dict[int, MemberTargeting] = {m.pk: MemberTargeting(m) for m in members}
+    by_person = {
+        m.pk: MemberTargeting(m, privacy.visible_name(m, unmasked=unmasked, today=today))
+        for m in members
+    }
     if unmasked:
         for cluster in PersonCluster.objects.filter(run=run, household=household).order_by("id"):
             if cluster.person_id in by_person:
@@ -260,21 +264,22 @@ def household_targeting(
 
 
 def decisions_shown_to(
-    user: User, run: TargetingRun, decisions: QuerySet[Decision]
+    user: User, decisions: QuerySet[Decision], *runs: TargetingRun
 ) -> QuerySet[Decision]:
     """``decisions`` as ``user`` may see them one by one: the programmes that reveal a
-    vulnerable cluster (ATENSI, or any decided on clusters or person flags) only for roles that
-    may read specific data. Every page, export and endpoint that lists subjects' decisions
-    goes through here."""
+    vulnerable cluster (ATENSI, or any decided on clusters or person flags) in the rules of
+    any of ``runs`` only for roles that may read specific data. Every page, export and endpoint
+    that lists subjects' decisions goes through here."""
     if privacy.may_read_specific(user):
         return decisions
-    return decisions.exclude(programme__in=rules_of(run).revealing_programmes)
+    revealing = {code for run in runs for code in rules_of(run).revealing_programmes}
+    return decisions.exclude(programme__in=revealing)
 
 
-def reasons_shown_to(user: User, reasons: list[str] | None) -> list[str]:
-    """A decision's reasons, which name clusters, ages and conditions: only for roles that may
-    read specific data."""
-    return list(reasons or []) if privacy.may_read_specific(user) else []
+def grounds_shown_to(user: User, grounds: list[str] | None) -> list[str]:
+    """A decision's reasons or components, which name clusters, ages and conditions: only for
+    roles that may read specific data."""
+    return list(grounds or []) if privacy.may_read_specific(user) else []
 
 
 def latest_decisions(
@@ -289,7 +294,7 @@ def latest_decisions(
     if run is None:
         return None, []
     decisions = Decision.objects.filter(run=run, household=household).select_related("person")
-    return run, list(decisions_shown_to(user, run, decisions).order_by("id"))
+    return run, list(decisions_shown_to(user, decisions, run).order_by("id"))
 
 
 def household_result(run: TargetingRun, household: Household) -> HouseholdResult | None:

@@ -14,15 +14,14 @@ from sejahtera.accounts.models import User
 from sejahtera.domain import registry_format as fmt
 from sejahtera.registry import privacy
 from sejahtera.registry.models import ChangeRecord, DuplicateCandidate, Household, Person
-from sejahtera.registry.services.records import household_cells
+from sejahtera.registry.privacy import MASK
+from sejahtera.registry.services import records
 from sejahtera.web.labels import column_label, value_label
 
-MASK = "•••"
 ENUM_COLUMNS = {
     c.name for c in (*fmt.HOUSEHOLD_COLUMNS, *fmt.PERSON_COLUMNS) if c.kind is fmt.Kind.ENUM
 }
 BOOL_COLUMNS = {c.name for c in fmt.PERSON_COLUMNS if c.kind is fmt.Kind.BOOL}
-ALL_PERSON_COLUMNS = frozenset(fmt.PERSON_COLUMN_NAMES)
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def display(name: str, cell: str) -> str:
 
 
 def household_fields(household: Household) -> list[Field]:
-    cells = household_cells(household)
+    cells = records.household_cells(household)
     return [
         Field(name, column_label(name), display(name, cells[name]))
         for name in fmt.HOUSEHOLD_COLUMN_NAMES
@@ -53,36 +52,73 @@ def household_fields(household: Household) -> list[Field]:
     ]
 
 
-def person_fields(person: Person, *, unmasked: bool, today: date) -> list[Field]:
-    cells, _masked = privacy.visible_cells(person, unmasked=unmasked, today=today)
-    hidden = privacy.hidden_columns(person, unmasked=unmasked, today=today)
-    return [
-        Field(name, column_label(name), MASK if name in hidden else display(name, cells[name]))
-        for name in fmt.PERSON_COLUMN_NAMES
-        if name not in ("person_id", "household_id")
-    ]
+def _shown(person: Person, hidden: frozenset[str]) -> dict[str, str]:
+    """The person's format columns as displayed, those in ``hidden`` masked."""
+    cells = records.person_cells(person)
+    return {name: MASK if name in hidden else display(name, cells[name]) for name in cells}
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """A household member as the page lists them: what is masked in their fields is masked in
+    their heading and in the data-quality notes too."""
+
+    person: Person
+    name: str
+    age: str
+    deceased: bool
+    fields: list[Field]
+    nik_warnings: list[str]
+
+
+def member_rows(members: Iterable[Person], *, unmasked: bool, today: date) -> list[MemberRow]:
+    rows = []
+    for person in members:
+        hidden = privacy.hidden_columns(person, unmasked=unmasked, today=today)
+        shown = _shown(person, hidden)
+        rows.append(
+            MemberRow(
+                person,
+                shown["full_name"],
+                MASK if "birth_date" in hidden else str(privacy.age_on(person.birth_date, today)),
+                "deceased_date" not in hidden and person.deceased_date is not None,
+                [
+                    Field(name, column_label(name), shown[name])
+                    for name in fmt.PERSON_COLUMN_NAMES
+                    if name not in ("person_id", "household_id")
+                ],
+                privacy.visible_nik_warnings(person, hidden),
+            )
+        )
+    return rows
 
 
 @dataclass(frozen=True)
 class SearchRow:
-    person: Person
+    person: Person  # for the link to the household and the relationship, never masked
     name: str
     nik: str
+    nik_warnings: str
+    sex: str
     birth_date: str
 
 
 def search_rows(persons: list[Person], *, unmasked: bool) -> list[SearchRow]:
-    """Search results; a child's name, NIK and birth date are masked like on their page."""
+    """Search results; what a person's page masks (a child's name, NIK, sex and birth date)
+    is masked here too."""
     today = date.today()
     rows = []
     for person in persons:
         hidden = privacy.hidden_columns(person, unmasked=unmasked, today=today)
+        shown = _shown(person, hidden)
         rows.append(
             SearchRow(
                 person,
-                MASK if "full_name" in hidden else person.full_name,
-                MASK if "nik" in hidden else (person.nik or "–"),
-                MASK if "birth_date" in hidden else person.birth_date.isoformat(),
+                shown["full_name"],
+                shown["nik"],
+                ";".join(privacy.visible_nik_warnings(person, hidden)),
+                shown["sex"],
+                shown["birth_date"],
             )
         )
     return rows
@@ -115,14 +151,14 @@ def change_rows(
             hidden = (
                 privacy.hidden_columns(person, unmasked=unmasked, today=today)
                 if person is not None
-                else ALL_PERSON_COLUMNS
+                else frozenset(fmt.PERSON_COLUMN_NAMES)
             )
         rows.append(
             ChangeRow(
                 change,
                 [
                     FieldChange(column_label(name), MASK, MASK)
-                    if name in hidden
+                    if privacy.field_hidden(name, hidden)
                     else FieldChange(column_label(name), _history_value(old), _history_value(new))
                     for name, (old, new) in change.changes.items()
                 ],
@@ -147,11 +183,10 @@ def duplicate_notices(
         mine, other = candidate.person, candidate.other
         if mine.household_id != household.pk:
             mine, other = other, mine
-        own_name = visible_name(mine, unmasked=unmasked, today=today)
+        own_name = privacy.visible_name(mine, unmasked=unmasked, today=today)
         status = candidate.get_status_display()
-        if access.covers(user, other.household.village_id) and not privacy.hidden_columns(
-            other, unmasked=unmasked, today=today
-        ) & {"full_name"}:
+        other_hidden = privacy.hidden_columns(other, unmasked=unmasked, today=today)
+        if access.covers(user, other.household.village_id) and "full_name" not in other_hidden:
             notices.append(
                 _(
                     "%(a)s and %(b)s (household %(household)s) share a NIK — possible "
@@ -173,8 +208,3 @@ def duplicate_notices(
                 % {"a": own_name, "status": status}
             )
     return notices
-
-
-def visible_name(person: Person, *, unmasked: bool, today: date) -> str:
-    hidden = privacy.hidden_columns(person, unmasked=unmasked, today=today)
-    return MASK if "full_name" in hidden else person.full_name

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from sejahtera.domain.findings import Finding, gettext_noop, warning
 from sejahtera.registry.models import DuplicateCandidate, ImportRun, Person
 
 Holders = Mapping[str, Sequence[tuple[int, str]]]  # NIK → (person pk, external id) of holders
@@ -41,3 +42,20 @@ def record_shared_niks(holders: Holders, import_run: ImportRun | None = None) ->
     before = DuplicateCandidate.objects.count()
     DuplicateCandidate.objects.bulk_create(candidates, ignore_conflicts=True)
     return DuplicateCandidate.objects.count() - before
+
+
+def shared_nik_warning(others: Iterable[tuple[str, str]], scope: str) -> Finding:
+    """The import report's note on a NIK that ``others`` — (person id, region code) pairs —
+    hold too: the holders inside the importer's ``scope`` by their id, any other only as
+    registered elsewhere (never which record, nor where)."""
+    others = list(others)
+    shown = sorted(pid for pid, region in others if region.startswith(scope))
+    if not shown:
+        template = gettext_noop("NIK is already registered elsewhere; recorded for review")
+    elif len(shown) < len(others):
+        template = gettext_noop(
+            "NIK is also held by {others} and registered elsewhere; recorded for review"
+        )
+    else:
+        template = gettext_noop("NIK is also held by {others}; recorded for review")
+    return warning("NIK_DUPLICATE", template, "nik", others=", ".join(shown))

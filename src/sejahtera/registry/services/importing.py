@@ -28,7 +28,7 @@ from django.utils.translation import gettext
 
 from sejahtera.accounts import access
 from sejahtera.domain import registry_format as fmt
-from sejahtera.domain.findings import Finding, error, gettext_noop, warning
+from sejahtera.domain.findings import Finding, error, gettext_noop
 from sejahtera.registry.models import (
     ChangeRecord,
     Household,
@@ -36,7 +36,7 @@ from sejahtera.registry.models import (
     Person,
 )
 from sejahtera.registry.services.bulk import insert, python_rows, upsert
-from sejahtera.registry.services.duplicates import record_shared_niks
+from sejahtera.registry.services.duplicates import record_shared_niks, shared_nik_warning
 from sejahtera.registry.services.exports import safe_row
 from sejahtera.registry.services.pipeline import HOUSEHOLDS, Batch, iter_batches
 from sejahtera.registry.sources import TableSource, open_source
@@ -306,28 +306,32 @@ class RegistryImport:
             return {}
         # Every holder of every NIK of the batch (one index probe per NIK), kept where shared.
         holders: dict[str, list[tuple[int, str]]] = {}
-        for nik, pk, external_id in _rows_by_key(
-            Person, "nik", batch_niks, ("nik", "id", "external_id")
+        household_of: dict[int, int] = {}
+        for nik, pk, external_id, household_pk in _rows_by_key(
+            Person, "nik", batch_niks, ("nik", "id", "external_id", "household_id")
         ):
             holders.setdefault(nik, []).append((pk, external_id))
+            household_of[pk] = household_pk
         shared = {nik: people for nik, people in holders.items() if len(people) > 1}
         self.summary.possible_duplicates += record_shared_niks(shared, self.run)
         if not shared:
             return {}
+        # The report names only the holders inside the importer's region.
+        region_of: dict[int, str] = {}
+        if self.scope:
+            households = {household_of[pk] for people in shared.values() for pk, _ in people}
+            region_of = dict(
+                Household.objects.filter(pk__in=households).values_list("id", "village_id")
+            )
         holding = pc.is_in(niks, pa.array(list(shared), pa.string()))
         warnings: dict[str, list[Finding]] = {}
         for person_id, nik in zip(
             person_ids.filter(holding).to_pylist(), niks.filter(holding).to_pylist(), strict=True
         ):
-            others = ", ".join(sorted(e for _, e in shared[nik] if e != person_id))
-            warnings[person_id] = [
-                warning(
-                    "NIK_DUPLICATE",
-                    gettext_noop("NIK is also held by {others}; recorded for review"),
-                    "nik",
-                    others=others,
-                )
+            others = [
+                (e, region_of.get(household_of[pk], "")) for pk, e in shared[nik] if e != person_id
             ]
+            warnings[person_id] = [shared_nik_warning(others, self.scope)]
         return warnings
 
     # -- shared ----------------------------------------------------------------------------

@@ -113,16 +113,7 @@ def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "household": record,
             "region_path": selectors.region_path(record.village_id),
             "fields": presenters.household_fields(record),
-            "members": [
-                {
-                    "person": m,
-                    "age": privacy.age_on(m.birth_date, today),
-                    "fields": presenters.person_fields(m, unmasked=unmasked, today=today),
-                    "name": presenters.visible_name(m, unmasked=unmasked, today=today),
-                    "nik_warnings": (m.nik_warnings or "").split(";") if m.nik_warnings else [],
-                }
-                for m in members
-            ],
+            "members": presenters.member_rows(members, unmasked=unmasked, today=today),
             "history": presenters.change_rows(
                 selectors.change_history("household", record.pk)[:50],
                 by_id,
