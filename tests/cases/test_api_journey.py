@@ -90,6 +90,7 @@ def test_the_whole_journey_through_the_api(api, case, worker, supervisor, make_u
         "CASE_GRADUATION_TYPE_MISSING",
         "CASE_SUPERVISOR_APPROVAL_MISSING",
     ]
+    case.refresh_from_db()
     request = services.propose_graduation(
         actor=worker, case=case, type=GraduationType.MANDIRI, signed_statement=True, today=today
     )

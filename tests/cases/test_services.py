@@ -326,6 +326,8 @@ def test_transfer_to_another_worker(case, supervisor, make_user):
 
 
 def test_pena_capital_is_capped_by_the_rules(case, worker):
+    Case.objects.filter(pk=case.pk).update(stage=Stage.EMPOWERMENT)
+    case.refresh_from_db()
     services.record_empowerment(
         actor=worker,
         case=case,
@@ -340,6 +342,21 @@ def test_pena_capital_is_capped_by_the_rules(case, worker):
             capital_items=[{"item": "stove", "value": 2_500_000}],
         )
     assert codes(refused) == ["CASE_PENA_CAPITAL_ABOVE_MAXIMUM"]
+
+
+@pytest.mark.parametrize(
+    ("stage", "allowed"),
+    [(Stage.REGISTERED, False), (Stage.PROTECTION, False), (Stage.EMPOWERMENT, True)],
+)
+def test_pena_support_is_recorded_in_the_empowerment_stage_only(case, worker, stage, allowed):
+    Case.objects.filter(pk=case.pk).update(stage=stage)
+    case.refresh_from_db()
+    if allowed:
+        assert services.record_empowerment(actor=worker, case=case, given_on=TODAY).pk
+        return
+    with pytest.raises(services.TransitionRefused) as refused:
+        services.record_empowerment(actor=worker, case=case, given_on=TODAY)
+    assert codes(refused) == ["CASE_RECORD_NOT_IN_STAGE"]
 
 
 def test_atensi_service_needs_an_assessment(case, worker, assess):

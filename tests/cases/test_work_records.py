@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -189,11 +190,38 @@ def test_transfer_follow_up_and_revoke_from_the_case_page(
     assert Case.objects.get(pk=case.pk).social_worker == newcomer
     assert (
         client.post(
-            f"/cases/{case.pk}/empowerment/",
-            {"given_on": "2026-02-01", "item": "cart", "value": "100", "mentoring_sessions": "1"},
+            f"/cases/{case.pk}/income/", {"month": "2026-01-01", "amount": "1250000"}
         ).status_code
         == 302
     )
+    assert case.incomes.get().amount == 1_250_000
+
+
+def test_the_case_page_offers_only_what_the_stage_allows(
+    client, api_post, case, worker, move, assess
+):
+    assess(case)
+    move(case, Stage.ASSESSED)
+    move(case, Stage.PROTECTION)
+    client.force_login(worker)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    offered = set(re.findall(r'data-record="([a-z-]+)"', page))
+    assert {"enrolment", "graduation", "service", "income"} <= offered
+    assert not offered & {"empowerment", "follow-up", "revoke-referral"}
+    assert 'value="closed"' in page
+    assert 'value="monitoring"' not in page
+    form = {"given_on": "2026-02-01", "item": "cart", "value": "100", "mentoring_sessions": "1"}
+    refused = client.post(f"/cases/{case.pk}/empowerment/", form, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 409
+    assert "takes no such record" in refused.content.decode()
+    by_api = api_post(
+        worker,
+        f"/api/v1/cases/{case.pk}/empowerment",
+        {"given_on": "2026-02-01", "mentoring_sessions": 1},
+        "pena-1",
+    )
+    assert {e["code"] for e in by_api.json()["errors"]} == {"CASE_RECORD_NOT_IN_STAGE"}
+    assert not case.empowerment.exists()
 
 
 def test_in_protection_the_worker_requests_enrolment_or_suspension(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
@@ -19,7 +19,8 @@ from sejahtera.cases.models import (
 )
 from sejahtera.cases.services import journey_settings, minimum_wage, pkh_components_left
 from sejahtera.domain import cases as journey
-from sejahtera.registry.models import Household
+from sejahtera.registry import privacy
+from sejahtera.registry.models import Household, Person
 from sejahtera.targeting.models import HouseholdResult
 from sejahtera.targeting.selectors import latest_run
 
@@ -48,20 +49,108 @@ def household_case(user: User, household: Household) -> Case | None:
     return cases_for(user).filter(household=household).first()
 
 
+# -- case lists ----------------------------------------------------------------------------------
+
+# sort key on the page → the ordering it stands for (ascending); "-key" sorts descending.
+CASE_SORTS = {
+    "case": "id",
+    "family": "family",
+    "village": "household__village__name",
+    "stage": "stage",
+    "days": "-stage_since",  # more days in the stage = an earlier date
+    "due": "next_due",
+}
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What a case list is narrowed to; empty values narrow nothing."""
+
+    stage: str = ""
+    region: str = ""
+    worker: int | None = None
+    overdue: bool = False
+    query: str = ""
+    sort: str = "due"
+
+
+def visible_heads(user: User, today: date) -> QuerySet[Person]:
+    """Heads of household whose name the user may see (masked children are left out)."""
+    return Person.objects.filter(privacy.identity_visible(user, today), relationship="head")
+
+
+def case_list(user: User, today: date, wanted: CaseFilter) -> QuerySet[Case]:
+    """The cases a user may see, with the family's name (as far as the user may see it), the
+    next visit due and whether a graduation waits, narrowed and ordered as ``wanted`` asks."""
+    heads = visible_heads(user, today).filter(household=OuterRef("household_id"))
+    pending_visits = FollowUp.objects.filter(case=OuterRef("pk"), done_on__isnull=True)
+    cases = cases_for(user).annotate(
+        family=Subquery(heads.order_by("id").values("full_name")[:1]),
+        next_due=Subquery(
+            pending_visits.order_by().values("case").annotate(first=Min("due_on")).values("first")
+        ),
+        graduation_waiting=Exists(
+            GraduationRequest.objects.filter(
+                case=OuterRef("pk"), status=GraduationRequest.Status.PENDING
+            )
+        ),
+    )
+    if wanted.stage:
+        cases = cases.filter(stage=wanted.stage)
+    else:
+        cases = cases.filter(stage__in=journey.OPEN_STAGES)
+    if wanted.region:
+        cases = cases.filter(region_code__startswith=wanted.region)
+    if wanted.worker is not None:
+        cases = cases.filter(social_worker_id=wanted.worker)
+    if wanted.overdue:
+        cases = cases.filter(next_due__lt=today)
+    if wanted.query:
+        cases = cases.filter(_matching(user, today, wanted.query))
+    ordering = CASE_SORTS[wanted.sort.lstrip("-")]
+    descending = ordering.startswith("-") != wanted.sort.startswith("-")
+    column = F(ordering.lstrip("-"))
+    # cases without a date (no visit due) come last either way
+    by = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
+    return cases.order_by(by, "id")
+
+
+def _matching(user: User, today: date, query: str) -> Q | Exists:
+    """A case number, a member's NIK or KK number, or part of a member's name (only of members
+    whose identity the user may see: a search must not confirm a masked child's name)."""
+    compact = "".join(c for c in query if c not in " .-")
+    members = Person.objects.filter(privacy.identity_visible(user, today)).filter(
+        household=OuterRef("household_id")
+    )
+    if compact.isascii() and compact.isdigit():
+        if len(compact) == 16:
+            return Exists(members.filter(nik=compact)) | Q(household__kk_number=compact)
+        return Q(pk=int(compact)) if len(compact) <= 18 else Q(pk__in=[])
+    return Exists(members.filter(full_name__icontains=query))
+
+
 @dataclass
 class MyWork:
     cases: list[Case]
-    due_follow_ups: list[FollowUp]
-    overdue_follow_ups: list[FollowUp]
+    due_follow_ups: list[Any]  # FollowUp annotated with the family's name
+    overdue_follow_ups: list[Any]
     by_stage: dict[str, int]
 
 
+def case_workers(user: User) -> QuerySet[User]:
+    """The social workers carrying the cases the user may see (the list's worker filter)."""
+    return User.objects.filter(pk__in=cases_for(user).values("social_worker")).order_by("username")
+
+
 def my_work(user: User, today: date, horizon_days: int = 30) -> MyWork:
-    """A social worker's open cases and the aftercare visits due within the horizon."""
+    """The user's open cases and the aftercare visits due within the horizon, each visit with
+    the family's name as far as the user may see it."""
     cases = cases_for(user).filter(stage__in=journey.OPEN_STAGES)
+    heads = visible_heads(user, today).filter(household=OuterRef("case__household_id"))
     pending = (
         FollowUp.objects.filter(case__in=cases, done_on__isnull=True)
-        .select_related("case__household")
+        .select_related("case__household__village")
+        .annotate(family=Subquery(heads.order_by("id").values("full_name")[:1]))
         .order_by("due_on", "id")
     )
     overdue = list(pending.filter(due_on__lt=today))
@@ -82,14 +171,16 @@ class WorkerTarget:
         return self.graduated_this_year >= self.target
 
 
-def team(user: User, today: date) -> tuple[list[GraduationRequest], list[WorkerTarget]]:
+def team(user: User, today: date) -> tuple[list[Any], list[WorkerTarget]]:
     """Graduation proposals waiting for the supervisor, and each worker's graduations this
     year against the yearly target (DOMAIN.md: ≥ 10 families a year)."""
     access.require(user, access.GRADUATION_APPROVERS)
     cases = Case.objects.filter(access.case_filter(user))
+    heads = visible_heads(user, today).filter(household=OuterRef("case__household_id"))
     pending = list(
         GraduationRequest.objects.filter(case__in=cases, status=GraduationRequest.Status.PENDING)
-        .select_related("case__household", "proposed_by")
+        .select_related("case__household__village", "proposed_by")
+        .annotate(family=Subquery(heads.order_by("id").values("full_name")[:1]))
         .order_by("proposed_on", "id")
     )
     graduated = dict(

@@ -88,6 +88,17 @@ def _require_case(actor: User, case: Case, roles: frozenset[str]) -> None:
         raise PermissionDenied
 
 
+def _require_stage(case: Case, record: str) -> None:
+    """Refuse a record the case's stage does not take (``journey.RECORD_STAGES``)."""
+    if Stage(case.stage) not in journey.RECORD_STAGES[record]:
+        raise _refuse(
+            journey.RECORD_NOT_IN_STAGE,
+            gettext_noop("a case in the stage {stage} takes no {record} record"),
+            stage=case.stage,
+            record=record,
+        )
+
+
 def _event(case: Case, actor: User, kind: str, today: date, **values: Any) -> CaseEvent:
     return CaseEvent.objects.create(case=case, actor=actor, kind=kind, on=today, **values)
 
@@ -282,6 +293,7 @@ def write_plan(
 def record_service(*, actor: User, case: Case, **values: Any) -> ServiceRecord:
     """An ATENSI service; ATENSI requires an assessment first."""
     _require_case(actor, case, access.CASE_WORKERS)
+    _require_stage(case, "service")
     if not case.assessments.exists():
         raise _refuse(journey.ASSESSMENT_MISSING, gettext_noop("record an assessment first"))
     return ServiceRecord.objects.create(case=case, recorded_by=actor, **values)
@@ -299,6 +311,7 @@ def record_empowerment(
 ) -> EmpowermentRecord:
     """PENA support; the capital in kind (all records together) is capped by the rules."""
     _require_case(actor, case, access.CASE_WORKERS)
+    _require_stage(case, "empowerment")
     value = sum(int(item.get("value", 0)) for item in capital_items)
     given = sum(case.empowerment.values_list("capital_value", flat=True))
     maximum = pena_capital_maximum()
@@ -343,6 +356,7 @@ def request_enrolment(
 ) -> EnrolmentRequest:
     """Ask for the family's enrolment in (or suspension from) a programme; on the timeline."""
     _require_case(actor, case, access.CASE_WORKERS)
+    _require_stage(case, "enrolment")
     if not reason.strip():
         raise _refuse(journey.REASON_MISSING, gettext_noop("give the reason for this step"))
     programmes = enrolment_programmes()
@@ -506,6 +520,7 @@ def propose_graduation(
     today: date,
 ) -> GraduationRequest:
     _require_case(actor, case, access.CASE_WORKERS)
+    _require_stage(case, "graduation")
     case.graduations.filter(status=GraduationRequest.Status.PENDING).update(
         status=GraduationRequest.Status.REJECTED, decided_by=actor, decided_on=today
     )

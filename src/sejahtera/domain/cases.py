@@ -60,6 +60,29 @@ TRANSITIONS: Mapping[Stage, frozenset[Stage]] = {
 REENTRY_FROM = frozenset({S.MONITORING, S.CLOSED})
 
 
+# The records a social worker may add to a case in each stage: the case page offers these only
+# and refuses the others. Every record needs an open case; most fit anywhere along the journey.
+_ANY_OPEN = OPEN_STAGES
+RECORD_STAGES: Mapping[str, frozenset[Stage]] = {
+    "assessment": _ANY_OPEN,
+    "plan": _ANY_OPEN,
+    "income": _ANY_OPEN,
+    "transfer": _ANY_OPEN,
+    "revoke-referral": _ANY_OPEN,
+    "referral": _ANY_OPEN,
+    "follow-up": _ANY_OPEN,  # aftercare visits stay due after a re-entry
+    "service": _ANY_OPEN,  # ATENSI needs an assessment, checked on its own
+    "enrolment": frozenset(SERVICE_STAGES),
+    "empowerment": frozenset({S.EMPOWERMENT}),
+    "graduation": frozenset(SERVICE_STAGES),
+}
+
+
+def records_allowed(stage: Stage) -> list[str]:
+    """The kinds of record the stage allows, in the catalogue's order."""
+    return [kind for kind, stages in RECORD_STAGES.items() if stage in stages]
+
+
 def is_reentry(from_stage: Stage, to_stage: Stage) -> bool:
     return from_stage in REENTRY_FROM and to_stage is S.PROTECTION
 
@@ -122,6 +145,7 @@ APPROVAL_MISSING = "CASE_SUPERVISOR_APPROVAL_MISSING"
 REFERRAL_NOT_ACCEPTED = "CASE_REFERRAL_NOT_ACCEPTED"
 REASON_MISSING = "CASE_REASON_MISSING"
 PROGRAMME_UNKNOWN = "CASE_PROGRAMME_UNKNOWN"
+RECORD_NOT_IN_STAGE = "CASE_RECORD_NOT_IN_STAGE"
 
 
 def _assessment(facts: CaseFacts, settings: JourneySettings) -> list[Finding]:

@@ -168,3 +168,21 @@ def value_label(value: str) -> str:
 
 def choices(values: tuple[str, ...]) -> list[tuple[str, Promise | str]]:
     return [(v, VALUE_LABELS.get(v, v)) for v in values]
+
+
+# The journey's stages as the ministry names them (the codes stay English in data and API).
+STAGE_LABELS: dict[str, Promise] = {
+    "registered": _("Registered"),
+    "assessed": _("Assessed"),
+    "protection": _("Protection"),
+    "rehabilitation": _("Rehabilitation"),
+    "empowerment": _("Empowerment"),
+    "graduated": _("Graduated"),
+    "terminated": _("Terminated (referred)"),
+    "monitoring": _("Aftercare monitoring"),
+    "closed": _("Closed"),
+}
+
+
+def stage_label(stage: str) -> str:
+    return str(STAGE_LABELS.get(stage, stage))

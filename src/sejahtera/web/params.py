@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import BadRequest
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -35,3 +37,32 @@ def region_code(data: QueryDict, name: str = "region") -> str:
             _("%(name)s must be a region code of 2, 4, 6 or 10 digits.") % {"name": name}
         )
     return value
+
+
+def sort_key(data: QueryDict, allowed: Iterable[str], default: str, name: str = "sort") -> str:
+    """The parameter ``name`` as one of the ``allowed`` column keys, "-" first to reverse."""
+    value = data.get(name, "").strip() or default
+    if value.lstrip("-") not in set(allowed):
+        raise BadRequest(_("%(name)s must name a column of this list.") % {"name": name})
+    return value
+
+
+def choice(data: QueryDict, name: str, allowed: Iterable[str]) -> str:
+    """The parameter ``name`` as one of ``allowed`` ('' when absent)."""
+    value = data.get(name, "").strip()
+    if value and value not in set(allowed):
+        raise BadRequest(_("%(name)s has a value this list does not know.") % {"name": name})
+    return value
+
+
+def scoped_region(data: QueryDict, scope: str, name: str = "region") -> tuple[str, str]:
+    """A region filter and what to tell the user about it. A region wider than the user's
+    ``scope`` means their whole scope; one outside it finds nothing, and the page says why
+    instead of quietly showing something else."""
+    code = region_code(data, name)
+    if code.startswith(scope):
+        return code, ""
+    if scope.startswith(code):
+        return "", ""
+    notice = _("Region %(code)s is outside your area (%(scope)s), so nothing there is shown.")
+    return code, notice % {"code": code, "scope": scope}

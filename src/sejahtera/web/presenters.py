@@ -7,16 +7,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
+from sejahtera.cases.models import Case
 from sejahtera.domain import registry_format as fmt
 from sejahtera.registry import privacy
 from sejahtera.registry.models import ChangeRecord, DuplicateCandidate, Household, Person
 from sejahtera.registry.privacy import MASK
 from sejahtera.registry.services import records
-from sejahtera.web.labels import column_label, value_label
+from sejahtera.web.labels import column_label, stage_label, value_label
 
 ENUM_COLUMNS = {
     c.name for c in (*fmt.HOUSEHOLD_COLUMNS, *fmt.PERSON_COLUMNS) if c.kind is fmt.Kind.ENUM
@@ -208,3 +210,36 @@ def duplicate_notices(
                 % {"a": own_name, "status": status}
             )
     return notices
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case: Case
+    family: str
+    stage: str
+    days_in_stage: int
+    next_step: str
+    overdue: bool
+
+
+def case_row(case: Case, today: date) -> CaseRow:
+    """One line of a case list, from a case annotated by ``cases.selectors.case_list``: the
+    family by its head's name (by its household number when the user may not see the name)."""
+    family = getattr(case, "family", None) or _("Household %(id)s") % {
+        "id": case.household.external_id
+    }
+    due: date | None = getattr(case, "next_due", None)
+    if getattr(case, "graduation_waiting", False):
+        next_step = _("Graduation waits for approval")
+    elif due is not None:
+        next_step = _("Follow-up visit by %(date)s") % {"date": formats.date_format(due)}
+    else:
+        next_step = ""
+    return CaseRow(
+        case=case,
+        family=family,
+        stage=stage_label(case.stage),
+        days_in_stage=(today - case.stage_since).days,
+        next_step=next_step,
+        overdue=due is not None and due < today,
+    )

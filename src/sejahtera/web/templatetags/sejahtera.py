@@ -2,10 +2,11 @@ from decimal import Decimal
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from sejahtera.i18n import render_finding
-from sejahtera.web.labels import column_label, value_label
+from sejahtera.web.labels import column_label, stage_label, value_label
 
 register = template.Library()
 
@@ -42,3 +43,30 @@ def rupiah(amount: int | Decimal | None) -> str:
     if amount is None or amount == "":
         return "–"
     return "Rp\u00a0" + number_format(amount, decimal_pos=0, use_l10n=True, force_grouping=True)
+
+
+register.filter("stage", stage_label)
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context: template.Context, key: str, title: str) -> str:
+    """A column heading that sorts the list by ``key`` (again: the other way round), keeping
+    the other parameters of the page and dropping its page number."""
+    query = context["request"].GET.copy()
+    current = query.get("sort", context.get("default_sort", ""))
+    ascending = current == key
+    query["sort"] = f"-{key}" if ascending else key
+    query.pop("page", None)
+    state = "ascending" if ascending else "descending" if current == f"-{key}" else "none"
+    arrow = {"ascending": " ▲", "descending": " ▼", "none": ""}[state]
+    return format_html(
+        '<th aria-sort="{}"><a href="?{}">{}{}</a></th>', state, query.urlencode(), title, arrow
+    )
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context: template.Context, number: int) -> str:
+    """The page's parameters with another page number (for the pagination links)."""
+    query = context["request"].GET.copy()
+    query["page"] = str(number)
+    return query.urlencode()

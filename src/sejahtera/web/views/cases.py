@@ -14,10 +14,11 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -33,15 +34,16 @@ from sejahtera.cases.models import (
     Referral,
     ServiceRecord,
 )
-from sejahtera.domain.cases import GraduationType, Stage, allowed_targets
+from sejahtera.domain.cases import GraduationType, Stage, allowed_targets, records_allowed
 from sejahtera.domain.targeting.rules import CLUSTER_CODES
 from sejahtera.i18n import render_finding
 from sejahtera.registry.models import Person
 from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting.selectors import household_targeting
-from sejahtera.web import params
+from sejahtera.web import params, presenters
 from sejahtera.web.forms import OneTimeKey, iso_date_input, submit_once
 from sejahtera.web.http import AuthenticatedRequest
+from sejahtera.web.labels import stage_label
 
 DATE = iso_date_input()
 
@@ -64,7 +66,7 @@ class MoveForm(CaseForm):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, case=case, **kwargs)
         targets = allowed_targets(Stage(case.stage))
-        self.fields["to_stage"].choices = [(s.value, s.value) for s in targets]  # type: ignore[attr-defined]
+        self.fields["to_stage"].choices = [(s.value, stage_label(s)) for s in targets]  # type: ignore[attr-defined]
         self.fields["version"].initial = case.version
 
 
@@ -165,15 +167,16 @@ class FollowUpForm(CaseForm):
         self.fields["follow_up"].queryset = pending  # type: ignore[attr-defined]
 
 
+OPEN_REFERRAL_STATUSES = (Referral.Status.SENT, Referral.Status.ACCEPTED)
+
+
 class RevokeReferralForm(CaseForm):
     referral = forms.ModelChoiceField(label=_("Referral"), queryset=Referral.objects.none())
     outcome = forms.CharField(label=_("Reason"), widget=forms.Textarea)
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, case=case, **kwargs)
-        open_referrals = case.referrals.filter(
-            status__in=[Referral.Status.SENT, Referral.Status.ACCEPTED]
-        )
+        open_referrals = case.referrals.filter(status__in=OPEN_REFERRAL_STATUSES)
         self.fields["referral"].queryset = open_referrals  # type: ignore[attr-defined]
 
 
@@ -284,6 +287,16 @@ RECORDS: dict[str, tuple[Any, type[CaseForm], Callable[..., object]]] = {
 }
 
 
+def _records_offered(case: Case) -> list[tuple[str, Any]]:
+    """The records the case's stage allows, less those with nothing to act on."""
+    allowed = set(records_allowed(Stage(case.stage)))
+    if not case.follow_ups.filter(done_on__isnull=True).exists():
+        allowed.discard("follow-up")
+    if not case.referrals.filter(status__in=OPEN_REFERRAL_STATUSES).exists():
+        allowed.discard("revoke-referral")
+    return [(kind, title) for kind, (title, _f, _s) in RECORDS.items() if kind in allowed]
+
+
 def _case(request: AuthenticatedRequest, pk: int) -> Case:
     try:
         return selectors.case_for(request.user, pk)
@@ -291,10 +304,45 @@ def _case(request: AuthenticatedRequest, pk: int) -> Case:
         raise Http404 from None
 
 
+CASES_PER_PAGE = 50
+# what the case list is called for each role: a district office does not do "my work"
+CASE_LIST_TITLES: dict[str, Any] = {
+    Role.SOCIAL_WORKER: _("My work"),
+    Role.SUPERVISOR: _("Cases of my team"),
+    Role.DISTRICT_OFFICE: _("Cases in my region"),
+    Role.PROVINCIAL_OFFICE: _("Cases in my region"),
+}
+
+
 @login_required
 def my_work(request: AuthenticatedRequest) -> HttpResponse:
-    work = selectors.my_work(request.user, date.today())
-    return render(request, "web/cases/my_work.html", {"work": work})
+    """The cases the user may see, as a list to work from: filters, search, sorting, pages."""
+    access.require(request.user, access.CASE_READERS)
+    today = date.today()
+    region, region_notice = params.scoped_region(request.GET, access.region_prefix(request.user))
+    worker = params.integer(request.GET, "worker", 0)
+    wanted = selectors.CaseFilter(
+        stage=params.choice(request.GET, "stage", [s.value for s in Stage]),
+        region=region,
+        worker=worker or None,
+        overdue=request.GET.get("overdue") == "1",
+        query=request.GET.get("q", "").strip()[:100],
+        sort=params.sort_key(request.GET, selectors.CASE_SORTS, "due"),
+    )
+    cases = selectors.case_list(request.user, today, wanted)
+    page = Paginator(cases, CASES_PER_PAGE).get_page(params.integer(request.GET, "page", 1))
+    context = {
+        "title": CASE_LIST_TITLES.get(request.user.role, _("All cases")),
+        "work": selectors.my_work(request.user, today),
+        "page": page,
+        "rows": [presenters.case_row(case, today) for case in page.object_list],
+        "wanted": wanted,
+        "region_notice": region_notice,
+        "stages": [(s.value, stage_label(s)) for s in Stage],
+        "workers": selectors.case_workers(request.user),
+        "default_sort": "due",
+    }
+    return render(request, "web/cases/my_work.html", context)
 
 
 @login_required
@@ -319,10 +367,11 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except services.TransitionRefused as exc:
             refused = [render_finding(f) for f in exc.findings]
         except services.EditConflict:
-            refused = [_t("Someone else moved this case meanwhile; check the timeline.")]
+            refused = [gettext("Someone else moved this case meanwhile; check the timeline.")]
         else:
             messages.success(
-                request, _t("The case moved to %(stage)s.") % {"stage": data["to_stage"]}
+                request,
+                gettext("The case moved to %(stage)s.") % {"stage": stage_label(data["to_stage"])},
             )
             return redirect("web:case", pk=case.pk)
     return render(
@@ -334,7 +383,7 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "timeline": selectors.timeline(case),
             "form": form,
             "refused": refused,
-            "records": [(kind, title) for kind, (title, _f, _s) in RECORDS.items()],
+            "records": _records_offered(case),
             "outlook": selectors.graduation_outlook(case, today),
             "plans": case.plans.all(),
             "services": case.services.all(),
@@ -357,13 +406,20 @@ def case_record(request: AuthenticatedRequest, pk: int, kind: str) -> HttpRespon
     if kind not in RECORDS:
         raise Http404
     title, form_class, save = RECORDS[kind]
+    if kind not in records_allowed(Stage(case.stage)):
+        refused = [
+            gettext("A case in the stage “%(stage)s” takes no such record.")
+            % {"stage": stage_label(case.stage)}
+        ]
+        context = {"case": case, "title": title, "form": None, "refused": refused}
+        return render(request, "web/cases/record.html", context, status=409)
     form = form_class(request.POST or None, case=case)
-    refused: list[str] = []
+    refused = []
     if request.method == "POST" and form.is_valid():
 
         def write() -> str:
             save(request.user, case, form.cleaned_data, date.today())
-            messages.success(request, _t("Saved."))
+            messages.success(request, gettext("Saved."))
             return reverse("web:case", args=[case.pk])
 
         try:
@@ -371,7 +427,7 @@ def case_record(request: AuthenticatedRequest, pk: int, kind: str) -> HttpRespon
         except services.TransitionRefused as exc:
             refused = [render_finding(f) for f in exc.findings]
         except services.EditConflict:
-            refused = [_t("Someone else changed this case meanwhile; check the timeline.")]
+            refused = [gettext("Someone else changed this case meanwhile; check the timeline.")]
     once = OneTimeKey(request.POST or None)
     context = {"case": case, "title": title, "form": form, "refused": refused, "once": once}
     return render(request, "web/cases/record.html", context)
@@ -406,7 +462,9 @@ def decide_graduation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         for finding in exc.findings:
             messages.error(request, render_finding(finding))
     except services.EditConflict:
-        messages.error(request, _t("Someone else moved this case meanwhile; check the timeline."))
+        messages.error(
+            request, gettext("Someone else moved this case meanwhile; check the timeline.")
+        )
     return redirect("web:cases-team")
 
 
@@ -431,7 +489,7 @@ def partner(request: AuthenticatedRequest) -> HttpResponse:
             for finding in exc.findings:
                 messages.error(request, render_finding(finding))
         except services.EditConflict:
-            messages.error(request, _t("This referral changed meanwhile."))
+            messages.error(request, gettext("This referral changed meanwhile."))
         return redirect("web:partner")
     rows = [selectors.partner_view(r) for r in referrals[:200]]
     return render(request, "web/partner.html", {"referrals": rows})
@@ -550,7 +608,7 @@ def open_case(request: AuthenticatedRequest, household_pk: int) -> HttpResponse:
         except services.TransitionRefused as exc:
             refused = [render_finding(f) for f in exc.findings]
         else:
-            messages.success(request, _t("Case opened."))
+            messages.success(request, gettext("Case opened."))
             return redirect("web:case", pk=case.pk)
     context = {"household": household, "form": form, "refused": refused}
     return render(request, "web/cases/open.html", context)
