@@ -138,3 +138,26 @@ def test_due_visits_and_pending_approvals_name_the_family(client, worker, superv
     assert re.search(r"data-graduation=\"\d+\">.*?Siti Aminah", team, re.S)
     listing = client.get("/cases/", **EN).content.decode()
     assert "Graduation waits for approval" in listing
+
+
+@pytest.mark.parametrize(
+    ("role", "region", "status", "sees"),
+    [
+        ("district_office", "3201", 200, True),
+        ("provincial_office", "32", 200, True),
+        ("district_office", "3273", 200, False),
+        ("social_worker", "3201", 200, False),  # not carrying it
+        ("supervisor", "3273", 200, False),
+        ("administrator", None, 200, True),
+        ("ministry_analyst", None, 403, False),
+        ("village_operator", "3201011002", 403, False),
+        ("partner_agency", None, 403, False),
+        ("auditor", None, 403, False),
+    ],
+)
+def test_who_sees_the_case_in_a_list(client, make_user, case, role, region, status, sees):
+    client.force_login(make_user(role, region))
+    for query in ({}, {"q": "Siti"}, {"q": "3201014508900001"}):
+        page = client.get("/cases/", query)
+        assert page.status_code == status
+        assert (f'data-case="{case.pk}"' in page.content.decode()) is sees

@@ -77,11 +77,43 @@ def test_the_supervisor_approves_a_graduation(client, case, move, worker, superv
     team = client.get("/cases/team/", **EN)
     assert f'data-graduation="{grad.pk}"' in team.content.decode()
     case.refresh_from_db()
-    client.post(
-        f"/cases/graduations/{grad.pk}/decide/", {"decision": "approve", "version": case.version}
+    decide = f"/cases/graduations/{grad.pk}/decide/"
+    confirm = client.post(decide, {"decision": "approve", "version": case.version}, **EN)
+    assert confirm.status_code == 200
+    assert "Confirm the graduation" in confirm.content.decode()
+    assert GraduationRequest.objects.get().status == "pending"
+    done = client.post(
+        decide, {"decision": "approve", "version": case.version, "confirmed": "yes"}, **EN
     )
+    assert done.status_code == 302
     assert GraduationRequest.objects.get().status == "approved"
     assert Case.objects.get(pk=case.pk).stage == Stage.GRADUATED
+    client.force_login(worker)
+    assert 'data-unread="1"' in client.get("/cases/", **EN).content.decode()
+    inbox = client.get("/account/notifications/", **EN).content.decode()
+    assert "The graduation of Siti Aminah" in inbox
+    assert f'href="/cases/{case.pk}/"' in inbox
+    assert 'data-unread="0"' in client.get("/cases/", **EN).content.decode()
+
+
+def test_a_rejected_graduation_tells_the_worker_why(client, case, move, worker, supervisor):
+    move(case, Stage.PROTECTION)
+    grad = services.propose_graduation(
+        actor=worker, case=case, type=GraduationType.PAKSA, evidence="verified", today=date.today()
+    )
+    client.force_login(supervisor)
+    case.refresh_from_db()
+    client.post(
+        f"/cases/graduations/{grad.pk}/decide/",
+        {"decision": "reject", "version": case.version, "reason": "income unsteady"},
+    )
+    assert GraduationRequest.objects.get().status == "rejected"
+    client.force_login(worker)
+    inbox = client.get("/account/notifications/", **EN).content.decode()
+    assert "was rejected: income unsteady" in inbox
+    # nobody else reads it
+    client.force_login(supervisor)
+    assert "Siti Aminah" not in client.get("/account/notifications/", **EN).content.decode()
 
 
 def test_partners_see_their_referrals_and_accept_them(client, case, worker, make_user):

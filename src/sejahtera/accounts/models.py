@@ -151,3 +151,23 @@ class SubmissionKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class Notification(models.Model):
+    """Something a user should know about their work (e.g. a graduation decided), shown in
+    their own list. The text is rendered in the reader's language from ``kind`` and
+    ``params`` (a case's notification carries ``case``: the page links to it), so it is stored
+    as a code, not as words."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"

@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from sejahtera.accounts import access
+from sejahtera.accounts import access, notifications
 from sejahtera.accounts.models import Role, User
 from sejahtera.cases.models import (
     Assessment,
@@ -564,12 +564,21 @@ def decide_graduation(
         request.status = GraduationRequest.Status.REJECTED
         request.save()
         _event(case, actor, CaseEvent.Kind.GRADUATION_REJECTED, today, reason=reason)
+        _tell_the_worker(case, "graduation_rejected", reason=reason or "–")
         return request
     request.status = GraduationRequest.Status.APPROVED
     request.save()
     # a refusal rolls the approval back with the rest of the transaction
     _move(case, Stage.GRADUATED, actor, reason, request.evidence, "", expected_version, today)
+    _tell_the_worker(case, "graduation_approved")
     return request
+
+
+def _tell_the_worker(case: Case, kind: str, **params: Any) -> None:
+    """The social worker carrying the case learns of a decision on it in their list."""
+    head = case.household.members.filter(relationship="head").only("full_name").first()
+    family = head.full_name if head else case.household.external_id
+    notifications.notify(case.social_worker, kind, family=family, case=case.pk, **params)
 
 
 # -- referrals ---------------------------------------------------------------------------------

@@ -1,13 +1,16 @@
 from typing import Any
 
-from sejahtera.accounts import access
+from sejahtera.accounts import access, notifications
 from sejahtera.web.http import AuthenticatedRequest
 
 
 def navigation(request: AuthenticatedRequest) -> dict[str, Any]:
     """Which main sections the user's role opens (the pages check again on their own)."""
     user = request.user
+    if not user.is_authenticated:
+        return {}
     return {
+        "unread_notifications": notifications.unread_count(user),
         "perms_nav": {
             "dashboard": access.has_role(user, access.DASHBOARD_READERS),
             "registry": access.has_role(user, access.REGISTRY_READERS),
@@ -17,5 +20,5 @@ def navigation(request: AuthenticatedRequest) -> dict[str, Any]:
             "cases": access.has_role(user, access.CASE_READERS),
             "team": access.has_role(user, access.GRADUATION_APPROVERS),
             "referrals": access.has_role(user, access.REFERRAL_PARTNERS),
-        }
+        },
     }

@@ -34,6 +34,7 @@ urlpatterns = [
     path("imports/<int:pk>/report.csv", imports.import_report, name="import-report"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("account/api-tokens/", account.api_tokens, name="api-tokens"),
+    path("account/notifications/", account.notification_list, name="notifications"),
     path("account/api-tokens/<int:pk>/revoke/", account.revoke_token, name="api-token-revoke"),
     path("targeting/", targeting.runs, name="targeting"),
     path("targeting/what-if/", targeting.whatif, name="targeting-whatif"),

@@ -1,4 +1,5 @@
-"""The user's own account: API tokens (created here, shown once, revocable)."""
+"""The user's own account: API tokens (created here, shown once, revocable) and
+notifications (their own only)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from sejahtera.accounts import tokens
+from sejahtera.accounts import notifications, tokens
 from sejahtera.accounts.models import ApiToken
 from sejahtera.web.http import AuthenticatedRequest
 
@@ -49,3 +50,14 @@ def revoke_token(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         tokens.revoke(token)
         messages.success(request, _("Token revoked."))
     return redirect("web:api-tokens")
+
+
+@login_required
+def notification_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The user's notifications, newest first; opening the list marks them read."""
+    rows = [
+        {"notification": n, "message": notifications.message(n), "case": n.params.get("case")}
+        for n in notifications.for_user(request.user)
+    ]
+    notifications.mark_read(request.user)
+    return render(request, "web/account/notifications.html", {"rows": rows})

@@ -385,6 +385,8 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "refused": refused,
             "records": _records_offered(case),
             "outlook": selectors.graduation_outlook(case, today),
+            "assessments": case.assessments.select_related("person"),
+            "empowerment": case.empowerment.all(),
             "plans": case.plans.all(),
             "services": case.services.all(),
             "incomes": case.incomes.all(),
@@ -449,11 +451,18 @@ def decide_graduation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         )
     except GraduationRequest.DoesNotExist:
         raise Http404 from None
+    approve = request.POST.get("decision") == "approve"
+    if approve and request.POST.get("confirmed") != "yes":
+        # graduating ends the family's assistance: the supervisor confirms on a page that
+        # shows what they approve
+        family = grad.case.household.members.filter(relationship="head").first()
+        context = {"graduation": grad, "family": family, "version": grad.case.version}
+        return render(request, "web/cases/confirm_graduation.html", context)
     try:
         services.decide_graduation(
             actor=request.user,
             request=grad,
-            approve=request.POST.get("decision") == "approve",
+            approve=approve,
             reason=request.POST.get("reason", ""),
             expected_version=params.integer(request.POST, "version", grad.case.version),
             today=date.today(),
@@ -465,6 +474,11 @@ def decide_graduation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(
             request, gettext("Someone else moved this case meanwhile; check the timeline.")
         )
+    else:
+        decided = gettext("Graduation approved; the social worker is notified.")
+        if not approve:
+            decided = gettext("Graduation rejected; the social worker is notified.")
+        messages.success(request, decided)
     return redirect("web:cases-team")
 
 
