@@ -116,6 +116,8 @@ class CaseEvent(CaseRecord):
     reason = models.TextField(_("reason"), blank=True)
     evidence = models.TextField(_("evidence"), blank=True)
     evidence_file = models.CharField(_("evidence file"), max_length=255, blank=True)
+    # an uploaded file's stored name (``cases.evidence``); evidence_file is then its own name
+    evidence_upload = models.CharField(max_length=100, blank=True)
     facts = models.JSONField(default=dict, blank=True)
 
     class Meta:

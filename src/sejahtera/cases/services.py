@@ -13,15 +13,18 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from sejahtera.accounts import access, notifications
 from sejahtera.accounts.models import Role, User
+from sejahtera.cases import evidence as evidence_files
 from sejahtera.cases.models import (
     Assessment,
     Case,
@@ -449,13 +452,23 @@ def move_case(
     reason: str,
     evidence: str = "",
     evidence_file: str = "",
+    evidence_upload: UploadedFile | None = None,
     expected_version: int,
     today: date,
 ) -> CaseEvent:
     """Move the case if every guard passes (TransitionRefused lists those that fail) and nobody
-    moved it since ``expected_version`` (EditConflict)."""
+    moved it since ``expected_version`` (EditConflict); an uploaded evidence file is checked
+    first and kept with the step."""
     _require_case(actor, case, access.CASE_WORKERS)
-    return _move(case, to_stage, actor, reason, evidence, evidence_file, expected_version, today)
+    if evidence_upload is not None:
+        if rejected := evidence_files.problems(evidence_upload):
+            raise TransitionRefused(rejected)
+        evidence_file = Path(evidence_upload.name or "evidence").name[:255]
+    event = _move(case, to_stage, actor, reason, evidence, evidence_file, expected_version, today)
+    if evidence_upload is not None:
+        event.evidence_upload = evidence_files.store(case.pk, evidence_upload)
+        event.save(update_fields=["evidence_upload"])
+    return event
 
 
 def _move(

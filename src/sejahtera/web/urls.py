@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/report/<str:name>.csv", cases.report_csv, name="cases-report-table-csv"),
     path("cases/<int:pk>/", cases.case_detail, name="case"),
     path("cases/open/<int:household_pk>/", cases.open_case, name="case-open"),
+    path("cases/<int:pk>/evidence/<int:event_pk>/", cases.evidence_file, name="case-evidence"),
     path("cases/<int:pk>/<str:kind>/", cases.case_record, name="case-record"),
     path(
         "cases/graduations/<int:pk>/decide/",

@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import Role, User
-from sejahtera.cases import reports, selectors, services
+from sejahtera.cases import evidence, reports, selectors, services
 from sejahtera.cases.models import (
     Case,
     CasePlan,
@@ -60,7 +60,11 @@ class MoveForm(CaseForm):
     to_stage = forms.ChoiceField(label=_("Next stage"))
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea)
     evidence = forms.CharField(label=_("Evidence"), required=False, widget=forms.Textarea)
-    evidence_file = forms.CharField(label=_("Evidence file name"), required=False, max_length=255)
+    evidence_file = forms.FileField(
+        label=_("Evidence file (PDF, JPEG or PNG)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
@@ -350,7 +354,7 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     today = date.today()
     refused: list[str] = []
-    form = MoveForm(request.POST or None, case=case)
+    form = MoveForm(request.POST or None, request.FILES or None, case=case)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -360,7 +364,7 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 reason=data["reason"],
                 evidence=data["evidence"],
-                evidence_file=data["evidence_file"],
+                evidence_upload=data["evidence_file"],
                 expected_version=data["version"],
                 today=today,
             )
@@ -399,6 +403,26 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "can_work": access.has_role(request.user, access.CASE_WORKERS),
         },
         status=422 if refused else 200,
+    )
+
+
+@login_required
+def evidence_file(request: AuthenticatedRequest, pk: int, event_pk: int) -> FileResponse:
+    """An evidence file kept on a step of a case the user may see (a sensitive read: logged)."""
+    case = _case(request, pk)
+    event = case.events.filter(pk=event_pk).exclude(evidence_upload="").first()
+    if event is None:
+        raise Http404
+    try:
+        handle = evidence.path(event.evidence_upload).open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    access.log_sensitive_read(request.user, "case_event", [event.pk], request.path)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=event.evidence_file or "evidence",
+        content_type=evidence.content_type(event.evidence_upload),
     )
 
 
