@@ -190,7 +190,7 @@ def test_transfer_follow_up_and_revoke_from_the_case_page(
     assert Case.objects.get(pk=case.pk).social_worker == newcomer
     assert (
         client.post(
-            f"/cases/{case.pk}/income/", {"month": "2026-01-01", "amount": "1250000"}
+            f"/cases/{case.pk}/income/", {"month": "2026-01-01", "amount": "Rp 1.250.000"}
         ).status_code
         == 302
     )

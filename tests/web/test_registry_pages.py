@@ -178,6 +178,35 @@ def test_register_a_household_fixing_an_invalid_nik(make_user, login):
     assert household.members.count() == 2
 
 
+def test_registration_takes_a_nik_with_spaces_and_money_with_dots(make_user, login):
+    client = login(make_user(Role.VILLAGE_OPERATOR, VILLAGE))
+    form = {
+        "region_code": VILLAGE,
+        "address": "Jl. Melati 7",
+        "kk_number": "3201 0120 0198 0001",
+        "m-TOTAL_FORMS": "1",
+        "m-INITIAL_FORMS": "0",
+        "m-MIN_NUM_FORMS": "1",
+        "m-MAX_NUM_FORMS": "1000",
+        "m-0-full_name": "Dewi Lestari",
+        "m-0-sex": "P",
+        "m-0-birth_date": "1980-01-15",
+        "m-0-relationship": "head",
+        "m-0-nik": "3201 0155 0180 0002",
+        "m-0-monthly_income_idr": "Rp 2.250.000",
+    }
+    response = client.post("/registry/households/new/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    household = Household.objects.get()
+    assert household.kk_number == "3201012001980001"
+    head = household.members.get()
+    assert head.nik == "3201015501800002"
+    assert head.monthly_income_idr == 2_250_000
+    form["m-0-monthly_income_idr"] = "2,250,000"
+    refused = client.post("/registry/households/new/", form, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Write a whole rupiah amount" in refused.content.decode()
+
+
 def test_live_nik_check_explains_the_nik_in_indonesian(make_user, login):
     client = login(make_user(Role.VILLAGE_OPERATOR, VILLAGE))
     ok = client.get(

@@ -6,6 +6,7 @@ import), whose findings are put back on the fields they name.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from sejahtera.accounts import idempotency
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.findings import Finding
+from sejahtera.domain.money import parse_rupiah
 from sejahtera.i18n import render_finding
 from sejahtera.web.labels import choices, column_label
 
@@ -32,6 +34,9 @@ HOUSEHOLD_FORM_COLUMNS = [
 ]
 PERSON_FORM_COLUMNS = [c for c in fmt.PERSON_COLUMNS if c.name not in ("person_id", "household_id")]
 NUMERIC_KINDS = {fmt.Kind.INTEGER, fmt.Kind.POSITIVE_NUMBER, fmt.Kind.LATITUDE, fmt.Kind.LONGITUDE}
+IDENTIFIER_KINDS = {fmt.Kind.NIK, fmt.Kind.KK}
+# money columns of the exchange format (whole rupiah), typed the Indonesian way
+MONEY_SUFFIX = "_idr"
 
 
 def _field(column: fmt.Column) -> forms.Field:
@@ -58,17 +63,42 @@ def _field(column: fmt.Column) -> forms.Field:
         return forms.CharField(
             label=label, required=column.required, widget=forms.DateInput(attrs={"type": "date"})
         )
+    if column.name.endswith(MONEY_SUFFIX):
+        return RupiahField(label=label, required=column.required, min_value=0)
     attrs: dict[str, str] = {}
     if column.kind in NUMERIC_KINDS:
         attrs["inputmode"] = "decimal" if column.kind is not fmt.Kind.INTEGER else "numeric"
-    if column.kind in (fmt.Kind.NIK, fmt.Kind.KK):
-        attrs |= {"inputmode": "numeric", "maxlength": "16", "autocomplete": "off"}
+    max_length = column.max_length or None
+    if column.kind in IDENTIFIER_KINDS:
+        # room for the spaces people group a NIK with; the cell is compacted (to_cells)
+        attrs |= {"inputmode": "numeric", "maxlength": "24", "autocomplete": "off"}
+        max_length = 24
     return forms.CharField(
         label=label,
         required=column.required,
-        max_length=column.max_length or None,
+        max_length=max_length,
         widget=forms.TextInput(attrs=attrs),
     )
+
+
+class RupiahField(forms.IntegerField):
+    """A whole-rupiah amount typed the Indonesian way ("1.500.000", "Rp 1.500.000")."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+    default_error_messages = {"invalid": _("Write a whole rupiah amount, e.g. 1.500.000.")}
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_rupiah(str(value))
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+def compact_identifier(value: str) -> str:
+    """A NIK or KK number as typed, without the spaces, dots and dashes people group it with."""
+    return re.sub(r"[\s.\-]", "", value)
 
 
 class RegistryCellsForm(forms.Form):
@@ -87,6 +117,10 @@ class RegistryCellsForm(forms.Form):
                 cells[column.name] = "true" if value else "false"
             elif column.kind is fmt.Kind.ENUM_SET:
                 cells[column.name] = ";".join(value or [])
+            elif column.kind in IDENTIFIER_KINDS:
+                cells[column.name] = compact_identifier(value or "")
+            elif isinstance(value, int):
+                cells[column.name] = str(value)
             else:
                 cells[column.name] = value or ""
         return cells

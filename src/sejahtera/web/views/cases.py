@@ -41,7 +41,7 @@ from sejahtera.registry.models import Person
 from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting.selectors import household_targeting
 from sejahtera.web import params, presenters
-from sejahtera.web.forms import OneTimeKey, iso_date_input, submit_once
+from sejahtera.web.forms import OneTimeKey, RupiahField, iso_date_input, submit_once
 from sejahtera.web.http import AuthenticatedRequest
 from sejahtera.web.labels import stage_label
 
@@ -115,7 +115,7 @@ class ServiceForm(CaseForm):
 
 class IncomeForm(CaseForm):
     month = forms.DateField(label=_("Month"), widget=DATE)
-    amount = forms.IntegerField(label=_("Income (Rp)"), min_value=0)
+    amount = RupiahField(label=_("Income (Rp)"), min_value=0)
 
 
 class ReferralForm(CaseForm):
@@ -135,7 +135,7 @@ class GraduationForm(CaseForm):
 class EmpowermentForm(CaseForm):
     given_on = forms.DateField(label=_("Given on"), widget=DATE)
     item = forms.CharField(label=_("Capital in kind (item)"), required=False)
-    value = forms.IntegerField(label=_("Value (Rp)"), min_value=0, required=False)
+    value = RupiahField(label=_("Value (Rp)"), min_value=0, required=False)
     training = forms.CharField(label=_("Skills training"), required=False)
     mentoring_sessions = forms.IntegerField(label=_("Mentoring sessions"), min_value=0, initial=0)
 
