@@ -166,9 +166,17 @@ def test_a_family_goes_from_registration_to_aftercare(
     shoot(boss, "case-06-team-approval")
     with boss.expect_navigation():
         boss.click("tr[data-graduation] button[value=approve]")
+    # approving ends the family's assistance: a page shows what is approved, to confirm
+    assert boss.locator("#confirm-graduation").count() == 1
+    shoot(boss, "case-06b-confirm-graduation")
+    with boss.expect_navigation():
+        boss.click("#confirm-graduation button.primary")
     assert boss.locator("tr[data-graduation]").count() == 0
     boss.goto(case_url)
     assert stage(boss) == "graduated"
+    # the social worker is told, in their notifications
+    page.goto(f"{live_server.url}/account/notifications/")
+    assert page.locator("li[data-notification=graduation_approved]").count() == 1
 
     # the social worker refers the family to a partner, with consent
     page.goto(case_url)
@@ -224,6 +232,6 @@ def test_a_family_goes_from_registration_to_aftercare(
         "moved",  # terminated
         "moved",  # monitoring
     ]
-    assert "graduated" in page.locator("ol.timeline li").nth(6).inner_text()
+    assert page.locator("ol.timeline li").nth(6).get_attribute("data-to-stage") == "graduated"
     shoot(page, "case-08-monitoring")
     assert Case.objects.get(pk=case.pk).stage == "monitoring"
