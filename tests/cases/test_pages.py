@@ -150,3 +150,38 @@ def test_report_counts_stages_with_csv(client, case, make_user):
     assert ["registered", "1"] in stages["rows"]
     csv = b"".join(client.get("/cases/report.csv").streaming_content).decode()
     assert "registered,1" in csv
+
+
+def test_the_partner_page_names_the_agency_the_date_the_worker_and_the_address(
+    client, case, worker, make_user
+):
+    case.household.address, case.household.rt, case.household.rw = "Jl. Kenari 3", "002", "005"
+    case.household.save()
+    worker.first_name, worker.last_name = "Ani", "Pendamping"
+    worker.save()
+    partner = make_user("partner_agency", organisation="Kementerian UMKM")
+    referral = services.send_referral(
+        actor=worker,
+        case=case,
+        organisation="Kementerian UMKM",
+        programme="KUR",
+        consent_recorded=True,
+        today=date(2026, 11, 20),
+    )
+    client.force_login(partner)
+    page = client.get("/partner/").content.decode()
+    assert "Rujukan ke Kementerian UMKM" in page
+    assert "20 November 2026" in page
+    assert "Ani Pendamping" in page
+    assert "Jl. Kenari 3, RT 002/RW 005" in page
+    assert "Terkirim" in page
+    refused = client.post(
+        "/partner/", {"referral": referral.pk, "status": "rejected", "outcome": " "}, **EN
+    )
+    assert refused.status_code == 302
+    referral.refresh_from_db()
+    assert referral.status == "sent"
+    assert "give the reason for rejecting" in client.get("/partner/", **EN).content.decode()
+    client.post("/partner/", {"referral": referral.pk, "status": "rejected", "outcome": "quota"})
+    referral.refresh_from_db()
+    assert (referral.status, referral.outcome) == ("rejected", "quota")

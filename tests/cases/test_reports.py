@@ -78,7 +78,9 @@ def _referral(case, worker, organisation, day, *steps):
         today=day,
     )
     for actor, status in steps:
-        services.update_referral(actor=actor, referral=referral, status=status, today=day)
+        services.update_referral(
+            actor=actor, referral=referral, status=status, outcome=f"{status} in test", today=day
+        )
     return referral
 
 

@@ -278,7 +278,10 @@ def test_partners_see_only_their_referrals_with_minimum_data(case, worker, make_
         "programme",
         "consent_recorded",
         "status",
+        "status_label",
         "sent_on",
+        "sent_by",
+        "address",
         "outcome",
     }
     assert view["name"] == "Siti Aminah"

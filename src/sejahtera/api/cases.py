@@ -93,6 +93,8 @@ class ReferralOut(Schema):
     consent_recorded: bool
     status: str
     sent_on: date
+    sent_by: str
+    address: str
     outcome: str
 
 

@@ -229,7 +229,7 @@ def graduation_outlook(case: Case, today: date) -> journey.GraduationProposal:
 def referrals_for_partner(user: User) -> QuerySet[Referral]:
     return (
         Referral.objects.filter(access.referral_filter(user))
-        .select_related("case__household__village__parent")
+        .select_related("case__household__village__parent", "sent_by")
         .order_by("-sent_on", "-id")
     )
 
@@ -249,7 +249,10 @@ def partner_view(referral: Referral) -> dict[str, Any]:
             "programme": referral.programme,
             "consent_recorded": False,
             "status": referral.status,
+            "status_label": referral.get_status_display(),
             "sent_on": referral.sent_on,
+            "sent_by": "",
+            "address": "",
             "outcome": "",
         }
     household = referral.case.household
@@ -263,9 +266,21 @@ def partner_view(referral: Referral) -> dict[str, Any]:
         "programme": referral.programme,
         "consent_recorded": referral.consent_recorded,
         "status": referral.status,
+        "status_label": referral.get_status_display(),
         "sent_on": referral.sent_on,
+        # the worker the agency contacts about the hand-over, and where the family lives: what
+        # the family consented to share when it was referred
+        "sent_by": referral.sent_by.get_full_name() or referral.sent_by.username,
+        "address": _address(household) if referral.consent_recorded else "",
         "outcome": referral.outcome,
     }
+
+
+def _address(household: Household) -> str:
+    parts = [household.address or ""]
+    if household.rt or household.rw:
+        parts.append(f"RT {household.rt or '–'}/RW {household.rw or '–'}")
+    return ", ".join(p for p in parts if p)
 
 
 # -- reports -----------------------------------------------------------------------------------

@@ -659,6 +659,10 @@ def update_referral(
             from_status=referral.status,
             to_status=status,
         )
+    if status == Referral.Status.REJECTED and not outcome.strip():
+        raise _refuse(
+            journey.REASON_MISSING, gettext_noop("give the reason for rejecting the referral")
+        )
     if who == "partner":
         access.require(actor, access.REFERRAL_PARTNERS)
         if not Referral.objects.filter(access.referral_filter(actor), pk=referral.pk).exists():

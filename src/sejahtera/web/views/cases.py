@@ -530,7 +530,8 @@ def partner(request: AuthenticatedRequest) -> HttpResponse:
             messages.error(request, gettext("This referral changed meanwhile."))
         return redirect("web:partner")
     rows = [selectors.partner_view(r) for r in referrals[:200]]
-    return render(request, "web/partner.html", {"referrals": rows})
+    context = {"referrals": rows, "organisation": request.user.organisation}
+    return render(request, "web/partner.html", context)
 
 
 # report → its title on the page; column codes → headings (stage codes stay as they are)
