@@ -81,17 +81,7 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _region_filter(request: AuthenticatedRequest) -> tuple[str, str]:
-    """The region filter and what to tell the user about it. A region wider than the user's
-    scope means their whole scope; one outside it finds nobody, and the page says why instead
-    of quietly showing something else."""
-    code = params.region_code(request.GET)
-    scope = access.region_prefix(request.user)
-    if code.startswith(scope):
-        return code, ""
-    if scope.startswith(code):
-        return "", ""
-    notice = _("Region %(code)s is outside your area (%(scope)s), so nobody there is shown.")
-    return code, notice % {"code": code, "scope": scope}
+    return params.scoped_region(request.GET, access.region_prefix(request.user))
 
 
 @login_required
