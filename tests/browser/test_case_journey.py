@@ -206,7 +206,7 @@ def test_a_family_goes_from_registration_to_aftercare(
     shoot(agency, "case-07-partner")
     with agency.expect_navigation():
         referral_row.locator("button[value=accepted]").click()
-    assert "accepted" in agency.locator("tr[data-referral]").inner_text()
+    assert "Accepted" in agency.locator("tr[data-referral]").inner_text()
 
     # hand-over, then aftercare with the follow-up visits scheduled at graduation
     page.goto(case_url)
