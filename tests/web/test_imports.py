@@ -63,6 +63,10 @@ def test_upload_runs_in_the_background_and_reports(client, make_user):
 
     page = client.get(f"/imports/{run.pk}/").content.decode()
     assert "Selesai" in page
+    assert '<p class="muted" data-files>households.csv, persons.csv</p>' in page
+    listing = client.get("/imports/").content.decode()
+    assert "households.csv, persons.csv" in listing
+    assert str(run.households_file).rsplit("/", 2)[0] not in listing  # no server folders
     report = b"".join(client.get(f"/imports/{run.pk}/report.csv").streaming_content).decode()
     assert "REGION_UNKNOWN" in report
 

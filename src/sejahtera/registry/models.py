@@ -8,6 +8,8 @@ for targeting.
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -71,6 +73,12 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"Import #{self.pk} ({self.status})"
+
+    @property
+    def file_names(self) -> str:
+        """The uploaded files' own names (never the server's folders), for the pages."""
+        files = (self.households_file, self.persons_file)
+        return ", ".join(PurePath(f).name for f in files if f)
 
 
 class RegistryRecord(models.Model):
