@@ -57,5 +57,5 @@ clean:
 
 # After changing user-facing text: refresh the catalogues, translate, then compile.
 messages: $(VENV)/.installed-dev
-	cd src/sejahtera && ../../$(BIN)/sejahtera manage makemessages -l id -l en --ignore 'synth/*'
+	cd src/sejahtera && ../../$(BIN)/sejahtera manage makemessages -l id -l en --no-obsolete --ignore 'synth/*'
 	cd src/sejahtera && ../../$(BIN)/sejahtera manage compilemessages

@@ -9,7 +9,7 @@ from sejahtera.domain.regions import CODE_LENGTHS, RegionLevel
 
 class Role(models.TextChoices):
     VILLAGE_OPERATOR = "village_operator", _("Village operator")
-    DISTRICT_OFFICE = "district_office", _("District/city social office")
+    DISTRICT_OFFICE = "district_office", _("Regency/city social office")
     PROVINCIAL_OFFICE = "provincial_office", _("Provincial social office")
     MINISTRY_ANALYST = "ministry_analyst", _("Ministry analyst")
     SOCIAL_WORKER = "social_worker", _("Social worker (pendamping)")

@@ -13,6 +13,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.regions import RegionLevel
@@ -255,7 +256,7 @@ class DuplicateCandidate(models.Model):
         SAME_NIK = "same_nik", _("Same NIK")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("duplicate review", "Open")
         SAME_PERSON = "same_person", _("Same person")
         DIFFERENT_PERSONS = "different_persons", _("Different persons")
 

@@ -18,7 +18,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -548,7 +548,7 @@ REPORT_TITLES = {
 REPORT_HEADINGS = {
     "stage": _("Stage"),
     "cases": _("Cases"),
-    "level": _("Level"),
+    "level": pgettext_lazy("region", "Level"),
     "code": _("Code"),
     "name": _("Name"),
     "total": _("Total"),
