@@ -216,3 +216,51 @@ def test_a_provincial_office_follows_its_districts_imports(client, make_user):
     client.force_login(bogor)
     assert client.get(f"/imports/{runs[province].pk}/").status_code == 404
     assert client.get(f"/imports/{runs[bogor].pk}/").status_code == 200
+
+
+def rejected_households(count: int):
+    rows = [{"household_id": f"H{i}", "region_code": "0000000000"} for i in range(count)]
+    return csv_upload("rumah-tangga.csv", HOUSEHOLD_COLUMN_NAMES, rows)
+
+
+def test_the_import_page_lists_rejected_rows_in_indonesian_a_page_at_a_time(client, make_user):
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    client.post("/imports/", {"households": rejected_households(60)})
+    run = ImportRun.objects.get()
+
+    first = client.get(f"/imports/{run.pk}/").content.decode()
+    assert first.count("<code>REGION_UNKNOWN</code>") == 50
+    assert "bukan kode desa/kelurahan dalam daftar resmi" in first
+    assert "<td data-label=\"Berkas\">rumah-tangga.csv</td>" in first  # the name, not the path
+    assert "Halaman 1 dari 2" in first
+    second = client.get(f"/imports/{run.pk}/?page=2").content.decode()
+    assert second.count("<code>REGION_UNKNOWN</code>") == 10
+    assert ">H59<" in second
+
+
+def test_warnings_have_their_own_tab(client, make_user):
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    households, persons = files()
+    client.post("/imports/", {"households": households, "persons": persons})
+    run = ImportRun.objects.get()
+
+    warnings = client.get(f"/imports/{run.pk}/?show=warnings").content.decode()
+    assert "REGION_UNKNOWN" not in warnings
+    assert 'aria-current="page">Peringatan' in warnings
+    assert "Tidak ada peringatan." in warnings
+    assert client.get(f"/imports/{run.pk}/?show=everything").status_code == 400
+
+
+def test_a_failed_import_says_once_what_happened_and_what_to_do(client, make_user, monkeypatch):
+    from sejahtera.registry import tasks
+
+    def explode(**_kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(tasks, "import_registry", explode)
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    households, persons = files()
+    client.post("/imports/", {"households": households, "persons": persons})
+    page = client.get(f"/imports/{ImportRun.objects.get().pk}/").content.decode()
+    assert page.count("tetap ada") == 1
+    assert "disk on fire" not in page  # the server's internals stay in its log

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
+from pathlib import Path
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -106,6 +110,36 @@ def duplicate_candidates_of(person_ids: list[int]) -> QuerySet[DuplicateCandidat
     return DuplicateCandidate.objects.filter(
         Q(person_id__in=person_ids) | Q(other_id__in=person_ids)
     ).select_related("person__household", "other__household")
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """The lines of one severity in an import's CSV report, read a page at a time: a report
+    can hold a rejection for each of a million rows, so it is never loaded whole. Sliceable and
+    countable, which is what Django's ``Paginator`` needs."""
+
+    path: Path
+    severity: str
+
+    def _lines(self) -> Iterator[dict[str, str]]:
+        if not self.path.is_file():
+            return
+        with self.path.open(encoding="utf-8", newline="") as handle:
+            yield from (
+                line for line in csv.DictReader(handle) if line["severity"] == self.severity
+            )
+
+    def count(self) -> int:
+        return sum(1 for _ in self._lines())
+
+    def __getitem__(self, page: slice) -> list[dict[str, str]]:
+        return list(islice(self._lines(), page.start, page.stop))
+
+
+def import_report(run: ImportRun, severity: str) -> ImportReport:
+    """``run``'s report lines of ``severity`` ("error": the rejected rows, or "warning");
+    ``run`` comes from ``import_runs_for``, which decides who may read it."""
+    return ImportReport(Path(run.report_file), severity)
 
 
 def import_runs_for(user: User) -> QuerySet[ImportRun]:

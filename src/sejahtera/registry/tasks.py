@@ -50,6 +50,6 @@ def _failure_text(failure: Exception) -> str:
     if isinstance(failure, PermissionDenied):
         return gettext("You may no longer import (your role or region changed).")
     return gettext(
-        "The import failed unexpectedly (%(kind)s). Run it again; if it fails again, "
-        "tell an administrator."
+        "The import failed unexpectedly (%(kind)s). Rows saved before it stopped are kept: "
+        "run it again to finish it; if it fails again, tell an administrator."
     ) % {"kind": type(failure).__name__}

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from sejahtera.registry import selectors
 from sejahtera.registry.services.uploads import UploadRejected, start_import
+from sejahtera.web import params
 from sejahtera.web.forms import ImportUploadForm
 from sejahtera.web.http import AuthenticatedRequest
+
+REPORT_LINES_PER_PAGE = 50
+# What the page calls the report's severities: ?show=rejected (the default) or ?show=warnings.
+REPORT_SHOWS = {"rejected": "error", "warnings": "warning"}
 
 
 @login_required
@@ -37,7 +43,17 @@ def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         raise Http404
     partial = request.headers.get("HX-Request") == "true"
     template = "web/imports/_status.html" if partial else "web/imports/detail.html"
-    return render(request, template, {"run": run})
+    context = {"run": run}
+    if run.status in (run.Status.COMPLETED, run.Status.FAILED) and run.report_file:
+        show = params.choice(request.GET, "show", REPORT_SHOWS) or "rejected"
+        report = selectors.import_report(run, REPORT_SHOWS[show])
+        page = Paginator(report, REPORT_LINES_PER_PAGE).get_page(
+            params.integer(request.GET, "page", 1)
+        )
+        for line in page:
+            line["file"] = PurePath(line["file"]).name
+        context |= {"show": show, "page": page}
+    return render(request, template, context)
 
 
 @login_required
