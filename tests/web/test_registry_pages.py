@@ -92,6 +92,17 @@ def test_search_by_nik_name_or_prefix(make_user, login, household_factory, query
     assert (">Siti Aminah</a>" in page) is found
 
 
+def test_search_results_sort_by_a_column_and_show_dates_in_indonesian(
+    make_user, login, household_factory
+):
+    household_factory(VILLAGE)
+    client = login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    page = client.get("/registry/", {"sort": "-birth_date"}).content.decode()
+    assert '<th aria-sort="descending"><a href="?sort=birth_date">Tanggal lahir ▼</a></th>' in page
+    assert "5 Agustus 1990" in page
+    assert client.get("/registry/", {"sort": "nik"}).status_code == 400  # not a sortable column
+
+
 def test_search_by_kk_number(make_user, login, household_factory):
     household_factory(VILLAGE, kk_number="3201010101200001")
     client = login(make_user(Role.DISTRICT_OFFICE, "3201"))

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 from pathlib import Path
+from typing import Any, overload
 
-from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, When
 from django.utils import timezone
 
 from sejahtera.accounts import access
@@ -25,6 +25,7 @@ from sejahtera.registry.models import (
     Person,
     Region,
 )
+from sejahtera.registry.name_search import matching_names
 
 NUMBER_LENGTH = 16
 _SPACES = re.compile(r"\s+")
@@ -58,40 +59,59 @@ def normalise_name(text: str) -> str:
     return _SPACES.sub(" ", text).strip().lower()
 
 
+# The columns a person list sorts by; without one, a name search lists the closest names first.
+PERSON_SORTS = {
+    "name": "full_name",
+    "birth_date": "birth_date",
+    "village": "household__village__name",
+}
+IDENTITY_SORTS = {"full_name", "birth_date"}
+
+
 @dataclass(frozen=True)
 class PersonSearch:
     query: str = ""
     region: str = ""  # a region code prefix within the user's scope
+    sort: str = ""  # a PERSON_SORTS key, "-" first to reverse
 
 
 def search_persons(user: User, search: PersonSearch) -> QuerySet[Person]:
-    """Persons by NIK, KK number or name (case-insensitive; on PostgreSQL also small typos),
-    optionally within a region, ordered for stable pagination."""
+    """Persons by NIK, KK number or name (case-insensitive, forgiving small typos, the closest
+    first), optionally within a region and sorted by a column, ordered for stable pagination."""
     persons = persons_for(user).select_related("household__village")
     if search.region:
         persons = persons.filter(household__village__code__startswith=search.region)
     query = normalise_name(search.query)
-    if not query:
-        return persons.order_by("id")  # walks the primary key: the first page is instant
-    # Never match a person whose identity the user sees masked (a child), whatever the query
-    # (NIK, NIK prefix, KK or name): the search would confirm a masked name or NIK, or recover
-    # a NIK digit by digit through its prefixes.
-    persons = persons.filter(privacy.identity_visible(user, date.today()))
-    if query.isdigit() and len(query) == NUMBER_LENGTH:
-        # Resolve the KK first: an OR across the join would defeat both indexes.
-        families = list(Household.objects.filter(kk_number=query).values_list("id", flat=True))
-        return persons.filter(Q(nik=query) | Q(household_id__in=families)).order_by("id")
-    if query.isdigit():
-        return persons.filter(nik__startswith=query).order_by("nik", "id")
-    if connection.vendor == "postgresql":
-        # pg_trgm: LIKE and word similarity (small typos: "Siti Aminh") both use the GIN index
-        # on lower(full_name) (migration 0002).
-        by_name = Q(full_name__lower__contains=query) | Q(
-            full_name__lower__trigram_word_similar=query
-        )
-    else:
-        by_name = Q(full_name__icontains=query)
-    return persons.filter(by_name).order_by("full_name", "id")
+    today = date.today()
+    order: tuple[Any, ...] = ("id",)  # walks the primary key: the first page is instant
+    if query:
+        # Never match a person whose identity the user sees masked (a child), whatever the
+        # query (NIK, NIK prefix, KK or name): the search would confirm a masked name or NIK,
+        # or recover a NIK digit by digit through its prefixes.
+        persons = persons.filter(privacy.identity_visible(user, today))
+        if query.isdigit() and len(query) == NUMBER_LENGTH:
+            # Resolve the KK first: an OR across the join would defeat both indexes.
+            families = list(Household.objects.filter(kk_number=query).values_list("id", flat=True))
+            persons = persons.filter(Q(nik=query) | Q(household_id__in=families))
+        elif query.isdigit():
+            persons, order = persons.filter(nik__startswith=query), ("nik", "id")
+        else:
+            persons, order = matching_names(persons, query), ("-relevance", "full_name", "id")
+    if search.sort:
+        order = _column_order(user, today, search.sort)
+    return persons.order_by(*order)
+
+
+def _column_order(user: User, today: date, sort: str) -> tuple[Any, ...]:
+    field = PERSON_SORTS[sort.lstrip("-")]
+    key: Any = F(field)
+    visible = privacy.identity_visible(user, today)
+    if visible and field in IDENTITY_SORTS:
+        # A masked person (a child) has no sort value and falls to the end in record order:
+        # its place among sorted names or birth dates would give away the hidden value.
+        key = Case(When(visible, then=key))
+    by = key.desc(nulls_last=True) if sort.startswith("-") else key.asc(nulls_last=True)
+    return (by, "id")
 
 
 def change_history(entity: str, record_id: int) -> QuerySet[ChangeRecord]:
@@ -132,8 +152,21 @@ class ImportReport:
     def count(self) -> int:
         return sum(1 for _ in self._lines())
 
-    def __getitem__(self, page: slice) -> list[dict[str, str]]:
-        return list(islice(self._lines(), page.start, page.stop))
+    __len__ = count
+
+    def __iter__(self) -> Iterator[dict[str, str]]:
+        return self._lines()
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, str]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, str]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, str] | list[dict[str, str]]:
+        if isinstance(index, int):
+            for line in islice(self._lines(), index, None):
+                return line
+            raise IndexError(index)
+        return list(islice(self._lines(), index.start, index.stop))
 
 
 def import_report(run: ImportRun, severity: str) -> ImportReport:

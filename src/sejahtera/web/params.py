@@ -41,7 +41,9 @@ def region_code(data: QueryDict, name: str = "region") -> str:
 
 def sort_key(data: QueryDict, allowed: Iterable[str], default: str, name: str = "sort") -> str:
     """The parameter ``name`` as one of the ``allowed`` column keys, "-" first to reverse."""
-    value = data.get(name, "").strip() or default
+    value = data.get(name, "").strip()
+    if not value:
+        return default
     if value.lstrip("-") not in set(allowed):
         raise BadRequest(_("%(name)s must name a column of this list.") % {"name": name})
     return value

@@ -19,11 +19,18 @@ from sejahtera.registry.models import ChangeRecord, DuplicateCandidate, Househol
 from sejahtera.registry.privacy import MASK
 from sejahtera.registry.services import records
 from sejahtera.web.labels import column_label, stage_label, value_label
+from sejahtera.web.templatetags.sejahtera import rupiah
 
 ENUM_COLUMNS = {
     c.name for c in (*fmt.HOUSEHOLD_COLUMNS, *fmt.PERSON_COLUMNS) if c.kind is fmt.Kind.ENUM
 }
 BOOL_COLUMNS = {c.name for c in fmt.PERSON_COLUMNS if c.kind is fmt.Kind.BOOL}
+DATE_COLUMNS = {c.name for c in fmt.PERSON_COLUMNS if c.kind is fmt.Kind.DATE}
+MONEY_COLUMNS = {
+    name
+    for name in (*fmt.HOUSEHOLD_COLUMN_NAMES, *fmt.PERSON_COLUMN_NAMES)
+    if name.endswith("_idr")
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,10 @@ def display(name: str, cell: str) -> str:
         return ", ".join(value_label(item) for item in cell.split(";"))
     if name in BOOL_COLUMNS:
         return _("yes") if cell == "true" else _("no")
+    if name in DATE_COLUMNS:
+        return formats.date_format(date.fromisoformat(cell))
+    if name in MONEY_COLUMNS:
+        return rupiah(int(cell))
     return cell
 
 

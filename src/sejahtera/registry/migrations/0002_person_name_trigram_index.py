@@ -1,6 +1,6 @@
 """Fast, typo-tolerant name search on PostgreSQL: a trigram index on lower(full_name).
 
-SQLite (demo, development) has no pg_trgm; search there falls back to a plain scan.
+SQLite (demo, development) has no pg_trgm: migration 0006 gives it an FTS5 trigram index.
 """
 
 from django.db import migrations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path, PurePath
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -43,7 +44,7 @@ def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         raise Http404
     partial = request.headers.get("HX-Request") == "true"
     template = "web/imports/_status.html" if partial else "web/imports/detail.html"
-    context = {"run": run}
+    context: dict[str, Any] = {"run": run}
     if run.status in (run.Status.COMPLETED, run.Status.FAILED) and run.report_file:
         show = params.choice(request.GET, "show", REPORT_SHOWS) or "rejected"
         report = selectors.import_report(run, REPORT_SHOWS[show])

@@ -58,7 +58,11 @@ class CappedPaginator(Paginator):
 @require_GET
 def search(request: AuthenticatedRequest) -> HttpResponse:
     region, region_notice = _region_filter(request)
-    criteria = selectors.PersonSearch(query=request.GET.get("q", "").strip(), region=region)
+    criteria = selectors.PersonSearch(
+        query=request.GET.get("q", "").strip(),
+        region=region,
+        sort=params.sort_key(request.GET, selectors.PERSON_SORTS, default=""),
+    )
     persons = selectors.search_persons(request.user, criteria)
     page = CappedPaginator(persons, PAGE_SIZE, allow_empty_first_page=True).get_page(
         request.GET.get("page")
