@@ -231,7 +231,7 @@ def test_the_import_page_lists_rejected_rows_in_indonesian_a_page_at_a_time(clie
     first = client.get(f"/imports/{run.pk}/").content.decode()
     assert first.count("<code>REGION_UNKNOWN</code>") == 50
     assert "bukan kode desa/kelurahan dalam daftar resmi" in first
-    assert "<td data-label=\"Berkas\">rumah-tangga.csv</td>" in first  # the name, not the path
+    assert '<td data-label="Berkas">rumah-tangga.csv</td>' in first  # the name, not the path
     assert "Halaman 1 dari 2" in first
     second = client.get(f"/imports/{run.pk}/?page=2").content.decode()
     assert second.count("<code>REGION_UNKNOWN</code>") == 10

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import tempfile
 import tomllib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import tomlkit
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,6 +37,7 @@ from sejahtera.domain.targeting.rules import (
     RulesError,
     parse_rules_text,
 )
+from sejahtera.domain.targeting.settings import SettingPath, TunableSetting, tunable_settings
 from sejahtera.registry.models import Household, Person
 from sejahtera.registry.services import bulk
 from sejahtera.targeting.models import (
@@ -68,6 +70,36 @@ def default_rules_text() -> str:
 
     current = RulesVersion.objects.filter(active=True).order_by("-created_at").first()
     return current.text if current else DEFAULT_RULES_PATH.read_text(encoding="utf-8")
+
+
+def tunable_settings_of(text: str) -> list[TunableSetting]:
+    """The numbers of rules ``text`` a form may offer (none when the text is not TOML)."""
+    try:
+        return tunable_settings(tomllib.loads(text))
+    except tomllib.TOMLDecodeError:
+        return []
+
+
+def rules_with_settings(text: str, changes: Mapping[SettingPath, int]) -> str:
+    """Rules ``text`` with the numbers at ``changes``' paths replaced, everything else (comments
+    and layout included) as it was; RulesError when a path is no longer in the text."""
+    document = tomlkit.parse(text)
+    missing = []
+    for path, value in changes.items():
+        *parents, key = path
+        table: Any = document
+        try:
+            for part in parents:
+                table = table[part]
+            if key not in table:
+                raise KeyError(key)
+        except (KeyError, IndexError, TypeError):
+            missing.append((".".join(map(str, path)), "is no longer in the rules edited below"))
+            continue
+        table[key] = value
+    if missing:
+        raise RulesError("rules", missing)
+    return tomlkit.dumps(document)
 
 
 def parse_rules(text: str, source: str = "rules") -> Rules:

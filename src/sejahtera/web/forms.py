@@ -87,6 +87,12 @@ class RupiahField(forms.IntegerField):
     widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
     default_error_messages = {"invalid": _("Write a whole rupiah amount, e.g. 1.500.000.")}
 
+    def prepare_value(self, value: Any) -> Any:
+        """An amount shown grouped the way it is typed: 1500000 as "1.500.000"."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value:,}".replace(",", ".")
+        return value
+
     def to_python(self, value: Any) -> int | None:
         if value in self.empty_values:
             return None

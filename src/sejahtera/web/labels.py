@@ -186,3 +186,23 @@ STAGE_LABELS: dict[str, Promise] = {
 
 def stage_label(stage: str) -> str:
     return str(STAGE_LABELS.get(stage, stage))
+
+
+# The numbers of a rules file, as the what-if form names them (domain.targeting.settings).
+SETTING_LABELS: dict[str, Promise] = {
+    "max_decile": _("Highest eligible decile"),
+    "min_age": _("Youngest age"),
+    "max_age": _("Oldest age"),
+    "stages_per_year": _("Payment stages a year"),
+    "max_components": _("Most components per household"),
+    "cap": _("Most members counted per household"),
+    "yearly_amount": _("Amount a year (Rp)"),
+    "monthly_amount": _("Amount a month (Rp)"),
+    "monthly_amount_per_person": _("Amount a month per person (Rp)"),
+    "one_off_amount": _("One-off amount (Rp)"),
+    "max_capital_amount": _("Largest business capital (Rp)"),
+}
+
+
+def setting_label(key: str) -> str:
+    return str(SETTING_LABELS.get(key, key))

@@ -27,6 +27,7 @@ from sejahtera.domain.registry_format import (
     SEXES,
 )
 from sejahtera.domain.targeting.pmt import PmtModel, PmtModelError, load_model
+from sejahtera.domain.targeting.settings import BOUNDS, SettingKind, setting_kind
 
 CLUSTER_CODES: tuple[str, ...] = (
     "ANAK_RENTAN",
@@ -77,8 +78,13 @@ PERSON_FLAGS: tuple[str, ...] = (*BOOLEAN_FLAGS, "disability", "inmate", "former
 CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{1,19}$")
 UNITS: tuple[str, ...] = ("household", "person")
 
-MAX_AGE = 150
-MAX_AMOUNT = 10**12  # whole rupiah; anything larger is a typo
+NUMBER_NAMES = {
+    SettingKind.DECILE: "a decile 1–10",
+    SettingKind.AGE: "age in whole years",
+    SettingKind.COUNT: "a count",
+    SettingKind.STAGES: "stages per year",
+    SettingKind.AMOUNT: "whole rupiah",
+}
 DEFAULT_RULES_PATH = Path(str(resources.files("sejahtera") / "data" / "rules" / "default.toml"))
 
 
@@ -306,17 +312,21 @@ class _Checker:
             return None
         return value
 
+    def number(self, value: Any, path: str, kind: SettingKind) -> int | None:
+        low, high = BOUNDS[kind]
+        return self.integer(value, path, low, high, NUMBER_NAMES[kind])
+
     def age(self, value: Any, path: str) -> int | None:
-        return self.integer(value, path, 0, MAX_AGE, "age in whole years")
+        return self.number(value, path, SettingKind.AGE)
 
     def decile(self, value: Any, path: str) -> int | None:
-        return self.integer(value, path, 1, 10, "a decile 1–10")
+        return self.number(value, path, SettingKind.DECILE)
 
     def amount(self, value: Any, path: str) -> int | None:
-        return self.integer(value, path, 0, MAX_AMOUNT, "whole rupiah")
+        return self.number(value, path, SettingKind.AMOUNT)
 
     def count(self, value: Any, path: str) -> int | None:
-        return self.integer(value, path, 1, 1000, "a count")
+        return self.number(value, path, SettingKind.COUNT)
 
     def boolean(self, value: Any, path: str) -> bool | None:
         if not isinstance(value, bool):
@@ -531,15 +541,7 @@ def _setting(check: _Checker, key: str, raw: Any, path: str) -> Any:
         return check.choices(raw, path, CLUSTER_CODES, "cluster", excluding)
     if key == "sex":
         return check.choice(raw, path, SEXES, "sex")
-    if key in ("age_below", "min_age", "max_age"):
-        return check.age(raw, path)
-    if key in ("max_decile", "alone_max_decile"):
-        return check.decile(raw, path)
-    if key == "max_components":
-        return check.count(raw, path)
-    if key == "stages_per_year":
-        return check.integer(raw, path, 1, 12, "stages per year")
-    return check.amount(raw, path)
+    return check.number(raw, path, setting_kind(key))
 
 
 def _programmes(check: _Checker, value: Any) -> dict[str, Any] | None:
@@ -587,7 +589,7 @@ def _pkh(check: _Checker, body: dict[str, Any], path: str) -> PkhRules | None:
         check.decile(body["max_decile"], f"{path}.max_decile") if "max_decile" in body else None
     )
     stages = (
-        check.integer(body["stages_per_year"], f"{path}.stages_per_year", 1, 12, "stages per year")
+        check.number(body["stages_per_year"], f"{path}.stages_per_year", SettingKind.STAGES)
         if "stages_per_year" in body
         else None
     )

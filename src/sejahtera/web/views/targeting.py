@@ -10,22 +10,28 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+import tomlkit.exceptions
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sejahtera.accounts import access
+from sejahtera.domain.money import parse_rupiah
 from sejahtera.domain.targeting.rules import PROGRAMME_CODES, RulesError
+from sejahtera.domain.targeting.settings import SettingKind, TunableSetting
 from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting import reports, selectors, services
 from sejahtera.targeting.limits import LimitsInvalid
 from sejahtera.targeting.models import TargetingRun
 from sejahtera.web import params
-from sejahtera.web.forms import iso_date_input
+from sejahtera.web.forms import RupiahField, iso_date_input
 from sejahtera.web.http import AuthenticatedRequest
+from sejahtera.web.labels import setting_label
 
 MAX_RULES_BYTES = 200_000
 
@@ -35,9 +41,22 @@ class RunForm(forms.Form):
     engine = forms.ChoiceField(label=_("Engine"), choices=TargetingRun.Engine.choices)
 
 
+class RunChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return gettext("Run #%(id)s as of %(as_of)s, rules %(version)s") % {
+            "id": obj.pk,
+            "as_of": date_format(obj.as_of),
+            "version": obj.rules_version,
+        }
+
+
 class WhatIfForm(forms.Form):
+    """The what-if form: the date, the run to compare with, a field for every number of the
+    rules (``settings``), and the whole rules as TOML for changes beyond numbers. A number the
+    user changed is written into the rules, submitted or uploaded, that it came from."""
+
     as_of = forms.DateField(label=_("Reference date"), widget=iso_date_input())
-    base_run = forms.ModelChoiceField(
+    base_run = RunChoiceField(
         label=_("Compare with run"), queryset=TargetingRun.objects.none(), empty_label=None
     )
     rules_file = forms.FileField(label=_("Rules file (TOML)"), required=False)
@@ -47,11 +66,21 @@ class WhatIfForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, settings: list[TunableSetting], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["base_run"].queryset = TargetingRun.objects.filter(  # type: ignore[attr-defined]
             status=TargetingRun.Status.COMPLETED, is_simulation=False
         )
+        self.settings = {f"setting-{'.'.join(map(str, s.path))}": s for s in settings}
+        for name, setting in self.settings.items():
+            self.fields[name] = _setting_field(setting)
+
+    def setting_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The setting fields by programme, in the rules' order."""
+        groups: dict[str, list[forms.BoundField]] = {}
+        for name, setting in self.settings.items():
+            groups.setdefault(setting.programme, []).append(self[name])
+        return list(groups.items())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -65,12 +94,33 @@ class WhatIfForm(forms.Form):
                 raise forms.ValidationError(_("The rules file is not UTF-8 text.")) from None
         if not data.get("rules_text", "").strip():
             raise forms.ValidationError(_("Upload a rules file or paste the rules."))
+        changes = {
+            self.settings[name].path: data[name]
+            for name in self.changed_data
+            if name in self.settings and data.get(name) is not None
+        }
         try:
+            data["rules_text"] = services.rules_with_settings(data["rules_text"], changes)
             services.parse_rules(data["rules_text"], source="rules")
-        except RulesError as invalid:
+        except (RulesError, tomlkit.exceptions.ParseError) as invalid:
             # The loader's message lists every problem with its key path.
             raise forms.ValidationError(str(invalid)) from None
         return data
+
+
+def _setting_field(setting: TunableSetting) -> forms.Field:
+    label = setting_label(setting.key)
+    if setting.component:
+        label = f"{setting.component}: {label}"
+    low, high = setting.bounds
+    # Left empty, a number keeps the rules' value.
+    common: dict[str, Any] = {"label": label, "initial": setting.value, "required": False}
+    if setting.kind is SettingKind.DECILE:
+        deciles = [(d, d) for d in range(low, high + 1)]
+        return forms.TypedChoiceField(choices=deciles, coerce=int, empty_value=None, **common)
+    if setting.kind is SettingKind.AMOUNT:
+        return RupiahField(min_value=low, max_value=high, **common)
+    return forms.IntegerField(min_value=low, max_value=high, **common)
 
 
 def _prefix(request: AuthenticatedRequest) -> str:
@@ -172,7 +222,12 @@ def whatif(request: AuthenticatedRequest) -> HttpResponse:
     current = selectors.latest_run()
     rules_text = current.rules_text if current else services.default_rules_text()
     initial = {"as_of": date.today(), "rules_text": rules_text, "base_run": current}
-    form = WhatIfForm(request.POST or None, request.FILES or None, initial=initial)
+    form = WhatIfForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        settings=services.tunable_settings_of(rules_text),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             run = services.start_run(
@@ -219,11 +274,12 @@ def _limits(request: AuthenticatedRequest) -> dict[str, Any]:
     limits: dict[str, Any] = {}
     for field in request.POST:
         programme = field.removeprefix("budget_")
-        text = request.POST.get(field, "").replace(",", "").replace(".", "")
-        if field.startswith("budget_") and text.strip():
-            if not text.strip().isdigit():
-                raise LimitsInvalid(f"{programme}: the budget must be whole rupiah")
-            limits[programme] = {"budget": int(text)}
+        text = request.POST.get(field, "").strip()
+        if field.startswith("budget_") and text:
+            try:
+                limits[programme] = {"budget": parse_rupiah(text)}
+            except ValueError:
+                raise LimitsInvalid(f"{programme}: the budget must be whole rupiah") from None
     return limits
 
 
