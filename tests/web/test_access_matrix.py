@@ -19,6 +19,7 @@ def elsewhere(household_factory):
 PAGES = [
     "/registry/households/{household}/",
     "/registry/households/{household}/edit/",
+    "/registry/households/{household}/card.pdf",
     "/registry/persons/{person}/edit/",
 ]
 ENDPOINTS = [

@@ -15,6 +15,11 @@ urlpatterns = [
     path("cases/report/<str:name>.csv", cases.report_csv, name="cases-report-table-csv"),
     path("cases/<int:pk>/", cases.case_detail, name="case"),
     path("cases/open/<int:household_pk>/", cases.open_case, name="case-open"),
+    path(
+        "cases/<int:pk>/graduations/<int:graduation_pk>/letter.pdf",
+        cases.graduation_letter,
+        name="graduation-letter",
+    ),
     path("cases/<int:pk>/evidence/<int:event_pk>/", cases.evidence_file, name="case-evidence"),
     path("cases/<int:pk>/<str:kind>/", cases.case_record, name="case-record"),
     path(
@@ -28,6 +33,7 @@ urlpatterns = [
     path("registry/households/new/", registry.register, name="register"),
     path("registry/households/member-form/", registry.member_form, name="member-form"),
     path("registry/households/<int:pk>/", registry.household, name="household"),
+    path("registry/households/<int:pk>/card.pdf", registry.household_card, name="household-card"),
     path("registry/households/<int:pk>/edit/", registry.edit_household, name="household-edit"),
     path("registry/persons/<int:pk>/edit/", registry.edit_person, name="person-edit"),
     path("imports/", imports.imports, name="imports"),

@@ -18,6 +18,8 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -37,10 +39,12 @@ from sejahtera.cases.models import (
 from sejahtera.domain.cases import GraduationType, Stage, allowed_targets, records_allowed
 from sejahtera.domain.targeting.rules import CLUSTER_CODES
 from sejahtera.i18n import render_finding
+from sejahtera.registry import privacy
 from sejahtera.registry.models import Person
+from sejahtera.registry.selectors import region_path
 from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting.selectors import household_targeting
-from sejahtera.web import params, presenters
+from sejahtera.web import documents, params, presenters
 from sejahtera.web.forms import OneTimeKey, RupiahField, iso_date_input, submit_once
 from sejahtera.web.http import AuthenticatedRequest
 from sejahtera.web.labels import stage_label
@@ -397,6 +401,9 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "referrals": case.referrals.all(),
             "follow_ups": case.follow_ups.all(),
             "enrolment_requests": case.enrolment_requests.all(),
+            "approved_graduations": case.graduations.filter(
+                status=GraduationRequest.Status.APPROVED
+            ),
             "targeting": household_targeting(
                 request.user, case.household, list(case.household.members.all())
             ),
@@ -424,6 +431,64 @@ def evidence_file(request: AuthenticatedRequest, pk: int, event_pk: int) -> File
         filename=event.evidence_file or "evidence",
         content_type=evidence.content_type(event.evidence_upload),
     )
+
+
+GRADUATION_MEANINGS = {
+    GraduationType.MANDIRI: _(
+        "A mandiri graduation: the family declared in a signed statement that it can meet its "
+        "needs without social assistance."
+    ),
+    GraduationType.ALAMI: _(
+        "An alami graduation: no member of the family meets a condition of the programme any more."
+    ),
+    GraduationType.PAKSA: _(
+        "A paksa graduation: verification found the family able to meet its needs, or not "
+        "keeping the programme's commitments."
+    ),
+}
+
+
+@login_required
+def graduation_letter(request: AuthenticatedRequest, pk: int, graduation_pk: int) -> HttpResponse:
+    """The approved graduation's statement as PDF, signed by the supervisor who approved it
+    (a read of the family's identity: logged)."""
+    case = _case(request, pk)
+    graduation = (
+        case.graduations.filter(pk=graduation_pk, status=GraduationRequest.Status.APPROVED)
+        .select_related("proposed_by", "decided_by")
+        .first()
+    )
+    if graduation is None or graduation.decided_on is None or graduation.decided_by is None:
+        raise Http404
+    head = case.household.members.filter(relationship="head").first()
+    access.log_sensitive_read(request.user, "case", [case.pk], request.path)
+    head_name, head_nik = "–", "–"
+    if head is not None:
+        unmasked = privacy.may_read_specific(request.user)
+        hidden = privacy.hidden_columns(head, unmasked=unmasked, today=date.today())
+        head_name = privacy.MASK if "full_name" in hidden else head.full_name
+        head_nik = privacy.MASK if "nik" in hidden else (head.nik or "–")
+    office = documents.issuing_office(case.region_code)
+    signer = graduation.decided_by
+    context = {
+        "case": case,
+        "graduation": graduation,
+        "household": case.household,
+        "region_path": region_path(case.household.village_id),
+        "head_name": head_name,
+        "head_nik": head_nik,
+        "graduation_type": graduation.get_type_display(),
+        "graduation_meaning": GRADUATION_MEANINGS[GraduationType(graduation.type)],
+        "proposed_by": graduation.proposed_by.get_full_name() or graduation.proposed_by.username,
+        "office": office,
+        "number": documents.letter_number(graduation.pk, "GRAD", graduation.decided_on),
+        "dated": documents.dated(office["place"], graduation.decided_on),
+        "signer_title": gettext("On behalf of the head of %(office)s") % {"office": office["name"]},
+        "signer_name": signer.get_full_name() or signer.username,
+        "printed_at": date_format(timezone.localtime(), "DATETIME_FORMAT"),
+    }
+    pdf = documents.render_pdf(request, "documents/graduation_letter.html", context)
+    return documents.pdf_response(pdf, f"graduation-{case.pk}-{graduation.pk}.pdf")
 
 
 @login_required

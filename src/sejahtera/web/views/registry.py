@@ -11,6 +11,8 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -24,7 +26,7 @@ from sejahtera.registry import privacy, selectors
 from sejahtera.registry.models import Household, Person, Region
 from sejahtera.registry.services import exports, records
 from sejahtera.targeting import selectors as targeting
-from sejahtera.web import params, presenters
+from sejahtera.web import documents, params, presenters
 from sejahtera.web.forms import (
     HouseholdForm,
     MemberFormSet,
@@ -129,6 +131,37 @@ def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "can_open_case": access.has_role(request.user, access.CASE_OPENERS),
         },
     )
+
+
+@login_required
+def household_card(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The household card as PDF: what the household page shows of its members, masked alike,
+    and the current run's decisions on it (a read of its members, logged like the page)."""
+    try:
+        record = selectors.household_for(request.user, pk)
+    except Household.DoesNotExist:
+        raise Http404 from None
+    today = date.today()
+    members = list(record.members.order_by("birth_date"))
+    privacy.log_reads(request.user, members, request.path)
+    rows = presenters.member_rows(
+        members, unmasked=privacy.may_read_specific(request.user), today=today
+    )
+    office = documents.issuing_office(record.village_id)
+    context = {
+        "household": record,
+        "region_path": selectors.region_path(record.village_id),
+        "members": [{"name": row.name} | {f.name: f.value for f in row.fields} for row in rows],
+        "targeting": targeting.household_targeting(request.user, record, members),
+        "office": office,
+        "number": documents.letter_number(record.pk, "KRT", today),
+        "dated": documents.dated(office["place"], today),
+        "signer_title": request.user.get_role_display(),
+        "signer_name": request.user.get_full_name() or request.user.username,
+        "printed_at": date_format(timezone.localtime(), "DATETIME_FORMAT"),
+    }
+    pdf = documents.render_pdf(request, "documents/household_card.html", context)
+    return documents.pdf_response(pdf, f"household-{record.pk}.pdf")
 
 
 def _villages_for(request: AuthenticatedRequest) -> list[tuple[str, str]] | None:
