@@ -23,7 +23,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
-	$(BIN)/sejahtera demo --persons $(DEMO_PERSONS)
+	SEJAHTERA_DEMO=1 $(BIN)/sejahtera demo --persons $(DEMO_PERSONS)
 	$(BIN)/sejahtera serve --host $(HOST)
 
 test: lint typecheck test-sqlite test-postgres

@@ -55,7 +55,7 @@ def test_demo_prepares_registry_users_cases_and_a_targeting_run(settings, tmp_pa
     from sejahtera.registry.models import Household
     from sejahtera.targeting.models import TargetingRun
 
-    settings.DEBUG = True
+    settings.DEMO = True
     settings.HOME_DIR = tmp_path
     result = run("demo", "--persons", "300", "--seed", "5")
     assert result.exit_code == 0, result.output

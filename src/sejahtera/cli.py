@@ -371,7 +371,9 @@ def serve(host: str) -> None:
             [sys.executable, "-m", "sejahtera", "manage", "db_worker"], start_new_session=True
         ),
         subprocess.Popen(
-            [sys.executable, "-m", "sejahtera", "manage", "runserver", host],
+            # Static files are served by runserver without DEBUG too (--insecure): the demo
+            # keeps Django's debug pages off and still has its styles and scripts.
+            [sys.executable, "-m", "sejahtera", "manage", "runserver", "--insecure", host],
             start_new_session=True,
         ),
     ]

@@ -21,7 +21,7 @@ def households_in_two_villages(db):
 def test_one_demo_user_per_role_scoped_around_the_busiest_village(
     households_in_two_villages, settings
 ):
-    settings.DEBUG = True
+    settings.DEMO = True
     users = {u.role: u for u in ensure_demo_users()}
 
     assert set(users) == {r.value for r in Role}
@@ -40,14 +40,32 @@ def test_one_demo_user_per_role_scoped_around_the_busiest_village(
 
 
 def test_demo_users_are_reused_when_run_again(households_in_two_villages, settings):
-    settings.DEBUG = True
+    settings.DEMO = True
     ensure_demo_users()
     ensure_demo_users()
     assert User.objects.count() == len(Role)
 
 
-def test_demo_users_are_refused_outside_debug(settings):
-    settings.DEBUG = False
-    with pytest.raises(RuntimeError, match="SEJAHTERA_DEBUG"):
+def test_demo_users_keep_their_villages_when_the_busiest_one_changes(
+    households_in_two_villages, settings
+):
+    from django.utils import timezone
+
+    settings.DEMO = True
+    ensure_demo_users()
+    now = timezone.now()
+    for i in range(3):  # Bandung's village becomes the busiest
+        Household.objects.create(
+            external_id=f"B{i}", village_id="3273011001", created_at=now, updated_at=now
+        )
+    users = {u.role: u for u in ensure_demo_users()}
+    assert users["village_operator"].region == "3201011002"
+    assert users["district_office"].region == "3201"
+    assert User.objects.get(username="demo_village_operator").region_id == "3201011002"
+
+
+def test_demo_users_are_refused_outside_the_demo(settings):
+    settings.DEMO = False
+    with pytest.raises(RuntimeError, match="SEJAHTERA_DEMO"):
         ensure_demo_users()
     assert not User.objects.exists()

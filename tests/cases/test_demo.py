@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_cases_cover_every_stage(settings, household_factory):
-    settings.DEBUG = True
+    settings.DEMO = True
     for index in range(len(PATHS)):
         household_factory(
             members=[

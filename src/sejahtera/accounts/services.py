@@ -40,10 +40,12 @@ DEMO_PARTNER_ORGANISATION = "Kementerian UMKM"
 def ensure_demo_users() -> list[DemoUser]:
     """One user per role, scoped around the demo population; passwords are public demo ones.
 
-    Refuses to run outside DEBUG so that demo accounts never reach a production database.
+    Refuses to run unless SEJAHTERA_DEMO=1, so that demo accounts never reach a production
+    database. A user that exists keeps the region it has (the busiest village may change as
+    the demo is used).
     """
-    if not settings.DEBUG:
-        raise RuntimeError("demo users are only created when SEJAHTERA_DEBUG=1")
+    if not settings.DEMO:
+        raise RuntimeError("demo users are only created when SEJAHTERA_DEMO=1")
     village = busiest_village_code()
     users = []
     for role in Role:
@@ -51,14 +53,15 @@ def ensure_demo_users() -> list[DemoUser]:
         region = village[: SCOPE_CODE_LENGTH[level]] if level and village else None
         username = f"demo_{role.value}"
         password = f"{username}!2026"
-        user, _ = User.objects.get_or_create(username=username)
+        user, created = User.objects.get_or_create(username=username)
+        if created or user.role != role or len(user.region_id or "") != len(region or ""):
+            user.region_id = region
         user.role = role
-        user.region_id = region
         user.first_name = "Demo"
         user.last_name = str(role.label)
         user.is_staff = user.is_superuser = role is Role.ADMINISTRATOR
         user.organisation = DEMO_PARTNER_ORGANISATION if role is Role.PARTNER_AGENCY else ""
         user.set_password(password)
         user.save()
-        users.append(DemoUser(username, password, role.value, region or "national"))
+        users.append(DemoUser(username, password, role.value, user.region_id or "national"))
     return users

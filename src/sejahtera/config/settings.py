@@ -2,10 +2,15 @@
 
 - ``DATABASE_URL``: PostgreSQL in production (``postgres://user@host:5432/name``); without it an
   embedded SQLite database under ``SEJAHTERA_HOME`` (default ``./var``).
-- ``SEJAHTERA_SECRET_KEY``, ``SEJAHTERA_DEBUG``, ``SEJAHTERA_ALLOWED_HOSTS``.
+- ``SEJAHTERA_SECRET_KEY`` (without it, one generated on first start and kept in
+  ``SEJAHTERA_HOME/secret_key``), ``SEJAHTERA_ALLOWED_HOSTS``.
+- ``SEJAHTERA_DEBUG=1`` for Django's debug pages while developing (never in the demo: its
+  error pages are the app's own). ``SEJAHTERA_DEMO=1`` lets ``sejahtera demo`` create its
+  public demo users (``make run`` sets it).
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -13,12 +18,21 @@ import dj_database_url
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 HOME_DIR = Path(os.environ.get("SEJAHTERA_HOME", Path.cwd() / "var")).resolve()
 
-DEBUG = os.environ.get("SEJAHTERA_DEBUG", "1") == "1"
-SECRET_KEY = os.environ.get("SEJAHTERA_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise RuntimeError("SEJAHTERA_SECRET_KEY must be set when SEJAHTERA_DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
+DEBUG = os.environ.get("SEJAHTERA_DEBUG", "0") == "1"
+DEMO = os.environ.get("SEJAHTERA_DEMO", "0") == "1"
+
+
+def _kept_secret_key(home: Path) -> str:
+    """This installation's own key, generated once: never a key shared by every copy."""
+    path = home / "secret_key"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = os.environ.get("SEJAHTERA_SECRET_KEY", "") or _kept_secret_key(HOME_DIR)
 ALLOWED_HOSTS = os.environ.get("SEJAHTERA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
 INSTALLED_APPS = [
