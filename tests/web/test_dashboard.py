@@ -113,3 +113,20 @@ def test_the_region_table_exports_to_csv_and_xlsx(make_user, client, two_provinc
     ).active
     # codes stay text, counts are numbers
     assert [c.value for c in sheet[2]][:3] == ["3201", "Kabupaten Bogor", 3]
+
+
+def test_the_to_review_cards_open_the_persons_behind_them(client, make_user, two_provinces):
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    page = client.get("/dashboard/").content.decode()
+    link = '<a class="stat" href="/registry/?concern=without_nik&region=3201">'
+    assert link in page
+    listed = client.get("/registry/", {"concern": "without_nik", "region": "3201"}).content.decode()
+    assert ">Budi</a>" in listed
+    assert ">Siti Aminah</a>" not in listed  # she has a NIK
+    assert 'data-concern="without_nik"' in listed
+    assert ">Ani</a>" in listed
+    assert client.get("/registry/", {"concern": "everything"}).status_code == 400
+    client.force_login(make_user(Role.MINISTRY_ANALYST))
+    listed = client.get("/registry/", {"concern": "without_nik"}).content.decode()
+    assert ">Budi</a>" in listed
+    assert "Ani" not in listed  # a child the analyst sees masked is not singled out by a flag

@@ -58,6 +58,10 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def __str__(self) -> str:
+        """The person's name where a page or a document names a user; the login name if none."""
+        return self.get_full_name() or self.username
+
     def clean(self) -> None:
         """A region-scoped role needs a region at its level or below (a village operator a
         village, a district office a regency or a part of it); only the national roles may be

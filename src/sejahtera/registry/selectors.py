@@ -11,7 +11,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, overload
 
-from django.db.models import Case, F, Q, QuerySet, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
 from django.utils import timezone
 
 from sejahtera.accounts import access
@@ -68,11 +68,25 @@ PERSON_SORTS = {
 IDENTITY_SORTS = {"full_name", "birth_date"}
 
 
+# What a data-quality list narrows persons to (the dashboard's "to review" figures).
+CONCERNS = {
+    "without_nik": Q(nik__isnull=True) | Q(nik=""),
+    "nik_warnings": Q(nik_warnings__isnull=False) & ~Q(nik_warnings=""),
+    "possible_duplicates": Exists(
+        DuplicateCandidate.objects.filter(
+            Q(person=OuterRef("pk")) | Q(other=OuterRef("pk")),
+            status=DuplicateCandidate.Status.OPEN,
+        )
+    ),
+}
+
+
 @dataclass(frozen=True)
 class PersonSearch:
     query: str = ""
     region: str = ""  # a region code prefix within the user's scope
     sort: str = ""  # a PERSON_SORTS key, "-" first to reverse
+    concern: str = ""  # a CONCERNS key
 
 
 def search_persons(user: User, search: PersonSearch) -> QuerySet[Person]:
@@ -84,6 +98,9 @@ def search_persons(user: User, search: PersonSearch) -> QuerySet[Person]:
     query = normalise_name(search.query)
     today = date.today()
     order: tuple[Any, ...] = ("id",)  # walks the primary key: the first page is instant
+    if search.concern:
+        # Only persons whose identity the user sees: a masked child's NIK warnings are hidden.
+        persons = persons.filter(CONCERNS[search.concern], privacy.identity_visible(user, today))
     if query:
         # Never match a person whose identity the user sees masked (a child), whatever the
         # query (NIK, NIK prefix, KK or name): the search would confirm a masked name or NIK,

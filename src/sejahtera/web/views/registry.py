@@ -60,11 +60,7 @@ class CappedPaginator(Paginator):
 @require_GET
 def search(request: AuthenticatedRequest) -> HttpResponse:
     region, region_notice = _region_filter(request)
-    criteria = selectors.PersonSearch(
-        query=request.GET.get("q", "").strip(),
-        region=region,
-        sort=params.sort_key(request.GET, selectors.PERSON_SORTS, default=""),
-    )
+    criteria = _criteria(request, region)
     persons = selectors.search_persons(request.user, criteria)
     page = CappedPaginator(persons, PAGE_SIZE, allow_empty_first_page=True).get_page(
         request.GET.get("page")
@@ -83,6 +79,15 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
             "can_edit": access.has_role(request.user, access.REGISTRY_EDITORS),
             "region_notice": region_notice,
         },
+    )
+
+
+def _criteria(request: AuthenticatedRequest, region: str) -> selectors.PersonSearch:
+    return selectors.PersonSearch(
+        query=request.GET.get("q", "").strip(),
+        region=region,
+        sort=params.sort_key(request.GET, selectors.PERSON_SORTS, default=""),
+        concern=params.choice(request.GET, "concern", selectors.CONCERNS),
     )
 
 
@@ -338,8 +343,7 @@ def export(request: AuthenticatedRequest, fmt: str) -> HttpResponse | StreamingH
     if fmt not in ("csv", "xlsx"):
         raise Http404
     region, _notice = _region_filter(request)
-    criteria = selectors.PersonSearch(query=request.GET.get("q", "").strip(), region=region)
-    persons = selectors.search_persons(request.user, criteria)
+    persons = selectors.search_persons(request.user, _criteria(request, region))
     rows = exports.person_rows(
         persons,
         reader=request.user,

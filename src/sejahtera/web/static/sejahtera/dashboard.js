@@ -46,7 +46,7 @@
       },
     }).addTo(map);
     map.fitBounds(layer.getBounds());
-    const legend = L.control({ position: "bottomright" });
+    const legend = L.control({ position: "bottomleft" });  // bottom right would cover Papua
     legend.onAdd = () => {
       const div = L.DomUtil.create("div", "legend");
       div.innerHTML = palette.map((c, i) => '<i style="background:' + c + '"></i>' +
