@@ -147,7 +147,7 @@ def test_report_counts_stages_with_csv(client, case, make_user):
     client.force_login(make_user("district_office", "3201"))
     page = client.get("/cases/report/")
     [stages] = [t for t in page.context["tables"] if t["name"] == "stages"]
-    assert ["registered", "1"] in stages["rows"]
+    assert {"key": "registered", "cells": ["Terdaftar", "1"]} in stages["rows"]
     csv = b"".join(client.get("/cases/report.csv").streaming_content).decode()
     assert "registered,1" in csv
 

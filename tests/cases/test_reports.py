@@ -302,6 +302,8 @@ def test_the_report_page_and_a_csv_per_table(client, world, django_assert_max_nu
     html = page.content.decode()
     for name in names:
         assert f'href="/cases/report/{name}.csv"' in html
+    assert "<td>33.3%</td>" in html  # Bank BRI's uptake, a share of 0.3333 in the CSV
+    assert "<th>Registered</th>" in html  # stage columns by their names, not their codes
     csv = b"".join(client.get("/cases/report/referrals.csv").streaming_content).decode()
     assert csv.splitlines() == [
         "organisation,referred,now_sent,now_accepted,now_rejected,now_completed,now_revoked,uptake",

@@ -19,7 +19,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -643,6 +643,30 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
+REGION_LEVELS = {
+    "province": _("province"),
+    "regency": _("regency or city"),
+    "district": _("district"),
+    "village": _("village"),
+}
+
+
+def _shown(column: str, value: object) -> str:
+    """A report cell as the page shows it: stages and levels in words, shares as percentages
+    (the CSV keeps codes and shares for other programs)."""
+    if value is None:
+        return ""
+    if column in ("stage", "left_as"):
+        return stage_label(str(value))
+    if column == "level":
+        return str(REGION_LEVELS.get(str(value), value))
+    if column in ("rate", "uptake"):
+        return f"{number_format(float(str(value)) * 100, decimal_pos=1, use_l10n=True)}%"
+    if isinstance(value, int):
+        return number_format(value, use_l10n=True, force_grouping=True)
+    return str(value)
+
+
 @login_required
 def report(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, access.CASE_READERS)
@@ -650,8 +674,14 @@ def report(request: AuthenticatedRequest) -> HttpResponse:
     tables = []
     for name, build in reports.REPORTS.items():
         table = build(request.user, today)
-        headings = [REPORT_HEADINGS.get(c, c) for c in table.columns]
-        rows = [[_cell(v) for v in row] for row in table.rows]
+        headings = [REPORT_HEADINGS.get(c) or stage_label(c) for c in table.columns]
+        rows = [
+            {
+                "key": "-".join(_cell(v) for v in row[: 2 if name == "region" else 1]),
+                "cells": [_shown(c, v) for c, v in zip(table.columns, row, strict=True)],
+            }
+            for row in table.rows
+        ]
         tables.append(
             {"name": name, "title": REPORT_TITLES[name], "headings": headings, "rows": rows}
         )
