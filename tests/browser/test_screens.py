@@ -4,6 +4,7 @@ artifacts/screenshots/screen-<page>-<width>.png."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -16,6 +17,16 @@ from sejahtera.targeting.services import run_targeting_for_registry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PHONE = {"width": 390, "height": 844}
+MONTHS = "Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember"
+RUPIAH = r"Rp\u00a0\d{1,3}(\.\d{3})+"  # "Rp 1.250.000"
+DATE = rf"\d{{1,2}} ({MONTHS}) \d{{4}}"  # "5 Agustus 1985"
+# What a page must show the Indonesian way.
+EXPECTED = {
+    "household": [r"Rp\u00a01\.250\.000", "5 Agustus 1985"],
+    "case": [DATE, RUPIAH],
+    "run": [DATE, RUPIAH],
+    "registry": ["5 Agustus 1985"],
+}
 FAMILIES = [
     ("Siti Aminah", "P", "1985-08-05", "3201014508850001"),
     ("Agus Salim", "L", "1970-02-03", "3201010302700002"),
@@ -116,6 +127,8 @@ def test_main_pages_fit_a_phone_and_are_photographed(
             page.goto(f"{live_server.url}{path}")
             page.wait_for_load_state("networkidle")
             assert page.locator("h1").count() == 1, (name, page.url)
+            text = page.locator("main").inner_text()
+            assert [e for e in EXPECTED.get(name, []) if not re.search(e, text)] == [], name
             if viewport and page.evaluate("document.documentElement.scrollWidth") > PHONE["width"]:
                 overflowing.append(name)
             shoot(page, f"screen-{name}-{label}")
