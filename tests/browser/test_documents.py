@@ -13,7 +13,7 @@ import pytest
 
 from sejahtera.accounts.models import Role
 from sejahtera.cases import services
-from sejahtera.domain.cases import GraduationType, Stage
+from sejahtera.domain.cases import GraduationType
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HEAD = {
@@ -35,26 +35,12 @@ def pdf_text(page, selector: str) -> str:
 
 
 def test_the_card_and_the_graduation_statement_come_as_pdfs(
-    page_for, shoot, live_server, make_user, household_factory
+    page_for, shoot, live_server, make_user, household_factory, served_case
 ):
     worker = make_user(Role.SOCIAL_WORKER, "3201")
     supervisor = make_user(Role.SUPERVISOR, "3201", first_name="Dewi", last_name="Kartika")
     family = household_factory("3201011002", members=[HEAD], kk_number="3201010101200001")
-    case = services.open_case(
-        actor=worker,
-        household=family,
-        social_worker=worker,
-        supervisor=supervisor,
-        today=date.today(),
-    )
-    services.move_case(
-        case=case,
-        to_stage=Stage.PROTECTION,
-        actor=worker,
-        reason="",
-        expected_version=case.version,
-        today=date.today(),
-    )
+    case = served_case(family, worker, supervisor)
     request = services.propose_graduation(
         actor=worker,
         case=case,
@@ -62,7 +48,7 @@ def test_the_card_and_the_graduation_statement_come_as_pdfs(
         signed_statement=True,
         today=date.today(),
     )
-    case.refresh_from_db()
+    case.refresh_from_db()  # the proposal counted as a change
     services.decide_graduation(
         actor=supervisor,
         request=request,

@@ -10,8 +10,6 @@ from datetime import date
 import pytest
 
 from sejahtera.accounts.models import Role
-from sejahtera.cases import services as cases
-from sejahtera.domain.cases import Stage
 from sejahtera.registry.services.statistics import refresh_figures
 from sejahtera.targeting.services import run_targeting_for_registry
 
@@ -35,7 +33,7 @@ FAMILIES = [
 
 
 @pytest.fixture
-def world(make_user, household_factory):
+def world(make_user, household_factory, served_case):
     worker = make_user(Role.SOCIAL_WORKER, "3201", first_name="Rudi", last_name="Hartono")
     supervisor = make_user(Role.SUPERVISOR, "3201", first_name="Dewi", last_name="Kartika")
     households = []
@@ -63,21 +61,7 @@ def world(make_user, household_factory):
                 kk_number=f"32010101012000{len(households) + 10}",
             )
         )
-    case = cases.open_case(
-        actor=worker,
-        household=households[0],
-        social_worker=worker,
-        supervisor=supervisor,
-        today=date.today(),
-    )
-    cases.move_case(
-        case=case,
-        to_stage=Stage.PROTECTION,
-        actor=worker,
-        reason="",
-        expected_version=case.version,
-        today=date.today(),
-    )
+    case = served_case(households[0], worker, supervisor)
     run = run_targeting_for_registry(date.today())
     refresh_figures()
     return {

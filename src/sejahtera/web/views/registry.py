@@ -95,16 +95,22 @@ def _region_filter(request: AuthenticatedRequest) -> tuple[str, str]:
     return params.scoped_region(request.GET, access.region_prefix(request.user))
 
 
-@login_required
-def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def _read_household(request: AuthenticatedRequest, pk: int) -> tuple[Household, list[Person]]:
+    """A household the user may see and its members, oldest first; the read is logged."""
     try:
         record = selectors.household_for(request.user, pk)
     except Household.DoesNotExist:
         raise Http404 from None
-    today = date.today()
     members = list(record.members.order_by("birth_date"))
-    unmasked = privacy.may_read_specific(request.user)
     privacy.log_reads(request.user, members, request.path)
+    return record, members
+
+
+@login_required
+def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    record, members = _read_household(request, pk)
+    today = date.today()
+    unmasked = privacy.may_read_specific(request.user)
     member_ids = [m.pk for m in members]
     by_id = {m.pk: m for m in members}
     return render(
@@ -142,13 +148,8 @@ def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def household_card(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The household card as PDF: what the household page shows of its members, masked alike,
     and the current run's decisions on it (a read of its members, logged like the page)."""
-    try:
-        record = selectors.household_for(request.user, pk)
-    except Household.DoesNotExist:
-        raise Http404 from None
+    record, members = _read_household(request, pk)
     today = date.today()
-    members = list(record.members.order_by("birth_date"))
-    privacy.log_reads(request.user, members, request.path)
     rows = presenters.member_rows(
         members, unmasked=privacy.may_read_specific(request.user), today=today
     )
