@@ -19,6 +19,7 @@ from sejahtera.registry import privacy
 from sejahtera.registry import selectors as registry_selectors
 from sejahtera.registry.models import Household
 from sejahtera.targeting import selectors, services
+from sejahtera.targeting.limits import LimitsInvalid
 from sejahtera.targeting.models import TargetingRun
 
 router = Router(tags=["targeting"])
@@ -95,6 +96,11 @@ class RunCreate(Schema):
         None, max_length=200_000, description="Rules TOML; the shipped defaults when absent."
     )
     simulation: bool = False
+    limits: dict[str, dict[str, Any]] | None = Field(
+        None,
+        description="Quotas and budget ceilings per programme, applied poorest first: "
+        '{"PKH": {"budget": 5000000000, "quotas": {"3201": 1200}}}.',
+    )
 
 
 def _run_out(run: TargetingRun) -> RunOut:
@@ -152,8 +158,9 @@ def start_run(request: HttpRequest, body: RunCreate) -> Status[RunOut]:
             rules_text=body.rules_text,
             simulation=body.simulation,
             base_run=selectors.latest_run() if body.simulation else None,
+            limits=body.limits,
         )
-    except RulesError as invalid:
+    except (RulesError, LimitsInvalid) as invalid:
         raise HttpError(422, str(invalid)) from None
     return Status(202, _run_out(run))
 

@@ -109,7 +109,13 @@ def evaluate(
 @click.option(
     "--rules", "rules_path", type=FILE, help="Rules TOML (default: the shipped defaults)."
 )
-def run_command(as_of: Any, engine: str, rules_path: Path | None) -> None:
+@click.option(
+    "--limits",
+    "limits_path",
+    type=FILE,
+    help="Quotas and budget ceilings per programme (TOML: [PKH] budget = …, quotas = {…}).",
+)
+def run_command(as_of: Any, engine: str, rules_path: Path | None, limits_path: Path | None) -> None:
     """Rank and decide the whole registry (Django database) and store the results as a run."""
     from rich.progress import Progress
 
@@ -117,9 +123,15 @@ def run_command(as_of: Any, engine: str, rules_path: Path | None) -> None:
 
     setup_django()
     from sejahtera.domain.targeting.rules import RulesError
+    from sejahtera.targeting.limits import LimitsInvalid, parse_limits_text
     from sejahtera.targeting.services import TargetingFailed, run_targeting_for_registry
 
     rules_text = rules_path.read_text(encoding="utf-8") if rules_path else None
+    try:
+        limits = parse_limits_text(limits_path.read_text(encoding="utf-8")) if limits_path else {}
+    except LimitsInvalid as invalid:
+        _fail(f"{limits_path}: {invalid}")
+        return
     with Progress(transient=True) as bar:
         task = bar.add_task("targeting", total=None)
 
@@ -128,9 +140,9 @@ def run_command(as_of: Any, engine: str, rules_path: Path | None) -> None:
 
         try:
             run = run_targeting_for_registry(
-                as_of.date(), engine=engine, rules_text=rules_text, progress=show
+                as_of.date(), engine=engine, rules_text=rules_text, progress=show, limits=limits
             )
-        except (RulesError, TargetingFailed) as exc:
+        except (RulesError, TargetingFailed, LimitsInvalid) as exc:
             _fail(str(exc))
             return
     click.echo(

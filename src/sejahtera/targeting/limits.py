@@ -16,6 +16,7 @@ rules decide, built-in or new:
 
 from __future__ import annotations
 
+import tomllib
 from collections import defaultdict
 from typing import Any
 
@@ -28,6 +29,27 @@ REGION_CODE_LENGTHS = (2, 4, 6, 10)
 
 class LimitsInvalid(ValueError):
     pass
+
+
+def parse_limits_text(text: str) -> dict[str, Any]:
+    """Limits written as TOML, one table per programme (checked against a run's rules later):
+
+    [PKH]
+    budget = 5_000_000_000
+    quotas = { "3201" = 1200, "3273" = 800 }
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as invalid:
+        raise LimitsInvalid(f"the limits are not TOML: {invalid}") from None
+
+
+def merged_limits(base: dict[str, Any], budgets: dict[str, int]) -> dict[str, Any]:
+    """``base`` limits with the ``budgets`` typed beside them taking precedence."""
+    merged = {programme: dict(settings) for programme, settings in base.items()}
+    for programme, budget in budgets.items():
+        merged.setdefault(programme, {})["budget"] = budget
+    return merged
 
 
 def check_limits(limits: dict[str, Any], programmes: tuple[str, ...]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from sejahtera.domain.targeting.rules import PROGRAMME_CODES, RulesError
 from sejahtera.domain.targeting.settings import SettingKind, TunableSetting
 from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting import reports, selectors, services
-from sejahtera.targeting.limits import LimitsInvalid
+from sejahtera.targeting.limits import LimitsInvalid, merged_limits, parse_limits_text
 from sejahtera.targeting.models import TargetingRun
 from sejahtera.web import params
 from sejahtera.web.forms import RupiahField, iso_date_input
@@ -39,6 +39,22 @@ MAX_RULES_BYTES = 200_000
 class RunForm(forms.Form):
     as_of = forms.DateField(label=_("Reference date"), widget=iso_date_input())
     engine = forms.ChoiceField(label=_("Engine"), choices=TargetingRun.Engine.choices)
+    limits_file = forms.FileField(
+        label=_("Quotas and budgets (TOML, optional)"),
+        required=False,
+        help_text=_("One table per programme: [PKH] budget = 5_000_000_000, quotas = {…}."),
+    )
+
+    def clean_limits_file(self) -> dict[str, Any]:
+        upload = self.cleaned_data.get("limits_file")
+        if upload is None:
+            return {}
+        if upload.size > MAX_RULES_BYTES:
+            raise forms.ValidationError(_("The limits file is too large."))
+        try:
+            return parse_limits_text(upload.read().decode("utf-8"))
+        except (UnicodeDecodeError, LimitsInvalid) as invalid:
+            raise forms.ValidationError(str(invalid)) from None
 
 
 class RunChoiceField(forms.ModelChoiceField):
@@ -144,18 +160,36 @@ def _csv(rows: Iterator[list[str]], filename: str) -> StreamingHttpResponse:
 def runs(request: AuthenticatedRequest) -> HttpResponse:
     listed = selectors.runs_for(request.user)
     can_run = access.has_role(request.user, access.TARGETING_RUNNERS)
-    form = RunForm(request.POST or None, initial={"as_of": date.today(), "engine": "duckdb"})
+    form = RunForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"as_of": date.today(), "engine": "duckdb"},
+    )
     if request.method == "POST":
         access.require(request.user, access.TARGETING_RUNNERS)
         if form.is_valid():
-            run = services.start_run(
-                request.user, form.cleaned_data["as_of"], engine=form.cleaned_data["engine"]
-            )
-            return redirect("web:targeting-run", pk=run.pk)
+            try:
+                limits = merged_limits(form.cleaned_data["limits_file"], _budgets_typed(request))
+                run = services.start_run(
+                    request.user,
+                    form.cleaned_data["as_of"],
+                    engine=form.cleaned_data["engine"],
+                    limits=limits,
+                )
+            except LimitsInvalid as invalid:
+                form.add_error(None, str(invalid))
+            else:
+                return redirect("web:targeting-run", pk=run.pk)
     return render(
         request,
         "web/targeting/runs.html",
-        {"runs": listed[:100], "form": form, "can_run": can_run, "current": selectors.latest_run()},
+        {
+            "runs": listed[:100],
+            "form": form,
+            "can_run": can_run,
+            "current": selectors.latest_run(),
+            "budgets": _budgets(request, services.default_rules_text()),
+        },
     )
 
 
@@ -236,7 +270,7 @@ def whatif(request: AuthenticatedRequest) -> HttpResponse:
                 rules_text=form.cleaned_data["rules_text"],
                 simulation=True,
                 base_run=form.cleaned_data["base_run"],
-                limits=_limits(request),
+                limits=merged_limits({}, _budgets_typed(request)),
             )
         except LimitsInvalid as invalid:
             form.add_error(None, str(invalid))
@@ -268,19 +302,19 @@ def _budgets(request: AuthenticatedRequest, rules_text: str) -> list[tuple[str, 
     return [(code, request.POST.get(f"budget_{code}", "")) for code in codes]
 
 
-def _limits(request: AuthenticatedRequest) -> dict[str, Any]:
-    """Budget ceilings from the what-if form (budget_<PROGRAMME>, whole rupiah a year); the
-    run's rules say which programmes exist."""
-    limits: dict[str, Any] = {}
+def _budgets_typed(request: AuthenticatedRequest) -> dict[str, int]:
+    """Budget ceilings typed in a form (budget_<PROGRAMME>, whole rupiah a year); the run's
+    rules say which programmes exist."""
+    budgets: dict[str, int] = {}
     for field in request.POST:
         programme = field.removeprefix("budget_")
         text = request.POST.get(field, "").strip()
         if field.startswith("budget_") and text:
             try:
-                limits[programme] = {"budget": parse_rupiah(text)}
+                budgets[programme] = parse_rupiah(text)
             except ValueError:
                 raise LimitsInvalid(f"{programme}: the budget must be whole rupiah") from None
-    return limits
+    return budgets
 
 
 @login_required
