@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "sejahtera.registry",
     "sejahtera.targeting",
     "sejahtera.cases",
+    "sejahtera.programmes",
     "sejahtera.web",
     "sejahtera.api",
 ]

@@ -1,0 +1,87 @@
+"""Programme delivery rules, free of Django: what a decree does to each beneficiary, why one
+leaves, who may approve, and which waiting families take the places that are freed.
+
+A *subject* is what a programme enrols: a household (PKH, SEMBAKO) or a person (PBI-JK,
+ATENSI, PENA), written "H<household id>" or "P<person id>".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Change(StrEnum):
+    """What a decree line does to its subject."""
+
+    NEW = "new"  # enrolled from this decree
+    CONTINUING = "continuing"  # stays, same amounts
+    CHANGED = "changed"  # stays, other amounts
+    LEAVING = "leaving"  # enrolment ends
+    WAITING = "waiting"  # eligible, left out by a quota or the budget: first in line later
+    HELD = "held"  # eligible, not enrolled while a possible duplicate is reviewed
+
+
+class Reason(StrEnum):
+    """Why a line is what it is, where that needs saying."""
+
+    NOT_ELIGIBLE = "not_eligible"
+    LIMIT = "limit"  # cut by a quota or the budget
+    DECEASED = "deceased"
+    GRADUATED = "graduated"
+    DUPLICATE_REVIEW = "duplicate_review"
+    MOVED = "moved"  # enrolled elsewhere before; continues where the family lives now
+    FREED_PLACE = "freed_place"  # a waiting family taking the place of one that left
+
+
+class FourEyesViolation(PermissionError):
+    pass
+
+
+def require_second_person(prepared_by: int, approver: int) -> None:
+    """A decree is approved by someone other than who prepared it."""
+    if prepared_by == approver:
+        raise FourEyesViolation("the person who prepared a decree cannot approve it")
+
+
+def place_region(region_code: str, quota_regions: Iterable[str]) -> str:
+    """The region a subject's place belongs to: the quota's region that contains it (the
+    longest, when quotas nest), else its regency."""
+    containing = [q for q in quota_regions if region_code.startswith(q)]
+    return max(containing, key=len) if containing else region_code[:4]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    subject: str
+    region_code: str
+    rank: int  # 1 = the poorest waiting family
+
+
+def fill_freed_places(
+    freed: Mapping[str, int], waiting: Iterable[Waiting], quota_regions: Iterable[str]
+) -> list[str]:
+    """The waiting subjects that take the ``freed`` places (place region → places), the
+    poorest first within each region; a region frees no more than it has places."""
+    regions = list(quota_regions)
+    left = dict(freed)
+    chosen = []
+    for entry in sorted(waiting, key=lambda w: w.rank):
+        region = place_region(entry.region_code, regions)
+        if left.get(region, 0) > 0:
+            left[region] -= 1
+            chosen.append(entry.subject)
+    return chosen
+
+
+def freed_places(region_codes: Iterable[str], quota_regions: Iterable[str]) -> dict[str, int]:
+    """Places freed per place region by subjects the run counted within its limits but the
+    decree does not enrol (graduated, deceased, held for a duplicate review): the run cannot
+    know, so their places would otherwise stay empty."""
+    regions = list(quota_regions)
+    places: dict[str, int] = defaultdict(int)
+    for region_code in region_codes:
+        places[place_region(region_code, regions)] += 1
+    return dict(places)

@@ -1,0 +1,177 @@
+"""Decrees: a draft is a diff against the current enrolments; a second person approves it and
+the enrolments follow in one transaction; graduation frees a place for the next waiting family."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from sejahtera.accounts.models import Role
+from sejahtera.cases import services as cases
+from sejahtera.domain.cases import GraduationType, Stage
+from sejahtera.domain.delivery import FourEyesViolation
+from sejahtera.programmes import services
+from sejahtera.programmes.models import Decree, DecreeLine, Enrolment
+from sejahtera.targeting.models import Decision
+from sejahtera.targeting.services import run_targeting_for_registry
+
+pytestmark = pytest.mark.django_db
+AS_OF = date(2026, 7, 1)
+Q3, Q4 = date(2026, 7, 1), date(2026, 10, 1)
+
+
+@pytest.fixture
+def approver(make_user):
+    return make_user(Role.ADMINISTRATOR)
+
+
+def changes(decree: Decree) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for line in DecreeLine.objects.filter(decree=decree).order_by("subject"):
+        found.setdefault(line.change, []).append(line.subject)
+    return found
+
+
+def enrol(analyst, approver, run, period=Q3, programme="SEMBAKO") -> Decree:
+    draft = services.prepare_decree(analyst, programme, period, run)
+    return services.approve_decree(approver, draft)
+
+
+def test_a_first_decree_enrols_everyone_the_run_finds_eligible(analyst, approver, population):
+    run = run_targeting_for_registry(AS_OF)
+    eligible = Decision.objects.filter(run=run, programme="SEMBAKO", eligible=True)
+    draft = services.prepare_decree(analyst, "SEMBAKO", Q3, run)
+    assert draft.totals["by_change"]["new"] == eligible.count() > 0
+    assert not Enrolment.objects.exists()  # a draft changes nothing
+
+    services.approve_decree(approver, draft)
+    enrolled = Enrolment.objects.filter(programme="SEMBAKO", ended_on=None)
+    assert {e.household_id for e in enrolled} == {d.household_id for d in eligible}
+    assert {e.monthly_amount for e in enrolled} == {200_000}
+
+
+def test_the_preparer_cannot_approve_and_a_decree_is_approved_once(analyst, approver, population):
+    run = run_targeting_for_registry(AS_OF)
+    draft = services.prepare_decree(analyst, "SEMBAKO", Q3, run)
+    with pytest.raises(FourEyesViolation):
+        services.approve_decree(analyst, draft)
+    services.approve_decree(approver, draft)
+    with pytest.raises(services.DecreeRefused, match="approved, not a draft"):
+        services.approve_decree(approver, draft)
+    assert Enrolment.objects.count() == draft.totals["by_change"]["new"]
+
+
+def test_a_rejection_needs_a_reason_and_enrols_nobody(analyst, approver, population):
+    draft = services.prepare_decree(analyst, "SEMBAKO", Q3, run_targeting_for_registry(AS_OF))
+    with pytest.raises(services.DecreeRefused, match="reason"):
+        services.reject_decree(approver, draft, "  ")
+    services.reject_decree(approver, draft, "budget not yet released")
+    draft.refresh_from_db()
+    assert draft.status == Decree.Status.REJECTED
+    assert not Enrolment.objects.exists()
+
+
+def test_the_next_decree_is_a_diff_with_reasons(analyst, approver, population):
+    first_run = run_targeting_for_registry(AS_OF)
+    enrol(analyst, approver, first_run)
+    bogor = Enrolment.objects.filter(region_code__startswith="3201").order_by("household_id")
+    leaver, dead = (enrolment.household for enrolment in bogor[:2])
+    dead.members.update(deceased_date=date(2026, 8, 1))
+    # The new run gives Bandung no place: its families leave by the limit.
+    run = run_targeting_for_registry(AS_OF, limits={"SEMBAKO": {"quotas": {"3273": 0}}})
+    Decision.objects.filter(run=run, household=leaver, programme="SEMBAKO").update(eligible=False)
+    draft = services.prepare_decree(analyst, "SEMBAKO", Q4, run)
+
+    lines = {line.subject: line for line in DecreeLine.objects.filter(decree=draft)}
+    assert lines[f"H{leaver.pk}"].change == "leaving"
+    assert lines[f"H{leaver.pk}"].reason == "not_eligible"
+    assert lines[f"H{dead.pk}"].change == "leaving"
+    assert lines[f"H{dead.pk}"].reason == "deceased"
+    bandung_enrolled = Enrolment.objects.filter(region_code__startswith="3273").count()
+    bandung_cut = [line for line in lines.values() if line.reason == "limit"]
+    assert len(bandung_cut) == bandung_enrolled > 0
+    assert draft.totals["by_change"]["continuing"] > 0
+
+    services.approve_decree(approver, draft)
+    ended = Enrolment.objects.get(subject=f"H{dead.pk}")
+    assert (ended.status, ended.ended_on, ended.end_reason) == ("ended", Q4, "deceased")
+    assert not Enrolment.objects.filter(subject=f"H{leaver.pk}", ended_on=None).exists()
+
+
+def test_a_graduated_family_frees_its_place_for_the_first_waiting_family(
+    analyst, approver, make_user, population
+):
+    limits = {"SEMBAKO": {"quotas": {"3201": 4}}}
+    run = run_targeting_for_registry(AS_OF, limits=limits)
+    enrol(analyst, approver, run)
+    enrolled = set(
+        Enrolment.objects.filter(region_code__startswith="3201").values_list(
+            "household_id", flat=True
+        )
+    )
+    assert len(enrolled) == 4
+    graduate = population["poor"][0]
+    assert graduate.pk in enrolled
+    _graduate(make_user, graduate)
+
+    draft = services.prepare_decree(
+        analyst, "SEMBAKO", Q4, run_targeting_for_registry(AS_OF, limits=limits)
+    )
+    lines = {line.subject: line for line in DecreeLine.objects.filter(decree=draft)}
+    assert (lines[f"H{graduate.pk}"].change, lines[f"H{graduate.pk}"].reason) == (
+        "leaving",
+        "graduated",
+    )
+    [promoted] = [line for line in lines.values() if line.reason == "freed_place"]
+    assert promoted.change == "new"
+    assert promoted.region_code.startswith("3201")
+    waiting = sorted(
+        (line.rank, line.subject) for line in lines.values() if line.change == "waiting"
+    )
+    assert all(promoted.rank < rank for rank, _subject in waiting)  # the poorest waiting went first
+
+    services.approve_decree(approver, draft)
+    assert Enrolment.objects.filter(region_code__startswith="3201", ended_on=None).count() == 4
+
+
+def test_the_database_refuses_a_second_open_enrolment(analyst, approver, population):
+    enrol(analyst, approver, run_targeting_for_registry(AS_OF))
+    existing = Enrolment.objects.filter(ended_on=None).first()
+    existing.pk = None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        existing.save()
+
+
+def test_only_decree_makers_prepare(make_user, population):
+    from django.core.exceptions import PermissionDenied
+
+    run = run_targeting_for_registry(AS_OF)
+    with pytest.raises(PermissionDenied):
+        services.prepare_decree(make_user(Role.DISTRICT_OFFICE, "3201"), "SEMBAKO", Q3, run)
+
+
+def _graduate(make_user, household) -> None:
+    worker = make_user(Role.SOCIAL_WORKER, "3201")
+    supervisor = make_user(Role.SUPERVISOR, "3201")
+    today = date(2026, 9, 1)
+    case = cases.open_case(
+        actor=worker, household=household, social_worker=worker, supervisor=supervisor, today=today
+    )
+    case.refresh_from_db()
+    cases.move_case(
+        case=case,
+        to_stage=Stage.PROTECTION,
+        actor=worker,
+        reason="",
+        expected_version=case.version,
+        today=today,
+    )
+    request = cases.propose_graduation(
+        actor=worker, case=case, type=GraduationType.MANDIRI, signed_statement=True, today=today
+    )
+    case.refresh_from_db()
+    cases.decide_graduation(
+        actor=supervisor, request=request, approve=True, expected_version=case.version, today=today
+    )
