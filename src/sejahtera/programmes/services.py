@@ -114,7 +114,7 @@ def _overrides(period_start: date) -> list[tuple[Reason, Q]]:
         ),
         (
             Reason.DECEASED,
-            Q(person__deceased_date__lt=period_start) | Q(person__isnull=True) & ~Exists(living),
+            Q(person__deceased_date__lt=period_start) | Q(~Exists(living), person__isnull=True),
         ),
         (
             Reason.DUPLICATE_REVIEW,
