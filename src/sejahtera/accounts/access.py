@@ -63,6 +63,8 @@ CASE_OPENERS = CASE_WORKERS | {Role.DISTRICT_OFFICE}
 GRADUATION_APPROVERS = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
 # Ministry staff who prepare and approve programme decrees (two different people, decision 12).
 DECREE_MAKERS = frozenset({Role.MINISTRY_ANALYST, Role.ADMINISTRATOR})
+# Who reads decrees and enrolments: offices their region's lines, the ministry and auditors all.
+DELIVERY_READERS = DECREE_MAKERS | {Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.AUDITOR}
 # Who may be assigned to a case: it is carried by a social worker under a supervisor, both of
 # whose regions cover the family's.
 CASE_CARRIERS = frozenset({Role.SOCIAL_WORKER})

@@ -17,6 +17,7 @@ def navigation(request: AuthenticatedRequest) -> dict[str, Any]:
             "register": access.has_role(user, access.REGISTRY_EDITORS),
             "imports": access.has_role(user, access.REGISTRY_IMPORTERS),
             "targeting": access.has_role(user, access.TARGETING_READERS),
+            "decrees": access.has_role(user, access.DELIVERY_READERS),
             "cases": access.has_role(user, access.CASE_READERS),
             "team": access.has_role(user, access.GRADUATION_APPROVERS),
             "referrals": access.has_role(user, access.REFERRAL_PARTNERS),

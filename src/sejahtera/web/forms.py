@@ -13,6 +13,8 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponseRedirect
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sejahtera.accounts import idempotency
@@ -198,3 +200,14 @@ def member_cells(formset: forms.BaseFormSet) -> list[dict[str, str]]:
 class ImportUploadForm(forms.Form):
     households = forms.FileField(label=_("Households file (CSV, XLSX or Parquet)"))
     persons = forms.FileField(label=_("Persons file (CSV, XLSX or Parquet)"), required=False)
+
+
+class RunChoiceField(forms.ModelChoiceField):
+    """A targeting run to choose, named as people say it: "Penargetan #3 per 5 Desember 2026"."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return gettext("Run #%(id)s as of %(as_of)s, rules %(version)s") % {
+            "id": obj.pk,
+            "as_of": date_format(obj.as_of),
+            "version": obj.rules_version,
+        }

@@ -1,7 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sejahtera.web.views import account, cases, dashboard, home, imports, registry, targeting
+from sejahtera.web.views import (
+    account,
+    cases,
+    dashboard,
+    home,
+    imports,
+    programmes,
+    registry,
+    targeting,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -43,6 +52,9 @@ urlpatterns = [
     path("account/api-tokens/", account.api_tokens, name="api-tokens"),
     path("account/notifications/", account.notification_list, name="notifications"),
     path("account/api-tokens/<int:pk>/revoke/", account.revoke_token, name="api-token-revoke"),
+    path("programmes/decrees/", programmes.decrees, name="decrees"),
+    path("programmes/decrees/<int:pk>/", programmes.decree_detail, name="decree"),
+    path("programmes/decrees/<int:pk>/decide/", programmes.decide_decree, name="decree-decide"),
     path("targeting/", targeting.runs, name="targeting"),
     path("targeting/what-if/", targeting.whatif, name="targeting-whatif"),
     path("targeting/what-if/budgets/", targeting.whatif_budgets, name="targeting-whatif-budgets"),

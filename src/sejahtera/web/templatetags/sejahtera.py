@@ -48,6 +48,12 @@ def rupiah(amount: int | Decimal | None) -> str:
 register.filter("stage", stage_label)
 
 
+@register.filter
+def get(mapping: object, key: str) -> object:
+    """``mapping[key]`` in a template (a table's cell by its column), None when absent."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
 @register.simple_tag(takes_context=True)
 def sort_header(context: template.Context, key: str, title: str) -> str:
     """A column heading that sorts the list by ``key`` (again: the other way round), keeping

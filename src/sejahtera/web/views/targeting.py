@@ -15,8 +15,6 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.formats import date_format
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -29,7 +27,7 @@ from sejahtera.targeting import reports, selectors, services
 from sejahtera.targeting.limits import LimitsInvalid, merged_limits, parse_limits_text
 from sejahtera.targeting.models import TargetingRun
 from sejahtera.web import params
-from sejahtera.web.forms import RupiahField, iso_date_input
+from sejahtera.web.forms import RunChoiceField, RupiahField, iso_date_input
 from sejahtera.web.http import AuthenticatedRequest
 from sejahtera.web.labels import setting_label
 
@@ -55,15 +53,6 @@ class RunForm(forms.Form):
             return parse_limits_text(upload.read().decode("utf-8"))
         except (UnicodeDecodeError, LimitsInvalid) as invalid:
             raise forms.ValidationError(str(invalid)) from None
-
-
-class RunChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return gettext("Run #%(id)s as of %(as_of)s, rules %(version)s") % {
-            "id": obj.pk,
-            "as_of": date_format(obj.as_of),
-            "version": obj.rules_version,
-        }
 
 
 class WhatIfForm(forms.Form):

@@ -1,0 +1,55 @@
+"""Read-side queries of programme delivery, always limited to what the user may see."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import Substr
+
+from sejahtera.accounts import access
+from sejahtera.accounts.models import User
+from sejahtera.programmes.models import Decree, DecreeLine
+from sejahtera.targeting.models import TargetingRun
+
+
+def decrees_for(user: User) -> QuerySet[Decree]:
+    access.require(user, access.DELIVERY_READERS)
+    return Decree.objects.select_related("run", "prepared_by", "decided_by")
+
+
+def decree_for(user: User, pk: int) -> Decree:
+    """Decree.DoesNotExist when there is none (every reader sees every decree; its lines are
+    limited to their region)."""
+    return decrees_for(user).get(pk=pk)
+
+
+def decree_lines(user: User, decree: Decree) -> QuerySet[DecreeLine]:
+    prefix = access.region_prefix(user)
+    lines = DecreeLine.objects.filter(decree=decree).select_related("household__village")
+    return lines.filter(region_code__startswith=prefix) if prefix else lines
+
+
+def decree_regions(user: User, decree: Decree, parent: str = "") -> list[dict[str, object]]:
+    """Lines per change in each region one level below ``parent`` (provinces, then regencies,
+    districts, villages), within the user's region."""
+    length = {0: 2, 2: 4, 4: 6}.get(len(parent), 10)
+    lines = decree_lines(user, decree).filter(region_code__startswith=parent)
+    counts: dict[str, dict[str, object]] = {}
+    rows = (
+        lines.annotate(area=Substr("region_code", 1, length))
+        .values("area", "change")
+        .annotate(n=Count("id"), cost=Sum("yearly_amount"))
+        .order_by("area")
+    )
+    for row in rows:
+        area = counts.setdefault(row["area"], {"code": row["area"], "cost": 0})
+        area[row["change"]] = row["n"]
+        if row["change"] in ("new", "continuing", "changed"):
+            area["cost"] = int(area["cost"]) + (row["cost"] or 0)  # type: ignore[call-overload]
+    return list(counts.values())
+
+
+def decree_runs() -> QuerySet[TargetingRun]:
+    """The runs a decree may be prepared from: completed, not simulations, newest first."""
+    return TargetingRun.objects.filter(
+        status=TargetingRun.Status.COMPLETED, is_simulation=False
+    ).order_by("-pk")

@@ -1,0 +1,83 @@
+"""Decree pages: prepared by one person, read as a diff by region, approved by another."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from sejahtera.accounts.models import Role
+from sejahtera.programmes.models import Decree, Enrolment
+from sejahtera.targeting.services import run_targeting_for_registry
+
+pytestmark = pytest.mark.django_db
+AS_OF = date(2026, 7, 1)
+
+
+def test_a_decree_is_prepared_read_and_approved_by_a_second_person(
+    client, make_user, analyst, population
+):
+    run = run_targeting_for_registry(AS_OF)
+    client.force_login(analyst)
+    assert 'href="/programmes/decrees/"' in client.get("/targeting/").content.decode()  # menu
+    response = client.post(
+        "/programmes/decrees/",
+        {"programme": "SEMBAKO", "period_start": "2026-07-01", "run": run.pk},
+    )
+    decree = Decree.objects.get()
+    assert response.url == f"/programmes/decrees/{decree.pk}/"
+    page = client.get(response.url).content.decode()
+    assert "Rancangan ini menunggu orang kedua" in page
+    assert 'id="decide"' not in page  # the preparer does not decide
+    assert 'data-line-change="new"' in page
+    assert 'data-region="32"' in page
+    bogor = client.get(response.url, {"region": "32"}).content.decode()
+    assert 'data-region="3201"' in bogor
+
+    refused = client.post(
+        f"/programmes/decrees/{decree.pk}/decide/", {"decision": "approve"}, follow=True
+    )
+    assert (
+        "Anda menyusun penetapan ini: orang kedua yang menyetujuinya." in refused.content.decode()
+    )
+    assert not Enrolment.objects.exists()
+
+    client.force_login(make_user(Role.ADMINISTRATOR))
+    assert 'id="decide"' in client.get(response.url).content.decode()
+    client.post(f"/programmes/decrees/{decree.pk}/decide/", {"decision": "approve"})
+    decree.refresh_from_db()
+    assert decree.status == Decree.Status.APPROVED
+    assert Enrolment.objects.count() == decree.totals["enrolled"]
+
+
+def test_an_office_reads_its_regions_lines_only(client, make_user, analyst, population):
+    from sejahtera.programmes import services
+
+    decree = services.prepare_decree(analyst, "SEMBAKO", AS_OF, run_targeting_for_registry(AS_OF))
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3273"))
+    page = client.get(f"/programmes/decrees/{decree.pk}/").content.decode()
+    assert 'data-region="32"' in page
+    bandung = client.get(f"/programmes/decrees/{decree.pk}/", {"region": "32"}).content.decode()
+    assert 'data-region="3273"' in bandung
+    assert 'data-region="3201"' not in bandung
+    assert client.post("/programmes/decrees/", {"programme": "SEMBAKO"}).status_code == 403
+    assert (
+        client.post(f"/programmes/decrees/{decree.pk}/decide/", {"decision": "approve"}).status_code
+        == 403
+    )
+
+
+@pytest.mark.parametrize("role", [Role.VILLAGE_OPERATOR, Role.SOCIAL_WORKER, Role.PARTNER_AGENCY])
+def test_roles_without_delivery_work_do_not_see_decrees(client, make_user, role):
+    client.force_login(
+        make_user(
+            role,
+            "3201011002"
+            if role == Role.VILLAGE_OPERATOR
+            else "3201"
+            if role == Role.SOCIAL_WORKER
+            else None,
+            organisation="Bank BRI",
+        )
+    )
+    assert client.get("/programmes/decrees/").status_code == 403
