@@ -65,6 +65,8 @@ GRADUATION_APPROVERS = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
 DECREE_MAKERS = frozenset({Role.MINISTRY_ANALYST, Role.ADMINISTRATOR})
 # Who reads decrees and enrolments: offices their region's lines, the ministry and auditors all.
 DELIVERY_READERS = DECREE_MAKERS | {Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.AUDITOR}
+# Who suspends and resumes enrolments (offices within their region).
+ENROLMENT_KEEPERS = DECREE_MAKERS | {Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE}
 # Who may be assigned to a case: it is carried by a social worker under a supervisor, both of
 # whose regions cover the family's.
 CASE_CARRIERS = frozenset({Role.SOCIAL_WORKER})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 
@@ -85,3 +86,59 @@ def freed_places(region_codes: Iterable[str], quota_regions: Iterable[str]) -> d
     for region_code in region_codes:
         places[place_region(region_code, regions)] += 1
     return dict(places)
+
+
+# -- cycles and entitlements ------------------------------------------------------------------
+
+
+class Basis(StrEnum):
+    STAGE = "stage"  # the decision's per-stage amount (PKH)
+    MONTH = "month"  # the monthly amount times the cycle's months (SEMBAKO, PBI-JK premiums)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """How often a programme pays and what one payment is."""
+
+    months_per_cycle: int
+    basis: Basis
+
+
+# DOMAIN.md: PKH in four quarterly stages; SEMBAKO entitled monthly, paid every two months;
+# PBI-JK a monthly premium per person to the health insurer. Settings may override them
+# (``SEJAHTERA_PROGRAMME_CALENDARS``).
+DEFAULT_CALENDARS = {
+    "PKH": Calendar(3, Basis.STAGE),
+    "SEMBAKO": Calendar(2, Basis.MONTH),
+    "PBI_JK": Calendar(1, Basis.MONTH),
+}
+
+
+class CycleRefused(ValueError):
+    pass
+
+
+def cycle_end(start: date, calendar: Calendar) -> date:
+    """The first day after a cycle that starts on ``start`` (the first of a month)."""
+    if start.day != 1:
+        raise CycleRefused(f"a cycle starts on the first of a month, not {start.isoformat()}")
+    months = start.month - 1 + calendar.months_per_cycle
+    return date(start.year + months // 12, months % 12 + 1, 1)
+
+
+def entitlement(calendar: Calendar, monthly: int | None, per_stage: int | None) -> int:
+    """What one cycle pays an enrolled unit, by the amounts of its decision."""
+    if calendar.basis is Basis.STAGE:
+        return per_stage or 0
+    return (monthly or 0) * calendar.months_per_cycle
+
+
+class Suspension(StrEnum):
+    """Why an enrolment is suspended (an entitlement of zero with the reason)."""
+
+    DECEASED = "deceased"
+    DUPLICATE_REVIEW = "duplicate_review"
+    CONDITIONALITY = "conditionality"  # PKH commitments not met
+    MOVED = "moved"
+    GRADUATED = "graduated"
+    FAMILY_REQUEST = "family_request"

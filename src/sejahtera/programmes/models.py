@@ -122,6 +122,7 @@ class Enrolment(Amounts):
         Decree, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     end_reason = models.CharField(max_length=20, choices=_choices(Reason), blank=True)
+    suspension = models.CharField(max_length=20, blank=True)  # why, while suspended
     decision = models.ForeignKey(
         Decision, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -144,3 +145,66 @@ class Enrolment(Amounts):
 
     def __str__(self) -> str:
         return f"{self.subject} in {self.programme} ({self.status})"
+
+
+class Cycle(models.Model):
+    """One payment period of a programme (a PKH stage, two SEMBAKO months, a PBI-JK month)."""
+
+    programme = models.CharField(_("programme"), max_length=20)
+    period_start = models.DateField(_("period starts"))
+    period_end = models.DateField(_("period ends"))  # the first day after it
+    opened_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    totals = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-period_start"]
+        verbose_name = _("payment cycle")
+        verbose_name_plural = _("payment cycles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "period_start"], name="one_cycle_per_programme_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} cycle from {self.period_start}"
+
+
+class Entitlement(models.Model):
+    """What one enrolled unit is owed in one cycle. The database allows one line per unit and
+    cycle, and one payable line per NIK and cycle: never twice, whatever the code does."""
+
+    class Status(models.TextChoices):
+        PAYABLE = "payable", _("Payable")
+        SUSPENDED = "suspended", _("Suspended")
+        HELD = "held", _("Held for review")
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="entitlements")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="+")
+    subject = models.CharField(max_length=24)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    nik = models.CharField(max_length=16, null=True, blank=True)  # noqa: DJ001 (person units)
+    region_code = models.CharField(max_length=10)
+    amount = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    reason = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("entitlement")
+        verbose_name_plural = _("entitlements")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "subject"], name="one_entitlement_per_unit"),
+            models.UniqueConstraint(
+                fields=["cycle", "nik"],
+                condition=Q(status="payable", nik__isnull=False),
+                name="one_payable_entitlement_per_nik",
+            ),
+        ]
+        indexes = [models.Index(fields=["cycle", "region_code"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.amount} in cycle {self.cycle_id} ({self.status})"

@@ -260,10 +260,10 @@ WHERE programme = %(programme)s AND ended_on IS NULL AND subject IN ({_LINES_OF}
 """
 ENROL_NEW = """
 INSERT INTO programmes_enrolment (programme, subject, household_id, person_id, region_code,
-  status, started_on, ended_on, start_decree_id, end_decree_id, end_reason, monthly_amount,
-  per_stage_amount, yearly_amount, decision_id)
+  status, started_on, ended_on, start_decree_id, end_decree_id, end_reason, suspension,
+  monthly_amount, per_stage_amount, yearly_amount, decision_id)
 SELECT %(programme)s, l.subject, l.household_id, l.person_id, l.region_code, 'active',
-  %(period_start)s, NULL, %(decree)s, NULL, '', l.monthly_amount, l.per_stage_amount,
+  %(period_start)s, NULL, %(decree)s, NULL, '', '', l.monthly_amount, l.per_stage_amount,
   l.yearly_amount, l.decision_id
 FROM programmes_decreeline l WHERE l.decree_id = %(decree)s AND l.change = 'new'
 """

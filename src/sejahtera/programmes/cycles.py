@@ -1,0 +1,141 @@
+"""Payment cycles: opening one computes every enrolled unit's entitlement for it, once.
+
+Opening again, or two people opening at the same moment, adds nothing: the cycle is unique per
+programme and period, every line is unique per unit (and payable once per NIK) in the database,
+and the lines are inserted with ``ON CONFLICT DO NOTHING``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+
+from sejahtera.accounts import access
+from sejahtera.accounts.models import User
+from sejahtera.domain.delivery import (
+    DEFAULT_CALENDARS,
+    Basis,
+    Calendar,
+    CycleRefused,
+    Suspension,
+    cycle_end,
+)
+from sejahtera.programmes.models import Cycle, Enrolment, Entitlement
+from sejahtera.registry.models import Person
+
+ENTITLEMENTS = """
+INSERT INTO programmes_entitlement (cycle_id, enrolment_id, subject, household_id, person_id,
+  nik, region_code, amount, status, reason)
+SELECT %(cycle)s, e.id, e.subject, e.household_id, e.person_id, p.nik, e.region_code,
+  CASE WHEN e.status = 'suspended' OR {second_nik} THEN 0 ELSE {amount} END,
+  CASE WHEN e.status = 'suspended' THEN 'suspended' WHEN {second_nik} THEN 'held'
+       ELSE 'payable' END,
+  CASE WHEN e.status = 'suspended' THEN e.suspension WHEN {second_nik} THEN 'duplicate_nik'
+       ELSE '' END
+FROM programmes_enrolment e LEFT JOIN registry_person p ON p.id = e.person_id
+WHERE e.programme = %(programme)s AND e.started_on < %(end)s
+  AND (e.ended_on IS NULL OR e.ended_on > %(start)s)
+ON CONFLICT DO NOTHING
+"""
+# A person-level programme pays a NIK once per cycle, even when two person records (in two
+# households) hold it: the first enrolment is paid, the others are held for review.
+SECOND_NIK = (
+    "(p.nik IS NOT NULL AND ROW_NUMBER() OVER (PARTITION BY p.nik "
+    "ORDER BY CASE WHEN e.status = 'suspended' THEN 1 ELSE 0 END, e.id) > 1)"
+)
+
+
+def calendar_of(programme: str) -> Calendar:
+    calendars = DEFAULT_CALENDARS | getattr(settings, "SEJAHTERA_PROGRAMME_CALENDARS", {})
+    if programme not in calendars:
+        raise CycleRefused(f"{programme} pays no cycles (its calendar is not set)")
+    return calendars[programme]
+
+
+def open_cycle(actor: User, programme: str, period_start: date) -> Cycle:
+    """The programme's cycle from ``period_start`` with an entitlement line for every unit
+    enrolled in it: the amount owed, or zero with the reason (suspended, NIK held)."""
+    access.require(actor, access.DECREE_MAKERS)
+    calendar = calendar_of(programme)
+    end = cycle_end(period_start, calendar)
+    overlapping = Cycle.objects.filter(
+        programme=programme, period_start__lt=end, period_end__gt=period_start
+    ).exclude(period_start=period_start)
+    if overlapping.exists():
+        raise CycleRefused(f"{programme} already has a cycle overlapping {period_start}")
+    with transaction.atomic():
+        cycle, _ = Cycle.objects.get_or_create(
+            programme=programme,
+            period_start=period_start,
+            defaults={"period_end": end, "opened_by": actor},
+        )
+        suspend_the_dead(programme, period_start)
+        amount = (
+            "COALESCE(e.per_stage_amount, 0)"
+            if calendar.basis is Basis.STAGE
+            else f"COALESCE(e.monthly_amount, 0) * {int(calendar.months_per_cycle)}"
+        )
+        sql = ENTITLEMENTS.format(amount=amount, second_nik=SECOND_NIK)
+        params: dict[str, Any] = {
+            "cycle": cycle.pk,
+            "programme": programme,
+            "start": period_start,
+            "end": end,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        cycle.totals = cycle_totals(cycle)
+        cycle.save(update_fields=["totals"])
+    return cycle
+
+
+def suspend_the_dead(programme: str, before: date) -> int:
+    """A death recorded in the registry suspends from the first cycle after it: a person, or a
+    household whose every member died."""
+    living = Person.objects.filter(household=OuterRef("household_id")).filter(
+        Q(deceased_date__isnull=True) | Q(deceased_date__gte=before)
+    )
+    dead = Q(person__deceased_date__lt=before) | Q(~Exists(living), person__isnull=True)
+    return (
+        Enrolment.objects.filter(dead, programme=programme, status=Enrolment.Status.ACTIVE)
+        .filter(ended_on__isnull=True)
+        .update(status=Enrolment.Status.SUSPENDED, suspension=Suspension.DECEASED)
+    )
+
+
+def cycle_totals(cycle: Cycle) -> dict[str, Any]:
+    rows = (
+        Entitlement.objects.filter(cycle=cycle)
+        .values("status")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+        .order_by()
+    )
+    return {row["status"]: {"lines": row["n"], "amount": row["amount"] or 0} for row in rows}
+
+
+def suspend(actor: User, enrolment: Enrolment, reason: Suspension) -> Enrolment:
+    """Suspend an enrolment with its reason: the next cycles owe it nothing until resumed."""
+    _require_keeper(actor, enrolment)
+    Enrolment.objects.filter(pk=enrolment.pk, ended_on__isnull=True).update(
+        status=Enrolment.Status.SUSPENDED, suspension=reason
+    )
+    enrolment.refresh_from_db()
+    return enrolment
+
+
+def resume(actor: User, enrolment: Enrolment) -> Enrolment:
+    _require_keeper(actor, enrolment)
+    Enrolment.objects.filter(pk=enrolment.pk, status=Enrolment.Status.SUSPENDED).update(
+        status=Enrolment.Status.ACTIVE, suspension=""
+    )
+    enrolment.refresh_from_db()
+    return enrolment
+
+
+def _require_keeper(actor: User, enrolment: Enrolment) -> None:
+    access.require(actor, access.ENROLMENT_KEEPERS)
+    access.require_region(actor, enrolment.region_code)

@@ -1,0 +1,169 @@
+"""Cycles: each enrolled unit's entitlement, computed once, never paid twice."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from sejahtera.accounts.models import Role
+from sejahtera.domain.delivery import CycleRefused, Suspension
+from sejahtera.programmes import cycles, services
+from sejahtera.programmes.models import Cycle, Enrolment, Entitlement
+from sejahtera.targeting.services import run_targeting_for_registry
+
+pytestmark = pytest.mark.django_db
+AS_OF = date(2026, 7, 1)
+JULY, SEPTEMBER = date(2026, 7, 1), date(2026, 9, 1)
+
+
+@pytest.fixture
+def approver(make_user):
+    return make_user(Role.ADMINISTRATOR)
+
+
+@pytest.fixture
+def enrolled(analyst, approver, population):
+    """SEMBAKO, PKH and PBI-JK enrolled from one run (decrees from July)."""
+    run = run_targeting_for_registry(AS_OF)
+    for programme in ("SEMBAKO", "PKH", "PBI_JK"):
+        services.approve_decree(approver, services.prepare_decree(analyst, programme, JULY, run))
+    return run
+
+
+def lines(cycle: Cycle):
+    return Entitlement.objects.filter(cycle=cycle)
+
+
+@pytest.mark.usefixtures("enrolled")
+@pytest.mark.parametrize(
+    ("programme", "field", "times"),
+    [
+        ("SEMBAKO", "monthly_amount", 2),
+        ("PKH", "per_stage_amount", 1),
+        ("PBI_JK", "monthly_amount", 1),
+    ],
+)
+def test_a_cycle_owes_each_unit_its_programmes_amount(analyst, programme, field, times):
+    cycle = cycles.open_cycle(analyst, programme, JULY)
+    enrolments = Enrolment.objects.filter(programme=programme, ended_on=None)
+    assert lines(cycle).count() == enrolments.count() > 0
+    for line in lines(cycle).select_related("enrolment"):
+        assert line.status == "payable"
+        assert line.amount == getattr(line.enrolment, field) * times > 0
+    if programme == "SEMBAKO":
+        assert {line.amount for line in lines(cycle)} == {400_000}  # two months of Rp 200.000
+        assert cycle.period_end == SEPTEMBER
+
+
+@pytest.mark.usefixtures("enrolled")
+def test_opening_again_adds_nothing(analyst):
+    first = cycles.open_cycle(analyst, "SEMBAKO", JULY)
+    count, totals = lines(first).count(), first.totals
+    again = cycles.open_cycle(analyst, "SEMBAKO", JULY)
+    assert again.pk == first.pk
+    assert lines(again).count() == count
+    assert again.totals == totals
+
+
+@pytest.mark.usefixtures("enrolled")
+def test_a_suspended_unit_gets_a_zero_line_with_the_reason_until_resumed(analyst, make_user):
+    enrolment = Enrolment.objects.filter(
+        programme="SEMBAKO", region_code__startswith="3201"
+    ).first()
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    cycles.suspend(office, enrolment, Suspension.CONDITIONALITY)
+    july = cycles.open_cycle(analyst, "SEMBAKO", JULY)
+    line = lines(july).get(enrolment=enrolment)
+    assert (line.status, line.amount, line.reason) == ("suspended", 0, "conditionality")
+    cycles.resume(office, enrolment)
+    september = cycles.open_cycle(analyst, "SEMBAKO", SEPTEMBER)
+    assert lines(september).get(enrolment=enrolment).status == "payable"
+
+
+@pytest.mark.usefixtures("enrolled")
+def test_an_office_suspends_only_in_its_region(make_user):
+    from django.core.exceptions import PermissionDenied
+
+    enrolment = Enrolment.objects.filter(
+        programme="SEMBAKO", region_code__startswith="3201"
+    ).first()
+    with pytest.raises(PermissionDenied):
+        cycles.suspend(make_user(Role.DISTRICT_OFFICE, "3273"), enrolment, Suspension.MOVED)
+
+
+@pytest.mark.usefixtures("enrolled")
+def test_a_death_in_the_registry_suspends_from_the_next_cycle(analyst):
+    enrolment = Enrolment.objects.filter(programme="SEMBAKO").first()
+    enrolment.household.members.update(deceased_date=date(2026, 7, 20))
+    july = cycles.open_cycle(analyst, "SEMBAKO", JULY)
+    assert lines(july).get(enrolment=enrolment).status == "payable"  # alive when July began
+    september = cycles.open_cycle(analyst, "SEMBAKO", SEPTEMBER)
+    line = lines(september).get(enrolment=enrolment)
+    assert (line.status, line.amount, line.reason) == ("suspended", 0, "deceased")
+
+
+@pytest.mark.usefixtures("enrolled")
+def test_the_database_refuses_a_second_line_behind_the_applications_back(analyst):
+    cycle = cycles.open_cycle(analyst, "SEMBAKO", JULY)
+    line = lines(cycle).first()
+    line.pk = None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        line.save()  # the same unit in the same cycle
+
+
+@pytest.mark.usefixtures("enrolled")
+def test_a_nik_held_by_two_person_records_is_paid_once(analyst):
+    one_per_household = {}
+    for enrolment in Enrolment.objects.filter(programme="PBI_JK", ended_on=None):
+        one_per_household.setdefault(enrolment.household_id, enrolment)
+    first, second = list(one_per_household.values())[:2]
+    nik = "3201014508800077"
+    first.person.__class__.objects.filter(pk__in=[first.person_id, second.person_id]).update(
+        nik=nik
+    )
+    cycle = cycles.open_cycle(analyst, "PBI_JK", JULY)
+    held = lines(cycle).filter(nik=nik)
+    assert sorted(held.values_list("status", flat=True)) == ["held", "payable"]
+    assert held.get(status="held").reason == "duplicate_nik"
+    assert held.get(status="held").amount == 0
+
+
+def test_cycles_start_on_the_first_of_a_month_and_do_not_overlap(analyst, enrolled):
+    with pytest.raises(CycleRefused, match="first of a month"):
+        cycles.open_cycle(analyst, "SEMBAKO", date(2026, 7, 15))
+    cycles.open_cycle(analyst, "SEMBAKO", JULY)
+    with pytest.raises(CycleRefused, match="overlapping"):
+        cycles.open_cycle(analyst, "SEMBAKO", date(2026, 8, 1))
+    with pytest.raises(CycleRefused, match="pays no cycles"):
+        cycles.open_cycle(analyst, "ATENSI", JULY)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_opening_one_cycle_at_once_open_it_once(make_user, analyst, approver, enrolled):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def attempt(actor):
+        try:
+            barrier.wait(timeout=5)
+            cycles.open_cycle(actor, "SEMBAKO", JULY)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(user,)) for user in (analyst, approver)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    [cycle] = Cycle.objects.filter(programme="SEMBAKO")
+    assert (
+        lines(cycle).count() == Enrolment.objects.filter(programme="SEMBAKO", ended_on=None).count()
+    )
