@@ -81,3 +81,19 @@ def test_roles_without_delivery_work_do_not_see_decrees(client, make_user, role)
         )
     )
     assert client.get("/programmes/decrees/").status_code == 403
+
+
+def test_the_household_page_shows_what_the_family_receives(client, make_user, analyst, population):
+    from sejahtera.programmes import cycles, services
+
+    run = run_targeting_for_registry(AS_OF)
+    draft = services.prepare_decree(analyst, "SEMBAKO", AS_OF, run)
+    services.approve_decree(make_user(Role.ADMINISTRATOR), draft)
+    cycles.open_cycle(analyst, "SEMBAKO", AS_OF)
+    enrolled = Enrolment.objects.filter(region_code__startswith="3201").first()
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    page = client.get(f"/registry/households/{enrolled.household_id}/").content.decode()
+    assert 'data-enrolment="SEMBAKO" data-status="active"' in page
+    assert "Rp\u00a0200.000 per bulan" in page
+    assert 'data-entitlement="payable"' in page
+    assert "Rp\u00a0400.000" in page

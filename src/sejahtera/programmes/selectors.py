@@ -7,7 +7,7 @@ from django.db.models.functions import Substr
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
-from sejahtera.programmes.models import Decree, DecreeLine
+from sejahtera.programmes.models import Decree, DecreeLine, Enrolment, Entitlement
 from sejahtera.targeting.models import TargetingRun
 
 
@@ -53,3 +53,18 @@ def decree_runs() -> QuerySet[TargetingRun]:
     return TargetingRun.objects.filter(
         status=TargetingRun.Status.COMPLETED, is_simulation=False
     ).order_by("-pk")
+
+
+def household_delivery(user: User, household_pk: int) -> dict[str, object]:
+    """A household's enrolments (its own and its members') and its latest entitlements, for a
+    household the caller has already read through ``registry.selectors.household_for``."""
+    access.require(user, access.REGISTRY_READERS)
+    enrolments = Enrolment.objects.filter(household_id=household_pk).order_by(
+        "ended_on", "programme", "subject"
+    )
+    entitlements = (
+        Entitlement.objects.filter(household_id=household_pk)
+        .select_related("cycle")
+        .order_by("-cycle__period_start", "subject")[:12]
+    )
+    return {"enrolments": list(enrolments), "entitlements": list(entitlements)}

@@ -22,6 +22,7 @@ from sejahtera.cases import selectors as case_selectors
 from sejahtera.domain.identifiers import parse_nik
 from sejahtera.domain.regions import default_catalog
 from sejahtera.domain.registry_format import parse_date
+from sejahtera.programmes import selectors as delivery
 from sejahtera.registry import privacy, selectors
 from sejahtera.registry.models import Household, Person, Region
 from sejahtera.registry.services import exports, records
@@ -139,6 +140,7 @@ def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "can_edit": access.has_role(request.user, access.REGISTRY_EDITORS),
             "targeting": targeting.household_targeting(request.user, record, members),
             "household_case": case_selectors.household_case(request.user, record),
+            "delivery": delivery.household_delivery(request.user, record.pk),
             "can_open_case": access.has_role(request.user, access.CASE_OPENERS),
         },
     )
