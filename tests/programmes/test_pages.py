@@ -97,3 +97,28 @@ def test_the_household_page_shows_what_the_family_receives(client, make_user, an
     assert "Rp\u00a0200.000 per bulan" in page
     assert 'data-entitlement="payable"' in page
     assert "Rp\u00a0400.000" in page
+
+
+def test_a_cycle_is_opened_on_its_page_and_read_by_region(client, make_user, analyst, population):
+    from sejahtera.programmes import services
+    from sejahtera.programmes.models import Cycle
+
+    draft = services.prepare_decree(analyst, "SEMBAKO", AS_OF, run_targeting_for_registry(AS_OF))
+    services.approve_decree(make_user(Role.ADMINISTRATOR), draft)
+    client.force_login(analyst)
+    response = client.post(
+        "/programmes/cycles/", {"programme": "SEMBAKO", "period_start": "2026-07-01"}
+    )
+    cycle = Cycle.objects.get()
+    assert response.url == f"/programmes/cycles/{cycle.pk}/"
+    page = client.get(response.url).content.decode()
+    assert 'data-region="3201"' in page
+    assert f"{cycle.totals['payable']['lines']}</div>" in page
+    again = client.post(
+        "/programmes/cycles/", {"programme": "SEMBAKO", "period_start": "2026-07-15"}
+    )
+    assert "first of a month" in again.content.decode()
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3273"))
+    bandung = client.get(response.url).content.decode()
+    assert 'data-region="3201"' not in bandung
+    assert client.post("/programmes/cycles/", {"programme": "SEMBAKO"}).status_code == 403

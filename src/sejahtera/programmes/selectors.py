@@ -7,7 +7,7 @@ from django.db.models.functions import Substr
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
-from sejahtera.programmes.models import Decree, DecreeLine, Enrolment, Entitlement
+from sejahtera.programmes.models import Cycle, Decree, DecreeLine, Enrolment, Entitlement
 from sejahtera.targeting.models import TargetingRun
 
 
@@ -68,3 +68,27 @@ def household_delivery(user: User, household_pk: int) -> dict[str, object]:
         .order_by("-cycle__period_start", "subject")[:12]
     )
     return {"enrolments": list(enrolments), "entitlements": list(entitlements)}
+
+
+def cycles_for(user: User) -> QuerySet[Cycle]:
+    access.require(user, access.DELIVERY_READERS)
+    return Cycle.objects.select_related("opened_by")
+
+
+def cycle_regions(user: User, cycle: Cycle) -> list[dict[str, object]]:
+    """Lines and amounts per regency and status, within the user's region."""
+    prefix = access.region_prefix(user)
+    lines = Entitlement.objects.filter(cycle=cycle, region_code__startswith=prefix)
+    rows = (
+        lines.annotate(area=Substr("region_code", 1, 4))
+        .values("area", "status")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+        .order_by("area")
+    )
+    areas: dict[str, dict[str, object]] = {}
+    for row in rows:
+        area = areas.setdefault(row["area"], {"code": row["area"]})
+        area[row["status"]] = row["n"]
+        if row["status"] == Entitlement.Status.PAYABLE:
+            area["amount"] = row["amount"] or 0
+    return list(areas.values())

@@ -16,9 +16,15 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from sejahtera.accounts import access
-from sejahtera.domain.delivery import Change, FourEyesViolation, Reason
-from sejahtera.programmes import selectors, services
-from sejahtera.programmes.models import Decree
+from sejahtera.domain.delivery import (
+    DEFAULT_CALENDARS,
+    Change,
+    CycleRefused,
+    FourEyesViolation,
+    Reason,
+)
+from sejahtera.programmes import cycles, selectors, services
+from sejahtera.programmes.models import Cycle, Decree
 from sejahtera.registry.models import Region
 from sejahtera.targeting import selectors as targeting
 from sejahtera.web import params
@@ -122,6 +128,53 @@ def decide_decree(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     except services.DecreeRefused as refused:
         messages.error(request, str(refused))
     return redirect("web:decree", pk=decree.pk)
+
+
+class OpenCycleForm(forms.Form):
+    programme = forms.ChoiceField(label=_("Programme"))
+    period_start = forms.DateField(label=_("Period starts"), widget=iso_date_input())
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["programme"].choices = [(c, c) for c in DEFAULT_CALENDARS]  # type: ignore[attr-defined]
+
+
+@login_required
+def cycle_list(request: AuthenticatedRequest) -> HttpResponse:
+    listed = selectors.cycles_for(request.user)
+    today = date.today()
+    form = OpenCycleForm(request.POST or None, initial={"period_start": today.replace(day=1)})
+    if request.method == "POST":
+        access.require(request.user, access.DECREE_MAKERS)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                cycle = cycles.open_cycle(request.user, data["programme"], data["period_start"])
+            except CycleRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                return redirect("web:cycle", pk=cycle.pk)
+    context = {
+        "cycles": listed[:100],
+        "form": form,
+        "can_open": access.has_role(request.user, access.DECREE_MAKERS),
+    }
+    return render(request, "web/programmes/cycles.html", context)
+
+
+@login_required
+def cycle_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    try:
+        cycle = selectors.cycles_for(request.user).get(pk=pk)
+    except Cycle.DoesNotExist:
+        raise Http404 from None
+    regions = selectors.cycle_regions(request.user, cycle)
+    names = dict(
+        Region.objects.filter(code__in=[r["code"] for r in regions]).values_list("code", "name")
+    )
+    for region in regions:
+        region["name"] = names.get(str(region["code"]), region["code"])
+    return render(request, "web/programmes/cycle.html", {"cycle": cycle, "regions": regions})
 
 
 def _decree(request: AuthenticatedRequest, pk: int) -> Decree:
