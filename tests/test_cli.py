@@ -52,6 +52,7 @@ def test_kk_check():
 def test_demo_prepares_registry_users_cases_and_a_targeting_run(settings, tmp_path):
     from sejahtera.accounts.models import User
     from sejahtera.cases.models import Case
+    from sejahtera.programmes.models import Decree, Entitlement
     from sejahtera.registry.models import Household
     from sejahtera.targeting.models import TargetingRun
 
@@ -63,10 +64,13 @@ def test_demo_prepares_registry_users_cases_and_a_targeting_run(settings, tmp_pa
     assert User.objects.filter(username="demo_social_worker").exists()
     assert Case.objects.exists()
     assert TargetingRun.objects.get().status == "completed"
+    assert Decree.objects.filter(status="approved").count() == 2
+    assert Entitlement.objects.filter(status="payable").exists()
     assert "demo_administrator!2026" in result.output
     again = run("demo", "--persons", "300")
     assert again.exit_code == 0
     assert TargetingRun.objects.count() == 1
+    assert Decree.objects.count() == 2
 
 
 @pytest.mark.django_db

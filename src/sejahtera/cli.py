@@ -291,6 +291,7 @@ def demo(persons: int, seed: int) -> None:
     """
     setup_django()
     from sejahtera.accounts.services import ensure_demo_users
+    from sejahtera.programmes.demo import ensure_demo_delivery
     from sejahtera.registry.services.demo import ensure_demo_registry
     from sejahtera.targeting.selectors import latest_run
     from sejahtera.targeting.services import run_targeting_for_registry
@@ -300,6 +301,7 @@ def demo(persons: int, seed: int) -> None:
         run = run_targeting_for_registry(as_of=date.today())
         click.echo(f"Targeting run #{run.pk} ({run.status}) on today's registry")
     users = ensure_demo_users()
+    ensure_demo_delivery(echo=click.echo)
     click.echo("\nDemo users (synthetic data only; log in where `sejahtera serve` says):")
     width = max(len(user.username) for user in users)
     for user in users:
