@@ -1,0 +1,75 @@
+"""Programme delivery in a real browser, in Indonesian: an analyst prepares a decree from a
+run, an administrator approves it (the preparer cannot), the analyst opens its first payment
+cycle. Screenshots: artifacts/screenshots/delivery-*.png."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from sejahtera.accounts.models import Role
+from sejahtera.programmes.models import Enrolment
+from sejahtera.targeting.services import run_targeting_for_registry
+
+pytestmark = pytest.mark.django_db(transaction=True)
+POOR_HOME = {
+    "floor_type": "earth",
+    "wall_type": "bamboo",
+    "roof_type": "thatch",
+    "drinking_water": "river",
+    "lighting": "non_pln",
+    "cooking_fuel": "wood",
+    "toilet": "none",
+}
+
+
+def test_a_decree_is_prepared_approved_by_another_and_paid_in_a_cycle(
+    page_for, shoot, live_server, make_user, household_factory
+):
+    for i in range(4):
+        head = {
+            "full_name": f"Ibu {i}",
+            "sex": "P",
+            "birth_date": "1980-01-01",
+            "relationship": "head",
+            "employment": "informal",
+            "monthly_income_idr": "500000",
+        }
+        household_factory("3201011002", members=[head], **POOR_HOME)
+    run = run_targeting_for_registry(date.today())
+    analyst = make_user(Role.MINISTRY_ANALYST, first_name="Budi", last_name="Analis")
+    administrator = make_user(Role.ADMINISTRATOR, first_name="Sari", last_name="Admin")
+
+    page = page_for(analyst)
+    page.goto(f"{live_server.url}/programmes/decrees/")
+    page.select_option("#id_programme", "SEMBAKO")
+    page.fill("#id_period_start", "2027-01-01")
+    page.select_option("#id_run", str(run.pk))
+    page.click("#prepare button.primary")
+    page.wait_for_url(re.compile(r"/programmes/decrees/\d+/$"))
+    assert "Rancangan" in page.locator("#decree-status").inner_text()
+    assert page.locator("#decide").count() == 0  # the preparer does not decide
+    new = int(page.locator("[data-change=new] .value").inner_text())
+    assert new > 0
+    shoot(page, "delivery-01-draft")
+    decree_url = page.url
+
+    second = page_for(administrator)
+    second.goto(decree_url)
+    second.click("#decide button[value=approve]")
+    second.wait_for_load_state("networkidle")
+    assert "Disetujui" in second.locator("#decree-status").inner_text()
+    assert Enrolment.objects.filter(programme="SEMBAKO", ended_on=None).count() == new
+    shoot(second, "delivery-02-approved")
+
+    page.goto(f"{live_server.url}/programmes/cycles/")
+    page.select_option("#id_programme", "SEMBAKO")
+    page.fill("#id_period_start", "2027-01-01")
+    page.click("#open-cycle button.primary")
+    page.wait_for_url(re.compile(r"/programmes/cycles/\d+/$"))
+    assert page.locator("[data-status=payable] .value").inner_text() == str(new)
+    owed = f"Rp\u00a0{new * 400_000:,}".replace(",", ".")  # two months of Rp 200.000 each
+    assert owed in page.locator("#cycle-regions").inner_text()
+    shoot(page, "delivery-03-cycle")
