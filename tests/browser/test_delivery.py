@@ -13,16 +13,9 @@ from sejahtera.accounts.models import Role
 from sejahtera.programmes.models import Enrolment
 from sejahtera.targeting.services import run_targeting_for_registry
 
+from ..targeting.conftest import POOR
+
 pytestmark = pytest.mark.django_db(transaction=True)
-POOR_HOME = {
-    "floor_type": "earth",
-    "wall_type": "bamboo",
-    "roof_type": "thatch",
-    "drinking_water": "river",
-    "lighting": "non_pln",
-    "cooking_fuel": "wood",
-    "toilet": "none",
-}
 
 
 def test_a_decree_is_prepared_approved_by_another_and_paid_in_a_cycle(
@@ -37,7 +30,7 @@ def test_a_decree_is_prepared_approved_by_another_and_paid_in_a_cycle(
             "employment": "informal",
             "monthly_income_idr": "500000",
         }
-        household_factory("3201011002", members=[head], **POOR_HOME)
+        household_factory("3201011002", members=[head], **POOR)
     run = run_targeting_for_registry(date.today())
     analyst = make_user(Role.MINISTRY_ANALYST, first_name="Budi", last_name="Analis")
     administrator = make_user(Role.ADMINISTRATOR, first_name="Sari", last_name="Admin")

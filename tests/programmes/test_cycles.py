@@ -20,11 +20,6 @@ JULY, SEPTEMBER = date(2026, 7, 1), date(2026, 9, 1)
 
 
 @pytest.fixture
-def approver(make_user):
-    return make_user(Role.ADMINISTRATOR)
-
-
-@pytest.fixture
 def enrolled(analyst, approver, population):
     """SEMBAKO, PKH and PBI-JK enrolled from one run (decrees from July)."""
     run = run_targeting_for_registry(AS_OF)

@@ -22,11 +22,6 @@ AS_OF = date(2026, 7, 1)
 Q3, Q4 = date(2026, 7, 1), date(2026, 10, 1)
 
 
-@pytest.fixture
-def approver(make_user):
-    return make_user(Role.ADMINISTRATOR)
-
-
 def changes(decree: Decree) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for line in DecreeLine.objects.filter(decree=decree).order_by("subject"):
