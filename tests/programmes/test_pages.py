@@ -122,3 +122,47 @@ def test_a_cycle_is_opened_on_its_page_and_read_by_region(client, make_user, ana
     bandung = client.get(response.url).content.decode()
     assert 'data-region="3201"' not in bandung
     assert client.post("/programmes/cycles/", {"programme": "SEMBAKO"}).status_code == 403
+
+
+def test_the_annex_lists_a_regencys_beneficiaries_as_pdf_and_csv(
+    client, make_user, analyst, population
+):
+    import io
+
+    import pypdf
+
+    from sejahtera.accounts.models import SensitiveAccess
+    from sejahtera.programmes import services
+
+    draft = services.prepare_decree(analyst, "SEMBAKO", AS_OF, run_targeting_for_registry(AS_OF))
+    decree = services.approve_decree(
+        make_user(Role.ADMINISTRATOR, first_name="Sari", last_name="Admin"), draft
+    )
+    bogor = Enrolment.objects.filter(region_code__startswith="3201")
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    client.force_login(office)
+    assert (
+        f"/programmes/decrees/{decree.pk}/annex.pdf?regency=3201"
+        in client.get(f"/programmes/decrees/{decree.pk}/", {"region": "32"}).content.decode()
+    )
+    pdf = client.get(f"/programmes/decrees/{decree.pk}/annex.pdf", {"regency": "3201"})
+    pages = pypdf.PdfReader(io.BytesIO(pdf.content)).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).split())  # no-break spaces too
+    assert "Republik Indonesia KEMENTERIAN SOSIAL" in text
+    assert "LAMPIRAN: PENERIMA MANFAAT SEMBAKO" in text
+    assert f"Nomor: {decree.pk}/SK-SEMBAKO/" in text
+    total = f"{bogor.count() * 2_400_000:,}".replace(",", ".")
+    assert f"Penerima manfaat : {bogor.count()} · Rp {total} per tahun" in text
+    assert "Sari Admin" in text
+    assert "Halaman 1 / 1" in text
+    assert SensitiveAccess.objects.filter(user=office, entity="household").exists()
+    csv = b"".join(
+        client.get(
+            f"/programmes/decrees/{decree.pk}/annex.csv", {"regency": "3201"}
+        ).streaming_content
+    ).decode()
+    assert len(csv.splitlines()) == bogor.count() + 1
+    assert (
+        client.get(f"/programmes/decrees/{decree.pk}/annex.pdf", {"regency": "3273"}).status_code
+        == 404
+    )

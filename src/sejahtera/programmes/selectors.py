@@ -92,3 +92,17 @@ def cycle_regions(user: User, cycle: Cycle) -> list[dict[str, object]]:
         if row["status"] == Entitlement.Status.PAYABLE:
             area["amount"] = row["amount"] or 0
     return list(areas.values())
+
+
+ENROLLED_CHANGES = ("new", "continuing", "changed")
+
+
+def annex_lines(user: User, decree: Decree, regency: str) -> QuerySet[DecreeLine]:
+    """The subjects a decree enrols in one regency (within the user's region), in the annex's
+    order: district, village, household."""
+    return (
+        decree_lines(user, decree)
+        .filter(region_code__startswith=regency, change__in=ENROLLED_CHANGES)
+        .select_related("household__village", "person")
+        .order_by("region_code", "household__external_id", "subject")
+    )

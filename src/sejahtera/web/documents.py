@@ -38,7 +38,7 @@ def issuing_office(region_code: str) -> dict[str, str]:
     catalog = default_catalog()
     regency = region_code[:4]
     if len(regency) < 4:
-        return {"name": "Kementerian Sosial Republik Indonesia", "place": "Jakarta"}
+        return {"name": "Kementerian Sosial", "place": "Jakarta"}
     name = catalog.name(regency) or regency
     return {
         "name": f"Dinas Sosial {name}",

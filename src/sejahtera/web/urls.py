@@ -55,6 +55,11 @@ urlpatterns = [
     path("programmes/decrees/", programmes.decrees, name="decrees"),
     path("programmes/decrees/<int:pk>/", programmes.decree_detail, name="decree"),
     path("programmes/decrees/<int:pk>/decide/", programmes.decide_decree, name="decree-decide"),
+    path(
+        "programmes/decrees/<int:pk>/annex.<str:fmt>",
+        programmes.decree_annex,
+        name="decree-annex",
+    ),
     path("programmes/cycles/", programmes.cycle_list, name="cycles"),
     path("programmes/cycles/<int:pk>/", programmes.cycle_detail, name="cycle"),
     path("targeting/", targeting.runs, name="targeting"),

@@ -3,14 +3,17 @@ approved or rejected by a second person."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -24,10 +27,12 @@ from sejahtera.domain.delivery import (
     Reason,
 )
 from sejahtera.programmes import cycles, selectors, services
-from sejahtera.programmes.models import Cycle, Decree
-from sejahtera.registry.models import Region
+from sejahtera.programmes.models import Cycle, Decree, DecreeLine
+from sejahtera.registry import privacy
+from sejahtera.registry.models import Person, Region
+from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting import selectors as targeting
-from sejahtera.web import params
+from sejahtera.web import documents, params
 from sejahtera.web.forms import RunChoiceField, iso_date_input
 from sejahtera.web.http import AuthenticatedRequest
 
@@ -175,6 +180,80 @@ def cycle_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     for region in regions:
         region["name"] = names.get(str(region["code"]), region["code"])
     return render(request, "web/programmes/cycle.html", {"cycle": cycle, "regions": regions})
+
+
+@login_required
+def decree_annex(
+    request: AuthenticatedRequest, pk: int, fmt: str
+) -> HttpResponse | StreamingHttpResponse:
+    """The decree's annex for one regency: every household or person it enrols there with the
+    amount, totals, page numbers (PDF) — the list an office verifies and publishes. Names of
+    the enrolled are personal data: the read is logged."""
+    decree = _decree(request, pk)
+    regency = params.region_code(request.GET, "regency")
+    if len(regency) != 4 or fmt not in ("pdf", "csv") or not _covers(request, regency):
+        raise Http404
+    rows = _annex_rows(request, decree, regency)
+    if fmt == "csv":
+        header = ["household_id", "name", "village_code", "village", "change", "yearly_amount"]
+        values = [header] + [
+            [r.line.household.external_id, r.name, r.line.region_code,
+             r.line.household.village.name, r.line.change, r.line.yearly_amount]
+            for r in rows
+        ]  # fmt: skip
+        response = StreamingHttpResponse(csv_chunks(values), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="decree-{decree.pk}-{regency}.csv"'
+        return response
+    office = documents.issuing_office("")
+    decided = decree.decided_at.date() if decree.decided_at else decree.period_start
+    context = {
+        "decree": decree,
+        "regency": Region.objects.filter(code=regency).first(),
+        "rows": rows,
+        "total": sum(r.line.yearly_amount or 0 for r in rows),
+        "office": office,
+        "number": documents.letter_number(decree.pk, f"SK-{decree.programme}", decided),
+        "dated": documents.dated(office["place"], decided),
+        "signer_title": gettext("On behalf of the Minister of Social Affairs"),
+        "signer_name": str(decree.decided_by or "–"),
+        "printed_at": date_format(timezone.localtime(), "DATETIME_FORMAT"),
+    }
+    pdf = documents.render_pdf(request, "documents/decree_annex.html", context)
+    return documents.pdf_response(pdf, f"decree-{decree.pk}-{regency}.pdf")
+
+
+@dataclass(frozen=True)
+class AnnexRow:
+    line: DecreeLine
+    name: str
+
+
+def _annex_rows(request: AuthenticatedRequest, decree: Decree, regency: str) -> list[AnnexRow]:
+    """The annex's lines with the name of whom each enrols (the head for a household),
+    masked as the household page masks it; the read is logged."""
+    lines = list(selectors.annex_lines(request.user, decree, regency))
+    households = [line.household_id for line in lines]
+    access.log_sensitive_read(request.user, "household", households, request.path)
+    heads = {
+        p.household_id: p
+        for p in Person.objects.filter(household_id__in=households, relationship="head")
+    }
+    unmasked = privacy.may_read_specific(request.user)
+    rows = []
+    for line in lines:
+        person = line.person or heads.get(line.household_id)
+        name = (
+            privacy.visible_name(person, unmasked=unmasked, today=date.today()) if person else "–"
+        )
+        rows.append(AnnexRow(line, name))
+    return rows
+
+
+def _covers(request: AuthenticatedRequest, regency: str) -> bool:
+    """A regency the user's region holds, or one inside which the user's region lies (an
+    office of a district reads its own part of the regency's annex)."""
+    prefix = access.region_prefix(request.user)
+    return regency.startswith(prefix) or prefix.startswith(regency)
 
 
 def _decree(request: AuthenticatedRequest, pk: int) -> Decree:
