@@ -105,6 +105,7 @@ class CaseEvent(CaseRecord):
         GRADUATION_REJECTED = "grad_rejected", _("Graduation rejected")
         REFERRAL = "referral", _("Referral")
         ENROLMENT = "enrolment", _("Enrolment request")
+        ENROLMENT_DECIDED = "enrol_decided", _("Enrolment request decided")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -286,12 +287,24 @@ class EnrolmentRequest(CaseRecord):
         ENROL = "enrol", _("Enrol")
         SUSPEND = "suspend", _("Suspend")
 
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="enrolment_requests")
     programme = models.CharField(_("programme"), max_length=20)
     action = models.CharField(_("request"), max_length=8, choices=Action.choices)
     reason = models.TextField(_("reason"))
     requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     requested_on = models.DateField(_("requested on"))
+    # The programme office's answer, given on a decree draft (programmes.requests).
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_on = models.DateField(null=True, blank=True)
+    outcome = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-requested_on", "-id"]

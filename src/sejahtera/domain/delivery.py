@@ -35,6 +35,7 @@ class Reason(StrEnum):
     DUPLICATE_REVIEW = "duplicate_review"
     MOVED = "moved"  # enrolled elsewhere before; continues where the family lives now
     FREED_PLACE = "freed_place"  # a waiting family taking the place of one that left
+    REQUESTED = "requested"  # a social worker's request, accepted by the programme office
 
 
 class FourEyesViolation(PermissionError):
@@ -142,3 +143,4 @@ class Suspension(StrEnum):
     MOVED = "moved"
     GRADUATED = "graduated"
     FAMILY_REQUEST = "family_request"
+    CASE_REQUEST = "case_request"  # the social worker's request, accepted

@@ -56,6 +56,11 @@ urlpatterns = [
     path("programmes/decrees/<int:pk>/", programmes.decree_detail, name="decree"),
     path("programmes/decrees/<int:pk>/decide/", programmes.decide_decree, name="decree-decide"),
     path(
+        "programmes/decrees/<int:pk>/requests/<int:request_pk>/",
+        programmes.answer_request,
+        name="decree-request",
+    ),
+    path(
         "programmes/decrees/<int:pk>/annex.<str:fmt>",
         programmes.decree_annex,
         name="decree-annex",

@@ -26,7 +26,7 @@ from sejahtera.domain.delivery import (
     FourEyesViolation,
     Reason,
 )
-from sejahtera.programmes import cycles, selectors, services
+from sejahtera.programmes import cycles, requests, selectors, services
 from sejahtera.programmes.models import Cycle, Decree, DecreeLine
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Person, Region
@@ -111,8 +111,38 @@ def decree_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         and access.has_role(request.user, access.DECREE_MAKERS)
         and decree.prepared_by_id != request.user.pk,
         "reject_form": RejectForm(),
+        "requests": (
+            requests.pending_requests(decree)
+            if decree.status == Decree.Status.DRAFT
+            and access.has_role(request.user, access.DECREE_MAKERS)
+            else []
+        ),
     }
     return render(request, "web/programmes/decree.html", context)
+
+
+@login_required
+@require_POST
+def answer_request(request: AuthenticatedRequest, pk: int, request_pk: int) -> HttpResponse:
+    decree = _decree(request, pk)
+    access.require(request.user, access.DECREE_MAKERS)
+    enrolment_request = requests.pending_requests(decree).filter(pk=request_pk).first()
+    if enrolment_request is None:
+        raise Http404
+    try:
+        requests.answer_request(
+            request.user,
+            decree,
+            enrolment_request,
+            accept=request.POST.get("answer") == "accept",
+            note=request.POST.get("note", ""),
+            today=date.today(),
+        )
+    except services.DecreeRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, gettext("Answered; the case's timeline shows it."))
+    return redirect("web:decree", pk=decree.pk)
 
 
 @login_required

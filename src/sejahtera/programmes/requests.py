@@ -1,0 +1,116 @@
+"""Enrolment requests from cases, answered on a decree draft.
+
+A social worker asks, from a case in protection, to enrol a family in a programme or to
+suspend it (``cases.services.request_enrolment``). The programme office answers on the next
+draft of that programme: accepting an enrolment adds the family to the draft as new (the
+approval enrols it, as any line); accepting a suspension suspends its enrolment now; a refusal
+needs a reason. The case's timeline records the answer.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from sejahtera.accounts import access
+from sejahtera.accounts.models import User
+from sejahtera.cases.models import CaseEvent, EnrolmentRequest
+from sejahtera.domain.delivery import Change, Reason, Suspension
+from sejahtera.programmes import cycles
+from sejahtera.programmes.models import Decree, DecreeLine, Enrolment
+from sejahtera.programmes.services import DecreeRefused, decree_totals
+from sejahtera.targeting.models import Decision
+
+HOUSEHOLD_PROGRAMMES = ("PKH", "SEMBAKO")
+
+
+def pending_requests(decree: Decree) -> QuerySet[EnrolmentRequest]:
+    return EnrolmentRequest.objects.filter(
+        programme=decree.programme, status=EnrolmentRequest.Status.PENDING
+    ).select_related("case__household__village", "requested_by")
+
+
+def answer_request(
+    actor: User, decree: Decree, request: EnrolmentRequest, *, accept: bool, note: str, today: date
+) -> EnrolmentRequest:
+    access.require(actor, access.DECREE_MAKERS)
+    if decree.status != Decree.Status.DRAFT or request.programme != decree.programme:
+        raise DecreeRefused("requests are answered on a draft decree of their programme")
+    if not accept and not note.strip():
+        raise DecreeRefused("give the reason for refusing the request")
+    with transaction.atomic():
+        request = EnrolmentRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status != EnrolmentRequest.Status.PENDING:
+            raise DecreeRefused("this request is already answered")
+        if accept and request.action == EnrolmentRequest.Action.ENROL:
+            _add_to_draft(decree, request)
+        elif accept:
+            _suspend(actor, decree.programme, request)
+        request.status = (
+            EnrolmentRequest.Status.ACCEPTED if accept else EnrolmentRequest.Status.REFUSED
+        )
+        request.decided_by, request.decided_on, request.outcome = actor, today, note.strip()
+        request.save(update_fields=["status", "decided_by", "decided_on", "outcome"])
+        CaseEvent.objects.create(
+            case=request.case,
+            actor=actor,
+            kind=CaseEvent.Kind.ENROLMENT_DECIDED,
+            on=today,
+            reason=f"{request.action} {request.programme}: {request.status}"
+            + (f" — {note.strip()}" if note.strip() else ""),
+            facts={"request": request.pk, "decree": decree.pk, "status": request.status},
+        )
+    return request
+
+
+def _add_to_draft(decree: Decree, request: EnrolmentRequest) -> None:
+    """The family as a new line of the draft, with the amounts the decree's run gives it."""
+    if decree.programme not in HOUSEHOLD_PROGRAMMES:
+        raise DecreeRefused(
+            f"{decree.programme} enrols persons: enrol the members through the registry's run"
+        )
+    household = request.case.household
+    subject = f"H{household.pk}"
+    decision = (
+        Decision.objects.filter(run=decree.run, programme=decree.programme, household=household)
+        .filter(person__isnull=True)
+        .first()
+    )
+    amounts = {
+        "monthly_amount": decision.monthly_amount if decision else None,
+        "per_stage_amount": decision.per_stage_amount if decision else None,
+        "yearly_amount": decision.yearly_amount if decision else None,
+    }
+    if not any(amounts.values()):
+        raise DecreeRefused(
+            f"the run gives this family no {decree.programme} amount: it cannot be enrolled "
+            "from this decree"
+        )
+    line = DecreeLine.objects.filter(decree=decree, subject=subject).first()
+    if line and line.change in (Change.NEW, Change.CONTINUING, Change.CHANGED):
+        return  # already in
+    DecreeLine.objects.update_or_create(
+        decree=decree,
+        subject=subject,
+        defaults={
+            "household": household,
+            "region_code": household.village_id,
+            "change": Change.NEW,
+            "reason": Reason.REQUESTED,
+            "decision": decision,
+            **amounts,
+        },
+    )
+    decree.totals = decree_totals(decree)
+    decree.save(update_fields=["totals"])
+
+
+def _suspend(actor: User, programme: str, request: EnrolmentRequest) -> None:
+    enrolment = Enrolment.objects.filter(
+        programme=programme, household=request.case.household, ended_on__isnull=True
+    ).first()
+    if enrolment is None:
+        raise DecreeRefused(f"the family is not enrolled in {programme}")
+    cycles.suspend(actor, enrolment, Suspension.CASE_REQUEST)
