@@ -162,3 +162,29 @@ def test_two_people_opening_one_cycle_at_once_open_it_once(make_user, analyst, a
     assert (
         lines(cycle).count() == Enrolment.objects.filter(programme="SEMBAKO", ended_on=None).count()
     )
+
+
+def test_the_error_audit_counts_the_delivery_checks(client, analyst, enrolled):
+    from sejahtera.programmes.selectors import delivery_checks
+    from sejahtera.targeting.models import Decision
+
+    cycle = cycles.open_cycle(analyst, "SEMBAKO", JULY)
+    assert delivery_checks(enrolled, "") == {
+        "eligible_not_enrolled": 0,
+        "enrolled_not_eligible": 0,
+        "paid_after_death": 0,
+        "nik_paid_twice": 0,
+    }
+    paid = lines(cycle).filter(status="payable").first()
+    paid.household.members.update(deceased_date=date(2026, 6, 1))  # recorded late
+    no_longer = Decision.objects.filter(run=enrolled, programme="SEMBAKO", eligible=True).exclude(
+        household=paid.household
+    )[0]
+    Decision.objects.filter(pk=no_longer.pk).update(eligible=False)
+    checks = delivery_checks(enrolled, "")
+    assert checks["paid_after_death"] == 1
+    assert checks["enrolled_not_eligible"] == 1
+    assert checks["nik_paid_twice"] == 0
+    client.force_login(analyst)
+    page = client.get(f"/targeting/runs/{enrolled.pk}/audit/").content.decode()
+    assert 'data-check="paid_after_death"><div class="value">1</div>' in page

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.programmes.models import Cycle, Decree, DecreeLine, Enrolment, Entitlement
-from sejahtera.targeting.models import TargetingRun
+from sejahtera.registry.models import Person
+from sejahtera.targeting.models import Decision, TargetingRun
 
 
 def decrees_for(user: User) -> QuerySet[Decree]:
@@ -106,3 +107,46 @@ def annex_lines(user: User, decree: Decree, regency: str) -> QuerySet[DecreeLine
         .select_related("household__village", "person")
         .order_by("region_code", "household__external_id", "subject")
     )
+
+
+def delivery_checks(run: TargetingRun, prefix: str) -> dict[str, int]:
+    """The error audit's delivery checks within ``prefix``, for the programmes that have
+    enrolments: eligible in ``run`` but not enrolled, enrolled but no longer eligible, paid
+    after death, and NIKs paid twice in one cycle (which the constraints keep at zero)."""
+    programmes = set(Enrolment.objects.values_list("programme", flat=True).distinct())
+    decisions = Decision.objects.filter(
+        run=run, eligible=True, programme__in=programmes, region_code__startswith=prefix
+    )
+    open_enrolments = Enrolment.objects.filter(ended_on__isnull=True)
+    enrolled = Q(
+        Exists(open_enrolments.filter(programme=OuterRef("programme"), person__isnull=True,
+                                      household=OuterRef("household"))),
+        person__isnull=True,
+    ) | Q(Exists(open_enrolments.filter(programme=OuterRef("programme"),
+                                        person=OuterRef("person"))))  # fmt: skip
+    eligible = Decision.objects.filter(run=run, eligible=True, programme=OuterRef("programme"))
+    still_eligible = Q(
+        Exists(eligible.filter(household=OuterRef("household"), person__isnull=True)),
+        person__isnull=True,
+    ) | Q(Exists(eligible.filter(person=OuterRef("person"))))
+    living = Person.objects.filter(household=OuterRef("household")).filter(
+        Q(deceased_date__isnull=True) | Q(deceased_date__gte=OuterRef("cycle__period_start"))
+    )
+    payable = Entitlement.objects.filter(
+        status=Entitlement.Status.PAYABLE, region_code__startswith=prefix
+    )
+    return {
+        "eligible_not_enrolled": decisions.exclude(enrolled).count(),
+        "enrolled_not_eligible": open_enrolments.filter(region_code__startswith=prefix)
+        .exclude(still_eligible)
+        .count(),
+        "paid_after_death": payable.filter(
+            Q(person__deceased_date__lt=F("cycle__period_start"))
+            | Q(~Exists(living), person__isnull=True)
+        ).count(),
+        "nik_paid_twice": payable.filter(nik__isnull=False)
+        .values("cycle", "nik")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .count(),
+    }

@@ -22,6 +22,7 @@ from sejahtera.accounts import access
 from sejahtera.domain.money import parse_rupiah
 from sejahtera.domain.targeting.rules import PROGRAMME_CODES, RulesError
 from sejahtera.domain.targeting.settings import SettingKind, TunableSetting
+from sejahtera.programmes import selectors as delivery
 from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting import reports, selectors, services
 from sejahtera.targeting.limits import LimitsInvalid, merged_limits, parse_limits_text
@@ -333,9 +334,12 @@ def run_compare_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpResp
 @require_GET
 def run_audit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
-    return render(
-        request, "web/targeting/audit.html", {"audit": reports.audit(run, _prefix(request))}
-    )
+    prefix = _prefix(request)
+    context = {
+        "audit": reports.audit(run, prefix),
+        "delivery": delivery.delivery_checks(run, prefix),
+    }
+    return render(request, "web/targeting/audit.html", context)
 
 
 @login_required
