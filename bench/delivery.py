@@ -1,0 +1,190 @@
+"""Benchmark: programme delivery on PostgreSQL — prepare and approve a decree, open a cycle.
+
+    python bench/delivery.py [--persons 3000000] [--programme SEMBAKO] [--postgres URL]
+
+Builds a fresh database ``sejahtera_bench_delivery``, imports a synthetic population, runs the
+targeting once (DuckDB), then times each delivery step and, in the same run, a ``COPY`` of the
+same rows into an empty table with the same columns and indexes: the baseline the step is
+compared with. Goal (issue #10): each step ≤ 60 s on 2 cores and ≤ 2× that COPY, with
+1,000,000 enrolled households (SEMBAKO enrols deciles 1–4: about 2.5 M households).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import AS_OF, recreate_postgres_database, synthesise
+
+PERIOD = date(2027, 1, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=3_000_000)
+    parser.add_argument("--programme", default="SEMBAKO")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sejahtera"),
+    )
+    args = parser.parse_args()
+    os.environ["DATABASE_URL"] = recreate_postgres_database(
+        args.postgres, "sejahtera_bench_delivery"
+    )
+    os.environ["DJANGO_SETTINGS_MODULE"] = "sejahtera.config.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    run = populate(args.persons)
+    time_steps(run, args.programme)
+
+
+def populate(persons: int) -> Any:
+    from sejahtera.registry.services.importing import import_registry
+    from sejahtera.registry.services.regions import load_regions
+    from sejahtera.targeting.services import run_targeting_for_registry
+
+    load_regions()
+    with tempfile.TemporaryDirectory(prefix="sejahtera-bench-delivery-") as tmp:
+        data = Path(tmp)
+        synthesise(persons, 5, data)
+        started = time.perf_counter()
+        import_registry(
+            households_path=data / "households.csv",
+            persons_path=data / "persons.csv",
+            report_path=data / "report.csv",
+        )
+        print(f"setup: import {persons:,} persons in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    run = run_targeting_for_registry(date.fromisoformat(AS_OF))
+    print(f"setup: targeting run in {time.perf_counter() - started:.1f} s")
+    return run
+
+
+def timed(step: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    result = step()
+    return result, time.perf_counter() - started
+
+
+def copy_baseline(table: str, columns: list[str], query: str, params: list[Any]) -> float:
+    """Seconds to COPY the rows of ``query`` into an empty table like ``table`` (same columns
+    and indexes): what writing those rows costs at the least."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+        cursor.execute(
+            f"DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (LIKE {table} INCLUDING ALL)"
+        )
+        started = time.perf_counter()
+        with cursor.cursor.copy(f"COPY bench_copy ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        seconds = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_copy")
+    return seconds
+
+
+def report(step: str, rows: int, seconds: float, baseline: float) -> None:
+    print(
+        f"{step:<28} {rows:>10,} rows {seconds:>8.1f} s {rows / max(seconds, 1e-9):>10,.0f} rows/s "
+        f"COPY {baseline:>6.1f} s  ratio {seconds / max(baseline, 1e-9):>5.2f}×"
+    )
+
+
+def time_steps(run: Any, programme: str) -> None:
+    from sejahtera.accounts.models import Role, User
+    from sejahtera.programmes import cycles, services
+    from sejahtera.programmes.models import DecreeLine, Enrolment, Entitlement
+
+    preparer = User.objects.create_user("bench-preparer", role=Role.MINISTRY_ANALYST)
+    approver = User.objects.create_user("bench-approver", role=Role.ADMINISTRATOR)
+    print(f"cores: {os.cpu_count()}; programme {programme}")
+
+    decree, seconds = timed(lambda: services.prepare_decree(preparer, programme, PERIOD, run))
+    lines = DecreeLine.objects.filter(decree=decree).count()
+    columns = [
+        "decree_id",
+        "subject",
+        "household_id",
+        "person_id",
+        "region_code",
+        "change",
+        "reason",
+        "monthly_amount",
+        "per_stage_amount",
+        "yearly_amount",
+        "rank",
+    ]
+    baseline = copy_baseline(
+        "programmes_decreeline",
+        columns,
+        f"SELECT {', '.join(columns)} FROM programmes_decreeline WHERE decree_id = %s",
+        [decree.pk],
+    )
+    report("prepare decree", lines, seconds, baseline)
+
+    _, seconds = timed(lambda: services.approve_decree(approver, decree))
+    enrolled = Enrolment.objects.filter(programme=programme).count()
+    columns = [
+        "programme",
+        "subject",
+        "household_id",
+        "person_id",
+        "region_code",
+        "status",
+        "started_on",
+        "start_decree_id",
+        "end_reason",
+        "suspension",
+        "monthly_amount",
+    ]
+    baseline = copy_baseline(
+        "programmes_enrolment",
+        columns,
+        f"SELECT {', '.join(columns)} FROM programmes_enrolment WHERE programme = %s",
+        [programme],
+    )
+    report("approve decree (enrol)", enrolled, seconds, baseline)
+
+    cycle, seconds = timed(lambda: cycles.open_cycle(preparer, programme, PERIOD))
+    entitled = Entitlement.objects.filter(cycle=cycle).count()
+    columns = [
+        "cycle_id",
+        "enrolment_id",
+        "subject",
+        "household_id",
+        "person_id",
+        "nik",
+        "region_code",
+        "amount",
+        "status",
+        "reason",
+    ]
+    baseline = copy_baseline(
+        "programmes_entitlement",
+        columns,
+        f"SELECT {', '.join(columns)} FROM programmes_entitlement WHERE cycle_id = %s",
+        [cycle.pk],
+    )
+    report("open cycle (entitlements)", entitled, seconds, baseline)
+
+    _, seconds = timed(lambda: cycles.open_cycle(preparer, programme, PERIOD))
+    print(f"{'open the cycle again':<28} {'':>10} {'':>5} {seconds:>8.1f} s (adds nothing)")
+
+
+if __name__ == "__main__":
+    main()
