@@ -12,6 +12,7 @@ from sejahtera.accounts.models import Role
 from sejahtera.domain.delivery import CycleRefused, Suspension
 from sejahtera.programmes import cycles, services
 from sejahtera.programmes.models import Cycle, Enrolment, Entitlement
+from sejahtera.registry.models import Person
 from sejahtera.targeting.services import run_targeting_for_registry
 
 pytestmark = pytest.mark.django_db
@@ -111,14 +112,9 @@ def test_the_database_refuses_a_second_line_behind_the_applications_back(analyst
 
 @pytest.mark.usefixtures("enrolled")
 def test_a_nik_held_by_two_person_records_is_paid_once(analyst):
-    one_per_household = {}
-    for enrolment in Enrolment.objects.filter(programme="PBI_JK", ended_on=None):
-        one_per_household.setdefault(enrolment.household_id, enrolment)
-    first, second = list(one_per_household.values())[:2]
+    first, second = _enrolments_in_two_households("PBI_JK")
     nik = "3201014508800077"
-    first.person.__class__.objects.filter(pk__in=[first.person_id, second.person_id]).update(
-        nik=nik
-    )
+    Person.objects.filter(pk__in=[first.person_id, second.person_id]).update(nik=nik)
     cycle = cycles.open_cycle(analyst, "PBI_JK", JULY)
     held = lines(cycle).filter(nik=nik)
     assert sorted(held.values_list("status", flat=True)) == ["held", "payable"]
@@ -188,3 +184,25 @@ def test_the_error_audit_counts_the_delivery_checks(client, analyst, enrolled):
     client.force_login(analyst)
     page = client.get(f"/targeting/runs/{enrolled.pk}/audit/").content.decode()
     assert 'data-check="paid_after_death"><div class="value">1</div>' in page
+
+
+@pytest.mark.usefixtures("enrolled")
+def test_a_nik_enrolled_after_the_cycle_opened_is_held_not_dropped(analyst):
+    first, late = _enrolments_in_two_households("PBI_JK")
+    nik = "3201014508800078"
+    Person.objects.filter(pk=first.person_id).update(nik=nik)
+    cycle = cycles.open_cycle(analyst, "PBI_JK", JULY)
+    Person.objects.filter(pk=late.person_id).update(nik=nik)
+    Entitlement.objects.filter(cycle=cycle, enrolment=late).delete()  # as if enrolled later
+    cycles.open_cycle(analyst, "PBI_JK", JULY)
+    line = lines(cycle).get(enrolment=late)
+    assert (line.status, line.amount, line.reason) == ("held", 0, "duplicate_nik")
+    assert lines(cycle).get(enrolment=first).status == "payable"
+
+
+def _enrolments_in_two_households(programme: str) -> tuple[Enrolment, Enrolment]:
+    one_per_household: dict[int, Enrolment] = {}
+    for enrolment in Enrolment.objects.filter(programme=programme, ended_on=None):
+        one_per_household.setdefault(enrolment.household_id, enrolment)
+    first, second = list(one_per_household.values())[:2]
+    return first, second

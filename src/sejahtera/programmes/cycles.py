@@ -43,9 +43,12 @@ ON CONFLICT DO NOTHING
 """
 # A person-level programme pays a NIK once per cycle, even when two person records (in two
 # households) hold it: the first enrolment is paid, the others are held for review.
+# A NIK already payable in the cycle (from an earlier opening) holds the newcomer too.
 SECOND_NIK = (
-    "(p.nik IS NOT NULL AND ROW_NUMBER() OVER (PARTITION BY p.nik "
-    "ORDER BY CASE WHEN e.status = 'suspended' THEN 1 ELSE 0 END, e.id) > 1)"
+    "(p.nik IS NOT NULL AND (ROW_NUMBER() OVER (PARTITION BY p.nik "
+    "ORDER BY CASE WHEN e.status = 'suspended' THEN 1 ELSE 0 END, e.id) > 1 "
+    "OR EXISTS (SELECT 1 FROM programmes_entitlement x WHERE x.cycle_id = %(cycle)s "
+    "AND x.nik = p.nik AND x.status = 'payable')))"
 )
 
 
