@@ -112,3 +112,35 @@ def api_post(client):
         return client.post(path, body, content_type="application/json", **headers)
 
     return post
+
+
+@pytest.fixture
+def served_case(db):
+    """served_case(household, worker, supervisor, today=None) → a case opened and moved to
+    protection (today by default)."""
+    from datetime import date
+
+    from sejahtera.cases import services
+    from sejahtera.domain.cases import Stage
+
+    def open_and_serve(household, worker, supervisor, today=None):
+        today = today or date.today()
+        case = services.open_case(
+            actor=worker,
+            household=household,
+            social_worker=worker,
+            supervisor=supervisor,
+            today=today,
+        )
+        services.move_case(
+            case=case,
+            to_stage=Stage.PROTECTION,
+            actor=worker,
+            reason="",
+            expected_version=case.version,
+            today=today,
+        )
+        case.refresh_from_db()
+        return case
+
+    return open_and_serve

@@ -77,33 +77,3 @@ def shoot() -> Callable[[Any, str], None]:
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return take
-
-
-@pytest.fixture
-def served_case() -> Callable[..., Any]:
-    """served_case(household, worker, supervisor) → a case opened today and moved to protection."""
-    from datetime import date
-
-    from sejahtera.cases import services
-    from sejahtera.domain.cases import Stage
-
-    def open_and_serve(household: Any, worker: Any, supervisor: Any) -> Any:
-        case = services.open_case(
-            actor=worker,
-            household=household,
-            social_worker=worker,
-            supervisor=supervisor,
-            today=date.today(),
-        )
-        services.move_case(
-            case=case,
-            to_stage=Stage.PROTECTION,
-            actor=worker,
-            reason="",
-            expected_version=case.version,
-            today=date.today(),
-        )
-        case.refresh_from_db()
-        return case
-
-    return open_and_serve

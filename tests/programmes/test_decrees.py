@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from sejahtera.accounts.models import Role
 from sejahtera.cases import services as cases
-from sejahtera.domain.cases import GraduationType, Stage
+from sejahtera.domain.cases import GraduationType
 from sejahtera.domain.delivery import FourEyesViolation
 from sejahtera.programmes import services
 from sejahtera.programmes.models import Decree, DecreeLine, Enrolment
@@ -96,7 +96,7 @@ def test_the_next_decree_is_a_diff_with_reasons(analyst, approver, population):
 
 
 def test_a_graduated_family_frees_its_place_for_the_first_waiting_family(
-    analyst, approver, make_user, population
+    analyst, approver, make_user, served_case, population
 ):
     limits = {"SEMBAKO": {"quotas": {"3201": 4}}}
     run = run_targeting_for_registry(AS_OF, limits=limits)
@@ -109,7 +109,7 @@ def test_a_graduated_family_frees_its_place_for_the_first_waiting_family(
     assert len(enrolled) == 4
     graduate = population["poor"][0]
     assert graduate.pk in enrolled
-    _graduate(make_user, graduate)
+    _graduate(make_user, served_case, graduate)
 
     draft = services.prepare_decree(
         analyst, "SEMBAKO", Q4, run_targeting_for_registry(AS_OF, limits=limits)
@@ -147,22 +147,11 @@ def test_only_decree_makers_prepare(make_user, population):
         services.prepare_decree(make_user(Role.DISTRICT_OFFICE, "3201"), "SEMBAKO", Q3, run)
 
 
-def _graduate(make_user, household) -> None:
+def _graduate(make_user, served_case, household) -> None:
     worker = make_user(Role.SOCIAL_WORKER, "3201")
     supervisor = make_user(Role.SUPERVISOR, "3201")
     today = date(2026, 9, 1)
-    case = cases.open_case(
-        actor=worker, household=household, social_worker=worker, supervisor=supervisor, today=today
-    )
-    case.refresh_from_db()
-    cases.move_case(
-        case=case,
-        to_stage=Stage.PROTECTION,
-        actor=worker,
-        reason="",
-        expected_version=case.version,
-        today=today,
-    )
+    case = served_case(household, worker, supervisor, today)
     request = cases.propose_graduation(
         actor=worker, case=case, type=GraduationType.MANDIRI, signed_statement=True, today=today
     )

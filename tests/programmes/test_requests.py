@@ -9,7 +9,6 @@ import pytest
 from sejahtera.accounts.models import Role
 from sejahtera.cases import services as cases
 from sejahtera.cases.models import CaseEvent, EnrolmentRequest
-from sejahtera.domain.cases import Stage
 from sejahtera.programmes import requests, services
 from sejahtera.programmes.models import DecreeLine, Enrolment
 from sejahtera.targeting.models import Decision
@@ -20,39 +19,33 @@ AS_OF = date(2026, 7, 1)
 TODAY = date(2026, 7, 5)
 
 
-def ask(make_user, household, action, programme="SEMBAKO"):
-    worker = make_user(Role.SOCIAL_WORKER, household.village_id[:4])
-    case = cases.open_case(
-        actor=worker, household=household, social_worker=worker, supervisor=None, today=TODAY
-    )
-    case.refresh_from_db()
-    cases.move_case(
-        case=case,
-        to_stage=Stage.PROTECTION,
-        actor=worker,
-        reason="",
-        expected_version=case.version,
-        today=TODAY,
-    )
-    case.refresh_from_db()
-    return cases.request_enrolment(
-        actor=worker,
-        case=case,
-        programme=programme,
-        action=action,
-        reason="lost her job",
-        today=TODAY,
-    )
+@pytest.fixture
+def ask(make_user, served_case):
+    """ask(household, action) → the enrolment request of a social worker's case in protection."""
+
+    def request(household, action, programme="SEMBAKO"):
+        worker = make_user(Role.SOCIAL_WORKER, household.village_id[:4])
+        case = served_case(household, worker, None, TODAY)
+        return cases.request_enrolment(
+            actor=worker,
+            case=case,
+            programme=programme,
+            action=action,
+            reason="lost her job",
+            today=TODAY,
+        )
+
+    return request
 
 
 def test_an_accepted_request_joins_the_draft_and_is_enrolled_on_approval(
-    client, make_user, analyst, approver, population
+    client, ask, analyst, approver, population
 ):
     run = run_targeting_for_registry(AS_OF)
     # A family the run decided with an amount but a limit left out (as a quota would).
     decision = Decision.objects.filter(run=run, programme="SEMBAKO", eligible=True).first()
     Decision.objects.filter(pk=decision.pk).update(eligible=False, limited_by="quota")
-    request = ask(make_user, decision.household, EnrolmentRequest.Action.ENROL)
+    request = ask(decision.household, EnrolmentRequest.Action.ENROL)
     draft = services.prepare_decree(analyst, "SEMBAKO", AS_OF, run)
     assert list(requests.pending_requests(draft)) == [request]
     client.force_login(analyst)
@@ -77,9 +70,9 @@ def test_an_accepted_request_joins_the_draft_and_is_enrolled_on_approval(
     )
 
 
-def test_a_refusal_needs_a_reason_and_reaches_the_case(make_user, analyst, population):
+def test_a_refusal_needs_a_reason_and_reaches_the_case(ask, analyst, population):
     run = run_targeting_for_registry(AS_OF)
-    request = ask(make_user, population["rich"][0], EnrolmentRequest.Action.ENROL)
+    request = ask(population["rich"][0], EnrolmentRequest.Action.ENROL)
     draft = services.prepare_decree(analyst, "SEMBAKO", AS_OF, run)
     with pytest.raises(services.DecreeRefused, match="reason"):
         requests.answer_request(analyst, draft, request, accept=False, note=" ", today=TODAY)
@@ -91,11 +84,11 @@ def test_a_refusal_needs_a_reason_and_reaches_the_case(make_user, analyst, popul
     assert "car owner" in CaseEvent.objects.get(case=request.case, kind="enrol_decided").reason
 
 
-def test_an_accepted_suspension_suspends_the_enrolment(make_user, analyst, approver, population):
+def test_an_accepted_suspension_suspends_the_enrolment(ask, analyst, approver, population):
     run = run_targeting_for_registry(AS_OF)
     services.approve_decree(approver, services.prepare_decree(analyst, "SEMBAKO", AS_OF, run))
     enrolment = Enrolment.objects.filter(region_code__startswith="3201").first()
-    request = ask(make_user, enrolment.household, EnrolmentRequest.Action.SUSPEND)
+    request = ask(enrolment.household, EnrolmentRequest.Action.SUSPEND)
     draft = services.prepare_decree(analyst, "SEMBAKO", date(2026, 9, 1), run)
     requests.answer_request(analyst, draft, request, accept=True, note="", today=TODAY)
     enrolment.refresh_from_db()
