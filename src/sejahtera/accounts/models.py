@@ -113,6 +113,7 @@ class ApiToken(models.Model):
         IMPORTS = scopes.IMPORTS, _("Submit imports")
         TARGETING = scopes.TARGETING, _("Read and start targeting runs")
         CASES = scopes.CASES, _("Case management and referrals")
+        DELIVERY = scopes.DELIVERY, _("Programme delivery: decrees and payment cycles")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)

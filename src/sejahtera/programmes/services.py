@@ -30,6 +30,7 @@ from sejahtera.domain.delivery import (
 from sejahtera.programmes.models import Decree, DecreeLine
 from sejahtera.registry.models import DuplicateCandidate, Person
 from sejahtera.targeting.models import TargetingRun
+from sejahtera.targeting.selectors import programme_codes
 
 
 class DecreeRefused(ValueError):
@@ -139,6 +140,8 @@ def prepare_decree(actor: User, programme: str, period_start: date, run: Targeti
     access.require(actor, access.DECREE_MAKERS)
     if run.status != TargetingRun.Status.COMPLETED or run.is_simulation:
         raise DecreeRefused("a decree is prepared from a completed run that is not a simulation")
+    if programme not in programme_codes(run):
+        raise DecreeRefused(f"run #{run.pk} decides no programme {programme}")
     with transaction.atomic():
         decree = Decree.objects.create(
             programme=programme, period_start=period_start, run=run, prepared_by=actor

@@ -1,0 +1,221 @@
+"""Programme delivery endpoints (scope ``delivery``): decrees prepared from a run, their lines
+within the token user's region, four-eyes approval, and payment cycles."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from ninja import Path, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import Field
+
+from sejahtera.accounts.models import ApiToken, User
+from sejahtera.api.api import PROBLEMS, PageQuery, RecordId, _page, _user
+from sejahtera.api.schemas import Page
+from sejahtera.domain.delivery import Change, CycleRefused, FourEyesViolation
+from sejahtera.programmes import cycles, selectors, services
+from sejahtera.programmes.models import Cycle, Decree
+from sejahtera.targeting.models import TargetingRun
+
+router = Router(tags=["delivery"])
+SCOPE = ApiToken.Scope.DELIVERY
+
+
+class DecreeOut(Schema):
+    id: int
+    programme: str
+    period_start: date
+    run: int
+    status: str
+    prepared_by: str
+    decided_by: str | None
+    decided_at: datetime | None
+    rejection_reason: str
+    totals: dict[str, Any]
+
+
+class DecreePage(Page):
+    items: list[DecreeOut]
+
+
+class DecreeIn(Schema):
+    programme: str = Field(min_length=2, max_length=20, pattern=r"^[A-Z][A-Z0-9_]{1,19}$")
+    period_start: date
+    run: RecordId
+
+
+class RejectIn(Schema):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class LineOut(Schema):
+    subject: str
+    household: int
+    person: int | None
+    region_code: str
+    change: str
+    reason: str
+    monthly_amount: int | None
+    per_stage_amount: int | None
+    yearly_amount: int | None
+    previous_yearly_amount: int | None
+    rank: int | None
+
+
+class LinePage(Page):
+    items: list[LineOut]
+
+
+class LineQuery(PageQuery):
+    change: Change | None = None
+    region: str = Field("", pattern=r"^(\d{2}|\d{4}|\d{6}|\d{10})?$")
+
+
+class CycleOut(Schema):
+    id: int
+    programme: str
+    period_start: date
+    period_end: date
+    totals: dict[str, Any]
+
+
+class CyclePage(Page):
+    items: list[CycleOut]
+
+
+class CycleIn(Schema):
+    programme: str = Field(min_length=2, max_length=20, pattern=r"^[A-Z][A-Z0-9_]{1,19}$")
+    period_start: date
+
+
+def _decree_out(decree: Decree) -> DecreeOut:
+    return DecreeOut(
+        id=decree.pk,
+        programme=decree.programme,
+        period_start=decree.period_start,
+        run=decree.run_id,
+        status=decree.status,
+        prepared_by=str(decree.prepared_by),
+        decided_by=str(decree.decided_by) if decree.decided_by else None,
+        decided_at=decree.decided_at,
+        rejection_reason=decree.rejection_reason,
+        totals=decree.totals,
+    )
+
+
+def _cycle_out(cycle: Cycle) -> CycleOut:
+    return CycleOut(
+        id=cycle.pk,
+        programme=cycle.programme,
+        period_start=cycle.period_start,
+        period_end=cycle.period_end,
+        totals=cycle.totals,
+    )
+
+
+def _decree(
+    request: HttpRequest, decree_pk: int, query: type[Schema] | None = None
+) -> tuple[User, Decree]:
+    user = _user(request, SCOPE, query)
+    try:
+        return user, selectors.decree_for(user, decree_pk)
+    except Decree.DoesNotExist:
+        raise Http404 from None
+
+
+@router.get("/decrees", response={200: DecreePage, **PROBLEMS})
+def list_decrees(request: HttpRequest, filters: Query[PageQuery]) -> dict[str, Any]:
+    decrees = selectors.decrees_for(_user(request, SCOPE, PageQuery))
+    start, end = filters.bounds()
+    return _page(filters, decrees.count(), [_decree_out(d) for d in decrees[start:end]])
+
+
+@router.get("/decrees/{decree_pk}", response={200: DecreeOut, **PROBLEMS})
+def get_decree(request: HttpRequest, decree_pk: Path[RecordId]) -> DecreeOut:
+    _, decree = _decree(request, decree_pk)
+    return _decree_out(decree)
+
+
+@router.get("/decrees/{decree_pk}/lines", response={200: LinePage, **PROBLEMS})
+def decree_lines(
+    request: HttpRequest, decree_pk: Path[RecordId], filters: Query[LineQuery]
+) -> dict[str, Any]:
+    """The decree's lines within the token user's region (and ``region``, ``change``)."""
+    user, decree = _decree(request, decree_pk, LineQuery)
+    lines = selectors.decree_lines(user, decree).filter(region_code__startswith=filters.region)
+    if filters.change:
+        lines = lines.filter(change=filters.change)
+    lines = lines.order_by("change", "rank", "subject")
+    start, end = filters.bounds()
+    items = [
+        LineOut(
+            subject=line.subject,
+            household=line.household_id,
+            person=line.person_id,
+            region_code=line.region_code,
+            change=line.change,
+            reason=line.reason,
+            monthly_amount=line.monthly_amount,
+            per_stage_amount=line.per_stage_amount,
+            yearly_amount=line.yearly_amount,
+            previous_yearly_amount=line.previous_yearly_amount,
+            rank=line.rank,
+        )
+        for line in lines[start:end]
+    ]
+    return _page(filters, lines.count(), items)
+
+
+@router.post("/decrees", response={201: DecreeOut, **PROBLEMS})
+def prepare_decree(request: HttpRequest, body: DecreeIn) -> Status[DecreeOut]:
+    user = _user(request, SCOPE)
+    run = TargetingRun.objects.filter(pk=body.run).first()
+    if run is None:
+        raise HttpError(422, f"run {body.run} does not exist")
+    try:
+        decree = services.prepare_decree(user, body.programme, body.period_start, run)
+    except services.DecreeRefused as refused:
+        raise HttpError(422, str(refused)) from None
+    return Status(201, _decree_out(decree))
+
+
+@router.post("/decrees/{decree_pk}/approve", response={200: DecreeOut, **PROBLEMS})
+def approve_decree(request: HttpRequest, decree_pk: Path[RecordId]) -> DecreeOut:
+    user, decree = _decree(request, decree_pk)
+    return _decide(lambda: services.approve_decree(user, decree))
+
+
+@router.post("/decrees/{decree_pk}/reject", response={200: DecreeOut, **PROBLEMS})
+def reject_decree(request: HttpRequest, decree_pk: Path[RecordId], body: RejectIn) -> DecreeOut:
+    user, decree = _decree(request, decree_pk)
+    return _decide(lambda: services.reject_decree(user, decree, body.reason))
+
+
+def _decide(decide: Any) -> DecreeOut:
+    try:
+        return _decree_out(decide())
+    except FourEyesViolation as violation:
+        raise PermissionDenied(str(violation)) from None
+    except services.DecreeRefused as refused:
+        raise HttpError(409, str(refused)) from None
+
+
+@router.get("/cycles", response={200: CyclePage, **PROBLEMS})
+def list_cycles(request: HttpRequest, filters: Query[PageQuery]) -> dict[str, Any]:
+    listed = selectors.cycles_for(_user(request, SCOPE, PageQuery))
+    start, end = filters.bounds()
+    return _page(filters, listed.count(), [_cycle_out(c) for c in listed[start:end]])
+
+
+@router.post("/cycles", response={200: CycleOut, **PROBLEMS})
+def open_cycle(request: HttpRequest, body: CycleIn) -> CycleOut:
+    """Open (or, when it is open, return) the programme's cycle from ``period_start``: a
+    replay changes nothing."""
+    user = _user(request, SCOPE)
+    try:
+        return _cycle_out(cycles.open_cycle(user, body.programme, body.period_start))
+    except CycleRefused as refused:
+        raise HttpError(422, str(refused)) from None
