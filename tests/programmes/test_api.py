@@ -90,3 +90,17 @@ def test_offices_cannot_prepare_or_open(api, make_user, population):
         ).status_code
         == 403
     )
+
+
+@pytest.mark.parametrize(
+    ("role", "region"),
+    [
+        (Role.VILLAGE_OPERATOR, "3201011002"),
+        (Role.SOCIAL_WORKER, "3201"),
+        (Role.PARTNER_AGENCY, None),
+    ],
+)
+def test_roles_without_delivery_work_are_refused(api, make_user, role, region):
+    call = api(make_user(role, region, organisation="Bank BRI"))
+    assert call("get", "/decrees").status_code == 403
+    assert call("get", "/cycles").status_code == 403
