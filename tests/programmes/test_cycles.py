@@ -6,6 +6,7 @@ import threading
 from datetime import date
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 
 from sejahtera.accounts.models import Role
@@ -122,13 +123,15 @@ def test_a_nik_held_by_two_person_records_is_paid_once(analyst):
     assert held.get(status="held").amount == 0
 
 
-def test_cycles_start_on_the_first_of_a_month_and_do_not_overlap(analyst, enrolled):
+def test_cycles_start_on_the_first_of_a_month_and_do_not_overlap(analyst, approver, enrolled):
     with pytest.raises(CycleRefused, match="first of a month"):
         cycles.open_cycle(analyst, "SEMBAKO", date(2026, 7, 15))
     cycles.open_cycle(analyst, "SEMBAKO", JULY)
     with pytest.raises(CycleRefused, match="overlapping"):
         cycles.open_cycle(analyst, "SEMBAKO", date(2026, 8, 1))
     with pytest.raises(CycleRefused, match="pays no cycles"):
+        cycles.open_cycle(approver, "ATENSI", JULY)
+    with pytest.raises(PermissionDenied):  # its beneficiaries are specific data
         cycles.open_cycle(analyst, "ATENSI", JULY)
 
 

@@ -166,3 +166,56 @@ def test_the_annex_lists_a_regencys_beneficiaries_as_pdf_and_csv(
         client.get(f"/programmes/decrees/{decree.pk}/annex.pdf", {"regency": "3273"}).status_code
         == 404
     )
+
+
+def test_a_programme_that_reveals_a_cluster_stays_with_readers_of_specific_data(
+    client, make_user, analyst, approver, population
+):
+    from django.core.exceptions import PermissionDenied
+
+    from sejahtera.programmes import services
+
+    run = run_targeting_for_registry(AS_OF)
+    with pytest.raises(PermissionDenied):  # analysts may not read who is in ATENSI
+        services.prepare_decree(analyst, "ATENSI", AS_OF, run)
+    decree = services.prepare_decree(approver, "ATENSI", AS_OF, run)
+    services.approve_decree(make_user(Role.ADMINISTRATOR), decree)
+    enrolled = Enrolment.objects.filter(programme="ATENSI", region_code__startswith="3201").first()
+    assert enrolled is not None
+    household = f"/registry/households/{enrolled.household_id}/"
+
+    client.force_login(analyst)
+    assert f'data-decree="{decree.pk}"' not in client.get("/programmes/decrees/").content.decode()
+    assert client.get(f"/programmes/decrees/{decree.pk}/").status_code == 404
+    assert 'data-enrolment="ATENSI"' not in client.get(household).content.decode()
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    assert 'data-enrolment="ATENSI"' in client.get(household).content.decode()
+    assert client.get(f"/programmes/decrees/{decree.pk}/").status_code == 200
+
+
+def test_the_change_counts_are_those_of_the_readers_region(client, make_user, analyst, population):
+    from sejahtera.programmes import services
+    from sejahtera.programmes.models import DecreeLine
+
+    decree = services.prepare_decree(analyst, "SEMBAKO", AS_OF, run_targeting_for_registry(AS_OF))
+    bandung = DecreeLine.objects.filter(decree=decree, region_code__startswith="3273").count()
+    assert 0 < bandung < decree.totals["by_change"]["new"]
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3273"))
+    page = client.get(f"/programmes/decrees/{decree.pk}/").content.decode()
+    assert f'data-change="new"><div class="value">{bandung}</div>' in page
+
+
+def test_reasons_read_in_indonesian(client, make_user, analyst, approver, population):
+    from sejahtera.domain.delivery import Suspension
+    from sejahtera.programmes import cycles, services
+
+    run = run_targeting_for_registry(AS_OF)
+    services.approve_decree(approver, services.prepare_decree(analyst, "SEMBAKO", AS_OF, run))
+    enrolment = Enrolment.objects.filter(region_code__startswith="3201").first()
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    cycles.suspend(office, enrolment, Suspension.CONDITIONALITY)
+    cycles.open_cycle(analyst, "SEMBAKO", AS_OF)
+    client.force_login(office)
+    page = client.get(f"/registry/households/{enrolment.household_id}/").content.decode()
+    assert "Ditangguhkan (komitmen PKH tidak dipenuhi)" in page
+    assert "conditionality" not in page

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 
@@ -25,6 +26,7 @@ from sejahtera.domain.delivery import (
     cycle_end,
 )
 from sejahtera.programmes.models import Cycle, Enrolment, Entitlement
+from sejahtera.programmes.selectors import hidden_programmes
 from sejahtera.registry.models import Person
 
 ENTITLEMENTS = """
@@ -63,6 +65,8 @@ def open_cycle(actor: User, programme: str, period_start: date) -> Cycle:
     """The programme's cycle from ``period_start`` with an entitlement line for every unit
     enrolled in it: the amount owed, or zero with the reason (suspended, NIK held)."""
     access.require(actor, access.DECREE_MAKERS)
+    if programme in hidden_programmes(actor):
+        raise PermissionDenied
     calendar = calendar_of(programme)
     end = cycle_end(period_start, calendar)
     overlapping = Cycle.objects.filter(

@@ -8,13 +8,26 @@ from django.db.models.functions import Substr
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.programmes.models import Cycle, Decree, DecreeLine, Enrolment, Entitlement
+from sejahtera.registry import privacy
 from sejahtera.registry.models import Person
 from sejahtera.targeting.models import Decision, TargetingRun
+from sejahtera.targeting.selectors import rules_of
+
+
+def hidden_programmes(user: User) -> set[str]:
+    """Programmes whose beneficiaries reveal a vulnerable cluster (ATENSI, and any the rules of
+    a decreed run decide on clusters or person flags): only roles that may read specific data
+    see their decrees, enrolments and payments, as with their targeting decisions."""
+    if privacy.may_read_specific(user):
+        return set()
+    runs = TargetingRun.objects.filter(pk__in=Decree.objects.values("run")).distinct()
+    return {"ATENSI"} | {code for run in runs for code in rules_of(run).revealing_programmes}
 
 
 def decrees_for(user: User) -> QuerySet[Decree]:
     access.require(user, access.DELIVERY_READERS)
-    return Decree.objects.select_related("run", "prepared_by", "decided_by")
+    decrees = Decree.objects.select_related("run", "prepared_by", "decided_by")
+    return decrees.exclude(programme__in=hidden_programmes(user))
 
 
 def decree_for(user: User, pk: int) -> Decree:
@@ -27,6 +40,12 @@ def decree_lines(user: User, decree: Decree) -> QuerySet[DecreeLine]:
     prefix = access.region_prefix(user)
     lines = DecreeLine.objects.filter(decree=decree).select_related("household__village")
     return lines.filter(region_code__startswith=prefix) if prefix else lines
+
+
+def decree_change_counts(user: User, decree: Decree) -> dict[str, int]:
+    """Lines per change within the user's region."""
+    counts = decree_lines(user, decree).values_list("change").annotate(n=Count("id")).order_by()
+    return dict(counts)
 
 
 def decree_regions(user: User, decree: Decree, parent: str = "") -> list[dict[str, object]]:
@@ -60,11 +79,15 @@ def household_delivery(user: User, household_pk: int) -> dict[str, object]:
     """A household's enrolments (its own and its members') and its latest entitlements, for a
     household the caller has already read through ``registry.selectors.household_for``."""
     access.require(user, access.REGISTRY_READERS)
-    enrolments = Enrolment.objects.filter(household_id=household_pk).order_by(
-        "ended_on", "programme", "subject"
+    hidden = hidden_programmes(user)
+    enrolments = (
+        Enrolment.objects.filter(household_id=household_pk)
+        .exclude(programme__in=hidden)
+        .order_by("ended_on", "programme", "subject")
     )
     entitlements = (
         Entitlement.objects.filter(household_id=household_pk)
+        .exclude(cycle__programme__in=hidden)
         .select_related("cycle")
         .order_by("-cycle__period_start", "subject")[:12]
     )
@@ -73,7 +96,8 @@ def household_delivery(user: User, household_pk: int) -> dict[str, object]:
 
 def cycles_for(user: User) -> QuerySet[Cycle]:
     access.require(user, access.DELIVERY_READERS)
-    return Cycle.objects.select_related("opened_by")
+    cycles = Cycle.objects.select_related("opened_by")
+    return cycles.exclude(programme__in=hidden_programmes(user))
 
 
 def cycle_regions(user: User, cycle: Cycle) -> list[dict[str, object]]:

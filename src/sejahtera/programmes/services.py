@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
@@ -28,9 +29,10 @@ from sejahtera.domain.delivery import (
     require_second_person,
 )
 from sejahtera.programmes.models import Decree, DecreeLine
+from sejahtera.registry import privacy
 from sejahtera.registry.models import DuplicateCandidate, Person
 from sejahtera.targeting.models import TargetingRun
-from sejahtera.targeting.selectors import programme_codes
+from sejahtera.targeting.selectors import programme_codes, rules_of
 
 
 class DecreeRefused(ValueError):
@@ -142,6 +144,10 @@ def prepare_decree(actor: User, programme: str, period_start: date, run: Targeti
         raise DecreeRefused("a decree is prepared from a completed run that is not a simulation")
     if programme not in programme_codes(run):
         raise DecreeRefused(f"run #{run.pk} decides no programme {programme}")
+    if programme in rules_of(run).revealing_programmes and not privacy.may_read_specific(actor):
+        # Its beneficiaries reveal a vulnerable cluster, which this role may not read.
+        raise PermissionDenied
+
     with transaction.atomic():
         decree = Decree.objects.create(
             programme=programme, period_start=period_start, run=run, prepared_by=actor

@@ -206,3 +206,25 @@ SETTING_LABELS: dict[str, Promise] = {
 
 def setting_label(key: str) -> str:
     return str(SETTING_LABELS.get(key, key))
+
+
+# Why a decree line, an enrolment's suspension or an entitlement is what it is (the codes of
+# domain.delivery, and the cycle's "duplicate_nik").
+DELIVERY_REASON_LABELS: dict[str, Promise] = {
+    "not_eligible": _("no longer eligible"),
+    "limit": _("left out by a quota or the budget"),
+    "deceased": _("deceased"),
+    "graduated": _("graduated"),
+    "duplicate_review": _("possible duplicate under review"),
+    "moved": _("moved"),
+    "freed_place": _("takes a place that was freed"),
+    "requested": _("at a social worker's request"),
+    "conditionality": _("PKH commitments not met"),
+    "family_request": _("at the family's request"),
+    "case_request": _("at a social worker's request"),
+    "duplicate_nik": _("NIK already paid in this cycle"),
+}
+
+
+def delivery_reason(code: str) -> str:
+    return str(DELIVERY_REASON_LABELS.get(code, code)) if code else ""

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from sejahtera.i18n import render_finding
-from sejahtera.web.labels import column_label, stage_label, value_label
+from sejahtera.web.labels import column_label, delivery_reason, stage_label, value_label
 
 register = template.Library()
 
@@ -46,6 +46,7 @@ def rupiah(amount: int | Decimal | None) -> str:
 
 
 register.filter("stage", stage_label)
+register.filter("delivery_reason", delivery_reason)
 
 
 @register.filter

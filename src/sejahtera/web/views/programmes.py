@@ -24,7 +24,6 @@ from sejahtera.domain.delivery import (
     Change,
     CycleRefused,
     FourEyesViolation,
-    Reason,
 )
 from sejahtera.programmes import cycles, requests, selectors, services
 from sejahtera.programmes.models import Cycle, Decree, DecreeLine
@@ -93,7 +92,6 @@ def decree_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     for line in page:
         line.change_label = CHANGE_LABELS.get(Change(line.change), line.change)  # type: ignore[attr-defined]
-        line.reason_label = REASON_LABELS.get(Reason(line.reason), "") if line.reason else ""  # type: ignore[attr-defined]
     regions = selectors.decree_regions(request.user, decree, parent)
     names = dict(
         Region.objects.filter(code__in=[r["code"] for r in regions]).values_list("code", "name")
@@ -103,6 +101,7 @@ def decree_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context = {
         "decree": decree,
         "regions": regions,
+        "counts": selectors.decree_change_counts(request.user, decree),
         "parent": parent,
         "change": change,
         "changes": [(c.value, CHANGE_LABELS[c]) for c in Change],
@@ -300,13 +299,4 @@ CHANGE_LABELS = {
     Change.LEAVING: _("Leaving"),
     Change.WAITING: _("Waiting list"),
     Change.HELD: _("Held for review"),
-}
-REASON_LABELS = {
-    Reason.NOT_ELIGIBLE: _("no longer eligible"),
-    Reason.LIMIT: _("left out by a quota or the budget"),
-    Reason.DECEASED: _("deceased"),
-    Reason.GRADUATED: _("graduated"),
-    Reason.DUPLICATE_REVIEW: _("possible duplicate under review"),
-    Reason.MOVED: _("moved"),
-    Reason.FREED_PLACE: _("takes a place that was freed"),
 }
