@@ -1,5 +1,7 @@
 """The targeting tests' small registry (poor and well-off households in Bogor and Bandung),
-and a second decree maker to approve what the analyst prepares."""
+a second decree maker to approve what the analyst prepares, and programmes enrolled from it."""
+
+from datetime import date
 
 import pytest
 
@@ -11,3 +13,18 @@ def approver(make_user):
     from sejahtera.accounts.models import Role
 
     return make_user(Role.ADMINISTRATOR)
+
+
+AS_OF = JULY = date(2026, 7, 1)
+
+
+@pytest.fixture
+def enrolled(analyst, approver, population):  # noqa: F811 (fixtures)
+    """SEMBAKO, PKH and PBI-JK enrolled from one run (decrees from July)."""
+    from sejahtera.programmes import services
+    from sejahtera.targeting.services import run_targeting_for_registry
+
+    run = run_targeting_for_registry(AS_OF)
+    for programme in ("SEMBAKO", "PKH", "PBI_JK"):
+        services.approve_decree(approver, services.prepare_decree(analyst, programme, JULY, run))
+    return run

@@ -11,23 +11,14 @@ from django.db import IntegrityError, connection, transaction
 
 from sejahtera.accounts.models import Role
 from sejahtera.domain.delivery import CycleRefused, Suspension
-from sejahtera.programmes import cycles, services
+from sejahtera.programmes import cycles
 from sejahtera.programmes.models import Cycle, Enrolment, Entitlement
 from sejahtera.registry.models import Person
-from sejahtera.targeting.services import run_targeting_for_registry
+
+from .conftest import JULY
 
 pytestmark = pytest.mark.django_db
-AS_OF = date(2026, 7, 1)
-JULY, SEPTEMBER = date(2026, 7, 1), date(2026, 9, 1)
-
-
-@pytest.fixture
-def enrolled(analyst, approver, population):
-    """SEMBAKO, PKH and PBI-JK enrolled from one run (decrees from July)."""
-    run = run_targeting_for_registry(AS_OF)
-    for programme in ("SEMBAKO", "PKH", "PBI_JK"):
-        services.approve_decree(approver, services.prepare_decree(analyst, programme, JULY, run))
-    return run
+SEPTEMBER = date(2026, 9, 1)
 
 
 def lines(cycle: Cycle):
@@ -194,9 +185,11 @@ def test_a_nik_enrolled_after_the_cycle_opened_is_held_not_dropped(analyst):
     first, late = _enrolments_in_two_households("PBI_JK")
     nik = "3201014508800078"
     Person.objects.filter(pk=first.person_id).update(nik=nik)
+    Enrolment.objects.filter(pk=late.pk).update(started_on=SEPTEMBER)  # not yet enrolled
     cycle = cycles.open_cycle(analyst, "PBI_JK", JULY)
+    assert not lines(cycle).filter(enrolment=late).exists()
     Person.objects.filter(pk=late.person_id).update(nik=nik)
-    Entitlement.objects.filter(cycle=cycle, enrolment=late).delete()  # as if enrolled later
+    Enrolment.objects.filter(pk=late.pk).update(started_on=JULY)  # enrolled by a later decree
     cycles.open_cycle(analyst, "PBI_JK", JULY)
     line = lines(cycle).get(enrolment=late)
     assert (line.status, line.amount, line.reason) == ("held", 0, "duplicate_nik")

@@ -25,6 +25,7 @@ from sejahtera.domain.delivery import (
     Suspension,
     cycle_end,
 )
+from sejahtera.programmes import ledger
 from sejahtera.programmes.models import Cycle, Enrolment, Entitlement
 from sejahtera.programmes.selectors import hidden_programmes
 from sejahtera.registry.models import Person
@@ -95,6 +96,7 @@ def open_cycle(actor: User, programme: str, period_start: date) -> Cycle:
         }
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+        ledger.record_entitled(cycle.pk)
         cycle.totals = cycle_totals(cycle)
         cycle.save(update_fields=["totals"])
     return cycle

@@ -8,19 +8,22 @@ decree lines and enrolments without NULL-unsafe comparisons.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sejahtera.domain.delivery import Change, Reason
+from sejahtera.domain.disbursement import Channel, Entry, reference
 from sejahtera.registry.models import Household, Person
 from sejahtera.targeting.models import Decision, TargetingRun
 
 USER = settings.AUTH_USER_MODEL
 
 
-def _choices(values: type[Change] | type[Reason]) -> list[tuple[str, str]]:
+def _choices(values: type[StrEnum]) -> list[tuple[str, str]]:
     return [(str(v), str(v)) for v in values]
 
 
@@ -208,3 +211,178 @@ class Entitlement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.amount} in cycle {self.cycle_id} ({self.status})"
+
+
+# -- disbursement -----------------------------------------------------------------------------
+
+
+class PaymentAccount(models.Model):
+    """A family's KKS account at a state bank (Himbara). A family without one is paid in cash
+    by PT Pos."""
+
+    household = models.OneToOneField(
+        Household, on_delete=models.CASCADE, related_name="payment_account"
+    )
+    channel = models.CharField(max_length=10, choices=_choices(Channel))
+    account_number = models.CharField(max_length=20)
+    opened_on = models.DateField()
+
+    def __str__(self) -> str:
+        return f"{self.channel} account of household {self.household_id}"
+
+
+class Batch(models.Model):
+    """The payable lines of one cycle sent to one channel at once, as a file whose SHA-256 is
+    kept: the file sent is the file recorded."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="batches")
+    channel = models.CharField(max_length=10, choices=_choices(Channel))
+    sequence = models.PositiveIntegerField()  # 1, 2, … per cycle and channel (re-issues)
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    lines = models.PositiveIntegerField(default=0)
+    amount = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["cycle", "channel", "sequence"]
+        verbose_name = _("disbursement batch")
+        verbose_name_plural = _("disbursement batches")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "channel", "sequence"], name="one_batch_per_sequence"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class Payment(models.Model):
+    """One entitlement sent to a channel. A failed or returned payment may be sent again (a
+    new payment, the next attempt); the database holds at most one *live* (issued or paid)
+    payment per entitlement: never paid twice."""
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("Issued")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        RETURNED = "returned", _("Returned")
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="payments")
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="+")
+    attempt = models.PositiveSmallIntegerField(default=1)
+    subject = models.CharField(max_length=24)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    region_code = models.CharField(max_length=10)
+    account_number = models.CharField(max_length=20, blank=True)
+    amount = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED)
+    reason = models.CharField(max_length=200, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+    result = models.ForeignKey(
+        "ResultImport", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entitlement"],
+                condition=Q(status__in=["issued", "paid"]),
+                name="one_live_payment_per_entitlement",
+            ),
+            models.UniqueConstraint(
+                fields=["entitlement", "attempt"], name="one_payment_per_attempt"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["batch", "status"]),
+            models.Index(fields=["household"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{reference(self.pk)} {self.amount} ({self.status})"
+
+
+class ResultImport(models.Model):
+    """A channel's result file for a batch. The same file (by SHA-256) is taken once."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="results")
+    file_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    imported_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    # Rows per verdict: applied, rejected (unreadable), and each mismatch.
+    counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-imported_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "sha256"], name="one_import_per_file")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} for batch {self.batch_id}"
+
+
+class ResultLine(models.Model):
+    """One row of a result file as it came, and what became of it: applied, rejected with the
+    field and why (the registry import's report columns), or a mismatch."""
+
+    result = models.ForeignKey(ResultImport, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField()
+    reference = models.CharField(max_length=40, blank=True)
+    # The payment its reference names (no foreign key: a reference may name no payment).
+    payment_number = models.BigIntegerField(null=True, blank=True)
+    account_number = models.CharField(max_length=40, blank=True)
+    amount = models.BigIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+    verdict = models.CharField(max_length=20, default="")  # "applied", "rejected" or a Mismatch
+    column = models.CharField(max_length=20, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["result", "verdict"])]
+
+    def __str__(self) -> str:
+        return f"line {self.line} of result {self.result_id}: {self.verdict}"
+
+
+class LedgerEntry(models.Model):
+    """What happened to a unit's money, one row per event, never changed: entitled (a cycle
+    opened), issued or re-issued (in a batch), paid, failed, returned (the channel's result).
+    Each event is unique per entitlement and attempt, so replaying a step writes nothing."""
+
+    subject = models.CharField(max_length=24)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="+")
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="+")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    attempt = models.PositiveSmallIntegerField(default=0)  # 0: the entitlement itself
+    kind = models.CharField(max_length=10, choices=_choices(Entry))
+    amount = models.BigIntegerField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entitlement", "attempt", "kind"], name="one_ledger_event"
+            )
+        ]
+        indexes = [models.Index(fields=["household", "recorded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.kind} {self.amount}"

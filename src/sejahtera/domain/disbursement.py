@@ -1,0 +1,249 @@
+"""Disbursement rules, free of Django: which channel pays a unit, how each channel's file is
+laid out, what a channel's result file may say, and the words of the ledger and of
+reconciliation.
+
+A payment line is known to the channel by its *reference* ("SJT" and ten digits of the
+payment's id): the channel returns it in its result file, so every result row finds the one
+line it answers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from sejahtera.domain.findings import Finding, error, gettext_noop
+
+
+class Channel(StrEnum):
+    """Who pays: the state banks (Himbara) onto the family's KKS account, PT Pos in cash, and
+    BPJS Kesehatan, which receives PBI-JK premiums (no cash to the family)."""
+
+    BRI = "BRI"
+    BNI = "BNI"
+    MANDIRI = "MANDIRI"
+    BSI = "BSI"
+    POS = "POS"
+    BPJS = "BPJS"
+
+
+BANKS = (Channel.BRI, Channel.BNI, Channel.MANDIRI, Channel.BSI)
+# Programmes whose money goes to an insurer, not to the family.
+PREMIUM_PROGRAMMES = {"PBI_JK": Channel.BPJS}
+
+
+def channel_for(programme: str, account_channel: str | None) -> Channel:
+    """The insurer for a premium programme; else the bank of the family's KKS account; else
+    PT Pos (cash at the post office, or at home for the elderly and disabled)."""
+    if programme in PREMIUM_PROGRAMMES:
+        return PREMIUM_PROGRAMMES[programme]
+    return Channel(account_channel) if account_channel else Channel.POS
+
+
+# -- export layouts ---------------------------------------------------------------------------
+
+# What a batch file may hold, per line.
+FIELDS = ("reference", "account", "nik", "name", "amount", "region", "period")
+
+
+class LayoutError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One channel's batch file: delimited text with these columns, in this order."""
+
+    columns: tuple[str, ...]
+    delimiter: str = ","
+    header: bool = True
+
+    def __post_init__(self) -> None:
+        unknown = [c for c in self.columns if c not in FIELDS]
+        if unknown:
+            raise LayoutError(f"unknown column(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}")
+        if "reference" not in self.columns or "amount" not in self.columns:
+            raise LayoutError("a batch file needs the reference and the amount")
+        if len(self.delimiter) != 1:
+            raise LayoutError("the delimiter is one character")
+
+
+# The defaults; ``SEJAHTERA_CHANNEL_LAYOUTS`` overrides any of them with the same keys.
+DEFAULT_LAYOUTS = {
+    Channel.BRI: Layout(("reference", "account", "name", "amount", "period"), delimiter="|"),
+    Channel.BNI: Layout(("reference", "account", "name", "nik", "amount"), delimiter=";"),
+    Channel.MANDIRI: Layout(("account", "name", "amount", "reference", "period")),
+    Channel.BSI: Layout(("reference", "account", "name", "amount", "period"), delimiter=";"),
+    Channel.POS: Layout(("reference", "nik", "name", "region", "amount", "period")),
+    Channel.BPJS: Layout(("reference", "nik", "name", "amount", "period")),
+}
+
+
+def layouts(overrides: Mapping[str, Mapping[str, object]]) -> dict[Channel, Layout]:
+    """The defaults with a setting's overrides, each checked (LayoutError names the channel)."""
+    chosen = dict(DEFAULT_LAYOUTS)
+    for name, spec in overrides.items():
+        try:
+            channel = Channel(name)
+            chosen[channel] = Layout(
+                columns=tuple(spec["columns"]),  # type: ignore[arg-type]
+                delimiter=str(spec.get("delimiter", ",")),
+                header=bool(spec.get("header", True)),
+            )
+        except (ValueError, KeyError, TypeError) as problem:
+            raise LayoutError(f"channel {name}: {problem}") from problem
+    return chosen
+
+
+REFERENCE = re.compile(r"SJT(\d{10})")
+
+
+def reference(payment_id: int) -> str:
+    return f"SJT{payment_id:010d}"
+
+
+def manifest(files: Iterable[tuple[str, str]]) -> str:
+    """``sha256sum``'s format (digest, two spaces, name): ``sha256sum -c`` checks it."""
+    return "".join(f"{digest}  {name}\n" for name, digest in files)
+
+
+# -- result files -----------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    PAID = "paid"
+    FAILED = "failed"  # not paid (closed account, not collected, ...): may be re-issued
+    RETURNED = "returned"  # paid out, then given back (the family moved away, ...)
+
+
+RESULT_COLUMNS = ("reference", "account", "amount", "status", "reason", "paid_on")
+REQUIRED_COLUMNS = ("reference", "amount", "status")
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    line: int  # in the file, the header being line 1
+    reference: str
+    payment_id: int | None
+    account: str
+    amount: int | None
+    outcome: str
+    reason: str
+    paid_on: date | None
+    findings: tuple[Finding, ...] = field(default=())
+
+    @property
+    def rejected(self) -> bool:
+        return any(f.is_error for f in self.findings)
+
+
+def missing_columns(header: Iterable[str]) -> list[str]:
+    present = {name.strip().lower() for name in header}
+    return [name for name in REQUIRED_COLUMNS if name not in present]
+
+
+def read_result_row(line: int, cells: Mapping[str, str | None]) -> ResultRow:
+    """One row of a channel's result file, with what is wrong in it, field by field."""
+    cell = {k.strip().lower(): (v or "").strip() for k, v in cells.items() if k}
+    findings: list[Finding] = []
+    ref = cell.get("reference", "")
+    match = REFERENCE.fullmatch(ref)
+    if not match:
+        findings.append(
+            error(
+                "bad_reference",
+                gettext_noop("“{value}” is not a payment reference (SJT and ten digits)"),
+                "reference",
+                value=ref,
+            )
+        )
+    amount: int | None = None
+    raw_amount = cell.get("amount", "")
+    if raw_amount.isdigit():
+        amount = int(raw_amount)
+    else:
+        findings.append(
+            error(
+                "bad_amount",
+                gettext_noop("“{value}” is not an amount in whole rupiah"),
+                "amount",
+                value=raw_amount,
+            )
+        )
+    outcome = cell.get("status", "").lower()
+    if outcome not in {o.value for o in Outcome}:
+        findings.append(
+            error(
+                "bad_status",
+                gettext_noop("“{value}” is not a result: paid, failed or returned"),
+                "status",
+                value=outcome,
+            )
+        )
+    reason = cell.get("reason", "")
+    if outcome in (Outcome.FAILED, Outcome.RETURNED) and not reason:
+        findings.append(
+            error("reason_missing", gettext_noop("A failed or returned line says why"), "reason")
+        )
+    paid_on = None
+    raw_date = cell.get("paid_on", "")
+    if raw_date:
+        try:
+            paid_on = date.fromisoformat(raw_date)
+        except ValueError:
+            findings.append(
+                error(
+                    "bad_date",
+                    gettext_noop("“{value}” is not a date (YYYY-MM-DD)"),
+                    "paid_on",
+                    value=raw_date,
+                )
+            )
+    return ResultRow(
+        line=line,
+        reference=ref,
+        payment_id=int(match.group(1)) if match else None,
+        account=cell.get("account", ""),
+        amount=amount,
+        outcome=outcome,
+        reason=reason,
+        paid_on=paid_on,
+        findings=tuple(findings),
+    )
+
+
+def repeated_reference(row: ResultRow, first_line: int) -> Finding:
+    return error(
+        "repeated_reference",
+        gettext_noop("The reference is already on line {first}: one result per payment"),
+        "reference",
+        first=first_line,
+    )
+
+
+# -- ledger and reconciliation ----------------------------------------------------------------
+
+
+class Entry(StrEnum):
+    """What happened to a unit's money, in the append-only ledger."""
+
+    ENTITLED = "entitled"
+    ISSUED = "issued"
+    REISSUED = "reissued"
+    PAID = "paid"
+    FAILED = "failed"
+    RETURNED = "returned"
+
+
+class Mismatch(StrEnum):
+    """What reconciliation lists: a result that does not agree with what was issued."""
+
+    MISSING = "missing"  # issued, no result yet
+    EXTRA = "extra"  # a result for no line of the batch
+    WRONG_AMOUNT = "wrong_amount"
+    WRONG_ACCOUNT = "wrong_account"
+    PAID_TO_SUSPENDED = "paid_to_suspended"  # the unit was suspended or ended meanwhile
+    ALREADY_REPORTED = "already_reported"  # another result file settled the line differently

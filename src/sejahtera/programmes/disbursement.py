@@ -1,0 +1,316 @@
+"""Disbursement: a cycle's payable entitlements become batches per payment channel, written as
+files with a SHA-256 manifest; each channel's result file comes back and settles the lines.
+
+Never twice, by the database: at most one live (issued or paid) payment per entitlement, one
+ledger event per entitlement, attempt and kind, one import per result file (by its SHA-256).
+Building the batches of a cycle again, or importing the same file again, adds nothing; two
+people doing either at the same moment wait for each other (the cycle's or the batch's row is
+locked) and the second finds nothing left to do. Every step is one set-based statement per
+table, whatever the size of the cycle.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Max, Sum
+from django.utils.translation import gettext
+
+from sejahtera.accounts import access
+from sejahtera.accounts.models import User
+from sejahtera.domain import disbursement as rules
+from sejahtera.domain.disbursement import Channel, Layout
+from sejahtera.programmes import ledger
+from sejahtera.programmes.cycles import suspend_the_dead
+from sejahtera.programmes.models import Batch, Cycle, Payment, ResultImport, ResultLine
+from sejahtera.programmes.selectors import hidden_programmes
+from sejahtera.registry.services.bulk import insert
+
+# The channel of an entitlement ``t`` whose household's KKS account is ``a`` (domain rule
+# ``channel_for``, as SQL so that a million lines are sorted in one statement).
+CHANNEL = (
+    "CASE WHEN c.programme IN ({premium}) THEN '{insurer}' ELSE COALESCE(a.channel, 'POS') END"
+)
+
+# Entitlements still to send: payable, the unit still active, and no payment issued or paid;
+# a failed or returned payment is sent again as the next attempt.
+TO_ISSUE = """
+FROM programmes_entitlement t
+JOIN programmes_cycle c ON c.id = t.cycle_id
+JOIN programmes_enrolment e ON e.id = t.enrolment_id
+LEFT JOIN programmes_paymentaccount a ON a.household_id = t.household_id
+WHERE t.cycle_id = %(cycle)s AND t.status = 'payable' AND e.status = 'active'
+  AND NOT EXISTS (SELECT 1 FROM programmes_payment q
+                  WHERE q.entitlement_id = t.id AND q.status IN ('issued', 'paid'))
+"""
+ISSUE = """
+INSERT INTO programmes_payment (batch_id, entitlement_id, attempt, subject, household_id,
+  person_id, region_code, account_number, amount, status, reason)
+SELECT %(batch)s, t.id,
+  1 + (SELECT COUNT(*) FROM programmes_payment q WHERE q.entitlement_id = t.id),
+  t.subject, t.household_id, t.person_id, t.region_code,
+  CASE WHEN {channel} IN ('POS', 'BPJS') THEN '' ELSE a.account_number END,
+  t.amount, 'issued', ''
+{to_issue} AND {channel} = %(channel)s
+ON CONFLICT DO NOTHING
+"""
+# The name and NIK a channel pays: the person's own for a person-level programme, else the
+# household head's.
+FILE_ROWS = """
+SELECT p.id, p.account_number, COALESCE(m.nik, h.nik), COALESCE(m.full_name, h.full_name),
+  p.amount, p.region_code
+FROM programmes_payment p
+LEFT JOIN registry_person m ON m.id = p.person_id
+LEFT JOIN registry_person h ON h.id = (SELECT MIN(x.id) FROM registry_person x
+  WHERE x.household_id = p.household_id AND x.relationship = 'head')
+WHERE p.batch_id = %s ORDER BY p.id
+"""
+
+
+class DisbursementRefused(ValueError):
+    """A step that cannot be taken, in words for the person who tried."""
+
+
+def channel_layouts() -> dict[Channel, Layout]:
+    return rules.layouts(getattr(settings, "SEJAHTERA_CHANNEL_LAYOUTS", {}))
+
+
+def batch_directory(cycle: Cycle) -> Path:
+    return Path(settings.MEDIA_ROOT) / "disbursement" / f"cycle-{cycle.pk}"
+
+
+def _require_manager(actor: User, programme: str) -> None:
+    access.require(actor, access.DECREE_MAKERS)
+    if programme in hidden_programmes(actor):
+        raise PermissionDenied
+
+
+def build_batches(actor: User, cycle: Cycle) -> list[Batch]:
+    """A new batch per channel for every payable line not yet sent (and every failed or
+    returned one, as its next attempt), each written as a file; nothing when nothing is left.
+    A unit suspended since the cycle opened (a death recorded meanwhile) is not sent."""
+    _require_manager(actor, cycle.programme)
+    premium = ", ".join(f"'{p}'" for p in rules.PREMIUM_PROGRAMMES)
+    channel = CHANNEL.format(premium=premium or "''", insurer=Channel.BPJS)
+    built = []
+    with transaction.atomic():
+        Cycle.objects.select_for_update().get(pk=cycle.pk)
+        suspend_the_dead(cycle.programme, cycle.period_start)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT DISTINCT {channel} {TO_ISSUE} ORDER BY 1", {"cycle": cycle.pk})
+            channels = [row[0] for row in cursor.fetchall()]
+        for name in channels:
+            sequence = (
+                Batch.objects.filter(cycle=cycle, channel=name).aggregate(n=Max("sequence"))["n"]
+                or 0
+            ) + 1
+            batch = Batch.objects.create(
+                cycle=cycle,
+                channel=name,
+                sequence=sequence,
+                created_by=actor,
+                file_name=f"{cycle.programme}-{cycle.period_start:%Y-%m}-{name}-{sequence}.csv",
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    ISSUE.format(channel=channel, to_issue=TO_ISSUE),
+                    {"cycle": cycle.pk, "batch": batch.pk, "channel": name},
+                )
+            ledger.record_issued(batch.pk)
+            _write_file(batch)
+            built.append(batch)
+        _write_manifest(cycle)
+    return built
+
+
+def _write_file(batch: Batch) -> None:
+    totals = Payment.objects.filter(batch=batch).aggregate(n=Count("id"), amount=Sum("amount"))
+    digest = hashlib.sha256()
+    path = batch_directory(batch.cycle) / batch.file_name
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with path.open("wb") as out:
+        for chunk in _file_chunks(batch):
+            digest.update(chunk)
+            out.write(chunk)
+    batch.lines = totals["n"]
+    batch.amount = totals["amount"] or 0
+    batch.sha256 = digest.hexdigest()
+    batch.save(update_fields=["lines", "amount", "sha256"])
+
+
+def _file_chunks(batch: Batch) -> Iterator[bytes]:
+    layout = channel_layouts()[Channel(batch.channel)]
+    period = f"{batch.cycle.period_start:%Y-%m}"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=layout.delimiter, lineterminator="\n")
+    if layout.header:
+        writer.writerow(layout.columns)
+    with connection.cursor() as cursor:
+        cursor.execute(FILE_ROWS, [batch.pk])
+        while rows := cursor.fetchmany(10_000):
+            for pk, account, nik, name, amount, region in rows:
+                values = {
+                    "reference": rules.reference(pk),
+                    "account": account,
+                    "nik": nik or "",
+                    "name": name or "",
+                    "amount": amount,
+                    "region": region,
+                    "period": period,
+                }
+                writer.writerow([values[c] for c in layout.columns])
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode()
+
+
+def _write_manifest(cycle: Cycle) -> None:
+    batches = Batch.objects.filter(cycle=cycle).order_by("channel", "sequence")
+    if batches:
+        text = rules.manifest((b.file_name, b.sha256) for b in batches)
+        (batch_directory(cycle) / "SHA256SUMS").write_text(text)
+
+
+def batch_file(batch: Batch) -> bytes:
+    """The batch's file as it was sent: the file kept, checked against the SHA-256 recorded
+    (rewritten from the database if it is gone, and checked just the same)."""
+    path = batch_directory(batch.cycle) / batch.file_name
+    content = path.read_bytes() if path.exists() else b"".join(_file_chunks(batch))
+    if hashlib.sha256(content).hexdigest() != batch.sha256:
+        raise DisbursementRefused(
+            gettext("The file of batch %(name)s no longer matches its SHA-256: it was altered.")
+            % {"name": batch.file_name}
+        )
+    return content
+
+
+# -- result files -----------------------------------------------------------------------------
+
+RESULT_COLUMNS = (
+    "result_id", "line", "reference", "payment_number", "account_number", "amount", "outcome",
+    "reason", "paid_on", "verdict", "column", "message",
+)  # fmt: skip
+# Set-based checks of the rows still pending (verdict ''), in order: the first that holds
+# decides. ``p`` is the payment the row's reference names, if it is in this batch.
+MISMATCH_CHECKS = (
+    ("extra", "p.id IS NULL"),
+    ("wrong_account", "r.account_number <> '' AND r.account_number <> p.account_number"),
+    ("wrong_amount", "r.amount <> p.amount"),
+    ("unchanged", "p.status = r.outcome AND p.result_id IS NOT NULL"),
+    (
+        "already_reported",
+        "p.status <> 'issued' AND NOT (p.status = 'paid' AND r.outcome = 'returned')",
+    ),
+)
+APPLY = """
+UPDATE programmes_payment SET status = r.outcome, reason = r.reason,
+  paid_on = COALESCE(r.paid_on, programmes_payment.paid_on), result_id = %(result)s
+FROM programmes_resultline r
+WHERE r.result_id = %(result)s AND r.verdict = '' AND r.payment_number = programmes_payment.id
+  AND programmes_payment.batch_id = %(batch)s
+"""
+PAID_TO_SUSPENDED = """
+UPDATE programmes_resultline SET verdict = 'paid_to_suspended'
+WHERE result_id = %(result)s AND verdict = 'applied' AND outcome = 'paid' AND EXISTS (
+  SELECT 1 FROM programmes_payment p
+  JOIN programmes_entitlement t ON t.id = p.entitlement_id
+  JOIN programmes_enrolment e ON e.id = t.enrolment_id
+  WHERE p.id = programmes_resultline.payment_number AND e.status <> 'active')
+"""
+
+
+def import_result(actor: User, batch: Batch, file_name: str, content: bytes) -> ResultImport:
+    """Take a channel's result file for ``batch``: unreadable rows are rejected with the
+    field and why, rows that disagree with the batch are mismatches, the rest settle their
+    payment and go to the ledger. The same file again returns its first import."""
+    _require_manager(actor, batch.cycle.programme)
+    digest = hashlib.sha256(content).hexdigest()
+    earlier = ResultImport.objects.filter(batch=batch, sha256=digest).first()
+    if earlier:
+        return earlier
+    rows = _read_rows(content)
+    with transaction.atomic():
+        Batch.objects.select_for_update().get(pk=batch.pk)
+        try:
+            with transaction.atomic():
+                result = ResultImport.objects.create(
+                    batch=batch, file_name=file_name[:200], sha256=digest, imported_by=actor
+                )
+        except IntegrityError:  # the same file, imported a moment ago by someone else
+            return ResultImport.objects.get(batch=batch, sha256=digest)
+        insert(ResultLine, RESULT_COLUMNS, [_line_values(result.pk, row) for row in rows])
+        _settle(result, batch)
+    return result
+
+
+def _read_rows(content: bytes) -> list[rules.ResultRow]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as problem:
+        raise DisbursementRefused(gettext("The file is not UTF-8 text.")) from problem
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;|\t", key=first_line.count)
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    missing = rules.missing_columns(reader.fieldnames or ())
+    if missing:
+        raise DisbursementRefused(
+            gettext("The file lacks the column(s) %(columns)s; nothing was imported.")
+            % {"columns": ", ".join(missing)}
+        )
+    rows = []
+    seen: dict[str, int] = {}
+    for number, cells in enumerate(reader, start=2):
+        row = rules.read_result_row(number, cells)
+        if row.reference in seen and not row.rejected:
+            repeated = rules.repeated_reference(row, seen[row.reference])
+            row = rules.ResultRow(**{**row.__dict__, "findings": (repeated,)})
+        seen.setdefault(row.reference, number)
+        rows.append(row)
+    if not rows:
+        raise DisbursementRefused(gettext("The file has no rows; nothing was imported."))
+    return rows
+
+
+def _line_values(result_id: int, row: rules.ResultRow) -> tuple[Any, ...]:
+    errors = [f for f in row.findings if f.is_error]
+    message = "; ".join(gettext(f.template).format(**f.params) for f in errors)
+    return (
+        result_id, row.line, row.reference[:40], row.payment_id, row.account[:40], row.amount,
+        row.outcome[:20], row.reason[:200], row.paid_on, "rejected" if errors else "",
+        errors[0].column if errors else "", message[:300],
+    )  # fmt: skip
+
+
+def _settle(result: ResultImport, batch: Batch) -> None:
+    params = {"result": result.pk, "batch": batch.pk}
+    with connection.cursor() as cursor:
+        for verdict, condition in MISMATCH_CHECKS:
+            cursor.execute(
+                f"""UPDATE programmes_resultline SET verdict = '{verdict}'
+                WHERE result_id = %(result)s AND verdict = '' AND id IN (
+                  SELECT r.id FROM programmes_resultline r LEFT JOIN programmes_payment p
+                    ON p.id = r.payment_number AND p.batch_id = %(batch)s
+                  WHERE r.result_id = %(result)s AND r.verdict = '' AND ({condition}))""",
+                params,
+            )
+        cursor.execute(APPLY, params)
+        cursor.execute(
+            "UPDATE programmes_resultline SET verdict = 'applied' "
+            "WHERE result_id = %(result)s AND verdict = ''",
+            params,
+        )
+        cursor.execute(PAID_TO_SUSPENDED, params)
+    ledger.record_results(result.pk)
+    counts = ResultLine.objects.filter(result=result).values_list("verdict").annotate(n=Count("id"))
+    result.counts = dict(counts.order_by())
+    result.save(update_fields=["counts"])

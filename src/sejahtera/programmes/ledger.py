@@ -1,0 +1,64 @@
+"""The payment ledger: what happened to each unit's money, one row per event, appended by the
+step that caused it in one set-based statement, never changed (the database refuses updates).
+
+An event is unique per entitlement, attempt and kind, so a step replayed appends nothing.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from sejahtera.programmes.models import LedgerEntry
+
+COLUMNS = (
+    "subject, household_id, person_id, cycle_id, entitlement_id, payment_id, attempt, kind, "
+    "amount, recorded_at"
+)
+ENTITLED = f"""
+INSERT INTO programmes_ledgerentry ({COLUMNS})
+SELECT t.subject, t.household_id, t.person_id, t.cycle_id, t.id, NULL, 0, 'entitled',
+  t.amount, %(now)s
+FROM programmes_entitlement t WHERE t.cycle_id = %(cycle)s AND t.status = 'payable'
+ON CONFLICT DO NOTHING
+"""
+PAYMENTS = f"""
+INSERT INTO programmes_ledgerentry ({COLUMNS})
+SELECT p.subject, p.household_id, p.person_id, t.cycle_id, p.entitlement_id, p.id, p.attempt,
+  {{kind}}, p.amount, %(now)s
+FROM programmes_payment p JOIN programmes_entitlement t ON t.id = p.entitlement_id
+WHERE {{where}}
+ON CONFLICT DO NOTHING
+"""
+
+
+def _append(sql: str, **params: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "now": timezone.now()})
+
+
+def record_entitled(cycle_id: int) -> None:
+    """Every payable line of a cycle just opened."""
+    _append(ENTITLED, cycle=cycle_id)
+
+
+def record_issued(batch_id: int) -> None:
+    """Every payment of a batch just built: issued, or re-issued for a later attempt."""
+    kind = "CASE WHEN p.attempt > 1 THEN 'reissued' ELSE 'issued' END"
+    _append(PAYMENTS.format(kind=kind, where="p.batch_id = %(batch)s"), batch=batch_id)
+
+
+def record_results(result_id: int) -> None:
+    """Every payment a result file settled: paid, failed or returned (a paid line returned
+    later has both)."""
+    where = "p.result_id = %(result)s AND p.status <> 'issued'"
+    _append(PAYMENTS.format(kind="p.status", where=where), result=result_id)
+
+
+def household_ledger(household_id: int) -> QuerySet[LedgerEntry]:
+    return (
+        LedgerEntry.objects.filter(household_id=household_id)
+        .select_related("cycle", "person")
+        .order_by("-recorded_at", "-id")
+    )

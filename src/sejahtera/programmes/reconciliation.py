@@ -1,0 +1,130 @@
+"""Reconciliation, read-side: what a batch or a cycle issued, what the channels say became of
+it, by status and region, and every line that does not agree — within the reader's region."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+from django.db.models.functions import Substr
+
+from sejahtera.accounts import access
+from sejahtera.accounts.models import User
+from sejahtera.domain.disbursement import Mismatch
+from sejahtera.programmes.models import Batch, Cycle, Entitlement, Payment, ResultLine
+from sejahtera.programmes.selectors import cycles_for
+from sejahtera.registry.models import Region
+
+# Result rows that disagree with their batch (a *missing* line has no row: it is a payment
+# still issued after its batch's result came back).
+RESULT_MISMATCHES = tuple(m.value for m in Mismatch if m is not Mismatch.MISSING)
+LISTED = 200
+
+
+@dataclass
+class Reconciliation:
+    statuses: dict[str, dict[str, int]]  # status → {"lines": n, "amount": rupiah}
+    regions: list[dict[str, Any]]  # per regency: its name and lines/amount per status
+    mismatch_counts: dict[str, int]
+    mismatches: list[dict[str, Any]] = field(default_factory=list)  # the first LISTED
+    not_issued: dict[str, int] = field(default_factory=dict)  # cycles only
+
+    @property
+    def mismatch_total(self) -> int:
+        return sum(self.mismatch_counts.values())
+
+
+def batches_for(user: User) -> QuerySet[Batch]:
+    return Batch.objects.filter(cycle__in=cycles_for(user)).select_related("cycle", "created_by")
+
+
+def batch_for(user: User, pk: int) -> Batch:
+    """Batch.DoesNotExist when there is none the user may read."""
+    return batches_for(user).get(pk=pk)
+
+
+def _payments(user: User, **where: Any) -> QuerySet[Payment]:
+    return Payment.objects.filter(region_code__startswith=access.region_prefix(user), **where)
+
+
+def batch_reconciliation(user: User, batch: Batch) -> Reconciliation:
+    return _reconcile(
+        user, _payments(user, batch=batch), ResultLine.objects.filter(result__batch=batch)
+    )
+
+
+def cycle_reconciliation(user: User, cycle: Cycle) -> Reconciliation:
+    cycles_for(user).get(pk=cycle.pk)  # the reader may read the cycle
+    payments = _payments(user, batch__cycle=cycle)
+    report = _reconcile(user, payments, ResultLine.objects.filter(result__batch__cycle=cycle))
+    live = Payment.objects.filter(entitlement=OuterRef("pk"), status__in=["issued", "paid"])
+    waiting = Entitlement.objects.filter(
+        cycle=cycle,
+        status=Entitlement.Status.PAYABLE,
+        region_code__startswith=access.region_prefix(user),
+    ).exclude(Exists(live))
+    totals = waiting.aggregate(lines=Count("id"), amount=Sum("amount"))
+    report.not_issued = {"lines": totals["lines"], "amount": totals["amount"] or 0}
+    return report
+
+
+def _reconcile(
+    user: User, payments: QuerySet[Payment], rows: QuerySet[ResultLine]
+) -> Reconciliation:
+    statuses = {
+        row["status"]: {"lines": row["n"], "amount": row["amount"] or 0}
+        for row in payments.values("status")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+        .order_by()
+    }
+    # A payment still issued once its batch has a result is missing from it.
+    missing = payments.filter(status=Payment.Status.ISSUED).filter(
+        Exists(ResultLine.objects.filter(result__batch=OuterRef("batch")))
+    )
+    mismatched = rows.filter(verdict__in=RESULT_MISMATCHES)
+    if access.region_prefix(user):
+        # Rows naming no payment of the reader's region (extras among them) are not theirs.
+        mismatched = mismatched.filter(payment_number__in=payments.values("id"))
+    counts = dict(mismatched.values_list("verdict").annotate(n=Count("id")).order_by())
+    if missing_count := missing.count():
+        counts[Mismatch.MISSING.value] = missing_count
+    listed: list[dict[str, Any]] = [
+        {"verdict": Mismatch.MISSING.value, "payment": p, "line": None}
+        for p in missing.order_by("id")[:LISTED]
+    ]
+    rows_listed = list(mismatched.select_related("result").order_by("result_id", "line")[:LISTED])
+    named = Payment.objects.filter(pk__in=[r.payment_number for r in rows_listed])
+    by_number = {p.pk: p for p in named}
+    listed += [
+        {"verdict": row.verdict, "payment": by_number.get(row.payment_number or 0), "line": row}
+        for row in rows_listed
+    ]
+    return Reconciliation(statuses, _regions(payments), counts, listed[:LISTED])
+
+
+def _regions(payments: QuerySet[Payment]) -> list[dict[str, Any]]:
+    rows = (
+        payments.annotate(area=Substr("region_code", 1, 4))
+        .values("area", "status")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+        .order_by("area")
+    )
+    areas: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        area = areas.setdefault(row["area"], {"code": row["area"]})
+        area[row["status"]] = row["n"]
+        area[f"{row['status']}_amount"] = row["amount"] or 0
+    names = dict(Region.objects.filter(code__in=list(areas)).values_list("code", "name"))
+    for code, area in areas.items():
+        area["name"] = names.get(code, code)
+    return list(areas.values())
+
+
+def result_errors(user: User, batch: Batch) -> QuerySet[ResultLine]:
+    """The rows of the batch's result files that were rejected, with the field and why (the
+    registry import's report columns: file, line, column, message)."""
+    rows = ResultLine.objects.filter(result__batch=batch, verdict="rejected")
+    if access.region_prefix(user):
+        return rows.none()  # an unreadable row names nobody the office may be shown
+    return rows.select_related("result").order_by("result_id", "line")
