@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sejahtera.accounts.models import Role
 from sejahtera.programmes.models import Decree, Enrolment
@@ -219,3 +220,114 @@ def test_reasons_read_in_indonesian(client, make_user, analyst, approver, popula
     page = client.get(f"/registry/households/{enrolment.household_id}/").content.decode()
     assert "Ditangguhkan (komitmen PKH tidak dipenuhi)" in page
     assert "conditionality" not in page
+
+
+@pytest.fixture
+def sent_cycle(settings, tmp_path, analyst, enrolled):
+    """The July SEMBAKO cycle, opened and its batches built (files under ``tmp_path``)."""
+    from sejahtera.programmes import cycles, disbursement
+
+    settings.MEDIA_ROOT = tmp_path
+    cycle = cycles.open_cycle(analyst, "SEMBAKO", AS_OF)
+    disbursement.build_batches(analyst, cycle)
+    return cycle
+
+
+def test_batches_are_built_downloaded_and_settled_from_their_pages(
+    client, settings, tmp_path, analyst, enrolled
+):
+    from sejahtera.accounts.models import SensitiveAccess
+    from sejahtera.domain.disbursement import reference
+    from sejahtera.programmes import cycles
+    from sejahtera.programmes.models import Batch, Payment
+
+    settings.MEDIA_ROOT = tmp_path
+    cycle = cycles.open_cycle(analyst, "SEMBAKO", AS_OF)
+    client.force_login(analyst)
+    page = client.get(f"/programmes/cycles/{cycle.pk}/").content.decode()
+    assert 'data-status="not_issued"' in page
+    built = client.post(f"/programmes/cycles/{cycle.pk}/batches/", follow=True)
+    assert "1 batch dibuat" in built.content.decode()
+    batch = Batch.objects.get()
+    assert 'data-batch="POS-1"' in built.content.decode()
+
+    file = client.get(f"/programmes/batches/{batch.pk}/file/")
+    assert file.content.startswith(b"reference,nik,name,region,amount,period\n")
+    assert SensitiveAccess.objects.filter(entity="disbursement_batch").exists()
+    manifest = client.get(f"/programmes/batches/{batch.pk}/manifest/").content.decode()
+    assert manifest == f"{batch.sha256}  {batch.file_name}\n"
+
+    first, *rest = Payment.objects.filter(batch=batch).order_by("id")
+    rows = ["reference,amount,status,reason,paid_on"]
+    rows += [f"{reference(p.pk)},{p.amount},paid,,2026-07-21" for p in rest]
+    rows += ["SJT0000000999,400000,paid,,", f"{reference(first.pk)},400000,lost,,"]
+    upload = SimpleUploadedFile("pos.csv", "\n".join(rows).encode(), "text/csv")
+    settled = client.post(f"/programmes/batches/{batch.pk}/", {"file": upload}, follow=True)
+    body = settled.content.decode()
+    assert f"{len(rest)} baris diselesaikan, 1 ditolak, 1 tidak cocok" in body
+    assert "“lost” bukan hasil" in body  # the rejected row, by line and column
+    assert 'data-mismatch="extra"' in body
+    assert 'data-mismatch="missing"' in body
+
+
+def test_offices_read_batches_of_their_region_but_not_their_files(client, make_user, sent_cycle):
+    batch = sent_cycle.batches.get()
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3273"))
+    page = client.get(f"/programmes/batches/{batch.pk}/").content.decode()
+    assert 'id="result-import"' not in page
+    assert 'data-region="3273"' in page
+    assert 'data-region="3201"' not in page
+    assert client.get(f"/programmes/batches/{batch.pk}/file/").status_code == 403
+    assert client.post(f"/programmes/cycles/{sent_cycle.pk}/batches/").status_code == 403
+
+
+def test_the_household_and_case_pages_show_the_payment_ledger(
+    client, make_user, served_case, sent_cycle
+):
+    from sejahtera.programmes.models import Payment
+
+    payment = Payment.objects.filter(region_code__startswith="3201").first()
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    page = client.get(f"/registry/households/{payment.household_id}/").content.decode()
+    assert 'data-ledger="entitled"' in page
+    assert 'data-ledger="issued"' in page
+    worker = make_user(Role.SOCIAL_WORKER, "3201")
+    case = served_case(payment.household, worker, make_user(Role.SUPERVISOR, "3201"))
+    client.force_login(worker)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'data-enrolment="SEMBAKO"' in page
+    assert 'data-ledger="issued"' in page
+
+
+READ, SEND = "read", "send"
+DELIVERY_ACCESS = [
+    (Role.MINISTRY_ANALYST, None, {READ, SEND}),
+    (Role.ADMINISTRATOR, None, {READ, SEND}),
+    (Role.AUDITOR, None, {READ}),
+    (Role.PROVINCIAL_OFFICE, "32", {READ}),
+    (Role.DISTRICT_OFFICE, "3273", {READ}),
+    (Role.SUPERVISOR, "3201", set()),
+    (Role.SOCIAL_WORKER, "3201", set()),
+    (Role.VILLAGE_OPERATOR, "3201011002", set()),
+    (Role.PARTNER_AGENCY, None, set()),
+]
+
+
+@pytest.mark.parametrize(("role", "region", "may"), DELIVERY_ACCESS)
+def test_disbursement_access_matrix(client, make_user, sent_cycle, role, region, may):
+    """Every disbursement page and download, for every role: read within the region, send
+    money (build, download, import) only as a decree maker."""
+    batch = sent_cycle.batches.get()
+    client.force_login(make_user(role, region, organisation="BRI"))
+    reads = [f"/programmes/cycles/{sent_cycle.pk}/", f"/programmes/batches/{batch.pk}/"]
+    sends = [f"/programmes/batches/{batch.pk}/file/", f"/programmes/batches/{batch.pk}/manifest/"]
+    for path in reads:
+        assert client.get(path).status_code == (200 if READ in may else 403), path
+    for path in sends:
+        assert client.get(path).status_code == (200 if SEND in may else 403), path
+    posts = [
+        f"/programmes/cycles/{sent_cycle.pk}/batches/",
+        f"/programmes/batches/{batch.pk}/",
+    ]
+    for path in posts:
+        assert client.post(path).status_code in ((302, 200) if SEND in may else (403,)), path

@@ -7,10 +7,7 @@ An event is unique per entitlement, attempt and kind, so a step replayed appends
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import QuerySet
 from django.utils import timezone
-
-from sejahtera.programmes.models import LedgerEntry
 
 COLUMNS = (
     "subject, household_id, person_id, cycle_id, entitlement_id, payment_id, attempt, kind, "
@@ -54,11 +51,3 @@ def record_results(result_id: int) -> None:
     later has both)."""
     where = "p.result_id = %(result)s AND p.status <> 'issued'"
     _append(PAYMENTS.format(kind="p.status", where=where), result=result_id)
-
-
-def household_ledger(household_id: int) -> QuerySet[LedgerEntry]:
-    return (
-        LedgerEntry.objects.filter(household_id=household_id)
-        .select_related("cycle", "person")
-        .order_by("-recorded_at", "-id")
-    )

@@ -7,7 +7,14 @@ from django.db.models.functions import Substr
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
-from sejahtera.programmes.models import Cycle, Decree, DecreeLine, Enrolment, Entitlement
+from sejahtera.programmes.models import (
+    Cycle,
+    Decree,
+    DecreeLine,
+    Enrolment,
+    Entitlement,
+    LedgerEntry,
+)
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Person
 from sejahtera.targeting.models import Decision, TargetingRun
@@ -91,7 +98,17 @@ def household_delivery(user: User, household_pk: int) -> dict[str, object]:
         .select_related("cycle")
         .order_by("-cycle__period_start", "subject")[:12]
     )
-    return {"enrolments": list(enrolments), "entitlements": list(entitlements)}
+    ledger = (
+        LedgerEntry.objects.filter(household_id=household_pk)
+        .exclude(cycle__programme__in=hidden)
+        .select_related("cycle")
+        .order_by("-recorded_at", "-id")[:24]
+    )
+    return {
+        "enrolments": list(enrolments),
+        "entitlements": list(entitlements),
+        "ledger": list(ledger),
+    }
 
 
 def cycles_for(user: User) -> QuerySet[Cycle]:

@@ -228,3 +228,27 @@ DELIVERY_REASON_LABELS: dict[str, Promise] = {
 
 def delivery_reason(code: str) -> str:
     return str(DELIVERY_REASON_LABELS.get(code, code)) if code else ""
+
+
+# Payment statuses, ledger events and reconciliation verdicts (domain.disbursement).
+PAYMENT_LABELS: dict[str, Promise] = {
+    "entitled": _("entitled"),
+    "issued": _("sent to the channel"),
+    "reissued": _("sent again"),
+    "paid": _("paid"),
+    "failed": _("failed"),
+    "returned": _("returned"),
+    "applied": _("settled"),
+    "unchanged": _("already settled the same way"),
+    "rejected": _("unreadable"),
+    "missing": _("missing from the result"),
+    "extra": _("not in the batch"),
+    "wrong_amount": _("another amount"),
+    "wrong_account": _("another account"),
+    "paid_to_suspended": _("paid to a suspended beneficiary"),
+    "already_reported": _("settled otherwise before"),
+}
+
+
+def payment_label(code: str) -> str:
+    return str(PAYMENT_LABELS.get(code, code)) if code else ""

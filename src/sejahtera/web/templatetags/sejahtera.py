@@ -5,8 +5,15 @@ from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from sejahtera.domain.disbursement import reference
 from sejahtera.i18n import render_finding
-from sejahtera.web.labels import column_label, delivery_reason, stage_label, value_label
+from sejahtera.web.labels import (
+    column_label,
+    delivery_reason,
+    payment_label,
+    stage_label,
+    value_label,
+)
 
 register = template.Library()
 
@@ -47,6 +54,8 @@ def rupiah(amount: int | Decimal | None) -> str:
 
 register.filter("stage", stage_label)
 register.filter("delivery_reason", delivery_reason)
+register.filter("payment", payment_label)
+register.filter("payment_reference", reference)
 
 
 @register.filter

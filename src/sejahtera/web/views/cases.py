@@ -39,6 +39,7 @@ from sejahtera.cases.models import (
 from sejahtera.domain.cases import GraduationType, Stage, allowed_targets, records_allowed
 from sejahtera.domain.targeting.rules import CLUSTER_CODES
 from sejahtera.i18n import render_finding
+from sejahtera.programmes import selectors as delivery
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Person
 from sejahtera.registry.selectors import region_path
@@ -388,6 +389,7 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         {
             "case": case,
             "head": case.household.members.filter(relationship="head").first(),
+            "delivery": delivery.household_delivery(request.user, case.household_id),
             "timeline": selectors.timeline(case),
             "form": form,
             "refused": refused,

@@ -1,5 +1,6 @@
 """Programme delivery pages: decrees prepared from a targeting run, read as a diff by region,
-approved or rejected by a second person."""
+approved or rejected by a second person; payment cycles, their disbursement batches, the
+channels' result files and reconciliation."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,19 +16,34 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from sejahtera.accounts import access
+from sejahtera.domain import disbursement as rules
 from sejahtera.domain.delivery import (
     DEFAULT_CALENDARS,
     Change,
     CycleRefused,
     FourEyesViolation,
 )
-from sejahtera.programmes import cycles, requests, selectors, services
-from sejahtera.programmes.models import Cycle, Decree, DecreeLine
+from sejahtera.programmes import (
+    cycles,
+    disbursement,
+    reconciliation,
+    requests,
+    selectors,
+    services,
+)
+from sejahtera.programmes.models import (
+    Batch,
+    Cycle,
+    Decree,
+    DecreeLine,
+    Payment,
+    ResultImport,
+)
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Person, Region
 from sejahtera.registry.services.exports import csv_chunks
@@ -198,17 +215,22 @@ def cycle_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def cycle_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    try:
-        cycle = selectors.cycles_for(request.user).get(pk=pk)
-    except Cycle.DoesNotExist:
-        raise Http404 from None
+    cycle = _cycle(request, pk)
     regions = selectors.cycle_regions(request.user, cycle)
     names = dict(
         Region.objects.filter(code__in=[r["code"] for r in regions]).values_list("code", "name")
     )
     for region in regions:
         region["name"] = names.get(str(region["code"]), region["code"])
-    return render(request, "web/programmes/cycle.html", {"cycle": cycle, "regions": regions})
+    context = {
+        "cycle": cycle,
+        "regions": regions,
+        "batches": reconciliation.batches_for(request.user).filter(cycle=cycle),
+        "report": reconciliation.cycle_reconciliation(request.user, cycle),
+        "statuses": PAYMENT_STATUSES,
+        "may_send": access.has_role(request.user, access.DECREE_MAKERS),
+    }
+    return render(request, "web/programmes/cycle.html", context)
 
 
 @login_required
@@ -300,3 +322,122 @@ CHANGE_LABELS = {
     Change.WAITING: _("Waiting list"),
     Change.HELD: _("Held for review"),
 }
+
+
+# -- disbursement -----------------------------------------------------------------------------
+
+
+PAYMENT_STATUSES = [s.value for s in Payment.Status]
+
+
+class ResultFileForm(forms.Form):
+    file = forms.FileField(label=_("Result file from the channel (CSV)"))
+
+
+@login_required
+@require_POST
+def build_batches(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    cycle = _cycle(request, pk)
+    built = disbursement.build_batches(request.user, cycle)
+    if built:
+        lines = sum(b.lines for b in built)
+        messages.success(
+            request,
+            ngettext(
+                "%(batches)d batch built: %(lines)d lines.",
+                "%(batches)d batches built: %(lines)d lines.",
+                len(built),
+            )
+            % {"batches": len(built), "lines": lines},
+        )
+    else:
+        messages.info(request, gettext("Nothing left to send in this cycle."))
+    return redirect("web:cycle", pk=cycle.pk)
+
+
+@login_required
+def batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    may_send = access.has_role(request.user, access.DECREE_MAKERS)
+    form = ResultFileForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        access.require(request.user, access.DECREE_MAKERS)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            limit = settings.SEJAHTERA_MAX_UPLOAD_MB * 1024 * 1024
+            try:
+                if upload.size > limit:
+                    raise disbursement.DisbursementRefused(
+                        gettext("The file is larger than %(mb)d MB.")
+                        % {"mb": settings.SEJAHTERA_MAX_UPLOAD_MB}
+                    )
+                result = disbursement.import_result(request.user, batch, upload.name, upload.read())
+            except disbursement.DisbursementRefused as refused:
+                form.add_error("file", str(refused))
+            else:
+                messages.success(request, _result_message(result))
+                return redirect("web:batch", pk=batch.pk)
+    context = {
+        "batch": batch,
+        "form": form,
+        "may_send": may_send,
+        "results": batch.results.select_related("imported_by"),
+        "errors": reconciliation.result_errors(request.user, batch)[:200],
+        "report": reconciliation.batch_reconciliation(request.user, batch),
+        "statuses": PAYMENT_STATUSES,
+    }
+    return render(request, "web/programmes/batch.html", context)
+
+
+def _result_message(result: ResultImport) -> str:
+    counts = result.counts
+    return gettext(
+        "Result file taken: %(applied)d lines settled, %(rejected)d rejected, "
+        "%(mismatched)d not matching the batch."
+    ) % {
+        "applied": counts.get("applied", 0) + counts.get("paid_to_suspended", 0),
+        "rejected": counts.get("rejected", 0),
+        "mismatched": sum(
+            n for verdict, n in counts.items() if verdict in reconciliation.RESULT_MISMATCHES
+        ),
+    }
+
+
+@login_required
+def batch_file(request: AuthenticatedRequest, pk: int, what: str) -> HttpResponse:
+    """The batch's file as sent (account numbers, names: a logged read, for decree makers
+    only) or the cycle's SHA-256 manifest."""
+    batch = _batch(request, pk)
+    access.require(request.user, access.DECREE_MAKERS)
+    if what == "manifest":
+        text = rules.manifest(
+            (b.file_name, b.sha256) for b in Batch.objects.filter(cycle=batch.cycle)
+        )
+        response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="SHA256SUMS"'
+        return response
+    if what != "file":
+        raise Http404
+    try:
+        content = disbursement.batch_file(batch)
+    except disbursement.DisbursementRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("web:batch", pk=batch.pk)
+    access.log_sensitive_read(request.user, "disbursement_batch", [batch.pk], request.path)
+    response = HttpResponse(content, content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{batch.file_name}"'
+    return response
+
+
+def _cycle(request: AuthenticatedRequest, pk: int) -> Cycle:
+    try:
+        return selectors.cycles_for(request.user).get(pk=pk)
+    except Cycle.DoesNotExist:
+        raise Http404 from None
+
+
+def _batch(request: AuthenticatedRequest, pk: int) -> Batch:
+    try:
+        return reconciliation.batch_for(request.user, pk)
+    except Batch.DoesNotExist:
+        raise Http404 from None
