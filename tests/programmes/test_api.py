@@ -7,6 +7,7 @@ import json
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sejahtera.accounts.models import ApiToken, Role
 from sejahtera.accounts.tokens import create_token
@@ -104,3 +105,97 @@ def test_roles_without_delivery_work_are_refused(api, make_user, role, region):
     call = api(make_user(role, region, organisation="Bank BRI"))
     assert call("get", "/decrees").status_code == 403
     assert call("get", "/cycles").status_code == 403
+
+
+@pytest.fixture
+def opened(settings, tmp_path, analyst, enrolled):
+    from sejahtera.programmes import cycles
+
+    settings.MEDIA_ROOT = tmp_path
+    return cycles.open_cycle(analyst, "SEMBAKO", AS_OF)
+
+
+def _upload(client, user, path, content: bytes):
+    _token, secret = create_token(user, "upload", [ApiToken.Scope.DELIVERY])
+    upload = SimpleUploadedFile("result.csv", content, "text/csv")
+    return client.post(f"/api/v1{path}", {"file": upload}, HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+def test_batches_are_built_sent_and_settled_through_the_api(client, api, analyst, opened):
+    call = api(analyst)
+    built = call("post", f"/cycles/{opened.pk}/batches")
+    assert built.status_code == 200
+    [batch] = built.json()
+    assert (batch["channel"], batch["lines"]) == ("POS", opened.totals["payable"]["lines"])
+    assert call("post", f"/cycles/{opened.pk}/batches").json() == []  # a replay: nothing
+    assert call("get", f"/cycles/{opened.pk}/batches").json() == [batch]
+
+    file = call("get", f"/batches/{batch['id']}/file")
+    assert file["Digest"] == f"sha-256={batch['sha256']}"
+    references = [row.split(",")[0] for row in file.content.decode().splitlines()[1:]]
+    rows = ["reference,amount,status,reason"]
+    rows += [f"{ref},400000,paid," for ref in references[1:]]
+    rows += [f"{references[0]},400000,failed,"]  # a failure without its reason
+    content = "\n".join(rows).encode()
+    result = _upload(client, analyst, f"/batches/{batch['id']}/results", content)
+    assert result.status_code == 200, result.content
+    body = result.json()
+    assert body["counts"] == {"applied": len(references) - 1, "rejected": 1}
+    assert body["rejected"] == [
+        {
+            "line": len(references) + 1,
+            "reference": references[0],
+            "verdict": "rejected",
+            "column": "reason",
+            "message": "Baris yang gagal atau dikembalikan harus menyebut alasannya",
+        }
+    ]
+    again = _upload(client, analyst, f"/batches/{batch['id']}/results", content)
+    assert again.json()["id"] == body["id"]
+
+    report = call("get", f"/batches/{batch['id']}/reconciliation").json()
+    assert report["statuses"]["paid"]["lines"] == len(references) - 1
+    assert report["mismatch_counts"] == {"missing": 1}
+    assert report["mismatches"][0]["reference"] == references[0]
+    cycle_report = call("get", f"/cycles/{opened.pk}/reconciliation").json()
+    assert cycle_report["not_issued"] == {"lines": 0, "amount": 0}
+
+
+def test_a_result_file_without_its_columns_is_a_clear_problem(client, api, analyst, opened):
+    [batch] = api(analyst)("post", f"/cycles/{opened.pk}/batches").json()
+    refused = _upload(client, analyst, f"/batches/{batch['id']}/results", b"ref;amt\n1;2\n")
+    assert refused.status_code == 422
+    assert "reference, amount, status" in refused.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "region", "reads", "sends"),
+    [
+        (Role.AUDITOR, None, True, False),
+        (Role.DISTRICT_OFFICE, "3273", True, False),
+        (Role.PROVINCIAL_OFFICE, "32", True, False),
+        (Role.SUPERVISOR, "3201", False, False),
+        (Role.VILLAGE_OPERATOR, "3201011002", False, False),
+        (Role.PARTNER_AGENCY, None, False, False),
+        (Role.ADMINISTRATOR, None, True, True),
+    ],
+)
+def test_disbursement_endpoints_access_matrix(
+    client, api, make_user, analyst, opened, role, region, reads, sends
+):
+    [batch] = api(analyst)("post", f"/cycles/{opened.pk}/batches").json()
+    user = make_user(role, region, organisation="Bank BRI")
+    call = api(user)
+    read_paths = [
+        f"/cycles/{opened.pk}/batches",
+        f"/cycles/{opened.pk}/reconciliation",
+        f"/batches/{batch['id']}",
+        f"/batches/{batch['id']}/reconciliation",
+    ]
+    for path in read_paths:
+        assert call("get", path).status_code == (200 if reads else 403), path
+    expected = 200 if sends else 403
+    assert call("get", f"/batches/{batch['id']}/file").status_code == expected
+    assert call("post", f"/cycles/{opened.pk}/batches").status_code == expected
+    result = _upload(client, user, f"/batches/{batch['id']}/results", b"reference,amount,status\n")
+    assert result.status_code == (422 if sends else 403)  # a manager's empty file: no rows

@@ -1,5 +1,6 @@
 """Programme delivery endpoints (scope ``delivery``): decrees prepared from a run, their lines
-within the token user's region, four-eyes approval, and payment cycles."""
+within the token user's region, four-eyes approval, payment cycles, disbursement batches, the
+channels' result files and reconciliation."""
 
 from __future__ import annotations
 
@@ -7,17 +8,20 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
-from ninja import Path, Query, Router, Schema, Status
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import File, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 from pydantic import Field
 
+from sejahtera.accounts import access
 from sejahtera.accounts.models import ApiToken, User
 from sejahtera.api.api import PROBLEMS, PageQuery, RecordId, _page, _user
 from sejahtera.api.schemas import Page
 from sejahtera.domain.delivery import Change, CycleRefused, FourEyesViolation
-from sejahtera.programmes import cycles, selectors, services
-from sejahtera.programmes.models import Cycle, Decree
+from sejahtera.domain.disbursement import reference
+from sejahtera.programmes import cycles, disbursement, reconciliation, selectors, services
+from sejahtera.programmes.models import Batch, Cycle, Decree
 from sejahtera.targeting.models import TargetingRun
 
 router = Router(tags=["delivery"])
@@ -219,3 +223,196 @@ def open_cycle(request: HttpRequest, body: CycleIn) -> CycleOut:
         return _cycle_out(cycles.open_cycle(user, body.programme, body.period_start))
     except CycleRefused as refused:
         raise HttpError(422, str(refused)) from None
+
+
+# -- disbursement -----------------------------------------------------------------------------
+
+
+class BatchOut(Schema):
+    id: int
+    cycle: int
+    channel: str
+    sequence: int
+    file_name: str
+    sha256: str
+    lines: int
+    amount: int
+    created_at: datetime
+
+
+class ResultRowOut(Schema):
+    line: int
+    reference: str
+    verdict: str
+    column: str
+    message: str
+
+
+class ResultImportOut(Schema):
+    id: int
+    batch: int
+    file_name: str
+    sha256: str
+    counts: dict[str, int]
+    rejected: list[ResultRowOut]
+
+
+class MismatchOut(Schema):
+    verdict: str
+    reference: str
+    household: int | None
+    region_code: str | None
+    amount_sent: int | None
+    account_sent: str | None
+    result_line: int | None
+    result_amount: int | None
+    result_account: str | None
+    result_status: str | None
+
+
+class ReconciliationOut(Schema):
+    statuses: dict[str, dict[str, int]]
+    regions: list[dict[str, Any]]
+    mismatch_counts: dict[str, int]
+    mismatches: list[MismatchOut]
+    not_issued: dict[str, int] | None
+
+
+def _batch_out(batch: Batch) -> BatchOut:
+    return BatchOut(
+        id=batch.pk,
+        cycle=batch.cycle_id,
+        channel=batch.channel,
+        sequence=batch.sequence,
+        file_name=batch.file_name,
+        sha256=batch.sha256,
+        lines=batch.lines,
+        amount=batch.amount,
+        created_at=batch.created_at,
+    )
+
+
+def _reconciliation_out(report: reconciliation.Reconciliation) -> ReconciliationOut:
+    mismatches = []
+    for m in report.mismatches:
+        payment, line = m["payment"], m["line"]
+        mismatches.append(
+            MismatchOut(
+                verdict=m["verdict"],
+                reference=line.reference if line else reference(payment.pk),
+                household=payment.household_id if payment else None,
+                region_code=payment.region_code if payment else None,
+                amount_sent=payment.amount if payment else None,
+                account_sent=payment.account_number if payment else None,
+                result_line=line.line if line else None,
+                result_amount=line.amount if line else None,
+                result_account=line.account_number if line else None,
+                result_status=line.outcome if line else None,
+            )
+        )
+    return ReconciliationOut(
+        statuses=report.statuses,
+        regions=report.regions,
+        mismatch_counts=report.mismatch_counts,
+        mismatches=mismatches,
+        not_issued=report.not_issued or None,
+    )
+
+
+def _cycle(request: HttpRequest, cycle_pk: int) -> tuple[User, Cycle]:
+    user = _user(request, SCOPE)
+    try:
+        return user, selectors.cycles_for(user).get(pk=cycle_pk)
+    except Cycle.DoesNotExist:
+        raise Http404 from None
+
+
+def _batch(request: HttpRequest, batch_pk: int) -> tuple[User, Batch]:
+    user = _user(request, SCOPE)
+    try:
+        return user, reconciliation.batch_for(user, batch_pk)
+    except Batch.DoesNotExist:
+        raise Http404 from None
+
+
+@router.get("/cycles/{cycle_pk}/batches", response={200: list[BatchOut], **PROBLEMS})
+def list_batches(request: HttpRequest, cycle_pk: Path[RecordId]) -> list[BatchOut]:
+    user, cycle = _cycle(request, cycle_pk)
+    return [_batch_out(b) for b in reconciliation.batches_for(user).filter(cycle=cycle)]
+
+
+@router.post("/cycles/{cycle_pk}/batches", response={200: list[BatchOut], **PROBLEMS})
+def build_batches(request: HttpRequest, cycle_pk: Path[RecordId]) -> list[BatchOut]:
+    """Batches of every payable line not yet sent (failed and returned lines again), one per
+    channel; an empty list when nothing is left: a replay changes nothing."""
+    user, cycle = _cycle(request, cycle_pk)
+    return [_batch_out(b) for b in disbursement.build_batches(user, cycle)]
+
+
+@router.get("/cycles/{cycle_pk}/reconciliation", response={200: ReconciliationOut, **PROBLEMS})
+def cycle_reconciliation(request: HttpRequest, cycle_pk: Path[RecordId]) -> ReconciliationOut:
+    user, cycle = _cycle(request, cycle_pk)
+    return _reconciliation_out(reconciliation.cycle_reconciliation(user, cycle))
+
+
+@router.get("/batches/{batch_pk}", response={200: BatchOut, **PROBLEMS})
+def get_batch(request: HttpRequest, batch_pk: Path[RecordId]) -> BatchOut:
+    return _batch_out(_batch(request, batch_pk)[1])
+
+
+@router.get(
+    "/batches/{batch_pk}/file",
+    response={200: None, **PROBLEMS},
+    openapi_extra={"responses": {200: {"content": {"text/csv": {}}}}},
+)
+def batch_file(request: HttpRequest, batch_pk: Path[RecordId]) -> HttpResponse:
+    """The batch's file as sent, checked against its SHA-256 (a logged read: account numbers
+    and names)."""
+    user, batch = _batch(request, batch_pk)
+    access.require(user, access.DECREE_MAKERS)
+    try:
+        content = disbursement.batch_file(batch)
+    except disbursement.DisbursementRefused as refused:
+        raise HttpError(409, str(refused)) from None
+    access.log_sensitive_read(user, "disbursement_batch", [batch.pk], request.path)
+    response = HttpResponse(content, content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{batch.file_name}"'
+    response["Digest"] = f"sha-256={batch.sha256}"
+    return response
+
+
+@router.post("/batches/{batch_pk}/results", response={200: ResultImportOut, **PROBLEMS})
+def import_result(
+    request: HttpRequest, batch_pk: Path[RecordId], file: File[UploadedFile]
+) -> ResultImportOut:
+    """Take the channel's result file (reference, account, amount, status, reason, paid_on).
+    The same file again returns its first import."""
+    user, batch = _batch(request, batch_pk)
+    try:
+        result = disbursement.import_result(user, batch, file.name or "result.csv", file.read())
+    except disbursement.DisbursementRefused as refused:
+        raise HttpError(422, str(refused)) from None
+    rejected = result.rows.filter(verdict="rejected").order_by("line")[:1000]
+    return ResultImportOut(
+        id=result.pk,
+        batch=batch.pk,
+        file_name=result.file_name,
+        sha256=result.sha256,
+        counts=result.counts,
+        rejected=[
+            ResultRowOut(
+                line=r.line,
+                reference=r.reference,
+                verdict=r.verdict,
+                column=r.column,
+                message=r.message,
+            )
+            for r in rejected
+        ],
+    )
+
+
+@router.get("/batches/{batch_pk}/reconciliation", response={200: ReconciliationOut, **PROBLEMS})
+def batch_reconciliation(request: HttpRequest, batch_pk: Path[RecordId]) -> ReconciliationOut:
+    user, batch = _batch(request, batch_pk)
+    return _reconciliation_out(reconciliation.batch_reconciliation(user, batch))

@@ -234,6 +234,10 @@ def import_result(actor: User, batch: Batch, file_name: str, content: bytes) -> 
     field and why, rows that disagree with the batch are mismatches, the rest settle their
     payment and go to the ledger. The same file again returns its first import."""
     _require_manager(actor, batch.cycle.programme)
+    if len(content) > settings.SEJAHTERA_MAX_UPLOAD_MB * 1024 * 1024:
+        raise DisbursementRefused(
+            gettext("The file is larger than %(mb)d MB.") % {"mb": settings.SEJAHTERA_MAX_UPLOAD_MB}
+        )
     digest = hashlib.sha256(content).hexdigest()
     earlier = ResultImport.objects.filter(batch=batch, sha256=digest).first()
     if earlier:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -364,13 +363,7 @@ def batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         access.require(request.user, access.DECREE_MAKERS)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            limit = settings.SEJAHTERA_MAX_UPLOAD_MB * 1024 * 1024
             try:
-                if upload.size > limit:
-                    raise disbursement.DisbursementRefused(
-                        gettext("The file is larger than %(mb)d MB.")
-                        % {"mb": settings.SEJAHTERA_MAX_UPLOAD_MB}
-                    )
                 result = disbursement.import_result(request.user, batch, upload.name, upload.read())
             except disbursement.DisbursementRefused as refused:
                 form.add_error("file", str(refused))
