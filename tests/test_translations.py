@@ -36,6 +36,7 @@ SHARED_TRANSLATIONS = [
     {"Graduation waits for approval", "Graduations waiting for approval"},
     {"Targeting", "targeting run"},
     {"current", "in force"},
+    {"All", "Everyone"},
 ]
 
 PLACEHOLDER = re.compile(r"\{[^}]*\}|%\([a-z_]+\)[sd]")

@@ -199,3 +199,20 @@ def test_disbursement_endpoints_access_matrix(
     assert call("post", f"/cycles/{opened.pk}/batches").status_code == expected
     result = _upload(client, user, f"/batches/{batch['id']}/results", b"reference,amount,status\n")
     assert result.status_code == (422 if sends else 403)  # a manager's empty file: no rows
+
+
+def test_enrolments_are_listed_suspended_and_resumed_through_the_api(api, make_user, enrolled):
+    office = api(make_user(Role.DISTRICT_OFFICE, "3273"))
+    listed = office("get", "/enrolments", programme="SEMBAKO").json()
+    assert listed["count"] > 0
+    assert all(e["region_code"].startswith("3273") for e in listed["items"])
+    first = listed["items"][0]["id"]
+    suspended = office("post", f"/enrolments/{first}/suspend", {"reason": "moved"})
+    assert (suspended.json()["status"], suspended.json()["suspension"]) == ("suspended", "moved")
+    assert office("post", f"/enrolments/{first}/suspend", {"reason": "whim"}).status_code == 422
+    assert office("post", f"/enrolments/{first}/resume").json()["status"] == "active"
+    elsewhere = api(make_user(Role.DISTRICT_OFFICE, "3201"))
+    assert elsewhere("post", f"/enrolments/{first}/resume").status_code == 404
+    auditor = api(make_user(Role.AUDITOR))
+    assert auditor("get", "/enrolments").status_code == 200
+    assert auditor("post", f"/enrolments/{first}/resume").status_code == 403

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import translation
 
 from sejahtera.accounts.models import Role
 from sejahtera.domain.delivery import Suspension
@@ -117,7 +118,7 @@ def test_an_altered_file_is_refused(analyst, sembako):
     batch = disbursement.build_batches(analyst, sembako)[0]
     path = disbursement.batch_directory(sembako) / batch.file_name
     path.write_bytes(path.read_bytes().replace(b"400000", b"900000", 1))
-    with pytest.raises(disbursement.DisbursementRefused, match="altered"):
+    with pytest.raises(disbursement.DisbursementRefused, match="SHA-256"):
         disbursement.batch_file(batch)
 
 
@@ -164,7 +165,8 @@ def test_missing_extra_and_mismatched_lines_are_each_reported(analyst, sembako):
     content += b"SJT9999999999,,400000,paid,,2026-07-20\n"  # extra: no such line
     content += f"{reference(payments[0].pk)},,lots,paid,,\n".encode()  # unreadable amount
     content += f"{reference(payments[4].pk)},,400000,failed,,\n".encode()  # no reason, repeated
-    result = disbursement.import_result(analyst, batch, "pos.csv", content)
+    with translation.override("en"):
+        result = disbursement.import_result(analyst, batch, "pos.csv", content)
     assert result.counts["extra"] == 1
     assert result.counts["wrong_amount"] == 1
     assert result.counts["wrong_account"] == 1

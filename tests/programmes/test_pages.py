@@ -331,3 +331,50 @@ def test_disbursement_access_matrix(client, make_user, sent_cycle, role, region,
     ]
     for path in posts:
         assert client.post(path).status_code in ((302, 200) if SEND in may else (403,)), path
+
+
+def test_an_office_suspends_and_resumes_its_regions_enrolments(client, make_user, enrolled):
+    from sejahtera.programmes.models import Enrolment
+
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    client.force_login(office)
+    page = client.get("/programmes/enrolments/", {"programme": "SEMBAKO"}).content.decode()
+    assert 'data-waiting="SEMBAKO"' in page
+    ours = Enrolment.objects.filter(programme="SEMBAKO", region_code__startswith="3201").first()
+    theirs = Enrolment.objects.filter(region_code__startswith="3273").first()
+    assert f'data-enrolment="{ours.pk}"' in page
+    assert f'data-enrolment="{theirs.pk}"' not in page
+    done = client.post(
+        f"/programmes/enrolments/{ours.pk}/suspend/",
+        {"reason": "conditionality", "query": "programme=SEMBAKO"},
+    )
+    assert done.url == "/programmes/enrolments/?programme=SEMBAKO"
+    ours.refresh_from_db()
+    assert (ours.status, ours.suspension) == ("suspended", "conditionality")
+    listed = client.get("/programmes/enrolments/", {"status": "suspended"}).content.decode()
+    assert "(komitmen PKH tidak dipenuhi)" in listed
+    client.post(f"/programmes/enrolments/{ours.pk}/resume/")
+    ours.refresh_from_db()
+    assert ours.status == "active"
+    assert client.post(f"/programmes/enrolments/{theirs.pk}/suspend/").status_code == 404
+    bad = client.post(f"/programmes/enrolments/{ours.pk}/suspend/", {"reason": "whim"})
+    assert bad.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("role", "region", "status"),
+    [
+        (Role.AUDITOR, None, 403),  # reads, does not act
+        (Role.SOCIAL_WORKER, "3201", 403),
+        (Role.VILLAGE_OPERATOR, "3201011002", 403),
+    ],
+)
+def test_only_offices_and_managers_suspend(client, make_user, enrolled, role, region, status):
+    from sejahtera.programmes.models import Enrolment
+
+    enrolment = Enrolment.objects.filter(region_code__startswith="3201").first()
+    client.force_login(make_user(role, region))
+    response = client.post(f"/programmes/enrolments/{enrolment.pk}/suspend/", {"reason": "moved"})
+    assert response.status_code == status
+    enrolment.refresh_from_db()
+    assert enrolment.status == "active"

@@ -5,7 +5,7 @@ channels' result files and reconciliation."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,10 +18,10 @@ from sejahtera.accounts import access
 from sejahtera.accounts.models import ApiToken, User
 from sejahtera.api.api import PROBLEMS, PageQuery, RecordId, _page, _user
 from sejahtera.api.schemas import Page
-from sejahtera.domain.delivery import Change, CycleRefused, FourEyesViolation
+from sejahtera.domain.delivery import Change, CycleRefused, FourEyesViolation, Suspension
 from sejahtera.domain.disbursement import reference
 from sejahtera.programmes import cycles, disbursement, reconciliation, selectors, services
-from sejahtera.programmes.models import Batch, Cycle, Decree
+from sejahtera.programmes.models import Batch, Cycle, Decree, Enrolment
 from sejahtera.targeting.models import TargetingRun
 
 router = Router(tags=["delivery"])
@@ -416,3 +416,87 @@ def import_result(
 def batch_reconciliation(request: HttpRequest, batch_pk: Path[RecordId]) -> ReconciliationOut:
     user, batch = _batch(request, batch_pk)
     return _reconciliation_out(reconciliation.batch_reconciliation(user, batch))
+
+
+# -- enrolments -------------------------------------------------------------------------------
+
+
+class EnrolmentOut(Schema):
+    id: int
+    programme: str
+    subject: str
+    household: int
+    person: int | None
+    region_code: str
+    status: str
+    suspension: str
+    started_on: date
+    monthly_amount: int | None
+    per_stage_amount: int | None
+
+
+class EnrolmentPage(Page):
+    items: list[EnrolmentOut]
+
+
+class EnrolmentQuery(PageQuery):
+    programme: str = Field("", max_length=20)
+    status: Literal["", "active", "suspended"] = ""
+    region: str = Field("", pattern=r"^(\d{2}|\d{4}|\d{6}|\d{10})?$")
+
+
+class SuspendIn(Schema):
+    reason: Suspension
+
+
+def _enrolment_out(e: Enrolment) -> EnrolmentOut:
+    return EnrolmentOut(
+        id=e.pk,
+        programme=e.programme,
+        subject=e.subject,
+        household=e.household_id,
+        person=e.person_id,
+        region_code=e.region_code,
+        status=e.status,
+        suspension=e.suspension,
+        started_on=e.started_on,
+        monthly_amount=e.monthly_amount,
+        per_stage_amount=e.per_stage_amount,
+    )
+
+
+@router.get("/enrolments", response={200: EnrolmentPage, **PROBLEMS})
+def list_enrolments(request: HttpRequest, filters: Query[EnrolmentQuery]) -> dict[str, Any]:
+    """Open enrolments within the token user's region."""
+    listed = selectors.enrolments_for(_user(request, SCOPE, EnrolmentQuery))
+    listed = listed.filter(region_code__startswith=filters.region)
+    if filters.programme:
+        listed = listed.filter(programme=filters.programme)
+    if filters.status:
+        listed = listed.filter(status=filters.status)
+    listed = listed.order_by("programme", "region_code", "subject")
+    start, end = filters.bounds()
+    return _page(filters, listed.count(), [_enrolment_out(e) for e in listed[start:end]])
+
+
+def _enrolment(request: HttpRequest, enrolment_pk: int) -> tuple[User, Enrolment]:
+    user = _user(request, SCOPE)
+    enrolment = selectors.enrolments_for(user).filter(pk=enrolment_pk).first()
+    if enrolment is None:
+        raise Http404
+    return user, enrolment
+
+
+@router.post("/enrolments/{enrolment_pk}/suspend", response={200: EnrolmentOut, **PROBLEMS})
+def suspend_enrolment(
+    request: HttpRequest, enrolment_pk: Path[RecordId], body: SuspendIn
+) -> EnrolmentOut:
+    """Suspend with a reason: the next cycles owe the unit nothing until it is resumed."""
+    user, enrolment = _enrolment(request, enrolment_pk)
+    return _enrolment_out(cycles.suspend(user, enrolment, body.reason))
+
+
+@router.post("/enrolments/{enrolment_pk}/resume", response={200: EnrolmentOut, **PROBLEMS})
+def resume_enrolment(request: HttpRequest, enrolment_pk: Path[RecordId]) -> EnrolmentOut:
+    user, enrolment = _enrolment(request, enrolment_pk)
+    return _enrolment_out(cycles.resume(user, enrolment))

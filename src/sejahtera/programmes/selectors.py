@@ -111,6 +111,28 @@ def household_delivery(user: User, household_pk: int) -> dict[str, object]:
     }
 
 
+def enrolments_for(user: User) -> QuerySet[Enrolment]:
+    """Open enrolments (active or suspended) within the user's region."""
+    access.require(user, access.DELIVERY_READERS)
+    return (
+        Enrolment.objects.filter(
+            ended_on__isnull=True, region_code__startswith=access.region_prefix(user)
+        )
+        .exclude(programme__in=hidden_programmes(user))
+        .select_related("household__village", "person")
+    )
+
+
+def waiting_lists(user: User) -> list[Decree]:
+    """The approved decree in force for each programme: its waiting lines are the programme's
+    waiting list (the poorest first)."""
+    latest: dict[str, Decree] = {}
+    approved = decrees_for(user).filter(status=Decree.Status.APPROVED)
+    for decree in approved.order_by("programme", "-period_start", "-pk"):
+        latest.setdefault(decree.programme, decree)
+    return list(latest.values())
+
+
 def cycles_for(user: User) -> QuerySet[Cycle]:
     access.require(user, access.DELIVERY_READERS)
     cycles = Cycle.objects.select_related("opened_by")

@@ -69,6 +69,12 @@ urlpatterns = [
     path("programmes/cycles/<int:pk>/", programmes.cycle_detail, name="cycle"),
     path("programmes/cycles/<int:pk>/batches/", programmes.build_batches, name="cycle-batches"),
     path("programmes/batches/<int:pk>/", programmes.batch_detail, name="batch"),
+    path("programmes/enrolments/", programmes.enrolments, name="enrolments"),
+    path(
+        "programmes/enrolments/<int:pk>/<str:action>/",
+        programmes.keep_enrolment,
+        name="enrolment-keep",
+    ),
     path("programmes/batches/<int:pk>/<str:what>/", programmes.batch_file, name="batch-file"),
     path("targeting/", targeting.runs, name="targeting"),
     path("targeting/what-if/", targeting.whatif, name="targeting-whatif"),

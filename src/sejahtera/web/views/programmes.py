@@ -10,9 +10,12 @@ from datetime import date
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
@@ -26,6 +29,7 @@ from sejahtera.domain.delivery import (
     Change,
     CycleRefused,
     FourEyesViolation,
+    Suspension,
 )
 from sejahtera.programmes import (
     cycles,
@@ -40,6 +44,7 @@ from sejahtera.programmes.models import (
     Cycle,
     Decree,
     DecreeLine,
+    Enrolment,
     Payment,
     ResultImport,
 )
@@ -434,3 +439,72 @@ def _batch(request: AuthenticatedRequest, pk: int) -> Batch:
         return reconciliation.batch_for(request.user, pk)
     except Batch.DoesNotExist:
         raise Http404 from None
+
+
+# -- enrolments -------------------------------------------------------------------------------
+
+# The reasons an office gives by hand; a death and a social worker's request suspend by
+# themselves.
+SUSPENSION_CHOICES = [
+    (Suspension.CONDITIONALITY, _("PKH commitments not met")),
+    (Suspension.DUPLICATE_REVIEW, _("possible duplicate under review")),
+    (Suspension.MOVED, _("moved")),
+    (Suspension.GRADUATED, _("graduated")),
+    (Suspension.FAMILY_REQUEST, _("at the family's request")),
+]
+
+
+class SuspendForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=SUSPENSION_CHOICES)
+
+
+@login_required
+def enrolments(request: AuthenticatedRequest) -> HttpResponse:
+    listed = selectors.enrolments_for(request.user)
+    programme = params.choice(request.GET, "programme", _programme_codes(listed))
+    status = params.choice(request.GET, "status", ["active", "suspended"])
+    region = params.region_code(request.GET)
+    if programme:
+        listed = listed.filter(programme=programme)
+    if status:
+        listed = listed.filter(status=status)
+    if region:
+        listed = listed.filter(region_code__startswith=region)
+    page = Paginator(listed.order_by("programme", "region_code", "subject"), LINES_PER_PAGE)
+    context = {
+        "page": page.get_page(params.integer(request.GET, "page", 1)),
+        "programme": programme,
+        "status": status,
+        "region": region,
+        "programmes": _programme_codes(selectors.enrolments_for(request.user)),
+        "waiting_lists": selectors.waiting_lists(request.user),
+        "may_keep": access.has_role(request.user, access.ENROLMENT_KEEPERS),
+        "suspend_form": SuspendForm(),
+    }
+    return render(request, "web/programmes/enrolments.html", context)
+
+
+@login_required
+@require_POST
+def keep_enrolment(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
+    """Suspend (with a reason) or resume an enrolment of the office's region."""
+    enrolment = selectors.enrolments_for(request.user).filter(pk=pk).first()
+    if enrolment is None or action not in ("suspend", "resume"):
+        raise Http404
+    if action == "resume":
+        cycles.resume(request.user, enrolment)
+        messages.success(request, gettext("Enrolment resumed: the next cycles pay it again."))
+    else:
+        form = SuspendForm(request.POST)
+        if not form.is_valid():
+            raise BadRequest(gettext("Choose the reason for the suspension."))
+        cycles.suspend(request.user, enrolment, Suspension(form.cleaned_data["reason"]))
+        messages.success(request, gettext("Enrolment suspended: the next cycles owe it nothing."))
+    # Back to the list as it was filtered (a query string of this page, nothing else).
+    query = request.POST.get("query", "")
+    back = reverse("web:enrolments")
+    return redirect(f"{back}?{QueryDict(query).urlencode()}" if query else back)
+
+
+def _programme_codes(listed: QuerySet[Enrolment]) -> list[str]:
+    return sorted(set(listed.values_list("programme", flat=True).distinct()))
