@@ -154,19 +154,27 @@ def test_two_people_opening_one_cycle_at_once_open_it_once(make_user, analyst, a
     )
 
 
-def test_the_error_audit_counts_the_delivery_checks(client, analyst, enrolled):
+def test_the_error_audit_counts_the_delivery_checks(client, settings, tmp_path, analyst, enrolled):
+    from sejahtera.domain.disbursement import reference
+    from sejahtera.programmes import disbursement
     from sejahtera.programmes.selectors import delivery_checks
     from sejahtera.targeting.models import Decision
 
+    settings.MEDIA_ROOT = tmp_path
     cycle = cycles.open_cycle(analyst, "SEMBAKO", JULY)
+    [batch] = disbursement.build_batches(analyst, cycle)
+    paid = batch.payments.first()
+    result = (
+        f"reference,amount,status,paid_on\n{reference(paid.pk)},{paid.amount},paid,2026-07-20\n"
+    )
+    disbursement.import_result(analyst, batch, "pos.csv", result.encode())
     assert delivery_checks(enrolled, "") == {
         "eligible_not_enrolled": 0,
         "enrolled_not_eligible": 0,
         "paid_after_death": 0,
         "nik_paid_twice": 0,
     }
-    paid = lines(cycle).filter(status="payable").first()
-    paid.household.members.update(deceased_date=date(2026, 6, 1))  # recorded late
+    paid.household.members.update(deceased_date=date(2026, 7, 2))  # recorded late
     no_longer = Decision.objects.filter(run=enrolled, programme="SEMBAKO", eligible=True).exclude(
         household=paid.household
     )[0]

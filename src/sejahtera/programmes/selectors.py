@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Substr
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, Substr
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
@@ -14,6 +14,7 @@ from sejahtera.programmes.models import (
     Enrolment,
     Entitlement,
     LedgerEntry,
+    Payment,
 )
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Person
@@ -192,23 +193,24 @@ def delivery_checks(run: TargetingRun, prefix: str) -> dict[str, int]:
         Exists(eligible.filter(household=OuterRef("household"), person__isnull=True)),
         person__isnull=True,
     ) | Q(Exists(eligible.filter(person=OuterRef("person"))))
-    living = Person.objects.filter(household=OuterRef("household")).filter(
-        Q(deceased_date__isnull=True) | Q(deceased_date__gte=OuterRef("cycle__period_start"))
+    # Paid on the channel's date (else the cycle's first day) to someone dead by then.
+    paid = Payment.objects.filter(status=Payment.Status.PAID, region_code__startswith=prefix)
+    paid = paid.annotate(
+        on=Coalesce("paid_on", "entitlement__cycle__period_start", output_field=DateField())
     )
-    payable = Entitlement.objects.filter(
-        status=Entitlement.Status.PAYABLE, region_code__startswith=prefix
+    living = Person.objects.filter(household=OuterRef("household")).filter(
+        Q(deceased_date__isnull=True) | Q(deceased_date__gte=OuterRef("on"))
     )
     return {
         "eligible_not_enrolled": decisions.exclude(enrolled).count(),
         "enrolled_not_eligible": open_enrolments.filter(region_code__startswith=prefix)
         .exclude(still_eligible)
         .count(),
-        "paid_after_death": payable.filter(
-            Q(person__deceased_date__lt=F("cycle__period_start"))
-            | Q(~Exists(living), person__isnull=True)
+        "paid_after_death": paid.filter(
+            Q(person__deceased_date__lt=F("on")) | Q(~Exists(living), person__isnull=True)
         ).count(),
-        "nik_paid_twice": payable.filter(nik__isnull=False)
-        .values("cycle", "nik")
+        "nik_paid_twice": paid.filter(entitlement__nik__isnull=False)
+        .values("entitlement__cycle", "entitlement__nik")
         .annotate(n=Count("id"))
         .filter(n__gt=1)
         .count(),
