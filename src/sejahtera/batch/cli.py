@@ -115,7 +115,19 @@ def evaluate(
     type=FILE,
     help="Quotas and budget ceilings per programme (TOML: [PKH] budget = …, quotas = {…}).",
 )
-def run_command(as_of: Any, engine: str, rules_path: Path | None, limits_path: Path | None) -> None:
+@click.option(
+    "--deciles",
+    type=FILE,
+    help="Official deciles (DTSEN), CSV household_id,national_decile, instead of the PMT; "
+    "kept with the run.",
+)
+def run_command(
+    as_of: Any,
+    engine: str,
+    rules_path: Path | None,
+    limits_path: Path | None,
+    deciles: Path | None,
+) -> None:
     """Rank and decide the whole registry (Django database) and store the results as a run."""
     from rich.progress import Progress
 
@@ -140,7 +152,12 @@ def run_command(as_of: Any, engine: str, rules_path: Path | None, limits_path: P
 
         try:
             run = run_targeting_for_registry(
-                as_of.date(), engine=engine, rules_text=rules_text, progress=show, limits=limits
+                as_of.date(),
+                engine=engine,
+                rules_text=rules_text,
+                progress=show,
+                limits=limits,
+                deciles=deciles,
             )
         except (RulesError, TargetingFailed, LimitsInvalid) as exc:
             _fail(str(exc))
@@ -149,6 +166,8 @@ def run_command(as_of: Any, engine: str, rules_path: Path | None, limits_path: P
         f"run {run.pk}: {run.households} households, {run.persons} persons, "
         f"rules {run.rules_version}, as of {run.as_of}"
     )
+    if run.deciles_file:
+        click.echo(f"  official deciles {run.deciles_file} (sha256 {run.deciles_sha256})")
     for row in run.summary["programmes"]:
         click.echo(
             f"  {row['programme']:<8} eligible {row['eligible']:>9}  "

@@ -53,6 +53,10 @@ class TargetingRun(models.Model):
     )
     # {programme: {"budget": rupiah a year, "quotas": {region code: subjects}}}
     limits = models.JSONField(default=dict, blank=True)
+    # Official deciles (DTSEN) pinned from a file instead of the PMT ranking: the file's name
+    # as given and the SHA-256 of the copy kept beside the run (targeting.services).
+    deciles_file = models.CharField(_("official deciles"), max_length=200, blank=True)
+    deciles_sha256 = models.CharField(max_length=64, blank=True)
     households = models.PositiveIntegerField(default=0)
     persons = models.PositiveIntegerField(default=0)
     # Counts per programme and cluster, the PMT's fit statistics; see services.summarise.

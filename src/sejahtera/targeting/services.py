@@ -12,6 +12,8 @@ current run.
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import json
 import tempfile
 import tomllib
@@ -24,6 +26,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import tomlkit
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -334,15 +337,18 @@ def create_run(
     simulation: bool = False,
     base_run: TargetingRun | None = None,
     limits: dict[str, Any] | None = None,
+    deciles: Path | None = None,
 ) -> TargetingRun:
-    """A queued run, its rules validated first (RulesError: nothing is created)."""
+    """A queued run, its rules validated first (RulesError: nothing is created). ``deciles``:
+    a CSV (household_id, national_decile) of the official deciles to use instead of the PMT;
+    a copy is kept beside the run and its SHA-256 recorded."""
     text = rules_text if rules_text is not None else default_rules_text()
     rules = parse_rules(text)
     if engine not in TargetingRun.Engine.values:
         raise ValueError(f"engine must be duckdb or spark, got {engine!r}")
     from sejahtera.targeting.limits import check_limits
 
-    return TargetingRun.objects.create(
+    run = TargetingRun.objects.create(
         as_of=as_of,
         engine=engine,
         rules_text=text,
@@ -352,6 +358,45 @@ def create_run(
         base_run=base_run,
         limits=check_limits(limits or {}, rules.programme_codes),
     )
+    if deciles is not None:
+        content = deciles.read_bytes()
+        kept = pinned_deciles_path(run)
+        kept.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        kept.write_bytes(content)
+        run.deciles_file = deciles.name[:200]
+        run.deciles_sha256 = hashlib.sha256(content).hexdigest()
+        run.save(update_fields=["deciles_file", "deciles_sha256"])
+    return run
+
+
+def pinned_deciles_path(run: TargetingRun) -> Path:
+    return Path(settings.MEDIA_ROOT) / "targeting" / f"run-{run.pk}-deciles.csv"
+
+
+def _pinned_deciles(run: TargetingRun, folder: Path) -> Path | None:
+    """The run's official deciles for the engine, keyed like the snapshot (the registry's own
+    ids; the file names households by their ``household_id`` in the exchange format). The kept
+    file is checked against the SHA-256 recorded when it was pinned (ValueError, failing the
+    run, if it was changed or lost); rows naming no household of the registry are left out."""
+    if not run.deciles_sha256:
+        return None
+    path = pinned_deciles_path(run)
+    if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != run.deciles_sha256:
+        raise ValueError(f"the official deciles file {run.deciles_file} was changed or lost")
+    ids = dict(Household.objects.values_list("external_id", "id").iterator(chunk_size=CHUNK))
+    keyed = folder / "deciles.csv"
+    with path.open(newline="", encoding="utf-8-sig") as source, keyed.open("w") as out:
+        reader = csv.DictReader(source)
+        missing = {"household_id", "national_decile"} - set(reader.fieldnames or ())
+        if missing:
+            raise ValueError(f"deciles: the file lacks {', '.join(sorted(missing))}")
+        writer = csv.writer(out)
+        writer.writerow(["household_id", "national_decile"])
+        for row in reader:
+            household = ids.get((row["household_id"] or "").strip())
+            if household is not None:
+                writer.writerow([household, row["national_decile"]])
+    return keyed
 
 
 def execute_run(run: TargetingRun, progress: Progress | None = None) -> TargetingRun:
@@ -378,6 +423,7 @@ def execute_run(run: TargetingRun, progress: Progress | None = None) -> Targetin
                 run.as_of,
                 rules,
                 engine="spark" if run.engine == "spark" else "duckdb",
+                deciles=_pinned_deciles(run, Path(folder)),
                 progress=report,
                 out_dir=Path(folder) / "results",
             )
@@ -420,6 +466,7 @@ def run_targeting_for_registry(
     *,
     base_run: TargetingRun | None = None,
     limits: dict[str, Any] | None = None,
+    deciles: Path | None = None,
 ) -> TargetingRun:
     """Rank and decide the whole registry at ``as_of`` now (in this process); the run.
 
@@ -433,6 +480,7 @@ def run_targeting_for_registry(
         simulation=simulation,
         base_run=base_run,
         limits=limits,
+        deciles=deciles,
     )
     return execute_run(run, progress)
 
