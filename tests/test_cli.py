@@ -52,12 +52,13 @@ def test_kk_check():
 def test_demo_prepares_registry_users_cases_and_a_targeting_run(settings, tmp_path):
     from sejahtera.accounts.models import User
     from sejahtera.cases.models import Case
-    from sejahtera.programmes.models import Decree, Entitlement
+    from sejahtera.programmes.models import Decree, Entitlement, Payment, ResultImport
     from sejahtera.registry.models import Household
     from sejahtera.targeting.models import TargetingRun
 
     settings.DEMO = True
     settings.HOME_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
     result = run("demo", "--persons", "300", "--seed", "5")
     assert result.exit_code == 0, result.output
     assert Household.objects.exists()
@@ -66,6 +67,8 @@ def test_demo_prepares_registry_users_cases_and_a_targeting_run(settings, tmp_pa
     assert TargetingRun.objects.get().status == "completed"
     assert Decree.objects.filter(status="approved").count() == 2
     assert Entitlement.objects.filter(status="payable").exists()
+    assert Payment.objects.filter(status="paid").exists()  # a paid cycle
+    assert ResultImport.objects.exists()  # and its reconciliation
     assert "demo_administrator!2026" in result.output
     again = run("demo", "--persons", "300")
     assert again.exit_code == 0
