@@ -1,11 +1,13 @@
 """Programme delivery in a real browser, in Indonesian: an analyst prepares a decree from a
 run, an administrator approves it (the preparer cannot), the analyst opens its first payment
-cycle. Screenshots: artifacts/screenshots/delivery-*.png."""
+cycle, builds its disbursement batch, downloads the file, imports the channel's result and
+reads the reconciliation. Screenshots: artifacts/screenshots/delivery-*.png."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -19,8 +21,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_decree_is_prepared_approved_by_another_and_paid_in_a_cycle(
-    page_for, shoot, live_server, make_user, household_factory
+    page_for, shoot, live_server, make_user, household_factory, settings, tmp_path
 ):
+    settings.MEDIA_ROOT = tmp_path
     for i in range(4):
         head = {
             "full_name": f"Ibu {i}",
@@ -66,3 +69,35 @@ def test_a_decree_is_prepared_approved_by_another_and_paid_in_a_cycle(
     owed = f"Rp\u00a0{new * 400_000:,}".replace(",", ".")  # two months of Rp 200.000 each
     assert owed in page.locator("#cycle-regions").inner_text()
     shoot(page, "delivery-03-cycle")
+
+    page.click("#build-batches")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-batch='POS-1']").count() == 1
+    shoot(page, "delivery-04-batches")
+    page.click("[data-batch='POS-1'] a")
+    page.wait_for_url(re.compile(r"/programmes/batches/\d+/$"))
+    with page.expect_download() as download:
+        page.click("#batch-file")
+    sent = Path(download.value.path()).read_text().splitlines()
+    assert sent[0] == "reference,nik,name,region,amount,period"
+    assert len(sent) == new + 1
+    references = [line.split(",")[0] for line in sent[1:]]
+    result = tmp_path / "hasil-pos.csv"
+    rows = [f"{ref},400000,paid,,2027-01-20" for ref in references[1:]]
+    rows.append(f"{references[0]},400000,failed,tidak diambil,")
+    result.write_text("reference,amount,status,reason,paid_on\n" + "\n".join(rows) + "\n")
+    page.set_input_files("#id_file", str(result))
+    page.click("#result-import button.primary")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-status=paid] .value").inner_text() == str(new - 1)
+    assert page.locator("[data-status=failed] .value").inner_text() == "1"
+    assert page.locator("[data-status=mismatches] .value").inner_text() == "0"
+    assert "diselesaikan" in page.locator(".messages, [role=status], body").first.inner_text()
+    shoot(page, "delivery-05-reconciliation")
+
+    page.click(".breadcrumbs a >> nth=1")
+    page.click("#build-batches")  # the failed line, sent again
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-batch='POS-2']").count() == 1
+    assert page.locator("#reconciliation [data-status=issued] .value").inner_text() == "1"
+    shoot(page, "delivery-06-reissued")
