@@ -1,4 +1,5 @@
-"""Benchmark: programme delivery on PostgreSQL — prepare and approve a decree, open a cycle.
+"""Benchmark: programme delivery on PostgreSQL — prepare and approve a decree, open a cycle,
+build its disbursement batches, import the channels' result files.
 
     python bench/delivery.py [--persons 3000000] [--programme SEMBAKO] [--postgres URL]
 
@@ -83,6 +84,10 @@ def copy_baseline(table: str, columns: list[str], query: str, params: list[Any])
     and indexes): what writing those rows costs at the least."""
     from django.db import connection
 
+    if not columns:  # the rows of the whole table
+        fields = _model(table)._meta.concrete_fields
+        columns = [f'"{f.column}"' for f in fields if f.column != "id"]
+        query = f"SELECT {', '.join(columns)} FROM {table} WHERE {query}"
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         rows = cursor.fetchall()
@@ -96,6 +101,12 @@ def copy_baseline(table: str, columns: list[str], query: str, params: list[Any])
         seconds = time.perf_counter() - started
         cursor.execute("DROP TABLE bench_copy")
     return seconds
+
+
+def _model(table: str) -> Any:
+    from django.apps import apps
+
+    return next(m for m in apps.get_models() if m._meta.db_table == table)
 
 
 def report(step: str, rows: int, seconds: float, baseline: float) -> None:
@@ -180,10 +191,82 @@ def time_steps(run: Any, programme: str) -> None:
         f"SELECT {', '.join(columns)} FROM programmes_entitlement WHERE cycle_id = %s",
         [cycle.pk],
     )
-    report("open cycle (entitlements)", entitled, seconds, baseline)
+    baseline += copy_baseline(
+        "programmes_ledgerentry", [], "cycle_id = %s AND kind = 'entitled'", [cycle.pk]
+    )
+    report("open cycle (+ ledger)", entitled, seconds, baseline)
 
     _, seconds = timed(lambda: cycles.open_cycle(preparer, programme, PERIOD))
     print(f"{'open the cycle again':<28} {'':>10} {'':>5} {seconds:>8.1f} s (adds nothing)")
+    disburse(preparer, cycle)
+
+
+def disburse(manager: Any, cycle: Any) -> None:
+    """Build the cycle's batches (KKS accounts for four families in five, the rest PT Pos) and
+    import a result file for each: every line paid but one in fifty failed."""
+    from django.db import connection
+
+    from sejahtera.domain.disbursement import reference
+    from sejahtera.programmes import disbursement
+    from sejahtera.programmes.models import Payment
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO programmes_paymentaccount (household_id, channel, account_number,
+            opened_on)
+            SELECT DISTINCT household_id,
+              (ARRAY['BRI', 'BNI', 'MANDIRI', 'BSI'])[1 + household_id %% 4],
+              LPAD(household_id::text, 15, '0'), %s
+            FROM programmes_enrolment WHERE household_id %% 5 <> 0""",
+            [PERIOD],
+        )
+    batches, seconds = timed(lambda: disbursement.build_batches(manager, cycle))
+    issued = sum(b.lines for b in batches)
+    baseline = copy_baseline(
+        "programmes_payment",
+        [],
+        "batch_id IN (SELECT id FROM programmes_batch WHERE cycle_id = %s)",
+        [cycle.pk],
+    )
+    baseline += copy_baseline(
+        "programmes_ledgerentry", [], "cycle_id = %s AND kind = 'issued'", [cycle.pk]
+    )
+    report(f"build {len(batches)} batches (+ files)", issued, seconds, baseline)
+
+    files = []
+    for batch in batches:
+        lines = ["reference,account,amount,status,reason,paid_on"]
+        for pk, account, amount in (
+            Payment.objects.filter(batch=batch)
+            .values_list("pk", "account_number", "amount")
+            .iterator(chunk_size=50_000)
+        ):
+            failed = pk % 50 == 0
+            lines.append(
+                f"{reference(pk)},{account},{amount},{'failed' if failed else 'paid'},"
+                f"{'rekening tidak aktif' if failed else ''},{'' if failed else '2027-01-20'}"
+            )
+        files.append((batch, ("\n".join(lines) + "\n").encode()))
+    started = time.perf_counter()
+    for batch, content in files:
+        disbursement.import_result(manager, batch, f"result-{batch.file_name}", content)
+    seconds = time.perf_counter() - started
+    baseline = copy_baseline(
+        "programmes_resultline",
+        [],
+        "result_id IN (SELECT r.id FROM programmes_resultimport r "
+        "JOIN programmes_batch b ON b.id = r.batch_id WHERE b.cycle_id = %s)",
+        [cycle.pk],
+    )
+    baseline += copy_baseline(
+        "programmes_ledgerentry", [], "cycle_id = %s AND kind IN ('paid', 'failed')", [cycle.pk]
+    )
+    report("import result files", issued, seconds, baseline)
+    started = time.perf_counter()
+    for batch, content in files:
+        disbursement.import_result(manager, batch, f"again-{batch.file_name}", content)
+    seconds = time.perf_counter() - started
+    print(f"{'the same files again':<28} {'':>10} {'':>5} {seconds:>8.1f} s (adds nothing)")
 
 
 if __name__ == "__main__":

@@ -42,24 +42,28 @@ CHANNEL = (
 
 # Entitlements still to send: payable, the unit still active, and no payment issued or paid;
 # a failed or returned payment is sent again as the next attempt.
-TO_ISSUE = """
+SOURCES = """
 FROM programmes_entitlement t
 JOIN programmes_cycle c ON c.id = t.cycle_id
 JOIN programmes_enrolment e ON e.id = t.enrolment_id
 LEFT JOIN programmes_paymentaccount a ON a.household_id = t.household_id
+"""
+TO_ISSUE = """
 WHERE t.cycle_id = %(cycle)s AND t.status = 'payable' AND e.status = 'active'
   AND NOT EXISTS (SELECT 1 FROM programmes_payment q
                   WHERE q.entitlement_id = t.id AND q.status IN ('issued', 'paid'))
 """
+# Every line into its channel's new batch, in one statement.
 ISSUE = """
 INSERT INTO programmes_payment (batch_id, entitlement_id, attempt, subject, household_id,
   person_id, region_code, account_number, amount, status, reason)
-SELECT %(batch)s, t.id,
+SELECT b.id, t.id,
   1 + (SELECT COUNT(*) FROM programmes_payment q WHERE q.entitlement_id = t.id),
   t.subject, t.household_id, t.person_id, t.region_code,
-  CASE WHEN {channel} IN ('POS', 'BPJS') THEN '' ELSE a.account_number END,
+  CASE WHEN b.channel IN ('POS', 'BPJS') THEN '' ELSE a.account_number END,
   t.amount, 'issued', ''
-{to_issue} AND {channel} = %(channel)s
+{sources} JOIN programmes_batch b ON b.channel = {channel} AND b.id IN ({batches})
+{to_issue}
 ON CONFLICT DO NOTHING
 """
 # The name and NIK a channel pays: the person's own for a person-level programme, else the
@@ -105,28 +109,34 @@ def build_batches(actor: User, cycle: Cycle) -> list[Batch]:
         Cycle.objects.select_for_update().get(pk=cycle.pk)
         suspend_the_dead(cycle.programme, cycle.period_start)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT DISTINCT {channel} {TO_ISSUE} ORDER BY 1", {"cycle": cycle.pk})
+            cursor.execute(
+                f"SELECT DISTINCT {channel} {SOURCES} {TO_ISSUE} ORDER BY 1", {"cycle": cycle.pk}
+            )
             channels = [row[0] for row in cursor.fetchall()]
         for name in channels:
             sequence = (
                 Batch.objects.filter(cycle=cycle, channel=name).aggregate(n=Max("sequence"))["n"]
                 or 0
             ) + 1
-            batch = Batch.objects.create(
-                cycle=cycle,
-                channel=name,
-                sequence=sequence,
-                created_by=actor,
-                file_name=f"{cycle.programme}-{cycle.period_start:%Y-%m}-{name}-{sequence}.csv",
-            )
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    ISSUE.format(channel=channel, to_issue=TO_ISSUE),
-                    {"cycle": cycle.pk, "batch": batch.pk, "channel": name},
+            built.append(
+                Batch.objects.create(
+                    cycle=cycle,
+                    channel=name,
+                    sequence=sequence,
+                    created_by=actor,
+                    file_name=f"{cycle.programme}-{cycle.period_start:%Y-%m}-{name}-{sequence}.csv",
                 )
-            ledger.record_issued(batch.pk)
+            )
+        if not built:
+            return []
+        ids = [batch.pk for batch in built]
+        with connection.cursor() as cursor:
+            batches = ", ".join(str(int(pk)) for pk in ids)
+            sql = ISSUE.format(sources=SOURCES, channel=channel, batches=batches, to_issue=TO_ISSUE)
+            cursor.execute(sql, {"cycle": cycle.pk})
+        ledger.record_issued(ids)
+        for batch in built:
             _write_file(batch)
-            built.append(batch)
         _write_manifest(cycle)
     return built
 
@@ -201,15 +211,22 @@ RESULT_COLUMNS = (
     "reason", "paid_on", "verdict", "column", "message",
 )  # fmt: skip
 # Set-based checks of the rows still pending (verdict ''), in order: the first that holds
-# decides. ``p`` is the payment the row's reference names, if it is in this batch.
+# decides. ``p`` is the payment the row ``r`` names, if it is in this batch.
+IN_BATCH = (
+    "SELECT 1 FROM programmes_payment p WHERE p.id = r.payment_number AND p.batch_id = %(batch)s"
+)
 MISMATCH_CHECKS = (
-    ("extra", "p.id IS NULL"),
-    ("wrong_account", "r.account_number <> '' AND r.account_number <> p.account_number"),
-    ("wrong_amount", "r.amount <> p.amount"),
-    ("unchanged", "p.status = r.outcome AND p.result_id IS NOT NULL"),
+    ("extra", f"NOT EXISTS ({IN_BATCH})"),
+    (
+        "wrong_account",
+        f"EXISTS ({IN_BATCH} AND r.account_number <> '' AND r.account_number <> p.account_number)",
+    ),
+    ("wrong_amount", f"EXISTS ({IN_BATCH} AND r.amount <> p.amount)"),
+    ("unchanged", f"EXISTS ({IN_BATCH} AND p.status = r.outcome AND p.result_id IS NOT NULL)"),
     (
         "already_reported",
-        "p.status <> 'issued' AND NOT (p.status = 'paid' AND r.outcome = 'returned')",
+        f"EXISTS ({IN_BATCH} AND p.status <> 'issued' "
+        "AND NOT (p.status = 'paid' AND r.outcome = 'returned'))",
     ),
 )
 APPLY = """
@@ -300,11 +317,8 @@ def _settle(result: ResultImport, batch: Batch) -> None:
     with connection.cursor() as cursor:
         for verdict, condition in MISMATCH_CHECKS:
             cursor.execute(
-                f"""UPDATE programmes_resultline SET verdict = '{verdict}'
-                WHERE result_id = %(result)s AND verdict = '' AND id IN (
-                  SELECT r.id FROM programmes_resultline r LEFT JOIN programmes_payment p
-                    ON p.id = r.payment_number AND p.batch_id = %(batch)s
-                  WHERE r.result_id = %(result)s AND r.verdict = '' AND ({condition}))""",
+                f"UPDATE programmes_resultline AS r SET verdict = '{verdict}' "
+                f"WHERE r.result_id = %(result)s AND r.verdict = '' AND {condition}",
                 params,
             )
         cursor.execute(APPLY, params)

@@ -40,10 +40,11 @@ def record_entitled(cycle_id: int) -> None:
     _append(ENTITLED, cycle=cycle_id)
 
 
-def record_issued(batch_id: int) -> None:
-    """Every payment of a batch just built: issued, or re-issued for a later attempt."""
+def record_issued(batch_ids: list[int]) -> None:
+    """Every payment of the batches just built: issued, or re-issued for a later attempt."""
     kind = "CASE WHEN p.attempt > 1 THEN 'reissued' ELSE 'issued' END"
-    _append(PAYMENTS.format(kind=kind, where="p.batch_id = %(batch)s"), batch=batch_id)
+    batches = ", ".join(str(int(pk)) for pk in batch_ids)
+    _append(PAYMENTS.format(kind=kind, where=f"p.batch_id IN ({batches})"))
 
 
 def record_results(result_id: int) -> None:
