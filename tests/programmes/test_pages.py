@@ -378,3 +378,48 @@ def test_only_offices_and_managers_suspend(client, make_user, enrolled, role, re
     assert response.status_code == status
     enrolment.refresh_from_db()
     assert enrolment.status == "active"
+
+
+def test_a_long_step_shows_its_progress_until_it_is_done(
+    client, settings, tmp_path, make_user, analyst, enrolled
+):
+    from sejahtera.programmes import jobs
+    from sejahtera.programmes.models import DeliveryJob
+
+    settings.MEDIA_ROOT = tmp_path
+    job = DeliveryJob.objects.create(  # as queued for a worker that has not taken it yet
+        kind="open_cycle", programme="SEMBAKO", period_start=AS_OF, started_by=analyst
+    )
+    client.force_login(analyst)
+    page = client.get(f"/programmes/jobs/{job.pk}/").content.decode()
+    assert 'hx-trigger="every 2s"' in page
+    assert "<progress" in page
+
+    jobs.run_delivery_job.func(job.pk)  # what the worker does
+    job.refresh_from_db()
+    assert (job.status, job.progress["stage"]) == ("done", "done")
+    polled = client.get(f"/programmes/jobs/{job.pk}/", HTTP_HX_REQUEST="true")
+    assert polled["HX-Redirect"] == f"/programmes/cycles/{job.cycle_id}/"
+
+    client.force_login(make_user(Role.ADMINISTRATOR))  # someone else's job
+    assert client.get(f"/programmes/jobs/{job.pk}/").status_code == 404
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    assert client.get(f"/programmes/jobs/{job.pk}/").status_code == 403
+
+
+def test_a_failed_step_says_why(client, make_user, analyst, enrolled, monkeypatch):
+    from sejahtera.programmes import cycles, jobs
+    from sejahtera.programmes.models import DeliveryJob
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(cycles, "open_cycle", broken)
+    job = DeliveryJob.objects.create(
+        kind="open_cycle", programme="SEMBAKO", period_start=AS_OF, started_by=analyst
+    )
+    jobs.run_delivery_job.func(job.pk)
+    client.force_login(analyst)
+    page = client.get(f"/programmes/jobs/{job.pk}/").content.decode()
+    assert "the database went away" in page
+    assert 'hx-trigger="every 2s"' not in page

@@ -7,6 +7,7 @@ and the lines are inserted with ``ON CONFLICT DO NOTHING``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -62,26 +63,38 @@ def calendar_of(programme: str) -> Calendar:
     return calendars[programme]
 
 
-def open_cycle(actor: User, programme: str, period_start: date) -> Cycle:
-    """The programme's cycle from ``period_start`` with an entitlement line for every unit
-    enrolled in it: the amount owed, or zero with the reason (suspended, NIK held)."""
+def check_cycle(actor: User, programme: str, period_start: date) -> date:
+    """The first day after the cycle, if ``actor`` may open it (PermissionDenied) and it can
+    be opened (CycleRefused: no calendar, not the first of a month, overlapping another)."""
     access.require(actor, access.DECREE_MAKERS)
     if programme in hidden_programmes(actor):
         raise PermissionDenied
-    calendar = calendar_of(programme)
-    end = cycle_end(period_start, calendar)
+    end = cycle_end(period_start, calendar_of(programme))
     overlapping = Cycle.objects.filter(
         programme=programme, period_start__lt=end, period_end__gt=period_start
     ).exclude(period_start=period_start)
     if overlapping.exists():
         raise CycleRefused(f"{programme} already has a cycle overlapping {period_start}")
+    return end
+
+
+def open_cycle(
+    actor: User, programme: str, period_start: date, progress: Progress | None = None
+) -> Cycle:
+    """The programme's cycle from ``period_start`` with an entitlement line for every unit
+    enrolled in it: the amount owed, or zero with the reason (suspended, NIK held)."""
+    end = check_cycle(actor, programme, period_start)
+    calendar = calendar_of(programme)
+    report = progress or no_progress
     with transaction.atomic():
         cycle, _ = Cycle.objects.get_or_create(
             programme=programme,
             period_start=period_start,
             defaults={"period_end": end, "opened_by": actor},
         )
+        report("suspend", 0, 4)
         suspend_the_dead(programme, period_start)
+        report("entitle", 1, 4)
         amount = (
             "COALESCE(e.per_stage_amount, 0)"
             if calendar.basis is Basis.STAGE
@@ -96,10 +109,21 @@ def open_cycle(actor: User, programme: str, period_start: date) -> Cycle:
         }
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+        report("ledger", 2, 4)
         ledger.record_entitled(cycle.pk)
+        report("totals", 3, 4)
         cycle.totals = cycle_totals(cycle)
         cycle.save(update_fields=["totals"])
+    report("done", 4, 4)
     return cycle
+
+
+# A long step tells how far it is: (stage, steps done, steps in all).
+Progress = Callable[[str, int, int], None]
+
+
+def no_progress(stage: str, done: int, total: int) -> None:
+    pass
 
 
 def suspend_the_dead(programme: str, before: date) -> int:

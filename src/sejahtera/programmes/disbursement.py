@@ -29,7 +29,7 @@ from sejahtera.accounts.models import User
 from sejahtera.domain import disbursement as rules
 from sejahtera.domain.disbursement import Channel, Layout
 from sejahtera.programmes import ledger
-from sejahtera.programmes.cycles import suspend_the_dead
+from sejahtera.programmes.cycles import Progress, no_progress, suspend_the_dead
 from sejahtera.programmes.models import Batch, Cycle, Payment, ResultImport, ResultLine
 from sejahtera.programmes.selectors import hidden_programmes
 from sejahtera.registry.services.bulk import insert
@@ -91,22 +91,24 @@ def batch_directory(cycle: Cycle) -> Path:
     return Path(settings.MEDIA_ROOT) / "disbursement" / f"cycle-{cycle.pk}"
 
 
-def _require_manager(actor: User, programme: str) -> None:
+def require_manager(actor: User, programme: str) -> None:
     access.require(actor, access.DECREE_MAKERS)
     if programme in hidden_programmes(actor):
         raise PermissionDenied
 
 
-def build_batches(actor: User, cycle: Cycle) -> list[Batch]:
+def build_batches(actor: User, cycle: Cycle, progress: Progress | None = None) -> list[Batch]:
     """A new batch per channel for every payable line not yet sent (and every failed or
     returned one, as its next attempt), each written as a file; nothing when nothing is left.
     A unit suspended since the cycle opened (a death recorded meanwhile) is not sent."""
-    _require_manager(actor, cycle.programme)
+    require_manager(actor, cycle.programme)
     premium = ", ".join(f"'{p}'" for p in rules.PREMIUM_PROGRAMMES)
     channel = CHANNEL.format(premium=premium or "''", insurer=Channel.BPJS)
     built = []
+    report = progress or no_progress
     with transaction.atomic():
         Cycle.objects.select_for_update().get(pk=cycle.pk)
+        report("suspend", 0, 3)
         suspend_the_dead(cycle.programme, cycle.period_start)
         with connection.cursor() as cursor:
             cursor.execute(
@@ -130,14 +132,19 @@ def build_batches(actor: User, cycle: Cycle) -> list[Batch]:
         if not built:
             return []
         ids = [batch.pk for batch in built]
+        steps = 3 + len(built)
+        report("issue", 1, steps)
         with connection.cursor() as cursor:
             batches = ", ".join(str(int(pk)) for pk in ids)
             sql = ISSUE.format(sources=SOURCES, channel=channel, batches=batches, to_issue=TO_ISSUE)
             cursor.execute(sql, {"cycle": cycle.pk})
+        report("ledger", 2, steps)
         ledger.record_issued(ids)
-        for batch in built:
+        for done, batch in enumerate(built, start=3):
+            report("files", done, steps)
             _write_file(batch)
         _write_manifest(cycle)
+    report("done", steps, steps)
     return built
 
 
@@ -250,7 +257,7 @@ def import_result(actor: User, batch: Batch, file_name: str, content: bytes) -> 
     """Take a channel's result file for ``batch``: unreadable rows are rejected with the
     field and why, rows that disagree with the batch are mismatches, the rest settle their
     payment and go to the ledger. The same file again returns its first import."""
-    _require_manager(actor, batch.cycle.programme)
+    require_manager(actor, batch.cycle.programme)
     if len(content) > settings.SEJAHTERA_MAX_UPLOAD_MB * 1024 * 1024:
         raise DisbursementRefused(
             gettext("The file is larger than %(mb)d MB.") % {"mb": settings.SEJAHTERA_MAX_UPLOAD_MB}

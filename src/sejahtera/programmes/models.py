@@ -386,3 +386,35 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.kind} {self.amount}"
+
+
+class DeliveryJob(models.Model):
+    """A long delivery step run in the background (opening a national cycle, building its
+    batches), with its progress for the page that waits on it."""
+
+    class Kind(models.TextChoices):
+        OPEN_CYCLE = "open_cycle", _("Open a cycle")
+        BUILD_BATCHES = "build_batches", _("Build batches")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Completed")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    programme = models.CharField(max_length=20)
+    period_start = models.DateField()
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.JSONField(default=dict, blank=True)  # {"stage": …, "done": n, "total": n}
+    error = models.TextField(blank=True)
+    outcome = models.JSONField(default=dict, blank=True)  # batches built: {"batches", "lines"}
+    started_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.programme} {self.period_start} ({self.status})"

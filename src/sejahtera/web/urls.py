@@ -69,6 +69,7 @@ urlpatterns = [
     path("programmes/cycles/<int:pk>/", programmes.cycle_detail, name="cycle"),
     path("programmes/cycles/<int:pk>/batches/", programmes.build_batches, name="cycle-batches"),
     path("programmes/batches/<int:pk>/", programmes.batch_detail, name="batch"),
+    path("programmes/jobs/<int:pk>/", programmes.delivery_job, name="delivery-job"),
     path("programmes/enrolments/", programmes.enrolments, name="enrolments"),
     path(
         "programmes/enrolments/<int:pk>/<str:action>/",

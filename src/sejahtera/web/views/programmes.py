@@ -34,6 +34,7 @@ from sejahtera.domain.delivery import (
 from sejahtera.programmes import (
     cycles,
     disbursement,
+    jobs,
     reconciliation,
     requests,
     selectors,
@@ -44,6 +45,7 @@ from sejahtera.programmes.models import (
     Cycle,
     Decree,
     DecreeLine,
+    DeliveryJob,
     Enrolment,
     Payment,
     ResultImport,
@@ -204,11 +206,11 @@ def cycle_list(request: AuthenticatedRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                cycle = cycles.open_cycle(request.user, data["programme"], data["period_start"])
+                job = jobs.start_open_cycle(request.user, data["programme"], data["period_start"])
             except CycleRefused as refused:
                 form.add_error(None, str(refused))
             else:
-                return redirect("web:cycle", pk=cycle.pk)
+                return _follow(request, job)
     context = {
         "cycles": listed[:100],
         "form": form,
@@ -341,22 +343,60 @@ class ResultFileForm(forms.Form):
 @login_required
 @require_POST
 def build_batches(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    cycle = _cycle(request, pk)
-    built = disbursement.build_batches(request.user, cycle)
-    if built:
-        lines = sum(b.lines for b in built)
-        messages.success(
-            request,
-            ngettext(
-                "%(batches)d batch built: %(lines)d lines.",
-                "%(batches)d batches built: %(lines)d lines.",
-                len(built),
-            )
-            % {"batches": len(built), "lines": lines},
+    return _follow(request, jobs.start_build_batches(request.user, _cycle(request, pk)))
+
+
+def _follow(request: AuthenticatedRequest, job: DeliveryJob) -> HttpResponse:
+    """To the cycle when the job is already done (a small one, or a worker that was quick),
+    else to the job's page, which shows its progress until it is."""
+    if job.status != DeliveryJob.Status.DONE:
+        return redirect("web:delivery-job", pk=job.pk)
+    _tell_outcome(request, job)
+    return redirect("web:cycle", pk=job.cycle_id)
+
+
+def _tell_outcome(request: AuthenticatedRequest, job: DeliveryJob) -> None:
+    if job.kind != DeliveryJob.Kind.BUILD_BATCHES:
+        return
+    batches = job.outcome.get("batches", 0)
+    if batches:
+        text = ngettext(
+            "%(batches)d batch built: %(lines)d lines.",
+            "%(batches)d batches built: %(lines)d lines.",
+            batches,
         )
+        messages.success(request, text % {"batches": batches, "lines": job.outcome["lines"]})
     else:
         messages.info(request, gettext("Nothing left to send in this cycle."))
-    return redirect("web:cycle", pk=cycle.pk)
+
+
+@login_required
+def delivery_job(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A long step's progress; the page asks again every two seconds and, once the step is
+    done, goes on to the cycle."""
+    access.require(request.user, access.DECREE_MAKERS)
+    job = DeliveryJob.objects.filter(pk=pk, started_by=request.user).first()
+    if job is None:
+        raise Http404
+    if job.status == DeliveryJob.Status.DONE and request.headers.get("HX-Request"):
+        _tell_outcome(request, job)
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("web:cycle", args=[job.cycle_id])
+        return response
+    partial = bool(request.headers.get("HX-Request"))
+    template = "web/programmes/_job.html" if partial else "web/programmes/job.html"
+    return render(request, template, {"job": job, "stages": JOB_STAGES})
+
+
+JOB_STAGES = {
+    "suspend": _("Suspending the deceased"),
+    "entitle": _("Computing entitlements"),
+    "issue": _("Sending lines to their channels"),
+    "ledger": _("Writing the ledger"),
+    "totals": _("Counting totals"),
+    "files": _("Writing the batch files"),
+    "done": _("Completed"),
+}
 
 
 @login_required
