@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from sejahtera.accounts.models import Role
 from sejahtera.domain.delivery import CycleRefused, Suspension
 from sejahtera.programmes import cycles
-from sejahtera.programmes.models import Cycle, Enrolment, Entitlement
+from sejahtera.programmes.models import Cycle, Enrolment, Entitlement, LedgerEntry
 from sejahtera.registry.models import Person
 
 from .conftest import JULY
@@ -50,10 +50,13 @@ def test_a_cycle_owes_each_unit_its_programmes_amount(analyst, programme, field,
 def test_opening_again_adds_nothing(analyst):
     first = cycles.open_cycle(analyst, "SEMBAKO", JULY)
     count, totals = lines(first).count(), first.totals
+    entitled = LedgerEntry.objects.filter(kind="entitled").count()
+    assert entitled == totals["payable"]["lines"]
     again = cycles.open_cycle(analyst, "SEMBAKO", JULY)
     assert again.pk == first.pk
     assert lines(again).count() == count
     assert again.totals == totals
+    assert LedgerEntry.objects.count() == entitled
 
 
 @pytest.mark.usefixtures("enrolled")
@@ -103,7 +106,11 @@ def test_the_database_refuses_a_second_line_behind_the_applications_back(analyst
 
 
 @pytest.mark.usefixtures("enrolled")
-def test_a_nik_held_by_two_person_records_is_paid_once(analyst):
+def test_a_nik_held_by_two_person_records_is_paid_once(analyst, settings, tmp_path):
+    from sejahtera.programmes import disbursement
+    from sejahtera.programmes.models import Payment
+
+    settings.MEDIA_ROOT = tmp_path
     first, second = _enrolments_in_two_households("PBI_JK")
     nik = "3201014508800077"
     Person.objects.filter(pk__in=[first.person_id, second.person_id]).update(nik=nik)
@@ -112,6 +119,9 @@ def test_a_nik_held_by_two_person_records_is_paid_once(analyst):
     assert sorted(held.values_list("status", flat=True)) == ["held", "payable"]
     assert held.get(status="held").reason == "duplicate_nik"
     assert held.get(status="held").amount == 0
+    disbursement.build_batches(analyst, cycle)
+    sent = Payment.objects.filter(person_id__in=[first.person_id, second.person_id])
+    assert sent.count() == 1
 
 
 def test_cycles_start_on_the_first_of_a_month_and_do_not_overlap(analyst, approver, enrolled):
