@@ -114,6 +114,14 @@ def test_a_channels_layout_is_a_setting(analyst, sembako, settings):
     assert ref.startswith("SJT")
 
 
+def test_a_lost_file_is_written_again_from_the_database_and_checked(analyst, sembako):
+    batch = disbursement.build_batches(analyst, sembako)[0]
+    path = disbursement.batch_directory(sembako) / batch.file_name
+    kept = path.read_bytes()
+    path.unlink()
+    assert disbursement.batch_file(batch) == kept
+
+
 def test_an_altered_file_is_refused(analyst, sembako):
     batch = disbursement.build_batches(analyst, sembako)[0]
     path = disbursement.batch_directory(sembako) / batch.file_name

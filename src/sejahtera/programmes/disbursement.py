@@ -130,6 +130,7 @@ def build_batches(actor: User, cycle: Cycle, progress: Progress | None = None) -
                 )
             )
         if not built:
+            report("done", 1, 1)
             return []
         ids = [batch.pk for batch in built]
         steps = 3 + len(built)
@@ -170,7 +171,8 @@ def _file_chunks(batch: Batch) -> Iterator[bytes]:
     writer = csv.writer(buffer, delimiter=layout.delimiter, lineterminator="\n")
     if layout.header:
         writer.writerow(layout.columns)
-    with connection.cursor() as cursor:
+    # A server-side cursor on PostgreSQL: a national batch is never held in memory at once.
+    with connection.chunked_cursor() as cursor:
         cursor.execute(FILE_ROWS, [batch.pk])
         while rows := cursor.fetchmany(10_000):
             for pk, account, nik, name, amount, region in rows:
