@@ -3,7 +3,6 @@
 One SparkSession (local[2], tuned for a fast start) serves the module. Everything runs in one
 test function so that pytest-xdist never starts a second JVM in its other worker."""
 
-import time
 from datetime import date
 
 import pyarrow.compute as pc
@@ -32,11 +31,10 @@ def test_duckdb_and_spark_decide_identically(run, spark):
 
 def check_synthetic_population(spark):
     population = generate(SynthConfig(persons=3_000, seed=8))
-    started = time.monotonic()
+    # How fast Spark is belongs to bench/targeting.py, not to a test.
     on_spark = run_targeting(
         population.households, population.persons, AS_OF, default_rules(), "spark", spark=spark
     )
-    seconds = time.monotonic() - started
     on_duckdb = run_targeting(population.households, population.persons, AS_OF, default_rules())
     spark_decisions = on_spark.read("decisions")
     assert spark_decisions.num_rows > 10_000
@@ -57,7 +55,6 @@ def check_synthetic_population(spark):
     assert difference < 1e-9
     eligible = pc.sum(spark_decisions["eligible"]).as_py()
     assert eligible > 1_000  # the comparison is not trivially all-false
-    assert seconds < 120
 
 
 def check_edge_cases_with_external_deciles(run, spark):
