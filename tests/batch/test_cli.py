@@ -32,7 +32,7 @@ def evaluate(files: Path, *options: str):
 def test_evaluate_prints_one_object_per_household(files: Path):
     result = evaluate(files)
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert len(data) == len((files / "households.csv").read_text().splitlines()) - 1
     first = next(h for h in data if h["living_members"])
     assert {"household_id", "national_decile", "programmes", "persons"} <= set(first)
@@ -58,10 +58,54 @@ def test_evaluate_with_pinned_deciles_and_rules(files: Path, tmp_path: Path):
         files, "--deciles", str(deciles), "--rules", str(rules), "--out", str(tmp_path / "out")
     )
     assert result.exit_code == 0, result.output
-    data = {h["household_id"]: h for h in json.loads(result.output)}
+    data = {h["household_id"]: h for h in json.loads(result.stdout)}
     assert data["H000001"]["national_decile"] == 2
     assert data["H000002"]["national_decile"] is None
     assert (tmp_path / "out" / "decisions.parquet").exists()
+
+
+def test_evaluate_leaves_out_what_the_import_rejects(files: Path, tmp_path: Path):
+    """A head whose row the import rejects does not count as a member, nor does a household
+    with a malformed region (its persons go with it)."""
+    households = (files / "households.csv").read_text().splitlines()
+    persons = (files / "persons.csv").read_text().splitlines()
+    header = households[0].split(",")
+    region = header.index("region_code")
+    broken_household = households[1].split(",")
+    broken_household[region] = "32O1"  # a letter O, not a zero
+    households[1] = ",".join(broken_household)
+    person_header = persons[0].split(",")
+    employment = person_header.index("employment")
+    other = next(
+        i for i, row in enumerate(persons[1:], 1) if row.split(",")[1] != broken_household[0]
+    )
+    broken_person = persons[other].split(",")
+    broken_person[employment] = "astronaut"
+    persons[other] = ",".join(broken_person)
+    (tmp_path / "households.csv").write_text("\n".join(households) + "\n")
+    (tmp_path / "persons.csv").write_text("\n".join(persons) + "\n")
+    report = tmp_path / "rejected.csv"
+    result = CliRunner().invoke(
+        main,
+        [
+            "target", "evaluate",
+            "--households", str(tmp_path / "households.csv"),
+            "--persons", str(tmp_path / "persons.csv"),
+            "--as-of", "2026-11-30", "--report", str(report),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "left out: the import would reject them" in result.stderr
+    decided = {h["household_id"]: h for h in json.loads(result.stdout)}
+    assert broken_household[0] not in decided
+    members = [p["person_id"] for h in decided.values() for p in h["persons"]]
+    assert broken_person[0] not in members
+    rows = report.read_text().splitlines()
+    assert rows[0] == "file,line,record_id,column,code,severity,message"
+    assert any(f",2,{broken_household[0]},region_code," in row for row in rows)
+    assert any(f",{other + 1},{broken_person[0]},employment," in row for row in rows)
+    # the household's persons are rejected with it, each with the import's code
+    assert any("HOUSEHOLD_REJECTED" in row for row in rows)
 
 
 def test_evaluate_rejects_broken_rules_clearly(files: Path, tmp_path: Path):
@@ -81,7 +125,7 @@ def test_pmt_calibrate_prints_fit_and_writes_the_model(tmp_path: Path):
         "--as-of", "2026-11-30", "--out", str(tmp_path / "model.json"),
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)
     assert {"r2", "n", "inclusion_error", "exclusion_error"} <= set(summary)
     assert 0.3 < summary["r2"] < 0.9
     assert json.loads((tmp_path / "model.json").read_text())["n"] == summary["n"]
@@ -121,7 +165,7 @@ monthly_amount = 100_000
     )
     result = evaluate(files, "--rules", str(rules))
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     toddlers = [h["programmes"]["PKH_BALITA"] for h in data if h["living_members"]]
     paid = [p for p in toddlers if p["eligible"]]
     assert paid

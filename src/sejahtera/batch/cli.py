@@ -5,8 +5,10 @@ Registered on the main command at the end of ``sejahtera/cli.py``. No Django.
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,11 @@ def target() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Keep the Parquet outputs here (else they are deleted after printing).",
 )
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the rows the import would reject, with its codes, to this CSV.",
+)
 def evaluate(
     households: Path,
     persons: Path,
@@ -73,27 +80,50 @@ def evaluate(
     rules_path: Path | None,
     engine: str,
     out: Path | None,
+    report: Path | None,
 ) -> None:
-    """Print every household's decile, clusters and programme decisions as JSON."""
+    """Print every household's decile, clusters and programme decisions as JSON.
+
+    The rows are judged as the import judges them: a row it would reject is left out (and a
+    person of a rejected household), and listed on standard error (or in ``--report``)."""
     from sejahtera.batch.engine import InputError, run_targeting
     from sejahtera.batch.report import household_report
     from sejahtera.domain.targeting.rules import RulesError, load_rules
+    from sejahtera.registry.services.pipeline import REPORT_COLUMNS, screen_files
+    from sejahtera.registry.sources import SourceError, open_source
 
-    try:
-        rules = load_rules(rules_path)
-        result = run_targeting(
-            households,
-            persons,
-            as_of.date(),
-            rules,
-            engine="spark" if engine == "spark" else "duckdb",
-            deciles=deciles,
-            out_dir=out,
+    with tempfile.TemporaryDirectory(prefix="sejahtera-evaluate-") as folder:
+        try:
+            rules = load_rules(rules_path)
+            screened = screen_files(open_source(households), open_source(persons), Path(folder))
+            result = run_targeting(
+                screened.households,
+                screened.persons,
+                as_of.date(),
+                rules,
+                engine="spark" if engine == "spark" else "duckdb",
+                deciles=deciles,
+                out_dir=out,
+            )
+            decided = household_report(result)
+        except (RulesError, InputError, SourceError) as exc:
+            _fail(str(exc))
+            return
+    if screened.rejected:
+        click.echo(
+            f"{screened.rejected_rows} row(s) left out: the import would reject them"
+            + (f" (see {report})" if report else ""),
+            err=True,
         )
-    except (RulesError, InputError) as exc:
-        _fail(str(exc))
-        return
-    click.echo(json.dumps(household_report(result), indent=2, ensure_ascii=False))
+        if report:
+            with report.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle, lineterminator="\n")
+                writer.writerow(REPORT_COLUMNS)
+                writer.writerows(screened.rejected)
+        else:
+            for row in screened.rejected:
+                click.echo("  " + " · ".join(str(cell) for cell in row if cell != ""), err=True)
+    click.echo(json.dumps(decided, indent=2, ensure_ascii=False))
 
 
 @target.command("run")

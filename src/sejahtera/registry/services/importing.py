@@ -38,13 +38,17 @@ from sejahtera.registry.models import (
 from sejahtera.registry.services.bulk import insert, python_rows, upsert
 from sejahtera.registry.services.duplicates import record_shared_niks, shared_nik_warning
 from sejahtera.registry.services.exports import safe_row
-from sejahtera.registry.services.pipeline import HOUSEHOLDS, Batch, iter_batches
+from sejahtera.registry.services.pipeline import (
+    HOUSEHOLDS,
+    REPORT_COLUMNS,
+    Batch,
+    iter_batches,
+)
 from sejahtera.registry.sources import TableSource, open_source
 
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, int, int], None]
-REPORT_COLUMNS = ("file", "line", "record_id", "column", "code", "severity", "message")
 DEFAULT_BATCH_SIZE = 10_000
 
 # Format column → model column (attname); the rest keep their names.

@@ -19,6 +19,7 @@ result row for row.
 
 from __future__ import annotations
 
+import csv
 import multiprocessing
 import queue
 from collections import Counter
@@ -28,6 +29,7 @@ from datetime import date
 from decimal import Decimal
 from itertools import islice
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -40,6 +42,8 @@ from sejahtera.registry.sources import TableSource
 
 HOUSEHOLDS = "households"
 PERSONS = "persons"
+# The columns of a report of rejected rows and warnings (the import's, `target evaluate`'s).
+REPORT_COLUMNS = ("file", "line", "record_id", "column", "code", "severity", "message")
 # The decimal columns as the database stores them (precision, places).
 STORED_DECIMALS = {
     "latitude": pa.decimal128(9, 6),
@@ -399,3 +403,48 @@ def iter_batches(
             child.join()
         channel.close()
         channel.join_thread()
+
+
+# -- screening files for an evaluation ---------------------------------------------------------
+
+
+@dataclass
+class ScreenedFiles:
+    """The rows of a households and a persons file that the import would accept, copied as
+    they came (CSV, same header), and a report row for every finding of the rows it rejects."""
+
+    households: Path
+    persons: Path
+    rejected: list[tuple[str, int, str, str, str, str, str]]  # REPORT_COLUMNS
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({(file, line) for file, line, *_ in self.rejected})
+
+
+def screen_files(
+    households: TableSource, persons: TableSource, folder: Path, *, today: date | None = None
+) -> ScreenedFiles:
+    """Judge both files as the import does (same validators, same screen, a person of a
+    rejected household rejected too) and keep only what it would accept."""
+    rejected_lines: dict[str, set[int]] = {HOUSEHOLDS: set(), PERSONS: set()}
+    report = []
+    for batch in validate_batches(households, persons, batch_size=10_000, today=today):
+        for row in batch.rejected:
+            rejected_lines[batch.kind].add(row.line)
+            report += [
+                (batch.file, row.line, row.record_id, f.column, f.code, str(f.severity), f.message)
+                for f in row.findings
+            ]
+    kept = ScreenedFiles(folder / "households.csv", folder / "persons.csv", report)
+    for source, target, kind in (
+        (households, kept.households, HOUSEHOLDS),
+        (persons, kept.persons, PERSONS),
+    ):
+        with target.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(source.header)
+            for line, raw in source.rows():
+                if line not in rejected_lines[kind]:
+                    writer.writerow([raw.get(name) or "" for name in source.header])
+    return kept
