@@ -178,7 +178,7 @@ def test_the_error_audit_counts_the_delivery_checks(client, settings, tmp_path, 
         f"reference,amount,status,paid_on\n{reference(paid.pk)},{paid.amount},paid,2026-07-20\n"
     )
     disbursement.import_result(analyst, batch, "pos.csv", result.encode())
-    assert delivery_checks(enrolled, "") == {
+    assert delivery_checks(analyst, enrolled) == {
         "eligible_not_enrolled": 0,
         "enrolled_not_eligible": 0,
         "paid_after_death": 0,
@@ -189,7 +189,7 @@ def test_the_error_audit_counts_the_delivery_checks(client, settings, tmp_path, 
         household=paid.household
     )[0]
     Decision.objects.filter(pk=no_longer.pk).update(eligible=False)
-    checks = delivery_checks(enrolled, "")
+    checks = delivery_checks(analyst, enrolled)
     assert checks["paid_after_death"] == 1
     assert checks["enrolled_not_eligible"] == 1
     assert checks["nik_paid_twice"] == 0

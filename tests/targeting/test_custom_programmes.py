@@ -117,7 +117,7 @@ def test_a_what_if_with_a_new_programme_shows_who_would_enter(client, analyst, p
     simulation = run_targeting_for_registry(
         AS_OF, rules_text=with_new_programmes(), simulation=True, base_run=current
     )
-    comparison = reports.compare(current, simulation, "")
+    comparison = reports.compare(analyst, current, simulation)
     new = next(r for r in comparison.programmes if r["programme"] == "MODAL_IBU")
     assert new["eligible"]["base"] == 0
     assert new["eligible"]["simulation"] > 0

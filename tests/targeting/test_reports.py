@@ -120,7 +120,7 @@ def test_an_uploaded_rules_file_runs(client, analyst, population):
 def test_diff_lists_who_enters_and_leaves(client, analyst, make_user, population):
     first = run_targeting_for_registry(AS_OF, rules_text=wider_sembako())
     second = run_targeting_for_registry(AS_OF)
-    diff = reports.diff(first, second, "")
+    diff = reports.diff(analyst, first, second)
     sembako = next(f for f in diff.flows if f.programme == "SEMBAKO")
     assert sembako.entering == 0
     assert sembako.leaving > 0
@@ -154,15 +154,13 @@ def test_a_programme_that_reveals_a_cluster_in_either_run_is_withheld_from_the_d
     run = run_targeting_for_registry(AS_OF, rules_text=with_programme('clusters = ["DISABILITAS"]'))
     office = make_user(Role.PROVINCIAL_OFFICE, "32")  # may read specific data
     shown = {
-        user: {
-            c.direction for c in reports.changes(user, base, run, "") if c.programme == "DAMPING"
-        }
+        user: {c.direction for c in reports.changes(user, base, run) if c.programme == "DAMPING"}
         for user in (office, analyst)
     }
     assert shown == {office: {"leaves"}, analyst: set()}
 
 
-def test_audit_flags_likely_inclusion_errors(client, make_user, population):
+def test_audit_flags_likely_inclusion_errors(client, make_user, analyst, population):
     run = run_targeting_for_registry(AS_OF)
     poor = population["poor"][0]
     # After the run: the head dies, a child turns out to share a NIK, a car is registered.
@@ -176,7 +174,7 @@ def test_audit_flags_likely_inclusion_errors(client, make_user, population):
         reason=DuplicateCandidate.Reason.SAME_NIK,
     )
     Household.objects.filter(pk=poor.pk).update(assets="motorcycle;car")
-    audit = reports.audit(run, "")
+    audit = reports.audit(analyst, run)
     flags = audit.flags
     assert (
         flags["DECEASED"]["total"]
@@ -199,10 +197,10 @@ def test_audit_flags_likely_inclusion_errors(client, make_user, population):
     assert client.get(f"/targeting/runs/{run.pk}/audit/", **EN).status_code == 200
 
 
-def test_audit_counts_the_newly_eligible_against_the_previous_run(population):
+def test_audit_counts_the_newly_eligible_against_the_previous_run(analyst, population):
     run_targeting_for_registry(AS_OF)
     second = run_targeting_for_registry(AS_OF, rules_text=wider_sembako())
-    audit = reports.audit(second, "")
+    audit = reports.audit(analyst, second)
     newly = audit.flags["NEWLY_ELIGIBLE"]
     assert newly["kind"] == "exclusion"
     assert newly["total"] == dict(newly["by_programme"])["SEMBAKO"] > 0

@@ -97,7 +97,7 @@ def test_rules_may_not_point_at_files_elsewhere(population):
         run_targeting_for_registry(AS_OF, rules_text=escaping)
 
 
-def test_manual_clusters_survive_runs(population, make_user):
+def test_manual_clusters_survive_runs(population, make_user, analyst):
     from sejahtera.accounts.models import Role
 
     worker = make_user(Role.SOCIAL_WORKER, "3201")
@@ -108,7 +108,7 @@ def test_manual_clusters_survive_runs(population, make_user):
     run = run_targeting_for_registry(AS_OF)
     run_targeting_for_registry(AS_OF)
     assert ManualClusterMembership.objects.get().created_by == worker
-    counts = {c["cluster"]: c for c in selectors.cluster_counts(run, "")}
+    counts = {c["cluster"]: c for c in selectors.run_figures(analyst, run)["clusters"]}
     assert counts["KORBAN_KEKERASAN"]["manual"] == 1
     assert counts["KORBAN_KEKERASAN"]["persons"] == 0
 

@@ -134,15 +134,16 @@ def get_run(request: HttpRequest, run_pk: Path[RecordId]) -> RunDetail:
         run = selectors.run_for(user, run_pk)
     except TargetingRun.DoesNotExist:
         raise Http404 from None
-    prefix = access.region_prefix(user)
-    done = run.status == TargetingRun.Status.COMPLETED
+    figures = (
+        selectors.run_figures(user, run)
+        if run.status == TargetingRun.Status.COMPLETED
+        else {"programmes": [], "clusters": []}
+    )
     return RunDetail(
         **_run_out(run).model_dump(),
-        region=prefix,
-        programmes=[ProgrammeCount(**r) for r in selectors.programme_counts(run, prefix)]
-        if done
-        else [],
-        clusters=[ClusterCount(**r) for r in selectors.cluster_counts(run, prefix)] if done else [],
+        region=access.region_prefix(user),
+        programmes=[ProgrammeCount(**r) for r in figures["programmes"]],
+        clusters=[ClusterCount(**r) for r in figures["clusters"]],
     )
 
 

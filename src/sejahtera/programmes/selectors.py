@@ -173,10 +173,11 @@ def annex_lines(user: User, decree: Decree, regency: str) -> QuerySet[DecreeLine
     )
 
 
-def delivery_checks(run: TargetingRun, prefix: str) -> dict[str, int]:
-    """The error audit's delivery checks within ``prefix``, for the programmes that have
+def delivery_checks(user: User, run: TargetingRun) -> dict[str, int]:
+    """The error audit's delivery checks within ``user``'s region, for the programmes that have
     enrolments: eligible in ``run`` but not enrolled, enrolled but no longer eligible, paid
     after death, and NIKs paid twice in one cycle (which the constraints keep at zero)."""
+    prefix = access.region_prefix(user)
     programmes = set(Enrolment.objects.values_list("programme", flat=True).distinct())
     decisions = Decision.objects.filter(
         run=run, eligible=True, programme__in=programmes, region_code__startswith=prefix

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 
+from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.domain.targeting.rules import CLUSTER_CODES, Rules
 from sejahtera.registry.models import DuplicateCandidate, Person
@@ -80,7 +81,9 @@ class Diff:
     unchanged: int
 
 
-def diff(base: TargetingRun, run: TargetingRun, prefix: str) -> Diff:
+def diff(user: User, base: TargetingRun, run: TargetingRun) -> Diff:
+    """Who enters and leaves each programme, and decile moves, within ``user``'s region."""
+    prefix = access.region_prefix(user)
     flows = [
         ProgrammeFlow(
             p, entering(run, base, p, prefix).count(), leaving(run, base, p, prefix).count()
@@ -134,11 +137,12 @@ class Change:
 
 
 def changes(
-    user: User, base: TargetingRun, run: TargetingRun, prefix: str, limit: int | None = None
+    user: User, base: TargetingRun, run: TargetingRun, limit: int | None = None
 ) -> Iterator[Change]:
-    """Everyone entering or leaving each programme (at most ``limit`` per programme and
-    direction), with only the decisions and reasons ``user`` may read: a programme that
-    reveals a cluster in either run's rules is withheld in both directions."""
+    """Everyone entering or leaving each programme within ``user``'s region (at most ``limit``
+    per programme and direction), with only the decisions and reasons ``user`` may read: a
+    programme that reveals a cluster in either run's rules is withheld in both directions."""
+    prefix = access.region_prefix(user)
     for programme in selectors.programme_codes(base, run):
         for direction, decisions in (
             ("enters", entering(run, base, programme, prefix)),
@@ -160,14 +164,12 @@ def changes(
                 )
 
 
-def diff_rows(
-    user: User, base: TargetingRun, run: TargetingRun, prefix: str, path: str
-) -> Iterator[list[str]]:
+def diff_rows(user: User, base: TargetingRun, run: TargetingRun, path: str) -> Iterator[list[str]]:
     """Everyone entering or leaving each programme, for a CSV; the households it names are
     logged as read by ``user``."""
     yield DIFF_HEADER
     listed = exports.logged(
-        changes(user, base, run, prefix),
+        changes(user, base, run),
         reader=user,
         entity="targeting_export",
         path=path,
@@ -231,7 +233,9 @@ def _cluster_coverage(run: TargetingRun, prefix: str) -> dict[tuple[str, str], i
     return counts
 
 
-def compare(base: TargetingRun, run: TargetingRun, prefix: str) -> Comparison:
+def compare(user: User, base: TargetingRun, run: TargetingRun) -> Comparison:
+    """A simulation (or any run) beside its base, within ``user``'s region."""
+    prefix = access.region_prefix(user)
     codes = selectors.programme_codes(base, run)
     person_codes = [
         p
@@ -293,7 +297,7 @@ def compare(base: TargetingRun, run: TargetingRun, prefix: str) -> Comparison:
         }
         for d in [*range(1, 11), None]
     ]
-    flows = diff(base, run, prefix).flows
+    flows = diff(user, base, run).flows
     return Comparison(base, run, programmes, clusters, regions, deciles, flows)
 
 
@@ -408,7 +412,9 @@ def flagged(run: TargetingRun, flag: str, prefix: str) -> QuerySet[Decision]:
     )
 
 
-def audit(run: TargetingRun, prefix: str) -> Audit:
+def audit(user: User, run: TargetingRun) -> Audit:
+    """The run's inclusion and exclusion flags within ``user``'s region."""
+    prefix = access.region_prefix(user)
     length = selectors.sub_region_length(prefix)
     flags: dict[str, dict[str, Any]] = {}
     for flag in INCLUSION_FLAGS + EXCLUSION_FLAGS:
@@ -447,8 +453,10 @@ AUDIT_HEADER = [
 ]
 
 
-def audit_rows(user: User, run: TargetingRun, prefix: str, path: str) -> Iterator[list[str]]:
-    """Every flagged decision, for a CSV; the households it names are logged as read."""
+def audit_rows(user: User, run: TargetingRun, path: str) -> Iterator[list[str]]:
+    """Every flagged decision within ``user``'s region, for a CSV; the households it names are
+    logged as read."""
+    prefix = access.region_prefix(user)
     yield AUDIT_HEADER
     for flag in INCLUSION_FLAGS + EXCLUSION_FLAGS:
         kind = "inclusion" if flag in INCLUSION_FLAGS else "exclusion"

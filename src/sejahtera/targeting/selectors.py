@@ -182,6 +182,18 @@ def region_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
     ]
 
 
+def run_figures(user: User, run: TargetingRun) -> dict[str, list[dict[str, Any]]]:
+    """A completed run's figures within ``user``'s region: per programme, cluster, region one
+    level down, and decile."""
+    prefix = access.region_prefix(user)
+    return {
+        "programmes": programme_counts(run, prefix),
+        "clusters": cluster_counts(run, prefix),
+        "regions": region_counts(run, prefix),
+        "deciles": decile_counts(run, prefix),
+    }
+
+
 def decile_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
     rows = (
         HouseholdResult.objects.filter(run=run, region_code__startswith=prefix)

@@ -129,10 +129,6 @@ def _setting_field(setting: TunableSetting) -> forms.Field:
     return forms.IntegerField(min_value=low, max_value=high, **common)
 
 
-def _prefix(request: AuthenticatedRequest) -> str:
-    return access.region_prefix(request.user)
-
-
 def _run(request: AuthenticatedRequest, pk: int) -> TargetingRun:
     try:
         return selectors.run_for(request.user, pk)
@@ -187,15 +183,10 @@ def runs(request: AuthenticatedRequest) -> HttpResponse:
 @require_GET
 def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
-    prefix = _prefix(request)
     partial = request.headers.get("HX-Request") == "true"
     context: dict[str, Any] = {"run": run, "programme_codes": selectors.programme_codes(run)}
     if run.status == TargetingRun.Status.COMPLETED:
-        context |= {
-            "programmes": selectors.programme_counts(run, prefix),
-            "clusters": selectors.cluster_counts(run, prefix),
-            "regions": selectors.region_counts(run, prefix),
-            "deciles": selectors.decile_counts(run, prefix),
+        context |= selectors.run_figures(request.user, run) | {
             "previous": selectors.previous_run(run),
             "can_run": access.has_role(request.user, access.TARGETING_RUNNERS),
         }
@@ -218,15 +209,12 @@ def _base(request: AuthenticatedRequest, run: TargetingRun) -> TargetingRun:
 def run_diff(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
     base = _base(request, run)
-    prefix = _prefix(request)
     changes: dict[str, list[reports.Change]] = {p: [] for p in selectors.programme_codes(base, run)}
-    for change in reports.changes(request.user, base, run, prefix, limit=reports.LIST_LIMIT):
+    for change in reports.changes(request.user, base, run, limit=reports.LIST_LIMIT):
         changes[change.programme].append(change)
-    return render(
-        request,
-        "web/targeting/diff.html",
-        {"diff": reports.diff(base, run, prefix), "changes": changes, "limit": reports.LIST_LIMIT},
-    )
+    diff = reports.diff(request.user, base, run)
+    context = {"diff": diff, "changes": changes, "limit": reports.LIST_LIMIT}
+    return render(request, "web/targeting/diff.html", context)
 
 
 @login_required
@@ -235,7 +223,7 @@ def run_diff_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpRespons
     run = _run(request, pk)
     base = _base(request, run)
     return _csv(
-        reports.diff_rows(request.user, base, run, _prefix(request), request.get_full_path()),
+        reports.diff_rows(request.user, base, run, request.get_full_path()),
         f"targeting-diff-{base.pk}-{run.pk}.csv",
     )
 
@@ -317,7 +305,7 @@ def run_compare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "web/targeting/compare.html",
-        {"comparison": reports.compare(base, run, _prefix(request))},
+        {"comparison": reports.compare(request.user, base, run)},
     )
 
 
@@ -326,7 +314,7 @@ def run_compare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def run_compare_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
     run = _run(request, pk)
     base = _base(request, run)
-    comparison = reports.compare(base, run, _prefix(request))
+    comparison = reports.compare(request.user, base, run)
     return _csv(reports.comparison_rows(comparison), f"targeting-whatif-{base.pk}-{run.pk}.csv")
 
 
@@ -334,10 +322,9 @@ def run_compare_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpResp
 @require_GET
 def run_audit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
-    prefix = _prefix(request)
     context = {
-        "audit": reports.audit(run, prefix),
-        "delivery": delivery.delivery_checks(run, prefix),
+        "audit": reports.audit(request.user, run),
+        "delivery": delivery.delivery_checks(request.user, run),
     }
     return render(request, "web/targeting/audit.html", context)
 
@@ -347,6 +334,6 @@ def run_audit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def run_audit_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
     run = _run(request, pk)
     return _csv(
-        reports.audit_rows(request.user, run, _prefix(request), request.get_full_path()),
+        reports.audit_rows(request.user, run, request.get_full_path()),
         f"targeting-audit-{run.pk}.csv",
     )
