@@ -130,7 +130,13 @@ def test_the_whole_journey_through_the_api(api, case, worker, supervisor, make_u
         ("assessed", ""),
         ("moved", "protection"),
         ("moved", "rehabilitation"),
+        ("service", ""),  # every record is on the timeline
+        ("plan", ""),
         ("moved", "empowerment"),
+        ("income", ""),
+        ("income", ""),
+        ("income", ""),
+        ("income", ""),
         ("grad_proposed", ""),
         ("moved", "graduated"),
         ("referral", ""),

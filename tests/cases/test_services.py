@@ -345,6 +345,37 @@ def test_pena_capital_is_capped_by_the_rules(case, worker):
             capital_items=[{"item": "stove", "value": 2_500_000}],
         )
     assert codes(refused) == ["CASE_PENA_CAPITAL_ABOVE_MAXIMUM"]
+    # The refused support wrote nothing, not even on the timeline.
+    assert case.empowerment.count() == case.events.filter(kind="empowerment").count() == 1
+
+
+def test_the_pena_cap_is_that_of_the_rules_in_force(case, worker):
+    from sejahtera.targeting.models import RulesVersion
+    from sejahtera.targeting.services import DEFAULT_RULES_PATH
+
+    text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
+    lower = text.replace("max_capital_amount = 6_000_000", "max_capital_amount = 3_000_000")
+    assert lower != text
+    RulesVersion.objects.create(
+        text=lower, version="2026.9", effective_from=TODAY, note="a lower PENA cap", active=True
+    )
+    Case.objects.filter(pk=case.pk).update(stage=Stage.EMPOWERMENT)
+    case.refresh_from_db()
+    with pytest.raises(services.TransitionRefused) as refused:
+        services.record_empowerment(
+            actor=worker,
+            case=case,
+            given_on=TODAY,
+            capital_items=[{"item": "cart", "value": 4_000_000}],
+        )
+    assert codes(refused) == ["CASE_PENA_CAPITAL_ABOVE_MAXIMUM"]
+
+
+def test_every_record_is_on_the_timeline(case, worker):
+    services.write_plan(
+        actor=worker, case=case, kind="rehabilitation", goals="Sekolah lagi", today=TODAY
+    )
+    assert case.events.filter(kind="plan").count() == 1
 
 
 @pytest.mark.parametrize(

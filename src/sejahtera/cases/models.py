@@ -106,6 +106,11 @@ class CaseEvent(CaseRecord):
         REFERRAL = "referral", _("Referral")
         ENROLMENT = "enrolment", _("Enrolment request")
         ENROLMENT_DECIDED = "enrol_decided", _("Enrolment request decided")
+        PLAN = "plan", _("Plan written")
+        SERVICE = "service", _("ATENSI service recorded")
+        EMPOWERMENT = "empowerment", _("PENA support recorded")
+        INCOME = "income", _("Income recorded")
+        FOLLOW_UP = "follow_up", _("Follow-up visit done")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,6 @@ from sejahtera.cases.models import (
 from sejahtera.domain import cases as journey
 from sejahtera.domain.cases import CaseFacts, Graduation, GraduationType, Stage
 from sejahtera.domain.findings import Finding, error, gettext_noop
-from sejahtera.domain.targeting.rules import load_rules
 from sejahtera.registry.models import Household, Person
 from sejahtera.registry.services.records import EditConflict
 from sejahtera.targeting import services as targeting_services
@@ -64,9 +62,11 @@ def journey_settings() -> journey.JourneySettings:
     return journey.JourneySettings.from_mapping(getattr(django_settings, "SEJAHTERA_JOURNEY", {}))
 
 
-@lru_cache(maxsize=1)
 def pena_capital_maximum() -> int:
-    return load_rules().pena.max_capital_amount
+    """The PENA cap of the targeting rules in force (the operator's rules file, if set)."""
+    from sejahtera.targeting.selectors import rules_in_force
+
+    return rules_in_force().pena.max_capital_amount
 
 
 def minimum_wage(region_code: str, year: int) -> int:
@@ -271,6 +271,7 @@ def record_assessment(
     return saved
 
 
+@transaction.atomic
 def write_plan(
     *,
     actor: User,
@@ -282,7 +283,7 @@ def write_plan(
     today: date,
 ) -> CasePlan:
     _require_case(actor, case, access.CASE_WORKERS)
-    return CasePlan.objects.create(
+    plan = CasePlan.objects.create(
         case=case,
         kind=kind,
         goals=goals,
@@ -291,17 +292,29 @@ def write_plan(
         created_by=actor,
         created_on=today,
     )
+    _event(case, actor, CaseEvent.Kind.PLAN, today, facts={"plan": plan.pk, "kind": kind})
+    return plan
 
 
+@transaction.atomic
 def record_service(*, actor: User, case: Case, **values: Any) -> ServiceRecord:
     """An ATENSI service; ATENSI requires an assessment first."""
     _require_case(actor, case, access.CASE_WORKERS)
     _require_stage(case, "service")
     if not case.assessments.exists():
         raise _refuse(journey.ASSESSMENT_MISSING, gettext_noop("record an assessment first"))
-    return ServiceRecord.objects.create(case=case, recorded_by=actor, **values)
+    service = ServiceRecord.objects.create(case=case, recorded_by=actor, **values)
+    _event(
+        case,
+        actor,
+        CaseEvent.Kind.SERVICE,
+        service.started_on,
+        facts={"service": service.pk, "component": service.component},
+    )
+    return service
 
 
+@transaction.atomic
 def record_empowerment(
     *,
     actor: User,
@@ -325,7 +338,7 @@ def record_empowerment(
             total=given + value,
             max=maximum,
         )
-    return EmpowermentRecord.objects.create(
+    record = EmpowermentRecord.objects.create(
         case=case,
         person=person,
         given_on=given_on,
@@ -335,14 +348,30 @@ def record_empowerment(
         mentoring_sessions=mentoring_sessions,
         recorded_by=actor,
     )
+    _event(
+        case,
+        actor,
+        CaseEvent.Kind.EMPOWERMENT,
+        given_on,
+        facts={"empowerment": record.pk, "capital_value": value},
+    )
+    return record
 
 
+@transaction.atomic
 def record_income(*, actor: User, case: Case, month: date, amount: int) -> IncomeRecord:
     _require_case(actor, case, access.CASE_WORKERS)
     record, _ = IncomeRecord.objects.update_or_create(
         case=case,
         month=month.replace(day=1),
         defaults={"amount": amount, "recorded_by": actor},
+    )
+    _event(
+        case,
+        actor,
+        CaseEvent.Kind.INCOME,
+        record.month,
+        facts={"month": record.month.isoformat(), "amount": amount},
     )
     return record
 
@@ -354,6 +383,7 @@ def enrolment_programmes() -> tuple[str, ...]:
     return rules_in_force().programme_codes
 
 
+@transaction.atomic
 def request_enrolment(
     *, actor: User, case: Case, programme: str, action: str, reason: str, today: date
 ) -> EnrolmentRequest:
@@ -389,10 +419,19 @@ def request_enrolment(
     return request
 
 
+@transaction.atomic
 def complete_follow_up(*, actor: User, follow_up: FollowUp, notes: str, today: date) -> FollowUp:
     _require_case(actor, follow_up.case, access.CASE_WORKERS)
     follow_up.done_on, follow_up.notes = today, notes
     follow_up.save(update_fields=["done_on", "notes"])
+    _event(
+        follow_up.case,
+        actor,
+        CaseEvent.Kind.FOLLOW_UP,
+        today,
+        reason=notes,
+        facts={"follow_up": follow_up.pk, "due_on": follow_up.due_on.isoformat()},
+    )
     return follow_up
 
 
@@ -597,6 +636,7 @@ def _tell_the_worker(case: Case, kind: str, **params: Any) -> None:
 # -- referrals ---------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def send_referral(
     *,
     actor: User,
