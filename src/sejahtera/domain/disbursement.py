@@ -119,6 +119,8 @@ class Outcome(StrEnum):
     RETURNED = "returned"  # paid out, then given back (the family moved away, ...)
 
 
+OUTCOMES = frozenset(o.value for o in Outcome)
+NEEDING_A_REASON = frozenset({Outcome.FAILED.value, Outcome.RETURNED.value})
 RESULT_COLUMNS = ("reference", "account", "amount", "status", "reason", "paid_on")
 REQUIRED_COLUMNS = ("reference", "amount", "status")
 
@@ -147,7 +149,7 @@ def missing_columns(header: Iterable[str]) -> list[str]:
 
 def read_result_row(line: int, cells: Mapping[str, str | None]) -> ResultRow:
     """One row of a channel's result file, with what is wrong in it, field by field."""
-    cell = {k.strip().lower(): (v or "").strip() for k, v in cells.items() if k}
+    cell = {k.strip().lower(): v.strip() for k, v in cells.items() if k and v}
     findings: list[Finding] = []
     ref = cell.get("reference", "")
     match = REFERENCE.fullmatch(ref)
@@ -174,7 +176,7 @@ def read_result_row(line: int, cells: Mapping[str, str | None]) -> ResultRow:
             )
         )
     outcome = cell.get("status", "").lower()
-    if outcome not in {o.value for o in Outcome}:
+    if outcome not in OUTCOMES:
         findings.append(
             error(
                 "bad_status",
@@ -184,7 +186,7 @@ def read_result_row(line: int, cells: Mapping[str, str | None]) -> ResultRow:
             )
         )
     reason = cell.get("reason", "")
-    if outcome in (Outcome.FAILED, Outcome.RETURNED) and not reason:
+    if outcome in NEEDING_A_REASON and not reason:
         findings.append(
             error("reason_missing", gettext_noop("A failed or returned line says why"), "reason")
         )

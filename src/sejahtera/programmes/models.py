@@ -270,13 +270,19 @@ class Payment(models.Model):
         FAILED = "failed", _("Failed")
         RETURNED = "returned", _("Returned")
 
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="payments")
-    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="+")
+    # Indexes: only those a query uses (each one slows a national batch's writes); the batch
+    # and the entitlement are the first columns of the composite ones below.
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="payments", db_index=False
+    )
+    entitlement = models.ForeignKey(
+        Entitlement, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     attempt = models.PositiveSmallIntegerField(default=1)
     subject = models.CharField(max_length=24)
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     region_code = models.CharField(max_length=10)
     account_number = models.CharField(max_length=20, blank=True)
@@ -299,10 +305,7 @@ class Payment(models.Model):
                 fields=["entitlement", "attempt"], name="one_payment_per_attempt"
             ),
         ]
-        indexes = [
-            models.Index(fields=["batch", "status"]),
-            models.Index(fields=["household"]),
-        ]
+        indexes = [models.Index(fields=["batch", "status"])]
 
     def __str__(self) -> str:
         return f"{reference(self.pk)} {self.amount} ({self.status})"
@@ -333,7 +336,9 @@ class ResultLine(models.Model):
     """One row of a result file as it came, and what became of it: applied, rejected with the
     field and why (the registry import's report columns), or a mismatch."""
 
-    result = models.ForeignKey(ResultImport, on_delete=models.CASCADE, related_name="rows")
+    result = models.ForeignKey(
+        ResultImport, on_delete=models.CASCADE, related_name="rows", db_index=False
+    )  # first column of the (result, verdict) index
     line = models.PositiveIntegerField()
     reference = models.CharField(max_length=40, blank=True)
     # The payment its reference names (no foreign key: a reference may name no payment).
@@ -359,15 +364,26 @@ class LedgerEntry(models.Model):
     opened), issued or re-issued (in a batch), paid, failed, returned (the channel's result).
     Each event is unique per entitlement and attempt, so replaying a step writes nothing."""
 
+    # Read by household (the composite index) and by entitlement (the unique one): the other
+    # keys carry no index of their own, which would only slow a national cycle's writes.
     subject = models.CharField(max_length=24)
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="+")
-    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="+", db_index=False)
+    entitlement = models.ForeignKey(
+        Entitlement, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     payment = models.ForeignKey(
-        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Payment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     attempt = models.PositiveSmallIntegerField(default=0)  # 0: the entitlement itself
     kind = models.CharField(max_length=10, choices=_choices(Entry))
