@@ -7,14 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
-from django.db.models.functions import Substr
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.domain.disbursement import Mismatch
 from sejahtera.programmes.models import Batch, Cycle, Entitlement, Payment, ResultLine
-from sejahtera.programmes.selectors import cycles_for
-from sejahtera.registry.models import Region
+from sejahtera.programmes.selectors import by_regency, cycles_for
 
 # Result rows that disagree with their batch (a *missing* line has no row: it is a payment
 # still issued after its batch's result came back).
@@ -100,25 +98,7 @@ def _reconcile(
         {"verdict": row.verdict, "payment": by_number.get(row.payment_number or 0), "line": row}
         for row in rows_listed
     ]
-    return Reconciliation(statuses, _regions(payments), counts, listed[:LISTED])
-
-
-def _regions(payments: QuerySet[Payment]) -> list[dict[str, Any]]:
-    rows = (
-        payments.annotate(area=Substr("region_code", 1, 4))
-        .values("area", "status")
-        .annotate(n=Count("id"), amount=Sum("amount"))
-        .order_by("area")
-    )
-    areas: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        area = areas.setdefault(row["area"], {"code": row["area"]})
-        area[row["status"]] = row["n"]
-        area[f"{row['status']}_amount"] = row["amount"] or 0
-    names = dict(Region.objects.filter(code__in=list(areas)).values_list("code", "name"))
-    for code, area in areas.items():
-        area["name"] = names.get(code, code)
-    return list(areas.values())
+    return Reconciliation(statuses, by_regency(payments), counts, listed[:LISTED])
 
 
 def result_errors(user: User, batch: Batch) -> QuerySet[ResultLine]:

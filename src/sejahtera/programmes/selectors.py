@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Substr
 
@@ -17,7 +19,7 @@ from sejahtera.programmes.models import (
     Payment,
 )
 from sejahtera.registry import privacy
-from sejahtera.registry.models import Person
+from sejahtera.registry.models import Person, Region
 from sejahtera.targeting.models import Decision, TargetingRun
 from sejahtera.targeting.selectors import rules_of
 
@@ -140,22 +142,29 @@ def cycles_for(user: User) -> QuerySet[Cycle]:
     return cycles.exclude(programme__in=hidden_programmes(user))
 
 
-def cycle_regions(user: User, cycle: Cycle) -> list[dict[str, object]]:
-    """Lines and amounts per regency and status, within the user's region."""
+def cycle_regions(user: User, cycle: Cycle) -> list[dict[str, Any]]:
+    """Entitlement lines and amounts per regency and status, within the user's region."""
     prefix = access.region_prefix(user)
-    lines = Entitlement.objects.filter(cycle=cycle, region_code__startswith=prefix)
+    return by_regency(Entitlement.objects.filter(cycle=cycle, region_code__startswith=prefix))
+
+
+def by_regency(lines: QuerySet[Any]) -> list[dict[str, Any]]:
+    """Lines (entitlements, payments) per regency: its code and name, and per status the
+    count (``paid``) and amount (``paid_amount``)."""
     rows = (
         lines.annotate(area=Substr("region_code", 1, 4))
         .values("area", "status")
         .annotate(n=Count("id"), amount=Sum("amount"))
         .order_by("area")
     )
-    areas: dict[str, dict[str, object]] = {}
+    areas: dict[str, dict[str, Any]] = {}
     for row in rows:
         area = areas.setdefault(row["area"], {"code": row["area"]})
         area[row["status"]] = row["n"]
-        if row["status"] == Entitlement.Status.PAYABLE:
-            area["amount"] = row["amount"] or 0
+        area[f"{row['status']}_amount"] = row["amount"] or 0
+    names = dict(Region.objects.filter(code__in=list(areas)).values_list("code", "name"))
+    for code, area in areas.items():
+        area["name"] = names.get(code, code)
     return list(areas.values())
 
 

@@ -222,15 +222,9 @@ def cycle_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def cycle_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     cycle = _cycle(request, pk)
-    regions = selectors.cycle_regions(request.user, cycle)
-    names = dict(
-        Region.objects.filter(code__in=[r["code"] for r in regions]).values_list("code", "name")
-    )
-    for region in regions:
-        region["name"] = names.get(str(region["code"]), region["code"])
     context = {
         "cycle": cycle,
-        "regions": regions,
+        "regions": selectors.cycle_regions(request.user, cycle),
         "batches": reconciliation.batches_for(request.user).filter(cycle=cycle),
         "report": reconciliation.cycle_reconciliation(request.user, cycle),
         "statuses": PAYMENT_STATUSES,
