@@ -121,7 +121,7 @@ def time_steps(run: Any, programme: str) -> None:
     from sejahtera.programmes import cycles, services
     from sejahtera.programmes.models import DecreeLine, Enrolment, Entitlement
 
-    preparer = User.objects.create_user("bench-preparer", role=Role.MINISTRY_ANALYST)
+    preparer = User.objects.create_user("bench-preparer", role=Role.PROGRAMME_MANAGER)
     approver = User.objects.create_user("bench-approver", role=Role.ADMINISTRATOR)
     print(f"cores: {os.cpu_count()}; programme {programme}")
 

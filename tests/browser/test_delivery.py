@@ -1,5 +1,5 @@
-"""Programme delivery in a real browser, in Indonesian: an analyst prepares a decree from a
-run, an administrator approves it (the preparer cannot), the analyst opens its first payment
+"""Programme delivery in a real browser, in Indonesian: a programme manager prepares a decree
+from a run, an administrator approves it (the preparer cannot), the manager opens its first payment
 cycle, builds its disbursement batch, downloads the file, imports the channel's result and
 reads the reconciliation. Screenshots: artifacts/screenshots/delivery-*.png."""
 
@@ -35,10 +35,10 @@ def test_a_decree_is_prepared_approved_by_another_and_paid_in_a_cycle(
         }
         household_factory("3201011002", members=[head], **POOR)
     run = run_targeting_for_registry(date.today())
-    analyst = make_user(Role.MINISTRY_ANALYST, first_name="Budi", last_name="Analis")
+    manager = make_user(Role.PROGRAMME_MANAGER, first_name="Budi", last_name="Pengelola")
     administrator = make_user(Role.ADMINISTRATOR, first_name="Sari", last_name="Admin")
 
-    page = page_for(analyst)
+    page = page_for(manager)
     page.goto(f"{live_server.url}/programmes/decrees/")
     page.select_option("#id_programme", "SEMBAKO")
     page.fill("#id_period_start", "2027-01-01")

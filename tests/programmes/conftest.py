@@ -1,11 +1,19 @@
 """The targeting tests' small registry (poor and well-off households in Bogor and Bandung),
-a second decree maker to approve what the analyst prepares, and programmes enrolled from it."""
+a programme manager, a second decree maker to approve what the manager prepares, and
+programmes enrolled from it."""
 
 from datetime import date
 
 import pytest
 
-from ..targeting.conftest import analyst, population  # noqa: F401 (fixtures)
+from ..targeting.conftest import population  # noqa: F401 (a fixture)
+
+
+@pytest.fixture
+def manager(make_user):
+    from sejahtera.accounts.models import Role
+
+    return make_user(Role.PROGRAMME_MANAGER)
 
 
 @pytest.fixture
@@ -19,12 +27,12 @@ AS_OF = JULY = date(2026, 7, 1)
 
 
 @pytest.fixture
-def enrolled(analyst, approver, population):  # noqa: F811 (fixtures)
+def enrolled(manager, approver, population):  # noqa: F811 (a fixture)
     """SEMBAKO, PKH and PBI-JK enrolled from one run (decrees from July)."""
     from sejahtera.programmes import services
     from sejahtera.targeting.services import run_targeting_for_registry
 
     run = run_targeting_for_registry(AS_OF)
     for programme in ("SEMBAKO", "PKH", "PBI_JK"):
-        services.approve_decree(approver, services.prepare_decree(analyst, programme, JULY, run))
+        services.approve_decree(approver, services.prepare_decree(manager, programme, JULY, run))
     return run

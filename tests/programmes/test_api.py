@@ -37,10 +37,10 @@ def api(client):
 
 
 def test_a_decree_is_prepared_read_approved_and_paid_through_the_api(
-    api, make_user, analyst, approver, population
+    api, make_user, manager, approver, population
 ):
     run = run_targeting_for_registry(AS_OF)
-    preparer = api(analyst)
+    preparer = api(manager)
     created = preparer(
         "post", "/decrees", {"programme": "SEMBAKO", "period_start": "2026-07-01", "run": run.pk}
     )
@@ -67,9 +67,9 @@ def test_a_decree_is_prepared_read_approved_and_paid_through_the_api(
     assert cycle.json()["totals"]["payable"]["lines"] == decree["totals"]["enrolled"]
 
 
-def test_refusals_are_clear(api, analyst, population):
+def test_refusals_are_clear(api, manager, population):
     run = run_targeting_for_registry(AS_OF)
-    call = api(analyst)
+    call = api(manager)
     unknown = call(
         "post", "/decrees", {"programme": "NOPE", "period_start": "2026-07-01", "run": run.pk}
     )
@@ -77,7 +77,7 @@ def test_refusals_are_clear(api, analyst, population):
     assert "decides no programme NOPE" in unknown.content.decode()
     mid_month = call("post", "/cycles", {"programme": "SEMBAKO", "period_start": "2026-07-15"})
     assert mid_month.status_code == 422
-    assert api(analyst, scopes=(ApiToken.Scope.TARGETING,))("get", "/decrees").status_code == 403
+    assert api(manager, scopes=(ApiToken.Scope.TARGETING,))("get", "/decrees").status_code == 403
 
 
 def test_offices_cannot_prepare_or_open(api, make_user, population):
@@ -108,11 +108,11 @@ def test_roles_without_delivery_work_are_refused(api, make_user, role, region):
 
 
 @pytest.fixture
-def opened(settings, tmp_path, analyst, enrolled):
+def opened(settings, tmp_path, manager, enrolled):
     from sejahtera.programmes import cycles
 
     settings.MEDIA_ROOT = tmp_path
-    return cycles.open_cycle(analyst, "SEMBAKO", AS_OF)
+    return cycles.open_cycle(manager, "SEMBAKO", AS_OF)
 
 
 def _upload(client, user, path, content: bytes):
@@ -121,8 +121,8 @@ def _upload(client, user, path, content: bytes):
     return client.post(f"/api/v1{path}", {"file": upload}, HTTP_AUTHORIZATION=f"Bearer {secret}")
 
 
-def test_batches_are_built_sent_and_settled_through_the_api(client, api, analyst, opened):
-    call = api(analyst)
+def test_batches_are_built_sent_and_settled_through_the_api(client, api, manager, opened):
+    call = api(manager)
     built = call("post", f"/cycles/{opened.pk}/batches")
     assert built.status_code == 200
     [batch] = built.json()
@@ -137,7 +137,7 @@ def test_batches_are_built_sent_and_settled_through_the_api(client, api, analyst
     rows += [f"{ref},400000,paid," for ref in references[1:]]
     rows += [f"{references[0]},400000,failed,"]  # a failure without its reason
     content = "\n".join(rows).encode()
-    result = _upload(client, analyst, f"/batches/{batch['id']}/results", content)
+    result = _upload(client, manager, f"/batches/{batch['id']}/results", content)
     assert result.status_code == 200, result.content
     body = result.json()
     assert body["counts"] == {"applied": len(references) - 1, "rejected": 1}
@@ -150,7 +150,7 @@ def test_batches_are_built_sent_and_settled_through_the_api(client, api, analyst
             "message": "Baris yang gagal atau dikembalikan harus menyebut alasannya",
         }
     ]
-    again = _upload(client, analyst, f"/batches/{batch['id']}/results", content)
+    again = _upload(client, manager, f"/batches/{batch['id']}/results", content)
     assert again.json()["id"] == body["id"]
 
     report = call("get", f"/batches/{batch['id']}/reconciliation").json()
@@ -161,9 +161,9 @@ def test_batches_are_built_sent_and_settled_through_the_api(client, api, analyst
     assert cycle_report["not_issued"] == {"lines": 0, "amount": 0}
 
 
-def test_a_result_file_without_its_columns_is_a_clear_problem(client, api, analyst, opened):
-    [batch] = api(analyst)("post", f"/cycles/{opened.pk}/batches").json()
-    refused = _upload(client, analyst, f"/batches/{batch['id']}/results", b"ref;amt\n1;2\n")
+def test_a_result_file_without_its_columns_is_a_clear_problem(client, api, manager, opened):
+    [batch] = api(manager)("post", f"/cycles/{opened.pk}/batches").json()
+    refused = _upload(client, manager, f"/batches/{batch['id']}/results", b"ref;amt\n1;2\n")
     assert refused.status_code == 422
     assert "reference, amount, status" in refused.content.decode()
 
@@ -172,6 +172,7 @@ def test_a_result_file_without_its_columns_is_a_clear_problem(client, api, analy
     ("role", "region", "reads", "sends"),
     [
         (Role.AUDITOR, None, True, False),
+        (Role.MINISTRY_ANALYST, None, True, False),
         (Role.DISTRICT_OFFICE, "3273", True, False),
         (Role.PROVINCIAL_OFFICE, "32", True, False),
         (Role.SUPERVISOR, "3201", False, False),
@@ -181,9 +182,9 @@ def test_a_result_file_without_its_columns_is_a_clear_problem(client, api, analy
     ],
 )
 def test_disbursement_endpoints_access_matrix(
-    client, api, make_user, analyst, opened, role, region, reads, sends
+    client, api, make_user, manager, opened, role, region, reads, sends
 ):
-    [batch] = api(analyst)("post", f"/cycles/{opened.pk}/batches").json()
+    [batch] = api(manager)("post", f"/cycles/{opened.pk}/batches").json()
     user = make_user(role, region, organisation="Bank BRI")
     call = api(user)
     read_paths = [

@@ -34,8 +34,8 @@ def lines(cycle: Cycle):
         ("PBI_JK", "monthly_amount", 1),
     ],
 )
-def test_a_cycle_owes_each_unit_its_programmes_amount(analyst, programme, field, times):
-    cycle = cycles.open_cycle(analyst, programme, JULY)
+def test_a_cycle_owes_each_unit_its_programmes_amount(manager, programme, field, times):
+    cycle = cycles.open_cycle(manager, programme, JULY)
     enrolments = Enrolment.objects.filter(programme=programme, ended_on=None)
     assert lines(cycle).count() == enrolments.count() > 0
     for line in lines(cycle).select_related("enrolment"):
@@ -47,12 +47,12 @@ def test_a_cycle_owes_each_unit_its_programmes_amount(analyst, programme, field,
 
 
 @pytest.mark.usefixtures("enrolled")
-def test_opening_again_adds_nothing(analyst):
-    first = cycles.open_cycle(analyst, "SEMBAKO", JULY)
+def test_opening_again_adds_nothing(manager):
+    first = cycles.open_cycle(manager, "SEMBAKO", JULY)
     count, totals = lines(first).count(), first.totals
     entitled = LedgerEntry.objects.filter(kind="entitled").count()
     assert entitled == totals["payable"]["lines"]
-    again = cycles.open_cycle(analyst, "SEMBAKO", JULY)
+    again = cycles.open_cycle(manager, "SEMBAKO", JULY)
     assert again.pk == first.pk
     assert lines(again).count() == count
     assert again.totals == totals
@@ -60,17 +60,17 @@ def test_opening_again_adds_nothing(analyst):
 
 
 @pytest.mark.usefixtures("enrolled")
-def test_a_suspended_unit_gets_a_zero_line_with_the_reason_until_resumed(analyst, make_user):
+def test_a_suspended_unit_gets_a_zero_line_with_the_reason_until_resumed(manager, make_user):
     enrolment = Enrolment.objects.filter(
         programme="SEMBAKO", region_code__startswith="3201"
     ).first()
     office = make_user(Role.DISTRICT_OFFICE, "3201")
     cycles.suspend(office, enrolment, Suspension.CONDITIONALITY)
-    july = cycles.open_cycle(analyst, "SEMBAKO", JULY)
+    july = cycles.open_cycle(manager, "SEMBAKO", JULY)
     line = lines(july).get(enrolment=enrolment)
     assert (line.status, line.amount, line.reason) == ("suspended", 0, "conditionality")
     cycles.resume(office, enrolment)
-    september = cycles.open_cycle(analyst, "SEMBAKO", SEPTEMBER)
+    september = cycles.open_cycle(manager, "SEMBAKO", SEPTEMBER)
     assert lines(september).get(enrolment=enrolment).status == "payable"
 
 
@@ -86,19 +86,19 @@ def test_an_office_suspends_only_in_its_region(make_user):
 
 
 @pytest.mark.usefixtures("enrolled")
-def test_a_death_in_the_registry_suspends_from_the_next_cycle(analyst):
+def test_a_death_in_the_registry_suspends_from_the_next_cycle(manager):
     enrolment = Enrolment.objects.filter(programme="SEMBAKO").first()
     enrolment.household.members.update(deceased_date=date(2026, 7, 20))
-    july = cycles.open_cycle(analyst, "SEMBAKO", JULY)
+    july = cycles.open_cycle(manager, "SEMBAKO", JULY)
     assert lines(july).get(enrolment=enrolment).status == "payable"  # alive when July began
-    september = cycles.open_cycle(analyst, "SEMBAKO", SEPTEMBER)
+    september = cycles.open_cycle(manager, "SEMBAKO", SEPTEMBER)
     line = lines(september).get(enrolment=enrolment)
     assert (line.status, line.amount, line.reason) == ("suspended", 0, "deceased")
 
 
 @pytest.mark.usefixtures("enrolled")
-def test_the_database_refuses_a_second_line_behind_the_applications_back(analyst):
-    cycle = cycles.open_cycle(analyst, "SEMBAKO", JULY)
+def test_the_database_refuses_a_second_line_behind_the_applications_back(manager):
+    cycle = cycles.open_cycle(manager, "SEMBAKO", JULY)
     line = lines(cycle).first()
     line.pk = None
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -106,7 +106,7 @@ def test_the_database_refuses_a_second_line_behind_the_applications_back(analyst
 
 
 @pytest.mark.usefixtures("enrolled")
-def test_a_nik_held_by_two_person_records_is_paid_once(analyst, settings, tmp_path):
+def test_a_nik_held_by_two_person_records_is_paid_once(manager, settings, tmp_path):
     from sejahtera.programmes import disbursement
     from sejahtera.programmes.models import Payment
 
@@ -114,30 +114,30 @@ def test_a_nik_held_by_two_person_records_is_paid_once(analyst, settings, tmp_pa
     first, second = _enrolments_in_two_households("PBI_JK")
     nik = "3201014508800077"
     Person.objects.filter(pk__in=[first.person_id, second.person_id]).update(nik=nik)
-    cycle = cycles.open_cycle(analyst, "PBI_JK", JULY)
+    cycle = cycles.open_cycle(manager, "PBI_JK", JULY)
     held = lines(cycle).filter(nik=nik)
     assert sorted(held.values_list("status", flat=True)) == ["held", "payable"]
     assert held.get(status="held").reason == "duplicate_nik"
     assert held.get(status="held").amount == 0
-    disbursement.build_batches(analyst, cycle)
+    disbursement.build_batches(manager, cycle)
     sent = Payment.objects.filter(person_id__in=[first.person_id, second.person_id])
     assert sent.count() == 1
 
 
-def test_cycles_start_on_the_first_of_a_month_and_do_not_overlap(analyst, approver, enrolled):
+def test_cycles_start_on_the_first_of_a_month_and_do_not_overlap(manager, approver, enrolled):
     with pytest.raises(CycleRefused, match="first of a month"):
-        cycles.open_cycle(analyst, "SEMBAKO", date(2026, 7, 15))
-    cycles.open_cycle(analyst, "SEMBAKO", JULY)
+        cycles.open_cycle(manager, "SEMBAKO", date(2026, 7, 15))
+    cycles.open_cycle(manager, "SEMBAKO", JULY)
     with pytest.raises(CycleRefused, match="overlapping"):
-        cycles.open_cycle(analyst, "SEMBAKO", date(2026, 8, 1))
+        cycles.open_cycle(manager, "SEMBAKO", date(2026, 8, 1))
     with pytest.raises(CycleRefused, match="pays no cycles"):
         cycles.open_cycle(approver, "ATENSI", JULY)
     with pytest.raises(PermissionDenied):  # its beneficiaries are specific data
-        cycles.open_cycle(analyst, "ATENSI", JULY)
+        cycles.open_cycle(manager, "ATENSI", JULY)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_people_opening_one_cycle_at_once_open_it_once(make_user, analyst, approver, enrolled):
+def test_two_people_opening_one_cycle_at_once_open_it_once(make_user, manager, approver, enrolled):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
     barrier = threading.Barrier(2)
@@ -152,7 +152,7 @@ def test_two_people_opening_one_cycle_at_once_open_it_once(make_user, analyst, a
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=attempt, args=(user,)) for user in (analyst, approver)]
+    threads = [threading.Thread(target=attempt, args=(user,)) for user in (manager, approver)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -164,21 +164,21 @@ def test_two_people_opening_one_cycle_at_once_open_it_once(make_user, analyst, a
     )
 
 
-def test_the_error_audit_counts_the_delivery_checks(client, settings, tmp_path, analyst, enrolled):
+def test_the_error_audit_counts_the_delivery_checks(client, settings, tmp_path, manager, enrolled):
     from sejahtera.domain.disbursement import reference
     from sejahtera.programmes import disbursement
     from sejahtera.programmes.selectors import delivery_checks
     from sejahtera.targeting.models import Decision
 
     settings.MEDIA_ROOT = tmp_path
-    cycle = cycles.open_cycle(analyst, "SEMBAKO", JULY)
-    [batch] = disbursement.build_batches(analyst, cycle)
+    cycle = cycles.open_cycle(manager, "SEMBAKO", JULY)
+    [batch] = disbursement.build_batches(manager, cycle)
     paid = batch.payments.first()
     result = (
         f"reference,amount,status,paid_on\n{reference(paid.pk)},{paid.amount},paid,2026-07-20\n"
     )
-    disbursement.import_result(analyst, batch, "pos.csv", result.encode())
-    assert delivery_checks(analyst, enrolled) == {
+    disbursement.import_result(manager, batch, "pos.csv", result.encode())
+    assert delivery_checks(manager, enrolled) == {
         "eligible_not_enrolled": 0,
         "enrolled_not_eligible": 0,
         "paid_after_death": 0,
@@ -189,26 +189,26 @@ def test_the_error_audit_counts_the_delivery_checks(client, settings, tmp_path, 
         household=paid.household
     )[0]
     Decision.objects.filter(pk=no_longer.pk).update(eligible=False)
-    checks = delivery_checks(analyst, enrolled)
+    checks = delivery_checks(manager, enrolled)
     assert checks["paid_after_death"] == 1
     assert checks["enrolled_not_eligible"] == 1
     assert checks["nik_paid_twice"] == 0
-    client.force_login(analyst)
+    client.force_login(manager)
     page = client.get(f"/targeting/runs/{enrolled.pk}/audit/").content.decode()
     assert 'data-check="paid_after_death"><div class="value">1</div>' in page
 
 
 @pytest.mark.usefixtures("enrolled")
-def test_a_nik_enrolled_after_the_cycle_opened_is_held_not_dropped(analyst):
+def test_a_nik_enrolled_after_the_cycle_opened_is_held_not_dropped(manager):
     first, late = _enrolments_in_two_households("PBI_JK")
     nik = "3201014508800078"
     Person.objects.filter(pk=first.person_id).update(nik=nik)
     Enrolment.objects.filter(pk=late.pk).update(started_on=SEPTEMBER)  # not yet enrolled
-    cycle = cycles.open_cycle(analyst, "PBI_JK", JULY)
+    cycle = cycles.open_cycle(manager, "PBI_JK", JULY)
     assert not lines(cycle).filter(enrolment=late).exists()
     Person.objects.filter(pk=late.person_id).update(nik=nik)
     Enrolment.objects.filter(pk=late.pk).update(started_on=JULY)  # enrolled by a later decree
-    cycles.open_cycle(analyst, "PBI_JK", JULY)
+    cycles.open_cycle(manager, "PBI_JK", JULY)
     line = lines(cycle).get(enrolment=late)
     assert (line.status, line.amount, line.reason) == ("held", 0, "duplicate_nik")
     assert lines(cycle).get(enrolment=first).status == "payable"

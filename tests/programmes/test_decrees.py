@@ -29,15 +29,15 @@ def changes(decree: Decree) -> dict[str, list[str]]:
     return found
 
 
-def enrol(analyst, approver, run, period=Q3, programme="SEMBAKO") -> Decree:
-    draft = services.prepare_decree(analyst, programme, period, run)
+def enrol(manager, approver, run, period=Q3, programme="SEMBAKO") -> Decree:
+    draft = services.prepare_decree(manager, programme, period, run)
     return services.approve_decree(approver, draft)
 
 
-def test_a_first_decree_enrols_everyone_the_run_finds_eligible(analyst, approver, population):
+def test_a_first_decree_enrols_everyone_the_run_finds_eligible(manager, approver, population):
     run = run_targeting_for_registry(AS_OF)
     eligible = Decision.objects.filter(run=run, programme="SEMBAKO", eligible=True)
-    draft = services.prepare_decree(analyst, "SEMBAKO", Q3, run)
+    draft = services.prepare_decree(manager, "SEMBAKO", Q3, run)
     assert draft.totals["by_change"]["new"] == eligible.count() > 0
     assert not Enrolment.objects.exists()  # a draft changes nothing
 
@@ -47,19 +47,19 @@ def test_a_first_decree_enrols_everyone_the_run_finds_eligible(analyst, approver
     assert {e.monthly_amount for e in enrolled} == {200_000}
 
 
-def test_the_preparer_cannot_approve_and_a_decree_is_approved_once(analyst, approver, population):
+def test_the_preparer_cannot_approve_and_a_decree_is_approved_once(manager, approver, population):
     run = run_targeting_for_registry(AS_OF)
-    draft = services.prepare_decree(analyst, "SEMBAKO", Q3, run)
+    draft = services.prepare_decree(manager, "SEMBAKO", Q3, run)
     with pytest.raises(FourEyesViolation):
-        services.approve_decree(analyst, draft)
+        services.approve_decree(manager, draft)
     services.approve_decree(approver, draft)
     with pytest.raises(services.DecreeRefused, match="approved, not a draft"):
         services.approve_decree(approver, draft)
     assert Enrolment.objects.count() == draft.totals["by_change"]["new"]
 
 
-def test_a_rejection_needs_a_reason_and_enrols_nobody(analyst, approver, population):
-    draft = services.prepare_decree(analyst, "SEMBAKO", Q3, run_targeting_for_registry(AS_OF))
+def test_a_rejection_needs_a_reason_and_enrols_nobody(manager, approver, population):
+    draft = services.prepare_decree(manager, "SEMBAKO", Q3, run_targeting_for_registry(AS_OF))
     with pytest.raises(services.DecreeRefused, match="reason"):
         services.reject_decree(approver, draft, "  ")
     services.reject_decree(approver, draft, "budget not yet released")
@@ -68,16 +68,16 @@ def test_a_rejection_needs_a_reason_and_enrols_nobody(analyst, approver, populat
     assert not Enrolment.objects.exists()
 
 
-def test_the_next_decree_is_a_diff_with_reasons(analyst, approver, population):
+def test_the_next_decree_is_a_diff_with_reasons(manager, approver, population):
     first_run = run_targeting_for_registry(AS_OF)
-    enrol(analyst, approver, first_run)
+    enrol(manager, approver, first_run)
     bogor = Enrolment.objects.filter(region_code__startswith="3201").order_by("household_id")
     leaver, dead = (enrolment.household for enrolment in bogor[:2])
     dead.members.update(deceased_date=date(2026, 8, 1))
     # The new run gives Bandung no place: its families leave by the limit.
     run = run_targeting_for_registry(AS_OF, limits={"SEMBAKO": {"quotas": {"3273": 0}}})
     Decision.objects.filter(run=run, household=leaver, programme="SEMBAKO").update(eligible=False)
-    draft = services.prepare_decree(analyst, "SEMBAKO", Q4, run)
+    draft = services.prepare_decree(manager, "SEMBAKO", Q4, run)
 
     lines = {line.subject: line for line in DecreeLine.objects.filter(decree=draft)}
     assert lines[f"H{leaver.pk}"].change == "leaving"
@@ -96,11 +96,11 @@ def test_the_next_decree_is_a_diff_with_reasons(analyst, approver, population):
 
 
 def test_a_graduated_family_frees_its_place_for_the_first_waiting_family(
-    analyst, approver, make_user, served_case, population
+    manager, approver, make_user, served_case, population
 ):
     limits = {"SEMBAKO": {"quotas": {"3201": 4}}}
     run = run_targeting_for_registry(AS_OF, limits=limits)
-    enrol(analyst, approver, run)
+    enrol(manager, approver, run)
     enrolled = set(
         Enrolment.objects.filter(region_code__startswith="3201").values_list(
             "household_id", flat=True
@@ -112,7 +112,7 @@ def test_a_graduated_family_frees_its_place_for_the_first_waiting_family(
     _graduate(make_user, served_case, graduate)
 
     draft = services.prepare_decree(
-        analyst, "SEMBAKO", Q4, run_targeting_for_registry(AS_OF, limits=limits)
+        manager, "SEMBAKO", Q4, run_targeting_for_registry(AS_OF, limits=limits)
     )
     lines = {line.subject: line for line in DecreeLine.objects.filter(decree=draft)}
     assert (lines[f"H{graduate.pk}"].change, lines[f"H{graduate.pk}"].reason) == (
@@ -131,20 +131,24 @@ def test_a_graduated_family_frees_its_place_for_the_first_waiting_family(
     assert Enrolment.objects.filter(region_code__startswith="3201", ended_on=None).count() == 4
 
 
-def test_the_database_refuses_a_second_open_enrolment(analyst, approver, population):
-    enrol(analyst, approver, run_targeting_for_registry(AS_OF))
+def test_the_database_refuses_a_second_open_enrolment(manager, approver, population):
+    enrol(manager, approver, run_targeting_for_registry(AS_OF))
     existing = Enrolment.objects.filter(ended_on=None).first()
     existing.pk = None
     with pytest.raises(IntegrityError), transaction.atomic():
         existing.save()
 
 
-def test_only_decree_makers_prepare(make_user, population):
+@pytest.mark.parametrize(
+    ("role", "region"), [(Role.DISTRICT_OFFICE, "3201"), (Role.MINISTRY_ANALYST, None)]
+)
+def test_only_decree_makers_prepare(make_user, population, role, region):
+    """Offices read their region; analysts target programmes, managers decree them."""
     from django.core.exceptions import PermissionDenied
 
     run = run_targeting_for_registry(AS_OF)
     with pytest.raises(PermissionDenied):
-        services.prepare_decree(make_user(Role.DISTRICT_OFFICE, "3201"), "SEMBAKO", Q3, run)
+        services.prepare_decree(make_user(role, region), "SEMBAKO", Q3, run)
 
 
 def _graduate(make_user, served_case, household) -> None:

@@ -36,7 +36,7 @@ def _files(settings, tmp_path):
 
 
 @pytest.fixture
-def sembako(enrolled, analyst):
+def sembako(enrolled, manager):
     """The SEMBAKO cycle of July (seven families); the first two hold a BRI account."""
     for i, enrolment in enumerate(Enrolment.objects.filter(programme="SEMBAKO")[:2]):
         PaymentAccount.objects.create(
@@ -45,7 +45,7 @@ def sembako(enrolled, analyst):
             account_number=f"0021010{i:08d}",
             opened_on=date(2025, 1, 1),
         )
-    return cycles.open_cycle(analyst, "SEMBAKO", JULY)
+    return cycles.open_cycle(manager, "SEMBAKO", JULY)
 
 
 def result_file(payments, outcome="paid", override=None) -> bytes:
@@ -68,8 +68,8 @@ def ledger(kind=None):
     return entries.filter(kind=kind) if kind else entries
 
 
-def test_batches_go_to_each_familys_channel_as_files_with_a_manifest(analyst, sembako, settings):
-    batches = {b.channel: b for b in disbursement.build_batches(analyst, sembako)}
+def test_batches_go_to_each_familys_channel_as_files_with_a_manifest(manager, sembako, settings):
+    batches = {b.channel: b for b in disbursement.build_batches(manager, sembako)}
     assert set(batches) == {"BRI", "POS"}
     payable = sembako.totals["payable"]
     assert sum(b.lines for b in batches.values()) == payable["lines"]
@@ -89,10 +89,10 @@ def test_batches_go_to_each_familys_channel_as_files_with_a_manifest(analyst, se
     assert ledger("issued").count() == payable["lines"]
 
 
-def test_building_again_changes_nothing(analyst, sembako):
-    first = disbursement.build_batches(analyst, sembako)
+def test_building_again_changes_nothing(manager, sembako):
+    first = disbursement.build_batches(manager, sembako)
     entries, files = ledger().count(), {b.file_name: b.sha256 for b in first}
-    assert disbursement.build_batches(analyst, sembako) == []
+    assert disbursement.build_batches(manager, sembako) == []
     assert ledger().count() == entries
     assert {b.file_name: b.sha256 for b in Batch.objects.all()} == files
     for batch in first:
@@ -102,11 +102,11 @@ def test_building_again_changes_nothing(analyst, sembako):
         )
 
 
-def test_a_channels_layout_is_a_setting(analyst, sembako, settings):
+def test_a_channels_layout_is_a_setting(manager, sembako, settings):
     settings.SEJAHTERA_CHANNEL_LAYOUTS = {
         "POS": {"columns": ["name", "amount", "reference"], "delimiter": ";", "header": False}
     }
-    pos = next(b for b in disbursement.build_batches(analyst, sembako) if b.channel == "POS")
+    pos = next(b for b in disbursement.build_batches(manager, sembako) if b.channel == "POS")
     first = disbursement.batch_file(pos).decode().splitlines()[0]
     name, amount, ref = first.split(";")
     assert name.startswith("Siti")
@@ -114,52 +114,52 @@ def test_a_channels_layout_is_a_setting(analyst, sembako, settings):
     assert ref.startswith("SJT")
 
 
-def test_a_lost_file_is_written_again_from_the_database_and_checked(analyst, sembako):
-    batch = disbursement.build_batches(analyst, sembako)[0]
+def test_a_lost_file_is_written_again_from_the_database_and_checked(manager, sembako):
+    batch = disbursement.build_batches(manager, sembako)[0]
     path = disbursement.batch_directory(sembako) / batch.file_name
     kept = path.read_bytes()
     path.unlink()
     assert disbursement.batch_file(batch) == kept
 
 
-def test_an_altered_file_is_refused(analyst, sembako):
-    batch = disbursement.build_batches(analyst, sembako)[0]
+def test_an_altered_file_is_refused(manager, sembako):
+    batch = disbursement.build_batches(manager, sembako)[0]
     path = disbursement.batch_directory(sembako) / batch.file_name
     path.write_bytes(path.read_bytes().replace(b"400000", b"900000", 1))
     with pytest.raises(disbursement.DisbursementRefused, match="SHA-256"):
         disbursement.batch_file(batch)
 
 
-def test_a_death_recorded_after_the_cycle_opened_is_not_sent(analyst, sembako):
+def test_a_death_recorded_after_the_cycle_opened_is_not_sent(manager, sembako):
     enrolment = Enrolment.objects.filter(programme="SEMBAKO").last()
     enrolment.household.members.update(deceased_date=date(2026, 6, 20))
-    disbursement.build_batches(analyst, sembako)
+    disbursement.build_batches(manager, sembako)
     assert not Payment.objects.filter(household=enrolment.household).exists()
     enrolment.refresh_from_db()
     assert enrolment.suspension == Suspension.DECEASED
 
 
-def test_a_result_file_settles_its_lines_once(analyst, sembako):
-    batch = next(b for b in disbursement.build_batches(analyst, sembako) if b.channel == "BRI")
+def test_a_result_file_settles_its_lines_once(manager, sembako):
+    batch = next(b for b in disbursement.build_batches(manager, sembako) if b.channel == "BRI")
     content = result_file(batch.payments.all())
-    result = disbursement.import_result(analyst, batch, "bri-result.csv", content)
+    result = disbursement.import_result(manager, batch, "bri-result.csv", content)
     assert result.counts == {"applied": 2}
     assert set(batch.payments.values_list("status", flat=True)) == {"paid"}
     assert ledger("paid").count() == 2
     entries = ledger().count()
-    again = disbursement.import_result(analyst, batch, "bri-result (1).csv", content)
+    again = disbursement.import_result(manager, batch, "bri-result (1).csv", content)
     assert again.pk == result.pk
     # The same results in another file: confirmed, nothing new.
-    other = disbursement.import_result(analyst, batch, "bri-result-2.csv", content + b"\n")
+    other = disbursement.import_result(manager, batch, "bri-result-2.csv", content + b"\n")
     assert other.counts == {"unchanged": 2}
     assert ledger().count() == entries
-    report = reconciliation.batch_reconciliation(analyst, batch)
+    report = reconciliation.batch_reconciliation(manager, batch)
     assert report.statuses == {"paid": {"lines": 2, "amount": 800_000}}
     assert report.mismatch_counts == {}
 
 
-def test_missing_extra_and_mismatched_lines_are_each_reported(analyst, sembako):
-    batch = next(b for b in disbursement.build_batches(analyst, sembako) if b.channel == "POS")
+def test_missing_extra_and_mismatched_lines_are_each_reported(manager, sembako):
+    batch = next(b for b in disbursement.build_batches(manager, sembako) if b.channel == "POS")
     payments = list(batch.payments.order_by("id"))
     assert len(payments) >= 5
     wrong_amount, wrong_account, missing = payments[1], payments[2], payments[3]
@@ -174,7 +174,7 @@ def test_missing_extra_and_mismatched_lines_are_each_reported(analyst, sembako):
     content += f"{reference(payments[0].pk)},,lots,paid,,\n".encode()  # unreadable amount
     content += f"{reference(payments[4].pk)},,400000,failed,,\n".encode()  # no reason, repeated
     with translation.override("en"):
-        result = disbursement.import_result(analyst, batch, "pos.csv", content)
+        result = disbursement.import_result(manager, batch, "pos.csv", content)
     assert result.counts["extra"] == 1
     assert result.counts["wrong_amount"] == 1
     assert result.counts["wrong_account"] == 1
@@ -185,7 +185,7 @@ def test_missing_extra_and_mismatched_lines_are_each_reported(analyst, sembako):
     assert errors[last + 1][0] == "reason"
     wrong_amount.refresh_from_db()
     assert wrong_amount.status == "issued"  # a disputed line is not settled
-    report = reconciliation.batch_reconciliation(analyst, batch)
+    report = reconciliation.batch_reconciliation(manager, batch)
     assert report.mismatch_counts == {
         "missing": 3,  # the omitted line and the two disputed ones, still issued
         "extra": 1,
@@ -198,20 +198,20 @@ def test_missing_extra_and_mismatched_lines_are_each_reported(analyst, sembako):
     assert ("extra", None) in listed
 
 
-def test_a_file_without_the_needed_columns_writes_nothing(analyst, sembako):
-    batch = disbursement.build_batches(analyst, sembako)[0]
+def test_a_file_without_the_needed_columns_writes_nothing(manager, sembako):
+    batch = disbursement.build_batches(manager, sembako)[0]
     with pytest.raises(disbursement.DisbursementRefused, match="status"):
-        disbursement.import_result(analyst, batch, "x.csv", b"reference;amount\nSJT0000000001;1\n")
+        disbursement.import_result(manager, batch, "x.csv", b"reference;amount\nSJT0000000001;1\n")
     assert not ResultImport.objects.exists()
 
 
-def test_failed_and_returned_lines_are_reissued_in_a_later_batch(analyst, sembako):
-    first = next(b for b in disbursement.build_batches(analyst, sembako) if b.channel == "BRI")
+def test_failed_and_returned_lines_are_reissued_in_a_later_batch(manager, sembako):
+    first = next(b for b in disbursement.build_batches(manager, sembako) if b.channel == "BRI")
     failed, returned, *paid = first.payments.order_by("id")
-    disbursement.import_result(analyst, first, "1.csv", result_file([failed], "failed"))
-    disbursement.import_result(analyst, first, "2.csv", result_file([returned, *paid]))
-    disbursement.import_result(analyst, first, "3.csv", result_file([returned], "returned"))
-    second = disbursement.build_batches(analyst, sembako)
+    disbursement.import_result(manager, first, "1.csv", result_file([failed], "failed"))
+    disbursement.import_result(manager, first, "2.csv", result_file([returned, *paid]))
+    disbursement.import_result(manager, first, "3.csv", result_file([returned], "returned"))
+    second = disbursement.build_batches(manager, sembako)
     assert [(b.channel, b.sequence, b.lines) for b in second] == [("BRI", 2, 2)]
     again = {p.entitlement_id: p.attempt for p in second[0].payments.all()}
     assert again == {failed.entitlement_id: 2, returned.entitlement_id: 2}
@@ -224,8 +224,8 @@ def test_failed_and_returned_lines_are_reissued_in_a_later_batch(analyst, sembak
     assert history == ["entitled", "issued", "paid", "returned", "reissued"]
 
 
-def test_the_database_refuses_a_second_live_payment(analyst, sembako):
-    payment = disbursement.build_batches(analyst, sembako)[0].payments.first()
+def test_the_database_refuses_a_second_live_payment(manager, sembako):
+    payment = disbursement.build_batches(manager, sembako)[0].payments.first()
     with pytest.raises(IntegrityError), transaction.atomic():
         Payment.objects.create(
             batch=payment.batch,
@@ -238,27 +238,27 @@ def test_the_database_refuses_a_second_live_payment(analyst, sembako):
         )
 
 
-def test_the_ledger_is_append_only(analyst, sembako):
+def test_the_ledger_is_append_only(manager, sembako):
     with pytest.raises(DatabaseError), transaction.atomic():
         ledger().update(amount=1)
 
 
-def test_a_payment_to_a_unit_suspended_meanwhile_is_flagged(analyst, sembako, make_user):
-    batch = next(b for b in disbursement.build_batches(analyst, sembako) if b.channel == "BRI")
+def test_a_payment_to_a_unit_suspended_meanwhile_is_flagged(manager, sembako, make_user):
+    batch = next(b for b in disbursement.build_batches(manager, sembako) if b.channel == "BRI")
     payment = batch.payments.first()
     enrolment = Enrolment.objects.get(pk=payment.entitlement.enrolment_id)
     office = make_user(Role.DISTRICT_OFFICE, enrolment.region_code[:4])
     cycles.suspend(office, enrolment, Suspension.MOVED)
-    result = disbursement.import_result(analyst, batch, "bri.csv", result_file([payment]))
+    result = disbursement.import_result(manager, batch, "bri.csv", result_file([payment]))
     assert result.counts == {"paid_to_suspended": 1}
     payment.refresh_from_db()
     assert payment.status == "paid"  # the money went out: the ledger says so
-    report = reconciliation.batch_reconciliation(analyst, batch)
+    report = reconciliation.batch_reconciliation(manager, batch)
     assert report.mismatch_counts["paid_to_suspended"] == 1
 
 
-def test_offices_read_their_region_and_cannot_send_money(analyst, sembako, make_user):
-    batch = next(b for b in disbursement.build_batches(analyst, sembako) if b.channel == "POS")
+def test_offices_read_their_region_and_cannot_send_money(manager, sembako, make_user):
+    batch = next(b for b in disbursement.build_batches(manager, sembako) if b.channel == "POS")
     bandung = make_user(Role.DISTRICT_OFFICE, "3273")
     with pytest.raises(PermissionDenied):
         disbursement.build_batches(bandung, sembako)
@@ -270,21 +270,21 @@ def test_offices_read_their_region_and_cannot_send_money(analyst, sembako, make_
     assert {r["code"] for r in report.regions} == {"3273"}
 
 
-def test_a_cycle_reconciliation_counts_what_is_not_yet_sent(analyst, sembako):
-    assert reconciliation.cycle_reconciliation(analyst, sembako).not_issued == {
+def test_a_cycle_reconciliation_counts_what_is_not_yet_sent(manager, sembako):
+    assert reconciliation.cycle_reconciliation(manager, sembako).not_issued == {
         "lines": sembako.totals["payable"]["lines"],
         "amount": sembako.totals["payable"]["amount"],
     }
-    disbursement.build_batches(analyst, sembako)
-    assert reconciliation.cycle_reconciliation(analyst, sembako).not_issued == {
+    disbursement.build_batches(manager, sembako)
+    assert reconciliation.cycle_reconciliation(manager, sembako).not_issued == {
         "lines": 0,
         "amount": 0,
     }
 
 
-def test_premiums_go_to_the_insurer(analyst, enrolled):
-    cycle = cycles.open_cycle(analyst, "PBI_JK", JULY)
-    [batch] = disbursement.build_batches(analyst, cycle)
+def test_premiums_go_to_the_insurer(manager, enrolled):
+    cycle = cycles.open_cycle(manager, "PBI_JK", JULY)
+    [batch] = disbursement.build_batches(manager, cycle)
     assert batch.channel == "BPJS"
     assert batch.lines == cycle.totals["payable"]["lines"]
 
@@ -292,7 +292,7 @@ def test_premiums_go_to_the_insurer(analyst, enrolled):
 @pytest.mark.database
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrency needs PostgreSQL")
-def test_two_people_building_and_importing_at_once_have_one_effect(analyst, sembako):
+def test_two_people_building_and_importing_at_once_have_one_effect(manager, sembako):
     def twice(step):
         errors = []
 
@@ -311,12 +311,12 @@ def test_two_people_building_and_importing_at_once_have_one_effect(analyst, semb
             thread.join()
         assert errors == []
 
-    twice(lambda: disbursement.build_batches(analyst, sembako))
+    twice(lambda: disbursement.build_batches(manager, sembako))
     assert Batch.objects.count() == 2
     issued = ledger("issued").count()
     assert issued == sembako.totals["payable"]["lines"]
     batch = Batch.objects.get(channel="BRI")
     content = result_file(batch.payments.all())
-    twice(lambda: disbursement.import_result(analyst, batch, "bri.csv", content))
+    twice(lambda: disbursement.import_result(manager, batch, "bri.csv", content))
     assert ResultImport.objects.count() == 1
     assert ledger("paid").count() == 2

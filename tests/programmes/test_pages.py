@@ -16,10 +16,10 @@ AS_OF = date(2026, 7, 1)
 
 
 def test_a_decree_is_prepared_read_and_approved_by_a_second_person(
-    client, make_user, analyst, population
+    client, make_user, manager, population
 ):
     run = run_targeting_for_registry(AS_OF)
-    client.force_login(analyst)
+    client.force_login(manager)
     assert 'href="/programmes/decrees/"' in client.get("/targeting/").content.decode()  # menu
     response = client.post(
         "/programmes/decrees/",
@@ -51,10 +51,10 @@ def test_a_decree_is_prepared_read_and_approved_by_a_second_person(
     assert Enrolment.objects.count() == decree.totals["enrolled"]
 
 
-def test_an_office_reads_its_regions_lines_only(client, make_user, analyst, population):
+def test_an_office_reads_its_regions_lines_only(client, make_user, manager, population):
     from sejahtera.programmes import services
 
-    decree = services.prepare_decree(analyst, "SEMBAKO", AS_OF, run_targeting_for_registry(AS_OF))
+    decree = services.prepare_decree(manager, "SEMBAKO", AS_OF, run_targeting_for_registry(AS_OF))
     client.force_login(make_user(Role.DISTRICT_OFFICE, "3273"))
     page = client.get(f"/programmes/decrees/{decree.pk}/").content.decode()
     assert 'data-region="32"' in page
@@ -84,13 +84,13 @@ def test_roles_without_delivery_work_do_not_see_decrees(client, make_user, role)
     assert client.get("/programmes/decrees/").status_code == 403
 
 
-def test_the_household_page_shows_what_the_family_receives(client, make_user, analyst, population):
+def test_the_household_page_shows_what_the_family_receives(client, make_user, manager, population):
     from sejahtera.programmes import cycles, services
 
     run = run_targeting_for_registry(AS_OF)
-    draft = services.prepare_decree(analyst, "SEMBAKO", AS_OF, run)
+    draft = services.prepare_decree(manager, "SEMBAKO", AS_OF, run)
     services.approve_decree(make_user(Role.ADMINISTRATOR), draft)
-    cycles.open_cycle(analyst, "SEMBAKO", AS_OF)
+    cycles.open_cycle(manager, "SEMBAKO", AS_OF)
     enrolled = Enrolment.objects.filter(region_code__startswith="3201").first()
     client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
     page = client.get(f"/registry/households/{enrolled.household_id}/").content.decode()
@@ -100,13 +100,13 @@ def test_the_household_page_shows_what_the_family_receives(client, make_user, an
     assert "Rp\u00a0400.000" in page
 
 
-def test_a_cycle_is_opened_on_its_page_and_read_by_region(client, make_user, analyst, population):
+def test_a_cycle_is_opened_on_its_page_and_read_by_region(client, make_user, manager, population):
     from sejahtera.programmes import services
     from sejahtera.programmes.models import Cycle
 
-    draft = services.prepare_decree(analyst, "SEMBAKO", AS_OF, run_targeting_for_registry(AS_OF))
+    draft = services.prepare_decree(manager, "SEMBAKO", AS_OF, run_targeting_for_registry(AS_OF))
     services.approve_decree(make_user(Role.ADMINISTRATOR), draft)
-    client.force_login(analyst)
+    client.force_login(manager)
     response = client.post(
         "/programmes/cycles/", {"programme": "SEMBAKO", "period_start": "2026-07-01"}
     )
@@ -126,7 +126,7 @@ def test_a_cycle_is_opened_on_its_page_and_read_by_region(client, make_user, ana
 
 
 def test_the_annex_lists_a_regencys_beneficiaries_as_pdf_and_csv(
-    client, make_user, analyst, population
+    client, make_user, manager, population
 ):
     import io
 
@@ -135,7 +135,7 @@ def test_the_annex_lists_a_regencys_beneficiaries_as_pdf_and_csv(
     from sejahtera.accounts.models import SensitiveAccess
     from sejahtera.programmes import services
 
-    draft = services.prepare_decree(analyst, "SEMBAKO", AS_OF, run_targeting_for_registry(AS_OF))
+    draft = services.prepare_decree(manager, "SEMBAKO", AS_OF, run_targeting_for_registry(AS_OF))
     decree = services.approve_decree(
         make_user(Role.ADMINISTRATOR, first_name="Sari", last_name="Admin"), draft
     )
@@ -170,22 +170,22 @@ def test_the_annex_lists_a_regencys_beneficiaries_as_pdf_and_csv(
 
 
 def test_a_programme_that_reveals_a_cluster_stays_with_readers_of_specific_data(
-    client, make_user, analyst, approver, population
+    client, make_user, manager, approver, population
 ):
     from django.core.exceptions import PermissionDenied
 
     from sejahtera.programmes import services
 
     run = run_targeting_for_registry(AS_OF)
-    with pytest.raises(PermissionDenied):  # analysts may not read who is in ATENSI
-        services.prepare_decree(analyst, "ATENSI", AS_OF, run)
+    with pytest.raises(PermissionDenied):  # managers may not read who is in ATENSI
+        services.prepare_decree(manager, "ATENSI", AS_OF, run)
     decree = services.prepare_decree(approver, "ATENSI", AS_OF, run)
     services.approve_decree(make_user(Role.ADMINISTRATOR), decree)
     enrolled = Enrolment.objects.filter(programme="ATENSI", region_code__startswith="3201").first()
     assert enrolled is not None
     household = f"/registry/households/{enrolled.household_id}/"
 
-    client.force_login(analyst)
+    client.force_login(manager)
     assert f'data-decree="{decree.pk}"' not in client.get("/programmes/decrees/").content.decode()
     assert client.get(f"/programmes/decrees/{decree.pk}/").status_code == 404
     assert 'data-enrolment="ATENSI"' not in client.get(household).content.decode()
@@ -194,11 +194,11 @@ def test_a_programme_that_reveals_a_cluster_stays_with_readers_of_specific_data(
     assert client.get(f"/programmes/decrees/{decree.pk}/").status_code == 200
 
 
-def test_the_change_counts_are_those_of_the_readers_region(client, make_user, analyst, population):
+def test_the_change_counts_are_those_of_the_readers_region(client, make_user, manager, population):
     from sejahtera.programmes import services
     from sejahtera.programmes.models import DecreeLine
 
-    decree = services.prepare_decree(analyst, "SEMBAKO", AS_OF, run_targeting_for_registry(AS_OF))
+    decree = services.prepare_decree(manager, "SEMBAKO", AS_OF, run_targeting_for_registry(AS_OF))
     bandung = DecreeLine.objects.filter(decree=decree, region_code__startswith="3273").count()
     assert 0 < bandung < decree.totals["by_change"]["new"]
     client.force_login(make_user(Role.DISTRICT_OFFICE, "3273"))
@@ -206,16 +206,16 @@ def test_the_change_counts_are_those_of_the_readers_region(client, make_user, an
     assert f'data-change="new"><div class="value">{bandung}</div>' in page
 
 
-def test_reasons_read_in_indonesian(client, make_user, analyst, approver, population):
+def test_reasons_read_in_indonesian(client, make_user, manager, approver, population):
     from sejahtera.domain.delivery import Suspension
     from sejahtera.programmes import cycles, services
 
     run = run_targeting_for_registry(AS_OF)
-    services.approve_decree(approver, services.prepare_decree(analyst, "SEMBAKO", AS_OF, run))
+    services.approve_decree(approver, services.prepare_decree(manager, "SEMBAKO", AS_OF, run))
     enrolment = Enrolment.objects.filter(region_code__startswith="3201").first()
     office = make_user(Role.DISTRICT_OFFICE, "3201")
     cycles.suspend(office, enrolment, Suspension.CONDITIONALITY)
-    cycles.open_cycle(analyst, "SEMBAKO", AS_OF)
+    cycles.open_cycle(manager, "SEMBAKO", AS_OF)
     client.force_login(office)
     page = client.get(f"/registry/households/{enrolment.household_id}/").content.decode()
     assert "Ditangguhkan (komitmen PKH tidak dipenuhi)" in page
@@ -223,18 +223,18 @@ def test_reasons_read_in_indonesian(client, make_user, analyst, approver, popula
 
 
 @pytest.fixture
-def sent_cycle(settings, tmp_path, analyst, enrolled):
+def sent_cycle(settings, tmp_path, manager, enrolled):
     """The July SEMBAKO cycle, opened and its batches built (files under ``tmp_path``)."""
     from sejahtera.programmes import cycles, disbursement
 
     settings.MEDIA_ROOT = tmp_path
-    cycle = cycles.open_cycle(analyst, "SEMBAKO", AS_OF)
-    disbursement.build_batches(analyst, cycle)
+    cycle = cycles.open_cycle(manager, "SEMBAKO", AS_OF)
+    disbursement.build_batches(manager, cycle)
     return cycle
 
 
 def test_batches_are_built_downloaded_and_settled_from_their_pages(
-    client, settings, tmp_path, analyst, enrolled
+    client, settings, tmp_path, manager, enrolled
 ):
     from sejahtera.accounts.models import SensitiveAccess
     from sejahtera.domain.disbursement import reference
@@ -242,8 +242,8 @@ def test_batches_are_built_downloaded_and_settled_from_their_pages(
     from sejahtera.programmes.models import Batch, Payment
 
     settings.MEDIA_ROOT = tmp_path
-    cycle = cycles.open_cycle(analyst, "SEMBAKO", AS_OF)
-    client.force_login(analyst)
+    cycle = cycles.open_cycle(manager, "SEMBAKO", AS_OF)
+    client.force_login(manager)
     page = client.get(f"/programmes/cycles/{cycle.pk}/").content.decode()
     assert 'data-status="not_issued"' in page
     built = client.post(f"/programmes/cycles/{cycle.pk}/batches/", follow=True)
@@ -301,8 +301,9 @@ def test_the_household_and_case_pages_show_the_payment_ledger(
 
 READ, SEND = "read", "send"
 DELIVERY_ACCESS = [
-    (Role.MINISTRY_ANALYST, None, {READ, SEND}),
+    (Role.PROGRAMME_MANAGER, None, {READ, SEND}),
     (Role.ADMINISTRATOR, None, {READ, SEND}),
+    (Role.MINISTRY_ANALYST, None, {READ}),  # analysts target; managers pay
     (Role.AUDITOR, None, {READ}),
     (Role.PROVINCIAL_OFFICE, "32", {READ}),
     (Role.DISTRICT_OFFICE, "3273", {READ}),
@@ -381,16 +382,16 @@ def test_only_offices_and_managers_suspend(client, make_user, enrolled, role, re
 
 
 def test_a_long_step_shows_its_progress_until_it_is_done(
-    client, settings, tmp_path, make_user, analyst, enrolled
+    client, settings, tmp_path, make_user, manager, enrolled
 ):
     from sejahtera.programmes import jobs
     from sejahtera.programmes.models import DeliveryJob
 
     settings.MEDIA_ROOT = tmp_path
     job = DeliveryJob.objects.create(  # as queued for a worker that has not taken it yet
-        kind="open_cycle", programme="SEMBAKO", period_start=AS_OF, started_by=analyst
+        kind="open_cycle", programme="SEMBAKO", period_start=AS_OF, started_by=manager
     )
-    client.force_login(analyst)
+    client.force_login(manager)
     page = client.get(f"/programmes/jobs/{job.pk}/").content.decode()
     assert 'hx-trigger="every 2s"' in page
     assert "<progress" in page
@@ -407,7 +408,7 @@ def test_a_long_step_shows_its_progress_until_it_is_done(
     assert client.get(f"/programmes/jobs/{job.pk}/").status_code == 403
 
 
-def test_a_failed_step_says_why(client, make_user, analyst, enrolled, monkeypatch):
+def test_a_failed_step_says_why(client, make_user, manager, enrolled, monkeypatch):
     from sejahtera.programmes import cycles, jobs
     from sejahtera.programmes.models import DeliveryJob
 
@@ -416,10 +417,10 @@ def test_a_failed_step_says_why(client, make_user, analyst, enrolled, monkeypatc
 
     monkeypatch.setattr(cycles, "open_cycle", broken)
     job = DeliveryJob.objects.create(
-        kind="open_cycle", programme="SEMBAKO", period_start=AS_OF, started_by=analyst
+        kind="open_cycle", programme="SEMBAKO", period_start=AS_OF, started_by=manager
     )
     jobs.run_delivery_job.func(job.pk)
-    client.force_login(analyst)
+    client.force_login(manager)
     page = client.get(f"/programmes/jobs/{job.pk}/").content.decode()
     assert "the database went away" in page
     assert 'hx-trigger="every 2s"' not in page

@@ -39,16 +39,16 @@ def ask(make_user, served_case):
 
 
 def test_an_accepted_request_joins_the_draft_and_is_enrolled_on_approval(
-    client, ask, analyst, approver, population
+    client, ask, manager, approver, population
 ):
     run = run_targeting_for_registry(AS_OF)
     # A family the run decided with an amount but a limit left out (as a quota would).
     decision = Decision.objects.filter(run=run, programme="SEMBAKO", eligible=True).first()
     Decision.objects.filter(pk=decision.pk).update(eligible=False, limited_by="quota")
     request = ask(decision.household, EnrolmentRequest.Action.ENROL)
-    draft = services.prepare_decree(analyst, "SEMBAKO", AS_OF, run)
+    draft = services.prepare_decree(manager, "SEMBAKO", AS_OF, run)
     assert list(requests.pending_requests(draft)) == [request]
-    client.force_login(analyst)
+    client.force_login(manager)
     assert (
         f'data-request="{request.pk}"'
         in client.get(f"/programmes/decrees/{draft.pk}/").content.decode()
@@ -70,26 +70,26 @@ def test_an_accepted_request_joins_the_draft_and_is_enrolled_on_approval(
     )
 
 
-def test_a_refusal_needs_a_reason_and_reaches_the_case(ask, analyst, population):
+def test_a_refusal_needs_a_reason_and_reaches_the_case(ask, manager, population):
     run = run_targeting_for_registry(AS_OF)
     request = ask(population["rich"][0], EnrolmentRequest.Action.ENROL)
-    draft = services.prepare_decree(analyst, "SEMBAKO", AS_OF, run)
+    draft = services.prepare_decree(manager, "SEMBAKO", AS_OF, run)
     with pytest.raises(services.DecreeRefused, match="reason"):
-        requests.answer_request(analyst, draft, request, accept=False, note=" ", today=TODAY)
+        requests.answer_request(manager, draft, request, accept=False, note=" ", today=TODAY)
     with pytest.raises(services.DecreeRefused, match="no SEMBAKO amount"):
-        requests.answer_request(analyst, draft, request, accept=True, note="", today=TODAY)
-    requests.answer_request(analyst, draft, request, accept=False, note="car owner", today=TODAY)
+        requests.answer_request(manager, draft, request, accept=True, note="", today=TODAY)
+    requests.answer_request(manager, draft, request, accept=False, note="car owner", today=TODAY)
     request.refresh_from_db()
     assert (request.status, request.outcome) == ("refused", "car owner")
     assert "car owner" in CaseEvent.objects.get(case=request.case, kind="enrol_decided").reason
 
 
-def test_an_accepted_suspension_suspends_the_enrolment(ask, analyst, approver, population):
+def test_an_accepted_suspension_suspends_the_enrolment(ask, manager, approver, population):
     run = run_targeting_for_registry(AS_OF)
-    services.approve_decree(approver, services.prepare_decree(analyst, "SEMBAKO", AS_OF, run))
+    services.approve_decree(approver, services.prepare_decree(manager, "SEMBAKO", AS_OF, run))
     enrolment = Enrolment.objects.filter(region_code__startswith="3201").first()
     request = ask(enrolment.household, EnrolmentRequest.Action.SUSPEND)
-    draft = services.prepare_decree(analyst, "SEMBAKO", date(2026, 9, 1), run)
-    requests.answer_request(analyst, draft, request, accept=True, note="", today=TODAY)
+    draft = services.prepare_decree(manager, "SEMBAKO", date(2026, 9, 1), run)
+    requests.answer_request(manager, draft, request, accept=True, note="", today=TODAY)
     enrolment.refresh_from_db()
     assert (enrolment.status, enrolment.suspension) == ("suspended", "case_request")

@@ -18,6 +18,7 @@ REGISTRY_READERS = frozenset(
         Role.DISTRICT_OFFICE,
         Role.PROVINCIAL_OFFICE,
         Role.MINISTRY_ANALYST,
+        Role.PROGRAMME_MANAGER,
         Role.SOCIAL_WORKER,
         Role.SUPERVISOR,
         Role.AUDITOR,
@@ -61,10 +62,17 @@ CASE_READERS = frozenset(
 CASE_WORKERS = frozenset({Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.ADMINISTRATOR})
 CASE_OPENERS = CASE_WORKERS | {Role.DISTRICT_OFFICE}
 GRADUATION_APPROVERS = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
-# Ministry staff who prepare and approve programme decrees (two different people, decision 12).
-DECREE_MAKERS = frozenset({Role.MINISTRY_ANALYST, Role.ADMINISTRATOR})
-# Who reads decrees and enrolments: offices their region's lines, the ministry and auditors all.
-DELIVERY_READERS = DECREE_MAKERS | {Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.AUDITOR}
+# The ministry's programme managers prepare and approve programme decrees (two different
+# people, decision 12), open cycles, send batches and import the channels' results.
+DECREE_MAKERS = frozenset({Role.PROGRAMME_MANAGER, Role.ADMINISTRATOR})
+# Who reads decrees and enrolments: offices their region's lines, the ministry (analysts too)
+# and auditors all.
+DELIVERY_READERS = DECREE_MAKERS | {
+    Role.MINISTRY_ANALYST,
+    Role.DISTRICT_OFFICE,
+    Role.PROVINCIAL_OFFICE,
+    Role.AUDITOR,
+}
 # Who suspends and resumes enrolments (offices within their region).
 ENROLMENT_KEEPERS = DECREE_MAKERS | {Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE}
 # Who may be assigned to a case: it is carried by a social worker under a supervisor, both of

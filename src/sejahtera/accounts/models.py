@@ -12,6 +12,7 @@ class Role(models.TextChoices):
     DISTRICT_OFFICE = "district_office", _("Regency/city social office")
     PROVINCIAL_OFFICE = "provincial_office", _("Provincial social office")
     MINISTRY_ANALYST = "ministry_analyst", _("Ministry analyst")
+    PROGRAMME_MANAGER = "programme_manager", _("Programme manager")
     SOCIAL_WORKER = "social_worker", _("Social worker (pendamping)")
     SUPERVISOR = "supervisor", _("Supervisor")
     PARTNER_AGENCY = "partner_agency", _("Partner agency")
@@ -25,6 +26,7 @@ ROLE_SCOPE_LEVEL: dict[str, str | None] = {
     Role.DISTRICT_OFFICE: "regency",
     Role.PROVINCIAL_OFFICE: "province",
     Role.MINISTRY_ANALYST: None,
+    Role.PROGRAMME_MANAGER: None,
     Role.SOCIAL_WORKER: "regency",
     Role.SUPERVISOR: "regency",
     Role.PARTNER_AGENCY: None,

@@ -22,12 +22,12 @@ WITH_ACCOUNT = 80
 
 
 def ensure_demo_delivery(*, echo: Callable[[str], None], today: date | None = None) -> None:
-    """Prepared by the demo analyst, approved by the demo administrator (four eyes); reused
-    when it exists."""
+    """Prepared by the demo programme manager, approved by the demo administrator (four eyes);
+    reused when it exists."""
     run = latest_run()
     if run is None or Decree.objects.exists():
         return
-    analyst = User.objects.get(username="demo_ministry_analyst")
+    manager = User.objects.get(username="demo_programme_manager")
     administrator = User.objects.get(username="demo_administrator")
     start = (today or date.today()).replace(day=1)
     quarter = start.replace(month=(start.month - 1) // 3 * 3 + 1)
@@ -35,9 +35,9 @@ def ensure_demo_delivery(*, echo: Callable[[str], None], today: date | None = No
     opened = {}
     for programme in DEMO_PROGRAMMES:
         decree = services.approve_decree(
-            administrator, services.prepare_decree(analyst, programme, start, run)
+            administrator, services.prepare_decree(manager, programme, start, run)
         )
-        cycle = cycles.open_cycle(analyst, programme, quarter if programme == "PKH" else start)
+        cycle = cycles.open_cycle(manager, programme, quarter if programme == "PKH" else start)
         opened[programme] = cycle
         echo(
             f"Decree #{decree.pk} {programme}: {decree.totals['enrolled']} enrolled; cycle from "
@@ -45,11 +45,11 @@ def ensure_demo_delivery(*, echo: Callable[[str], None], today: date | None = No
         )
     _open_accounts(rng, start)
     sembako = opened["SEMBAKO"]
-    for batch in disbursement.build_batches(analyst, sembako):
+    for batch in disbursement.build_batches(manager, sembako):
         content = _channel_result(batch, rng, sembako.period_start + timedelta(days=20))
-        result = disbursement.import_result(analyst, batch, f"result-{batch.file_name}", content)
+        result = disbursement.import_result(manager, batch, f"result-{batch.file_name}", content)
         echo(f"Batch {batch.file_name}: {batch.lines} lines; result {result.counts}")
-    again = disbursement.build_batches(analyst, sembako)
+    again = disbursement.build_batches(manager, sembako)
     echo(f"Sent again: {sum(b.lines for b in again)} failed or returned lines")
 
 

@@ -12,6 +12,7 @@ ROLE_HOMES: dict[str, str] = {
     Role.DISTRICT_OFFICE: "web:dashboard",
     Role.PROVINCIAL_OFFICE: "web:dashboard",
     Role.MINISTRY_ANALYST: "web:dashboard",
+    Role.PROGRAMME_MANAGER: "web:decrees",
     Role.AUDITOR: "web:dashboard",
     Role.ADMINISTRATOR: "web:dashboard",
     Role.PARTNER_AGENCY: "web:partner",
