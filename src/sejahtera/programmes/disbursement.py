@@ -53,31 +53,32 @@ WHERE t.cycle_id = %(cycle)s AND t.status = 'payable' AND e.status = 'active'
   AND NOT EXISTS (SELECT 1 FROM programmes_payment q
                   WHERE q.entitlement_id = t.id AND q.status IN ('issued', 'paid'))
 """
-# Every line into its channel's new batch, in one statement.
-ISSUE = """
+# The name and NIK a channel pays: the person's own for a person-level programme, else the
+# household head's (two index lookups a line: a join would scan every person of the country).
+HEAD = (
+    "(SELECT x.{column} FROM registry_person x WHERE x.household_id = t.household_id "
+    "AND x.relationship = 'head' ORDER BY x.id LIMIT 1)"
+)
+# Every line into its channel's new batch, in one statement, with whom it pays as it stands
+# today: the batch file is written from the payments alone, the same file whenever asked.
+ISSUE = f"""
 INSERT INTO programmes_payment (batch_id, entitlement_id, attempt, subject, household_id,
-  person_id, region_code, account_number, amount, status, reason)
+  person_id, region_code, account_number, recipient_nik, recipient_name, amount, status, reason)
 SELECT b.id, t.id,
   1 + (SELECT COUNT(*) FROM programmes_payment q WHERE q.entitlement_id = t.id),
   t.subject, t.household_id, t.person_id, t.region_code,
   CASE WHEN b.channel IN ('POS', 'BPJS') THEN '' ELSE a.account_number END,
+  COALESCE(m.nik, {HEAD.format(column="nik")}, ''),
+  COALESCE(m.full_name, {HEAD.format(column="full_name")}, ''),
   t.amount, 'issued', ''
-{sources} JOIN programmes_batch b ON b.channel = {channel} AND b.id IN ({batches})
-{to_issue}
+{{sources}} LEFT JOIN registry_person m ON m.id = t.person_id
+JOIN programmes_batch b ON b.channel = {{channel}} AND b.id IN ({{batches}})
+{{to_issue}}
 ON CONFLICT DO NOTHING
 """
-# The name and NIK a channel pays: the person's own for a person-level programme, else the
-# household head's (two index lookups a line: a join would scan every person of the country).
-HEAD = (
-    "(SELECT x.{column} FROM registry_person x WHERE x.household_id = p.household_id "
-    "AND x.relationship = 'head' ORDER BY x.id LIMIT 1)"
-)
-FILE_ROWS = f"""
-SELECT p.id, p.account_number, COALESCE(m.nik, {HEAD.format(column="nik")}),
-  COALESCE(m.full_name, {HEAD.format(column="full_name")}), p.amount, p.region_code
-FROM programmes_payment p
-LEFT JOIN registry_person m ON m.id = p.person_id
-WHERE p.batch_id = %s ORDER BY p.id
+FILE_ROWS = """
+SELECT id, account_number, recipient_nik, recipient_name, amount, region_code
+FROM programmes_payment WHERE batch_id = %s ORDER BY id
 """
 
 
@@ -114,46 +115,55 @@ def build_batches(actor: User, cycle: Cycle, progress: Progress | None = None) -
     require_manager(actor, cycle.programme)
     premium = ", ".join(f"'{p}'" for p in rules.PREMIUM_PROGRAMMES)
     channel = CHANNEL.format(premium=premium or "''", insurer=Channel.BPJS)
-    built = []
     report = progress or no_progress
     with transaction.atomic():
         Cycle.objects.select_for_update().get(pk=cycle.pk)
         report("suspend", 0, 3)
         suspend_the_dead(cycle.programme, cycle.period_start)
+        # A batch for every channel, filled in one statement; those left empty are dropped.
+        last = dict(
+            Batch.objects.filter(cycle=cycle)
+            .values_list("channel")
+            .annotate(n=Max("sequence"))
+            .order_by()
+        )
+        candidates = [
+            Batch.objects.create(
+                cycle=cycle,
+                channel=name,
+                sequence=last.get(name, 0) + 1,
+                created_by=actor,
+                file_name=(
+                    f"{cycle.programme}-{cycle.period_start:%Y-%m}-{name}-"
+                    f"{last.get(name, 0) + 1}.csv"
+                ),
+            )
+            for name in Channel
+        ]
+        report("issue", 1, 3)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT DISTINCT {channel} {SOURCES} {TO_ISSUE} ORDER BY 1", {"cycle": cycle.pk}
-            )
-            channels = [row[0] for row in cursor.fetchall()]
-        for name in channels:
-            sequence = (
-                Batch.objects.filter(cycle=cycle, channel=name).aggregate(n=Max("sequence"))["n"]
-                or 0
-            ) + 1
-            built.append(
-                Batch.objects.create(
-                    cycle=cycle,
-                    channel=name,
-                    sequence=sequence,
-                    created_by=actor,
-                    file_name=f"{cycle.programme}-{cycle.period_start:%Y-%m}-{name}-{sequence}.csv",
-                )
-            )
+            batches = ", ".join(str(int(b.pk)) for b in candidates)
+            sql = ISSUE.format(sources=SOURCES, channel=channel, batches=batches, to_issue=TO_ISSUE)
+            cursor.execute(sql, {"cycle": cycle.pk})
+        totals = {
+            row["batch"]: row
+            for row in Payment.objects.filter(batch__in=candidates)
+            .values("batch")
+            .annotate(n=Count("id"), amount=Sum("amount"))
+            .order_by()
+        }
+        built = [b for b in candidates if b.pk in totals]
+        Batch.objects.filter(pk__in=[b.pk for b in candidates if b.pk not in totals]).delete()
         if not built:
             report("done", 1, 1)
             return []
-        ids = [batch.pk for batch in built]
-        steps = 3 + len(built)
-        report("issue", 1, steps)
-        with connection.cursor() as cursor:
-            batches = ", ".join(str(int(pk)) for pk in ids)
-            sql = ISSUE.format(sources=SOURCES, channel=channel, batches=batches, to_issue=TO_ISSUE)
-            cursor.execute(sql, {"cycle": cycle.pk})
         analyse("programmes_payment")
+        steps = 3 + len(built)
         report("ledger", 2, steps)
-        ledger.record_issued(ids)
+        ledger.record_issued([b.pk for b in built])
         for done, batch in enumerate(built, start=3):
             report("files", done, steps)
+            batch.lines, batch.amount = totals[batch.pk]["n"], totals[batch.pk]["amount"] or 0
             _write_file(batch)
         _write_manifest(cycle)
     report("done", steps, steps)
@@ -161,7 +171,6 @@ def build_batches(actor: User, cycle: Cycle, progress: Progress | None = None) -
 
 
 def _write_file(batch: Batch) -> None:
-    totals = Payment.objects.filter(batch=batch).aggregate(n=Count("id"), amount=Sum("amount"))
     digest = hashlib.sha256()
     path = batch_directory(batch.cycle) / batch.file_name
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -169,8 +178,6 @@ def _write_file(batch: Batch) -> None:
         for chunk in _file_chunks(batch):
             digest.update(chunk)
             out.write(chunk)
-    batch.lines = totals["n"]
-    batch.amount = totals["amount"] or 0
     batch.sha256 = digest.hexdigest()
     batch.save(update_fields=["lines", "amount", "sha256"])
 
@@ -213,7 +220,7 @@ def _write_manifest(cycle: Cycle) -> None:
 
 def batch_file(batch: Batch) -> bytes:
     """The batch's file as it was sent: the file kept, checked against the SHA-256 recorded
-    (rewritten from the database if it is gone, and checked just the same)."""
+    (written again from the payments if it is gone, and checked just the same)."""
     path = batch_directory(batch.cycle) / batch.file_name
     content = path.read_bytes() if path.exists() else b"".join(_file_chunks(batch))
     if hashlib.sha256(content).hexdigest() != batch.sha256:

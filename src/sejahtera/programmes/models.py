@@ -279,13 +279,27 @@ class Payment(models.Model):
         Entitlement, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     attempt = models.PositiveSmallIntegerField(default=1)
+    # Copies of the entitlement's keys, for reading without a join. The database checks them
+    # through the entitlement (its own keys are constrained), not once more per payment: a
+    # national batch would pay twice for the same check at commit.
     subject = models.CharField(max_length=24)
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     region_code = models.CharField(max_length=10)
     account_number = models.CharField(max_length=20, blank=True)
+    # Whom the channel pays, as the registry said when the line was sent (the batch file).
+    recipient_nik = models.CharField(max_length=16, blank=True)
+    recipient_name = models.CharField(max_length=200, blank=True)
     amount = models.BigIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED)
     reason = models.CharField(max_length=200, blank=True)
@@ -365,15 +379,24 @@ class LedgerEntry(models.Model):
     Each event is unique per entitlement and attempt, so replaying a step writes nothing."""
 
     # Read by household (the composite index) and by entitlement (the unique one): the other
-    # keys carry no index of their own, which would only slow a national cycle's writes.
+    # keys carry no index of their own, which would only slow a national cycle's writes. The
+    # household, person and cycle are the entitlement's, checked through it (as on Payment).
     subject = models.CharField(max_length=24)
     household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="+", db_index=False
+        Household, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
-    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="+", db_index=False)
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     entitlement = models.ForeignKey(
         Entitlement, on_delete=models.PROTECT, related_name="+", db_index=False
     )
