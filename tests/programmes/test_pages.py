@@ -246,6 +246,7 @@ def test_batches_are_built_downloaded_and_settled_from_their_pages(
     client.force_login(manager)
     page = client.get(f"/programmes/cycles/{cycle.pk}/").content.decode()
     assert 'data-status="not_issued"' in page
+    assert "1 Juli 2026 – 31 Agustus 2026" in page  # its last day, not the first day after
     built = client.post(f"/programmes/cycles/{cycle.pk}/batches/", follow=True)
     assert "1 batch dibuat" in built.content.decode()
     batch = Batch.objects.get()

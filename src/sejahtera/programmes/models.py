@@ -8,6 +8,7 @@ decree lines and enrolments without NULL-unsafe comparisons.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from enum import StrEnum
 
 from django.conf import settings
@@ -172,6 +173,11 @@ class Cycle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} cycle from {self.period_start}"
+
+    @property
+    def last_day(self) -> date:
+        """The cycle's last day (``period_end`` is the first day after it)."""
+        return self.period_end - timedelta(days=1)
 
 
 class Entitlement(models.Model):
