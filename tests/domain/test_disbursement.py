@@ -100,3 +100,49 @@ def test_each_wrong_field_of_a_result_row_is_named(cells, columns):
 
 def test_the_required_columns_are_checked_before_any_row():
     assert rules.missing_columns(["Reference", " amount "]) == ["status"]
+
+
+SENT = rules.Sent(account="0021", amount=400_000, status="issued", settled=False)
+
+
+def result(**cells) -> rules.ResultRow:
+    base = {"reference": "SJT0000000042", "amount": "400000", "status": "paid"}
+    return rules.read_result_row(2, base | cells)
+
+
+@pytest.mark.parametrize(
+    ("row", "sent", "expected"),
+    [
+        (result(), SENT, "applied"),
+        (result(account="0021"), SENT, "applied"),
+        (result(amount="lots"), SENT, "rejected"),
+        (result(), None, "extra"),
+        (result(account="9999"), SENT, "wrong_account"),
+        (result(amount="300000"), SENT, "wrong_amount"),
+        (result(), rules.Sent("0021", 400_000, "paid", settled=True), "unchanged"),
+        (
+            result(status="returned", reason="pindah"),
+            rules.Sent("0021", 400_000, "paid", True),
+            "applied",
+        ),
+        (
+            result(status="failed", reason="x"),
+            rules.Sent("0021", 400_000, "paid", True),
+            "already_reported",
+        ),
+        (result(), rules.Sent("0021", 400_000, "failed", settled=True), "already_reported"),
+    ],
+)
+def test_each_result_row_gets_one_verdict(row, sent, expected):
+    assert rules.verdict(row, sent) == expected
+
+
+@given(
+    st.sampled_from(["paid", "failed", "returned"]),
+    st.sampled_from(["issued", "paid", "failed", "returned"]),
+    st.booleans(),
+)
+def test_only_an_issued_line_or_a_paid_one_coming_back_is_settled(outcome, status, settled):
+    row = result(status=outcome, reason="alasan")
+    applied = rules.verdict(row, rules.Sent("0021", 400_000, status, settled)) == "applied"
+    assert applied == (status == "issued" or (status == "paid" and outcome == "returned"))

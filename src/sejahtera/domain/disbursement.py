@@ -249,3 +249,37 @@ class Mismatch(StrEnum):
     WRONG_ACCOUNT = "wrong_account"
     PAID_TO_SUSPENDED = "paid_to_suspended"  # the unit was suspended or ended meanwhile
     ALREADY_REPORTED = "already_reported"  # another result file settled the line differently
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What a batch holds for a reference, as a result row is judged against it."""
+
+    account: str
+    amount: int
+    status: str  # issued, paid, failed, returned
+    settled: bool  # a result file settled it already
+
+
+APPLIED = "applied"
+UNCHANGED = "unchanged"
+REJECTED = "rejected"
+
+
+def verdict(row: ResultRow, sent: Sent | None) -> str:
+    """What becomes of a result row: rejected (unreadable), a mismatch (changes nothing),
+    unchanged (the same result again), or applied (it settles the line). A paid line may
+    still come back returned; any other second result disagrees with the first."""
+    if row.rejected:
+        return REJECTED
+    if sent is None:
+        return Mismatch.EXTRA
+    if row.account and row.account != sent.account:
+        return Mismatch.WRONG_ACCOUNT
+    if row.amount != sent.amount:
+        return Mismatch.WRONG_AMOUNT
+    if sent.settled and sent.status == row.outcome:
+        return UNCHANGED
+    if sent.status != "issued" and not (sent.status == "paid" and row.outcome == "returned"):
+        return Mismatch.ALREADY_REPORTED
+    return APPLIED

@@ -237,31 +237,12 @@ RESULT_COLUMNS = (
     "result_id", "line", "reference", "payment_number", "account_number", "amount", "outcome",
     "reason", "paid_on", "verdict", "column", "message",
 )  # fmt: skip
-# Set-based checks of the rows still pending (verdict ''), in order: the first that holds
-# decides. ``p`` is the payment the row ``r`` names, if it is in this batch.
-IN_BATCH = (
-    "SELECT 1 FROM programmes_payment p WHERE p.id = r.payment_number AND p.batch_id = %(batch)s"
-)
-MISMATCH_CHECKS = (
-    ("extra", f"NOT EXISTS ({IN_BATCH})"),
-    (
-        "wrong_account",
-        f"EXISTS ({IN_BATCH} AND r.account_number <> '' AND r.account_number <> p.account_number)",
-    ),
-    ("wrong_amount", f"EXISTS ({IN_BATCH} AND r.amount <> p.amount)"),
-    ("unchanged", f"EXISTS ({IN_BATCH} AND p.status = r.outcome AND p.result_id IS NOT NULL)"),
-    (
-        "already_reported",
-        f"EXISTS ({IN_BATCH} AND p.status <> 'issued' "
-        "AND NOT (p.status = 'paid' AND r.outcome = 'returned'))",
-    ),
-)
 APPLY = """
 UPDATE programmes_payment SET status = r.outcome, reason = r.reason,
   paid_on = COALESCE(r.paid_on, programmes_payment.paid_on), result_id = %(result)s
 FROM programmes_resultline r
-WHERE r.result_id = %(result)s AND r.verdict = '' AND r.payment_number = programmes_payment.id
-  AND programmes_payment.batch_id = %(batch)s
+WHERE r.result_id = %(result)s AND r.verdict = 'applied'
+  AND r.payment_number = programmes_payment.id AND programmes_payment.batch_id = %(batch)s
 """
 PAID_TO_SUSPENDED = """
 UPDATE programmes_resultline SET verdict = 'paid_to_suspended'
@@ -296,7 +277,19 @@ def import_result(actor: User, batch: Batch, file_name: str, content: bytes) -> 
                 )
         except IntegrityError:  # the same file, imported a moment ago by someone else
             return ResultImport.objects.get(batch=batch, sha256=digest)
-        insert(ResultLine, RESULT_COLUMNS, [_line_values(result.pk, row) for row in rows])
+        # Judged against the batch as it is under the lock: only an import of this batch
+        # changes its payments, and imports of one batch wait for each other.
+        sent = {
+            pk: rules.Sent(account, amount, status, settled is not None)
+            for pk, account, amount, status, settled in Payment.objects.filter(
+                batch=batch
+            ).values_list("id", "account_number", "amount", "status", "result_id")
+        }
+        lines = [
+            _line_values(result.pk, row, rules.verdict(row, sent.get(row.payment_id or 0)))
+            for row in rows
+        ]
+        insert(ResultLine, RESULT_COLUMNS, lines)
         analyse("programmes_resultline")
         _settle(result, batch)
     return result
@@ -330,12 +323,12 @@ def _read_rows(content: bytes) -> list[rules.ResultRow]:
     return rows
 
 
-def _line_values(result_id: int, row: rules.ResultRow) -> tuple[Any, ...]:
+def _line_values(result_id: int, row: rules.ResultRow, verdict: str) -> tuple[Any, ...]:
     errors = [f for f in row.findings if f.is_error]
     message = "; ".join(gettext(f.template).format(**f.params) for f in errors)
     return (
         result_id, row.line, row.reference[:40], row.payment_id, row.account[:40], row.amount,
-        row.outcome[:20], row.reason[:200], row.paid_on, "rejected" if errors else "",
+        row.outcome[:20], row.reason[:200], row.paid_on, verdict,
         errors[0].column if errors else "", message[:300],
     )  # fmt: skip
 
@@ -343,18 +336,7 @@ def _line_values(result_id: int, row: rules.ResultRow) -> tuple[Any, ...]:
 def _settle(result: ResultImport, batch: Batch) -> None:
     params = {"result": result.pk, "batch": batch.pk}
     with connection.cursor() as cursor:
-        for verdict, condition in MISMATCH_CHECKS:
-            cursor.execute(
-                f"UPDATE programmes_resultline AS r SET verdict = '{verdict}' "
-                f"WHERE r.result_id = %(result)s AND r.verdict = '' AND {condition}",
-                params,
-            )
         cursor.execute(APPLY, params)
-        cursor.execute(
-            "UPDATE programmes_resultline SET verdict = 'applied' "
-            "WHERE result_id = %(result)s AND verdict = ''",
-            params,
-        )
         cursor.execute(PAID_TO_SUSPENDED, params)
     ledger.record_results(result.pk)
     counts = ResultLine.objects.filter(result=result).values_list("verdict").annotate(n=Count("id"))
