@@ -217,3 +217,15 @@ def test_enrolments_are_listed_suspended_and_resumed_through_the_api(api, make_u
     auditor = api(make_user(Role.AUDITOR))
     assert auditor("get", "/enrolments").status_code == 200
     assert auditor("post", f"/enrolments/{first}/resume").status_code == 403
+
+
+def test_a_body_django_cannot_read_is_a_problem_not_a_page(client, manager):
+    _token, secret = create_token(manager, "broken", [ApiToken.Scope.DELIVERY])
+    broken = client.post(
+        "/api/v1/batches/1/results",
+        data=b"file=x",
+        content_type="multipart/form-data",  # no boundary: Django cannot read it
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert broken.status_code == 400
+    assert broken["Content-Type"] == "application/problem+json"

@@ -15,15 +15,15 @@ from pydantic import Field
 
 from sejahtera.accounts.models import ApiToken, User
 from sejahtera.api import schemas
-from sejahtera.api.api import (
+from sejahtera.api.api import problem
+from sejahtera.api.common import (
     PROBLEMS,
     PageQuery,
     RecordId,
-    _field_error,
-    _page,
-    _user,
+    field_error,
     once_per_key,
-    problem,
+    page_of,
+    token_user,
 )
 from sejahtera.cases import selectors, services
 from sejahtera.cases.models import (
@@ -143,12 +143,12 @@ def _detail(case: Case) -> CaseDetail:
 
 
 def _refused(request: HttpRequest, exc: services.TransitionRefused) -> HttpResponse:
-    errors = [_field_error("case", f) for f in exc.findings]
+    errors = [field_error("case", f) for f in exc.findings]
     return problem(request, 422, "Transition refused", errors=errors)
 
 
 def _case(request: HttpRequest, case_pk: int) -> Case:
-    user = _user(request, SCOPE)
+    user = token_user(request, SCOPE)
     try:
         return selectors.case_for(user, case_pk)
     except Case.DoesNotExist:
@@ -157,10 +157,10 @@ def _case(request: HttpRequest, case_pk: int) -> Case:
 
 @router.get("/cases", response={200: CasePage, **PROBLEMS})
 def list_cases(request: HttpRequest, filters: Query[PageQuery]) -> dict[str, Any]:
-    user = _user(request, SCOPE, PageQuery)
+    user = token_user(request, SCOPE, PageQuery)
     cases = selectors.cases_for(user)
     start, end = filters.bounds()
-    return _page(filters, cases.count(), [_case_out(c) for c in cases[start:end]])
+    return page_of(filters, cases.count(), [_case_out(c) for c in cases[start:end]])
 
 
 @router.get("/cases/{case_pk}", response={200: CaseDetail, **PROBLEMS})
@@ -180,7 +180,7 @@ def move_case(
         services.move_case(
             case=case,
             to_stage=Stage(body.to_stage),
-            actor=_user(request, SCOPE),
+            actor=token_user(request, SCOPE),
             reason=body.reason,
             evidence=body.evidence,
             evidence_file=body.evidence_file,
@@ -194,11 +194,11 @@ def move_case(
 
 @router.get("/referrals", response={200: ReferralPage, **PROBLEMS})
 def list_referrals(request: HttpRequest, filters: Query[PageQuery]) -> dict[str, Any]:
-    user = _user(request, SCOPE, PageQuery)
+    user = token_user(request, SCOPE, PageQuery)
     referrals = selectors.referrals_for_partner(user)
     start, end = filters.bounds()
     items = [selectors.partner_view(r) for r in referrals[start:end]]
-    return _page(filters, referrals.count(), items)
+    return page_of(filters, referrals.count(), items)
 
 
 @router.post(
@@ -208,7 +208,7 @@ def list_referrals(request: HttpRequest, filters: Query[PageQuery]) -> dict[str,
 def update_referral(
     request: HttpRequest, referral_pk: Path[RecordId], body: ReferralUpdate
 ) -> dict[str, Any] | HttpResponse:
-    user = _user(request, SCOPE)
+    user = token_user(request, SCOPE)
     try:
         referral = selectors.referrals_for_partner(user).get(pk=referral_pk)
     except Referral.DoesNotExist:
@@ -328,7 +328,7 @@ RECORD_RESPONSES = {201: Saved, 409: schemas.Problem, **PROBLEMS}
 def _record(request: HttpRequest, case_pk: int, save: Any) -> Status[Saved] | HttpResponse:
     """Run ``save(actor, case, today)``; a refused guard is a 422 with its codes."""
     case = _case(request, case_pk)
-    actor = _user(request, SCOPE)
+    actor = token_user(request, SCOPE)
 
     def write() -> Status[Saved] | HttpResponse:
         try:
@@ -532,7 +532,7 @@ def open_case(request: HttpRequest, body: OpenCaseIn) -> Any:
     from sejahtera.registry import selectors as registry_selectors
     from sejahtera.registry.models import Household
 
-    actor = _user(request, SCOPE)
+    actor = token_user(request, SCOPE)
     try:
         household = registry_selectors.household_for(actor, body.household)
     except Household.DoesNotExist:

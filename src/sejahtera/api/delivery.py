@@ -16,7 +16,7 @@ from pydantic import Field
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import ApiToken, User
-from sejahtera.api.api import PROBLEMS, PageQuery, RecordId, _page, _user
+from sejahtera.api.common import PROBLEMS, PageQuery, RecordId, page_of, token_user
 from sejahtera.api.schemas import Page
 from sejahtera.domain.delivery import Change, CycleRefused, FourEyesViolation, Suspension
 from sejahtera.domain.disbursement import reference
@@ -123,7 +123,7 @@ def _cycle_out(cycle: Cycle) -> CycleOut:
 def _decree(
     request: HttpRequest, decree_pk: int, query: type[Schema] | None = None
 ) -> tuple[User, Decree]:
-    user = _user(request, SCOPE, query)
+    user = token_user(request, SCOPE, query)
     try:
         return user, selectors.decree_for(user, decree_pk)
     except Decree.DoesNotExist:
@@ -132,9 +132,9 @@ def _decree(
 
 @router.get("/decrees", response={200: DecreePage, **PROBLEMS})
 def list_decrees(request: HttpRequest, filters: Query[PageQuery]) -> dict[str, Any]:
-    decrees = selectors.decrees_for(_user(request, SCOPE, PageQuery))
+    decrees = selectors.decrees_for(token_user(request, SCOPE, PageQuery))
     start, end = filters.bounds()
-    return _page(filters, decrees.count(), [_decree_out(d) for d in decrees[start:end]])
+    return page_of(filters, decrees.count(), [_decree_out(d) for d in decrees[start:end]])
 
 
 @router.get("/decrees/{decree_pk}", response={200: DecreeOut, **PROBLEMS})
@@ -170,12 +170,12 @@ def decree_lines(
         )
         for line in lines[start:end]
     ]
-    return _page(filters, lines.count(), items)
+    return page_of(filters, lines.count(), items)
 
 
 @router.post("/decrees", response={201: DecreeOut, **PROBLEMS})
 def prepare_decree(request: HttpRequest, body: DecreeIn) -> Status[DecreeOut]:
-    user = _user(request, SCOPE)
+    user = token_user(request, SCOPE)
     run = TargetingRun.objects.filter(pk=body.run).first()
     if run is None:
         raise HttpError(422, f"run {body.run} does not exist")
@@ -209,16 +209,16 @@ def _decide(decide: Any) -> DecreeOut:
 
 @router.get("/cycles", response={200: CyclePage, **PROBLEMS})
 def list_cycles(request: HttpRequest, filters: Query[PageQuery]) -> dict[str, Any]:
-    listed = selectors.cycles_for(_user(request, SCOPE, PageQuery))
+    listed = selectors.cycles_for(token_user(request, SCOPE, PageQuery))
     start, end = filters.bounds()
-    return _page(filters, listed.count(), [_cycle_out(c) for c in listed[start:end]])
+    return page_of(filters, listed.count(), [_cycle_out(c) for c in listed[start:end]])
 
 
 @router.post("/cycles", response={200: CycleOut, **PROBLEMS})
 def open_cycle(request: HttpRequest, body: CycleIn) -> CycleOut:
     """Open (or, when it is open, return) the programme's cycle from ``period_start``: a
     replay changes nothing."""
-    user = _user(request, SCOPE)
+    user = token_user(request, SCOPE)
     try:
         return _cycle_out(cycles.open_cycle(user, body.programme, body.period_start))
     except CycleRefused as refused:
@@ -320,7 +320,7 @@ def _reconciliation_out(report: reconciliation.Reconciliation) -> Reconciliation
 
 
 def _cycle(request: HttpRequest, cycle_pk: int) -> tuple[User, Cycle]:
-    user = _user(request, SCOPE)
+    user = token_user(request, SCOPE)
     try:
         return user, selectors.cycles_for(user).get(pk=cycle_pk)
     except Cycle.DoesNotExist:
@@ -328,7 +328,7 @@ def _cycle(request: HttpRequest, cycle_pk: int) -> tuple[User, Cycle]:
 
 
 def _batch(request: HttpRequest, batch_pk: int) -> tuple[User, Batch]:
-    user = _user(request, SCOPE)
+    user = token_user(request, SCOPE)
     try:
         return user, reconciliation.batch_for(user, batch_pk)
     except Batch.DoesNotExist:
@@ -468,7 +468,7 @@ def _enrolment_out(e: Enrolment) -> EnrolmentOut:
 @router.get("/enrolments", response={200: EnrolmentPage, **PROBLEMS})
 def list_enrolments(request: HttpRequest, filters: Query[EnrolmentQuery]) -> dict[str, Any]:
     """Open enrolments within the token user's region."""
-    listed = selectors.enrolments_for(_user(request, SCOPE, EnrolmentQuery))
+    listed = selectors.enrolments_for(token_user(request, SCOPE, EnrolmentQuery))
     listed = listed.filter(region_code__startswith=filters.region)
     if filters.programme:
         listed = listed.filter(programme=filters.programme)
@@ -476,11 +476,11 @@ def list_enrolments(request: HttpRequest, filters: Query[EnrolmentQuery]) -> dic
         listed = listed.filter(status=filters.status)
     listed = listed.order_by("programme", "region_code", "subject")
     start, end = filters.bounds()
-    return _page(filters, listed.count(), [_enrolment_out(e) for e in listed[start:end]])
+    return page_of(filters, listed.count(), [_enrolment_out(e) for e in listed[start:end]])
 
 
 def _enrolment(request: HttpRequest, enrolment_pk: int) -> tuple[User, Enrolment]:
-    user = _user(request, SCOPE)
+    user = token_user(request, SCOPE)
     enrolment = selectors.enrolments_for(user).filter(pk=enrolment_pk).first()
     if enrolment is None:
         raise Http404

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import ApiToken
-from sejahtera.api.api import PROBLEMS, PageQuery, RecordId, _page, _user
+from sejahtera.api.common import PROBLEMS, PageQuery, RecordId, page_of, token_user
 from sejahtera.domain.targeting.rules import RulesError
 from sejahtera.registry import privacy
 from sejahtera.registry import selectors as registry_selectors
@@ -121,15 +121,15 @@ def _run_out(run: TargetingRun) -> RunOut:
 
 @router.get("/targeting/runs", response={200: RunPage, **PROBLEMS})
 def list_runs(request: HttpRequest, filters: Query[PageQuery]) -> dict[str, Any]:
-    user = _user(request, SCOPE, PageQuery)
+    user = token_user(request, SCOPE, PageQuery)
     runs = selectors.runs_for(user)
     start, end = filters.bounds()
-    return _page(filters, runs.count(), [_run_out(r) for r in runs[start:end]])
+    return page_of(filters, runs.count(), [_run_out(r) for r in runs[start:end]])
 
 
 @router.get("/targeting/runs/{run_pk}", response={200: RunDetail, **PROBLEMS})
 def get_run(request: HttpRequest, run_pk: Path[RecordId]) -> RunDetail:
-    user = _user(request, SCOPE)
+    user = token_user(request, SCOPE)
     try:
         run = selectors.run_for(user, run_pk)
     except TargetingRun.DoesNotExist:
@@ -149,7 +149,7 @@ def get_run(request: HttpRequest, run_pk: Path[RecordId]) -> RunDetail:
 
 @router.post("/targeting/runs", response={202: RunOut, **PROBLEMS})
 def start_run(request: HttpRequest, body: RunCreate) -> Status[RunOut]:
-    user = _user(request, SCOPE)
+    user = token_user(request, SCOPE)
     access.require(user, access.TARGETING_RUNNERS)
     try:
         run = services.start_run(
@@ -171,7 +171,7 @@ def household_decisions(request: HttpRequest, household_pk: Path[RecordId]) -> H
     """The current run's decisions for a household (reasons withheld from roles that may not
     read specific personal data, and ATENSI or any programme decided on clusters or person flags,
     which reveals a vulnerable cluster)."""
-    user = _user(request, SCOPE)
+    user = token_user(request, SCOPE)
     try:
         household = registry_selectors.household_for(user, household_pk)
     except Household.DoesNotExist:

@@ -11,3 +11,6 @@ urlpatterns = [
     *auth_urlpatterns,
     path("", include("sejahtera.web.urls")),
 ]
+
+# A request Django itself cannot read answers as the API answers under /api/.
+handler400 = "sejahtera.api.api.bad_request"

@@ -1,0 +1,56 @@
+"""Import endpoints (scope ``imports``): submit a households and a persons file, follow the
+import."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from ninja import File, Path, Router, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+
+from sejahtera.accounts.models import ApiToken
+from sejahtera.api import schemas
+from sejahtera.api.common import PROBLEMS, RecordId, token_user
+from sejahtera.registry import selectors
+from sejahtera.registry.models import ImportRun
+from sejahtera.registry.services.uploads import UploadRejected, start_import
+
+router = Router(tags=["imports"])
+
+
+def _import_out(request: HttpRequest, run: ImportRun) -> schemas.ImportOut:
+    report = None
+    if run.report_file and run.status in (ImportRun.Status.COMPLETED, ImportRun.Status.FAILED):
+        report = request.build_absolute_uri(reverse("web:import-report", args=[run.pk]))
+    return schemas.ImportOut(
+        id=run.pk,
+        status=run.status,
+        progress=run.progress,
+        summary=run.summary,
+        error=run.error,
+        report_url=report,
+    )
+
+
+@router.post("/imports", response={202: schemas.ImportOut, **PROBLEMS})
+def submit_import(
+    request: HttpRequest,
+    households: File[UploadedFile],
+    persons: File[UploadedFile | None] = None,
+) -> Status[schemas.ImportOut]:
+    user = token_user(request, ApiToken.Scope.IMPORTS)
+    try:
+        run = start_import(user, households, persons)
+    except UploadRejected as rejected:
+        raise HttpError(422, str(rejected)) from None
+    return Status(202, _import_out(request, run))
+
+
+@router.get("/imports/{run_pk}", response={200: schemas.ImportOut, **PROBLEMS})
+def import_status(request: HttpRequest, run_pk: Path[RecordId]) -> schemas.ImportOut:
+    user = token_user(request, ApiToken.Scope.IMPORTS)
+    run = selectors.import_runs_for(user).filter(pk=run_pk).first()
+    if run is None:
+        raise Http404
+    return _import_out(request, run)
