@@ -12,18 +12,6 @@ from sejahtera.domain import disbursement as rules
 from sejahtera.domain.disbursement import Channel, Layout, LayoutError
 
 
-@pytest.mark.parametrize(
-    ("programme", "account", "channel"),
-    [
-        ("PBI_JK", "BRI", Channel.BPJS),  # a premium goes to the insurer, account or not
-        ("PKH", "BNI", Channel.BNI),
-        ("SEMBAKO", None, Channel.POS),  # no KKS account: cash from the post office
-    ],
-)
-def test_the_channel_follows_the_programme_and_the_account(programme, account, channel):
-    assert rules.channel_for(programme, account) is channel
-
-
 def test_every_channel_has_a_default_layout():
     assert set(rules.DEFAULT_LAYOUTS) == set(Channel)
 
@@ -83,6 +71,9 @@ def test_a_good_result_row_is_read():
     [
         ({"reference": "42", "amount": "1", "status": "paid"}, ["reference"]),
         ({"reference": "SJT0000000042", "amount": "4e5", "status": "paid"}, ["amount"]),
+        ({"reference": "SJT0000000042", "amount": "9" * 20, "status": "paid"}, ["amount"]),
+        ({"reference": "SJT0000000042", "amount": "\u00b2", "status": "paid"}, ["amount"]),
+        ({"reference": "SJT\u0661" * 1 + "0" * 9, "amount": "1", "status": "paid"}, ["reference"]),
         ({"reference": "SJT0000000042", "amount": "1", "status": "lost"}, ["status"]),
         ({"reference": "SJT0000000042", "amount": "1", "status": "failed"}, ["reason"]),
         (

@@ -211,6 +211,8 @@ def test_enrolments_are_listed_suspended_and_resumed_through_the_api(api, make_u
     suspended = office("post", f"/enrolments/{first}/suspend", {"reason": "moved"})
     assert (suspended.json()["status"], suspended.json()["suspension"]) == ("suspended", "moved")
     assert office("post", f"/enrolments/{first}/suspend", {"reason": "whim"}).status_code == 422
+    by_itself = office("post", f"/enrolments/{first}/suspend", {"reason": "deceased"})
+    assert by_itself.status_code == 422  # a death is recorded in the registry, not here
     assert office("post", f"/enrolments/{first}/resume").json()["status"] == "active"
     elsewhere = api(make_user(Role.DISTRICT_OFFICE, "3201"))
     assert elsewhere("post", f"/enrolments/{first}/resume").status_code == 404

@@ -198,6 +198,24 @@ def test_missing_extra_and_mismatched_lines_are_each_reported(manager, sembako):
     assert ("extra", None) in listed
 
 
+def test_a_file_that_is_not_csv_is_refused_with_its_line(manager, sembako):
+    batch = disbursement.build_batches(manager, sembako)[0]
+    huge = b'"' + b"x" * 200_000 + b'"'  # beyond any field the csv module reads
+    content = b"reference,amount,status\nSJT0000000001,1,paid\n" + huge + b",1,paid\n"
+    with pytest.raises(disbursement.DisbursementRefused, match="3"):
+        disbursement.import_result(manager, batch, "x.csv", content)
+    assert not ResultImport.objects.exists()
+
+
+def test_a_name_never_reaches_a_spreadsheet_as_a_formula(manager, sembako):
+    enrolment = Enrolment.objects.filter(programme="SEMBAKO").first()
+    enrolment.household.members.filter(relationship="head").update(full_name="=HYPERLINK(1)")
+    batches = disbursement.build_batches(manager, sembako)
+    text = "".join(disbursement.batch_file(b).decode() for b in batches)
+    assert "'=HYPERLINK(1)" in text
+    assert ",=HYPERLINK" not in text
+
+
 def test_a_file_without_the_needed_columns_writes_nothing(manager, sembako):
     batch = disbursement.build_batches(manager, sembako)[0]
     with pytest.raises(disbursement.DisbursementRefused, match="status"):

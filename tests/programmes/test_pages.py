@@ -321,7 +321,11 @@ def test_disbursement_access_matrix(client, make_user, sent_cycle, role, region,
     money (build, download, import) only as a decree maker."""
     batch = sent_cycle.batches.get()
     client.force_login(make_user(role, region, organisation="BRI"))
-    reads = [f"/programmes/cycles/{sent_cycle.pk}/", f"/programmes/batches/{batch.pk}/"]
+    reads = [
+        f"/programmes/cycles/{sent_cycle.pk}/",
+        f"/programmes/batches/{batch.pk}/",
+        "/programmes/enrolments/",
+    ]
     sends = [f"/programmes/batches/{batch.pk}/file/", f"/programmes/batches/{batch.pk}/manifest/"]
     for path in reads:
         assert client.get(path).status_code == (200 if READ in may else 403), path

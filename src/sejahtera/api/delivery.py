@@ -18,7 +18,13 @@ from sejahtera.accounts import access
 from sejahtera.accounts.models import ApiToken, User
 from sejahtera.api.common import PROBLEMS, PageQuery, RecordId, page_of, token_user
 from sejahtera.api.schemas import Page
-from sejahtera.domain.delivery import Change, CycleRefused, FourEyesViolation, Suspension
+from sejahtera.domain.delivery import (
+    SUSPENSIONS_BY_HAND,
+    Change,
+    CycleRefused,
+    FourEyesViolation,
+    Suspension,
+)
 from sejahtera.domain.disbursement import reference
 from sejahtera.programmes import cycles, disbursement, reconciliation, selectors, services
 from sejahtera.programmes.models import Batch, Cycle, Decree, Enrolment
@@ -491,8 +497,11 @@ def _enrolment(request: HttpRequest, enrolment_pk: int) -> tuple[User, Enrolment
 def suspend_enrolment(
     request: HttpRequest, enrolment_pk: Path[RecordId], body: SuspendIn
 ) -> EnrolmentOut:
-    """Suspend with a reason: the next cycles owe the unit nothing until it is resumed."""
+    """Suspend with a reason given by hand (not ``deceased`` nor ``case_request``, which
+    suspend by themselves): the next cycles owe the unit nothing until it is resumed."""
     user, enrolment = _enrolment(request, enrolment_pk)
+    if body.reason not in SUSPENSIONS_BY_HAND:
+        raise HttpError(422, f"{body.reason} suspends by itself, not by hand")
     return _enrolment_out(cycles.suspend(user, enrolment, body.reason))
 
 

@@ -144,3 +144,10 @@ class Suspension(StrEnum):
     GRADUATED = "graduated"
     FAMILY_REQUEST = "family_request"
     CASE_REQUEST = "case_request"  # the social worker's request, accepted
+
+
+# The reasons an office or a manager gives by hand: a recorded death and an accepted request
+# from a case suspend by themselves.
+SUSPENSIONS_BY_HAND = tuple(
+    s for s in Suspension if s not in (Suspension.DECEASED, Suspension.CASE_REQUEST)
+)

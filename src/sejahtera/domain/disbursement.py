@@ -31,16 +31,10 @@ class Channel(StrEnum):
 
 
 BANKS = (Channel.BRI, Channel.BNI, Channel.MANDIRI, Channel.BSI)
-# Programmes whose money goes to an insurer, not to the family.
+# Programmes whose money goes to an insurer, not to the family; every other unit is paid by
+# the bank of its KKS account, else by PT Pos (cash at the post office, or at home for the
+# elderly and disabled). The batches apply this rule in SQL (programmes.disbursement).
 PREMIUM_PROGRAMMES = {"PBI_JK": Channel.BPJS}
-
-
-def channel_for(programme: str, account_channel: str | None) -> Channel:
-    """The insurer for a premium programme; else the bank of the family's KKS account; else
-    PT Pos (cash at the post office, or at home for the elderly and disabled)."""
-    if programme in PREMIUM_PROGRAMMES:
-        return PREMIUM_PROGRAMMES[programme]
-    return Channel(account_channel) if account_channel else Channel.POS
 
 
 # -- export layouts ---------------------------------------------------------------------------
@@ -98,7 +92,9 @@ def layouts(overrides: Mapping[str, Mapping[str, object]]) -> dict[Channel, Layo
     return chosen
 
 
-REFERENCE = re.compile(r"SJT(\d{10})")
+REFERENCE = re.compile(r"SJT([0-9]{10})")
+# Whole rupiah, ASCII digits, small enough for the database's 64-bit integers.
+AMOUNT = re.compile(r"[0-9]{1,15}")
 
 
 def reference(payment_id: int) -> str:
@@ -121,7 +117,6 @@ class Outcome(StrEnum):
 
 OUTCOMES = frozenset(o.value for o in Outcome)
 NEEDING_A_REASON = frozenset({Outcome.FAILED.value, Outcome.RETURNED.value})
-RESULT_COLUMNS = ("reference", "account", "amount", "status", "reason", "paid_on")
 REQUIRED_COLUMNS = ("reference", "amount", "status")
 
 
@@ -164,7 +159,7 @@ def read_result_row(line: int, cells: Mapping[str, str | None]) -> ResultRow:
         )
     amount: int | None = None
     raw_amount = cell.get("amount", "")
-    if raw_amount.isdigit():
+    if AMOUNT.fullmatch(raw_amount):
         amount = int(raw_amount)
     else:
         findings.append(

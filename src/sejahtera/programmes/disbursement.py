@@ -12,6 +12,7 @@ table, whatever the size of the cycle.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 from collections.abc import Iterator
@@ -33,9 +34,10 @@ from sejahtera.programmes.cycles import Progress, no_progress, suspend_the_dead
 from sejahtera.programmes.models import Batch, Cycle, Payment, ResultImport, ResultLine
 from sejahtera.programmes.selectors import hidden_programmes
 from sejahtera.registry.services.bulk import insert
+from sejahtera.registry.services.exports import safe_row
 
-# The channel of an entitlement ``t`` whose household's KKS account is ``a`` (domain rule
-# ``channel_for``, as SQL so that a million lines are sorted in one statement).
+# The channel of an entitlement ``t`` whose household's KKS account is ``a`` (the rule of
+# ``domain.disbursement.PREMIUM_PROGRAMMES``, as SQL: a million lines in one statement).
 CHANNEL = (
     "CASE WHEN c.programme IN ({premium}) THEN '{insurer}' ELSE COALESCE(a.channel, 'POS') END"
 )
@@ -203,7 +205,8 @@ def _file_chunks(batch: Batch) -> Iterator[bytes]:
                     "region": region,
                     "period": period,
                 }
-                writer.writerow([values[c] for c in layout.columns])
+                # Operators open these files in spreadsheets too: a name is never a formula.
+                writer.writerow(safe_row(values[c] for c in layout.columns))
             yield buffer.getvalue().encode()
             buffer.seek(0)
             buffer.truncate()
@@ -309,15 +312,21 @@ def _read_rows(content: bytes) -> list[rules.ResultRow]:
             gettext("The file lacks the column(s) %(columns)s; nothing was imported.")
             % {"columns": ", ".join(missing)}
         )
-    rows = []
+    rows: list[rules.ResultRow] = []
     seen: dict[str, int] = {}
-    for number, cells in enumerate(reader, start=2):
-        row = rules.read_result_row(number, cells)
-        if row.reference in seen and not row.rejected:
-            repeated = rules.repeated_reference(row, seen[row.reference])
-            row = rules.ResultRow(**{**row.__dict__, "findings": (repeated,)})
-        seen.setdefault(row.reference, number)
-        rows.append(row)
+    try:
+        for number, cells in enumerate(reader, start=2):
+            row = rules.read_result_row(number, cells)
+            if row.reference in seen and not row.rejected:
+                repeated = rules.repeated_reference(row, seen[row.reference])
+                row = dataclasses.replace(row, findings=(repeated,))
+            seen.setdefault(row.reference, number)
+            rows.append(row)
+    except csv.Error as broken:  # a NUL byte, a field longer than any real one
+        raise DisbursementRefused(
+            gettext("Line %(line)d of the file cannot be read as CSV; nothing was imported.")
+            % {"line": len(rows) + 2}  # the row after the last one read
+        ) from broken
     if not rows:
         raise DisbursementRefused(gettext("The file has no rows; nothing was imported."))
     return rows

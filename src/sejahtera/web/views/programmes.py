@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +25,7 @@ from sejahtera.accounts import access
 from sejahtera.domain import disbursement as rules
 from sejahtera.domain.delivery import (
     DEFAULT_CALENDARS,
+    SUSPENSIONS_BY_HAND,
     Change,
     CycleRefused,
     FourEyesViolation,
@@ -46,7 +46,6 @@ from sejahtera.programmes.models import (
     Decree,
     DecreeLine,
     DeliveryJob,
-    Enrolment,
     Payment,
     ResultImport,
 )
@@ -57,6 +56,7 @@ from sejahtera.targeting import selectors as targeting
 from sejahtera.web import documents, params
 from sejahtera.web.forms import RunChoiceField, iso_date_input
 from sejahtera.web.http import AuthenticatedRequest
+from sejahtera.web.labels import DELIVERY_REASON_LABELS
 
 LINES_PER_PAGE = 50
 
@@ -477,25 +477,19 @@ def _batch(request: AuthenticatedRequest, pk: int) -> Batch:
 
 # -- enrolments -------------------------------------------------------------------------------
 
-# The reasons an office gives by hand; a death and a social worker's request suspend by
-# themselves.
-SUSPENSION_CHOICES = [
-    (Suspension.CONDITIONALITY, _("PKH commitments not met")),
-    (Suspension.DUPLICATE_REVIEW, _("possible duplicate under review")),
-    (Suspension.MOVED, _("moved")),
-    (Suspension.GRADUATED, _("graduated")),
-    (Suspension.FAMILY_REQUEST, _("at the family's request")),
-]
-
 
 class SuspendForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=SUSPENSION_CHOICES)
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[(str(s), DELIVERY_REASON_LABELS[s]) for s in SUSPENSIONS_BY_HAND],
+    )
 
 
 @login_required
 def enrolments(request: AuthenticatedRequest) -> HttpResponse:
     listed = selectors.enrolments_for(request.user)
-    programme = params.choice(request.GET, "programme", _programme_codes(listed))
+    codes = sorted(set(listed.values_list("programme", flat=True).distinct()))
+    programme = params.choice(request.GET, "programme", codes)
     status = params.choice(request.GET, "status", ["active", "suspended"])
     region = params.region_code(request.GET)
     if programme:
@@ -510,7 +504,7 @@ def enrolments(request: AuthenticatedRequest) -> HttpResponse:
         "programme": programme,
         "status": status,
         "region": region,
-        "programmes": _programme_codes(selectors.enrolments_for(request.user)),
+        "programmes": codes,
         "waiting_lists": selectors.waiting_lists(request.user),
         "may_keep": access.has_role(request.user, access.ENROLMENT_KEEPERS),
         "suspend_form": SuspendForm(),
@@ -538,7 +532,3 @@ def keep_enrolment(request: AuthenticatedRequest, pk: int, action: str) -> HttpR
     query = request.POST.get("query", "")
     back = reverse("web:enrolments")
     return redirect(f"{back}?{QueryDict(query).urlencode()}" if query else back)
-
-
-def _programme_codes(listed: QuerySet[Enrolment]) -> list[str]:
-    return sorted(set(listed.values_list("programme", flat=True).distinct()))
