@@ -74,7 +74,7 @@ def test_refusals_are_clear(api, manager, population):
         "post", "/decrees", {"programme": "NOPE", "period_start": "2026-07-01", "run": run.pk}
     )
     assert unknown.status_code == 422
-    assert "decides no programme NOPE" in unknown.content.decode()
+    assert "tidak memutuskan program NOPE" in unknown.content.decode()  # in Indonesian
     mid_month = call("post", "/cycles", {"programme": "SEMBAKO", "period_start": "2026-07-15"})
     assert mid_month.status_code == 422
     assert api(manager, scopes=(ApiToken.Scope.TARGETING,))("get", "/decrees").status_code == 403

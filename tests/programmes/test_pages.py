@@ -118,7 +118,7 @@ def test_a_cycle_is_opened_on_its_page_and_read_by_region(client, make_user, man
     again = client.post(
         "/programmes/cycles/", {"programme": "SEMBAKO", "period_start": "2026-07-15"}
     )
-    assert "first of a month" in again.content.decode()
+    assert "siklus dimulai pada tanggal 1" in again.content.decode()  # in Indonesian
     client.force_login(make_user(Role.DISTRICT_OFFICE, "3273"))
     bandung = client.get(response.url).content.decode()
     assert 'data-region="3201"' not in bandung

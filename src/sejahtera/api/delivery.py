@@ -26,6 +26,7 @@ from sejahtera.domain.delivery import (
     Suspension,
 )
 from sejahtera.domain.disbursement import reference
+from sejahtera.i18n import render_refusal
 from sejahtera.programmes import cycles, disbursement, reconciliation, selectors, services
 from sejahtera.programmes.models import Batch, Cycle, Decree, Enrolment
 from sejahtera.targeting.models import TargetingRun
@@ -188,7 +189,7 @@ def prepare_decree(request: HttpRequest, body: DecreeIn) -> Status[DecreeOut]:
     try:
         decree = services.prepare_decree(user, body.programme, body.period_start, run)
     except services.DecreeRefused as refused:
-        raise HttpError(422, str(refused)) from None
+        raise HttpError(422, render_refusal(refused)) from None
     return Status(201, _decree_out(decree))
 
 
@@ -210,7 +211,7 @@ def _decide(decide: Any) -> DecreeOut:
     except FourEyesViolation as violation:
         raise PermissionDenied(str(violation)) from None
     except services.DecreeRefused as refused:
-        raise HttpError(409, str(refused)) from None
+        raise HttpError(409, render_refusal(refused)) from None
 
 
 @router.get("/cycles", response={200: CyclePage, **PROBLEMS})
@@ -228,7 +229,7 @@ def open_cycle(request: HttpRequest, body: CycleIn) -> CycleOut:
     try:
         return _cycle_out(cycles.open_cycle(user, body.programme, body.period_start))
     except CycleRefused as refused:
-        raise HttpError(422, str(refused)) from None
+        raise HttpError(422, render_refusal(refused)) from None
 
 
 # -- disbursement -----------------------------------------------------------------------------

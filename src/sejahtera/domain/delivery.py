@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from sejahtera.domain.findings import Refused, gettext_noop
+
 
 class Change(StrEnum):
     """What a decree line does to its subject."""
@@ -115,14 +117,17 @@ DEFAULT_CALENDARS = {
 }
 
 
-class CycleRefused(ValueError):
+class CycleRefused(Refused):
     pass
 
 
 def cycle_end(start: date, calendar: Calendar) -> date:
     """The first day after a cycle that starts on ``start`` (the first of a month)."""
     if start.day != 1:
-        raise CycleRefused(f"a cycle starts on the first of a month, not {start.isoformat()}")
+        raise CycleRefused(
+            gettext_noop("a cycle starts on the first of a month, not {date}"),
+            date=start.isoformat(),
+        )
     months = start.month - 1 + calendar.months_per_cycle
     return date(start.year + months // 12, months % 12 + 1, 1)
 

@@ -46,6 +46,15 @@ class Finding:
         }
 
 
+class Refused(ValueError):
+    """A step refused, in words: an English template (marked with ``gettext_noop``) and its
+    parameters, rendered in the user's language at the edge (``sejahtera.i18n``)."""
+
+    def __init__(self, template: str, /, **params: Any) -> None:
+        self.template, self.params = template, params
+        super().__init__(template.format(**params))
+
+
 def error(code: str, template: str, column: str = "", /, **params: Any) -> Finding:
     return Finding(code, template, Severity.ERROR, column, params)
 

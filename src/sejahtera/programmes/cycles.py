@@ -26,6 +26,7 @@ from sejahtera.domain.delivery import (
     Suspension,
     cycle_end,
 )
+from sejahtera.domain.findings import gettext_noop
 from sejahtera.programmes import ledger
 from sejahtera.programmes.models import Cycle, Enrolment, Entitlement
 from sejahtera.programmes.selectors import hidden_programmes
@@ -59,7 +60,10 @@ SECOND_NIK = (
 def calendar_of(programme: str) -> Calendar:
     calendars = DEFAULT_CALENDARS | getattr(settings, "SEJAHTERA_PROGRAMME_CALENDARS", {})
     if programme not in calendars:
-        raise CycleRefused(f"{programme} pays no cycles (its calendar is not set)")
+        raise CycleRefused(
+            gettext_noop("{programme} pays no cycles (its calendar is not set)"),
+            programme=programme,
+        )
     return calendars[programme]
 
 
@@ -74,7 +78,11 @@ def check_cycle(actor: User, programme: str, period_start: date) -> date:
         programme=programme, period_start__lt=end, period_end__gt=period_start
     ).exclude(period_start=period_start)
     if overlapping.exists():
-        raise CycleRefused(f"{programme} already has a cycle overlapping {period_start}")
+        raise CycleRefused(
+            gettext_noop("{programme} already has a cycle overlapping {date}"),
+            programme=programme,
+            date=period_start.isoformat(),
+        )
     return end
 
 

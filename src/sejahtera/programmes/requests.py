@@ -18,6 +18,7 @@ from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.cases.models import CaseEvent, EnrolmentRequest
 from sejahtera.domain.delivery import Change, Reason, Suspension
+from sejahtera.domain.findings import gettext_noop
 from sejahtera.programmes import cycles
 from sejahtera.programmes.models import Decree, DecreeLine, Enrolment
 from sejahtera.programmes.services import DecreeRefused, decree_totals
@@ -37,13 +38,15 @@ def answer_request(
 ) -> EnrolmentRequest:
     access.require(actor, access.DECREE_MAKERS)
     if decree.status != Decree.Status.DRAFT or request.programme != decree.programme:
-        raise DecreeRefused("requests are answered on a draft decree of their programme")
+        raise DecreeRefused(
+            gettext_noop("requests are answered on a draft decree of their programme")
+        )
     if not accept and not note.strip():
-        raise DecreeRefused("give the reason for refusing the request")
+        raise DecreeRefused(gettext_noop("give the reason for refusing the request"))
     with transaction.atomic():
         request = EnrolmentRequest.objects.select_for_update().get(pk=request.pk)
         if request.status != EnrolmentRequest.Status.PENDING:
-            raise DecreeRefused("this request is already answered")
+            raise DecreeRefused(gettext_noop("this request is already answered"))
         if accept and request.action == EnrolmentRequest.Action.ENROL:
             _add_to_draft(decree, request)
         elif accept:
@@ -69,7 +72,10 @@ def _add_to_draft(decree: Decree, request: EnrolmentRequest) -> None:
     """The family as a new line of the draft, with the amounts the decree's run gives it."""
     if decree.programme not in HOUSEHOLD_PROGRAMMES:
         raise DecreeRefused(
-            f"{decree.programme} enrols persons: enrol the members through the registry's run"
+            gettext_noop(
+                "{programme} enrols persons: enrol the members through the registry's run"
+            ),
+            programme=decree.programme,
         )
     household = request.case.household
     subject = f"H{household.pk}"
@@ -85,8 +91,11 @@ def _add_to_draft(decree: Decree, request: EnrolmentRequest) -> None:
     }
     if not any(amounts.values()):
         raise DecreeRefused(
-            f"the run gives this family no {decree.programme} amount: it cannot be enrolled "
-            "from this decree"
+            gettext_noop(
+                "the run gives this family no {programme} amount: it cannot be enrolled "
+                "from this decree"
+            ),
+            programme=decree.programme,
         )
     line = DecreeLine.objects.filter(decree=decree, subject=subject).first()
     if line and line.change in (Change.NEW, Change.CONTINUING, Change.CHANGED):
@@ -112,5 +121,7 @@ def _suspend(actor: User, programme: str, request: EnrolmentRequest) -> None:
         programme=programme, household=request.case.household, ended_on__isnull=True
     ).first()
     if enrolment is None:
-        raise DecreeRefused(f"the family is not enrolled in {programme}")
+        raise DecreeRefused(
+            gettext_noop("the family is not enrolled in {programme}"), programme=programme
+        )
     cycles.suspend(actor, enrolment, Suspension.CASE_REQUEST)

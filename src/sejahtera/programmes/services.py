@@ -28,6 +28,7 @@ from sejahtera.domain.delivery import (
     freed_places,
     require_second_person,
 )
+from sejahtera.domain.findings import Refused, gettext_noop
 from sejahtera.programmes.models import Decree, DecreeLine
 from sejahtera.registry import privacy
 from sejahtera.registry.models import DuplicateCandidate, Person
@@ -35,8 +36,16 @@ from sejahtera.targeting.models import TargetingRun
 from sejahtera.targeting.selectors import programme_codes, rules_of
 
 
-class DecreeRefused(ValueError):
+class DecreeRefused(Refused):
     pass
+
+
+def _not_a_draft(decree: Decree) -> DecreeRefused:
+    return DecreeRefused(
+        gettext_noop("decree #{decree} is {status}, not a draft"),
+        decree=decree.pk,
+        status=decree.get_status_display(),
+    )
 
 
 def _subject(table: str) -> str:
@@ -141,9 +150,15 @@ def prepare_decree(actor: User, programme: str, period_start: date, run: Targeti
     the current enrolments, with what the decree would do to it and why."""
     access.require(actor, access.DECREE_MAKERS)
     if run.status != TargetingRun.Status.COMPLETED or run.is_simulation:
-        raise DecreeRefused("a decree is prepared from a completed run that is not a simulation")
+        raise DecreeRefused(
+            gettext_noop("a decree is prepared from a completed run that is not a simulation")
+        )
     if programme not in programme_codes(run):
-        raise DecreeRefused(f"run #{run.pk} decides no programme {programme}")
+        raise DecreeRefused(
+            gettext_noop("run #{run} decides no programme {programme}"),
+            run=run.pk,
+            programme=programme,
+        )
     if programme in rules_of(run).revealing_programmes and not privacy.may_read_specific(actor):
         # Its beneficiaries reveal a vulnerable cluster, which this role may not read.
         raise PermissionDenied
@@ -213,7 +228,7 @@ def approve_decree(actor: User, decree: Decree) -> Decree:
     with transaction.atomic():
         decree = Decree.objects.select_for_update().get(pk=decree.pk)
         if decree.status != Decree.Status.DRAFT:
-            raise DecreeRefused(f"decree #{decree.pk} is {decree.status}, not a draft")
+            raise _not_a_draft(decree)
         require_second_person(decree.prepared_by_id, actor.pk)
         params = {
             "decree": decree.pk,
@@ -233,11 +248,11 @@ def approve_decree(actor: User, decree: Decree) -> Decree:
 def reject_decree(actor: User, decree: Decree, reason: str) -> Decree:
     access.require(actor, access.DECREE_MAKERS)
     if not reason.strip():
-        raise DecreeRefused("give the reason for rejecting the decree")
+        raise DecreeRefused(gettext_noop("give the reason for rejecting the decree"))
     with transaction.atomic():
         decree = Decree.objects.select_for_update().get(pk=decree.pk)
         if decree.status != Decree.Status.DRAFT:
-            raise DecreeRefused(f"decree #{decree.pk} is {decree.status}, not a draft")
+            raise _not_a_draft(decree)
         require_second_person(decree.prepared_by_id, actor.pk)
         decree.status = Decree.Status.REJECTED
         decree.decided_by = actor

@@ -31,6 +31,7 @@ from sejahtera.domain.delivery import (
     FourEyesViolation,
     Suspension,
 )
+from sejahtera.i18n import render_refusal
 from sejahtera.programmes import (
     cycles,
     disbursement,
@@ -95,7 +96,7 @@ def decrees(request: AuthenticatedRequest) -> HttpResponse:
                     request.user, data["programme"], data["period_start"], data["run"]
                 )
             except services.DecreeRefused as refused:
-                form.add_error(None, str(refused))
+                form.add_error(None, render_refusal(refused))
             else:
                 return redirect("web:decree", pk=decree.pk)
     context = {"decrees": listed[:100], "form": form, "can_prepare": can_prepare}
@@ -161,7 +162,7 @@ def answer_request(request: AuthenticatedRequest, pk: int, request_pk: int) -> H
             today=date.today(),
         )
     except services.DecreeRefused as refused:
-        messages.error(request, str(refused))
+        messages.error(request, render_refusal(refused))
     else:
         messages.success(request, gettext("Answered; the case's timeline shows it."))
     return redirect("web:decree", pk=decree.pk)
@@ -183,7 +184,7 @@ def decide_decree(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     except FourEyesViolation:
         messages.error(request, gettext("You prepared this decree: a second person approves it."))
     except services.DecreeRefused as refused:
-        messages.error(request, str(refused))
+        messages.error(request, render_refusal(refused))
     return redirect("web:decree", pk=decree.pk)
 
 
@@ -208,7 +209,7 @@ def cycle_list(request: AuthenticatedRequest) -> HttpResponse:
             try:
                 job = jobs.start_open_cycle(request.user, data["programme"], data["period_start"])
             except CycleRefused as refused:
-                form.add_error(None, str(refused))
+                form.add_error(None, render_refusal(refused))
             else:
                 return _follow(request, job)
     context = {
