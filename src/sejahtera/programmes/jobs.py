@@ -11,6 +11,8 @@ from django.utils import timezone
 from django_tasks import task
 
 from sejahtera.accounts.models import User
+from sejahtera.domain.findings import Refused
+from sejahtera.i18n import render_refusal
 from sejahtera.programmes import cycles, disbursement
 from sejahtera.programmes.models import Cycle, DeliveryJob
 
@@ -62,8 +64,9 @@ def run_delivery_job(job_id: int) -> None:
             outcome = {"batches": len(built), "lines": sum(b.lines for b in built)}
     except Exception as failure:  # the page must say so; the job never stays "running"
         logger.exception("delivery job %s failed", job_id)
+        error = render_refusal(failure) if isinstance(failure, Refused) else str(failure)
         DeliveryJob.objects.filter(pk=job_id).update(
-            status=DeliveryJob.Status.FAILED, error=str(failure), finished_at=timezone.now()
+            status=DeliveryJob.Status.FAILED, error=error, finished_at=timezone.now()
         )
         return
     DeliveryJob.objects.filter(pk=job_id).update(
