@@ -32,15 +32,28 @@ def synthesise(persons: int, seed: int, out: Path, *extra: str) -> None:
     )
 
 
-def recreate_postgres_database(server_url: str, name: str) -> str:
-    """Drop and create database ``name`` on the server of ``server_url``; return its URL."""
+def recreate_postgres_database(server_url: str, name: str, template: str | None = None) -> str:
+    """Drop and create database ``name`` on the server of ``server_url`` (a copy of
+    ``template`` if given); return its URL."""
     import psycopg
     from psycopg import sql
 
     base = server_url.rsplit("/", 1)[0]
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(create)
     return f"{base}/{name}"
+
+
+def postgres_database_exists(server_url: str, name: str) -> bool:
+    import psycopg
+
+    base = server_url.rsplit("/", 1)[0]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    return found is not None

@@ -2,12 +2,15 @@
 build its disbursement batches, import the channels' result files.
 
     python bench/delivery.py [--persons 3000000] [--programme SEMBAKO] [--postgres URL]
+                             [--reuse] [--slow SECONDS]
 
-Builds a fresh database ``sejahtera_bench_delivery``, imports a synthetic population, runs the
-targeting once (DuckDB), then times each delivery step and, in the same run, a ``COPY`` of the
-same rows into an empty table with the same columns and indexes: the baseline the step is
-compared with. Goal (issue #10): each step ≤ 60 s on 2 cores and ≤ 2× that COPY, with
-1,000,000 enrolled households (SEMBAKO enrols deciles 1–4: about 2.5 M households).
+Builds a fresh database ``sejahtera_bench_delivery``, imports a synthetic population and runs
+the targeting once (DuckDB) — or, with ``--reuse``, copies the population and run kept by an
+earlier run of the same size (database ``sejahtera_bench_delivery_<persons>``) — then times
+each delivery step and, in the same run, a ``COPY`` of the same rows into an empty table with
+the same columns and indexes: the baseline the step is compared with. Goal (issue #10): each
+step ≤ 60 s on 2 cores and ≤ 2× that COPY, with 1,000,000 enrolled households (SEMBAKO
+enrols deciles 1–4: about 2.5 M households).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import AS_OF, recreate_postgres_database, synthesise
+from _common import AS_OF, postgres_database_exists, recreate_postgres_database, synthesise
 
 PERIOD = date(2027, 1, 1)
 
@@ -36,22 +39,64 @@ def main() -> None:
         "--postgres",
         default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sejahtera"),
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="start from the population and targeting run kept by an earlier run of this size",
+    )
+    parser.add_argument(
+        "--slow",
+        type=float,
+        metavar="SECONDS",
+        help="print every SQL statement of the steps that takes longer than this",
+    )
     args = parser.parse_args()
+    kept = f"sejahtera_bench_delivery_{args.persons}"
+    reuse = args.reuse and postgres_database_exists(args.postgres, kept)
     os.environ["DATABASE_URL"] = recreate_postgres_database(
-        args.postgres, "sejahtera_bench_delivery"
+        args.postgres, "sejahtera_bench_delivery", template=kept if reuse else None
     )
     os.environ["DJANGO_SETTINGS_MODULE"] = "sejahtera.config.settings"
     import django
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connections
 
     call_command("migrate", verbosity=0)
-    run = populate(args.persons)
-    time_steps(run, args.programme)
+    if not reuse:
+        populate(args.persons)
+        connections.close_all()  # a database is copied only while nobody is connected to it
+        recreate_postgres_database(args.postgres, kept, template="sejahtera_bench_delivery")
+    from sejahtera.targeting.models import TargetingRun
+
+    run = TargetingRun.objects.latest("pk")
+    if args.slow is None:
+        time_steps(run, args.programme)
+    else:
+        with connections["default"].execute_wrapper(SlowStatements(args.slow)):
+            time_steps(run, args.programme)
 
 
-def populate(persons: int) -> Any:
+class SlowStatements:
+    """A database execute wrapper that prints the statements slower than ``limit`` seconds."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+
+    def __call__(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            seconds = time.perf_counter() - started
+            if seconds > self.limit:
+                print(f"    {seconds:6.2f} s  {' '.join(sql.split())[:150]}")
+
+
+def populate(persons: int) -> None:
     from sejahtera.registry.services.importing import import_registry
     from sejahtera.registry.services.regions import load_regions
     from sejahtera.targeting.services import run_targeting_for_registry
@@ -68,9 +113,14 @@ def populate(persons: int) -> Any:
         )
         print(f"setup: import {persons:,} persons in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
-    run = run_targeting_for_registry(date.fromisoformat(AS_OF))
+    run_targeting_for_registry(date.fromisoformat(AS_OF))
     print(f"setup: targeting run in {time.perf_counter() - started:.1f} s")
-    return run
+    # A registry in service has long been analysed by autovacuum; a copied database never is
+    # (its activity counters start at zero).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
 
 
 def timed(step: Callable[[], Any]) -> tuple[Any, float]:

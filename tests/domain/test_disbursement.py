@@ -51,7 +51,7 @@ def test_a_good_result_row_is_read():
     row = rules.read_result_row(
         2,
         {
-            "Reference": "SJT0000000042",
+            "reference": " SJT0000000042",
             "amount": "400000",
             "status": "PAID",
             "paid_on": "2026-07-20",
@@ -90,7 +90,9 @@ def test_each_wrong_field_of_a_result_row_is_named(cells, columns):
 
 
 def test_the_required_columns_are_checked_before_any_row():
-    assert rules.missing_columns(["Reference", " amount "]) == ["status"]
+    names = rules.column_names(["Reference", " amount "])
+    assert names == ["reference", "amount"]
+    assert rules.missing_columns(names) == ["status"]
 
 
 SENT = rules.Sent(account="0021", amount=400_000, status="issued", settled=False)

@@ -199,6 +199,17 @@ def test_missing_extra_and_mismatched_lines_are_each_reported(manager, sembako):
     assert ("extra", None) in listed
 
 
+def test_a_result_header_is_read_loosely_and_a_blank_line_skipped(manager, sembako):
+    batch = disbursement.build_batches(manager, sembako)[0]
+    payments = list(batch.payments.order_by("id"))
+    _header, first, *rest = result_file(payments).decode().splitlines()
+    lines = [" Reference ,ACCOUNT,Amount,Status,reason,Paid_On", first, "", *rest]
+    lines.append(f"{reference(payments[0].pk)},,lots,paid,,")  # the file's last line
+    result = disbursement.import_result(manager, batch, "x.csv", "\n".join(lines).encode())
+    assert result.counts == {"applied": len(payments), "rejected": 1}
+    assert result.rows.get(verdict="rejected").line == len(lines)
+
+
 def test_a_file_that_is_not_csv_is_refused_with_its_line(manager, sembako):
     batch = disbursement.build_batches(manager, sembako)[0]
     huge = b'"' + b"x" * 200_000 + b'"'  # beyond any field the csv module reads

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Sum
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
@@ -29,31 +29,42 @@ from sejahtera.domain.delivery import (
 from sejahtera.domain.findings import gettext_noop
 from sejahtera.programmes import ledger
 from sejahtera.programmes.models import Cycle, Enrolment, Entitlement
-from sejahtera.programmes.selectors import hidden_programmes
-from sejahtera.registry.models import Person
+from sejahtera.programmes.selectors import deceased_before, hidden_programmes
+from sejahtera.registry.services.bulk import analyse
 
 ENTITLEMENTS = """
 INSERT INTO programmes_entitlement (cycle_id, enrolment_id, subject, household_id, person_id,
   nik, region_code, amount, status, reason)
-SELECT %(cycle)s, e.id, e.subject, e.household_id, e.person_id, p.nik, e.region_code,
+SELECT %(cycle)s, e.id, e.subject, e.household_id, e.person_id, e.nik, e.region_code,
   CASE WHEN e.status = 'suspended' OR {second_nik} THEN 0 ELSE {amount} END,
   CASE WHEN e.status = 'suspended' THEN 'suspended' WHEN {second_nik} THEN 'held'
        ELSE 'payable' END,
   CASE WHEN e.status = 'suspended' THEN e.suspension WHEN {second_nik} THEN 'duplicate_nik'
        ELSE '' END
-FROM programmes_enrolment e LEFT JOIN registry_person p ON p.id = e.person_id
-WHERE e.programme = %(programme)s AND e.started_on < %(end)s
-  AND (e.ended_on IS NULL OR e.ended_on > %(start)s)
+FROM (
+  -- The person's NIK by its key (household units have none): never a join over every
+  -- person of the country.
+  SELECT e.*, (SELECT p.nik FROM registry_person p WHERE p.id = e.person_id) AS nik
+  FROM programmes_enrolment e
+  WHERE e.programme = %(programme)s AND e.started_on < %(end)s
+    AND (e.ended_on IS NULL OR e.ended_on > %(start)s)
+) e
+-- NIKs already payable in the cycle (an earlier opening), read once: probed per line, the
+-- table being filled could be scanned once per line.
+LEFT JOIN (
+  SELECT DISTINCT x.nik AS nik_paid FROM programmes_entitlement x
+  WHERE x.cycle_id = %(cycle)s AND x.status = 'payable' AND x.nik IS NOT NULL
+) paid ON paid.nik_paid = e.nik
+WHERE 1 = 1 -- SQLite reads "ON CONFLICT" right after FROM as a join's ON
 ON CONFLICT DO NOTHING
 """
 # A person-level programme pays a NIK once per cycle, even when two person records (in two
 # households) hold it: the first enrolment is paid, the others are held for review.
 # A NIK already payable in the cycle (from an earlier opening) holds the newcomer too.
 SECOND_NIK = (
-    "(p.nik IS NOT NULL AND (ROW_NUMBER() OVER (PARTITION BY p.nik "
+    "(e.nik IS NOT NULL AND (ROW_NUMBER() OVER (PARTITION BY e.nik "
     "ORDER BY CASE WHEN e.status = 'suspended' THEN 1 ELSE 0 END, e.id) > 1 "
-    "OR EXISTS (SELECT 1 FROM programmes_entitlement x WHERE x.cycle_id = %(cycle)s "
-    "AND x.nik = p.nik AND x.status = 'payable')))"
+    "OR paid.nik_paid IS NOT NULL))"
 )
 
 
@@ -117,6 +128,7 @@ def open_cycle(
         }
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+        analyse("programmes_entitlement")
         report("ledger", 2, 4)
         ledger.record_entitled(cycle.pk)
         report("totals", 3, 4)
@@ -137,12 +149,10 @@ def no_progress(stage: str, done: int, total: int) -> None:
 def suspend_the_dead(programme: str, before: date) -> int:
     """A death recorded in the registry suspends from the first cycle after it: a person, or a
     household whose every member died."""
-    living = Person.objects.filter(household=OuterRef("household_id")).filter(
-        Q(deceased_date__isnull=True) | Q(deceased_date__gte=before)
-    )
-    dead = Q(person__deceased_date__lt=before) | Q(~Exists(living), person__isnull=True)
     return (
-        Enrolment.objects.filter(dead, programme=programme, status=Enrolment.Status.ACTIVE)
+        Enrolment.objects.filter(
+            deceased_before(before), programme=programme, status=Enrolment.Status.ACTIVE
+        )
         .filter(ended_on__isnull=True)
         .update(status=Enrolment.Status.SUSPENDED, suspension=Suspension.DECEASED)
     )

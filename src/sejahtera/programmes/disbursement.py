@@ -33,7 +33,7 @@ from sejahtera.programmes import ledger
 from sejahtera.programmes.cycles import Progress, no_progress, suspend_the_dead
 from sejahtera.programmes.models import Batch, Cycle, Payment, ResultImport, ResultLine
 from sejahtera.programmes.selectors import hidden_programmes
-from sejahtera.registry.services.bulk import insert
+from sejahtera.registry.services.bulk import analyse, insert
 from sejahtera.registry.services.exports import safe_row
 
 # The channel of an entitlement ``t`` whose household's KKS account is ``a`` (the rule of
@@ -43,23 +43,34 @@ CHANNEL = (
 )
 
 # Entitlements still to send: payable, the unit still active, and no payment issued or paid;
-# a failed or returned payment is sent again as the next attempt.
+# a failed or returned payment is sent again as the next attempt. What was sent before is read
+# once, grouped, never probed per line in the table being filled: on a table the planner
+# believes empty, each probe would be a scan of everything the statement has inserted so far.
 SOURCES = """
 FROM programmes_entitlement t
 JOIN programmes_cycle c ON c.id = t.cycle_id
 JOIN programmes_enrolment e ON e.id = t.enrolment_id
 LEFT JOIN programmes_paymentaccount a ON a.household_id = t.household_id
+LEFT JOIN (
+  SELECT q.entitlement_id, COUNT(*) AS attempts,
+    SUM(CASE WHEN q.status IN ('issued', 'paid') THEN 1 ELSE 0 END) AS live
+  FROM programmes_payment q JOIN programmes_batch qb ON qb.id = q.batch_id
+  WHERE qb.cycle_id = %(cycle)s GROUP BY q.entitlement_id
+) sent ON sent.entitlement_id = t.id
 """
 TO_ISSUE = """
 WHERE t.cycle_id = %(cycle)s AND t.status = 'payable' AND e.status = 'active'
-  AND NOT EXISTS (SELECT 1 FROM programmes_payment q
-                  WHERE q.entitlement_id = t.id AND q.status IN ('issued', 'paid'))
+  AND COALESCE(sent.live, 0) = 0
 """
 # The name and NIK a channel pays: the person's own for a person-level programme, else the
-# household head's (two index lookups a line: a join would scan every person of the country).
-HEAD = (
+# household head's. Index lookups, each a scalar subquery: a join could make the database read
+# every person of the country once per batch. "ORDER BY x.id + 0": ordered by the bare key,
+# PostgreSQL, knowing how few people are heads, walks the primary key from the lowest id for
+# every line (minutes for a batch) instead of reading the household's few members.
+RECIPIENT = (
+    "COALESCE((SELECT x.{column} FROM registry_person x WHERE x.id = t.person_id), "
     "(SELECT x.{column} FROM registry_person x WHERE x.household_id = t.household_id "
-    "AND x.relationship = 'head' ORDER BY x.id LIMIT 1)"
+    "AND x.relationship = 'head' ORDER BY x.id + 0 LIMIT 1), '')"
 )
 # Every line into its channel's new batch, in one statement, with whom it pays as it stands
 # today: the batch file is written from the payments alone, the same file whenever asked.
@@ -67,13 +78,11 @@ ISSUE = f"""
 INSERT INTO programmes_payment (batch_id, entitlement_id, attempt, subject, household_id,
   person_id, region_code, account_number, recipient_nik, recipient_name, amount, status, reason)
 SELECT b.id, t.id,
-  1 + (SELECT COUNT(*) FROM programmes_payment q WHERE q.entitlement_id = t.id),
+  1 + COALESCE(sent.attempts, 0),
   t.subject, t.household_id, t.person_id, t.region_code,
   CASE WHEN b.channel IN ('POS', 'BPJS') THEN '' ELSE a.account_number END,
-  COALESCE(m.nik, {HEAD.format(column="nik")}, ''),
-  COALESCE(m.full_name, {HEAD.format(column="full_name")}, ''),
-  t.amount, 'issued', ''
-{{sources}} LEFT JOIN registry_person m ON m.id = t.person_id
+  {RECIPIENT.format(column="nik")}, {RECIPIENT.format(column="full_name")}, t.amount, 'issued', ''
+{{sources}}
 JOIN programmes_batch b ON b.channel = {{channel}} AND b.id IN ({{batches}})
 {{to_issue}}
 ON CONFLICT DO NOTHING
@@ -86,14 +95,6 @@ FROM programmes_payment WHERE batch_id = %s ORDER BY id
 
 class DisbursementRefused(ValueError):
     """A step that cannot be taken, in words for the person who tried."""
-
-
-def analyse(table: str) -> None:
-    """Fresh planner statistics after a bulk insert (PostgreSQL), so that the next statements
-    of the step do not plan for the table as it was before."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {table}")
 
 
 def channel_layouts() -> dict[Channel, Layout]:
@@ -305,8 +306,9 @@ def _read_rows(content: bytes) -> list[rules.ResultRow]:
         raise DisbursementRefused(gettext("The file is not UTF-8 text.")) from problem
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;|\t", key=first_line.count)
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    missing = rules.missing_columns(reader.fieldnames or ())
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    names = rules.column_names(next(reader, []))
+    missing = rules.missing_columns(names)
     if missing:
         raise DisbursementRefused(
             gettext("The file lacks the column(s) %(columns)s; nothing was imported.")
@@ -315,8 +317,10 @@ def _read_rows(content: bytes) -> list[rules.ResultRow]:
     rows: list[rules.ResultRow] = []
     seen: dict[str, int] = {}
     try:
-        for number, cells in enumerate(reader, start=2):
-            row = rules.read_result_row(number, cells)
+        for number, values in enumerate(reader, start=2):
+            if not values:  # a blank line, which csv.DictReader skipped too
+                continue
+            row = rules.read_result_row(number, dict(zip(names, values, strict=False)))
             if row.reference in seen and not row.rejected:
                 repeated = rules.repeated_reference(row, seen[row.reference])
                 row = dataclasses.replace(row, findings=(repeated,))

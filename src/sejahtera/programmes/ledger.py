@@ -22,9 +22,9 @@ ON CONFLICT DO NOTHING
 """
 PAYMENTS = f"""
 INSERT INTO programmes_ledgerentry ({COLUMNS})
-SELECT p.subject, p.household_id, p.person_id, t.cycle_id, p.entitlement_id, p.id, p.attempt,
+SELECT p.subject, p.household_id, p.person_id, b.cycle_id, p.entitlement_id, p.id, p.attempt,
   {{kind}}, p.amount, %(now)s
-FROM programmes_payment p JOIN programmes_entitlement t ON t.id = p.entitlement_id
+FROM programmes_payment p JOIN programmes_batch b ON b.id = p.batch_id
 WHERE {{where}}
 ON CONFLICT DO NOTHING
 """

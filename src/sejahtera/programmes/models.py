@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -26,6 +27,15 @@ USER = settings.AUTH_USER_MODEL
 
 def _choices(values: type[StrEnum]) -> list[tuple[str, str]]:
     return [(str(v), str(v)) for v in values]
+
+
+def _copied_key(to: type[models.Model], **options: Any) -> Any:
+    """A key copied from the row a record comes from (a decree line, an enrolment, an
+    entitlement): checked there, where it is constrained and PROTECT keeps it, not once more
+    per record at commit (decision 0013)."""
+    return models.ForeignKey(
+        to, on_delete=models.PROTECT, related_name="+", db_constraint=False, **options
+    )
 
 
 class Amounts(models.Model):
@@ -113,10 +123,10 @@ class Enrolment(Amounts):
 
     programme = models.CharField(_("programme"), max_length=20)
     subject = models.CharField(max_length=24)
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    # The household, person and decision are the decree line's (the start decree keeps its
+    # lines, and they keep these): checked there, not once more per enrolment at commit.
+    household = _copied_key(Household)
+    person = _copied_key(Person, null=True, blank=True)
     region_code = models.CharField(max_length=10)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     started_on = models.DateField()
@@ -128,7 +138,12 @@ class Enrolment(Amounts):
     end_reason = models.CharField(max_length=20, choices=_choices(Reason), blank=True)
     suspension = models.CharField(max_length=20, blank=True)  # why, while suspended
     decision = models.ForeignKey(
-        Decision, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Decision,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
 
     class Meta:
@@ -142,10 +157,7 @@ class Enrolment(Amounts):
                 name="one_open_enrolment_per_subject",
             )
         ]
-        indexes = [
-            models.Index(fields=["programme", "region_code"]),
-            models.Index(fields=["household"]),
-        ]
+        indexes = [models.Index(fields=["programme", "region_code"])]
 
     def __str__(self) -> str:
         return f"{self.subject} in {self.programme} ({self.status})"
@@ -189,13 +201,15 @@ class Entitlement(models.Model):
         SUSPENDED = "suspended", _("Suspended")
         HELD = "held", _("Held for review")
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="entitlements")
+    # The cycle leads both unique constraints: it needs no index of its own.
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.PROTECT, related_name="entitlements", db_index=False
+    )
     enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="+")
     subject = models.CharField(max_length=24)
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    # The enrolment's household and person, checked through it (as on Payment).
+    household = _copied_key(Household)
+    person = _copied_key(Person, null=True, blank=True, db_index=False)
     nik = models.CharField(max_length=16, null=True, blank=True)  # noqa: DJ001 (person units)
     region_code = models.CharField(max_length=10)
     amount = models.BigIntegerField()
@@ -289,18 +303,8 @@ class Payment(models.Model):
     # through the entitlement (its own keys are constrained), not once more per payment: a
     # national batch would pay twice for the same check at commit.
     subject = models.CharField(max_length=24)
-    household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="+", db_constraint=False
-    )
-    person = models.ForeignKey(
-        Person,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    household = _copied_key(Household)
+    person = _copied_key(Person, null=True, blank=True, db_index=False)
     region_code = models.CharField(max_length=10)
     account_number = models.CharField(max_length=20, blank=True)
     # Whom the channel pays, as the registry said when the line was sent (the batch file).
@@ -388,21 +392,9 @@ class LedgerEntry(models.Model):
     # keys carry no index of their own, which would only slow a national cycle's writes. The
     # household, person and cycle are the entitlement's, checked through it (as on Payment).
     subject = models.CharField(max_length=24)
-    household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
-    )
-    person = models.ForeignKey(
-        Person,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    cycle = models.ForeignKey(
-        Cycle, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
-    )
+    household = _copied_key(Household, db_index=False)
+    person = _copied_key(Person, null=True, blank=True, db_index=False)
+    cycle = _copied_key(Cycle, db_index=False)
     entitlement = models.ForeignKey(
         Entitlement, on_delete=models.PROTECT, related_name="+", db_index=False
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from sejahtera.accounts import access
@@ -30,8 +30,10 @@ from sejahtera.domain.delivery import (
 )
 from sejahtera.domain.findings import Refused, gettext_noop
 from sejahtera.programmes.models import Decree, DecreeLine
+from sejahtera.programmes.selectors import deceased_before
 from sejahtera.registry import privacy
-from sejahtera.registry.models import DuplicateCandidate, Person
+from sejahtera.registry.models import DuplicateCandidate
+from sejahtera.registry.services.bulk import analyse
 from sejahtera.targeting.models import TargetingRun
 from sejahtera.targeting.selectors import programme_codes, rules_of
 
@@ -111,9 +113,6 @@ def _overrides(period_start: date) -> list[tuple[Reason, Q]]:
     """What the run cannot know turns a subject around: graduated families leave social
     assistance (freeing aid for those who need it more), the dead leave, and a person whose NIK
     another record holds waits for the pair's review."""
-    living = Person.objects.filter(household=OuterRef("household_id")).filter(
-        Q(deceased_date__isnull=True) | Q(deceased_date__gte=period_start)
-    )
     open_pairs = DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN)
     return [
         (
@@ -124,10 +123,7 @@ def _overrides(period_start: date) -> list[tuple[Reason, Q]]:
                 ).values("case__household_id")
             ),
         ),
-        (
-            Reason.DECEASED,
-            Q(person__deceased_date__lt=period_start) | Q(~Exists(living), person__isnull=True),
-        ),
+        (Reason.DECEASED, deceased_before(period_start)),
         (
             Reason.DUPLICATE_REVIEW,
             Q(person_id__in=open_pairs.values("person_id"))
@@ -175,6 +171,7 @@ def prepare_decree(actor: User, programme: str, period_start: date, run: Targeti
         }
         for statement in (ELIGIBLE, NO_LONGER_ELIGIBLE, WAITING):
             _execute(statement, params)
+        analyse("programmes_decreeline")
         freed = []
         for reason, condition in _overrides(period_start):
             lines = DecreeLine.objects.filter(condition, decree=decree)
@@ -238,6 +235,7 @@ def approve_decree(actor: User, decree: Decree) -> Decree:
         _execute(END_LEAVING, params)
         _execute(CHANGE_AMOUNTS, params)
         _execute(ENROL_NEW, params)
+        analyse("programmes_enrolment")  # the cycles that follow plan for the new enrolments
         decree.status = Decree.Status.APPROVED
         decree.decided_by = actor
         decree.decided_at = timezone.now()

@@ -130,3 +130,11 @@ def upsert(model: type[Model], columns: Sequence[str], rows: Rows) -> None:
                 f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}) {conflict}",
                 python_rows(rows),
             )
+
+
+def analyse(table: str) -> None:
+    """Fresh planner statistics after a bulk write (PostgreSQL), so that the statements after
+    it do not plan for the table as it was before."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
