@@ -116,6 +116,7 @@ def make_runner() -> Runner:
         persons: list[dict[str, str]],
         *,
         deciles: dict[str, int] | None = None,
+        manual_clusters: list[tuple[str, str, str]] | None = None,
         as_of: date = AS_OF,
         rules: Rules | None = None,
         engine: str = "duckdb",
@@ -136,8 +137,18 @@ def make_runner() -> Runner:
             rules or default_rules(),
             engine=engine,  # type: ignore[arg-type]
             deciles=decile_table,
+            manual_clusters=None if manual_clusters is None else _manual_table(manual_clusters),
             spark=spark,
         )
         return Outcome(result)
 
     return run_
+
+
+def _manual_table(rows: list[tuple[str, str, str]]) -> pa.Table:
+    """Manual cluster memberships: (person_id, cluster, reason) rows."""
+    columns = list(zip(*rows, strict=True)) or [(), (), ()]
+    names = ("person_id", "cluster", "reason")
+    return pa.table(
+        {n: pa.array(list(v), pa.string()) for n, v in zip(names, columns, strict=True)}
+    )

@@ -1,6 +1,9 @@
 """Every default cluster rule, in and out, with its reasons."""
 
+import pytest
 from targeting_builders import born_aged, household, person
+
+from sejahtera.batch import InputError
 
 H = [household("H1")]
 
@@ -159,3 +162,30 @@ def test_a_disabled_cluster_has_no_members(run):
 
     persons = [person("P1", "H1", born_aged(30), disability="mental")]
     assert run(H, persons, deciles={"H1": 3}, rules=rules_with(disable)).clusters("P1") == []
+
+
+def test_a_manual_membership_counts_beside_the_rules_with_its_reason(run):
+    persons = [
+        person("P1", "H1", born_aged(30)),
+        person("P2", "H1", born_aged(30), disability="mental"),
+    ]
+    manual = [
+        ("P1", "KORBAN_BENCANA", "rumah hanyut banjir Januari"),
+        ("P2", " DISABILITAS ", "asesmen pekerja sosial"),
+    ]
+    outcome = run(H, persons, deciles={"H1": 6}, manual_clusters=manual)
+    assert outcome.clusters("P1") == ["KORBAN_BENCANA"]
+    assert outcome.person("P1")["cluster_reasons"] == [
+        "KORBAN_BENCANA: manual: rumah hanyut banjir Januari"
+    ]
+    # Found by the rule and by hand: one cluster, both reasons.
+    assert outcome.clusters("P2") == ["DISABILITAS"]
+    assert outcome.person("P2")["cluster_reasons"] == [
+        "DISABILITAS: disability mental; manual: asesmen pekerja sosial"
+    ]
+    assert run(H, persons, deciles={"H1": 6}, manual_clusters=[]).clusters("P1") == []
+
+
+def test_a_manual_membership_in_no_known_cluster_is_refused(run):
+    with pytest.raises(InputError, match="P1: 'MISKIN'"):
+        run(H, [person("P1", "H1", born_aged(30))], manual_clusters=[("P1", "MISKIN", "x")])

@@ -90,12 +90,14 @@ def check_edge_cases_with_external_deciles(run, spark):
         }
 
     rules = rules_with(three)
-    kwargs = {"deciles": {"H1": 2, "H2": 4}, "rules": rules}
+    manual = [("E1", "KORBAN_BENCANA", "banjir"), ("A1", "PEREMPUAN_RENTAN", "asesmen")]
+    kwargs = {"deciles": {"H1": 2, "H2": 4}, "rules": rules, "manual_clusters": manual}
     on_spark = run(households, persons, engine="spark", spark=spark, **kwargs)
     on_duckdb = run(households, persons, **kwargs)
     for output in ("decisions", "person_results"):
         assert on_spark.result.read(output).equals(on_duckdb.result.read(output))
     assert on_spark.decision("H1", "PKH")["components"] == ["EARLY_CHILD", "SEVERE_DISABILITY"]
     assert on_spark.clusters("A1") == ["PEREMPUAN_RENTAN"]
+    assert "KORBAN_BENCANA" in on_spark.clusters("E1")
     assert on_spark.decision("H1", "PKH_LANSIA")["components"] == ["LANSIA_60"]
     assert on_spark.decision("A1", "MODAL_PEREMPUAN")["eligible"] is True

@@ -97,7 +97,7 @@ def test_rules_may_not_point_at_files_elsewhere(population):
         run_targeting_for_registry(AS_OF, rules_text=escaping)
 
 
-def test_manual_clusters_survive_runs(population, make_user, analyst):
+def test_manual_clusters_are_an_input_of_every_run_and_survive_it(population, make_user, analyst):
     from sejahtera.accounts.models import Role
 
     worker = make_user(Role.SOCIAL_WORKER, "3201")
@@ -105,12 +105,17 @@ def test_manual_clusters_survive_runs(population, make_user, analyst):
     add_manual_cluster(
         worker, ManualCluster(siti, "KORBAN_KEKERASAN", "home visit 2026-06-01", date(2026, 6, 1))
     )
+    ended = ManualCluster(siti, "KORBAN_BENCANA", "banjir", date(2025, 1, 1), date(2025, 6, 30))
+    add_manual_cluster(worker, ended)
     run = run_targeting_for_registry(AS_OF)
     run_targeting_for_registry(AS_OF)
-    assert ManualClusterMembership.objects.get().created_by == worker
+    assert ManualClusterMembership.objects.filter(created_by=worker).count() == 2
     counts = {c["cluster"]: c for c in selectors.run_figures(analyst, run)["clusters"]}
     assert counts["KORBAN_KEKERASAN"]["manual"] == 1
-    assert counts["KORBAN_KEKERASAN"]["persons"] == 0
+    assert counts["KORBAN_KEKERASAN"]["persons"] == 1  # the run counts her
+    assert counts["KORBAN_BENCANA"]["persons"] == 0  # a membership ended before the run's day
+    placed = PersonCluster.objects.get(run=run, person=siti, cluster="KORBAN_KEKERASAN")
+    assert placed.reason == "manual: home visit 2026-06-01"
 
 
 def test_cli_target_run_stores_a_run(population, tmp_path):

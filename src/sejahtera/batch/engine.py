@@ -36,10 +36,11 @@ from sejahtera.batch.sql import (
     Stage,
     build_plan,
     text,
+    texts,
     to_spark,
 )
 from sejahtera.domain.registry_format import HOUSEHOLD_COLUMN_NAMES, PERSON_COLUMN_NAMES
-from sejahtera.domain.targeting.rules import Rules, load_rules
+from sejahtera.domain.targeting.rules import CLUSTER_CODES, Rules, load_rules
 
 Source: TypeAlias = str | Path | pa.Table
 Engine = Literal["duckdb", "spark"]
@@ -49,6 +50,7 @@ Progress = Callable[[str, int, int], None]  # (stage name, stages done, stages i
 REQUIRED_HOUSEHOLD_COLUMNS = ("household_id", "region_code")
 REQUIRED_PERSON_COLUMNS = ("person_id", "household_id", "sex", "birth_date", "relationship")
 DECILE_COLUMNS = ("household_id", "national_decile")
+MANUAL_CLUSTER_COLUMNS = ("person_id", "cluster", "reason")
 # The order of the rows of ``TargetingResult.read`` (NULL ids last; the built-in programmes
 # first, then the rules' own by code).
 PROGRAMME_ORDER = ("PKH", "SEMBAKO", "PBI_JK", "ATENSI", "PENA")
@@ -153,6 +155,7 @@ def run_targeting(
     deciles: Source | None = None,
     progress: Progress | None = None,
     *,
+    manual_clusters: Source | None = None,
     out_dir: Path | str | None = None,
     spark: Any = None,
 ) -> TargetingResult:
@@ -163,11 +166,17 @@ def run_targeting(
     ``out_dir`` to a temporary folder that lives as long as the result. ``deciles``
     (household_id, national_decile) replaces the PMT ranking: households missing from it get no
     decile (and so no decile-based programme, with that reason). ``spark`` is an existing
-    SparkSession (else a local[2] one is started)."""
+    SparkSession (else a local[2] one is started). ``manual_clusters`` (person_id, cluster,
+    reason): memberships a social worker recorded, counted beside the rules' own."""
     if not isinstance(as_of, date):
         raise TypeError(f"as_of must be a date, got {as_of!r}")
     rules = rules or load_rules()
-    plan = build_plan(rules, as_of, external_deciles=deciles is not None)
+    plan = build_plan(
+        rules,
+        as_of,
+        external_deciles=deciles is not None,
+        manual_clusters=manual_clusters is not None,
+    )
     runner: _Runner
     if engine == "duckdb":
         runner = _DuckDBRunner()
@@ -197,6 +206,14 @@ def run_targeting(
         if deciles is not None:
             runner.load("deciles_input", deciles, DECILE_COLUMNS, DECILE_COLUMNS)
             _check_deciles(runner)
+        if manual_clusters is not None:
+            runner.load(
+                "manual_clusters_input",
+                manual_clusters,
+                MANUAL_CLUSTER_COLUMNS,
+                MANUAL_CLUSTER_COLUMNS,
+            )
+            _check_manual_clusters(runner)
         # The stages, then the writes (named "write <output>"), each followed by dropping the
         # stored stages no later step reads.
         steps: list[tuple[str, Callable[[], None]]] = [
@@ -278,6 +295,17 @@ def _check_deciles(runner: _Runner) -> None:
     if bad:
         shown = ", ".join(f"{r['household_id']}: {r['national_decile']!r}" for r in bad)
         raise InputError(f"deciles: national_decile must be a whole number 1–10; found {shown}")
+
+
+def _check_manual_clusters(runner: _Runner) -> None:
+    bad = runner.fetch(
+        "SELECT person_id, cluster FROM manual_clusters_input "
+        f"WHERE cluster IS NULL OR TRIM(cluster) NOT IN ({texts(CLUSTER_CODES)}) "
+        "ORDER BY person_id LIMIT 5"
+    ).to_pylist()
+    if bad:
+        shown = ", ".join(f"{r['person_id']}: {r['cluster']!r}" for r in bad)
+        raise InputError(f"manual clusters: cluster must be one of the 12 codes; found {shown}")
 
 
 # -- output shaping (no logic: types and lists) -----------------------------------------------

@@ -423,15 +423,45 @@ def _cluster(rule: ClusterRule) -> tuple[str, str]:
     return flags, _reasons(flag_reasons)
 
 
-def _member_clusters(rules: Rules) -> str:
+def _manual_clusters() -> str:
+    """A social worker's memberships (``manual_clusters_input``: person_id, cluster, reason),
+    one row per person, a flag and a reason per cluster."""
+    columns = []
+    for code in CLUSTER_CODES:
+        name = code.lower()
+        columns.append(f"MAX(CASE WHEN cluster = '{code}' THEN 1 ELSE 0 END) = 1 AS in_{name}")
+        columns.append(f"MAX(CASE WHEN cluster = '{code}' THEN reason END) AS why_{name}")
+    body = ",\n    ".join(columns)
+    return f"""
+SELECT
+    person_id,
+    {body}
+FROM (SELECT person_id, TRIM(cluster) AS cluster, TRIM(reason) AS reason
+      FROM manual_clusters_input) AS manual
+GROUP BY person_id"""
+
+
+def _member_clusters(rules: Rules, manual: bool = False) -> str:
+    """Each living member's clusters by the rules, and (``manual``) by a social worker's
+    assessment: a cluster either gives counts, with the reasons of both."""
     columns = []
     for code in CLUSTER_CODES:
         rule = rules.clusters[code]
         condition, reason = _cluster(rule) if rule.enabled else ("FALSE", "NULL")
         name = code.lower()
-        columns.append(f"COALESCE({condition}, FALSE) AS in_{name}")
-        columns.append(f"{reason} AS why_{name}")
+        by_rule = f"COALESCE({condition}, FALSE)"
+        if manual:
+            by_hand = f"COALESCE(h.in_{name}, FALSE)"
+            columns.append(f"{by_rule} OR {by_hand} AS in_{name}")
+            columns.append(
+                f"concat_ws('{SEPARATOR}', CASE WHEN {by_rule} THEN {reason} END, "
+                f"CASE WHEN {by_hand} THEN 'manual: ' || h.why_{name} END) AS why_{name}"
+            )
+        else:
+            columns.append(f"{by_rule} AS in_{name}")
+            columns.append(f"{reason} AS why_{name}")
     body = ",\n    ".join(columns)
+    join = "LEFT JOIN manual_clusters AS h ON h.person_id = m.person_id" if manual else ""
     return f"""
 SELECT
     m.person_id,
@@ -440,7 +470,8 @@ FROM (
     SELECT p.*, d.national_decile, d.living_members, d.has_living_spouse
     FROM living_members AS p
     JOIN household_deciles AS d ON d.household_id = p.household_id
-) AS m"""
+) AS m
+{join}"""
 
 
 def _person_clusters() -> str:
@@ -1012,10 +1043,14 @@ LEFT JOIN (
 ) AS b ON b.household_id = d.household_id"""
 
 
-def build_plan(rules: Rules, as_of: date, *, external_deciles: bool = False) -> list[Stage]:
+def build_plan(
+    rules: Rules, as_of: date, *, external_deciles: bool = False, manual_clusters: bool = False
+) -> list[Stage]:
     """Every stage of a targeting run, in the order they must run. The last three are the
-    outputs: ``household_results``, ``person_results`` and ``decisions``."""
+    outputs: ``household_results``, ``person_results`` and ``decisions``. ``manual_clusters``:
+    the run reads ``manual_clusters_input`` (memberships recorded by social workers)."""
     model = rules.pmt_model
+    manual = [Stage("manual_clusters", _manual_clusters())] if manual_clusters else []
     return [
         Stage("households_parsed", _households_parsed(), materialize=True),
         Stage("persons_parsed", _persons_parsed()),
@@ -1026,7 +1061,8 @@ def build_plan(rules: Rules, as_of: date, *, external_deciles: bool = False) -> 
         Stage("welfare_scores", _welfare_scores(model), materialize=True),
         Stage("household_deciles", _household_deciles(external_deciles), materialize=True),
         Stage("persons_with_deciles", _persons_with_deciles(), materialize=True),
-        Stage("member_clusters", _member_clusters(rules)),
+        *manual,
+        Stage("member_clusters", _member_clusters(rules, manual_clusters)),
         Stage("person_clusters", _person_clusters(), materialize=True),
         *_component_stages("pkh", rules.pkh.components, rules.pkh.max_components),
         *(

@@ -168,8 +168,8 @@ class Decision(models.Model):
 
 
 class ManualClusterMembership(models.Model):
-    """A social worker's assessment that a person is in a cluster. Rule runs never touch it;
-    it is shown beside the rule-based clusters, marked as manual."""
+    """A social worker's assessment that a person is in a cluster. Every run in its validity
+    counts it beside the rules' own (reason "manual: …"); runs never change or remove it."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     cluster = models.CharField(_("cluster"), max_length=24, choices=_choices(CLUSTER_CODES))

@@ -119,7 +119,8 @@ def _int(rows: dict[str, dict[str, Any]], code: str) -> int:
 
 
 def cluster_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
-    """Per cluster: persons placed by the rules, and by a social worker (active at as_of)."""
+    """Per cluster: persons the run counts (by its rules or by a social worker's assessment),
+    and the assessments in force on its day."""
     by_rule = dict(
         PersonCluster.objects.filter(run=run, region_code__startswith=prefix)
         .values_list("cluster")

@@ -50,6 +50,7 @@ from sejahtera.targeting.models import (
     PersonCluster,
     TargetingRun,
 )
+from sejahtera.targeting.selectors import active_manual_clusters
 
 CHUNK = 5000
 Progress = Callable[[str, int, int], None]
@@ -373,6 +374,21 @@ def pinned_deciles_path(run: TargetingRun) -> Path:
     return Path(settings.MEDIA_ROOT) / "targeting" / f"run-{run.pk}-deciles.csv"
 
 
+def snapshot_manual_clusters(folder: Path, on: date) -> Path:
+    """The cluster memberships social workers recorded, in force on ``on``, for the engine:
+    counted beside the rule-based ones, with their reason."""
+    path = folder / "manual_clusters.parquet"
+    _export(
+        active_manual_clusters(on)
+        .order_by("person_id", "cluster", "pk")
+        .values_list("person_id", "cluster", "reason")
+        .iterator(chunk_size=CHUNK),
+        ["person_id", "cluster", "reason"],
+        path,
+    )
+    return path
+
+
 def _pinned_deciles(run: TargetingRun, folder: Path) -> Path | None:
     """The run's official deciles for the engine, keyed like the snapshot (the registry's own
     ids; the file names households by their ``household_id`` in the exchange format). The kept
@@ -424,6 +440,7 @@ def execute_run(run: TargetingRun, progress: Progress | None = None) -> Targetin
                 rules,
                 engine="spark" if run.engine == "spark" else "duckdb",
                 deciles=_pinned_deciles(run, Path(folder)),
+                manual_clusters=snapshot_manual_clusters(Path(folder), run.as_of),
                 progress=report,
                 out_dir=Path(folder) / "results",
             )
