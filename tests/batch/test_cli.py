@@ -64,6 +64,21 @@ def test_evaluate_with_pinned_deciles_and_rules(files: Path, tmp_path: Path):
     assert (tmp_path / "out" / "decisions.parquet").exists()
 
 
+def test_evaluate_counts_manual_clusters_and_refuses_an_unknown_one(files: Path, tmp_path: Path):
+    person_id = (files / "persons.csv").read_text().splitlines()[1].split(",")[0]
+    manual = tmp_path / "manual.csv"
+    manual.write_text(f"person_id,cluster,reason\n{person_id},KORBAN_BENCANA,banjir\n")
+    result = evaluate(files, "--manual-clusters", str(manual))
+    assert result.exit_code == 0, result.output
+    members = [p for h in json.loads(result.stdout) for p in h["persons"]]
+    assert "KORBAN_BENCANA" in next(p for p in members if p["person_id"] == person_id)["clusters"]
+
+    manual.write_text(f"person_id,cluster,reason\n{person_id},BANJIR,x\n")
+    result = evaluate(files, "--manual-clusters", str(manual))
+    assert result.exit_code != 0
+    assert f"{person_id}: 'BANJIR'" in result.output
+
+
 def test_evaluate_leaves_out_what_the_import_rejects(files: Path, tmp_path: Path):
     """A head whose row the import rejects does not count as a member, nor does a household
     with a malformed region (its persons go with it)."""

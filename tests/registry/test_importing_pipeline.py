@@ -163,3 +163,19 @@ def test_a_file_that_fails_while_read_in_the_child_fails_the_import(db, tmp_path
     with pytest.raises(csv.Error, match="field larger than field limit"):
         import_registry(households_path=h, report_path=tmp_path / "r.csv", today=TODAY)
     assert ImportRun.objects.get().status == ImportRun.Status.FAILED
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics: PostgreSQL")
+def test_a_large_import_leaves_fresh_planner_statistics(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(importing, "PIPELINE_MIN_ROWS", 0)  # what counts as large
+    import_files(tmp_path, "r1", *population())
+
+    def estimated_rows(model) -> float:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table]
+            )
+            return cursor.fetchone()[0]
+
+    assert estimated_rows(Household) == Household.objects.count()
+    assert estimated_rows(Person) == Person.objects.count() == 64

@@ -57,6 +57,12 @@ def target() -> None:
     "--deciles", type=FILE, help="CSV household_id,national_decile to use instead of the PMT."
 )
 @click.option(
+    "--manual-clusters",
+    type=FILE,
+    help="CSV person_id,cluster,reason: memberships social workers recorded, counted beside "
+    "the rules' clusters.",
+)
+@click.option(
     "--rules", "rules_path", type=FILE, help="Rules TOML (default: the shipped defaults)."
 )
 @click.option(
@@ -77,6 +83,7 @@ def evaluate(
     persons: Path,
     as_of: Any,
     deciles: Path | None,
+    manual_clusters: Path | None,
     rules_path: Path | None,
     engine: str,
     out: Path | None,
@@ -103,6 +110,7 @@ def evaluate(
                 rules,
                 engine="spark" if engine == "spark" else "duckdb",
                 deciles=deciles,
+                manual_clusters=manual_clusters,
                 out_dir=out,
             )
             decided = household_report(result)

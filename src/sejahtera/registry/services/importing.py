@@ -35,7 +35,7 @@ from sejahtera.registry.models import (
     ImportRun,
     Person,
 )
-from sejahtera.registry.services.bulk import insert, python_rows, upsert
+from sejahtera.registry.services.bulk import analyse, insert, python_rows, upsert
 from sejahtera.registry.services.duplicates import record_shared_niks, shared_nik_warning
 from sejahtera.registry.services.exports import safe_row
 from sejahtera.registry.services.pipeline import (
@@ -530,6 +530,11 @@ def import_registry(
         run.summary = summary.as_dict()
         run.save(update_fields=FINAL_FIELDS)
         raise
+    if rows >= PIPELINE_MIN_ROWS:
+        # The planner's statistics for the registry, fresh now rather than when autovacuum
+        # gets to it: the targeting snapshot and the delivery steps read these tables next.
+        analyse(Household._meta.db_table)
+        analyse(Person._meta.db_table)
     run.status = ImportRun.Status.COMPLETED
     run.finished_at = timezone.now()
     run.summary = summary.as_dict()
