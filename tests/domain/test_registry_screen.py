@@ -171,7 +171,9 @@ HOUSEHOLDS = fmt.HouseholdValidator(today=TODAY)
 SCREENS = {PERSONS: RowScreen(PERSONS), HOUSEHOLDS: RowScreen(HOUSEHOLDS)}
 
 
-def assert_conservative(validator: fmt.RowValidator, rows: list[dict[str, str]], absent) -> None:
+def assert_conservative(validator: fmt.RowValidator, rows: list[dict[str, str]], absent) -> int:
+    """Every row the screen clears is one the validator accepts, with the same values; how many
+    it cleared."""
     cells = {
         c.name: pa.array([row[c.name] for row in rows], pa.string())
         for c in validator.columns
@@ -186,24 +188,34 @@ def assert_conservative(validator: fmt.RowValidator, rows: list[dict[str, str]],
         result = validator.validate(raw)
         assert result.findings == [], (raw, result.findings)
         assert {name: column[i] for name, column in values.items()} == result.values, raw
+    return sum(screened.cleared.to_pylist())
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    rows=st.lists(row_of(fmt.PERSON_COLUMNS, consistent_person), min_size=1, max_size=8),
-    absent=st.sets(st.just("nik")),
-)
-def test_the_screen_clears_only_persons_the_validator_accepts_silently(rows, absent):
-    assert_conservative(PERSONS, rows, absent)
+def check_property(validator, rows_strategy, absent_strategy) -> tuple[int, int]:
+    """Run the property over 200 drawn batches (the same ones every run); rows cleared and
+    rows drawn, so that a screen clearing nothing cannot pass unnoticed."""
+    counts = [0, 0]
+
+    @settings(max_examples=200, deadline=None, derandomize=True, database=None)
+    @given(rows=rows_strategy, absent=absent_strategy)
+    def check(rows, absent):
+        counts[0] += assert_conservative(validator, rows, absent)
+        counts[1] += len(rows)
+
+    check()
+    return counts[0], counts[1]
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    rows=st.lists(row_of(fmt.HOUSEHOLD_COLUMNS, consistent_household), min_size=1, max_size=8),
-    absent=st.sets(st.just("rt")),
-)
-def test_the_screen_clears_only_households_the_validator_accepts_silently(rows, absent):
-    assert_conservative(HOUSEHOLDS, rows, absent)
+def test_the_screen_clears_only_persons_the_validator_accepts_silently():
+    rows = st.lists(row_of(fmt.PERSON_COLUMNS, consistent_person), min_size=1, max_size=8)
+    cleared, drawn = check_property(PERSONS, rows, st.sets(st.just("nik")))
+    assert cleared >= drawn // 10, (cleared, drawn)  # 150 of 754 when written
+
+
+def test_the_screen_clears_only_households_the_validator_accepts_silently():
+    rows = st.lists(row_of(fmt.HOUSEHOLD_COLUMNS, consistent_household), min_size=1, max_size=8)
+    cleared, drawn = check_property(HOUSEHOLDS, rows, st.sets(st.just("rt")))
+    assert cleared >= drawn // 10, (cleared, drawn)  # 142 of 976 when written
 
 
 def test_the_screen_clears_plain_rows_with_their_typed_values():
