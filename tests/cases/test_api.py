@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from sejahtera.accounts.models import ApiToken
+from sejahtera.accounts.models import ApiToken, SensitiveAccess
 from sejahtera.accounts.tokens import create_token
 from sejahtera.cases import services
 
@@ -37,6 +37,8 @@ def test_list_detail_and_move(api, case, worker):
     assert [c["id"] for c in listing["items"]] == [case.pk]
     detail = call("get", f"/cases/{case.pk}").json()
     assert [e["kind"] for e in detail["timeline"]] == ["opened"]
+    read = SensitiveAccess.objects.get()  # the detail, not the list, is logged
+    assert (read.user, read.entity, read.record_ids) == (worker, "case", [case.pk])
     moved = call(
         "post", f"/cases/{case.pk}/moves", {"to_stage": "protection", "expected_version": 1}
     )

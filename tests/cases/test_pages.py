@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from sejahtera.accounts.models import SensitiveAccess
 from sejahtera.cases import services
 from sejahtera.cases.models import Case, GraduationRequest
 from sejahtera.domain.cases import GraduationType, Stage
@@ -61,6 +62,14 @@ def test_record_forms_save_through_the_services(client, case, worker):
     )
     assert refused.context["refused"]
     assert client.get(f"/cases/{case.pk}/bogus/").status_code == 404
+
+
+def test_a_case_page_read_is_logged(client, case, worker):
+    client.force_login(worker)
+    assert client.get(f"/cases/{case.pk}/").status_code == 200
+    read = SensitiveAccess.objects.get()
+    assert (read.user, read.entity, read.record_ids) == (worker, "case", [case.pk])
+    assert read.path == f"/cases/{case.pk}/"
 
 
 def test_other_workers_get_404(client, case, make_user):

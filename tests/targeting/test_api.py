@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from sejahtera.accounts.models import ApiToken, Role
+from sejahtera.accounts.models import ApiToken, Role, SensitiveAccess
 from sejahtera.accounts.tokens import create_token
 from sejahtera.targeting.models import TargetingRun
 from sejahtera.targeting.services import run_targeting_for_registry
@@ -51,6 +51,8 @@ def test_household_decisions_and_region_limit(api, population):
     assert pkh["components"] == ["EARLY_CHILD", "PRIMARY"]
     assert body["withheld"] is False
     assert any(d["programme"] == "ATENSI" for d in body["decisions"])
+    read = SensitiveAccess.objects.get()  # reasons and components are specific data
+    assert (read.entity, read.record_ids) == ("household", [poor.pk])
     outside = api(Role.DISTRICT_OFFICE, "3273")("get", f"/targeting/households/{poor.pk}")
     assert outside.status_code == 404
     assert outside["Content-Type"] == "application/problem+json"
@@ -63,6 +65,7 @@ def test_analysts_get_decisions_without_reasons(api, population):
     assert body["withheld"] is True
     assert all(d["reasons"] == [] for d in body["decisions"])
     assert not any(d["programme"] == "ATENSI" for d in body["decisions"])
+    assert not SensitiveAccess.objects.exists()  # nothing specific was shown
 
 
 def test_analysts_start_runs_others_may_not(api, population):

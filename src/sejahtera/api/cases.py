@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
+from sejahtera.accounts import access
 from sejahtera.accounts.models import ApiToken, User
 from sejahtera.api import schemas
 from sejahtera.api.api import problem
@@ -165,7 +166,10 @@ def list_cases(request: HttpRequest, filters: Query[PageQuery]) -> dict[str, Any
 
 @router.get("/cases/{case_pk}", response={200: CaseDetail, **PROBLEMS})
 def get_case(request: HttpRequest, case_pk: Path[RecordId]) -> CaseDetail:
-    return _detail(_case(request, case_pk))
+    """A case with its timeline (specific personal data: the read is logged)."""
+    case = _case(request, case_pk)
+    access.log_sensitive_read(token_user(request, SCOPE), "case", [case.pk], request.path)
+    return _detail(case)
 
 
 @router.post(

@@ -177,6 +177,8 @@ def household_decisions(request: HttpRequest, household_pk: Path[RecordId]) -> H
     except Household.DoesNotExist:
         raise Http404 from None
     run, decisions = selectors.latest_decisions(user, household)
+    if privacy.may_read_specific(user):  # components and reasons reveal specific data
+        access.log_sensitive_read(user, "household", [household.pk], request.path)
     decile = None
     if run is not None:
         result = selectors.household_result(run, household)

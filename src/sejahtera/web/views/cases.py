@@ -383,6 +383,8 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 gettext("The case moved to %(stage)s.") % {"stage": stage_label(data["to_stage"])},
             )
             return redirect("web:case", pk=case.pk)
+    # Assessments, services and the timeline are specific personal data: every read is logged.
+    access.log_sensitive_read(request.user, "case", [case.pk], request.path)
     return render(
         request,
         "web/cases/case.html",
