@@ -132,6 +132,19 @@ AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 # guessing. Failures expire after the lockout time instead.
 AXES_RESET_ON_SUCCESS = False
 
+# Argon2 (memory-hard) for new and changed passwords; an older hash still verifies and is
+# rehashed with Argon2 at the user's next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# A session ends after this long without a request (each request extends it): an office
+# computer left signed in does not stay open to the next person for two weeks.
+SESSION_COOKIE_AGE = int(os.environ.get("SEJAHTERA_SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
