@@ -4,6 +4,8 @@
   embedded SQLite database under ``SEJAHTERA_HOME`` (default ``./var``).
 - ``SEJAHTERA_SECRET_KEY`` (without it, one generated on first start and kept in
   ``SEJAHTERA_HOME/secret_key``), ``SEJAHTERA_ALLOWED_HOSTS``.
+- ``SEJAHTERA_HTTPS=1`` when served over TLS (secure cookies, HSTS, HTTPS redirect; see
+  docs/operations.md).
 - ``SEJAHTERA_DEBUG=1`` for Django's debug pages while developing (never in the demo: its
   error pages are the app's own). ``SEJAHTERA_DEMO=1`` lets ``sejahtera demo`` create its
   public demo users (``make run`` sets it).
@@ -72,6 +74,21 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Served over TLS (production): cookies only over HTTPS, HSTS, plain HTTP redirected, unless
+# the proxy in front redirects (SEJAHTERA_SSL_REDIRECT=0) and says so in X-Forwarded-Proto
+# (SEJAHTERA_PROXY_HTTPS_HEADER=1). The demo on http://127.0.0.1 leaves it off.
+HTTPS = os.environ.get("SEJAHTERA_HTTPS", "0") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("SEJAHTERA_HSTS_SECONDS", "31536000")) if HTTPS else 0
+# Subdomains of the application's own host (not of the ministry's domain); "preload" only
+# matters once the host is submitted to the browsers' list.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = HTTPS
+SECURE_SSL_REDIRECT = HTTPS and os.environ.get("SEJAHTERA_SSL_REDIRECT", "1") == "1"
+if HTTPS and os.environ.get("SEJAHTERA_PROXY_HTTPS_HEADER", "0") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if HTTPS and not SECURE_SSL_REDIRECT:
+    SILENCED_SYSTEM_CHECKS = ["security.W008"]  # the proxy redirects plain HTTP
 
 ROOT_URLCONF = "sejahtera.config.urls"
 WSGI_APPLICATION = "sejahtera.config.wsgi.application"
