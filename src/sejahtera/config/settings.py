@@ -183,6 +183,8 @@ STATIC_ROOT = HOME_DIR / "static"
 # Background work (imports started from the web, figure refreshes): a worker runs
 # `sejahtera manage db_worker` (`sejahtera serve` starts one beside the web server).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# /readyz reports the worker stalled when a task has waited this long to start.
+SEJAHTERA_WORKER_STALL_MINUTES = int(os.environ.get("SEJAHTERA_WORKER_STALL_MINUTES", "10"))
 
 # Where import reports and other generated files are kept.
 MEDIA_ROOT = HOME_DIR / "media"

@@ -5,6 +5,7 @@ from sejahtera.web.views import (
     account,
     cases,
     dashboard,
+    health,
     home,
     imports,
     programmes,
@@ -15,6 +16,8 @@ from sejahtera.web.views import (
 app_name = "web"
 urlpatterns = [
     path("", home.home, name="home"),
+    path("healthz", health.live, name="health-live"),
+    path("readyz", health.ready, name="health-ready"),
     path("no-access/", home.no_access, name="no-access"),
     path("partner/", cases.partner, name="partner"),
     path("cases/", cases.my_work, name="my-work"),
