@@ -33,9 +33,8 @@ def _copied_key(to: type[models.Model], **options: Any) -> Any:
     """A key copied from the row a record comes from (a decree line, an enrolment, an
     entitlement): checked there, where it is constrained and PROTECT keeps it, not once more
     per record at commit (decision 0013)."""
-    return models.ForeignKey(
-        to, on_delete=models.PROTECT, related_name="+", db_constraint=False, **options
-    )
+    options.setdefault("on_delete", models.PROTECT)
+    return models.ForeignKey(to, related_name="+", db_constraint=False, **options)
 
 
 class Amounts(models.Model):
@@ -137,14 +136,7 @@ class Enrolment(Amounts):
     )
     end_reason = models.CharField(max_length=20, choices=_choices(Reason), blank=True)
     suspension = models.CharField(max_length=20, blank=True)  # why, while suspended
-    decision = models.ForeignKey(
-        Decision,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
+    decision = _copied_key(Decision, on_delete=models.SET_NULL, null=True, blank=True)
 
     class Meta:
         verbose_name = _("enrolment")
