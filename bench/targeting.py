@@ -195,7 +195,7 @@ def worker_convert(data: Path) -> dict:
 
 
 def worker_engine(data: Path) -> dict:
-    from sejahtera.batch.engine import run_targeting
+    from sejahtera.targeting_engine.run import run_targeting
 
     phases: dict[str, float] = {}
     last = [time.perf_counter()]
@@ -248,7 +248,7 @@ def worker_baseline(data: Path) -> dict:
 
 
 def worker_spark(data: Path) -> dict:
-    from sejahtera.batch.engine import run_targeting, spark_session
+    from sejahtera.targeting_engine.run import run_targeting, spark_session
 
     started = time.perf_counter()
     spark = spark_session("sejahtera-bench")

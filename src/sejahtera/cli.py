@@ -406,7 +406,7 @@ def manage(args: tuple[str, ...]) -> None:
 
 
 # -- targeting (batch engine; registered last) ---------------------------------------------
-from sejahtera.batch.cli import pmt, target  # noqa: E402
+from sejahtera.targeting_engine.cli import pmt, target  # noqa: E402
 
 main.add_command(target)
 main.add_command(pmt)

@@ -4,8 +4,8 @@
 
 The registry is exported (read only) to Parquet in a temporary folder, in chunks, with the
 database ids as ``household_id``/``person_id`` so results map straight back to the rows;
-``sejahtera.batch.run_targeting`` ranks and decides into Parquet files in the same folder, which
-are streamed into the run's tables in batches (COPY on PostgreSQL). A what-if run
+``sejahtera.targeting_engine.run_targeting`` ranks and decides into Parquet files in the same
+folder, which are streamed into the run's tables in batches (COPY on PostgreSQL). A what-if run
 (``simulation=True``) is the same computation recorded as a simulation: it never becomes the
 current run.
 """
@@ -32,7 +32,6 @@ from django.utils import timezone
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
-from sejahtera.batch import InputError, TargetingResult, run_targeting
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.targeting.rules import (
     DEFAULT_RULES_PATH,
@@ -51,6 +50,7 @@ from sejahtera.targeting.models import (
     TargetingRun,
 )
 from sejahtera.targeting.selectors import active_manual_clusters
+from sejahtera.targeting_engine import InputError, TargetingResult, run_targeting
 
 CHUNK = 5000
 Progress = Callable[[str, int, int], None]

@@ -10,8 +10,8 @@ fitted by least squares on the households whose ``monthly_expenditure_idr`` is k
     Path("model.json").write_text(model.to_json())
 
 The features are declared once (``FEATURES``, data: a kind plus a column/value) and computed
-here with numpy for calibration; the batch engine (``sejahtera.batch``) generates the same
-features as SQL from the same declarations, and a test checks both give the same scores.
+here with numpy for calibration; the targeting engine (``sejahtera.targeting_engine``) generates
+the same features as SQL from the same declarations, and a test checks both give the same scores.
 Pure Python + numpy + pyarrow, no Django.
 """
 

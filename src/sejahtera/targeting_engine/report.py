@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sejahtera.batch.engine import PROGRAMME_ORDER, TargetingResult
+from sejahtera.targeting_engine.run import PROGRAMME_ORDER, TargetingResult
 
 
 def household_report(result: TargetingResult) -> list[dict[str, Any]]:

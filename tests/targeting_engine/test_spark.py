@@ -9,8 +9,8 @@ import pyarrow.compute as pc
 import pytest
 from targeting_builders import born_aged, default_rules, household, person, rules_with
 
-from sejahtera.batch import run_targeting, spark_session
 from sejahtera.synth import SynthConfig, generate
+from sejahtera.targeting_engine import run_targeting, spark_session
 
 pytest.importorskip("pyspark")
 

@@ -17,10 +17,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from sejahtera.batch import run_targeting
-from sejahtera.batch.engine import TargetingResult
 from sejahtera.domain.registry_format import HOUSEHOLD_COLUMN_NAMES, PERSON_COLUMN_NAMES
 from sejahtera.domain.targeting.rules import DEFAULT_RULES_PATH, Rules, load_rules, parse_rules
+from sejahtera.targeting_engine import run_targeting
+from sejahtera.targeting_engine.run import TargetingResult
 
 AS_OF = date(2026, 7, 1)
 

@@ -93,11 +93,11 @@ def evaluate(
 
     The rows are judged as the import judges them: a row it would reject is left out (and a
     person of a rejected household), and listed on standard error (or in ``--report``)."""
-    from sejahtera.batch.engine import InputError, run_targeting
-    from sejahtera.batch.report import household_report
     from sejahtera.domain.targeting.rules import RulesError, load_rules
     from sejahtera.registry.services.pipeline import REPORT_COLUMNS, screen_files
     from sejahtera.registry.sources import SourceError, open_source
+    from sejahtera.targeting_engine.report import household_report
+    from sejahtera.targeting_engine.run import InputError, run_targeting
 
     with tempfile.TemporaryDirectory(prefix="sejahtera-evaluate-") as folder:
         try:

@@ -3,7 +3,7 @@
 import pytest
 from targeting_builders import born_aged, household, person
 
-from sejahtera.batch import InputError
+from sejahtera.targeting_engine import InputError
 
 H = [household("H1")]
 

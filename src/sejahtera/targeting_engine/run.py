@@ -28,19 +28,17 @@ from typing import Any, Literal, Protocol, TypeAlias
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from sejahtera.batch.sql import (
-    CLUSTER_SEPARATOR,
-    LIST_SEPARATOR,
-    OUTPUTS,
-    SEPARATOR,
-    Stage,
-    build_plan,
-    text,
-    texts,
-    to_spark,
-)
 from sejahtera.domain.registry_format import HOUSEHOLD_COLUMN_NAMES, PERSON_COLUMN_NAMES
 from sejahtera.domain.targeting.rules import CLUSTER_CODES, Rules, load_rules
+from sejahtera.targeting_engine.plan import OUTPUTS, build_plan, to_spark
+from sejahtera.targeting_engine.sql import (
+    CLUSTER_SEPARATOR,
+    LIST_SEPARATOR,
+    SEPARATOR,
+    Stage,
+    text,
+    texts,
+)
 
 Source: TypeAlias = str | Path | pa.Table
 Engine = Literal["duckdb", "spark"]

@@ -8,10 +8,10 @@ import pyarrow.csv as pacsv
 import pytest
 from targeting_builders import born_aged, default_rules, household, person
 
-from sejahtera.batch import InputError, run_targeting
-from sejahtera.batch.sql import build_plan, script, to_spark
 from sejahtera.domain.targeting.pmt import predict
 from sejahtera.synth import SynthConfig, generate
+from sejahtera.targeting_engine import InputError, run_targeting
+from sejahtera.targeting_engine.plan import build_plan, script, to_spark
 
 AS_OF = date(2026, 11, 30)
 

@@ -1,0 +1,133 @@
+"""Parsing the input views (registry format v1, every column a string) into typed rows, and who
+is a living member at ``as_of``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sejahtera.domain.registry_format import DISABILITY, DISABILITY_SEVERITY, INMATE_STATUS
+from sejahtera.domain.targeting.pmt import (
+    CHILD_AGE_BELOW,
+    EARNING_JOBS,
+    ELDERLY_MIN_AGE,
+    HOUSEHOLD_CATEGORIES,
+)
+from sejahtera.domain.targeting.rules import BOOLEAN_FLAGS
+from sejahtera.targeting_engine.sql import texts
+
+DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+INTEGER_PATTERN = "^[0-9]+$"
+DECIMAL_PATTERN = "^[0-9]+([.][0-9]+)?$"
+TRUE_WORDS = ("true", "1", "ya")
+
+
+# -- parsing the input ------------------------------------------------------------------------
+
+
+def _clean(column: str) -> str:
+    return f"NULLIF(TRIM({column}), '')"
+
+
+def _boolean(column: str) -> str:
+    return f"COALESCE(LOWER(TRIM({column})) IN ({texts(TRUE_WORDS)}), FALSE)"
+
+
+def _date(column: str) -> str:
+    return (
+        f"CASE WHEN regexp_matches(TRIM({column}), '{DATE_PATTERN}') "
+        f"THEN TRY_CAST(TRIM({column}) AS DATE) END"
+    )
+
+
+def _integer(column: str) -> str:
+    return (
+        f"CASE WHEN regexp_matches(TRIM({column}), '{INTEGER_PATTERN}') "
+        f"THEN TRY_CAST(TRIM({column}) AS BIGINT) END"
+    )
+
+
+def households_parsed() -> str:
+    categories = ",\n    ".join(f"{_clean(column)} AS {column}" for column in HOUSEHOLD_CATEGORIES)
+    return f"""
+SELECT
+    TRIM(household_id) AS household_id,
+    {_clean("region_code")} AS region_code,
+    NULLIF(SUBSTR(TRIM(region_code), 1, 2), '') AS province_code,
+    NULLIF(SUBSTR(TRIM(region_code), 1, 4), '') AS regency_code,
+    COALESCE(SUBSTR(TRIM(region_code), 7, 1) = '1', FALSE) AS urban,
+    {categories},
+    {_integer("electricity_va")} AS electricity_va,
+    CASE WHEN regexp_matches(TRIM(floor_area_m2), '{DECIMAL_PATTERN}')
+        THEN TRY_CAST(TRIM(floor_area_m2) AS DOUBLE) END AS floor_area_m2,
+    ';' || REPLACE(COALESCE(assets, ''), ' ', '') || ';' AS asset_list
+FROM households_input"""
+
+
+def persons_parsed() -> str:
+    booleans = ",\n    ".join(f"{_boolean(flag)} AS {flag}" for flag in BOOLEAN_FLAGS)
+    disabilities = texts([d for d in DISABILITY if d != "none"])
+    return f"""
+SELECT
+    TRIM(person_id) AS person_id,
+    TRIM(household_id) AS household_id,
+    {_clean("sex")} AS sex,
+    {_date("birth_date")} AS birth_date,
+    {_date("deceased_date")} AS deceased_date,
+    {_clean("relationship")} AS relationship,
+    {_clean("education")} AS education,
+    {_clean("school_enrolled")} AS school_enrolled,
+    {_clean("employment")} AS employment,
+    {_integer("monthly_income_idr")} AS monthly_income_idr,
+    CASE WHEN TRIM(disability) IN ({disabilities}) THEN TRIM(disability)
+        ELSE 'none' END AS disability,
+    CASE WHEN TRIM(disability_severity) IN ({texts(DISABILITY_SEVERITY)})
+        THEN TRIM(disability_severity) ELSE 'none' END AS disability_severity,
+    CASE WHEN TRIM(inmate_status) IN ({texts(INMATE_STATUS)})
+        THEN TRIM(inmate_status) ELSE 'none' END AS inmate_status,
+    {booleans}
+FROM persons_input"""
+
+
+def persons_at_as_of(as_of: date) -> str:
+    """Age in whole years at as_of: comparing month·100 + day makes a 29 February birthday
+    count from 1 March in non-leap years. Status decides who is a member."""
+    as_of_sql = f"DATE '{as_of.isoformat()}'"
+    as_of_md = as_of.month * 100 + as_of.day
+    return f"""
+SELECT
+    p.*,
+    {as_of.year} - YEAR(p.birth_date)
+        - CASE WHEN MONTH(p.birth_date) * 100 + DAY(p.birth_date) > {as_of_md}
+            THEN 1 ELSE 0 END AS age,
+    CASE
+        WHEN p.birth_date IS NULL THEN 'invalid_birth_date'
+        WHEN h.household_id IS NULL THEN 'household_unknown'
+        WHEN p.birth_date > {as_of_sql} THEN 'not_yet_born'
+        WHEN p.deceased_date <= {as_of_sql} THEN 'deceased'
+        ELSE 'member'
+    END AS status
+FROM persons_parsed AS p
+LEFT JOIN households_parsed AS h ON h.household_id = p.household_id"""
+
+
+def household_composition() -> str:
+    return f"""
+SELECT
+    household_id,
+    COUNT(*) AS living_members,
+    SUM(CASE WHEN age < {CHILD_AGE_BELOW} THEN 1 ELSE 0 END) AS children,
+    SUM(CASE WHEN age >= {ELDERLY_MIN_AGE} THEN 1 ELSE 0 END) AS elderly,
+    SUM(CASE WHEN employment IN ({texts(EARNING_JOBS)}) THEN 1 ELSE 0 END) AS earners,
+    MAX(CASE WHEN employment = 'civil_servant' THEN 1 ELSE 0 END) AS any_civil_servant,
+    MAX(CASE WHEN employment = 'private_employee' THEN 1 ELSE 0 END) AS any_private_employee,
+    MAX(CASE WHEN relationship = 'spouse' THEN 1 ELSE 0 END) AS has_living_spouse,
+    MIN(CASE WHEN relationship = 'head' THEN person_id END) AS head_person_id
+FROM living_members
+GROUP BY household_id"""
+
+
+def persons_with_deciles() -> str:
+    return """
+SELECT p.*, d.national_decile
+FROM persons_at_as_of AS p
+LEFT JOIN household_deciles AS d ON d.household_id = p.household_id AND p.status = 'member'"""

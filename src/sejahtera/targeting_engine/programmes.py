@@ -1,0 +1,394 @@
+"""Every programme's eligibility, amounts and reasons, and the decision rows."""
+
+from __future__ import annotations
+
+from sejahtera.domain.targeting.rules import CLUSTER_CODES, CustomProgramme, Rules
+from sejahtera.targeting_engine.facts import any_of, decile_reason
+from sejahtera.targeting_engine.sql import (
+    LIST_SEPARATOR,
+    SEPARATOR,
+    as_str,
+    joined,
+    number,
+    text,
+    texts,
+)
+
+# -- decisions --------------------------------------------------------------------------------
+
+
+AMOUNT_COLUMNS = ("monthly_amount", "yearly_amount", "per_stage_amount", "one_off_amount")
+
+
+def _decision_rows(
+    source: str,
+    subject_type: str,
+    subject: str,
+    programme: str,
+    components: str = "CAST(NULL AS VARCHAR)",
+    **amounts: str,
+) -> str:
+    """One programme's decisions, projected from a table of per-subject programme facts."""
+    name = programme.lower()
+    money = ",\n    ".join(
+        f"CAST({amounts.get(column, 'NULL')} AS BIGINT) AS {column}" for column in AMOUNT_COLUMNS
+    )
+    return f"""
+SELECT
+    '{subject_type}' AS subject_type,
+    {subject} AS subject_id,
+    household_id,
+    '{programme}' AS programme,
+    {name}_eligible AS eligible,
+    {components} AS components,
+    {money},
+    {name}_reasons AS reasons
+FROM {source}"""
+
+
+def _household_decile_reason(limit: int, external: bool) -> str:
+    no_decile = (
+        "'no national decile: household not in the deciles file'"
+        if external
+        else "'no national decile'"
+    )
+    return (
+        f"CASE WHEN h.living_members = 0 THEN NULL "
+        f"WHEN h.national_decile IS NULL THEN {no_decile} "
+        f"WHEN h.national_decile <= {limit} "
+        f"THEN 'decile ' || {as_str('h.national_decile')} || ' ≤ {limit}' "
+        f"ELSE 'decile ' || {as_str('h.national_decile')} || ' > {limit}' END"
+    )
+
+
+NO_LIVING_MEMBER = "CASE WHEN h.living_members = 0 THEN 'no living member' END"
+
+
+def _component_reason(alias: str, programme: str) -> str:
+    return (
+        "CASE WHEN h.living_members = 0 THEN NULL "
+        f"WHEN {alias}.household_id IS NULL "
+        f"THEN 'no member qualifies for a {programme} component' "
+        f"ELSE {alias}.component_reasons END"
+    )
+
+
+def _custom_household_columns(programme: CustomProgramme, external: bool) -> tuple[str, str]:
+    """(select columns, joins) of a new household programme in ``household_programmes``."""
+    name = programme.code.lower()
+    conditions = ["h.living_members > 0"]
+    reasons = [NO_LIVING_MEMBER]
+    if programme.max_decile is not None:
+        conditions.append(f"h.national_decile <= {programme.max_decile}")
+        reasons.append(_household_decile_reason(programme.max_decile, external))
+    join = ""
+    components = "CAST(NULL AS VARCHAR)"
+    amount = "0"
+    if programme.components:
+        alias = f"k_{name}"
+        join = (
+            f"\nLEFT JOIN programme_{name}_households AS {alias} "
+            f"ON {alias}.household_id = h.household_id"
+        )
+        conditions.append(f"COALESCE({alias}.kept_components, 0) > 0")
+        reasons.append(_component_reason(alias, programme.code))
+        components = f"{alias}.components"
+        amount = f"COALESCE({alias}.components_amount, 0)"
+    columns = (
+        f"COALESCE({' AND '.join(conditions)}, FALSE) AS {name}_eligible,\n    "
+        f"{components} AS {name}_components,\n    "
+        f"{amount} AS {name}_amount,\n    "
+        f"{joined(*reasons)} AS {name}_reasons"
+    )
+    return columns, join
+
+
+def household_programmes(rules: Rules, external: bool) -> str:
+    """PKH, SEMBAKO and the new household programmes for every household: eligibility,
+    components and reasons."""
+    pkh, sembako = rules.pkh, rules.sembako
+    pkh_ok = (
+        f"h.living_members > 0 AND h.national_decile <= {pkh.max_decile} "
+        "AND COALESCE(k.kept_components, 0) > 0"
+    )
+    sembako_ok = f"h.living_members > 0 AND h.national_decile <= {sembako.max_decile}"
+    custom = [_custom_household_columns(p, external) for p in rules.custom if p.unit == "household"]
+    custom_columns = "".join(f",\n    {columns}" for columns, _ in custom)
+    custom_joins = "".join(join for _, join in custom)
+    pkh_reasons = joined(
+        NO_LIVING_MEMBER,
+        _household_decile_reason(pkh.max_decile, external),
+        _component_reason("k", "PKH"),
+    )
+    sembako_reasons = joined(
+        NO_LIVING_MEMBER, _household_decile_reason(sembako.max_decile, external)
+    )
+    return f"""
+SELECT
+    h.household_id,
+    COALESCE({pkh_ok}, FALSE) AS pkh_eligible,
+    k.components AS pkh_components,
+    COALESCE(k.components_amount, 0) AS pkh_amount,
+    {pkh_reasons} AS pkh_reasons,
+    COALESCE({sembako_ok}, FALSE) AS sembako_eligible,
+    {sembako_reasons} AS sembako_reasons{custom_columns}
+FROM household_deciles AS h
+LEFT JOIN pkh_households AS k ON k.household_id = h.household_id{custom_joins}"""
+
+
+def _paid(eligible: str, amount: str) -> str:
+    return f"CASE WHEN {eligible} THEN {amount} ELSE 0 END"
+
+
+def _custom_amounts(programme: CustomProgramme) -> dict[str, str]:
+    """The amount columns of a new programme's decisions (absent: NULL, not applicable)."""
+    eligible = f"{programme.code.lower()}_eligible"
+    monthly, once = programme.monthly_amount, programme.one_off_amount
+    amounts: dict[str, str] = {}
+    if monthly is not None:
+        amounts["monthly_amount"] = _paid(eligible, number(monthly))
+    yearly = []
+    if programme.components:
+        yearly.append(f"{programme.code.lower()}_amount")
+    if monthly is not None:
+        yearly.append(number(12 * monthly))
+    if yearly:
+        amounts["yearly_amount"] = _paid(eligible, " + ".join(yearly))
+        if programme.stages_per_year is not None:
+            amounts["per_stage_amount"] = _paid(
+                eligible, f"({' + '.join(yearly)}) // {programme.stages_per_year}"
+            )
+    if once is not None:
+        amounts["one_off_amount"] = _paid(eligible, number(once))
+    return amounts
+
+
+def _custom_decisions(rules: Rules, unit: str) -> list[str]:
+    source = f"{unit}_programmes"
+    subject = f"{unit}_id"
+    return [
+        _decision_rows(
+            source,
+            unit,
+            subject,
+            p.code,
+            components=(
+                f"CASE WHEN {p.code.lower()}_eligible THEN {p.code.lower()}_components END"
+                if unit == "household"
+                else "CAST(NULL AS VARCHAR)"
+            ),
+            **_custom_amounts(p),
+        )
+        for p in rules.custom
+        if p.unit == unit
+    ]
+
+
+def household_decisions(rules: Rules) -> str:
+    pkh, sembako = rules.pkh, rules.sembako
+    return "\nUNION ALL".join(
+        [
+            _decision_rows(
+                "household_programmes",
+                "household",
+                "household_id",
+                "PKH",
+                components="CASE WHEN pkh_eligible THEN pkh_components END",
+                yearly_amount=_paid("pkh_eligible", "pkh_amount"),
+                per_stage_amount=_paid("pkh_eligible", f"pkh_amount // {pkh.stages_per_year}"),
+            ),
+            _decision_rows(
+                "household_programmes",
+                "household",
+                "household_id",
+                "SEMBAKO",
+                monthly_amount=_paid("sembako_eligible", number(sembako.monthly_amount)),
+                yearly_amount=_paid("sembako_eligible", number(12 * sembako.monthly_amount)),
+            ),
+            *_custom_decisions(rules, "household"),
+        ]
+    )
+
+
+def _person_status_reason() -> str:
+    return (
+        "CASE p.status "
+        "WHEN 'invalid_birth_date' THEN 'not a member: birth_date missing or not a date' "
+        "WHEN 'household_unknown' THEN 'not a member: household ' || p.household_id "
+        "|| ' is not in the households table' "
+        "WHEN 'not_yet_born' THEN 'not a member: born ' || "
+        f"{as_str('p.birth_date')} || ' after as_of' "
+        f"WHEN 'deceased' THEN 'deceased ' || {as_str('p.deceased_date')} || ' ≤ as_of' END"
+    )
+
+
+# Person conditions: (condition over p = persons_with_deciles and c = person_clusters, the
+# reason text whether it holds or not). The built-in and the new programmes share them.
+
+
+def _age_condition(min_age: int | None, max_age: int | None) -> tuple[str, str]:
+    age = as_str("p.age")
+    if min_age is not None and max_age is not None:
+        held, failed = f"in {min_age}–{max_age}", f"outside {min_age}–{max_age}"
+        condition = f"p.age BETWEEN {min_age} AND {max_age}"
+    elif min_age is not None:
+        held, failed = f"≥ {min_age}", f"< {min_age}"
+        condition = f"p.age >= {min_age}"
+    else:
+        held, failed = f"≤ {max_age}", f"> {max_age}"
+        condition = f"p.age <= {max_age}"
+    return condition, (
+        f"CASE WHEN {condition} THEN 'age ' || {age} || ' {held}' "
+        f"ELSE 'age ' || {age} || ' {failed}' END"
+    )
+
+
+def _person_decile_condition(max_decile: int) -> tuple[str, str]:
+    return (
+        f"p.national_decile <= {max_decile}",
+        decile_reason(max_decile, "p.national_decile"),
+    )
+
+
+def _sex_condition(sex: str) -> tuple[str, str]:
+    condition = f"p.sex = {text(sex)}"
+    return condition, (
+        f"CASE WHEN {condition} THEN 'sex {sex}' "
+        f"ELSE 'sex ' || COALESCE(p.sex, 'unknown') || ' is not {sex}' END"
+    )
+
+
+def _flags_condition(flags: tuple[str, ...]) -> tuple[str, str]:
+    condition, reasons = any_of(flags, "p")
+    return condition, (
+        f"CASE WHEN {condition} THEN concat_ws(', ', {reasons}) "
+        f"ELSE 'none of: {', '.join(flags)}' END"
+    )
+
+
+def _clusters_condition(counted: tuple[str, ...], programme: str) -> tuple[str, str]:
+    """In at least one of the ``counted`` clusters (by the rules of this run)."""
+    if not counted:
+        return "FALSE", f"'no cluster is counted for {programme}'"
+    condition = "(" + " OR ".join(f"c.in_{c.lower()}" for c in counted) + ")"
+    codes = ", ".join(f"CASE WHEN c.in_{c.lower()} THEN '{c}' END" for c in counted)
+    return condition, (
+        f"CASE WHEN {condition} THEN 'clusters ' || concat_ws(', ', {codes}) "
+        "WHEN c.clusters IS NULL THEN 'in no cluster' "
+        f"ELSE 'only clusters not counted for {programme}: ' "
+        f"|| REPLACE(c.clusters, '{LIST_SEPARATOR}', ', ') END"
+    )
+
+
+def _employment_condition(jobs: tuple[str, ...]) -> tuple[str, str]:
+    condition = f"p.employment IN ({texts(jobs)})"
+    return condition, (
+        f"CASE WHEN {condition} THEN 'employment ' || p.employment "
+        "WHEN p.employment IS NULL THEN 'employment unknown' "
+        f"ELSE 'employment ' || p.employment || ' not in {', '.join(jobs)}' END"
+    )
+
+
+def _employment_not_condition(jobs: tuple[str, ...]) -> tuple[str, str]:
+    excluded = texts(jobs) if jobs else "''"
+    return f"(p.employment IS NULL OR p.employment NOT IN ({excluded}))", (
+        f"CASE WHEN p.employment IN ({excluded}) "
+        "THEN 'employment ' || p.employment || ' excluded' "
+        "WHEN p.employment IS NULL THEN 'employment unknown (not excluded)' "
+        "ELSE 'employment ' || p.employment END"
+    )
+
+
+def _custom_person_conditions(programme: CustomProgramme) -> list[tuple[str, str]]:
+    conditions = []
+    if programme.min_age is not None or programme.max_age is not None:
+        conditions.append(_age_condition(programme.min_age, programme.max_age))
+    if programme.sex is not None:
+        conditions.append(_sex_condition(programme.sex))
+    if programme.max_decile is not None:
+        conditions.append(_person_decile_condition(programme.max_decile))
+    if programme.clusters or programme.excluded_clusters:
+        conditions.append(_clusters_condition(programme.counted_clusters, programme.code))
+    if programme.any_of:
+        conditions.append(_flags_condition(programme.any_of))
+    if programme.employment:
+        conditions.append(_employment_condition(programme.employment))
+    if programme.excluded_employment:
+        conditions.append(_employment_not_condition(programme.excluded_employment))
+    return conditions
+
+
+def person_programmes(rules: Rules) -> str:
+    """PBI_JK, ATENSI, PENA and the new person programmes for every person row: eligibility
+    and reasons. Persons who are not members (deceased, born after as_of, …) are eligible for
+    nothing, with that reason."""
+    pbi, atensi, pena = rules.pbi_jk, rules.atensi, rules.pena
+    counted = tuple(c for c in CLUSTER_CODES if c not in atensi.excluded_clusters)
+    in_counted, counted_reason = _clusters_condition(counted, "ATENSI")
+    atensi_reason = (
+        f"CASE WHEN {in_counted} THEN {counted_reason} || '{SEPARATOR}assessment required' "
+        f"ELSE {counted_reason} END"
+        if counted
+        else f"'every cluster is excluded ({', '.join(atensi.excluded_clusters)})'"
+    )
+    programmes: list[tuple[str, list[tuple[str, str]]]] = [
+        ("pbi_jk", [_person_decile_condition(pbi.max_decile)]),
+        ("atensi", [(in_counted, atensi_reason)]),
+        (
+            "pena",
+            [
+                _age_condition(pena.min_age, pena.max_age),
+                _person_decile_condition(pena.max_decile),
+                _employment_not_condition(pena.excluded_employment),
+            ],
+        ),
+        *(
+            (p.code.lower(), _custom_person_conditions(p))
+            for p in rules.custom
+            if p.unit == "person"
+        ),
+    ]
+    member = "p.status = 'member'"
+    columns = []
+    for name, conditions in programmes:
+        holds = " AND ".join(f"({condition})" for condition, _ in conditions)
+        reasons = joined(*(reason for _, reason in conditions))
+        columns.append(
+            f"COALESCE({member} AND {holds}, FALSE) AS {name}_eligible,\n    "
+            f"CASE WHEN {member} THEN {reasons} ELSE {_person_status_reason()} END "
+            f"AS {name}_reasons"
+        )
+    body = ",\n    ".join(columns)
+    return f"""
+SELECT
+    p.person_id,
+    p.household_id,
+    {body}
+FROM persons_with_deciles AS p
+LEFT JOIN person_clusters AS c ON c.person_id = p.person_id"""
+
+
+def person_decisions(rules: Rules) -> str:
+    source = "person_programmes"
+    return "\nUNION ALL".join(
+        [
+            _decision_rows(
+                source,
+                "person",
+                "person_id",
+                "PBI_JK",
+                monthly_amount=_paid(
+                    "pbi_jk_eligible", number(rules.pbi_jk.monthly_amount_per_person)
+                ),
+            ),
+            _decision_rows(source, "person", "person_id", "ATENSI"),
+            _decision_rows(
+                source,
+                "person",
+                "person_id",
+                "PENA",
+                one_off_amount=_paid("pena_eligible", number(rules.pena.max_capital_amount)),
+            ),
+            *_custom_decisions(rules, "person"),
+        ]
+    )
