@@ -22,8 +22,10 @@ def api(client, make_user):
         _token, secret = create_token(make_user(role, region), "test", list(scopes))
         auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
 
-        def call(method, path, body=None):
+        def call(method, path, body=None, language=None):
             kwargs = {"content_type": "application/json", "data": json.dumps(body)} if body else {}
+            if language:
+                kwargs["HTTP_ACCEPT_LANGUAGE"] = language
             return getattr(client, method)(f"/api/v1{path}", **kwargs, **auth)
 
         return call
@@ -88,3 +90,25 @@ def test_invalid_rules_are_a_problem_422(api, population):
 def test_the_targeting_scope_is_required(api, population):
     call = api(Role.MINISTRY_ANALYST, scopes=(ApiToken.Scope.REGISTRY_READ,))
     assert call("get", "/targeting/runs").status_code == 403
+
+
+def test_reasons_follow_accept_language_beside_their_codes(api, population):
+    run_targeting_for_registry(AS_OF)
+    call = api(Role.DISTRICT_OFFICE, "3201")
+    path = f"/targeting/households/{population['poor'][0].pk}"
+    english = call("get", path, language="en").json()
+    indonesian = call("get", path).json()
+    pkh_en = next(d for d in english["decisions"] if d["programme"] == "PKH")
+    pkh_id = next(d for d in indonesian["decisions"] if d["programme"] == "PKH")
+    assert pkh_en["reason_codes"] == pkh_id["reason_codes"]
+    assert "DECILE_WITHIN:1:4" in pkh_en["reason_codes"]
+    assert "decile 1 ≤ 4" in pkh_en["reasons"]
+    assert "desil 1 ≤ 4" in pkh_id["reasons"]
+    assert len(pkh_en["reasons"]) == len(pkh_en["reason_codes"])
+
+
+def test_analysts_get_no_reason_codes_either(api, population):
+    run_targeting_for_registry(AS_OF)
+    poor = population["poor"][0]
+    body = api(Role.MINISTRY_ANALYST)("get", f"/targeting/households/{poor.pk}").json()
+    assert all(d["reason_codes"] == [] for d in body["decisions"])

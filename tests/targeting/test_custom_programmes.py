@@ -68,7 +68,7 @@ def test_a_run_decides_and_stores_the_new_programmes(rules_in_force, population)
     )
     assert mother.one_off_amount == 2_000_000
     assert mother.yearly_cost == 2_000_000
-    assert "sex P" in mother.reasons
+    assert "SEX:P" in mother.reasons
     # every person gets a decision, every household one for the household programme
     assert Decision.objects.filter(run=run, programme="MODAL_IBU", person=None).count() == 0
     toddlers = Decision.objects.get(

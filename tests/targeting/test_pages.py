@@ -101,3 +101,20 @@ def test_regional_office_sees_only_its_region(client, make_user, population):
 def test_nav_link_for_readers(client, make_user):
     client.force_login(make_user(Role.MINISTRY_ANALYST))
     assert 'href="/targeting/"' in client.get("/dashboard/", **EN).content.decode()
+
+
+def test_reasons_are_stored_as_codes_and_read_in_the_readers_language(
+    client, make_user, population
+):
+    run_targeting_for_registry(AS_OF)
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    url = f"/registry/households/{population['poor'][0].pk}/"
+    english = client.get(url, **EN).content.decode()
+    indonesian = client.get(url).content.decode()
+    assert "decile 1 ≤ 4" in english
+    assert "desil 1 ≤ 4" in indonesian
+    assert "age 11 &lt; 18" in english  # a cluster's reason
+    assert "umur 11 &lt; 18" in indonesian
+    for page in (english, indonesian):
+        assert "DECILE_" not in page
+        assert "AGE_BELOW" not in page

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
 
 from sejahtera.accounts.models import Role
+from sejahtera.domain.targeting.reasons import render
 from sejahtera.registry.models import (
     ChangeRecord,
     DuplicateCandidate,
@@ -129,7 +131,9 @@ def test_diff_lists_who_enters_and_leaves(client, analyst, make_user, population
     for reader, reasons_shown in ((office, True), (analyst, False)):
         client.force_login(reader)
         body = b"".join(
-            client.get(f"/targeting/runs/{second.pk}/diff.csv?base={first.pk}").streaming_content
+            client.get(
+                f"/targeting/runs/{second.pk}/diff.csv?base={first.pk}", **EN
+            ).streaming_content
         ).decode()
         rows = [r for r in csv.DictReader(io.StringIO(body)) if r["programme"] == "SEMBAKO"]
         assert len(rows) == sembako.leaving
@@ -232,8 +236,8 @@ def test_a_budget_ceiling_takes_the_poorest_first(population):
     assert max(scores[d.household_id] for d in kept) <= min(
         scores[d.household_id] for d in left_out
     )
-    assert any("budget 7200000 reached" in r for r in left_out.first().reasons)
-    assert any(r.startswith("rank ") for r in kept.first().reasons)
+    assert any(r.startswith("BUDGET_REACHED:7200000:") for r in left_out.first().reasons)
+    assert any(r.startswith("RANK_WITHIN_LIMITS:") for r in kept.first().reasons)
 
 
 def test_a_regional_quota_takes_the_poorest_first(population):
@@ -241,7 +245,10 @@ def test_a_regional_quota_takes_the_poorest_first(population):
     bogor = Decision.objects.filter(run=run, programme="SEMBAKO", region_code__startswith="3201")
     assert bogor.filter(eligible=True).count() == 2
     assert bogor.filter(limited_by="quota").exists()
-    assert "quota 3201: 2 reached" in bogor.filter(limited_by="quota").first().reasons[-1]
+    reason = bogor.filter(limited_by="quota").first().reasons[-1]
+    assert re.fullmatch(r"QUOTA_REACHED:3201:2:\d+", reason)
+    rank = reason.rsplit(":", 1)[1]
+    assert render(reason) == f"quota 3201: 2 reached (rank {rank}, poorest first)"
     bandung = Decision.objects.filter(run=run, programme="SEMBAKO", region_code__startswith="3273")
     assert not bandung.filter(limited_by="quota").exists()
 

@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from sejahtera.domain.registry_format import HOUSEHOLD_COLUMN_NAMES, PERSON_COLUMN_NAMES
+from sejahtera.domain.targeting.reasons import render, render_clusters
 from sejahtera.domain.targeting.rules import DEFAULT_RULES_PATH, Rules, load_rules, parse_rules
 from sejahtera.targeting_engine import run_targeting
 from sejahtera.targeting_engine.run import TargetingResult
@@ -76,6 +77,9 @@ def default_rules() -> Rules:
 
 @dataclass
 class Outcome:
+    """A run's result; ``decision`` and ``person`` give the reasons in English words (the
+    outputs hold reason codes: ``sejahtera.domain.targeting.reasons``)."""
+
     result: TargetingResult
 
     def decision(self, subject_id: str, programme: str) -> dict[str, Any]:
@@ -85,14 +89,16 @@ class Outcome:
             if r["subject_id"] == subject_id and r["programme"] == programme
         ]
         assert len(rows) == 1, (subject_id, programme, rows)
-        return rows[0]
+        return rows[0] | {"reasons": [render(r) for r in rows[0]["reasons"]]}
 
     def person(self, person_id: str) -> dict[str, Any]:
         rows = [
             r for r in self.result.read("person_results").to_pylist() if r["person_id"] == person_id
         ]
         assert len(rows) == 1
-        return rows[0]
+        return rows[0] | {
+            "cluster_reasons": [render_clusters(r) for r in rows[0]["cluster_reasons"]]
+        }
 
     def clusters(self, person_id: str) -> list[str]:
         return self.person(person_id)["clusters"]

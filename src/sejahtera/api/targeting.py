@@ -15,6 +15,7 @@ from sejahtera.accounts import access
 from sejahtera.accounts.models import ApiToken
 from sejahtera.api.common import PROBLEMS, PageQuery, RecordId, page_of, token_user
 from sejahtera.domain.targeting.rules import RulesError
+from sejahtera.i18n import render_reasons
 from sejahtera.registry import privacy
 from sejahtera.registry import selectors as registry_selectors
 from sejahtera.registry.models import Household
@@ -78,7 +79,14 @@ class DecisionOut(Schema):
     per_stage_amount: int | None
     one_off_amount: int | None
     limited_by: str
-    reasons: list[str] = Field(description="Empty when withheld (specific personal data).")
+    reasons: list[str] = Field(
+        description="Why, in words in the language of Accept-Language (Bahasa Indonesia by "
+        "default, or English). Empty when withheld (specific personal data)."
+    )
+    reason_codes: list[str] = Field(
+        description="The same reasons as stable codes with their parameters, "
+        "CODE:param:… (docs/targeting.md lists them). Empty when withheld."
+    )
 
 
 class HouseholdDecisions(Schema):
@@ -199,7 +207,8 @@ def household_decisions(request: HttpRequest, household_pk: Path[RecordId]) -> H
                 per_stage_amount=d.per_stage_amount,
                 one_off_amount=d.one_off_amount,
                 limited_by=d.limited_by,
-                reasons=selectors.grounds_shown_to(user, d.reasons),
+                reasons=render_reasons(selectors.grounds_shown_to(user, d.reasons)),
+                reason_codes=selectors.grounds_shown_to(user, d.reasons),
             )
             for d in decisions
         ],

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db.models import F, OuterRef, Subquery
 
+from sejahtera.domain.targeting.reasons import token
 from sejahtera.targeting.models import Decision, HouseholdResult, TargetingRun
 
 REGION_CODE_LENGTHS = (2, 4, 6, 10)
@@ -105,21 +106,17 @@ def _apply(run: TargetingRun, programme: str, budget: int | None, quotas: dict[s
         if full:
             code = full[0]
             _limit(decision, Decision.Limit.QUOTA)
-            decision.reasons.append(
-                f"quota {code}: {quotas[code]} reached (rank {rank}, poorest first)"
-            )
+            decision.reasons.append(token("QUOTA_REACHED", code, quotas[code], rank))
             continue
         if budget is not None and (budget_out or spent + decision.yearly_cost > budget):
             budget_out = True
             _limit(decision, Decision.Limit.BUDGET)
-            decision.reasons.append(
-                f"budget {budget} reached ({spent} allocated; rank {rank}, poorest first)"
-            )
+            decision.reasons.append(token("BUDGET_REACHED", budget, spent, rank))
             continue
         for code in regions:
             used[code] += 1
         spent += decision.yearly_cost
-        decision.reasons.append(f"rank {rank} by welfare score (poorest first) within the limits")
+        decision.reasons.append(token("RANK_WITHIN_LIMITS", rank))
     Decision.objects.bulk_update(
         decisions, ["eligible", "limited_by", "yearly_cost", "reasons"], batch_size=2000
     )

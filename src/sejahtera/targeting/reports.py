@@ -18,6 +18,7 @@ from django.db.models.functions import Substr
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.domain.targeting.rules import CLUSTER_CODES, Rules
+from sejahtera.i18n import render_reasons
 from sejahtera.registry.models import DuplicateCandidate, Person
 from sejahtera.registry.services import exports
 from sejahtera.targeting import selectors
@@ -133,7 +134,7 @@ class Change:
     person_id: str
     region_code: str
     decile: int | None
-    reasons: list[str]
+    reasons: list[str]  # in words, in the active language
 
 
 def changes(
@@ -160,7 +161,7 @@ def changes(
                     d.person.external_id if d.person else "",
                     d.region_code,
                     d.national_decile,
-                    selectors.grounds_shown_to(user, reasons),
+                    render_reasons(selectors.grounds_shown_to(user, reasons)),
                 )
 
 

@@ -3,6 +3,8 @@ per-person list."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sejahtera.domain.targeting.rules import CLUSTER_CODES, ClusterRule, Rules
 from sejahtera.targeting_engine.facts import any_of, decile_reason
 from sejahtera.targeting_engine.sql import (
@@ -11,74 +13,118 @@ from sejahtera.targeting_engine.sql import (
     SEPARATOR,
     as_str,
     joined,
+    reason,
     text,
     texts,
 )
 
+# One definition per cluster that is more than "any of its flags": the rule's parameters in,
+# (condition over ``m``, its reasons when it holds) out. ``m`` is a living member with the
+# household's national decile, living members and whether a spouse lives there.
+Definition = Callable[[ClusterRule], tuple[str, str]]
+
+
+def _flags(rule: ClusterRule) -> tuple[str, str]:
+    condition, reasons = any_of(rule.any_of)
+    return condition, joined(*reasons)
+
+
+def _vulnerable_child(rule: ClusterRule) -> tuple[str, str]:
+    assert rule.age_below is not None
+    flags, flag_reasons = any_of(rule.any_of)
+    return (
+        f"m.age < {rule.age_below} AND {flags}",
+        joined(reason("AGE_BELOW", as_str("m.age"), rule.age_below), *flag_reasons),
+    )
+
+
+def _neglected_elderly(rule: ClusterRule) -> tuple[str, str]:
+    assert rule.min_age is not None
+    assert rule.alone_income_below is not None
+    flags, flag_reasons = any_of(rule.any_of)
+    alone = (
+        f"(m.living_members = 1 AND m.monthly_income_idr < {rule.alone_income_below} "
+        f"AND m.national_decile <= {rule.alone_max_decile})"
+    )
+    alone_reasons = joined(
+        reason("LIVES_ALONE"),
+        reason("INCOME_BELOW", as_str("m.monthly_income_idr"), rule.alone_income_below),
+        decile_reason(rule.alone_max_decile or 10),
+    )
+    return (
+        f"m.age >= {rule.min_age} AND ({flags} OR {alone})",
+        joined(
+            reason("AGE_AT_LEAST", as_str("m.age"), rule.min_age),
+            *flag_reasons,
+            f"CASE WHEN {alone} THEN {alone_reasons} END",
+        ),
+    )
+
+
+def _low_income(rule: ClusterRule) -> tuple[str, str]:
+    assert rule.min_age is not None
+    assert rule.income_above is not None
+    assert rule.income_below is not None
+    flags, flag_reasons = any_of(rule.any_of)
+    low_income = (
+        f"(m.monthly_income_idr > {rule.income_above} "
+        f"AND m.monthly_income_idr < {rule.income_below} "
+        f"AND m.employment IN ({texts(rule.employment)}))"
+    )
+    income_reasons = joined(
+        reason(
+            "INCOME_BETWEEN",
+            as_str("m.monthly_income_idr"),
+            rule.income_above,
+            rule.income_below,
+        ),
+        reason("EMPLOYMENT", "m.employment"),
+    )
+    return (
+        f"m.age >= {rule.min_age} AND ({flags} OR {low_income})",
+        joined(
+            reason("AGE_AT_LEAST", as_str("m.age"), rule.min_age),
+            *flag_reasons,
+            f"CASE WHEN {low_income} THEN {income_reasons} END",
+        ),
+    )
+
+
+def _vulnerable_woman(rule: ClusterRule) -> tuple[str, str]:
+    assert rule.min_age is not None
+    assert rule.sex is not None
+    assert rule.max_decile is not None
+    return (
+        f"m.sex = {text(rule.sex)} AND m.age >= {rule.min_age} AND m.relationship = 'head' "
+        f"AND NOT m.has_living_spouse AND m.national_decile <= {rule.max_decile}",
+        joined(
+            reason("SEX", text(rule.sex)),
+            reason("AGE_AT_LEAST", as_str("m.age"), rule.min_age),
+            reason("HEAD"),
+            reason("NO_SPOUSE"),
+            decile_reason(rule.max_decile),
+        ),
+    )
+
+
+def _poor(rule: ClusterRule) -> tuple[str, str]:
+    assert rule.max_decile is not None
+    return f"m.national_decile <= {rule.max_decile}", decile_reason(rule.max_decile)
+
+
+DEFINITIONS: dict[str, Definition] = {
+    "ANAK_RENTAN": _vulnerable_child,
+    "LANSIA_TELANTAR": _neglected_elderly,
+    "BERPENDAPATAN_RENDAH": _low_income,
+    "PEREMPUAN_RENTAN": _vulnerable_woman,
+    "FAKIR_MISKIN": _poor,
+}
+
 
 def _cluster(rule: ClusterRule) -> tuple[str, str]:
-    """(condition, reason text when the condition holds) of one cluster over ``m``."""
-    age = as_str("m.age")
-    code = rule.code
-    if code == "ANAK_RENTAN":
-        assert rule.age_below is not None
-        flags, flag_reasons = any_of(rule.any_of)
-        return (
-            f"m.age < {rule.age_below} AND {flags}",
-            joined(f"'age ' || {age} || ' < {rule.age_below}'", flag_reasons),
-        )
-    if code == "LANSIA_TELANTAR":
-        assert rule.min_age is not None
-        assert rule.alone_income_below is not None
-        flags, flag_reasons = any_of(rule.any_of)
-        alone = (
-            f"(m.living_members = 1 AND m.monthly_income_idr < {rule.alone_income_below} "
-            f"AND m.national_decile <= {rule.alone_max_decile})"
-        )
-        alone_reason = (
-            f"CASE WHEN {alone} THEN 'lives alone{SEPARATOR}income ' "
-            f"|| {as_str('m.monthly_income_idr')} || ' < {rule.alone_income_below}{SEPARATOR}' "
-            f"|| {decile_reason(rule.alone_max_decile or 10)} END"
-        )
-        return (
-            f"m.age >= {rule.min_age} AND ({flags} OR {alone})",
-            joined(f"'age ' || {age} || ' ≥ {rule.min_age}'", flag_reasons, alone_reason),
-        )
-    if code == "BERPENDAPATAN_RENDAH":
-        flags, flag_reasons = any_of(rule.any_of)
-        low_income = (
-            f"(m.monthly_income_idr > {rule.income_above} "
-            f"AND m.monthly_income_idr < {rule.income_below} "
-            f"AND m.employment IN ({texts(rule.employment)}))"
-        )
-        income_reason = (
-            f"CASE WHEN {low_income} THEN 'income {rule.income_above} < ' "
-            f"|| {as_str('m.monthly_income_idr')} || ' < {rule.income_below}{SEPARATOR}"
-            f"employment ' || m.employment END"
-        )
-        return (
-            f"m.age >= {rule.min_age} AND ({flags} OR {low_income})",
-            joined(f"'age ' || {age} || ' ≥ {rule.min_age}'", flag_reasons, income_reason),
-        )
-    if code == "PEREMPUAN_RENTAN":
-        assert rule.sex is not None
-        assert rule.max_decile is not None
-        return (
-            f"m.sex = {text(rule.sex)} AND m.age >= {rule.min_age} AND m.relationship = 'head' "
-            f"AND NOT m.has_living_spouse AND m.national_decile <= {rule.max_decile}",
-            joined(
-                f"'sex {rule.sex}'",
-                f"'age ' || {age} || ' ≥ {rule.min_age}'",
-                "'household head'",
-                "'no spouse in the household'",
-                decile_reason(rule.max_decile),
-            ),
-        )
-    if code == "FAKIR_MISKIN":
-        assert rule.max_decile is not None
-        return f"m.national_decile <= {rule.max_decile}", decile_reason(rule.max_decile)
-    flags, flag_reasons = any_of(rule.any_of)
-    return flags, joined(flag_reasons)
+    """(condition, reasons when the condition holds) of one cluster over ``m``: its own
+    definition, else any of its flags."""
+    return DEFINITIONS.get(rule.code, _flags)(rule)
 
 
 def manual_clusters() -> str:
@@ -105,19 +151,19 @@ def member_clusters(rules: Rules, manual: bool = False) -> str:
     columns = []
     for code in CLUSTER_CODES:
         rule = rules.clusters[code]
-        condition, reason = _cluster(rule) if rule.enabled else ("FALSE", "NULL")
+        condition, reasons = _cluster(rule) if rule.enabled else ("FALSE", "NULL")
         name = code.lower()
         by_rule = f"COALESCE({condition}, FALSE)"
         if manual:
             by_hand = f"COALESCE(h.in_{name}, FALSE)"
             columns.append(f"{by_rule} OR {by_hand} AS in_{name}")
             columns.append(
-                f"concat_ws('{SEPARATOR}', CASE WHEN {by_rule} THEN {reason} END, "
-                f"CASE WHEN {by_hand} THEN 'manual: ' || h.why_{name} END) AS why_{name}"
+                f"concat_ws('{SEPARATOR}', CASE WHEN {by_rule} THEN {reasons} END, "
+                f"CASE WHEN {by_hand} THEN {reason('MANUAL', f'h.why_{name}')} END) AS why_{name}"
             )
         else:
             columns.append(f"{by_rule} AS in_{name}")
-            columns.append(f"{reason} AS why_{name}")
+            columns.append(f"{reasons} AS why_{name}")
     body = ",\n    ".join(columns)
     join = "LEFT JOIN manual_clusters AS h ON h.person_id = m.person_id" if manual else ""
     return f"""

@@ -4,32 +4,41 @@ component, the caps, the household's kept components and their reasons."""
 from __future__ import annotations
 
 from sejahtera.domain.targeting.rules import PkhComponent
-from sejahtera.targeting_engine.sql import LIST_SEPARATOR, SEPARATOR, Stage, as_str, number, text
-
-# -- PKH --------------------------------------------------------------------------------------
+from sejahtera.targeting_engine.sql import (
+    LIST_SEPARATOR,
+    SEPARATOR,
+    Stage,
+    as_str,
+    number,
+    reason,
+    text,
+    tokens,
+)
 
 
 def _component_condition(c: PkhComponent) -> tuple[str, str]:
+    """(the member qualifies, the facts that make them qualify as one reason's tokens)."""
     conditions, facts = [], []
+    age = as_str("age")
     if c.pregnant:
         conditions.append("pregnant")
-        facts.append("'pregnant'")
+        facts.append(reason("FLAG", text("pregnant")))
     if c.school_enrolled is not None:
         conditions.append(f"school_enrolled = {text(c.school_enrolled)}")
-        facts.append(f"'school {c.school_enrolled}'")
+        facts.append(reason("SCHOOL", text(c.school_enrolled)))
     if c.disability_severity is not None:
         conditions.append(f"disability_severity = {text(c.disability_severity)}")
-        facts.append(f"'disability {c.disability_severity}'")
+        facts.append(reason("DISABILITY_SEVERITY", text(c.disability_severity)))
     if c.min_age is not None and c.max_age is not None:
         conditions.append(f"age BETWEEN {c.min_age} AND {c.max_age}")
-        facts.append(f"'age ' || {as_str('age')} || ' in {c.min_age}–{c.max_age}'")
+        facts.append(reason("AGE_IN", age, c.min_age, c.max_age))
     elif c.min_age is not None:
         conditions.append(f"age >= {c.min_age}")
-        facts.append(f"'age ' || {as_str('age')} || ' ≥ {c.min_age}'")
+        facts.append(reason("AGE_AT_LEAST", age, c.min_age))
     elif c.max_age is not None:
         conditions.append(f"age <= {c.max_age}")
-        facts.append(f"'age ' || {as_str('age')} || ' ≤ {c.max_age}'")
-    return " AND ".join(conditions), " || ', ' || ".join(facts)
+        facts.append(reason("AGE_AT_MOST", age, c.max_age))
+    return " AND ".join(conditions), tokens(*facts)
 
 
 def _best_components(components: tuple[PkhComponent, ...]) -> str:
@@ -95,15 +104,17 @@ FROM (
 def _component_households(kept: str, max_components: int | None) -> str:
     """Per household: the kept components, their yearly sum, and why each counted or not."""
     too_many = (
-        f"WHEN NOT kept THEN ' not counted: at most {max_components} components' "
+        "WHEN NOT kept "
+        f"THEN {reason('COMPONENT_OVER_MAX', 'component', max_components, 'person_id')} "
         if max_components is not None
         else ""
     )
-    reason = (
-        "component || ' ' || person_id || ' (' || facts || ')' || CASE "
-        "WHEN NOT within_cap THEN ' not counted: cap ' || "
-        f"{as_str('cap')} || ' reached' {too_many}ELSE '' END"
+    counted = (
+        f"CASE WHEN NOT within_cap "
+        f"THEN {reason('COMPONENT_OVER_CAP', 'component', as_str('cap'), 'person_id')} "
+        f"{too_many}ELSE {reason('COMPONENT', 'component', 'person_id')} END"
     )
+    why = tokens(counted, "facts")
     order = "NOT within_cap, rank_in_household"
     return f"""
 SELECT
@@ -112,7 +123,7 @@ SELECT
     SUM(CASE WHEN kept THEN yearly_amount ELSE 0 END) AS components_amount,
     STRING_AGG(CASE WHEN kept THEN component END, '{LIST_SEPARATOR}' ORDER BY {order})
         AS components,
-    STRING_AGG({reason}, '{SEPARATOR}' ORDER BY {order}) AS component_reasons
+    STRING_AGG({why}, '{SEPARATOR}' ORDER BY {order}) AS component_reasons
 FROM {kept}
 GROUP BY household_id"""
 

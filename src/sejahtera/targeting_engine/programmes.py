@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+from sejahtera.domain.targeting.reasons import LIST_SEPARATOR as LIST
 from sejahtera.domain.targeting.rules import CLUSTER_CODES, CustomProgramme, Rules
-from sejahtera.targeting_engine.facts import any_of, decile_reason
+from sejahtera.targeting_engine.facts import any_of, decile_reason, flags_held
 from sejahtera.targeting_engine.sql import (
     LIST_SEPARATOR,
-    SEPARATOR,
     as_str,
     joined,
     number,
+    reason,
     text,
     texts,
 )
-
-# -- decisions --------------------------------------------------------------------------------
-
 
 AMOUNT_COLUMNS = ("monthly_amount", "yearly_amount", "per_stage_amount", "one_off_amount")
 
@@ -47,28 +45,21 @@ FROM {source}"""
 
 
 def _household_decile_reason(limit: int, external: bool) -> str:
-    no_decile = (
-        "'no national decile: household not in the deciles file'"
-        if external
-        else "'no national decile'"
-    )
+    missing = reason("DECILE_NOT_IN_FILE") if external else reason("DECILE_MISSING")
     return (
         f"CASE WHEN h.living_members = 0 THEN NULL "
-        f"WHEN h.national_decile IS NULL THEN {no_decile} "
-        f"WHEN h.national_decile <= {limit} "
-        f"THEN 'decile ' || {as_str('h.national_decile')} || ' ≤ {limit}' "
-        f"ELSE 'decile ' || {as_str('h.national_decile')} || ' > {limit}' END"
+        f"WHEN h.national_decile IS NULL THEN {missing} "
+        f"ELSE {decile_reason(limit, 'h.national_decile')} END"
     )
 
 
-NO_LIVING_MEMBER = "CASE WHEN h.living_members = 0 THEN 'no living member' END"
+NO_LIVING_MEMBER = f"CASE WHEN h.living_members = 0 THEN {reason('NO_LIVING_MEMBER')} END"
 
 
 def _component_reason(alias: str, programme: str) -> str:
     return (
         "CASE WHEN h.living_members = 0 THEN NULL "
-        f"WHEN {alias}.household_id IS NULL "
-        f"THEN 'no member qualifies for a {programme} component' "
+        f"WHEN {alias}.household_id IS NULL THEN {reason('NO_COMPONENT', text(programme))} "
         f"ELSE {alias}.component_reasons END"
     )
 
@@ -213,34 +204,31 @@ def household_decisions(rules: Rules) -> str:
 def _person_status_reason() -> str:
     return (
         "CASE p.status "
-        "WHEN 'invalid_birth_date' THEN 'not a member: birth_date missing or not a date' "
-        "WHEN 'household_unknown' THEN 'not a member: household ' || p.household_id "
-        "|| ' is not in the households table' "
-        "WHEN 'not_yet_born' THEN 'not a member: born ' || "
-        f"{as_str('p.birth_date')} || ' after as_of' "
-        f"WHEN 'deceased' THEN 'deceased ' || {as_str('p.deceased_date')} || ' ≤ as_of' END"
+        f"WHEN 'invalid_birth_date' THEN {reason('NOT_MEMBER_BIRTH_DATE')} "
+        f"WHEN 'household_unknown' THEN {reason('NOT_MEMBER_HOUSEHOLD', 'p.household_id')} "
+        f"WHEN 'not_yet_born' THEN {reason('NOT_YET_BORN', as_str('p.birth_date'))} "
+        f"WHEN 'deceased' THEN {reason('DECEASED', as_str('p.deceased_date'))} END"
     )
 
 
 # Person conditions: (condition over p = persons_with_deciles and c = person_clusters, the
-# reason text whether it holds or not). The built-in and the new programmes share them.
+# reason whether it holds or not). The built-in and the new programmes share them.
 
 
 def _age_condition(min_age: int | None, max_age: int | None) -> tuple[str, str]:
     age = as_str("p.age")
     if min_age is not None and max_age is not None:
-        held, failed = f"in {min_age}–{max_age}", f"outside {min_age}–{max_age}"
         condition = f"p.age BETWEEN {min_age} AND {max_age}"
+        held = reason("AGE_IN", age, min_age, max_age)
+        failed = reason("AGE_OUTSIDE", age, min_age, max_age)
     elif min_age is not None:
-        held, failed = f"≥ {min_age}", f"< {min_age}"
         condition = f"p.age >= {min_age}"
+        held, failed = reason("AGE_AT_LEAST", age, min_age), reason("AGE_BELOW", age, min_age)
     else:
-        held, failed = f"≤ {max_age}", f"> {max_age}"
+        assert max_age is not None
         condition = f"p.age <= {max_age}"
-    return condition, (
-        f"CASE WHEN {condition} THEN 'age ' || {age} || ' {held}' "
-        f"ELSE 'age ' || {age} || ' {failed}' END"
-    )
+        held, failed = reason("AGE_AT_MOST", age, max_age), reason("AGE_ABOVE", age, max_age)
+    return condition, f"CASE WHEN {condition} THEN {held} ELSE {failed} END"
 
 
 def _person_decile_condition(max_decile: int) -> tuple[str, str]:
@@ -252,40 +240,42 @@ def _person_decile_condition(max_decile: int) -> tuple[str, str]:
 
 def _sex_condition(sex: str) -> tuple[str, str]:
     condition = f"p.sex = {text(sex)}"
+    actual = "COALESCE(p.sex, 'unknown')"
     return condition, (
-        f"CASE WHEN {condition} THEN 'sex {sex}' "
-        f"ELSE 'sex ' || COALESCE(p.sex, 'unknown') || ' is not {sex}' END"
+        f"CASE WHEN {condition} THEN {reason('SEX', text(sex))} "
+        f"ELSE {reason('SEX_NOT', text(sex), actual)} END"
     )
 
 
 def _flags_condition(flags: tuple[str, ...]) -> tuple[str, str]:
-    condition, reasons = any_of(flags, "p")
+    condition = any_of(flags, "p")[0]
     return condition, (
-        f"CASE WHEN {condition} THEN concat_ws(', ', {reasons}) "
-        f"ELSE 'none of: {', '.join(flags)}' END"
+        f"CASE WHEN {condition} THEN {flags_held(flags, 'p')} "
+        f"ELSE {reason('NONE_OF', text(LIST.join(flags)))} END"
     )
 
 
 def _clusters_condition(counted: tuple[str, ...], programme: str) -> tuple[str, str]:
     """In at least one of the ``counted`` clusters (by the rules of this run)."""
     if not counted:
-        return "FALSE", f"'no cluster is counted for {programme}'"
+        return "FALSE", reason("NO_CLUSTER_COUNTED", text(programme))
     condition = "(" + " OR ".join(f"c.in_{c.lower()}" for c in counted) + ")"
     codes = ", ".join(f"CASE WHEN c.in_{c.lower()} THEN '{c}' END" for c in counted)
+    held = f"concat_ws('{LIST}', {codes})"
+    others = f"REPLACE(c.clusters, '{LIST_SEPARATOR}', '{LIST}')"
     return condition, (
-        f"CASE WHEN {condition} THEN 'clusters ' || concat_ws(', ', {codes}) "
-        "WHEN c.clusters IS NULL THEN 'in no cluster' "
-        f"ELSE 'only clusters not counted for {programme}: ' "
-        f"|| REPLACE(c.clusters, '{LIST_SEPARATOR}', ', ') END"
+        f"CASE WHEN {condition} THEN {reason('CLUSTERS', held)} "
+        f"WHEN c.clusters IS NULL THEN {reason('IN_NO_CLUSTER')} "
+        f"ELSE {reason('ONLY_UNCOUNTED_CLUSTERS', text(programme), others)} END"
     )
 
 
 def _employment_condition(jobs: tuple[str, ...]) -> tuple[str, str]:
     condition = f"p.employment IN ({texts(jobs)})"
     return condition, (
-        f"CASE WHEN {condition} THEN 'employment ' || p.employment "
-        "WHEN p.employment IS NULL THEN 'employment unknown' "
-        f"ELSE 'employment ' || p.employment || ' not in {', '.join(jobs)}' END"
+        f"CASE WHEN {condition} THEN {reason('EMPLOYMENT', 'p.employment')} "
+        f"WHEN p.employment IS NULL THEN {reason('EMPLOYMENT_UNKNOWN')} "
+        f"ELSE {reason('EMPLOYMENT_NOT_IN', text(LIST.join(jobs)), 'p.employment')} END"
     )
 
 
@@ -293,9 +283,9 @@ def _employment_not_condition(jobs: tuple[str, ...]) -> tuple[str, str]:
     excluded = texts(jobs) if jobs else "''"
     return f"(p.employment IS NULL OR p.employment NOT IN ({excluded}))", (
         f"CASE WHEN p.employment IN ({excluded}) "
-        "THEN 'employment ' || p.employment || ' excluded' "
-        "WHEN p.employment IS NULL THEN 'employment unknown (not excluded)' "
-        "ELSE 'employment ' || p.employment END"
+        f"THEN {reason('EMPLOYMENT_EXCLUDED', 'p.employment')} "
+        f"WHEN p.employment IS NULL THEN {reason('EMPLOYMENT_UNKNOWN_NOT_EXCLUDED')} "
+        f"ELSE {reason('EMPLOYMENT', 'p.employment')} END"
     )
 
 
@@ -326,10 +316,11 @@ def person_programmes(rules: Rules) -> str:
     counted = tuple(c for c in CLUSTER_CODES if c not in atensi.excluded_clusters)
     in_counted, counted_reason = _clusters_condition(counted, "ATENSI")
     atensi_reason = (
-        f"CASE WHEN {in_counted} THEN {counted_reason} || '{SEPARATOR}assessment required' "
+        f"CASE WHEN {in_counted} "
+        f"THEN {joined(counted_reason, reason('ASSESSMENT_REQUIRED'))} "
         f"ELSE {counted_reason} END"
         if counted
-        else f"'every cluster is excluded ({', '.join(atensi.excluded_clusters)})'"
+        else reason("ALL_CLUSTERS_EXCLUDED", text(LIST.join(atensi.excluded_clusters)))
     )
     programmes: list[tuple[str, list[tuple[str, str]]]] = [
         ("pbi_jk", [_person_decile_condition(pbi.max_decile)]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from sejahtera.domain.targeting.reasons import render, render_clusters
 from sejahtera.targeting_engine.run import PROGRAMME_ORDER, TargetingResult
 
 
@@ -18,10 +19,12 @@ def household_report(result: TargetingResult) -> list[dict[str, Any]]:
     ``programmes`` (PBI_JK, ATENSI, PENA: ``eligible``, ``reasons``; PENA ``max_capital_amount``).
     A programme the rules define is under its code beside the built-in ones of its unit, with
     ``eligible``, its amounts, ``reasons`` and (household) ``components``.
-    Amounts are whole rupiah. Reads the whole result into memory: for small runs."""
+    Amounts are whole rupiah; reasons are in English words (the outputs hold their codes).
+    Reads the whole result into memory: for small runs."""
     household_decisions: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     person_decisions: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     for row in result.read("decisions").to_pylist():
+        row["reasons"] = [render(r) for r in row["reasons"]]
         target = household_decisions if row["subject_type"] == "household" else person_decisions
         target[row["subject_id"]][row["programme"]] = row
     persons_by_household: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -35,7 +38,7 @@ def household_report(result: TargetingResult) -> list[dict[str, Any]]:
                 "status": person["status"],
                 "age": person["age"],
                 "clusters": person["clusters"],
-                "cluster_reasons": person["cluster_reasons"],
+                "cluster_reasons": [render_clusters(r) for r in person["cluster_reasons"]],
                 "programmes": {
                     "PBI_JK": {
                         "eligible": pbi["eligible"],

@@ -7,7 +7,10 @@ and ``as_of`` (a date): user data never becomes SQL text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from sejahtera.domain.targeting.reasons import PARAM_SEPARATOR, REASONS, TOKEN_SEPARATOR
 
 SEPARATOR = "; "  # between the reasons of one decision
 LIST_SEPARATOR = ";"  # between codes (clusters, PKH components)
@@ -50,3 +53,30 @@ def as_str(expression: str) -> str:
 
 def joined(*parts: str) -> str:
     return f"concat_ws('{SEPARATOR}', {', '.join(parts)})"
+
+
+def reason(code: str, *params: str | int) -> str:
+    """The SQL of a reason token (``sejahtera.domain.targeting.reasons``): each parameter is a
+    SQL string expression, or a rule's number pasted as it is. Adjacent literals are folded
+    into one, so a reason with no column in it is a single string literal."""
+    expected = len(REASONS[code].params)
+    if len(params) != expected:
+        raise ValueError(f"{code} takes {expected} parameters, got {len(params)}")
+    parts = [text(code)]
+    for param in params:
+        parts += [text(PARAM_SEPARATOR), text(number(param)) if isinstance(param, int) else param]
+    folded: list[str] = []
+    for part in parts:
+        if folded and _LITERAL.fullmatch(part) and _LITERAL.fullmatch(folded[-1]):
+            folded[-1] = folded[-1][:-1] + part[1:]
+        else:
+            folded.append(part)
+    return " || ".join(folded)
+
+
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+
+
+def tokens(*parts: str) -> str:
+    """Several reason tokens as one reason (``a, b``), NULLs left out."""
+    return f"concat_ws('{TOKEN_SEPARATOR}', {', '.join(parts)})"

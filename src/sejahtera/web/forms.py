@@ -22,7 +22,7 @@ from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.findings import Finding
 from sejahtera.domain.money import parse_rupiah
 from sejahtera.i18n import render_finding
-from sejahtera.web.labels import choices, column_label
+from sejahtera.labels import choices, column_label
 
 
 def iso_date_input() -> forms.DateInput:

@@ -14,11 +14,11 @@ from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.cases.models import Case
 from sejahtera.domain import registry_format as fmt
+from sejahtera.labels import column_label, stage_label, value_label
 from sejahtera.registry import privacy
 from sejahtera.registry.models import ChangeRecord, DuplicateCandidate, Household, Person
 from sejahtera.registry.privacy import MASK
 from sejahtera.registry.services import records
-from sejahtera.web.labels import column_label, stage_label, value_label
 from sejahtera.web.templatetags.sejahtera import rupiah
 
 ENUM_COLUMNS = {

@@ -6,8 +6,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from sejahtera.domain.disbursement import reference
-from sejahtera.i18n import render_finding
-from sejahtera.web.labels import (
+from sejahtera.i18n import render_cluster_reason, render_finding, render_reasons
+from sejahtera.labels import (
     column_label,
     delivery_reason,
     payment_label,
@@ -19,6 +19,9 @@ register = template.Library()
 
 
 register.filter("finding_message", render_finding)
+# A targeting decision's reasons and a cluster's, stored as codes, in the reader's language.
+register.filter("reasons", render_reasons)
+register.filter("cluster_reason", render_cluster_reason)
 
 
 @register.filter

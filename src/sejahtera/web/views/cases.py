@@ -39,6 +39,7 @@ from sejahtera.cases.models import (
 from sejahtera.domain.cases import GraduationType, Stage, allowed_targets, records_allowed
 from sejahtera.domain.targeting.rules import CLUSTER_CODES
 from sejahtera.i18n import render_finding
+from sejahtera.labels import stage_label
 from sejahtera.programmes import selectors as delivery
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Person
@@ -48,7 +49,6 @@ from sejahtera.targeting.selectors import household_targeting
 from sejahtera.web import documents, params, presenters
 from sejahtera.web.forms import OneTimeKey, RupiahField, iso_date_input, submit_once
 from sejahtera.web.http import AuthenticatedRequest
-from sejahtera.web.labels import stage_label
 
 DATE = iso_date_input()
 

@@ -32,6 +32,7 @@ from sejahtera.domain.delivery import (
     Suspension,
 )
 from sejahtera.i18n import render_refusal
+from sejahtera.labels import DELIVERY_REASON_LABELS
 from sejahtera.programmes import (
     cycles,
     disbursement,
@@ -57,7 +58,6 @@ from sejahtera.targeting import selectors as targeting
 from sejahtera.web import documents, params
 from sejahtera.web.forms import RunChoiceField, iso_date_input
 from sejahtera.web.http import AuthenticatedRequest
-from sejahtera.web.labels import DELIVERY_REASON_LABELS
 
 LINES_PER_PAGE = 50
 

@@ -22,6 +22,7 @@ from sejahtera.accounts import access
 from sejahtera.domain.money import parse_rupiah
 from sejahtera.domain.targeting.rules import PROGRAMME_CODES, RulesError
 from sejahtera.domain.targeting.settings import SettingKind, TunableSetting
+from sejahtera.labels import setting_label
 from sejahtera.programmes import selectors as delivery
 from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting import reports, selectors, services
@@ -30,7 +31,6 @@ from sejahtera.targeting.models import TargetingRun
 from sejahtera.web import params
 from sejahtera.web.forms import RunChoiceField, RupiahField, iso_date_input
 from sejahtera.web.http import AuthenticatedRequest
-from sejahtera.web.labels import setting_label
 
 MAX_RULES_BYTES = 200_000
 
