@@ -170,6 +170,27 @@ def choices(values: tuple[str, ...]) -> list[tuple[str, Promise | str]]:
     return [(v, VALUE_LABELS.get(v, v)) for v in values]
 
 
+# The 12 PAS clusters (Kepmensos 103/HUK/2025); the codes stay as they are in data and API.
+CLUSTER_LABELS: dict[str, Promise] = {
+    "ANAK_RENTAN": _("Vulnerable children"),
+    "DISABILITAS": _("Persons with disabilities"),
+    "LANSIA_TELANTAR": _("Neglected elderly"),
+    "BERPENDAPATAN_RENDAH": _("Low income"),
+    "KORBAN_BENCANA": _("Disaster victims"),
+    "AFIRMASI_KHUSUS": _("Special affirmation (remote indigenous)"),
+    "WARGA_BINAAN": _("Inmates and ex-inmates"),
+    "KORBAN_KEKERASAN": _("Victims of violence"),
+    "NAPZA_HIV": _("Drug-abuse victims and people with HIV"),
+    "BERMASALAH_SOSIAL": _("People with social problems"),
+    "PEREMPUAN_RENTAN": _("Vulnerable women"),
+    "FAKIR_MISKIN": _("The poor"),
+}
+
+
+def cluster_label(code: str) -> str:
+    return str(CLUSTER_LABELS.get(code, code))
+
+
 # The journey's stages as the ministry names them (the codes stay English in data and API).
 STAGE_LABELS: dict[str, Promise] = {
     "registered": _("Registered"),

@@ -319,3 +319,18 @@ def test_partners_may_not_read_reports(client, make_user):
     client.force_login(make_user("partner_agency", organisation="Bank BRI"))
     assert client.get("/cases/report/").status_code == 403
     assert client.get("/cases/report/stages.csv").status_code == 403
+
+
+def test_the_dashboards_journey_counts_every_case_of_the_region(case, make_user, move):
+    from django.core.exceptions import PermissionDenied
+
+    from sejahtera.cases.reports import region_journey
+
+    stages, graduation = region_journey(make_user("ministry_analyst"), "", TODAY)
+    assert dict(stages.rows)["registered"] == 1
+    assert [row["handled"] for row in graduation.dicts()] == [1]
+    bandung = make_user("district_office", "3273")
+    assert dict(region_journey(bandung, "", TODAY)[0].rows)["registered"] == 0
+    assert dict(region_journey(bandung, "3201", TODAY)[0].rows)["registered"] == 0  # not hers
+    with pytest.raises(PermissionDenied):
+        region_journey(make_user("village_operator", "3201011002"), "", TODAY)

@@ -130,3 +130,83 @@ def test_the_to_review_cards_open_the_persons_behind_them(client, make_user, two
     listed = client.get("/registry/", {"concern": "without_nik"}).content.decode()
     assert ">Budi</a>" in listed
     assert "Ani" not in listed  # a child the analyst sees masked is not singled out by a flag
+
+
+# -- the ministry's question: the clusters served, programmes, deciles, the journey ----------
+
+from ..programmes.conftest import approver, enrolled, manager  # noqa: E402, F401 (fixtures)
+from ..targeting.conftest import population  # noqa: E402, F401 (a fixture)
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def test_the_dashboard_shows_clusters_served_programmes_deciles_and_journey(
+    client,
+    make_user,
+    enrolled,  # noqa: F811
+):
+    client.force_login(make_user(Role.MINISTRY_ANALYST))
+    page = client.get("/dashboard/", **EN)
+    text = page.content.decode()
+    clusters = {c["cluster"]: c for c in page.context["clusters"]}
+    assert clusters["FAKIR_MISKIN"]["enrolled_persons"] > 0
+    assert 'data-cluster="FAKIR_MISKIN"' in text
+    assert "The poor" in text
+    assert 'data-programme="SEMBAKO"' in text
+    charts = page.context["charts"]
+    assert set(charts) == {"clusters", "programmes", "deciles", "stages"}
+    assert charts["clusters"]["persons"] == [c["persons"] for c in page.context["clusters"]]
+    assert sum(charts["deciles"]["households"]) == 24  # every household has a decile
+    assert "The journey" in text
+    indonesian = client.get("/dashboard/").content.decode()
+    assert "Fakir miskin" in indonesian
+    assert "12 klaster PAS: terdata dan terlayani" in indonesian
+
+
+@pytest.mark.parametrize(
+    ("role", "region", "clusters", "journey"),
+    [
+        (Role.MINISTRY_ANALYST, None, True, True),
+        (Role.PROGRAMME_MANAGER, None, True, True),
+        (Role.AUDITOR, None, True, True),
+        (Role.PROVINCIAL_OFFICE, "32", True, True),
+        (Role.DISTRICT_OFFICE, "3201", True, True),
+        (Role.SOCIAL_WORKER, "3201", True, True),
+        (Role.SUPERVISOR, "3201", True, True),
+        (Role.VILLAGE_OPERATOR, "3201011002", True, False),
+        (Role.ADMINISTRATOR, None, True, True),
+    ],
+)
+def test_each_part_of_the_dashboard_is_for_the_roles_that_may_read_it(
+    client,
+    make_user,
+    enrolled,  # noqa: F811
+    role,
+    region,
+    clusters,
+    journey,
+):
+    client.force_login(make_user(role, region))
+    page = client.get("/dashboard/", **EN)
+    assert page.status_code == 200
+    assert bool(page.context.get("clusters")) is clusters
+    assert ("journey" in page.context) is journey
+    assert ('id="stage-chart"' in page.content.decode()) is journey
+
+
+def test_partner_agencies_get_no_dashboard(client, make_user, enrolled):  # noqa: F811
+    client.force_login(make_user(Role.PARTNER_AGENCY))
+    assert client.get("/dashboard/").status_code == 403
+    assert client.get("/dashboard/regions.json").status_code == 403
+
+
+def test_the_map_colours_provinces_by_cluster_coverage(client, make_user, enrolled):  # noqa: F811
+    refresh_figures()
+    client.force_login(make_user(Role.MINISTRY_ANALYST))
+    areas = client.get("/dashboard/regions.json").json()["areas"]
+    java = areas["32"]
+    assert java["cluster_persons"] > 0
+    assert 0 < java["cluster_enrolled_percent"] <= 100
+    page = client.get("/dashboard/?indicator=cluster_enrolled_percent", **EN)
+    assert page.context["indicator"] == "cluster_enrolled_percent"
+    assert 'data-percent="true"' in page.content.decode()

@@ -80,6 +80,13 @@ ENROLMENT_KEEPERS = DECREE_MAKERS | {Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFIC
 CASE_CARRIERS = frozenset({Role.SOCIAL_WORKER})
 CASE_SUPERVISORS = frozenset({Role.SUPERVISOR})
 REFERRAL_PARTNERS = frozenset({Role.PARTNER_AGENCY})
+# Counts of cases per stage and graduation rates of a region (no family in them): the
+# dashboard's journey figures, for the ministry as well as for those who carry the cases.
+JOURNEY_FIGURE_READERS = CASE_READERS | {
+    Role.MINISTRY_ANALYST,
+    Role.PROGRAMME_MANAGER,
+    Role.AUDITOR,
+}
 
 
 def lacks_required_region(user: User) -> bool:
@@ -102,6 +109,13 @@ def region_prefix(user: User) -> str:
     if lacks_required_region(user):
         raise PermissionDenied
     return user.region_id or ""
+
+
+def scoped_region(user: User, region_code: str) -> str:
+    """``region_code`` if the user's scope covers it, else the user's whole scope: a figure
+    asked for outside the scope shows the scope, never the region asked for."""
+    scope = region_prefix(user)
+    return region_code if region_code.startswith(scope) else scope
 
 
 def covers(user: User, region_code: str) -> bool:

@@ -210,7 +210,10 @@ def _graduations(cases: QuerySet[Case]) -> QuerySet[CaseEvent]:
 def graduation_by_year(user: User, today: date) -> Table:
     """Per calendar year: cases handled (open at some time in the year), cases that graduated
     in the year, and the rate."""
-    cases = _scope(user)
+    return _graduation_years(_scope(user), today)
+
+
+def _graduation_years(cases: QuerySet[Case], today: date) -> Table:
     first = cases.order_by("opened_on").values_list("opened_on", flat=True).first()
     if first is None:
         return Table("graduation_year", ("year", "handled", "graduated", "rate"), [])
@@ -326,8 +329,21 @@ def reentry_after(user: User, today: date) -> Table:
 
 
 def stage_totals(user: User, today: date) -> Table:
-    counts = dict(_scope(user).values_list("stage").annotate(n=Count("id")).order_by())
+    return _stages(_scope(user))
+
+
+def _stages(cases: QuerySet[Case]) -> Table:
+    counts = dict(cases.values_list("stage").annotate(n=Count("id")).order_by())
     return Table("stages", ("stage", "cases"), [(s, counts.get(s, 0)) for s in STAGES])
+
+
+def region_journey(user: User, region_code: str, today: date) -> tuple[Table, Table]:
+    """The dashboard's journey figures of a region within the user's scope: cases per stage
+    and the graduation rate per year, counted over every case of the region (counts only, so
+    the ministry reads them as well as the offices and social workers)."""
+    access.require(user, access.JOURNEY_FIGURE_READERS)
+    cases = Case.objects.filter(region_code__startswith=access.scoped_region(user, region_code))
+    return _stages(cases), _graduation_years(cases, today)
 
 
 REPORTS: dict[str, Callable[[User, date], Table]] = {

@@ -58,7 +58,7 @@ def dashboard_for(user: User, region_code: str = "") -> Dashboard:
     """
     access.require(user, access.DASHBOARD_READERS)
     scope = access.region_prefix(user)
-    code = region_code if region_code.startswith(scope) else scope
+    code = access.scoped_region(user, region_code)
     if len(scope) > DISTRICT_CODE_LENGTH:
         counts = count_registry(len(scope), timezone.localdate(), within=scope)
         refreshed_at = timezone.now()

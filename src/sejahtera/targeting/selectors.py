@@ -195,6 +195,21 @@ def run_figures(user: User, run: TargetingRun) -> dict[str, list[dict[str, Any]]
     }
 
 
+def region_run_figures(user: User, region_code: str) -> dict[str, Any] | None:
+    """The current run's programme counts and decile distribution in a region within the
+    user's scope (the dashboard); None before any run."""
+    access.require(user, access.TARGETING_READERS)
+    run = latest_run()
+    if run is None:
+        return None
+    prefix = access.scoped_region(user, region_code)
+    return {
+        "run": run,
+        "programmes": programme_counts(run, prefix),
+        "deciles": decile_counts(run, prefix),
+    }
+
+
 def decile_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
     rows = (
         HouseholdResult.objects.filter(run=run, region_code__startswith=prefix)

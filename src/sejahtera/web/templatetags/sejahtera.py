@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from sejahtera.domain.disbursement import reference
 from sejahtera.i18n import render_cluster_reason, render_finding, render_reasons
 from sejahtera.labels import (
+    cluster_label,
     column_label,
     delivery_reason,
     payment_label,
@@ -32,6 +33,11 @@ def label(column: str) -> str:
 @register.filter
 def value(code: str) -> str:
     return value_label(code)
+
+
+@register.filter
+def cluster(code: str) -> str:
+    return cluster_label(code)
 
 
 NIK_WARNINGS = {

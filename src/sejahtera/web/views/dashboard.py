@@ -1,3 +1,6 @@
+from datetime import date
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import (
     FileResponse,
@@ -10,10 +13,15 @@ from django.http import (
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from sejahtera.accounts import access
+from sejahtera.cases import reports as journey
 from sejahtera.domain.regions import data_dir
+from sejahtera.labels import cluster_label, stage_label
+from sejahtera.programmes import selectors as delivery
 from sejahtera.registry import selectors
 from sejahtera.registry.dashboard import INDICATORS, dashboard_for
 from sejahtera.registry.services import exports
+from sejahtera.targeting import selectors as targeting
 from sejahtera.web import params
 from sejahtera.web.http import AuthenticatedRequest
 
@@ -22,33 +30,87 @@ def _region(request: AuthenticatedRequest) -> str:
     return params.region_code(request.GET)
 
 
+# The map's colours beside the registry's counts: persons in a PAS cluster (current run) and
+# the share of them enrolled in a programme today.
+COVERAGE_INDICATORS = ("cluster_persons", "cluster_enrolled_percent")
+
+
 @login_required
 @require_GET
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
-    figures = dashboard_for(request.user, _region(request))
+    """The ministry's question, for the region shown: who is in the data (registry counts),
+    who of the 12 clusters is served (current run and enrolments), what the programmes
+    decide and cost, how the deciles fall, and where the families are in the journey. Each
+    part only for the roles that may read it."""
+    user = request.user
+    figures = dashboard_for(user, _region(request))
+    code = figures.total.code
+    indicators: tuple[str, ...] = INDICATORS
+    context: dict[str, Any] = {"figures": figures}
+    if access.has_role(user, access.TARGETING_READERS):
+        indicators += COVERAGE_INDICATORS
+        clusters = delivery.cluster_coverage(user, code)
+        run = targeting.region_run_figures(user, code)
+        context |= {"clusters": clusters, "run": run}
+        context["charts"] = {
+            "clusters": {
+                "labels": [cluster_label(c["cluster"]) for c in clusters],
+                "persons": [c["persons"] for c in clusters],
+                "enrolled": [c["enrolled_persons"] for c in clusters],
+            },
+        }
+        if run:
+            deciles = [d for d in run["deciles"] if d["national_decile"] is not None]
+            context["charts"] |= {
+                "programmes": {
+                    "labels": [p["programme"] for p in run["programmes"]],
+                    "eligible": [p["eligible"] for p in run["programmes"]],
+                },
+                "deciles": {
+                    "labels": [str(d["national_decile"]) for d in deciles],
+                    "households": [d["households"] for d in deciles],
+                },
+            }
+    if access.has_role(user, access.JOURNEY_FIGURE_READERS):
+        stages, graduation = journey.region_journey(user, code, date.today())
+        context["journey"] = {
+            "stages": [{"stage": stage_label(s), "cases": n} for s, n in stages.rows],
+            "graduation": graduation.dicts(),
+        }
+        context.setdefault("charts", {})["stages"] = {
+            "labels": [row["stage"] for row in context["journey"]["stages"]],
+            "cases": [row["cases"] for row in context["journey"]["stages"]],
+        }
     indicator = request.GET.get("indicator", "persons")
-    return render(
-        request,
-        "web/dashboard.html",
-        {
-            "figures": figures,
-            "indicator": indicator if indicator in INDICATORS else "persons",
-            "indicators": INDICATORS,
-            "region_path": selectors.region_path(figures.region.code) if figures.region else [],
-            "show_map": figures.region is None,
-        },
-    )
+    context |= {
+        "indicator": indicator if indicator in indicators else "persons",
+        "indicators": indicators,
+        "region_path": selectors.region_path(code) if figures.region else [],
+        "show_map": figures.region is None,
+    }
+    return render(request, "web/dashboard.html", context)
 
 
 @login_required
 @require_GET
 def region_figures(request: AuthenticatedRequest) -> JsonResponse:
     """The areas of the current view with every indicator, for the map and charts."""
-    figures = dashboard_for(request.user, _region(request))
+    user = request.user
+    figures = dashboard_for(user, _region(request))
+    coverage: dict[str, dict[str, int]] = {}
+    if figures.areas and access.has_role(user, access.TARGETING_READERS):
+        length = len(figures.areas[0].code)  # the areas the registry's figures break into
+        coverage = delivery.coverage_by_area(user, figures.total.code, length)
+    empty = dict.fromkeys(COVERAGE_INDICATORS, 0) if coverage else {}
     return JsonResponse(
         {
             "areas": {
-                area.code: {"name": area.name, **{i: getattr(area, i) for i in INDICATORS}}
+                area.code: {
+                    "name": area.name,
+                    **{i: getattr(area, i) for i in INDICATORS},
+                    **empty,
+                    **coverage.get(area.code, {}),
+                }
                 for area in figures.areas
             },
             "age_sex": figures.age_sex,

@@ -1,7 +1,32 @@
-// Dashboard: a bar chart of persons by age group and sex, and a choropleth map of provinces
+// Dashboard: bar charts (persons by age group and sex; the PAS clusters and their coverage,
+// programmes, deciles and the journey from the current run), and a choropleth map of provinces
 // (click a province to drill down). The same figures are in the tables for screen readers.
 (function () {
   "use strict";
+  const charts = document.getElementById("dashboard-charts");
+  const figures = charts ? JSON.parse(charts.textContent) : {};
+  // One bar chart per canvas: datasets are [figure key, the canvas's data-* label, colour].
+  const bars = (id, figure, datasets, options) => {
+    const canvas = document.getElementById(id);
+    if (!canvas || !window.Chart || !figure) return;
+    new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: figure.labels,
+        datasets: datasets.map(([key, label, colour]) => ({
+          label: canvas.dataset[label], data: figure[key], backgroundColor: colour,
+        })),
+      },
+      options: Object.assign({ responsive: true, animation: false, scales: { y: { beginAtZero: true } } }, options),
+    });
+  };
+  bars("cluster-chart", figures.clusters,
+       [["persons", "persons", "#2a7ab0"], ["enrolled", "enrolled", "#41ab5d"]],
+       { indexAxis: "y", scales: { x: { beginAtZero: true } } });
+  bars("programme-chart", figures.programmes, [["eligible", "eligible", "#2a7ab0"]]);
+  bars("decile-chart", figures.deciles, [["households", "households", "#d1495b"]]);
+  bars("stage-chart", figures.stages, [["cases", "cases", "#6a51a3"]]);
+
   const ageData = JSON.parse(document.getElementById("age-sex").textContent);
   const canvas = document.getElementById("age-chart");
   if (canvas && window.Chart) {
@@ -30,7 +55,8 @@
     fetch(mapElement.dataset.figures).then((r) => r.json()),
   ]).then(([provinces, figures]) => {
     const values = Object.values(figures.areas).map((a) => a[indicator]);
-    const max = Math.max(1, ...values);
+    // A share is coloured on its whole 0–100 % scale; a count relative to the largest one.
+    const max = mapElement.dataset.percent ? 100 : Math.max(1, ...values);
     const colour = (value) =>
       value ? palette[Math.min(palette.length - 1, Math.floor((value / max) * (palette.length - 1)))] : "#f2f2f2";
     const layer = L.geoJSON(provinces, {
