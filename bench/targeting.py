@@ -102,6 +102,20 @@ def baseline_sql(households: str, persons: str, as_of: date) -> str:
         terms.append(category(f"c.head.{column}", f"head_{column}", values))
     for job in ("civil_servant", "private_employee"):
         terms.append(f"(CASE WHEN c.any_{job} THEN {coef('any_' + job)} ELSE 0 END)")
+    terms.append(
+        f"(CASE WHEN c.head.age IS NULL THEN {coef('head_age=missing')} "
+        f"ELSE {coef('head_age')} * c.head.age "
+        f"+ {coef('head_age_squared')} * c.head.age * c.head.age / 100 END)"
+    )
+    terms.append(
+        f"(CASE WHEN c.income > 0 THEN {coef('log_income_per_capita')} * LN(c.income / n) "
+        f"ELSE {coef('income=missing')} END)"
+    )
+    regencies = " ".join(
+        f"WHEN '{name[8:]}' THEN {coef(name)}" for name in beta if name.startswith("regency=")
+    )
+    if regencies:
+        terms.append(f"(CASE h.regency {regencies} ELSE 0 END)")
     score = "\n        + ".join(terms)
 
     day = f"DATE '{as_of.isoformat()}'"
@@ -118,7 +132,8 @@ WITH h AS (
         CASE WHEN regexp_matches(TRIM(floor_area_m2), '^[0-9]+([.][0-9]+)?$')
             THEN TRY_CAST(TRIM(floor_area_m2) AS DOUBLE) END AS area,
         ';' || REPLACE(COALESCE(assets, ''), ' ', '') || ';' AS assets,
-        COALESCE(SUBSTR(TRIM(region_code), 7, 1) = '1', FALSE) AS urban
+        COALESCE(SUBSTR(TRIM(region_code), 7, 1) = '1', FALSE) AS urban,
+        SUBSTR(TRIM(region_code), 1, 4) AS regency
     FROM read_parquet('{households}')
 ),
 p AS (
@@ -132,7 +147,9 @@ p AS (
         CASE WHEN regexp_matches(TRIM(birth_date), {date_re})
             THEN TRY_CAST(TRIM(birth_date) AS DATE) END AS born,
         CASE WHEN regexp_matches(TRIM(deceased_date), {date_re})
-            THEN TRY_CAST(TRIM(deceased_date) AS DATE) END AS died
+            THEN TRY_CAST(TRIM(deceased_date) AS DATE) END AS died,
+        CASE WHEN regexp_matches(TRIM(monthly_income_idr), '^[0-9]+$')
+            THEN TRY_CAST(TRIM(monthly_income_idr) AS BIGINT) END AS income
     FROM read_parquet('{persons}')
 ),
 c AS (
@@ -144,8 +161,10 @@ c AS (
         COUNT(*) FILTER (WHERE p.employment IN ({quoted(EARNING_JOBS)})) AS earners,
         BOOL_OR(p.employment = 'civil_servant') AS any_civil_servant,
         BOOL_OR(p.employment = 'private_employee') AS any_private_employee,
+        SUM(p.income) AS income,
         MIN({{'id': p.person_id, 'sex': p.sex, 'education': p.education,
-              'employment': p.employment}}) FILTER (WHERE p.relationship = 'head') AS head
+              'employment': p.employment, 'age': p.age}})
+            FILTER (WHERE p.relationship = 'head') AS head
     FROM (
         SELECT *, {as_of.year} - YEAR(born)
             - CASE WHEN MONTH(born) * 100 + DAY(born) > {md} THEN 1 ELSE 0 END AS age

@@ -92,6 +92,12 @@ def kk_check(value: str, as_json: bool) -> None:
 @click.option("--duplicate-rate", type=click.FloatRange(0, 0.5), default=None)
 @click.option("--invalid-rate", type=click.FloatRange(0, 0.5), default=None)
 @click.option(
+    "--survey-share",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Share of households whose consumption a survey measured (default 0.1).",
+)
+@click.option(
     "--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Reference date (default today)."
 )
 def synth(
@@ -101,6 +107,7 @@ def synth(
     regencies: tuple[str, ...],
     duplicate_rate: float | None,
     invalid_rate: float | None,
+    survey_share: float | None,
     as_of: Any,
 ) -> None:
     """Write a synthetic population in registry format v1, with its ground truth."""
@@ -110,6 +117,7 @@ def synth(
         "regencies": regencies or None,
         "duplicate_rate": duplicate_rate,
         "invalid_rate": invalid_rate,
+        "calibration_share": survey_share,
     }
     config = SynthConfig(
         persons=persons,
@@ -317,12 +325,15 @@ def figures() -> None:
 
 @figures.command("refresh")
 def figures_refresh() -> None:
-    """Recompute the dashboard figures (imports do it themselves; run it after manual edits,
-    e.g. nightly)."""
+    """Recompute the dashboard figures: the registry's counts and the clusters' coverage
+    (imports, targeting runs and decrees do it themselves; run it after manual edits or
+    enrolment changes, e.g. nightly)."""
     setup_django()
+    from sejahtera.programmes.coverage import refresh_cluster_coverage
     from sejahtera.registry.services.statistics import refresh_figures
 
     click.echo(f"{refresh_figures()} districts with households")
+    click.echo(f"{refresh_cluster_coverage()} cluster coverage figures")
 
 
 @main.group()

@@ -1,5 +1,6 @@
 """Who of the 12 clusters is served: the current run's cluster members, eligible and enrolled,
-per cluster and per area (the dashboard's figures)."""
+per cluster and per area (the dashboard's figures, kept per district and rebuilt after a run
+and after a decree; counted on the spot below a district)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ from django.db.models import Q
 
 from sejahtera.accounts.models import Role
 from sejahtera.domain.targeting.rules import CLUSTER_CODES
-from sejahtera.programmes.models import Enrolment
-from sejahtera.programmes.selectors import cluster_coverage, coverage_by_area
+from sejahtera.programmes.coverage import (
+    cluster_coverage,
+    coverage_by_area,
+    refresh_cluster_coverage,
+)
+from sejahtera.programmes.models import ClusterCoverage, Enrolment
 from sejahtera.targeting.models import Decision, PersonCluster
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +52,7 @@ def test_a_suspended_enrolment_does_not_serve(enrolled, make_user):
     analyst = make_user(Role.MINISTRY_ANALYST)
     before = {r["cluster"]: r["enrolled_persons"] for r in cluster_coverage(analyst, "")}
     Enrolment.objects.update(status=Enrolment.Status.SUSPENDED)
+    refresh_cluster_coverage()
     after = {r["cluster"]: r["enrolled_persons"] for r in cluster_coverage(analyst, "")}
     assert before["FAKIR_MISKIN"] > 0
     assert set(after.values()) == {0}
@@ -86,3 +92,38 @@ def test_before_any_run_there_is_nothing_to_count(population, make_user):
 def test_partner_agencies_may_not_read_the_figures(enrolled, make_user):
     with pytest.raises(PermissionDenied):
         cluster_coverage(make_user(Role.PARTNER_AGENCY), "")
+
+
+def test_a_run_and_a_decree_rebuild_the_figures(population, manager, approver, make_user):
+    from datetime import date
+
+    from sejahtera.programmes import services
+    from sejahtera.targeting.services import run_targeting_for_registry
+
+    analyst = make_user(Role.MINISTRY_ANALYST)
+    run = run_targeting_for_registry(date(2026, 7, 1))
+    assert set(ClusterCoverage.objects.values_list("run", flat=True)) == {run.pk}
+    poor = next(r for r in cluster_coverage(analyst, "") if r["cluster"] == "FAKIR_MISKIN")
+    assert (poor["persons"] > 0, poor["enrolled_persons"]) == (True, 0)
+    decree = services.prepare_decree(manager, "SEMBAKO", date(2026, 7, 1), run)
+    services.approve_decree(approver, decree)
+    poor = next(r for r in cluster_coverage(analyst, "") if r["cluster"] == "FAKIR_MISKIN")
+    assert poor["enrolled_persons"] > 0
+
+
+def test_a_village_is_counted_on_the_spot_as_the_districts_are_stored(enrolled, make_user):
+    village = make_user(Role.VILLAGE_OPERATOR, "3201011002")
+    district = make_user(Role.DISTRICT_OFFICE, "3201")
+    ClusterCoverage.objects.all().delete()  # stale or missing: the village does not read them
+    here = {r["cluster"]: r for r in cluster_coverage(village, "")}
+    assert (
+        here["FAKIR_MISKIN"]["persons"]
+        == PersonCluster.objects.filter(
+            run=enrolled, cluster="FAKIR_MISKIN", region_code="3201011002"
+        ).count()
+    )
+    assert cluster_coverage(district, "") == []  # the district's figures are not built
+    refresh_cluster_coverage()
+    stored = {r["cluster"]: r for r in cluster_coverage(district, "")}
+    assert stored["FAKIR_MISKIN"] == here["FAKIR_MISKIN"]  # all of Bogor's poor live there
+    assert set(coverage_by_area(village, "", 10)) == {"3201011002"}

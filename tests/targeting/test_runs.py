@@ -143,3 +143,20 @@ def test_cli_reports_broken_rules(population, tmp_path):
     )
     assert result.exit_code == 2
     assert "version" in result.output
+
+
+def test_a_completed_run_keeps_its_figures_per_district_equal_to_its_decisions(population):
+    from sejahtera.targeting.models import ProgrammeFigure
+
+    run = run_targeting_for_registry(AS_OF, limits={"SEMBAKO": {"quotas": {"3201": 2}}})
+    assert ProgrammeFigure.objects.filter(run=run).exists()
+    kept = {
+        prefix: (selectors.programme_counts(run, prefix), selectors.region_counts(run, prefix))
+        for prefix in ("", "32", "3201", "320101")
+    }
+    ProgrammeFigure.objects.filter(run=run).delete()  # a run from before: counted on the spot
+    for prefix, (programmes, regions) in kept.items():
+        assert selectors.programme_counts(run, prefix) == programmes, prefix
+        assert selectors.region_counts(run, prefix) == regions, prefix
+    sembako = next(p for p in kept[""][0] if p["programme"] == "SEMBAKO")
+    assert sembako["limited"] > 0

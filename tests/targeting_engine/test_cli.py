@@ -5,6 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from sejahtera.cli import main
+from sejahtera.domain.targeting.pmt import CANDIDATES
 from sejahtera.synth import SynthConfig, generate, write
 
 
@@ -141,7 +142,12 @@ def test_pmt_calibrate_prints_fit_and_writes_the_model(tmp_path: Path):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert {"r2", "n", "inclusion_error", "exclusion_error"} <= set(summary)
+    assert {"method", "r2", "n", "inclusion_error", "exclusion_error"} <= set(summary)
+    table = result.stderr.splitlines()  # the candidates side by side
+    assert table[0].split()[:2] == ["model", "features"]
+    assert [line.split()[0] for line in table[1:5]] == list(CANDIDATES)
+    assert sum("← chosen" in line for line in table) == 1
+    assert table[-1].startswith(f"chosen: {summary['method']}")
     assert 0.3 < summary["r2"] < 0.9
     assert json.loads((tmp_path / "model.json").read_text())["n"] == summary["n"]
 

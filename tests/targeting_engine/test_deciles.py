@@ -1,5 +1,6 @@
 """Welfare scores and deciles: SQL = numpy PMT, person weighting, tie-break, external deciles."""
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -8,7 +9,7 @@ import pyarrow.csv as pacsv
 import pytest
 from targeting_builders import born_aged, default_rules, household, person
 
-from sejahtera.domain.targeting.pmt import predict
+from sejahtera.domain.targeting.pmt import FEATURES, predict, regency_features
 from sejahtera.synth import SynthConfig, generate
 from sejahtera.targeting_engine import InputError, run_targeting
 from sejahtera.targeting_engine.plan import build_plan, script, to_spark
@@ -33,6 +34,26 @@ def test_sql_scores_equal_the_numpy_model(population, result):
     expected = dict(zip(ids.tolist(), log_score.tolist(), strict=True))
     rows = [r for r in result.read("household_results").to_pylist() if r["living_members"] > 0]
     assert len(rows) > 700
+    for row in rows:
+        assert row["log_welfare_score"] == pytest.approx(expected[row["household_id"]], abs=1e-9)
+
+
+def test_sql_scores_equal_the_numpy_model_on_every_feature(population):
+    """A model of every registry column: income, the head's age, each regency (one CASE)."""
+    shipped = default_rules().pmt_model
+    features = FEATURES + regency_features(population.households["region_code"].to_pylist())
+    rng = np.random.default_rng(4)
+    model = replace(shipped, coefficients={f.name: float(rng.normal(0, 0.2)) for f in features})
+    assert {f.kind for f in model.features} >= {"regency", "log_income_per_capita", "head_age"}
+    result = run_targeting(
+        population.households,
+        population.persons,
+        AS_OF,
+        replace(default_rules(), pmt_model=model),
+    )
+    ids, log_score = predict(model, population.households, population.persons, AS_OF)
+    expected = dict(zip(ids.tolist(), log_score.tolist(), strict=True))
+    rows = [r for r in result.read("household_results").to_pylist() if r["living_members"] > 0]
     for row in rows:
         assert row["log_welfare_score"] == pytest.approx(expected[row["household_id"]], abs=1e-9)
 

@@ -447,3 +447,30 @@ class DeliveryJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.programme} {self.period_start} ({self.status})"
+
+
+class ClusterCoverage(models.Model):
+    """Who of the 12 clusters is served, per district: the persons the current run places in a
+    cluster, how many a programme of that run finds eligible and how many are enrolled. The
+    dashboard reads these; ``programmes.coverage.refresh_cluster_coverage`` rebuilds them after
+    a targeting run and after a decree (counting them on every page view would scan every
+    cluster membership of the country)."""
+
+    run = models.ForeignKey(TargetingRun, on_delete=models.CASCADE, related_name="+")
+    district_code = models.CharField(max_length=6)
+    # A cluster code, or "" for the persons in any cluster (each person once).
+    cluster = models.CharField(max_length=24, blank=True)
+    persons = models.PositiveIntegerField()
+    eligible_persons = models.PositiveIntegerField()
+    enrolled_persons = models.PositiveIntegerField()
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district_code", "cluster"], name="one_coverage_per_district_cluster"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_code} {self.cluster or 'any'}: {self.enrolled_persons}"

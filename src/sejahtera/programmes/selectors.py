@@ -21,7 +21,6 @@ from django.db.models.functions import Cast, Coalesce, Concat, Substr
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
-from sejahtera.domain.targeting.rules import CLUSTER_CODES
 from sejahtera.programmes.models import (
     Cycle,
     Decree,
@@ -33,8 +32,8 @@ from sejahtera.programmes.models import (
 )
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Person, Region
-from sejahtera.targeting.models import Decision, PersonCluster, TargetingRun
-from sejahtera.targeting.selectors import latest_run, rules_of
+from sejahtera.targeting.models import Decision, TargetingRun
+from sejahtera.targeting.selectors import rules_of
 
 
 def hidden_programmes(user: User) -> set[str]:
@@ -256,78 +255,3 @@ def delivery_checks(user: User, run: TargetingRun) -> dict[str, int]:
         .filter(n__gt=1)
         .count(),
     }
-
-
-# -- the dashboard: who of the 12 clusters is served --------------------------------------------
-
-
-def _cluster_members(user: User, region_code: str) -> QuerySet[PersonCluster] | None:
-    """The current run's cluster memberships in a region within the user's scope, each marked
-    ``eligible`` (for a programme, in that run) and ``enrolled`` (today, in their own right or
-    through their household); None before any run."""
-    access.require(user, access.TARGETING_READERS)
-    run = latest_run()
-    if run is None:
-        return None
-    covering = Q(household=OuterRef("household")) & (
-        Q(person__isnull=True) | Q(person=OuterRef("person"))
-    )
-    return PersonCluster.objects.filter(
-        run=run, region_code__startswith=access.scoped_region(user, region_code)
-    ).annotate(
-        eligible=Exists(Decision.objects.filter(covering, run=run, eligible=True)),
-        enrolled=Exists(Enrolment.objects.filter(covering, status=Enrolment.Status.ACTIVE)),
-    )
-
-
-def cluster_coverage(user: User, region_code: str) -> list[dict[str, Any]]:
-    """Per PAS cluster: persons the current run places in it (by its rules or a social
-    worker's assessment), how many of them a programme of the run finds eligible, how many are
-    enrolled today, and that share. Empty before any run."""
-    members = _cluster_members(user, region_code)
-    if members is None:
-        return []
-    rows = {
-        row["cluster"]: row
-        for row in members.values("cluster")
-        .annotate(
-            persons=Count("id"),
-            eligible_persons=Count("id", filter=Q(eligible=True)),
-            enrolled_persons=Count("id", filter=Q(enrolled=True)),
-        )
-        .order_by()
-    }
-    empty = {"persons": 0, "eligible_persons": 0, "enrolled_persons": 0}
-    return [
-        {**empty, **rows.get(code, {}), "cluster": code}
-        | {"enrolled_percent": _percent(rows.get(code, empty))}
-        for code in CLUSTER_CODES
-    ]
-
-
-def coverage_by_area(user: User, region_code: str, area_length: int) -> dict[str, dict[str, int]]:
-    """Per area (region codes cut to ``area_length``): persons in at least one cluster and how
-    many of them are enrolled today, with that share in whole percent."""
-    members = _cluster_members(user, region_code)
-    if members is None:
-        return {}
-    rows = (
-        members.annotate(area=Substr("region_code", 1, area_length))
-        .values("area")
-        .annotate(
-            persons=Count("person", distinct=True),
-            enrolled_persons=Count("person", distinct=True, filter=Q(enrolled=True)),
-        )
-        .order_by()
-    )
-    return {
-        row["area"]: {
-            "cluster_persons": row["persons"],
-            "cluster_enrolled_percent": _percent(row),
-        }
-        for row in rows
-    }
-
-
-def _percent(row: dict[str, Any]) -> int:
-    return round(100 * row["enrolled_persons"] / row["persons"]) if row["persons"] else 0

@@ -31,6 +31,7 @@ from sejahtera.domain.delivery import (
 from sejahtera.domain.findings import Refused, gettext_noop
 from sejahtera.programmes.models import Decree, DecreeLine
 from sejahtera.programmes.selectors import deceased_before
+from sejahtera.programmes.tasks import refresh_coverage
 from sejahtera.registry import privacy
 from sejahtera.registry.models import DuplicateCandidate
 from sejahtera.registry.services.bulk import analyse
@@ -240,6 +241,7 @@ def approve_decree(actor: User, decree: Decree) -> Decree:
         decree.decided_by = actor
         decree.decided_at = timezone.now()
         decree.save(update_fields=["status", "decided_by", "decided_at"])
+    refresh_coverage.enqueue()  # the dashboard's enrolled persons per cluster
     return decree
 
 

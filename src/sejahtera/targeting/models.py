@@ -167,6 +167,26 @@ class Decision(models.Model):
         return f"run {self.run_id} {subject} {self.programme}: {verdict}"
 
 
+class ProgrammeFigure(models.Model):
+    """A completed run's decisions counted per district and programme. Written once, when the
+    run completes (a run never changes after), so that pages sum a few thousand rows instead of
+    counting millions of decisions."""
+
+    run = models.ForeignKey(TargetingRun, on_delete=models.CASCADE, related_name="+")
+    district_code = models.CharField(max_length=6)
+    programme = models.CharField(max_length=20)
+    decided = models.PositiveIntegerField()
+    eligible = models.PositiveIntegerField()
+    limited = models.PositiveIntegerField()  # left out by a quota or the budget
+    yearly_cost = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "district_code"])]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} {self.district_code} {self.programme}: {self.eligible}"
+
+
 class ManualClusterMembership(models.Model):
     """A social worker's assessment that a person is in a cluster. Every run in its validity
     counts it beside the rules' own (reason "manual: …"); runs never change or remove it."""

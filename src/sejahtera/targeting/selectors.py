@@ -24,10 +24,12 @@ from sejahtera.targeting.models import (
     HouseholdResult,
     ManualClusterMembership,
     PersonCluster,
+    ProgrammeFigure,
     TargetingRun,
 )
 
 NEXT_LEVEL = {0: 2, 2: 4, 4: 6, 6: 10, 10: 10}
+DISTRICT_CODE_LENGTH = 6  # a run's figures are kept per district (ProgrammeFigure)
 
 
 @lru_cache(maxsize=16)
@@ -95,23 +97,42 @@ def decisions_in(run: TargetingRun, prefix: str) -> QuerySet[Decision]:
 
 
 def programme_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
-    """Per programme: subjects decided, eligible, left out by a limit, and the yearly cost."""
-    rows = {
-        row["programme"]: row
-        for row in decisions_in(run, prefix)
-        .values("programme")
-        .annotate(
-            decided=Count("id"),
-            eligible=Count("id", filter=Q(eligible=True)),
-            limited=Count("id", filter=~Q(limited_by="")),
+    """Per programme: subjects decided, eligible, left out by a limit, and the yearly cost
+    (from the run's figures per district when the region is a district or larger)."""
+    figures = _programme_figures(run, prefix)
+    counted: QuerySet[Any, dict[str, Any]]
+    if figures is not None:
+        counted = figures.values("programme").annotate(
+            decided=Sum("decided"),
+            eligible=Sum("eligible"),
+            limited=Sum("limited"),
             yearly_cost=Sum("yearly_cost"),
         )
-    }
+    else:
+        counted = (
+            decisions_in(run, prefix)
+            .values("programme")
+            .annotate(
+                decided=Count("id"),
+                eligible=Count("id", filter=Q(eligible=True)),
+                limited=Count("id", filter=~Q(limited_by="")),
+                yearly_cost=Sum("yearly_cost"),
+            )
+        )
+    rows = {row["programme"]: row for row in counted.order_by()}
     empty = {"decided": 0, "eligible": 0, "limited": 0, "yearly_cost": 0}
     return [
         {**empty, **rows.get(code, {}), "programme": code, "yearly_cost": _int(rows, code)}
         for code in programme_codes(run)
     ]
+
+
+def _programme_figures(run: TargetingRun, prefix: str) -> QuerySet[ProgrammeFigure] | None:
+    """The run's figures within ``prefix``, if it has them (runs completed before they were
+    kept have none) and the region is not smaller than a district."""
+    if len(prefix) > DISTRICT_CODE_LENGTH or not ProgrammeFigure.objects.filter(run=run).exists():
+        return None
+    return ProgrammeFigure.objects.filter(run=run, district_code__startswith=prefix)
 
 
 def _int(rows: dict[str, dict[str, Any]], code: str) -> int:
@@ -155,20 +176,27 @@ def sub_region_length(prefix: str) -> int:
 def region_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
     """Eligible subjects per programme in each region one level below ``prefix``."""
     length = sub_region_length(prefix)
-    counts: dict[str, dict[str, int]] = {}
-    for row in (
-        decisions_in(run, prefix)
+    figures = _programme_figures(run, prefix) if length <= DISTRICT_CODE_LENGTH else None
+    counted = (
+        figures.annotate(region=Substr("district_code", 1, length))
+        .values("region", "programme")
+        .annotate(n=Sum("eligible"))
+        if figures is not None
+        else decisions_in(run, prefix)
         .filter(eligible=True)
         .annotate(region=Substr("region_code", 1, length))
         .values("region", "programme")
         .annotate(n=Count("id"))
-    ):
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for row in counted.order_by():
         counts.setdefault(row["region"], {})[row["programme"]] = row["n"]
     households = dict(
         HouseholdResult.objects.filter(run=run, region_code__startswith=prefix)
         .annotate(region=Substr("region_code", 1, length))
         .values_list("region")
         .annotate(n=Count("id"))
+        .order_by()
     )
     names = region_names(list(households))
     programmes = programme_codes(run)

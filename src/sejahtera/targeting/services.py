@@ -28,6 +28,8 @@ import pyarrow.parquet as pq
 import tomlkit
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from sejahtera.accounts import access
@@ -47,9 +49,11 @@ from sejahtera.targeting.models import (
     HouseholdResult,
     ManualClusterMembership,
     PersonCluster,
+    ProgrammeFigure,
     TargetingRun,
 )
-from sejahtera.targeting.selectors import active_manual_clusters
+from sejahtera.targeting.selectors import DISTRICT_CODE_LENGTH, active_manual_clusters
+from sejahtera.targeting.signals import run_completed
 from sejahtera.targeting_engine import InputError, TargetingResult, run_targeting
 
 CHUNK = 5000
@@ -326,6 +330,38 @@ def summarise(run: TargetingRun, rules: Rules | None = None) -> dict[str, Any]:
     return summary
 
 
+def count_programmes(run: TargetingRun) -> None:
+    """Keep the run's decisions counted per district and programme (when it completes)."""
+    district = Substr("region_code", 1, DISTRICT_CODE_LENGTH)
+    rows = (
+        Decision.objects.filter(run=run)
+        .annotate(district=district)
+        .values("district", "programme")
+        .annotate(
+            decided=Count("id"),
+            eligible=Count("id", filter=Q(eligible=True)),
+            limited=Count("id", filter=~Q(limited_by="")),
+            yearly_cost=Sum("yearly_cost"),
+        )
+        .order_by()
+    )
+    ProgrammeFigure.objects.bulk_create(
+        (
+            ProgrammeFigure(
+                run=run,
+                district_code=row["district"],
+                programme=row["programme"],
+                decided=row["decided"],
+                eligible=row["eligible"],
+                limited=row["limited"],
+                yearly_cost=row["yearly_cost"] or 0,
+            )
+            for row in rows
+        ),
+        batch_size=2000,
+    )
+
+
 # -- the run -----------------------------------------------------------------------------------
 
 
@@ -448,6 +484,7 @@ def execute_run(run: TargetingRun, progress: Progress | None = None) -> Targetin
             with transaction.atomic():
                 _store(run, result)
                 apply_limits(run)
+                count_programmes(run)
                 run.households, run.persons = n_households, n_persons
                 run.summary = summarise(run, rules)
                 run.status = TargetingRun.Status.COMPLETED
@@ -455,6 +492,8 @@ def execute_run(run: TargetingRun, progress: Progress | None = None) -> Targetin
                 run.progress = {"stage": "done", "done": 1, "total": 1}
                 run.save()
         report("done", 1, 1)
+        if not run.is_simulation:
+            run_completed.send(sender=TargetingRun, run=run)
     except (InputError, RulesError, ValueError) as exc:
         _fail(run, str(exc))
         raise TargetingFailed(run, str(exc)) from exc

@@ -245,7 +245,9 @@ def calibrate_command(
     description: str,
     synthetic: bool,
 ) -> None:
-    """Fit the PMT on households with monthly_expenditure_idr; print R², n and the errors."""
+    """Fit the candidate PMT models on households with monthly_expenditure_idr, keep the one
+    that leaves out the fewest poor people (cross-validated), and print the comparison (on
+    standard error) and the kept model's R², n and errors (JSON)."""
     from sejahtera.domain.targeting.pmt import calibrate
 
     try:
@@ -263,4 +265,27 @@ def calibrate_command(
         return
     if out is not None:
         out.write_text(model.to_json(), encoding="utf-8")
+    click.echo(_comparison_table(model), err=True)
     click.echo(json.dumps(model.summary(), indent=2))
+
+
+def _comparison_table(model: Any) -> str:
+    """The candidate models side by side (errors at the cut-off, in %), the chosen one marked."""
+    from sejahtera.domain.targeting.pmt import CANDIDATES
+
+    def percent(value: float | None) -> str:
+        return "–" if value is None else f"{100 * value:.1f}"
+
+    lines = [
+        f"{'model':<14} {'features':>8} {'CV excl. %':>10} {'R² holdout':>10} "
+        f"{'incl. %':>8} {'excl. %':>8}"
+    ]
+    for c in model.comparison:
+        r2 = "–" if c["r2_holdout"] is None else f"{c['r2_holdout']:.3f}"
+        lines.append(
+            f"{c['name']:<14} {c['features']:>8} {percent(c['cv_exclusion_error']):>10} "
+            f"{r2:>10} {percent(c['inclusion_error']):>8} {percent(c['exclusion_error']):>8}"
+            + ("  ← chosen" if c["name"] == model.method else "")
+        )
+    lines.append(f"chosen: {model.method}, {CANDIDATES[model.method]}")
+    return "\n".join(lines)

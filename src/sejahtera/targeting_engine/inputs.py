@@ -121,7 +121,8 @@ SELECT
     MAX(CASE WHEN employment = 'civil_servant' THEN 1 ELSE 0 END) AS any_civil_servant,
     MAX(CASE WHEN employment = 'private_employee' THEN 1 ELSE 0 END) AS any_private_employee,
     MAX(CASE WHEN relationship = 'spouse' THEN 1 ELSE 0 END) AS has_living_spouse,
-    MIN(CASE WHEN relationship = 'head' THEN person_id END) AS head_person_id
+    MIN(CASE WHEN relationship = 'head' THEN person_id END) AS head_person_id,
+    SUM(monthly_income_idr) AS income
 FROM living_members
 GROUP BY household_id"""
 

@@ -48,10 +48,32 @@ def _feature_sql(feature: Feature) -> str:
         return f"head.{feature.column} IS NULL OR head.{feature.column} NOT IN ({allowed})"
     if k == "any_employment":
         return f"COALESCE(c.any_{feature.value}, 0) = 1"
+    if k == "head_age":
+        return "COALESCE(head.age, 0)"
+    if k == "head_age_squared":
+        return "COALESCE(CAST(head.age AS DOUBLE) * head.age / 100, 0)"
+    if k == "head_age_missing":
+        return "head.age IS NULL"
+    if k == "log_income_per_capita":
+        return (
+            "CASE WHEN c.income > 0 "
+            "THEN LN(c.income / GREATEST(COALESCE(c.living_members, 0), 1)) ELSE 0 END"
+        )
+    if k == "income_missing":
+        return "COALESCE(c.income, 0) <= 0"
     raise ValueError(f"unknown feature kind {k}")  # pragma: no cover
 
 
-NUMERIC_FEATURES = frozenset({"log_floor_area_per_capita", "log_size", "share"})
+NUMERIC_FEATURES = frozenset(
+    {
+        "log_floor_area_per_capita",
+        "log_size",
+        "share",
+        "head_age",
+        "head_age_squared",
+        "log_income_per_capita",
+    }
+)
 
 
 def _feature_value(feature: Feature) -> str:
@@ -62,8 +84,33 @@ def _feature_value(feature: Feature) -> str:
     return f"CAST(CASE WHEN {expression} THEN 1 ELSE 0 END AS DOUBLE)"
 
 
+def _terms(model: PmtModel) -> list[tuple[Feature, float]]:
+    """The model's features but its regency dummies, with their coefficients."""
+    return [
+        (f, coefficient)
+        for f, coefficient in zip(model.features, model.coefficients.values(), strict=True)
+        if f.kind != "regency"
+    ]
+
+
+def _regency_effect(model: PmtModel) -> str:
+    """The regency dummies as one column: each regency's coefficient (a model may have one per
+    regency of the country; one CASE costs less than hundreds of columns)."""
+    effects = [
+        f"WHEN {text(f.value)} THEN {real(coefficient)}"
+        for f, coefficient in zip(model.features, model.coefficients.values(), strict=True)
+        if f.kind == "regency"
+    ]
+    if not effects:
+        return "CAST(0 AS DOUBLE)"
+    return f"CASE h.regency_code {' '.join(effects)} ELSE CAST(0 AS DOUBLE) END"
+
+
 def household_features(model: PmtModel) -> str:
-    columns = ",\n    ".join(f"{_feature_value(f)} AS {column_name(f)}" for f in model.features)
+    columns = ",\n    ".join(
+        [f"{_feature_value(f)} AS {column_name(f)}" for f, _ in _terms(model)]
+        + [f"{_regency_effect(model)} AS regency_effect"]
+    )
     return f"""
 SELECT
     h.household_id,
@@ -79,8 +126,8 @@ LEFT JOIN living_members AS head ON head.person_id = c.head_person_id"""
 
 def welfare_scores(model: PmtModel) -> str:
     terms = "\n        + ".join(
-        f"{real(coefficient)} * {column_name(f)}"
-        for f, coefficient in zip(model.features, model.coefficients.values(), strict=True)
+        [f"{real(coefficient)} * {column_name(f)}" for f, coefficient in _terms(model)]
+        + ["regency_effect"]
     )
     return f"""
 SELECT

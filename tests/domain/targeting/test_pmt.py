@@ -6,7 +6,10 @@ import pyarrow as pa
 import pytest
 
 from sejahtera.domain.targeting.pmt import (
+    CANDIDATES,
     FEATURES,
+    FIRST_FEATURES,
+    Feature,
     PmtModelError,
     ages_at,
     calibrate,
@@ -60,8 +63,45 @@ def test_calibration_is_reproducible(population, model):
 def test_model_json_round_trip(model):
     data = json.loads(model.to_json())
     assert data["format"] == "sejahtera-pmt/1"
-    assert set(data["coefficients"]) == {f.name for f in FEATURES}
+    assert {f.name for f in FIRST_FEATURES} <= set(data["coefficients"])
+    assert data["method"] == model.method
+    assert [c["name"] for c in data["comparison"]] == list(CANDIDATES)
     assert model_from_dict(data) == model
+
+
+def test_a_model_of_every_column_keeps_its_regency_dummies(model):
+    data = json.loads(model.to_json())
+    data["coefficients"] = {f.name: 0.1 for f in FEATURES} | {
+        "regency=9501": -0.3,
+        "regency=3578": 0.2,
+    }
+    again = model_from_dict(data)
+    assert [f.name for f in again.features][-2:] == ["regency=3578", "regency=9501"]
+    assert again.features[-1] == Feature("regency=9501", "regency", "region_code", "9501")
+    data["coefficients"]["regency=32"] = 1.0
+    with pytest.raises(PmtModelError, match="unknown features: regency=32"):
+        model_from_dict(data)
+
+
+@pytest.fixture(scope="module")
+def surveyed():
+    """A population with a 30 % survey sample (consumption measured)."""
+    return generate(SynthConfig(persons=120_000, seed=11, calibration_share=0.3))
+
+
+def test_calibration_keeps_the_candidate_that_leaves_out_the_fewest_poor(surveyed):
+    model = calibrate(surveyed.households, surveyed.persons, 0.2, 1, as_of=AS_OF)
+    by_name = {c["name"]: c for c in model.comparison}
+    assert list(by_name) == list(CANDIDATES)
+    assert model.method == min(by_name, key=lambda n: by_name[n]["cv_exclusion_error"])
+    chosen, every_column = by_name[model.method], by_name["ols_all"]
+    # Out of sample, no worse than plain least squares on every registry column …
+    assert model.exclusion_error == chosen["exclusion_error"]
+    assert chosen["exclusion_error"] <= every_column["exclusion_error"]
+    # … which the first shipped features are: income, the head's age and the regency help.
+    assert every_column["exclusion_error"] < by_name["ols_first"]["exclusion_error"] - 0.02
+    assert {f.kind for f in model.features} >= {"log_income_per_capita", "regency", "head_age"}
+    assert model.coefficients["log_income_per_capita"] > 0
 
 
 def test_model_json_is_validated():

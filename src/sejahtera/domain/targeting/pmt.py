@@ -1,12 +1,16 @@
 """Proxy-means test (PMT): a household's welfare score predicted from what the registry holds.
 
-The score is predicted monthly consumption per capita. The model is a linear regression of
-log per-capita consumption on household and member characteristics of registry format v1
-(housing, assets, utilities, household size and composition, the head's education and job),
-fitted by least squares on the households whose ``monthly_expenditure_idr`` is known::
+The score is predicted monthly consumption per capita. The model is linear in log per-capita
+consumption over household and member characteristics of registry format v1 (housing, assets,
+utilities, household size and composition, the head's age, sex, education and job, members'
+work and income, regency), fitted on the households whose ``monthly_expenditure_idr`` is known.
+``calibrate`` fits several candidate models (``CANDIDATES``: least squares on the first
+registry features or on every column, ridge, quantile regression at the cut-off), measures
+each by cross-validation, keeps the one that leaves out the fewest poor people, and reports
+them all (``model.comparison``)::
 
     model = calibrate(households, persons, holdout_share=0.2, seed=1, as_of=date(2026, 11, 30))
-    model.r2, model.n, model.inclusion_error, model.exclusion_error
+    model.method, model.r2, model.n, model.inclusion_error, model.exclusion_error
     Path("model.json").write_text(model.to_json())
 
 The features are declared once (``FEATURES``, data: a kind plus a column/value) and computed
@@ -19,8 +23,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -92,7 +96,10 @@ class Feature:
     share          share of living members that are children / elderly / earners (``value``)
     head_female    the head is a woman
     head_category / head_category_missing   head's ``column`` = ``value`` / unknown or no head
+    head_age / head_age_squared / head_age_missing   the head's age (squared / 100), 0 when no head
     any_employment some living member has employment ``value``
+    log_income_per_capita / income_missing   ln(living members' stated incomes / size) / none > 0
+    regency        the village is in regency ``value`` (one per regency of the fitting sample)
     """
 
     name: str
@@ -126,11 +133,44 @@ def _build_features() -> tuple[Feature, ...]:
         features.append(Feature(f"head_{column}=missing", "head_category_missing", column))
     for job in ("civil_servant", "private_employee"):
         features.append(Feature(f"any_{job}", "any_employment", "employment", job))
+    features.append(Feature("head_age", "head_age"))
+    features.append(Feature("head_age_squared", "head_age_squared"))
+    features.append(Feature("head_age=missing", "head_age_missing"))
+    features.append(Feature("log_income_per_capita", "log_income_per_capita"))
+    features.append(Feature("income=missing", "income_missing"))
     return tuple(features)
 
 
+# Every fixed feature; regency dummies are added per fitting sample (``regency_features``).
 FEATURES: tuple[Feature, ...] = _build_features()
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}
+# The kinds added after the first shipped model (which has none of them).
+LATER_KINDS = frozenset(
+    {
+        "head_age",
+        "head_age_squared",
+        "head_age_missing",
+        "log_income_per_capita",
+        "income_missing",
+        "regency",
+    }
+)
+FIRST_FEATURES: tuple[Feature, ...] = tuple(f for f in FEATURES if f.kind not in LATER_KINDS)
+REGENCY_FEATURE = re.compile(r"regency=([0-9]{4})\Z")
+
+
+def feature_named(name: str) -> Feature | None:
+    """The feature a model's coefficient names (a fixed one, or a regency dummy)."""
+    if name in FEATURES_BY_NAME:
+        return FEATURES_BY_NAME[name]
+    match = REGENCY_FEATURE.match(name)
+    return Feature(name, "regency", "region_code", match.group(1)) if match else None
+
+
+def regency_features(codes: Sequence[str]) -> tuple[Feature, ...]:
+    """Dummies for the regencies among ``codes`` but the first (the reference)."""
+    present = sorted({c[:4] for c in codes if isinstance(c, str) and len(c) >= 4})
+    return tuple(Feature(f"regency={code}", "regency", "region_code", code) for code in present[1:])
 
 
 # -- the model --------------------------------------------------------------------------------
@@ -156,11 +196,15 @@ class PmtModel:
     synthetic: bool = False
     sample_household_ids: tuple[str, ...] = ()
     holdout_household_ids: tuple[str, ...] = ()
+    method: str = "ols_first"  # the candidate calibration chose (CANDIDATES)
+    # Every candidate's figures: name, features, cv_exclusion_error, r2_holdout,
+    # inclusion_error, exclusion_error (holdout).
+    comparison: tuple[dict[str, Any], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def features(self) -> tuple[Feature, ...]:
-        return tuple(FEATURES_BY_NAME[name] for name in self.coefficients)
+        return tuple(_feature(name) for name in self.coefficients)
 
     def predict_log(self, matrix: np.ndarray) -> np.ndarray:
         """Log per-capita consumption for a feature matrix in ``features`` order."""
@@ -169,6 +213,7 @@ class PmtModel:
 
     def summary(self) -> dict[str, Any]:
         return {
+            "method": self.method,
             "r2": round(self.r2, 4),
             "r2_holdout": None if self.r2_holdout is None else round(self.r2_holdout, 4),
             "n": self.n,
@@ -176,6 +221,7 @@ class PmtModel:
             "cutoff_decile": self.cutoff_decile,
             "inclusion_error": _round(self.inclusion_error),
             "exclusion_error": _round(self.exclusion_error),
+            "comparison": list(self.comparison),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -187,6 +233,8 @@ class PmtModel:
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "seed": self.seed,
             "holdout_share": self.holdout_share,
+            "method": self.method,
+            "comparison": list(self.comparison),
             "r2": self.r2,
             "r2_holdout": self.r2_holdout,
             "n": self.n,
@@ -213,6 +261,13 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+def _feature(name: str) -> Feature:
+    feature = feature_named(name)
+    if feature is None:
+        raise PmtModelError(f"unknown feature: {name}")
+    return feature
+
+
 def model_from_dict(data: Any) -> PmtModel:
     """Validate and build a model from its JSON form."""
     if not isinstance(data, dict):
@@ -222,7 +277,7 @@ def model_from_dict(data: Any) -> PmtModel:
     coefficients = data.get("coefficients")
     if not isinstance(coefficients, dict) or not coefficients:
         raise PmtModelError("coefficients must be a non-empty object of feature → number")
-    unknown = [name for name in coefficients if name not in FEATURES_BY_NAME]
+    unknown = [name for name in coefficients if feature_named(name) is None]
     if unknown:
         raise PmtModelError(f"unknown features: {', '.join(unknown)}")
     for name, value in [("intercept", data.get("intercept")), *coefficients.items()]:
@@ -233,7 +288,9 @@ def model_from_dict(data: Any) -> PmtModel:
         as_of_date = date.fromisoformat(as_of) if as_of else None
     except (TypeError, ValueError):
         raise PmtModelError(f"as_of must be YYYY-MM-DD, got {as_of!r}") from None
-    ordered = {f.name: float(coefficients[f.name]) for f in FEATURES if f.name in coefficients}
+    fixed = [f.name for f in FEATURES if f.name in coefficients]
+    regencies = sorted(name for name in coefficients if name not in FEATURES_BY_NAME)
+    ordered = {name: float(coefficients[name]) for name in fixed + regencies}
     return PmtModel(
         intercept=float(data["intercept"]),
         coefficients=ordered,
@@ -251,6 +308,8 @@ def model_from_dict(data: Any) -> PmtModel:
         synthetic=bool(data.get("synthetic")),
         sample_household_ids=tuple(data.get("sample_household_ids") or ()),
         holdout_household_ids=tuple(data.get("holdout_household_ids") or ()),
+        method=str(data.get("method") or "ols_first"),
+        comparison=tuple(data.get("comparison") or ()),
     )
 
 
@@ -277,6 +336,8 @@ class HouseholdFacts:
     elderly: np.ndarray
     earners: np.ndarray
     head: dict[str, np.ndarray]  # head's sex/education/employment (None when unknown)
+    head_age: np.ndarray  # float, NaN when there is no living head
+    income: np.ndarray  # sum of the living members' stated monthly incomes (0 when none)
     any_employment: dict[str, np.ndarray]  # bool per job in FEATURES
 
 
@@ -348,11 +409,15 @@ def household_facts(households: pa.Table, persons: pa.Table, as_of: date) -> Hou
         "sex": _objects(_strings(persons, "sex")),
         **{key: _objects(_strings(persons, key)) for key in HEAD_CATEGORIES},
     }
+    head_age = np.full(n, np.nan)
     is_head = np.flatnonzero(living & (relationship == "head"))
     # The head is the living member marked head; with several, the smallest person_id.
     for i in sorted(is_head, key=lambda i: person_ids[i], reverse=True):
         for key, values in head_values.items():
             head[key][slot[i]] = values[i]
+        head_age[slot[i]] = age[i]
+    income = _integers(_objects(_strings(persons, "monthly_income_idr")))
+    stated = living & np.isfinite(income)
     any_employment = {
         f.value: count(employment == f.value) > 0 for f in FEATURES if f.kind == "any_employment"
     }
@@ -364,6 +429,8 @@ def household_facts(households: pa.Table, persons: pa.Table, as_of: date) -> Hou
         elderly=count(age >= ELDERLY_MIN_AGE),
         earners=count(earners),
         head=head,
+        head_age=head_age,
+        income=np.bincount(slot[stated], weights=income[stated], minlength=n),
         any_employment=any_employment,
     )
 
@@ -424,6 +491,19 @@ def feature_matrix(facts: HouseholdFacts, features: Sequence[Feature] = FEATURES
             col = ~np.isin(facts.head[f.column], HEAD_CATEGORIES[f.column])
         elif f.kind == "any_employment":
             col = facts.any_employment[f.value]
+        elif f.kind == "head_age":
+            col = np.nan_to_num(facts.head_age)
+        elif f.kind == "head_age_squared":
+            col = np.nan_to_num(facts.head_age) ** 2 / 100
+        elif f.kind == "head_age_missing":
+            col = np.isnan(facts.head_age)
+        elif f.kind == "log_income_per_capita":
+            earning = facts.income > 0
+            col = np.where(earning, np.log(np.where(earning, facts.income, 1.0) / size), 0.0)
+        elif f.kind == "income_missing":
+            col = ~(facts.income > 0)
+        elif f.kind == "regency":
+            col = np.array([isinstance(r, str) and r[:4] == f.value for r in region])
         else:  # pragma: no cover - FEATURES only uses the kinds above
             raise ValueError(f"unknown feature kind {f.kind}")
         out[:, j] = col
@@ -454,6 +534,34 @@ def person_weighted_deciles(score: np.ndarray, weight: np.ndarray, ids: np.ndarr
     return deciles
 
 
+# The candidate models calibration compares. Each is linear in its features, so a household's
+# score is always explained by its coefficients.
+CANDIDATES: dict[str, str] = {
+    "ols_first": "least squares, the first shipped features",
+    "ols_all": "least squares, every registry column",
+    "ridge_all": "ridge regression, every registry column (penalty by cross-validation)",
+    "quantile_all": "quantile regression at the cut-off, every registry column",
+}
+CV_FOLDS = 5
+RIDGE_PENALTIES = (0.1, 1.0, 10.0, 100.0)  # per standardised column, times the sample size / 1000
+QUANTILE_ITERATIONS = 60
+
+
+Fit = tuple[float, np.ndarray]  # intercept, coefficients
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One candidate's figures: cross-validated on the fitting sample, then on the holdout."""
+
+    name: str
+    features: int
+    cv_exclusion_error: float | None
+    r2_holdout: float | None
+    inclusion_error: float | None
+    exclusion_error: float | None
+
+
 def calibrate(
     households: pa.Table,
     persons: pa.Table,
@@ -467,10 +575,12 @@ def calibrate(
 ) -> PmtModel:
     """Fit the PMT on households with a known ``monthly_expenditure_idr`` and living members.
 
-    A random ``holdout_share`` of them (``seed``) is held back: the model is fitted on the
-    rest, and the held-back part measures R² and the inclusion and exclusion error at the
-    ``cutoff_decile`` (person-weighted deciles of true vs predicted consumption, decile ≤ cut-off
-    counts as poor). Ages are taken at ``as_of`` (default: today)."""
+    A random ``holdout_share`` of them (``seed``) is held back. On the rest every candidate of
+    ``CANDIDATES`` is measured by ``CV_FOLDS``-fold cross-validation (the exclusion error at the
+    ``cutoff_decile``: person-weighted deciles of true vs predicted consumption, decile ≤ cut-off
+    counts as poor), and the one with the lowest is refitted on them all and kept. The held-back
+    part then measures every candidate's R² and inclusion and exclusion error, all reported in
+    ``comparison``. Ages are taken at ``as_of`` (default: today)."""
     if not 0.0 <= holdout_share < 1.0:
         raise ValueError(f"holdout_share must be in [0, 1), got {holdout_share}")
     as_of = as_of or date.today()
@@ -478,7 +588,8 @@ def calibrate(
     expenditure = _integers(_objects(_strings(households, "monthly_expenditure_idr")))
     usable = np.flatnonzero((expenditure > 0) & (facts.living > 0))
     n_holdout = round(holdout_share * len(usable))
-    min_fit = 2 * (len(FEATURES) + 1)
+    all_features = FEATURES + regency_features(list(facts.columns["region_code"][usable]))
+    min_fit = 2 * (len(all_features) + 1)
     if len(usable) - n_holdout < min_fit:
         raise ValueError(
             f"{len(usable)} households have monthly_expenditure_idr and living members, "
@@ -488,18 +599,62 @@ def calibrate(
     rng = np.random.default_rng(seed)
     shuffled = rng.permutation(usable)
     holdout, fit = np.sort(shuffled[:n_holdout]), np.sort(shuffled[n_holdout:])
+    folds = np.array_split(rng.permutation(len(fit)), CV_FOLDS)
     target = np.log(expenditure / np.maximum(facts.living, 1.0))
-    matrix = feature_matrix(facts)
-    design = np.column_stack([np.ones(len(fit)), matrix[fit]])
-    beta, *_ = np.linalg.lstsq(design, target[fit], rcond=None)
-    fitted = design @ beta
-    model = PmtModel(
-        intercept=float(beta[0]),
-        coefficients={f.name: float(b) for f, b in zip(FEATURES, beta[1:], strict=True)},
-        r2=_r2(target[fit], fitted),
+    full = feature_matrix(facts, all_features)
+    first = np.array([all_features.index(f) for f in FIRST_FEATURES])
+    every = np.arange(len(all_features))
+    candidates: dict[str, tuple[np.ndarray, Callable[[np.ndarray, np.ndarray], Fit]]] = {
+        "ols_first": (first, _least_squares),
+        "ols_all": (every, _least_squares),
+        "ridge_all": (every, _ridge),
+        "quantile_all": (every, lambda x, y: _quantile(x, y, cutoff_decile / 10)),
+    }
+
+    def errors(columns: np.ndarray, fitted: Fit, rows: np.ndarray) -> tuple[float | None, ...]:
+        intercept, beta = fitted
+        predicted = intercept + full[np.ix_(rows, columns)] @ beta
+        return (
+            _r2(target[rows], predicted),
+            *_targeting_errors(target[rows], predicted, facts, rows, cutoff_decile),
+        )
+
+    comparison: list[Measured] = []
+    fits: dict[str, Fit] = {}
+    for name, (columns, fitter) in candidates.items():
+        cv_errors = []
+        for k, test in enumerate(folds):
+            train = np.concatenate([f for j, f in enumerate(folds) if j != k])
+            fitted = fitter(full[np.ix_(fit[train], columns)], target[fit[train]])
+            cv_errors.append(errors(columns, fitted, fit[test])[2])
+        fits[name] = fitter(full[np.ix_(fit, columns)], target[fit])
+        r2_holdout, inclusion, exclusion = (
+            errors(columns, fits[name], holdout) if len(holdout) >= 10 else (None, None, None)
+        )
+        comparison.append(
+            Measured(
+                name,
+                len(columns),
+                _round(_mean(cv_errors)),
+                _round(r2_holdout),
+                _round(inclusion),
+                _round(exclusion),
+            )
+        )
+    best = min(comparison, key=lambda c: (c.cv_exclusion_error or 1.0, c.features))
+    method = best.name
+    columns = candidates[method][0]
+    intercept, beta = fits[method]
+    return PmtModel(
+        intercept=intercept,
+        coefficients={all_features[j].name: float(b) for j, b in zip(columns, beta, strict=True)},
+        r2=_r2(target[fit], intercept + full[np.ix_(fit, columns)] @ beta),
         n=len(fit),
+        r2_holdout=best.r2_holdout,
         n_holdout=len(holdout),
         cutoff_decile=cutoff_decile,
+        inclusion_error=best.inclusion_error,
+        exclusion_error=best.exclusion_error,
         as_of=as_of,
         seed=seed,
         holdout_share=holdout_share,
@@ -507,34 +662,88 @@ def calibrate(
         synthetic=synthetic,
         sample_household_ids=tuple(str(h) for h in facts.household_id[fit]),
         holdout_household_ids=tuple(str(h) for h in facts.household_id[holdout]),
+        method=method,
+        comparison=tuple(asdict(c) for c in comparison),
     )
-    if len(holdout) < 10:
-        return model
-    predicted = model.predict_log(matrix[holdout])
-    weight = facts.living[holdout]
-    ids = facts.household_id[holdout]
-    poor = person_weighted_deciles(target[holdout], weight, ids) <= cutoff_decile
-    predicted_poor = person_weighted_deciles(predicted, weight, ids) <= cutoff_decile
-    included = float(weight[predicted_poor].sum())
-    truly_poor = float(weight[poor].sum())
-    return _with(
-        model,
-        r2_holdout=_r2(target[holdout], predicted),
-        inclusion_error=float(weight[predicted_poor & ~poor].sum()) / included
-        if included
-        else None,
-        exclusion_error=float(weight[poor & ~predicted_poor].sum()) / truly_poor
-        if truly_poor
-        else None,
+
+
+def _targeting_errors(
+    actual: np.ndarray, predicted: np.ndarray, facts: HouseholdFacts, rows: np.ndarray, cutoff: int
+) -> tuple[float | None, float | None]:
+    """(inclusion, exclusion) error at the cut-off, person-weighted."""
+    weight = facts.living[rows]
+    ids = facts.household_id[rows]
+    poor = person_weighted_deciles(actual, weight, ids) <= cutoff
+    predicted_poor = person_weighted_deciles(predicted, weight, ids) <= cutoff
+    included, truly_poor = float(weight[predicted_poor].sum()), float(weight[poor].sum())
+    return (
+        float(weight[predicted_poor & ~poor].sum()) / included if included else None,
+        float(weight[poor & ~predicted_poor].sum()) / truly_poor if truly_poor else None,
     )
+
+
+def _mean(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None
+
+
+def _least_squares(x: np.ndarray, y: np.ndarray) -> Fit:
+    design = np.column_stack([np.ones(len(x)), x])
+    beta, *_ = np.linalg.lstsq(design, y, rcond=None)
+    return float(beta[0]), beta[1:]
+
+
+def _standardised(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(z, mean, scale): constant columns keep scale 1 (their coefficient comes out 0)."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    return (x - mean) / scale, mean, scale
+
+
+def _ridge_fit(z: np.ndarray, y: np.ndarray, penalty: float) -> np.ndarray:
+    gram = z.T @ z + penalty * len(z) / 1000 * np.eye(z.shape[1])
+    return np.linalg.solve(gram, z.T @ (y - y.mean()))
+
+
+def _ridge(x: np.ndarray, y: np.ndarray) -> Fit:
+    """Ridge on standardised columns; the penalty that predicts best in an inner 5-fold
+    split (squared error), then back to the columns' own scale."""
+    z, mean, scale = _standardised(x)
+    folds = np.array_split(np.arange(len(z)), CV_FOLDS)
+
+    def inner_error(penalty: float) -> float:
+        total = 0.0
+        for k, test in enumerate(folds):
+            train = np.concatenate([f for j, f in enumerate(folds) if j != k])
+            beta = _ridge_fit(z[train], y[train], penalty)
+            residual = y[test] - (y[train].mean() + z[test] @ beta)
+            total += float(residual @ residual)
+        return total
+
+    penalty = min(RIDGE_PENALTIES, key=inner_error)
+    beta = _ridge_fit(z, y, penalty) / scale
+    return float(y.mean() - mean @ beta), beta
+
+
+def _quantile(x: np.ndarray, y: np.ndarray, quantile: float) -> Fit:
+    """Linear quantile regression (the ``quantile``-th conditional quantile) by iteratively
+    reweighted least squares from the least-squares fit, until the coefficients settle."""
+    design = np.column_stack([np.ones(len(x)), x])
+    beta, *_ = np.linalg.lstsq(design, y, rcond=None)
+    ridge = 1e-8 * np.eye(design.shape[1])  # keeps constant columns solvable
+    for _ in range(QUANTILE_ITERATIONS):
+        residual = y - design @ beta
+        weight = np.where(residual > 0, quantile, 1 - quantile) / np.maximum(np.abs(residual), 1e-4)
+        weighted = design * weight[:, None]
+        updated = np.linalg.solve(design.T @ weighted + ridge, weighted.T @ y)
+        settled = np.max(np.abs(updated - beta)) < 1e-6
+        beta = updated
+        if settled:
+            break
+    return float(beta[0]), beta[1:]
 
 
 def _r2(actual: np.ndarray, predicted: np.ndarray) -> float:
     total = float(((actual - actual.mean()) ** 2).sum())
     return 1.0 - float(((actual - predicted) ** 2).sum()) / total if total else 0.0
-
-
-def _with(model: PmtModel, **changes: Any) -> PmtModel:
-    from dataclasses import replace
-
-    return replace(model, **changes)

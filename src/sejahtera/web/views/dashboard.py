@@ -17,7 +17,7 @@ from sejahtera.accounts import access
 from sejahtera.cases import reports as journey
 from sejahtera.domain.regions import data_dir
 from sejahtera.labels import cluster_label, stage_label
-from sejahtera.programmes import selectors as delivery
+from sejahtera.programmes import coverage
 from sejahtera.registry import selectors
 from sejahtera.registry.dashboard import INDICATORS, dashboard_for
 from sejahtera.registry.services import exports
@@ -49,9 +49,13 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     context: dict[str, Any] = {"figures": figures}
     if access.has_role(user, access.TARGETING_READERS):
         indicators += COVERAGE_INDICATORS
-        clusters = delivery.cluster_coverage(user, code)
+        clusters = coverage.cluster_coverage(user, code)
         run = targeting.region_run_figures(user, code)
-        context |= {"clusters": clusters, "run": run}
+        context |= {
+            "clusters": clusters,
+            "coverage_as_of": coverage.coverage_refreshed_at(),
+            "run": run,
+        }
         context["charts"] = {
             "clusters": {
                 "labels": [cluster_label(c["cluster"]) for c in clusters],
@@ -97,11 +101,11 @@ def region_figures(request: AuthenticatedRequest) -> JsonResponse:
     """The areas of the current view with every indicator, for the map and charts."""
     user = request.user
     figures = dashboard_for(user, _region(request))
-    coverage: dict[str, dict[str, int]] = {}
+    served: dict[str, dict[str, int]] = {}
     if figures.areas and access.has_role(user, access.TARGETING_READERS):
         length = len(figures.areas[0].code)  # the areas the registry's figures break into
-        coverage = delivery.coverage_by_area(user, figures.total.code, length)
-    empty = dict.fromkeys(COVERAGE_INDICATORS, 0) if coverage else {}
+        served = coverage.coverage_by_area(user, figures.total.code, length)
+    empty = dict.fromkeys(COVERAGE_INDICATORS, 0) if served else {}
     return JsonResponse(
         {
             "areas": {
@@ -109,7 +113,7 @@ def region_figures(request: AuthenticatedRequest) -> JsonResponse:
                     "name": area.name,
                     **{i: getattr(area, i) for i in INDICATORS},
                     **empty,
-                    **coverage.get(area.code, {}),
+                    **served.get(area.code, {}),
                 }
                 for area in figures.areas
             },
