@@ -161,3 +161,23 @@ def test_who_sees_the_case_in_a_list(client, make_user, case, role, region, stat
         page = client.get("/cases/", query)
         assert page.status_code == status
         assert (f'data-case="{case.pk}"' in page.content.decode()) is sees
+
+
+def test_families_in_extreme_poverty_are_marked_and_can_be_listed_alone(
+    client, make_user, case, second_case
+):
+    from sejahtera.targeting.models import HouseholdResult
+    from sejahtera.targeting.services import default_rules_text, run_targeting_for_registry
+
+    everyone = default_rules_text().replace("line = 390_000", "line = 100_000_000")
+    run = run_targeting_for_registry(date.today(), rules_text=everyone)
+    HouseholdResult.objects.filter(run=run, household=second_case.household).update(
+        extreme_poor=False
+    )
+    client.force_login(make_user("district_office", "3201"))
+    page = client.get("/cases/", **ID)
+    text = page.content.decode()
+    assert text.count("data-extreme-poor") == 1
+    assert "kemiskinan ekstrem" in text
+    assert listed(client.get("/cases/?extreme_poor=1", **ID)) == [case.pk]
+    assert sorted(listed(page)) == sorted([case.pk, second_case.pk])

@@ -42,6 +42,7 @@ def test_list_and_detail_within_the_region(api, population):
     assert detail["region"] == "3273"
     sembako = next(p for p in detail["programmes"] if p["programme"] == "SEMBAKO")
     assert sembako["decided"] == 4
+    assert set(detail["extreme_poor"]) == {"households", "persons"}
 
 
 def test_household_decisions_and_region_limit(api, population):

@@ -160,3 +160,18 @@ def test_a_completed_run_keeps_its_figures_per_district_equal_to_its_decisions(p
         assert selectors.region_counts(run, prefix) == regions, prefix
     sembako = next(p for p in kept[""][0] if p["programme"] == "SEMBAKO")
     assert sembako["limited"] > 0
+
+
+def test_households_below_the_extreme_poverty_line_are_marked_and_counted(population, analyst):
+    everyone = default_rules_text().replace("line = 390_000", "line = 100_000_000")
+    run = run_targeting_for_registry(AS_OF, rules_text=everyone)
+    marked = HouseholdResult.objects.filter(run=run, extreme_poor=True)
+    assert marked.count() == HouseholdResult.objects.filter(run=run, living_members__gt=0).count()
+    figures = selectors.run_figures(analyst, run)["extreme_poor"]
+    assert figures == {
+        "households": marked.count(),
+        "persons": sum(marked.values_list("living_members", flat=True)),
+    }
+    nobody = default_rules_text().replace("line = 390_000", "line = 1")
+    run = run_targeting_for_registry(AS_OF, rules_text=nobody)
+    assert selectors.run_figures(analyst, run)["extreme_poor"] == {"households": 0, "persons": 0}

@@ -158,6 +158,9 @@ def test_the_dashboard_shows_clusters_served_programmes_deciles_and_journey(
     assert charts["clusters"]["persons"] == [c["persons"] for c in page.context["clusters"]]
     assert sum(charts["deciles"]["households"]) == 24  # every household has a decile
     assert "The journey" in text
+    poverty = page.context["run"]["extreme_poor"]
+    assert set(poverty) == {"households", "persons"}
+    assert 'id="extreme-poor"' in text
     indonesian = client.get("/dashboard/").content.decode()
     assert "Fakir miskin" in indonesian
     assert "12 klaster PAS: terdata dan terlayani" in indonesian

@@ -55,10 +55,16 @@ class ClusterCount(Schema):
     manual: int
 
 
+class ExtremePovertyCount(Schema):
+    households: int = Field(description="Below the rules' extreme-poverty line.")
+    persons: int = Field(description="Their living members.")
+
+
 class RunDetail(RunOut):
     region: str = Field(description="Region code prefix the counts are limited to ('' = all).")
     programmes: list[ProgrammeCount]
     clusters: list[ClusterCount]
+    extreme_poor: ExtremePovertyCount
 
 
 class RunPage(Schema):
@@ -145,13 +151,14 @@ def get_run(request: HttpRequest, run_pk: Path[RecordId]) -> RunDetail:
     figures = (
         selectors.run_figures(user, run)
         if run.status == TargetingRun.Status.COMPLETED
-        else {"programmes": [], "clusters": []}
+        else {"programmes": [], "clusters": [], "extreme_poor": {"households": 0, "persons": 0}}
     )
     return RunDetail(
         **_run_out(run).model_dump(),
         region=access.region_prefix(user),
         programmes=[ProgrammeCount(**r) for r in figures["programmes"]],
         clusters=[ClusterCount(**r) for r in figures["clusters"]],
+        extreme_poor=ExtremePovertyCount(**figures["extreme_poor"]),
     )
 
 

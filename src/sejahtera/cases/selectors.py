@@ -70,6 +70,7 @@ class CaseFilter:
     region: str = ""
     worker: int | None = None
     overdue: bool = False
+    extreme_poor: bool = False
     query: str = ""
     sort: str = "due"
 
@@ -81,10 +82,17 @@ def visible_heads(user: User, today: date) -> QuerySet[Person]:
 
 def case_list(user: User, today: date, wanted: CaseFilter) -> QuerySet[Case]:
     """The cases a user may see, with the family's name (as far as the user may see it), the
-    next visit due and whether a graduation waits, narrowed and ordered as ``wanted`` asks."""
+    next visit due, whether a graduation waits and whether the current run finds the family in
+    extreme poverty, narrowed and ordered as ``wanted`` asks."""
     heads = visible_heads(user, today).filter(household=OuterRef("household_id"))
     pending_visits = FollowUp.objects.filter(case=OuterRef("pk"), done_on__isnull=True)
+    run = latest_run()
     cases = cases_for(user).annotate(
+        extreme_poor=Exists(
+            HouseholdResult.objects.filter(
+                run=run, household=OuterRef("household_id"), extreme_poor=True
+            )
+        ),
         family=Subquery(heads.order_by("id").values("full_name")[:1]),
         next_due=Subquery(
             pending_visits.order_by().values("case").annotate(first=Min("due_on")).values("first")
@@ -105,6 +113,8 @@ def case_list(user: User, today: date, wanted: CaseFilter) -> QuerySet[Case]:
         cases = cases.filter(social_worker_id=wanted.worker)
     if wanted.overdue:
         cases = cases.filter(next_due__lt=today)
+    if wanted.extreme_poor:
+        cases = cases.filter(extreme_poor=True)
     if wanted.query:
         cases = cases.filter(_matching(user, today, wanted.query))
     ordering = CASE_SORTS[wanted.sort.lstrip("-")]

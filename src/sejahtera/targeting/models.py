@@ -85,6 +85,8 @@ class HouseholdResult(models.Model):
     province_decile = models.PositiveSmallIntegerField(null=True, blank=True)
     regency_decile = models.PositiveSmallIntegerField(null=True, blank=True)
     decile_source = models.CharField(max_length=10, blank=True)
+    # Predicted consumption per person below the rules' extreme-poverty line.
+    extreme_poor = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("household result")

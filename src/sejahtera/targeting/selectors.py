@@ -211,15 +211,16 @@ def region_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
     ]
 
 
-def run_figures(user: User, run: TargetingRun) -> dict[str, list[dict[str, Any]]]:
+def run_figures(user: User, run: TargetingRun) -> dict[str, Any]:
     """A completed run's figures within ``user``'s region: per programme, cluster, region one
-    level down, and decile."""
+    level down, and decile; the households in extreme poverty."""
     prefix = access.region_prefix(user)
     return {
         "programmes": programme_counts(run, prefix),
         "clusters": cluster_counts(run, prefix),
         "regions": region_counts(run, prefix),
         "deciles": decile_counts(run, prefix),
+        "extreme_poor": extreme_poverty(run, prefix),
     }
 
 
@@ -235,7 +236,16 @@ def region_run_figures(user: User, region_code: str) -> dict[str, Any] | None:
         "run": run,
         "programmes": programme_counts(run, prefix),
         "deciles": decile_counts(run, prefix),
+        "extreme_poor": extreme_poverty(run, prefix),
     }
+
+
+def extreme_poverty(run: TargetingRun, prefix: str) -> dict[str, int]:
+    """Households (and their living members) below the extreme-poverty line in the run."""
+    counted = HouseholdResult.objects.filter(
+        run=run, region_code__startswith=prefix, extreme_poor=True
+    ).aggregate(households=Count("id"), persons=Sum("living_members"))
+    return {"households": counted["households"], "persons": counted["persons"] or 0}
 
 
 def decile_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:

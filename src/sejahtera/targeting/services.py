@@ -221,6 +221,7 @@ def _store(run: TargetingRun, result: TargetingResult) -> None:
         "province_decile",
         "regency_decile",
         "decile_source",
+        "extreme_poor",
     ]
     for rows in _batches(result, "household_results"):
         values: list[tuple[Any, ...]] = []
@@ -238,6 +239,7 @@ def _store(run: TargetingRun, result: TargetingResult) -> None:
                     r["province_decile"],
                     r["regency_decile"],
                     r["decile_source"] or "",
+                    bool(r["extreme_poor"]),
                 )
             )
         bulk.insert(HouseholdResult, columns, values)

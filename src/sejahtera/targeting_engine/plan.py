@@ -24,7 +24,7 @@ from sejahtera.targeting_engine import (
     programmes,
     welfare,
 )
-from sejahtera.targeting_engine.sql import Stage
+from sejahtera.targeting_engine.sql import Stage, number
 
 
 def _person_results() -> str:
@@ -41,6 +41,16 @@ FROM persons_with_deciles AS p
 LEFT JOIN person_clusters AS c ON c.person_id = p.person_id"""
 
 
+def _extreme_poor(rules: Rules) -> str:
+    """Below the rules' extreme-poverty line (predicted consumption per person a month)."""
+    if rules.extreme_poverty is None:
+        return "FALSE"
+    return (
+        "COALESCE(d.living_members > 0 "
+        f"AND d.welfare_score < {number(rules.extreme_poverty.line)}, FALSE)"
+    )
+
+
 def _household_results(rules: Rules) -> str:
     return f"""
 SELECT
@@ -54,6 +64,7 @@ SELECT
     d.province_decile,
     d.regency_decile,
     d.decile_source,
+    {_extreme_poor(rules)} AS extreme_poor,
     COALESCE(b.eligible_persons, 0) AS pbi_jk_persons,
     COALESCE(b.eligible_persons, 0) * {rules.pbi_jk.monthly_amount_per_person}
         AS pbi_jk_monthly_amount

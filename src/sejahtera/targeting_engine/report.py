@@ -68,6 +68,7 @@ def household_report(result: TargetingResult) -> list[dict[str, Any]]:
                 "regency_decile": household["regency_decile"],
                 "decile_source": household["decile_source"],
                 "welfare_score": household["welfare_score"],
+                "extreme_poor": household["extreme_poor"],
                 "living_members": household["living_members"],
                 "programmes": {
                     "PKH": {

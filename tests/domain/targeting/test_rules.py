@@ -347,3 +347,27 @@ def test_empty_exclusion_lists_of_the_built_in_programmes_exclude_nothing():
     assert dict(broken(lambda d: d["programmes"]["PENA"].update(min_age=50, max_age=40))) == {
         "programmes.PENA.max_age": "must be ≥ min_age (50), got 40"
     }
+
+
+def test_the_extreme_poverty_line_is_a_setting_with_its_source_and_year():
+    poverty = load_rules().extreme_poverty
+    assert poverty is not None
+    assert (poverty.line, poverty.year) == (390_000, 2024)
+    assert "USD 2.15" in poverty.source
+
+
+def test_the_extreme_poverty_line_is_checked():
+    def change(data):
+        data["welfare"]["extreme_poverty"] = {"line": -5, "year": 1990, "colour": "red"}
+
+    problems = dict(broken(change))
+    assert problems["welfare.extreme_poverty.line"].startswith("must be at least 1")
+    assert problems["welfare.extreme_poverty.year"].startswith("must be at least 2000")
+    assert problems["welfare.extreme_poverty.colour"].startswith("unknown key")
+    assert problems["welfare.extreme_poverty.source"] == "missing"
+
+
+def test_rules_without_an_extreme_poverty_line_mark_nobody():
+    data = copy.deepcopy(DEFAULT)
+    del data["welfare"]["extreme_poverty"]
+    assert parse_rules(data, base_dir=DEFAULT_RULES_PATH.parent).extreme_poverty is None

@@ -208,6 +208,16 @@ class CustomProgramme:
 
 
 @dataclass(frozen=True)
+class ExtremePoverty:
+    """The extreme-poverty line (Inpres 4/2022): a household whose predicted consumption per
+    person is below it is marked extremely poor."""
+
+    line: int  # rupiah per person per month
+    source: str
+    year: int
+
+
+@dataclass(frozen=True)
 class Rules:
     version: str
     effective_from: date
@@ -220,6 +230,7 @@ class Rules:
     pmt_model: PmtModel
     description: str = ""
     custom: tuple[CustomProgramme, ...] = ()  # in the order of the file
+    extreme_poverty: ExtremePoverty | None = None
     source: str = field(default="", compare=False)
 
     @property
@@ -441,8 +452,10 @@ def parse_rules(
     if not isinstance(description, str):
         check.fail("description", f"must be a string, got {_show(description)}")
     model = pmt_model
+    extreme_poverty = None
     if "welfare" in top:
-        model = _welfare(check, top["welfare"], base_dir or DEFAULT_RULES_PATH.parent, model)
+        welfare = _welfare(check, top["welfare"], base_dir or DEFAULT_RULES_PATH.parent, model)
+        model, extreme_poverty = welfare
     clusters = _clusters(check, top["clusters"]) if "clusters" in top else None
     programmes = _programmes(check, top["programmes"]) if "programmes" in top else None
     if check.problems:
@@ -458,6 +471,7 @@ def parse_rules(
         description=str(description),
         clusters=clusters,
         pmt_model=model,
+        extreme_poverty=extreme_poverty,
         source=source,
         **programmes,
     )
@@ -480,24 +494,45 @@ def _effective_from(check: _Checker, value: Any) -> date | None:
 
 def _welfare(
     check: _Checker, value: Any, base_dir: Path, model: PmtModel | None
-) -> PmtModel | None:
+) -> tuple[PmtModel | None, ExtremePoverty | None]:
     table = check.table(value, "welfare")
     if table is None:
-        return None
-    check.keys(table, "welfare", {"pmt_model"})
+        return None, None
+    check.keys(table, "welfare", {"pmt_model"}, {"extreme_poverty"})
+    extreme = (
+        _extreme_poverty(check, table["extreme_poverty"]) if "extreme_poverty" in table else None
+    )
     name = table.get("pmt_model")
     if name is None or check.text(name, "welfare.pmt_model") is None:
-        return None
+        return None, extreme
     if model is not None:
-        return model
+        return model, extreme
     path = Path(name) if Path(name).is_absolute() else base_dir / name
     try:
-        return load_model(path)
+        return load_model(path), extreme
     except OSError as exc:
         check.fail("welfare.pmt_model", f"cannot read {path}: {exc.strerror or exc}")
     except PmtModelError as exc:
         check.fail("welfare.pmt_model", f"{path} is not a usable PMT model: {exc}")
-    return None
+    return None, extreme
+
+
+def _extreme_poverty(check: _Checker, value: Any) -> ExtremePoverty | None:
+    path = "welfare.extreme_poverty"
+    table = check.table(value, path)
+    if table is None:
+        return None
+    check.keys(table, path, {"line", "source", "year"})
+    line = source = year = None
+    if "line" in table:
+        line = check.integer(table["line"], f"{path}.line", 1, 100_000_000, "rupiah a month")
+    if "source" in table:
+        source = check.text(table["source"], f"{path}.source")
+    if "year" in table:
+        year = check.integer(table["year"], f"{path}.year", 2000, 2100, "year")
+    if line is None or source is None or year is None:
+        return None
+    return ExtremePoverty(line, source, year)
 
 
 def _clusters(check: _Checker, value: Any) -> dict[str, ClusterRule] | None:

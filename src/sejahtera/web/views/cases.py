@@ -335,6 +335,7 @@ def my_work(request: AuthenticatedRequest) -> HttpResponse:
         region=region,
         worker=worker or None,
         overdue=request.GET.get("overdue") == "1",
+        extreme_poor=request.GET.get("extreme_poor") == "1",
         query=request.GET.get("q", "").strip()[:100],
         sort=params.sort_key(request.GET, selectors.CASE_SORTS, "due"),
     )
