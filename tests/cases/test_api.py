@@ -78,3 +78,34 @@ def test_partner_referrals(api, case, worker, make_user):
     done = call("post", f"/referrals/{referral.pk}", {"status": "accepted"})
     assert done.json()["status"] == "accepted"
     assert api(worker)("get", "/referrals").status_code == 403
+
+
+def test_the_supervisor_terminates_before_graduation_for_a_listed_reason(
+    api, case, worker, supervisor, make_user
+):
+    partner = make_user("partner_agency", organisation="BPJS Kesehatan")
+    call = api(worker)
+    call("post", f"/cases/{case.pk}/moves", {"to_stage": "protection", "expected_version": 1})
+    referral = services.send_referral(
+        actor=worker,
+        case=case,
+        organisation="BPJS Kesehatan",
+        programme="JKN",
+        consent_recorded=True,
+        today=date.today(),
+    )
+    services.update_referral(
+        actor=partner, referral=referral, status="accepted", today=date.today()
+    )
+    case.refresh_from_db()
+    assert case.stage == "protection"  # an accepted referral does not end the case
+    body = {"to_stage": "terminated", "expected_version": case.version}
+    refused = call("post", f"/cases/{case.pk}/moves", body | {"termination_reason": "moved_away"})
+    assert [e["code"] for e in refused.json()["errors"]] == ["CASE_TERMINATION_NEEDS_SUPERVISOR"]
+    boss = api(supervisor)
+    unknown = boss("post", f"/cases/{case.pk}/moves", body | {"termination_reason": "bored"})
+    assert unknown.status_code == 422  # not a reason of the list
+    moved = boss("post", f"/cases/{case.pk}/moves", body | {"termination_reason": "moved_away"})
+    assert moved.json()["stage"] == "terminated"
+    step = case.events.filter(to_stage="terminated").get()
+    assert (step.actor, step.facts["termination_reason"]) == (supervisor, "moved_away")

@@ -194,3 +194,10 @@ def test_the_partner_page_names_the_agency_the_date_the_worker_and_the_address(
     client.post("/partner/", {"referral": referral.pk, "status": "rejected", "outcome": "quota"})
     referral.refresh_from_db()
     assert (referral.status, referral.outcome) == ("rejected", "quota")
+
+
+def test_the_move_form_offers_the_reasons_to_terminate_before_graduation(client, case, worker):
+    client.force_login(worker)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'name="termination_reason"' in page
+    assert "membutuhkan perawatan jangka panjang" in page  # listed in Indonesian

@@ -44,7 +44,7 @@ def _family(household_factory, village, number):
     )
 
 
-def _move(case, stage, actor, day, reason=""):
+def _move(case, stage, actor, day, reason="", **extra):
     case.refresh_from_db()
     services.move_case(
         case=case,
@@ -53,6 +53,7 @@ def _move(case, stage, actor, day, reason=""):
         reason=reason,
         expected_version=case.version,
         today=day,
+        **extra,
     )
 
 
@@ -116,7 +117,7 @@ def world(make_user, household_factory):
 
     _move(c4, Stage.PROTECTION, worker_b, D(2025, 5, 5))
     _referral(c4, worker_b, "Kementerian UMKM", D(2025, 6, 20), (umkm, "accepted"))
-    _move(c4, Stage.TERMINATED, worker_b, D(2025, 7, 1))
+    _move(c4, Stage.TERMINATED, supervisor_b, D(2025, 7, 1), termination_reason="long_term_care")
     _move(c4, Stage.CLOSED, worker_b, D(2025, 8, 1), reason="moved away")
 
     # referrals: BRI 3 (waiting 1, rejected 1, completed 1), UMKM 2 (accepted 1, revoked 1)

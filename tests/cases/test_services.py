@@ -207,7 +207,7 @@ def test_an_approval_that_fails_another_guard_rolls_back(case, move, worker, sup
 
 
 def test_referral_lifecycle_allows_termination_and_reentry_keeps_history(
-    case, move, worker, make_user
+    case, move, worker, supervisor, make_user
 ):
     partner = make_user("partner_agency", organisation="Kementerian UMKM")
     stranger = make_user("partner_agency", organisation="Other agency")
@@ -234,7 +234,13 @@ def test_referral_lifecycle_allows_termination_and_reentry_keeps_history(
     with pytest.raises(services.TransitionRefused):
         services.update_referral(actor=partner, referral=referral, status="completed", today=TODAY)
     services.update_referral(actor=partner, referral=referral, status="accepted", today=TODAY)
-    move(case, Stage.TERMINATED)
+    with pytest.raises(services.TransitionRefused) as refused:
+        move(case, Stage.TERMINATED)  # before graduating: the supervisor's step, with a reason
+    assert codes(refused) == [
+        journey.TERMINATION_REASON_MISSING,
+        journey.TERMINATION_NOT_BY_SUPERVISOR,
+    ]
+    move(case, Stage.TERMINATED, actor=supervisor, termination_reason="long_term_care")
     services.update_referral(
         actor=partner, referral=referral, status="completed", outcome="loan granted", today=TODAY
     )

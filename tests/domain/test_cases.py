@@ -54,6 +54,8 @@ ALL_MET = CaseFacts(
     graduation=Graduation(GraduationType.ALAMI, pkh_components_left=0, supervisor_approved=True),
     has_accepted_referral=True,
     reason="family moved away",
+    termination_reason="long_term_care",
+    by_supervisor=True,
 )
 
 
@@ -99,6 +101,8 @@ def test_with_no_facts_each_move_fails_exactly_its_targets_guards(from_stage, to
     expected = list(GUARDED.get(to_stage, []))
     if c.is_reentry(from_stage, to_stage):
         expected.append(c.REASON_MISSING)
+    if to_stage is S.TERMINATED and from_stage is not S.GRADUATED:
+        expected += [c.TERMINATION_REASON_MISSING, c.TERMINATION_NOT_BY_SUPERVISOR]
     assert codes(c.check_transition(from_stage, to_stage, CaseFacts())) == expected
 
 
@@ -304,3 +308,24 @@ def test_follow_ups_at_3_6_12_months_keep_the_day_or_the_months_end():
 def test_settings_from_a_mapping_ignore_unknown_keys():
     settings = c.JourneySettings.from_mapping({"follow_up_months": [1, 2], "bogus": 1})
     assert settings.follow_up_months == (1, 2)
+
+
+@pytest.mark.parametrize("from_stage", [S.ASSESSED, *c.SERVICE_STAGES])
+def test_terminating_before_graduation_is_the_supervisors_step_for_a_listed_reason(from_stage):
+    facts = CaseFacts(has_accepted_referral=True, termination_reason="moved_away")
+    assert codes(c.check_transition(from_stage, S.TERMINATED, facts)) == [
+        c.TERMINATION_NOT_BY_SUPERVISOR
+    ]
+    unlisted = CaseFacts(has_accepted_referral=True, by_supervisor=True, termination_reason="x")
+    [finding] = c.check_transition(from_stage, S.TERMINATED, unlisted)
+    assert finding.code == c.TERMINATION_REASON_MISSING
+    assert "long_term_care" in finding.message
+    decided = CaseFacts(
+        has_accepted_referral=True, by_supervisor=True, termination_reason="moved_away"
+    )
+    assert c.check_transition(from_stage, S.TERMINATED, decided) == []
+
+
+def test_after_graduation_an_accepted_referral_is_enough_to_terminate():
+    facts = CaseFacts(has_accepted_referral=True)  # a social worker, no reason from the list
+    assert c.check_transition(S.GRADUATED, S.TERMINATED, facts) == []

@@ -35,7 +35,7 @@ from sejahtera.cases.models import (
     Referral,
     ServiceRecord,
 )
-from sejahtera.domain.cases import GraduationType, Stage
+from sejahtera.domain.cases import EARLY_TERMINATION_REASONS, GraduationType, Stage
 from sejahtera.registry.models import Person
 
 router = Router(tags=["cases"])
@@ -83,6 +83,11 @@ class MoveIn(Schema):
     evidence: str = Field("", max_length=5000)
     evidence_file: str = Field("", max_length=255)
     expected_version: int = Field(ge=1, le=2**31 - 1)
+    termination_reason: Literal[tuple(EARLY_TERMINATION_REASONS)] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="Terminating a case that has not graduated (the supervisor's step): why "
+        "the family leaves for another agency.",
+    )
 
 
 class ReferralOut(Schema):
@@ -190,6 +195,7 @@ def move_case(
             evidence_file=body.evidence_file,
             expected_version=body.expected_version,
             today=date.today(),
+            termination_reason=body.termination_reason or "",
         )
     except services.TransitionRefused as exc:
         return _refused(request, exc)

@@ -111,11 +111,14 @@ def _step(
     reason = "moved to another province" if stage is S.CLOSED else ""
     if case.stage == S.MONITORING:
         reason = "business lost in the flood"
+    early_termination = stage is S.TERMINATED and case.stage != S.GRADUATED
     services.move_case(
         case=case,
         to_stage=stage,
-        actor=worker,
+        # leaving for another agency before graduating is the supervisor's decision
+        actor=supervisor if early_termination else worker,
         reason=reason,
         expected_version=case.version,
         today=day,
+        termination_reason="specialised_service" if early_termination else "",
     )

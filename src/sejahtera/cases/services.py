@@ -449,7 +449,9 @@ def pkh_components_left(household: Household) -> int | None:
     return len(decision.components) if decision.eligible else 0
 
 
-def case_facts(case: Case, *, reason: str, today: date) -> CaseFacts:
+def case_facts(
+    case: Case, *, reason: str, today: date, actor: User | None = None, termination_reason: str = ""
+) -> CaseFacts:
     births = Person.objects.filter(
         household_id=case.household_id, deceased_date__isnull=True
     ).values_list("birth_date", flat=True)
@@ -472,6 +474,9 @@ def case_facts(case: Case, *, reason: str, today: date) -> CaseFacts:
             status__in=[Referral.Status.ACCEPTED, Referral.Status.COMPLETED]
         ).exists(),
         reason=reason,
+        termination_reason=termination_reason,
+        by_supervisor=actor is not None
+        and (actor.pk == case.supervisor_id or actor.role == Role.ADMINISTRATOR),
     )
 
 
@@ -494,16 +499,28 @@ def move_case(
     evidence_upload: UploadedFile | None = None,
     expected_version: int,
     today: date,
+    termination_reason: str = "",
 ) -> CaseEvent:
     """Move the case if every guard passes (TransitionRefused lists those that fail) and nobody
     moved it since ``expected_version`` (EditConflict); an uploaded evidence file is checked
-    first and kept with the step."""
+    first and kept with the step. ``termination_reason``: why a family that has not graduated
+    leaves for another agency (``journey.EARLY_TERMINATION_REASONS``)."""
     _require_case(actor, case, access.CASE_WORKERS)
     if evidence_upload is not None:
         if rejected := evidence_files.problems(evidence_upload):
             raise TransitionRefused(rejected)
         evidence_file = Path(evidence_upload.name or "evidence").name[:255]
-    event = _move(case, to_stage, actor, reason, evidence, evidence_file, expected_version, today)
+    event = _move(
+        case,
+        to_stage,
+        actor,
+        reason,
+        evidence,
+        evidence_file,
+        expected_version,
+        today,
+        termination_reason=termination_reason,
+    )
     if evidence_upload is not None:
         event.evidence_upload = evidence_files.store(case.pk, evidence_upload)
         event.save(update_fields=["evidence_upload"])
@@ -519,11 +536,15 @@ def _move(
     evidence_file: str,
     expected_version: int,
     today: date,
+    *,
+    termination_reason: str = "",
 ) -> CaseEvent:
     if case.version != expected_version:
         raise EditConflict(case.version)
     from_stage = Stage(case.stage)
-    facts = case_facts(case, reason=reason, today=today)
+    facts = case_facts(
+        case, reason=reason, today=today, actor=actor, termination_reason=termination_reason
+    )
     refused = journey.check_transition(from_stage, to_stage, facts, journey_settings())
     if refused:
         raise TransitionRefused(refused)

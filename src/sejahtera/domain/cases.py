@@ -119,6 +119,16 @@ class Graduation:
     supervisor_approved: bool = False
 
 
+# Why a family that has not graduated leaves for another agency's programme (termination
+# straight from a service stage): a short list, the case's supervisor decides.
+EARLY_TERMINATION_REASONS: Mapping[str, str] = {
+    "long_term_care": gettext_noop("needs long-term care another agency provides"),
+    "specialised_service": gettext_noop("needs a specialised service of another agency"),
+    "moved_away": gettext_noop("moved out of the region; the local agency takes over"),
+    "family_request": gettext_noop("the family asked to be served by another agency"),
+}
+
+
 @dataclass(frozen=True)
 class CaseFacts:
     """Everything the guards look at, gathered by the service layer."""
@@ -129,6 +139,8 @@ class CaseFacts:
     graduation: Graduation = field(default_factory=Graduation)
     has_accepted_referral: bool = False
     reason: str = ""
+    termination_reason: str = ""  # a key of EARLY_TERMINATION_REASONS
+    by_supervisor: bool = False  # the step is taken by the case's supervisor
 
 
 # -- guards ------------------------------------------------------------------------------------
@@ -144,6 +156,8 @@ EVIDENCE_MISSING = "CASE_PAKSA_EVIDENCE_MISSING"
 APPROVAL_MISSING = "CASE_SUPERVISOR_APPROVAL_MISSING"
 REFERRAL_NOT_ACCEPTED = "CASE_REFERRAL_NOT_ACCEPTED"
 REASON_MISSING = "CASE_REASON_MISSING"
+TERMINATION_REASON_MISSING = "CASE_TERMINATION_REASON_MISSING"
+TERMINATION_NOT_BY_SUPERVISOR = "CASE_TERMINATION_NEEDS_SUPERVISOR"
 PROGRAMME_UNKNOWN = "CASE_PROGRAMME_UNKNOWN"
 RECORD_NOT_IN_STAGE = "CASE_RECORD_NOT_IN_STAGE"
 
@@ -224,6 +238,31 @@ def _termination(facts: CaseFacts, settings: JourneySettings) -> list[Finding]:
     ]
 
 
+def _early_termination(facts: CaseFacts, settings: JourneySettings) -> list[Finding]:
+    """Leaving for another agency before graduating: a reason from the list, taken by the
+    case's supervisor (a social worker asks them)."""
+    findings = []
+    if facts.termination_reason not in EARLY_TERMINATION_REASONS:
+        findings.append(
+            error(
+                TERMINATION_REASON_MISSING,
+                gettext_noop(
+                    "a family that has not graduated is terminated only for a reason of the "
+                    "list ({reasons})"
+                ),
+                reasons=", ".join(EARLY_TERMINATION_REASONS),
+            )
+        )
+    if not facts.by_supervisor:
+        findings.append(
+            error(
+                TERMINATION_NOT_BY_SUPERVISOR,
+                gettext_noop("terminating a case before graduation is the supervisor's decision"),
+            )
+        )
+    return findings
+
+
 def _reason(facts: CaseFacts, settings: JourneySettings) -> list[Finding]:
     if facts.reason.strip():
         return []
@@ -260,6 +299,8 @@ def check_transition(
     guards = list(_TARGET_GUARDS.get(to_stage, ()))
     if is_reentry(from_stage, to_stage):
         guards.append(_reason)
+    if to_stage is S.TERMINATED and from_stage is not S.GRADUATED:
+        guards.append(_early_termination)
     return [finding for guard in guards for finding in guard(facts, settings)]
 
 

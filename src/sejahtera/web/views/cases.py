@@ -36,7 +36,13 @@ from sejahtera.cases.models import (
     Referral,
     ServiceRecord,
 )
-from sejahtera.domain.cases import GraduationType, Stage, allowed_targets, records_allowed
+from sejahtera.domain.cases import (
+    EARLY_TERMINATION_REASONS,
+    GraduationType,
+    Stage,
+    allowed_targets,
+    records_allowed,
+)
 from sejahtera.domain.targeting.rules import CLUSTER_CODES
 from sejahtera.i18n import render_finding
 from sejahtera.labels import stage_label
@@ -63,6 +69,12 @@ class CaseForm(forms.Form):
 
 class MoveForm(CaseForm):
     to_stage = forms.ChoiceField(label=_("Next stage"))
+    termination_reason = forms.ChoiceField(
+        label=_("Why the family leaves before graduating (termination)"),
+        required=False,
+        choices=[("", "–")]
+        + [(code, _(label)) for code, label in EARLY_TERMINATION_REASONS.items()],
+    )
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea)
     evidence = forms.CharField(label=_("Evidence"), required=False, widget=forms.Textarea)
     evidence_file = forms.FileField(
@@ -373,6 +385,7 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 evidence_upload=data["evidence_file"],
                 expected_version=data["version"],
                 today=today,
+                termination_reason=data["termination_reason"],
             )
         except services.TransitionRefused as exc:
             refused = [render_finding(f) for f in exc.findings]
