@@ -417,7 +417,85 @@ def manage(args: tuple[str, ...]) -> None:
 
 
 # -- targeting (batch engine; registered last) ---------------------------------------------
-from sejahtera.targeting_engine.cli import pmt, target  # noqa: E402
+from sejahtera.targeting_engine.cli import FILE, fail, pmt, target  # noqa: E402
+
+
+@target.command("run")
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    required=True,
+    help="Reference date (ages, deaths).",
+)
+@click.option(
+    "--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True
+)
+@click.option(
+    "--rules", "rules_path", type=FILE, help="Rules TOML (default: the shipped defaults)."
+)
+@click.option(
+    "--limits",
+    "limits_path",
+    type=FILE,
+    help="Quotas and budget ceilings per programme (TOML: [PKH] budget = …, quotas = {…}).",
+)
+@click.option(
+    "--deciles",
+    type=FILE,
+    help="Official deciles (DTSEN), CSV household_id,national_decile, instead of the PMT; "
+    "kept with the run.",
+)
+def run_command(
+    as_of: Any,
+    engine: str,
+    rules_path: Path | None,
+    limits_path: Path | None,
+    deciles: Path | None,
+) -> None:
+    """Rank and decide the whole registry (Django database) and store the results as a run."""
+    from rich.progress import Progress
+
+    setup_django()
+    from sejahtera.domain.targeting.rules import RulesError
+    from sejahtera.targeting.limits import LimitsInvalid, parse_limits_text
+    from sejahtera.targeting.services import TargetingFailed, run_targeting_for_registry
+
+    rules_text = rules_path.read_text(encoding="utf-8") if rules_path else None
+    try:
+        limits = parse_limits_text(limits_path.read_text(encoding="utf-8")) if limits_path else {}
+    except LimitsInvalid as invalid:
+        fail(f"{limits_path}: {invalid}")
+        return
+    with Progress(transient=True) as bar:
+        task = bar.add_task("targeting", total=None)
+
+        def show(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        try:
+            run = run_targeting_for_registry(
+                as_of.date(),
+                engine=engine,
+                rules_text=rules_text,
+                progress=show,
+                limits=limits,
+                deciles=deciles,
+            )
+        except (RulesError, TargetingFailed, LimitsInvalid) as exc:
+            fail(str(exc))
+            return
+    click.echo(
+        f"run {run.pk}: {run.households} households, {run.persons} persons, "
+        f"rules {run.rules_version}, as of {run.as_of}"
+    )
+    if run.deciles_file:
+        click.echo(f"  official deciles {run.deciles_file} (sha256 {run.deciles_sha256})")
+    for row in run.summary["programmes"]:
+        click.echo(
+            f"  {row['programme']:<8} eligible {row['eligible']:>9}  "
+            f"yearly cost Rp{row['yearly_cost']:,}"
+        )
+
 
 main.add_command(target)
 main.add_command(pmt)

@@ -1,6 +1,7 @@
 """``sejahtera target …`` and ``sejahtera pmt …``: the batch engine on the command line.
 
-Registered on the main command at the end of ``sejahtera/cli.py``. No Django.
+Registered on the main command at the end of ``sejahtera/cli.py``, which adds ``target run``
+(the targeting of the registry, in the Django application). No Django here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import click
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-def _fail(message: str) -> None:
+def fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 
@@ -115,7 +116,7 @@ def evaluate(
             )
             decided = household_report(result)
         except (RulesError, InputError, SourceError) as exc:
-            _fail(str(exc))
+            fail(str(exc))
             return
     if screened.rejected:
         click.echo(
@@ -132,85 +133,6 @@ def evaluate(
             for row in screened.rejected:
                 click.echo("  " + " · ".join(str(cell) for cell in row if cell != ""), err=True)
     click.echo(json.dumps(decided, indent=2, ensure_ascii=False))
-
-
-@target.command("run")
-@click.option(
-    "--as-of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    required=True,
-    help="Reference date (ages, deaths).",
-)
-@click.option(
-    "--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True
-)
-@click.option(
-    "--rules", "rules_path", type=FILE, help="Rules TOML (default: the shipped defaults)."
-)
-@click.option(
-    "--limits",
-    "limits_path",
-    type=FILE,
-    help="Quotas and budget ceilings per programme (TOML: [PKH] budget = …, quotas = {…}).",
-)
-@click.option(
-    "--deciles",
-    type=FILE,
-    help="Official deciles (DTSEN), CSV household_id,national_decile, instead of the PMT; "
-    "kept with the run.",
-)
-def run_command(
-    as_of: Any,
-    engine: str,
-    rules_path: Path | None,
-    limits_path: Path | None,
-    deciles: Path | None,
-) -> None:
-    """Rank and decide the whole registry (Django database) and store the results as a run."""
-    from rich.progress import Progress
-
-    from sejahtera.cli import setup_django
-
-    setup_django()
-    from sejahtera.domain.targeting.rules import RulesError
-    from sejahtera.targeting.limits import LimitsInvalid, parse_limits_text
-    from sejahtera.targeting.services import TargetingFailed, run_targeting_for_registry
-
-    rules_text = rules_path.read_text(encoding="utf-8") if rules_path else None
-    try:
-        limits = parse_limits_text(limits_path.read_text(encoding="utf-8")) if limits_path else {}
-    except LimitsInvalid as invalid:
-        _fail(f"{limits_path}: {invalid}")
-        return
-    with Progress(transient=True) as bar:
-        task = bar.add_task("targeting", total=None)
-
-        def show(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=stage, completed=done, total=total)
-
-        try:
-            run = run_targeting_for_registry(
-                as_of.date(),
-                engine=engine,
-                rules_text=rules_text,
-                progress=show,
-                limits=limits,
-                deciles=deciles,
-            )
-        except (RulesError, TargetingFailed, LimitsInvalid) as exc:
-            _fail(str(exc))
-            return
-    click.echo(
-        f"run {run.pk}: {run.households} households, {run.persons} persons, "
-        f"rules {run.rules_version}, as of {run.as_of}"
-    )
-    if run.deciles_file:
-        click.echo(f"  official deciles {run.deciles_file} (sha256 {run.deciles_sha256})")
-    for row in run.summary["programmes"]:
-        click.echo(
-            f"  {row['programme']:<8} eligible {row['eligible']:>9}  "
-            f"yearly cost Rp{row['yearly_cost']:,}"
-        )
 
 
 @click.group()
@@ -261,7 +183,7 @@ def calibrate_command(
             synthetic=synthetic,
         )
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     if out is not None:
         out.write_text(model.to_json(), encoding="utf-8")
