@@ -417,16 +417,11 @@ def manage(args: tuple[str, ...]) -> None:
 
 
 # -- targeting (batch engine; registered last) ---------------------------------------------
-from sejahtera.targeting_engine.cli import FILE, fail, pmt, target  # noqa: E402
+from sejahtera.targeting_engine.cli import AS_OF, FILE, fail, pmt, target  # noqa: E402
 
 
 @target.command("run")
-@click.option(
-    "--as-of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    required=True,
-    help="Reference date (ages, deaths).",
-)
+@AS_OF
 @click.option(
     "--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True
 )

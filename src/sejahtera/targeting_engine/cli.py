@@ -16,6 +16,12 @@ from typing import Any
 import click
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+AS_OF = click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    required=True,
+    help="Reference date (ages, deaths).",
+)
 
 
 def fail(message: str) -> None:
@@ -48,12 +54,7 @@ def target() -> None:
 @target.command("evaluate")
 @click.option("--households", type=FILE, required=True, help="households.csv or .parquet")
 @click.option("--persons", type=FILE, required=True, help="persons.csv or .parquet")
-@click.option(
-    "--as-of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    required=True,
-    help="Reference date (ages, deaths).",
-)
+@AS_OF
 @click.option(
     "--deciles", type=FILE, help="CSV household_id,national_decile to use instead of the PMT."
 )
