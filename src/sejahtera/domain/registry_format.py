@@ -82,6 +82,11 @@ DISABILITY_SEVERITY = ("none", "mild", "moderate", "severe")
 INMATE_STATUS = ("none", "inmate", "former_inmate")
 
 TRUE_WORDS = frozenset({"true", "1", "ya"})
+# The shapes of dates and numbers as regular expressions, for the code that checks whole
+# columns at once (the import's Arrow screen, the welfare model, the targeting engine's SQL).
+DATE_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DIGITS_SHAPE = r"^[0-9]+$"
+PLAIN_DECIMAL_SHAPE = r"^[0-9]+([.][0-9]+)?$"  # what the welfare model reads as a number
 FALSE_WORDS = frozenset({"false", "0", "tidak"})
 # Indonesia's extent with a margin: coordinates outside it are kept but flagged.
 INDONESIA_LATITUDE = (-11.5, 6.5)

@@ -23,7 +23,6 @@ from sejahtera.domain.identifiers import FEMALE_DAY_OFFSET, Sex
 
 # Printable ASCII at both ends (so strip() changes nothing) and no NUL anywhere.
 PLAIN_TEXT = r"^[!-~](?:[^\x00]*[!-~])?$"
-DATE_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # Up to 18 digits fit an int64; longer numbers go to the validator.
 INTEGER_SHAPE = r"^[0-9]{1,18}$"
 # At most 15 significant digits, so comparing as float64 is exact at the bounds used here.
@@ -158,7 +157,7 @@ class RowScreen:
         return pc.and_(_matches(text, f"^{items}$"), pc.invert(pc.ends_with(text, ";")))
 
     def _date(self, text: pa.Array) -> tuple[pa.Array, pa.Array]:
-        shape = _matches(text, DATE_SHAPE)
+        shape = _matches(text, fmt.DATE_SHAPE)
         checked = _as_text(text, shape)
         year, month, day = _number(checked, 0, 4), _number(checked, 5, 7), _number(checked, 8, 10)
         ok = pc.and_(pc.greater_equal(year, 1), _real_day(day, month, year))

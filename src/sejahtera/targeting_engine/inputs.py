@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from sejahtera.domain.registry_format import DISABILITY, DISABILITY_SEVERITY, INMATE_STATUS
+from sejahtera.domain.registry_format import (
+    DATE_SHAPE,
+    DIGITS_SHAPE,
+    DISABILITY,
+    DISABILITY_SEVERITY,
+    INMATE_STATUS,
+    PLAIN_DECIMAL_SHAPE,
+    TRUE_WORDS,
+)
 from sejahtera.domain.targeting.pmt import (
     CHILD_AGE_BELOW,
     EARNING_JOBS,
@@ -15,12 +23,6 @@ from sejahtera.domain.targeting.pmt import (
 from sejahtera.domain.targeting.rules import BOOLEAN_FLAGS
 from sejahtera.targeting_engine.sql import texts
 
-DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-INTEGER_PATTERN = "^[0-9]+$"
-DECIMAL_PATTERN = "^[0-9]+([.][0-9]+)?$"
-TRUE_WORDS = ("true", "1", "ya")
-
-
 # -- parsing the input ------------------------------------------------------------------------
 
 
@@ -29,19 +31,19 @@ def _clean(column: str) -> str:
 
 
 def _boolean(column: str) -> str:
-    return f"COALESCE(LOWER(TRIM({column})) IN ({texts(TRUE_WORDS)}), FALSE)"
+    return f"COALESCE(LOWER(TRIM({column})) IN ({texts(sorted(TRUE_WORDS))}), FALSE)"
 
 
 def _date(column: str) -> str:
     return (
-        f"CASE WHEN regexp_matches(TRIM({column}), '{DATE_PATTERN}') "
+        f"CASE WHEN regexp_matches(TRIM({column}), '{DATE_SHAPE}') "
         f"THEN TRY_CAST(TRIM({column}) AS DATE) END"
     )
 
 
 def _integer(column: str) -> str:
     return (
-        f"CASE WHEN regexp_matches(TRIM({column}), '{INTEGER_PATTERN}') "
+        f"CASE WHEN regexp_matches(TRIM({column}), '{DIGITS_SHAPE}') "
         f"THEN TRY_CAST(TRIM({column}) AS BIGINT) END"
     )
 
@@ -57,7 +59,7 @@ SELECT
     COALESCE(SUBSTR(TRIM(region_code), 7, 1) = '1', FALSE) AS urban,
     {categories},
     {_integer("electricity_va")} AS electricity_va,
-    CASE WHEN regexp_matches(TRIM(floor_area_m2), '{DECIMAL_PATTERN}')
+    CASE WHEN regexp_matches(TRIM(floor_area_m2), '{PLAIN_DECIMAL_SHAPE}')
         THEN TRY_CAST(TRIM(floor_area_m2) AS DOUBLE) END AS floor_area_m2,
     ';' || REPLACE(COALESCE(assets, ''), ' ', '') || ';' AS asset_list
 FROM households_input"""

@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 from sejahtera.domain.registry_format import (
     ASSETS,
     COOKING_FUEL,
+    DATE_SHAPE,
     DRINKING_WATER,
     EARNING_EMPLOYMENT,
     EDUCATION,
@@ -43,6 +44,7 @@ from sejahtera.domain.registry_format import (
     FLOOR_TYPES,
     HOUSE_OWNERSHIP,
     LIGHTING,
+    PLAIN_DECIMAL_SHAPE,
     ROOF_TYPES,
     TOILET,
     WALL_TYPES,
@@ -74,9 +76,7 @@ ELECTRICITY_BUCKETS: tuple[tuple[str, int, int], ...] = (
     ("1300", 901, 1300),
     ("2200+", 1301, 10**9),
 )
-DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-INTEGER_PATTERN = r"^[0-9]+$"
-DECIMAL_RE = re.compile(r"[0-9]+([.][0-9]+)?\Z")
+DECIMAL_RE = re.compile(PLAIN_DECIMAL_SHAPE.removesuffix("$") + r"\Z")
 
 
 class PmtModelError(ValueError):
@@ -355,7 +355,7 @@ def _objects(array: pa.Array) -> np.ndarray:
 
 def _dates(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(valid, yyyymmdd as int) for strict YYYY-MM-DD strings."""
-    shaped = pc.fill_null(pc.match_substring_regex(array, DATE_PATTERN), False)
+    shaped = pc.fill_null(pc.match_substring_regex(array, DATE_SHAPE), False)
     parsed = pc.strptime(
         pc.if_else(shaped, array, pa.scalar(None, pa.string())),
         format="%Y-%m-%d",
