@@ -201,6 +201,24 @@ def test_each_part_of_the_dashboard_is_for_the_roles_that_may_read_it(
     assert ('id="stage-chart"' in page.content.decode()) is journey
 
 
+def test_an_office_asking_for_another_region_gets_its_own(client, make_user, enrolled):  # noqa: F811
+    from sejahtera.programmes.coverage import cluster_coverage
+
+    refresh_figures()
+    bandung = make_user(Role.DISTRICT_OFFICE, "3273")
+    bogor_clusters = cluster_coverage(make_user(Role.MINISTRY_ANALYST), "3201")
+    client.force_login(bandung)
+    page = client.get("/dashboard/?region=3201", **EN)  # Bogor: not hers
+    assert page.context["clusters"] == cluster_coverage(bandung, "3273") != bogor_clusters
+    assert (
+        page.context["run"]["programmes"]
+        == client.get("/dashboard/", **EN).context["run"]["programmes"]
+    )
+    areas = client.get("/dashboard/regions.json?region=3201").json()["areas"]
+    assert areas
+    assert all(code.startswith("3273") for code in areas)
+
+
 def test_partner_agencies_get_no_dashboard(client, make_user, enrolled):  # noqa: F811
     client.force_login(make_user(Role.PARTNER_AGENCY))
     assert client.get("/dashboard/").status_code == 403

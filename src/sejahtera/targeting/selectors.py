@@ -96,6 +96,15 @@ def decisions_in(run: TargetingRun, prefix: str) -> QuerySet[Decision]:
     return Decision.objects.filter(run=run, region_code__startswith=prefix)
 
 
+# How a group of decisions is counted: by the run pages and into a run's ProgrammeFigure rows.
+DECISION_TALLIES = {
+    "decided": Count("id"),
+    "eligible": Count("id", filter=Q(eligible=True)),
+    "limited": Count("id", filter=~Q(limited_by="")),
+    "yearly_cost": Sum("yearly_cost"),
+}
+
+
 def programme_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
     """Per programme: subjects decided, eligible, left out by a limit, and the yearly cost
     (from the run's figures per district when the region is a district or larger)."""
@@ -109,16 +118,7 @@ def programme_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
             yearly_cost=Sum("yearly_cost"),
         )
     else:
-        counted = (
-            decisions_in(run, prefix)
-            .values("programme")
-            .annotate(
-                decided=Count("id"),
-                eligible=Count("id", filter=Q(eligible=True)),
-                limited=Count("id", filter=~Q(limited_by="")),
-                yearly_cost=Sum("yearly_cost"),
-            )
-        )
+        counted = decisions_in(run, prefix).values("programme").annotate(**DECISION_TALLIES)
     rows = {row["programme"]: row for row in counted.order_by()}
     empty = {"decided": 0, "eligible": 0, "limited": 0, "yearly_cost": 0}
     return [

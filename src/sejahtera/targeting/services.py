@@ -28,7 +28,6 @@ import pyarrow.parquet as pq
 import tomlkit
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -52,7 +51,11 @@ from sejahtera.targeting.models import (
     ProgrammeFigure,
     TargetingRun,
 )
-from sejahtera.targeting.selectors import DISTRICT_CODE_LENGTH, active_manual_clusters
+from sejahtera.targeting.selectors import (
+    DECISION_TALLIES,
+    DISTRICT_CODE_LENGTH,
+    active_manual_clusters,
+)
 from sejahtera.targeting.signals import run_completed
 from sejahtera.targeting_engine import InputError, TargetingResult, run_targeting
 
@@ -339,12 +342,7 @@ def count_programmes(run: TargetingRun) -> None:
         Decision.objects.filter(run=run)
         .annotate(district=district)
         .values("district", "programme")
-        .annotate(
-            decided=Count("id"),
-            eligible=Count("id", filter=Q(eligible=True)),
-            limited=Count("id", filter=~Q(limited_by="")),
-            yearly_cost=Sum("yearly_cost"),
-        )
+        .annotate(**DECISION_TALLIES)
         .order_by()
     )
     ProgrammeFigure.objects.bulk_create(

@@ -38,54 +38,53 @@ def _vulnerable_child(rule: ClusterRule) -> tuple[str, str]:
     )
 
 
-def _neglected_elderly(rule: ClusterRule) -> tuple[str, str]:
+def _old_enough_with_flags_or(rule: ClusterRule, other: str, other_reasons: str) -> tuple[str, str]:
+    """At least the rule's minimum age, and any of its flags or ``other`` (a condition over
+    ``m`` with its reasons)."""
     assert rule.min_age is not None
-    assert rule.alone_income_below is not None
     flags, flag_reasons = any_of(rule.any_of)
+    return (
+        f"m.age >= {rule.min_age} AND ({flags} OR {other})",
+        joined(
+            reason("AGE_AT_LEAST", as_str("m.age"), rule.min_age),
+            *flag_reasons,
+            f"CASE WHEN {other} THEN {other_reasons} END",
+        ),
+    )
+
+
+def _neglected_elderly(rule: ClusterRule) -> tuple[str, str]:
+    assert rule.alone_income_below is not None
     alone = (
         f"(m.living_members = 1 AND m.monthly_income_idr < {rule.alone_income_below} "
         f"AND m.national_decile <= {rule.alone_max_decile})"
     )
-    alone_reasons = joined(
-        reason("LIVES_ALONE"),
-        reason("INCOME_BELOW", as_str("m.monthly_income_idr"), rule.alone_income_below),
-        decile_reason(rule.alone_max_decile or 10),
-    )
-    return (
-        f"m.age >= {rule.min_age} AND ({flags} OR {alone})",
+    return _old_enough_with_flags_or(
+        rule,
+        alone,
         joined(
-            reason("AGE_AT_LEAST", as_str("m.age"), rule.min_age),
-            *flag_reasons,
-            f"CASE WHEN {alone} THEN {alone_reasons} END",
+            reason("LIVES_ALONE"),
+            reason("INCOME_BELOW", as_str("m.monthly_income_idr"), rule.alone_income_below),
+            decile_reason(rule.alone_max_decile or 10),
         ),
     )
 
 
 def _low_income(rule: ClusterRule) -> tuple[str, str]:
-    assert rule.min_age is not None
     assert rule.income_above is not None
     assert rule.income_below is not None
-    flags, flag_reasons = any_of(rule.any_of)
     low_income = (
         f"(m.monthly_income_idr > {rule.income_above} "
         f"AND m.monthly_income_idr < {rule.income_below} "
         f"AND m.employment IN ({texts(rule.employment)}))"
     )
-    income_reasons = joined(
-        reason(
-            "INCOME_BETWEEN",
-            as_str("m.monthly_income_idr"),
-            rule.income_above,
-            rule.income_below,
-        ),
-        reason("EMPLOYMENT", "m.employment"),
-    )
-    return (
-        f"m.age >= {rule.min_age} AND ({flags} OR {low_income})",
+    income = as_str("m.monthly_income_idr")
+    return _old_enough_with_flags_or(
+        rule,
+        low_income,
         joined(
-            reason("AGE_AT_LEAST", as_str("m.age"), rule.min_age),
-            *flag_reasons,
-            f"CASE WHEN {low_income} THEN {income_reasons} END",
+            reason("INCOME_BETWEEN", income, rule.income_above, rule.income_below),
+            reason("EMPLOYMENT", "m.employment"),
         ),
     )
 
