@@ -156,6 +156,30 @@ def regions_load() -> None:
     click.echo(f"{load_regions()} regions loaded")
 
 
+@main.group()
+def wages() -> None:
+    """Official minimum wages (UMK and UMP), the yardstick of PENA graduation."""
+
+
+@wages.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False), required=False)
+def wages_load(path: str | None) -> None:
+    """Load (or refresh) a minimum-wage table; without PATH, the one shipped with Sejahtera.
+
+    Columns: region_code,year,amount,kind,instrument,source_url. A bad row is reported with
+    its line and field and changes nothing; the good rows are loaded.
+    """
+    setup_django()
+    from sejahtera.cases.wages import SHIPPED_TABLE, load_minimum_wages
+
+    report = load_minimum_wages(Path(path) if path else SHIPPED_TABLE)
+    for line, finding in report.rejected:
+        click.echo(f"line {line}, {finding.column}: {finding.code}: {finding.message}", err=True)
+    click.echo(f"{report.loaded} minimum wages loaded, {len(report.rejected)} problems")
+    if report.rejected:
+        raise SystemExit(1)
+
+
 @main.command("import")
 @click.option("--households", type=click.Path(dir_okay=False), required=True)
 @click.option("--persons", type=click.Path(dir_okay=False))

@@ -1,15 +1,30 @@
 """Rendering domain findings, refusals and targeting reasons in the user's language (the domain
 core itself has no Django)."""
 
+import re
+from typing import Any
+
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 from sejahtera.domain.findings import Finding, Refused
 from sejahtera.domain.targeting import reasons
 from sejahtera.labels import column_label, value_label
 
+# "Rp{wage}": an amount of money, written as the reader's language groups thousands
+_MONEY = re.compile(r"Rp\{(\w+)\}")
+
+
+def _money(template: str, params: dict[str, Any]) -> dict[str, Any]:
+    shown = dict(params)
+    for name in _MONEY.findall(template):
+        if isinstance(shown.get(name), int):
+            shown[name] = number_format(shown[name], use_l10n=True, force_grouping=True)
+    return shown
+
 
 def render_finding(finding: Finding) -> str:
-    return gettext(finding.template).format(**finding.params)
+    return gettext(finding.template).format(**_money(finding.template, finding.params))
 
 
 def render_refusal(refused: Refused) -> str:

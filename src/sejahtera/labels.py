@@ -209,6 +209,17 @@ def stage_label(stage: str) -> str:
     return str(STAGE_LABELS.get(stage, stage))
 
 
+# The two empowerment tracks (domain.empowerment.Track), as a phrase: "the business track".
+TRACK_LABELS: dict[str, Promise] = {
+    "business": _("business"),
+    "employment": _("employment"),
+}
+
+
+def track_label(track: str) -> str:
+    return str(TRACK_LABELS.get(track, track))
+
+
 # The numbers of a rules file, as the what-if form names them (domain.targeting.settings).
 SETTING_LABELS: dict[str, Promise] = {
     "max_decile": _("Highest eligible decile"),

@@ -107,6 +107,7 @@ def world(make_user, household_factory) -> World:
         actor=worker,
         case=case,
         kind=CasePlan.Kind.EMPOWERMENT,
+        track="business",
         goals="a food stall",
         today=TODAY,
     )
@@ -169,6 +170,8 @@ class Endpoint:
     # the targeting run the request names or lists: "any" (a completed run, its results
     # unread), "results" (a run of the engine on the registry, whose figures are read)
     run: str | None = None
+    # the empowerment track the family must be on (the world's plan is on "business")
+    track: str | None = None
 
     @property
     def name(self) -> str:
@@ -321,6 +324,32 @@ ENDPOINTS = [
     ),
     Endpoint(
         "post",
+        "/cases/{case}/trainings",
+        CASES,
+        RECORD_WRITERS,
+        201,
+        body=lambda w: {
+            "course": "catering",
+            "provider": "BLK Bogor",
+            "started_on": TODAY.isoformat(),
+        },
+        track="employment",
+    ),
+    Endpoint(
+        "post",
+        "/cases/{case}/placements",
+        CASES,
+        RECORD_WRITERS,
+        201,
+        body=lambda w: {
+            "employer": "PT Roti",
+            "started_on": TODAY.isoformat(),
+            "monthly_wage": 5_000_000,
+        },
+        track="employment",
+    ),
+    Endpoint(
+        "post",
         "/cases/{case}/empowerment",
         CASES,
         RECORD_WRITERS,
@@ -433,7 +462,17 @@ BY_NAME = {endpoint.name: endpoint for endpoint in ENDPOINTS}
 
 def _prepare(world: World, endpoint: Endpoint, *, read: bool) -> None:
     """Give ``world`` the run the endpoint needs: the engine runs only when the answer will
-    show its results (``read``); a refused request never gets that far."""
+    show its results (``read``); a refused request never gets that far. A family switches
+    track by a new empowerment plan."""
+    if endpoint.track is not None:
+        services.write_plan(
+            actor=world.worker,
+            case=world.case,
+            kind=CasePlan.Kind.EMPOWERMENT,
+            track=endpoint.track,
+            goals="a job as a cook",
+            today=TODAY,
+        )
     if endpoint.run == "results" and read:
         world.run = run_targeting_for_registry(AS_OF)
     elif endpoint.run is not None:

@@ -1,6 +1,8 @@
-"""A whole case in a real browser: the social worker takes a family from registration through
-protection, rehabilitation and empowerment to graduation, the supervisor approves, a partner
-agency accepts the referral and the case ends in aftercare with follow-up visits scheduled.
+"""Whole cases in a real browser. On the business track, the social worker takes a family from
+registration through protection, rehabilitation and empowerment (capital and mentoring) to
+graduation, the supervisor approves, a partner agency accepts the referral and the case ends in
+aftercare with follow-up visits scheduled. On the employment track, a family trains, finds a
+job above the minimum wage, graduates and is handed over to the Ministry of Manpower.
 
 The data is set up with the services (a demo-like family in the social worker's regency); every
 step of the journey is clicked through the pages. Screenshots: artifacts/screenshots/case-*.png.
@@ -14,7 +16,7 @@ import pytest
 
 from sejahtera.accounts.models import Role
 from sejahtera.cases import services
-from sejahtera.cases.models import Case, RegencyMinimumWage
+from sejahtera.cases.models import Case, MinimumWage
 from sejahtera.domain.cases import follow_up_dates
 
 VILLAGE = "3201011002"  # Karadenan, Kabupaten Bogor
@@ -44,6 +46,15 @@ def move(page, to_stage: str, reason: str = "") -> None:
         page.click("#move button.primary")
 
 
+def _criteria(page) -> dict[str, str]:
+    """The graduation criteria on the case page: code → "yes" (met) or "no"."""
+    return dict(
+        page.locator("[data-criterion]").evaluate_all(
+            "items => items.map(i => [i.dataset.criterion, i.dataset.met])"
+        )
+    )
+
+
 def record(page, kind: str, fill) -> None:
     """Open a record form from the case page, fill it, save, and come back to the case."""
     page.click(f"a[data-record={kind}]")
@@ -60,7 +71,9 @@ def test_a_family_goes_from_registration_to_aftercare(
     worker = make_user(Role.SOCIAL_WORKER, "3201", first_name="Ani", last_name="Pendamping")
     supervisor = make_user(Role.SUPERVISOR, "3201", first_name="Budi", last_name="Penyelia")
     partner = make_user(Role.PARTNER_AGENCY, organisation=PARTNER)
-    RegencyMinimumWage.objects.create(regency_id="3201", year=today.year, amount=4_800_000)
+    MinimumWage.objects.create(
+        region_id="3201", year=today.year, amount=4_800_000, kind="UMK", instrument="Kepgub test"
+    )
     family = household_factory(
         VILLAGE,
         members=[
@@ -127,16 +140,32 @@ def test_a_family_goes_from_registration_to_aftercare(
 
     def plan(p):
         p.select_option("#id_kind", "empowerment")
+        p.select_option("#id_track", "business")
         p.fill("#id_goals", "a small food stall earning above the UMK")
-        p.fill("#id_actions", "capital in kind, bookkeeping training, monthly mentoring")
+        p.fill("#id_actions", "capital in cash, bookkeeping training, monthly mentoring")
 
     record(page, "plan", plan)
     move(page, "empowerment")
     assert stage(page) == "empowerment"
+    assert page.locator("a[data-record=training]").count() == 0  # the other track's record
 
-    # four months of income above the regency's UMK (Rp4,800,000): a graduation candidate
+    # capital, then income above the regency's UMK (Rp4,800,000) for four months with
+    # mentoring in each month after it rose: every criterion of the track is met
+    months = _months_before(today, 4)
+    for given_on, capital in [(months[0], "2500000"), *((m, "") for m in months[1:]), (today, "")]:
+
+        def support(p, given_on=given_on, capital=capital):
+            p.fill("#id_given_on", given_on.isoformat())
+            if capital:
+                p.select_option("#id_capital_form", "cash")
+                p.fill("#id_item", "food stall")
+                p.fill("#id_value", capital)
+            p.fill("#id_mentoring_sessions", "2")
+
+        record(page, "empowerment", support)
     assert page.locator("[data-graduation-candidate]").count() == 0
-    for month in _months_before(today, 4):
+    assert _criteria(page) == {"GRAD_INCOME_ABOVE_WAGE": "no", "GRAD_MENTORING_AFTER_RISE": "no"}
+    for month in months:
 
         def income(p, month=month):
             p.fill("#id_month", month.isoformat())
@@ -144,9 +173,14 @@ def test_a_family_goes_from_registration_to_aftercare(
 
         record(page, "income", income)
     assert page.locator("li[data-income]").count() == 4
+    assert _criteria(page) == {
+        "GRAD_INCOME_ABOVE_WAGE": "yes",
+        "GRAD_MENTORING_AFTER_RISE": "yes",
+    }
     candidate = page.locator("[data-graduation-candidate]")
     assert "mandiri" in candidate.inner_text()
     assert "4 consecutive months" in candidate.inner_text()
+    assert "Measured against the UMK" in candidate.inner_text()
     shoot(page, "case-05-empowerment-candidate")
 
     def graduation(p):
@@ -227,6 +261,11 @@ def test_a_family_goes_from_registration_to_aftercare(
         "service",  # every record is on the timeline too
         "plan",
         "moved",  # empowerment
+        "empowerment",  # capital
+        "empowerment",  # mentoring, month by month
+        "empowerment",
+        "empowerment",
+        "empowerment",
         "income",
         "income",
         "income",
@@ -238,6 +277,132 @@ def test_a_family_goes_from_registration_to_aftercare(
         "moved",  # terminated
         "moved",  # monitoring
     ]
-    assert page.locator("ol.timeline li").nth(12).get_attribute("data-to-stage") == "graduated"
+    assert page.locator("ol.timeline li").nth(17).get_attribute("data-to-stage") == "graduated"
     shoot(page, "case-08-monitoring")
     assert Case.objects.get(pk=case.pk).stage == "monitoring"
+
+
+def test_a_family_on_the_employment_track_trains_works_graduates_and_is_handed_over(
+    page_for, shoot, live_server, make_user, household_factory
+):
+    today = date.today()
+    worker = make_user(Role.SOCIAL_WORKER, "3201", first_name="Ani", last_name="Pendamping")
+    supervisor = make_user(Role.SUPERVISOR, "3201", first_name="Budi", last_name="Penyelia")
+    manpower = make_user(Role.PARTNER_AGENCY, organisation="Kementerian Ketenagakerjaan")
+    MinimumWage.objects.create(
+        region_id="3201", year=today.year, amount=4_800_000, kind="UMK", instrument="Kepgub test"
+    )
+    family = household_factory(
+        VILLAGE,
+        members=[
+            {"full_name": "Rudi", "sex": "L", "birth_date": "1998-02-11", "relationship": "head"}
+        ],
+    )
+    case = services.open_case(
+        actor=worker, household=family, social_worker=worker, supervisor=supervisor, today=today
+    )
+    services.record_assessment(
+        actor=worker,
+        case=case,
+        members=[services.MemberAssessment(None, (), {"work": "day labourer"})],
+        today=today,
+    )
+    case.refresh_from_db()
+    services.move_case(
+        case=case,
+        to_stage="protection",
+        actor=worker,
+        reason="",
+        expected_version=case.version,
+        today=today,
+    )
+
+    page = page_for(worker, language="en")
+    case_url = f"{live_server.url}/cases/{case.pk}/"
+    page.goto(case_url)
+
+    def plan(p):
+        p.select_option("#id_kind", "empowerment")
+        p.select_option("#id_track", "employment")
+        p.fill("#id_goals", "a job as a cook paying above the UMK")
+
+    record(page, "plan", plan)
+    move(page, "empowerment")
+    assert stage(page) == "empowerment"
+    assert page.locator("a[data-record=empowerment]").count() == 0  # the other track's record
+    assert _criteria(page) == {
+        "GRAD_TRAINING_CERTIFIED": "no",
+        "GRAD_PLACED_ABOVE_WAGE": "no",
+        "GRAD_INCOME_KEPT": "no",
+    }
+    months = _months_before(today, 4)
+
+    def training(p):
+        p.fill("#id_course", "Tata boga")
+        p.fill("#id_provider", "BLK Cibinong")
+        p.fill("#id_started_on", _months_before(months[0], 2)[0].isoformat())
+        p.fill("#id_ended_on", _months_before(months[0], 1)[0].isoformat())
+        p.fill("#id_certificate", "BLK-2026-0042")
+
+    record(page, "training", training)
+
+    def placement(p):
+        p.fill("#id_employer", "Rumah Makan Sederhana")
+        p.fill("#id_started_on", months[0].isoformat())
+        p.fill("#id_monthly_wage", "5100000")
+
+    record(page, "placement", placement)
+    for month in months:
+
+        def income(p, month=month):
+            p.fill("#id_month", month.isoformat())
+            p.fill("#id_amount", "5100000")
+
+        record(page, "income", income)
+    assert set(_criteria(page).values()) == {"yes"}
+    assert page.locator("li[data-training]").inner_text().endswith("certificate BLK-2026-0042")
+    assert "Rumah Makan Sederhana" in page.locator("li[data-placement]").inner_text()
+    shoot(page, "case-09-employment-criteria")
+
+    def graduation(p):
+        p.select_option("#id_type", "mandiri")
+        p.check("#id_signed_statement")
+
+    record(page, "graduation", graduation)
+    boss = page_for(supervisor, language="en")
+    boss.goto(f"{live_server.url}/cases/team/")
+    with boss.expect_navigation():
+        boss.click("tr[data-graduation] button[value=approve]")
+    with boss.expect_navigation():
+        boss.click("#confirm-graduation button.primary")
+    page.goto(case_url)
+    assert stage(page) == "graduated"
+
+    def referral(p):
+        p.fill("#id_organisation", "Kementerian Ketenagakerjaan")
+        p.fill("#id_programme", "Kartu Prakerja")
+        p.check("#id_consent_recorded")
+
+    record(page, "referral", referral)
+    agency = page_for(manpower, language="en")
+    agency.goto(f"{live_server.url}/partner/")
+    with agency.expect_navigation():
+        agency.locator("tr[data-referral] button[value=accepted]").click()
+    page.goto(case_url)
+    move(page, "terminated")
+    assert stage(page) == "terminated"
+    assert timeline(page)[-11:] == [
+        "training",
+        "placement",
+        "income",
+        "income",
+        "income",
+        "income",
+        "grad_proposed",
+        "moved",  # graduated
+        "referral",  # sent
+        "referral",  # accepted
+        "moved",  # terminated
+    ]
+    shoot(page, "case-10-employment-terminated")
+    assert Case.objects.get(pk=case.pk).stage == "terminated"

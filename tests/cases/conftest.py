@@ -81,3 +81,21 @@ def assess(worker):
         )
 
     return run
+
+
+@pytest.fixture
+def on_track(worker):
+    """Put a case on an empowerment track (an empowerment plan that chooses it)."""
+    from sejahtera.cases import services
+
+    def run(case, track="business"):
+        return services.write_plan(
+            actor=worker,
+            case=case,
+            kind="empowerment",
+            track=track,
+            goals="earn above the minimum wage",
+            today=TODAY,
+        )
+
+    return run

@@ -16,7 +16,7 @@ import pytest
 from sejahtera.accounts.models import ApiToken
 from sejahtera.accounts.tokens import create_token
 from sejahtera.cases import services
-from sejahtera.cases.models import RegencyMinimumWage
+from sejahtera.cases.models import MinimumWage
 from sejahtera.domain.cases import GraduationType, follow_up_dates
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,9 @@ def api(client):
 
 def test_the_whole_journey_through_the_api(api, case, worker, supervisor, make_user):
     today = date.today()
-    RegencyMinimumWage.objects.create(regency_id="3201", year=today.year, amount=4_800_000)
+    MinimumWage.objects.create(
+        region_id="3201", year=today.year, amount=4_800_000, kind="UMK", instrument="Kepgub test"
+    )
     partner = make_user("partner_agency", organisation=PARTNER)
     call = api(worker)
 
@@ -78,7 +80,12 @@ def test_the_whole_journey_through_the_api(api, case, worker, supervisor, make_u
     )
     assert codes(move("empowerment")) == ["CASE_EMPOWERMENT_PLAN_MISSING"]
     services.write_plan(
-        actor=worker, case=case, kind="empowerment", goals="a food stall", today=today
+        actor=worker,
+        case=case,
+        kind="empowerment",
+        track="business",
+        goals="a food stall",
+        today=today,
     )
     assert move("empowerment").json()["stage"] == "empowerment"
     index = today.year * 12 + today.month - 1

@@ -1,4 +1,5 @@
-"""The demo creates cases in every stage, with events, referrals to the demo partner."""
+"""The demo creates cases in every stage, with events, referrals to the demo partner, and
+families on both empowerment tracks through graduation and termination."""
 
 from __future__ import annotations
 
@@ -39,5 +40,12 @@ def test_demo_cases_cover_every_stage(settings, household_factory):
         "closed",
     }
     assert CaseEvent.objects.filter(kind="reentry").count() == 1
-    assert Referral.objects.get().organisation == "Kementerian UMKM"
+    assert set(Referral.objects.values_list("organisation", flat=True)) == {"Kementerian UMKM"}
+    # a family on each empowerment track graduated with every criterion of its track met
+    proposals = CaseEvent.objects.filter(kind="grad_proposed").exclude(facts__track="")
+    assert {p.facts["track"] for p in proposals} == {"business", "employment"}
+    for proposal in proposals:
+        assert proposal.facts["criteria"]
+        assert all(proposal.facts["criteria"].values())
+        assert proposal.facts["wage"]["kind"] == "UMK"  # Kabupaten Bogor's, from the table
     assert ensure_demo_cases(echo=lambda _: None) == 0  # idempotent

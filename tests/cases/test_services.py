@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 
 from sejahtera.cases import selectors, services
-from sejahtera.cases.models import Case, CaseEvent, FollowUp, Referral, RegencyMinimumWage
+from sejahtera.cases.graduation import graduation_check
+from sejahtera.cases.models import Case, CaseEvent, FollowUp, MinimumWage, Referral
 from sejahtera.domain import cases as journey
 from sejahtera.domain.cases import GraduationType, Stage
 from sejahtera.targeting.models import ManualClusterMembership
@@ -88,7 +89,12 @@ def test_empowerment_needs_a_plan_and_the_event_keeps_the_facts(case, move, work
         move(case, Stage.EMPOWERMENT)
     assert codes(refused) == [journey.PLAN_MISSING]
     services.write_plan(
-        actor=worker, case=case, kind="empowerment", goals="a food stall", today=TODAY
+        actor=worker,
+        case=case,
+        kind="empowerment",
+        track="business",
+        goals="a food stall",
+        today=TODAY,
     )
     event = move(case, Stage.EMPOWERMENT)
     assert event.facts["has_empowerment_plan"] is True
@@ -334,7 +340,8 @@ def test_transfer_to_another_worker(case, supervisor, make_user):
     assert case.events.filter(kind="assigned").exists()
 
 
-def test_pena_capital_is_capped_by_the_rules(case, worker):
+def test_pena_capital_is_capped_by_the_rules(case, worker, on_track):
+    on_track(case)
     Case.objects.filter(pk=case.pk).update(stage=Stage.EMPOWERMENT)
     case.refresh_from_db()
     services.record_empowerment(
@@ -355,7 +362,7 @@ def test_pena_capital_is_capped_by_the_rules(case, worker):
     assert case.empowerment.count() == case.events.filter(kind="empowerment").count() == 1
 
 
-def test_the_pena_cap_is_that_of_the_rules_in_force(case, worker):
+def test_the_pena_cap_is_that_of_the_rules_in_force(case, worker, on_track):
     from sejahtera.targeting.models import RulesVersion
     from sejahtera.targeting.services import DEFAULT_RULES_PATH
 
@@ -365,6 +372,7 @@ def test_the_pena_cap_is_that_of_the_rules_in_force(case, worker):
     RulesVersion.objects.create(
         text=lower, version="2026.9", effective_from=TODAY, note="a lower PENA cap", active=True
     )
+    on_track(case)
     Case.objects.filter(pk=case.pk).update(stage=Stage.EMPOWERMENT)
     case.refresh_from_db()
     with pytest.raises(services.TransitionRefused) as refused:
@@ -388,7 +396,10 @@ def test_every_record_is_on_the_timeline(case, worker):
     ("stage", "allowed"),
     [(Stage.REGISTERED, False), (Stage.PROTECTION, False), (Stage.EMPOWERMENT, True)],
 )
-def test_pena_support_is_recorded_in_the_empowerment_stage_only(case, worker, stage, allowed):
+def test_pena_support_is_recorded_in_the_empowerment_stage_only(
+    case, worker, on_track, stage, allowed
+):
+    on_track(case)
     Case.objects.filter(pk=case.pk).update(stage=stage)
     case.refresh_from_db()
     if allowed:
@@ -408,16 +419,18 @@ def test_atensi_service_needs_an_assessment(case, worker, assess):
 
 
 def test_income_above_the_regencys_umk_for_four_months_proposes_graduation(case, worker):
-    RegencyMinimumWage.objects.create(regency_id="3201", year=2026, amount=4_900_000)
+    MinimumWage.objects.create(
+        region_id="3201", year=2026, amount=4_900_000, kind="UMK", instrument="Kepgub test"
+    )
     for month in (1, 2, 3, 4):
         services.record_income(
             actor=worker, case=case, month=date(2026, month, 15), amount=5_000_000
         )
-    outlook = selectors.graduation_outlook(case, TODAY)
+    outlook = graduation_check(case, TODAY).proposal
     assert outlook.candidate
     assert outlook.reasons[0].params == {"wage": 4_900_000, "months": 4}
-    RegencyMinimumWage.objects.filter().update(amount=5_000_000)
-    assert not selectors.graduation_outlook(case, TODAY).candidate
+    MinimumWage.objects.filter().update(amount=5_000_000)
+    assert not graduation_check(case, TODAY).proposal.candidate
 
 
 def test_my_work_lists_due_and_overdue_follow_ups(case, worker):

@@ -79,7 +79,10 @@ def test_the_whole_journey_through_the_api(api, case, worker, supervisor, make_u
     refused = post(f"{base}/moves", {"to_stage": "empowerment", "expected_version": version})
     assert "CASE_EMPOWERMENT_PLAN_MISSING" in {e["code"] for e in refused.json()["errors"]}
     assert (
-        post(f"{base}/plans", {"kind": "empowerment", "goals": "a food stall"}).status_code == 201
+        post(
+            f"{base}/plans", {"kind": "empowerment", "track": "business", "goals": "a food stall"}
+        ).status_code
+        == 201
     )
     moved = post(f"{base}/moves", {"to_stage": "empowerment", "expected_version": version})
     assert moved.status_code == 200, moved.content

@@ -1,11 +1,14 @@
 """Case management endpoints (scope ``cases``): the token user's cases, a case with its
 timeline, moving a case (409 on an edit conflict, 422 with the failed guards' codes), every
-record a social worker keeps on a case (assessment, plan, ATENSI service, PENA support, income,
-graduation proposal and decision, referral, follow-up visit, transfer), and the referrals of a
-partner agency with the minimum data (accept, reject, complete)."""
+record a social worker keeps on a case (assessment, plan, ATENSI service, PENA capital and
+mentoring on the business track, skills training and job placement on the employment track,
+income, graduation proposal and decision, referral, follow-up visit, transfer), the graduation
+check (the track's criteria against the minimum wage in force), and the referrals of a partner
+agency with the minimum data (accept, reject, complete)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any, Literal
 
@@ -27,6 +30,7 @@ from sejahtera.api.common import (
     token_user,
 )
 from sejahtera.cases import selectors, services
+from sejahtera.cases.graduation import graduation_check
 from sejahtera.cases.models import (
     Case,
     CasePlan,
@@ -36,6 +40,8 @@ from sejahtera.cases.models import (
     ServiceRecord,
 )
 from sejahtera.domain.cases import EARLY_TERMINATION_REASONS, GraduationType, Stage
+from sejahtera.domain.empowerment import Track
+from sejahtera.i18n import render_finding
 from sejahtera.registry.models import Person
 
 router = Router(tags=["cases"])
@@ -65,8 +71,32 @@ class EventOut(Schema):
     evidence_file: str
 
 
+class WageOut(Schema):
+    amount: int
+    kind: str = Field(description="UMK, UMP or default (no official wage loaded)")
+    region_code: str
+    year: int | None
+    instrument: str = Field(description="the decree that set the wage")
+
+
+class CriterionOut(Schema):
+    code: str
+    met: bool
+    message: str
+
+
+class GraduationCheckOut(Schema):
+    track: Track | None
+    wage: WageOut
+    criteria: list[CriterionOut]
+    candidate: bool
+    suggested_type: GraduationType | None
+    reasons: list[str]
+
+
 class CaseDetail(CaseOut):
     timeline: list[EventOut]
+    graduation: GraduationCheckOut
 
 
 class CasePage(Schema):
@@ -145,7 +175,19 @@ def _detail(case: Case) -> CaseDetail:
         )
         for e in selectors.timeline(case)
     ]
-    return CaseDetail(**_case_out(case), timeline=events)
+    check = graduation_check(case, date.today())
+    graduation = GraduationCheckOut(
+        track=check.track,
+        wage=WageOut(**asdict(check.wage)),
+        criteria=[
+            CriterionOut(code=c.code, met=c.met, message=render_finding(c.finding))
+            for c in check.criteria
+        ],
+        candidate=check.proposal.candidate,
+        suggested_type=check.proposal.suggested_type,
+        reasons=[render_finding(r) for r in check.proposal.reasons],
+    )
+    return CaseDetail(**_case_out(case), timeline=events, graduation=graduation)
 
 
 def _refused(request: HttpRequest, exc: services.TransitionRefused) -> HttpResponse:
@@ -253,6 +295,9 @@ class AssessmentIn(Schema):
 
 class PlanIn(Schema):
     kind: Literal[tuple(CasePlan.Kind.values)]  # type: ignore[valid-type]
+    track: Literal["business", "employment", ""] = Field(
+        "", description="an empowerment plan's track (required for one, empty otherwise)"
+    )
     goals: str = Field(..., min_length=1, max_length=2000)
     actions: str = Text
     target_date: date | None = None
@@ -275,8 +320,23 @@ class CapitalItem(Schema):
 class EmpowermentIn(Schema):
     given_on: date
     capital_items: list[CapitalItem] = Field(default_factory=list, max_length=20)
+    capital_form: Literal["in_kind", "cash"] = "in_kind"
     training: str = Field("", max_length=500)
     mentoring_sessions: int = Field(0, ge=0, le=1000)
+
+
+class TrainingIn(Schema):
+    course: str = Field(..., min_length=1, max_length=200)
+    provider: str = Field(..., min_length=1, max_length=200)
+    started_on: date
+    ended_on: date | None = None
+    certificate: str = Field("", max_length=100, description="the certificate's number")
+
+
+class PlacementIn(Schema):
+    employer: str = Field(..., min_length=1, max_length=200)
+    started_on: date
+    monthly_wage: int = Field(..., ge=0, le=10**12)
 
 
 class IncomeIn(Schema):
@@ -409,6 +469,28 @@ def add_empowerment(request: HttpRequest, case_pk: Path[RecordId], body: Empower
         request,
         case_pk,
         lambda actor, case, today: services.record_empowerment(
+            actor=actor, case=case, **body.model_dump()
+        ),
+    )
+
+
+@router.post("/cases/{case_pk}/trainings", response=RECORD_RESPONSES)
+def add_training(request: HttpRequest, case_pk: Path[RecordId], body: TrainingIn) -> Any:
+    return _record(
+        request,
+        case_pk,
+        lambda actor, case, today: services.record_training(
+            actor=actor, case=case, **body.model_dump()
+        ),
+    )
+
+
+@router.post("/cases/{case_pk}/placements", response=RECORD_RESPONSES)
+def add_placement(request: HttpRequest, case_pk: Path[RecordId], body: PlacementIn) -> Any:
+    return _record(
+        request,
+        case_pk,
+        lambda actor, case, today: services.record_placement(
             actor=actor, case=case, **body.model_dump()
         ),
     )

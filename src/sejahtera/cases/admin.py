@@ -5,15 +5,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sejahtera.cases import services
-from sejahtera.cases.models import Case, CaseEvent, Referral, RegencyMinimumWage
+from sejahtera.cases.models import Case, CaseEvent, MinimumWage, Referral
 from sejahtera.i18n import render_finding
 
 
-@admin.register(RegencyMinimumWage)
-class RegencyMinimumWageAdmin(admin.ModelAdmin):
-    list_display = ("regency", "year", "amount")
-    list_filter = ("year",)
-    raw_id_fields = ("regency",)
+@admin.register(MinimumWage)
+class MinimumWageAdmin(admin.ModelAdmin):
+    list_display = ("region", "kind", "year", "amount", "instrument")
+    list_filter = ("year", "kind")
+    raw_id_fields = ("region",)
 
 
 class CaseEventInline(admin.TabularInline):

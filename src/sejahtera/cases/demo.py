@@ -10,8 +10,11 @@ from datetime import date, timedelta
 from sejahtera.accounts.models import User
 from sejahtera.accounts.services import DEMO_PARTNER_ORGANISATION, ensure_demo_users
 from sejahtera.cases import services
-from sejahtera.cases.models import Case
+from sejahtera.cases.graduation import case_track, journey_settings
+from sejahtera.cases.models import Case, MinimumWage
+from sejahtera.cases.wages import load_minimum_wages, minimum_wage
 from sejahtera.domain.cases import GraduationType, Stage
+from sejahtera.domain.empowerment import Track
 from sejahtera.registry.models import Household
 
 S = Stage
@@ -29,12 +32,18 @@ PATHS: tuple[tuple[Stage, ...], ...] = (
     (S.PROTECTION, S.GRADUATED, S.MONITORING, S.PROTECTION),
     (S.ASSESSED, S.REHABILITATION, S.EMPOWERMENT),
     (S.PROTECTION, S.REHABILITATION),
+    (S.PROTECTION, S.EMPOWERMENT, S.GRADUATED, S.TERMINATED),
+    (S.PROTECTION, S.EMPOWERMENT, S.GRADUATED, S.TERMINATED),
 )
 DEMO_CASES = 36
+STEP_DAYS = 30
+EMPOWERMENT_DAYS = 230  # six whole months: long enough for a track's criteria to be met
 
 
 def ensure_demo_cases(*, echo: Callable[[str], None], today: date | None = None) -> int:
     """Create the demo cases once (idempotent); returns how many were created."""
+    if not MinimumWage.objects.exists():
+        echo(f"Loaded {load_minimum_wages().loaded} official minimum wages")
     if Case.objects.exists():
         return 0
     users = {u.role: u.username for u in ensure_demo_users()}
@@ -46,26 +55,101 @@ def ensure_demo_cases(*, echo: Callable[[str], None], today: date | None = None)
     created = 0
     for index, household in enumerate(households.order_by("id")[:DEMO_CASES]):
         path = PATHS[index % len(PATHS)]
-        start = today - timedelta(days=30 * (len(path) + 1) + index)
+        # families alternate between the two empowerment tracks
+        track = (Track.BUSINESS, Track.EMPLOYMENT)[index % 2]
+        # days before each step: a family stays in empowerment long enough to graduate
+        gaps = [EMPOWERMENT_DAYS if before is S.EMPOWERMENT else STEP_DAYS for before in path]
+        gaps = [STEP_DAYS, *gaps][: len(path)]
+        day = today - timedelta(days=sum(gaps) + STEP_DAYS + index)
         case = services.open_case(
             actor=worker,
             household=household,
             social_worker=worker,
             supervisor=supervisor,
-            today=start,
+            today=day,
         )
-        for step, stage in enumerate(path, start=1):
+        for stage, gap in zip(path, gaps, strict=True):
+            day += timedelta(days=gap)
+            _work_the_track(case, worker, until=day)
             try:
-                _step(case, stage, worker, supervisor, partner, start + timedelta(days=30 * step))
+                _step(case, stage, worker, supervisor, partner, day, track)
             except services.TransitionRefused:
                 break  # e.g. no member of productive age: the family stays where it is
+        _work_the_track(case, worker, until=today)
         created += 1
     echo(f"Created {created} demo cases for {worker.username}")
     return created
 
 
+def _month(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _work_the_track(case: Case, worker: User, *, until: date) -> None:
+    """A family in empowerment works its track month by month until ``until``: capital, then
+    income that rises above the minimum wage in the second month, with mentoring every month
+    (business); or a certified training, then a job above the wage from the third month
+    (employment)."""
+    case.refresh_from_db()
+    track = case_track(case)
+    if case.stage != S.EMPOWERMENT or track is None:
+        return
+    since = case.stage_since
+    wage = minimum_wage(case.region_code, since.year, journey_settings().default_minimum_wage)
+    above = wage.amount + 250_000
+    months = [m for m in range(1, 13) if _month(since, m + 1) <= until]
+    if track is Track.BUSINESS:
+        services.record_empowerment(
+            actor=worker,
+            case=case,
+            given_on=since,
+            capital_items=[{"item": "gerobak dan peralatan dagang", "value": 2_500_000}],
+        )
+        for month in months:
+            services.record_income(
+                actor=worker,
+                case=case,
+                month=_month(since, month),
+                amount=above if month >= 2 else wage.amount // 2,
+            )
+            if month >= 2:
+                services.record_empowerment(
+                    actor=worker, case=case, given_on=_month(since, month), mentoring_sessions=2
+                )
+        return
+    certified = len(months) >= 2
+    services.record_training(
+        actor=worker,
+        case=case,
+        course="Tata boga (memasak)",
+        provider="Balai Latihan Kerja",
+        started_on=since,
+        ended_on=since + timedelta(days=55) if certified else None,
+        certificate=f"BLK-{case.pk:05d}" if certified else "",
+    )
+    if len(months) >= 3:
+        services.record_placement(
+            actor=worker,
+            case=case,
+            employer="Rumah Makan Sederhana",
+            started_on=_month(since, 3),
+            monthly_wage=above,
+        )
+        for month in months[2:]:
+            services.record_income(
+                actor=worker, case=case, month=_month(since, month), amount=above
+            )
+
+
 def _step(
-    case: Case, stage: Stage, worker: User, supervisor: User, partner: User, day: date
+    case: Case,
+    stage: Stage,
+    worker: User,
+    supervisor: User,
+    partner: User,
+    day: date,
+    track: Track,
 ) -> None:
     if stage in (S.ASSESSED, S.REHABILITATION) and not case.assessments.exists():
         head = case.household.members.filter(relationship="head").first()
@@ -76,8 +160,12 @@ def _step(
             today=day,
         )
     if stage is S.EMPOWERMENT:
+        goals = {
+            Track.BUSINESS: "usaha warung makan dengan penghasilan di atas upah minimum",
+            Track.EMPLOYMENT: "bekerja sebagai juru masak dengan upah di atas upah minimum",
+        }[track]
         services.write_plan(
-            actor=worker, case=case, kind="empowerment", goals="a small food stall", today=day
+            actor=worker, case=case, kind="empowerment", track=track, goals=goals, today=day
         )
     if stage is S.GRADUATED:
         request = services.propose_graduation(

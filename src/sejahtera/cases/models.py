@@ -9,8 +9,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sejahtera.domain.cases import GraduationType, Stage
+from sejahtera.domain.empowerment import CapitalForm, Track
+from sejahtera.domain.wages import CODE_LENGTH
 from sejahtera.registry.models import Household, Person, Region
 
 USER = settings.AUTH_USER_MODEL
@@ -18,6 +21,16 @@ USER = settings.AUTH_USER_MODEL
 
 def _choices(values: tuple[str, ...] | type[Stage] | type[GraduationType]) -> list[tuple[str, str]]:
     return [(str(v), str(v)) for v in values]
+
+
+TRACK_CHOICES = [
+    (Track.BUSINESS.value, pgettext_lazy("empowerment track", "Business")),
+    (Track.EMPLOYMENT.value, pgettext_lazy("empowerment track", "Employment")),
+]
+CAPITAL_FORM_CHOICES = [
+    (CapitalForm.IN_KIND.value, _("In kind")),
+    (CapitalForm.CASH.value, _("Cash")),
+]
 
 
 class CaseRecord(models.Model):
@@ -30,21 +43,26 @@ class CaseRecord(models.Model):
         return f"{self._meta.verbose_name} {self.pk}"
 
 
-class RegencyMinimumWage(models.Model):
-    """The regency's minimum wage (UMK) per year; regencies without a row use the setting's
-    default (``SEJAHTERA_JOURNEY['default_minimum_wage']``)."""
+class MinimumWage(models.Model):
+    """An official minimum wage: a regency's UMK or a province's UMP for a year, with the
+    decree that set it (``sejahtera.domain.wages``; loaded by ``sejahtera wages load``)."""
 
-    regency = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField(_("year"))
     amount = models.PositiveBigIntegerField(_("monthly amount (Rp)"))
+    kind = models.CharField(
+        _("kind"), max_length=3, choices=[(k.value, k.value) for k in CODE_LENGTH]
+    )
+    instrument = models.CharField(_("governor's decision"), max_length=200)
+    source_url = models.URLField(_("source"), max_length=300, blank=True)
 
     class Meta:
-        verbose_name = _("regency minimum wage (UMK)")
-        verbose_name_plural = _("regency minimum wages (UMK)")
-        constraints = [models.UniqueConstraint(fields=["regency", "year"], name="umk_per_year")]
+        verbose_name = _("minimum wage (UMK/UMP)")
+        verbose_name_plural = _("minimum wages (UMK/UMP)")
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="wage_per_year")]
 
     def __str__(self) -> str:
-        return f"{self.regency_id} {self.year}: {self.amount}"
+        return f"{self.kind} {self.region_id} {self.year}: {self.amount}"
 
 
 class Case(models.Model):
@@ -109,6 +127,8 @@ class CaseEvent(CaseRecord):
         PLAN = "plan", _("Plan written")
         SERVICE = "service", _("ATENSI service recorded")
         EMPOWERMENT = "empowerment", _("PENA support recorded")
+        TRAINING = "training", _("Skills training recorded")
+        PLACEMENT = "placement", _("Job placement recorded")
         INCOME = "income", _("Income recorded")
         FOLLOW_UP = "follow_up", _("Follow-up visit done")
 
@@ -156,6 +176,13 @@ class CasePlan(CaseRecord):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plans")
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    # an empowerment plan's track (sejahtera.domain.empowerment); empty for rehabilitation
+    track = models.CharField(
+        _("track"),
+        max_length=12,
+        blank=True,
+        choices=TRACK_CHOICES,
+    )
     goals = models.TextField(_("goals"))
     actions = models.TextField(_("actions"), blank=True)
     target_date = models.DateField(_("target date"), null=True, blank=True)
@@ -198,19 +225,56 @@ class ServiceRecord(CaseRecord):
 
 
 class EmpowermentRecord(CaseRecord):
-    """PENA support: business capital in kind (capped), training and mentoring."""
+    """PENA support on the business track: capital in kind or cash (capped), training and
+    business mentoring."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="empowerment")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, null=True, blank=True)
     given_on = models.DateField(_("given on"))
     capital_items = models.JSONField(_("capital in kind"), default=list, blank=True)
     capital_value = models.PositiveBigIntegerField(_("capital value (Rp)"), default=0)
+    capital_form = models.CharField(
+        _("capital given as"),
+        max_length=8,
+        default=CapitalForm.IN_KIND,
+        choices=CAPITAL_FORM_CHOICES,
+    )
     training = models.TextField(_("training"), blank=True)
     mentoring_sessions = models.PositiveSmallIntegerField(_("mentoring sessions"), default=0)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["-given_on", "-id"]
+
+
+class TrainingRecord(CaseRecord):
+    """Skills training on the employment track."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="trainings")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, null=True, blank=True)
+    course = models.CharField(_("course"), max_length=200)
+    provider = models.CharField(_("training provider"), max_length=200)
+    started_on = models.DateField(_("started on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    certificate = models.CharField(_("certificate number"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+
+
+class JobPlacement(CaseRecord):
+    """A job found on the employment track."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="placements")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, null=True, blank=True)
+    employer = models.CharField(_("employer"), max_length=200)
+    started_on = models.DateField(_("started on"))
+    monthly_wage = models.PositiveBigIntegerField(_("monthly wage (Rp)"))
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
 
 
 class IncomeRecord(CaseRecord):

@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subqu
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
+from sejahtera.cases.graduation import journey_settings
 from sejahtera.cases.models import (
     Case,
     CaseEvent,
@@ -17,7 +18,6 @@ from sejahtera.cases.models import (
     GraduationRequest,
     Referral,
 )
-from sejahtera.cases.services import journey_settings, minimum_wage, pkh_components_left
 from sejahtera.domain import cases as journey
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Household, Person
@@ -213,24 +213,6 @@ def team(user: User, today: date) -> tuple[list[Any], list[WorkerTarget]]:
         WorkerTarget(w, open_counts.get(w.pk, 0), graduated.get(w.pk, 0), target) for w in workers
     ]
     return pending, rows
-
-
-def graduation_outlook(case: Case, today: date) -> journey.GraduationProposal:
-    """Whether the family looks ready to graduate (income vs the regency's UMK, decile, PKH)."""
-    incomes = [journey.MonthlyIncome(i.month, i.amount) for i in case.incomes.all()]
-    run = latest_run()
-    result = (
-        HouseholdResult.objects.filter(run=run, household_id=case.household_id).first()
-        if run
-        else None
-    )
-    return journey.graduation_proposal(
-        incomes=incomes,
-        minimum_wage=minimum_wage(case.region_code, today.year),
-        decile=result.national_decile if result else None,
-        pkh_components=pkh_components_left(case.household),
-        settings=journey_settings(),
-    )
 
 
 # -- partner agencies --------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -24,6 +23,12 @@ from django.db.models import F
 from sejahtera.accounts import access, notifications
 from sejahtera.accounts.models import Role, User
 from sejahtera.cases import evidence as evidence_files
+from sejahtera.cases.graduation import (
+    case_track,
+    graduation_check,
+    journey_settings,
+    pkh_components_left,
+)
 from sejahtera.cases.models import (
     Assessment,
     Case,
@@ -34,18 +39,18 @@ from sejahtera.cases.models import (
     FollowUp,
     GraduationRequest,
     IncomeRecord,
+    JobPlacement,
     Referral,
-    RegencyMinimumWage,
     ServiceRecord,
+    TrainingRecord,
 )
 from sejahtera.domain import cases as journey
+from sejahtera.domain import empowerment
 from sejahtera.domain.cases import CaseFacts, Graduation, GraduationType, Stage
 from sejahtera.domain.findings import Finding, error, gettext_noop
 from sejahtera.registry.models import Household, Person
 from sejahtera.registry.services.records import EditConflict
 from sejahtera.targeting import services as targeting_services
-from sejahtera.targeting.models import Decision
-from sejahtera.targeting.selectors import latest_run
 
 __all__ = ["EditConflict", "TransitionRefused"]
 
@@ -58,26 +63,11 @@ class TransitionRefused(Exception):
         self.findings = list(findings)
 
 
-def journey_settings() -> journey.JourneySettings:
-    return journey.JourneySettings.from_mapping(getattr(django_settings, "SEJAHTERA_JOURNEY", {}))
-
-
 def pena_capital_maximum() -> int:
     """The PENA cap of the targeting rules in force (the operator's rules file, if set)."""
     from sejahtera.targeting.selectors import rules_in_force
 
     return rules_in_force().pena.max_capital_amount
-
-
-def minimum_wage(region_code: str, year: int) -> int:
-    """The regency's UMK for the year (the latest earlier year if none), else the default."""
-    found = (
-        RegencyMinimumWage.objects.filter(regency_id=region_code[:4], year__lte=year)
-        .order_by("-year")
-        .values_list("amount", flat=True)
-        .first()
-    )
-    return found if found is not None else journey_settings().default_minimum_wage
 
 
 def _refuse(code: str, template: str, **params: Any) -> TransitionRefused:
@@ -278,22 +268,36 @@ def write_plan(
     case: Case,
     kind: str,
     goals: str,
+    track: str = "",
     actions: str = "",
     target_date: date | None = None,
     today: date,
 ) -> CasePlan:
+    """A rehabilitation or empowerment plan; an empowerment plan chooses the family's track
+    (the latest one counts: a family may switch from business to employment)."""
     _require_case(actor, case, access.CASE_WORKERS)
+    problems = empowerment.plan_problems(kind, track)
+    if problems:
+        raise TransitionRefused(problems)
     plan = CasePlan.objects.create(
         case=case,
         kind=kind,
+        track=track,
         goals=goals,
         actions=actions,
         target_date=target_date,
         created_by=actor,
         created_on=today,
     )
-    _event(case, actor, CaseEvent.Kind.PLAN, today, facts={"plan": plan.pk, "kind": kind})
+    facts = {"plan": plan.pk, "kind": kind, **({"track": track} if track else {})}
+    _event(case, actor, CaseEvent.Kind.PLAN, today, facts=facts)
     return plan
+
+
+def _require_track(case: Case, record: str) -> None:
+    problems = empowerment.record_problems(record, case_track(case))
+    if problems:
+        raise TransitionRefused(problems)
 
 
 @transaction.atomic
@@ -321,20 +325,23 @@ def record_empowerment(
     case: Case,
     given_on: date,
     capital_items: Sequence[dict[str, Any]] = (),
+    capital_form: str = empowerment.CapitalForm.IN_KIND,
     training: str = "",
     mentoring_sessions: int = 0,
     person: Person | None = None,
 ) -> EmpowermentRecord:
-    """PENA support; the capital in kind (all records together) is capped by the rules."""
+    """PENA support on the business track; the capital, in kind or cash (all records
+    together), is capped by the rules."""
     _require_case(actor, case, access.CASE_WORKERS)
     _require_stage(case, "empowerment")
+    _require_track(case, "empowerment")
     value = sum(int(item.get("value", 0)) for item in capital_items)
     given = sum(case.empowerment.values_list("capital_value", flat=True))
     maximum = pena_capital_maximum()
     if value < 0 or given + value > maximum:
         raise _refuse(
             "CASE_PENA_CAPITAL_ABOVE_MAXIMUM",
-            gettext_noop("capital in kind would total Rp{total}, above the PENA maximum Rp{max}"),
+            gettext_noop("capital would total Rp{total}, above the PENA maximum Rp{max}"),
             total=given + value,
             max=maximum,
         )
@@ -344,6 +351,7 @@ def record_empowerment(
         given_on=given_on,
         capital_items=list(capital_items),
         capital_value=value,
+        capital_form=capital_form,
         training=training,
         mentoring_sessions=mentoring_sessions,
         recorded_by=actor,
@@ -356,6 +364,71 @@ def record_empowerment(
         facts={"empowerment": record.pk, "capital_value": value},
     )
     return record
+
+
+@transaction.atomic
+def record_training(
+    *,
+    actor: User,
+    case: Case,
+    course: str,
+    provider: str,
+    started_on: date,
+    ended_on: date | None = None,
+    certificate: str = "",
+    person: Person | None = None,
+) -> TrainingRecord:
+    """Skills training on the employment track."""
+    _require_case(actor, case, access.CASE_WORKERS)
+    _require_stage(case, "training")
+    _require_track(case, "training")
+    if ended_on is not None and ended_on < started_on:
+        raise _refuse("CASE_DATES_REVERSED", gettext_noop("the training ends before it starts"))
+    if certificate.strip() and ended_on is None:
+        raise _refuse(
+            "CASE_CERTIFICATE_BEFORE_END",
+            gettext_noop("a certificate is given when the training has ended: give its end date"),
+        )
+    record = TrainingRecord.objects.create(
+        case=case,
+        person=person,
+        course=course,
+        provider=provider,
+        started_on=started_on,
+        ended_on=ended_on,
+        certificate=certificate.strip(),
+        recorded_by=actor,
+    )
+    facts = {"training": record.pk, "certified": bool(record.certificate)}
+    _event(case, actor, CaseEvent.Kind.TRAINING, started_on, reason=course, facts=facts)
+    return record
+
+
+@transaction.atomic
+def record_placement(
+    *,
+    actor: User,
+    case: Case,
+    employer: str,
+    started_on: date,
+    monthly_wage: int,
+    person: Person | None = None,
+) -> JobPlacement:
+    """A job found on the employment track."""
+    _require_case(actor, case, access.CASE_WORKERS)
+    _require_stage(case, "placement")
+    _require_track(case, "placement")
+    placement = JobPlacement.objects.create(
+        case=case,
+        person=person,
+        employer=employer,
+        started_on=started_on,
+        monthly_wage=monthly_wage,
+        recorded_by=actor,
+    )
+    facts = {"placement": placement.pk, "monthly_wage": monthly_wage}
+    _event(case, actor, CaseEvent.Kind.PLACEMENT, started_on, reason=employer, facts=facts)
+    return placement
 
 
 @transaction.atomic
@@ -436,17 +509,6 @@ def complete_follow_up(*, actor: User, follow_up: FollowUp, notes: str, today: d
 
 
 # -- facts and moves ---------------------------------------------------------------------------
-
-
-def pkh_components_left(household: Household) -> int | None:
-    """PKH components the latest targeting run found for the household (None: no run/decision)."""
-    run = latest_run()
-    if run is None:
-        return None
-    decision = Decision.objects.filter(run=run, household=household, programme="PKH").first()
-    if decision is None:
-        return None
-    return len(decision.components) if decision.eligible else 0
 
 
 def case_facts(
@@ -605,13 +667,21 @@ def propose_graduation(
         proposed_by=actor,
         proposed_on=today,
     )
+    # the criteria of the family's track as they stood, kept as the proposal's evidence
+    check = graduation_check(case, today)
     _event(
         case,
         actor,
         CaseEvent.Kind.GRADUATION_PROPOSED,
         today,
         evidence=evidence,
-        facts={"type": str(type), "signed_statement": signed_statement},
+        facts={
+            "type": str(type),
+            "signed_statement": signed_statement,
+            "track": str(check.track or ""),
+            "criteria": {c.code: c.met for c in check.criteria},
+            "wage": {"amount": check.wage.amount, "kind": str(check.wage.kind)},
+        },
     )
     return request
 

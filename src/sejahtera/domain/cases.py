@@ -73,7 +73,9 @@ RECORD_STAGES: Mapping[str, frozenset[Stage]] = {
     "follow-up": _ANY_OPEN,  # aftercare visits stay due after a re-entry
     "service": _ANY_OPEN,  # ATENSI needs an assessment, checked on its own
     "enrolment": frozenset(SERVICE_STAGES),
-    "empowerment": frozenset({S.EMPOWERMENT}),
+    "empowerment": frozenset({S.EMPOWERMENT}),  # business track: capital and mentoring
+    "training": frozenset({S.EMPOWERMENT}),  # employment track: skills training
+    "placement": frozenset({S.EMPOWERMENT}),  # employment track: a job
     "graduation": frozenset(SERVICE_STAGES),
 }
 
@@ -96,6 +98,7 @@ class JourneySettings:
     follow_up_months: tuple[int, ...] = (3, 6, 12)
     caseload_limit: int = 60
     graduation_income_months: int = 4
+    graduation_mentoring_months: int = 4  # PENA business track: mentored after income rose
     graduation_decile_cutoff: int = 4  # deciles above this no longer need the ministry
     yearly_graduation_target: int = 10
     default_minimum_wage: int = 3_000_000
@@ -329,14 +332,14 @@ class GraduationProposal:
     reasons: tuple[Finding, ...]
 
 
-def _month_index(day: date) -> int:
+def month_index(day: date) -> int:
     return day.year * 12 + day.month - 1
 
 
 def months_above_wage(incomes: Sequence[MonthlyIncome], minimum_wage: int) -> int:
     """Consecutive months, ending at the latest recorded month, with income above the wage.
     A month without a record breaks the run."""
-    by_month = {_month_index(i.month): i.amount for i in incomes}
+    by_month = {month_index(i.month): i.amount for i in incomes}
     if not by_month:
         return 0
     month, run = max(by_month), 0
@@ -351,6 +354,7 @@ def graduation_proposal(
     minimum_wage: int,
     decile: int | None,
     pkh_components: int | None,
+    track_criteria_met: bool | None = None,
     settings: JourneySettings | None = None,
 ) -> GraduationProposal:
     """Whether a family looks ready to graduate, and why (a proposal for the social worker and
@@ -382,6 +386,13 @@ def graduation_proposal(
         reasons.append(
             error("GRAD_NO_PKH_COMPONENT", gettext_noop("no qualifying PKH component left"))
         )
+    if track_criteria_met:
+        reasons.append(
+            error(
+                "GRAD_TRACK_CRITERIA_MET",
+                gettext_noop("every graduation criterion of the empowerment track is met"),
+            )
+        )
     if pkh_components == 0:
         suggested: GraduationType | None = GraduationType.ALAMI
     elif reasons:
@@ -399,7 +410,7 @@ def follow_up_dates(start: date, settings: JourneySettings | None = None) -> lis
 
 
 def _add_months(day: date, months: int) -> date:
-    index = _month_index(day) + months
+    index = month_index(day) + months
     year, month = divmod(index, 12)
     month += 1
     for candidate_day in range(day.day, 27, -1):

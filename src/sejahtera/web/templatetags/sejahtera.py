@@ -13,6 +13,7 @@ from sejahtera.labels import (
     delivery_reason,
     payment_label,
     stage_label,
+    track_label,
     value_label,
 )
 
@@ -23,6 +24,7 @@ register.filter("finding_message", render_finding)
 # A targeting decision's reasons and a cluster's, stored as codes, in the reader's language.
 register.filter("reasons", render_reasons)
 register.filter("cluster_reason", render_cluster_reason)
+register.filter("track_label", track_label)
 
 
 @register.filter

@@ -27,7 +27,10 @@ from django.views.decorators.http import require_POST
 from sejahtera.accounts import access
 from sejahtera.accounts.models import Role, User
 from sejahtera.cases import evidence, reports, selectors, services
+from sejahtera.cases.graduation import case_track, graduation_check
 from sejahtera.cases.models import (
+    CAPITAL_FORM_CHOICES,
+    TRACK_CHOICES,
     Case,
     CasePlan,
     EnrolmentRequest,
@@ -36,6 +39,7 @@ from sejahtera.cases.models import (
     Referral,
     ServiceRecord,
 )
+from sejahtera.domain import empowerment
 from sejahtera.domain.cases import (
     EARLY_TERMINATION_REASONS,
     GraduationType,
@@ -114,6 +118,12 @@ class AssessmentForm(CaseForm):
 
 class PlanForm(CaseForm):
     kind = forms.ChoiceField(label=_("Plan"), choices=CasePlan.Kind.choices)
+    track = forms.ChoiceField(
+        label=_("Empowerment track"),
+        required=False,
+        choices=[("", "–"), *TRACK_CHOICES],
+        help_text=_("Business: capital and mentoring. Employment: skills training and a job."),
+    )
     goals = forms.CharField(label=_("Goals"), widget=forms.Textarea)
     actions = forms.CharField(label=_("Actions"), required=False, widget=forms.Textarea)
     target_date = forms.DateField(label=_("Target date"), required=False, widget=DATE)
@@ -151,10 +161,28 @@ class GraduationForm(CaseForm):
 
 class EmpowermentForm(CaseForm):
     given_on = forms.DateField(label=_("Given on"), widget=DATE)
-    item = forms.CharField(label=_("Capital in kind (item)"), required=False)
+    capital_form = forms.ChoiceField(
+        label=_("Capital given as"),
+        choices=CAPITAL_FORM_CHOICES,
+    )
+    item = forms.CharField(label=_("Capital (item or purpose)"), required=False)
     value = RupiahField(label=_("Value (Rp)"), min_value=0, required=False)
     training = forms.CharField(label=_("Skills training"), required=False)
     mentoring_sessions = forms.IntegerField(label=_("Mentoring sessions"), min_value=0, initial=0)
+
+
+class TrainingForm(CaseForm):
+    course = forms.CharField(label=_("Course"), max_length=200)
+    provider = forms.CharField(label=_("Training provider"), max_length=200)
+    started_on = forms.DateField(label=_("Started on"), widget=DATE)
+    ended_on = forms.DateField(label=_("Ended on"), required=False, widget=DATE)
+    certificate = forms.CharField(label=_("Certificate number"), required=False, max_length=100)
+
+
+class PlacementForm(CaseForm):
+    employer = forms.CharField(label=_("Employer"), max_length=200)
+    started_on = forms.DateField(label=_("Started on"), widget=DATE)
+    monthly_wage = RupiahField(label=_("Monthly wage (Rp)"), min_value=0)
 
 
 def _offer_staff(form: forms.Form, region_code: str) -> None:
@@ -216,6 +244,7 @@ def _empowerment(actor: Any, case: Case, data: dict[str, Any], today: date) -> o
         case=case,
         given_on=data["given_on"],
         capital_items=items,
+        capital_form=data["capital_form"],
         training=data["training"],
         mentoring_sessions=data["mentoring_sessions"] or 0,
     )
@@ -261,7 +290,17 @@ RECORDS: dict[str, tuple[Any, type[CaseForm], Callable[..., object]]] = {
             actor=actor, case=case, today=today, **data
         ),
     ),
-    "empowerment": (_("Empowerment (PENA)"), EmpowermentForm, _empowerment),
+    "empowerment": (_("Capital and mentoring (PENA)"), EmpowermentForm, _empowerment),
+    "training": (
+        _("Skills training"),
+        TrainingForm,
+        lambda actor, case, data, today: services.record_training(actor=actor, case=case, **data),
+    ),
+    "placement": (
+        _("Job placement"),
+        PlacementForm,
+        lambda actor, case, data, today: services.record_placement(actor=actor, case=case, **data),
+    ),
     "transfer": (
         _("Transfer the case"),
         TransferForm,
@@ -309,8 +348,13 @@ RECORDS: dict[str, tuple[Any, type[CaseForm], Callable[..., object]]] = {
 
 
 def _records_offered(case: Case) -> list[tuple[str, Any]]:
-    """The records the case's stage allows, less those with nothing to act on."""
-    allowed = set(records_allowed(Stage(case.stage)))
+    """The records the case's stage and track allow, less those with nothing to act on."""
+    track = case_track(case)
+    allowed = {
+        kind
+        for kind in records_allowed(Stage(case.stage))
+        if not empowerment.record_problems(kind, track)
+    }
     if not case.follow_ups.filter(done_on__isnull=True).exists():
         allowed.discard("follow-up")
     if not case.referrals.filter(status__in=OPEN_REFERRAL_STATUSES).exists():
@@ -410,7 +454,9 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "form": form,
             "refused": refused,
             "records": _records_offered(case),
-            "outlook": selectors.graduation_outlook(case, today),
+            "check": graduation_check(case, today),
+            "trainings": case.trainings.all(),
+            "placements": case.placements.all(),
             "assessments": case.assessments.select_related("person"),
             "empowerment": case.empowerment.all(),
             "plans": case.plans.all(),
