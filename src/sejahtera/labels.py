@@ -209,6 +209,17 @@ def stage_label(stage: str) -> str:
     return str(STAGE_LABELS.get(stage, stage))
 
 
+# What a social worker's assessment covers (cases.services.ASSESSMENT_TOPICS), topic by topic.
+ASSESSMENT_TOPIC_LABELS: dict[str, Promise] = {
+    "health": _("Health"),
+    "disability": _("Disability"),
+    "education": _("Education"),
+    "work": _("Work"),
+    "family_functioning": _("Family functioning"),
+    "risks": _("Risks"),
+}
+
+
 # The two empowerment tracks (domain.empowerment.Track), as a phrase: "the business track".
 TRACK_LABELS: dict[str, Promise] = {
     "business": _("business"),

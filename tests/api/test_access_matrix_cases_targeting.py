@@ -39,7 +39,7 @@ from sejahtera.targeting.services import run_targeting_for_registry
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 3, 2)
-PARTNER = "Yayasan Mitra Sejahtera"
+PARTNER = "Kementerian UMKM"  # the agency of the catalogue's KUR_MIKRO
 # The user's region by the level of region the role is scoped to: the family's (Bogor, West
 # Java) and another province's (Aceh).
 HOME = {"village": "3201011002", "regency": "3201", "province": "32"}
@@ -124,8 +124,7 @@ def world(make_user, household_factory) -> World:
     referral = services.send_referral(
         actor=worker,
         case=case,
-        organisation=PARTNER,
-        programme="micro business",
+        programme="KUR_MIKRO",
         consent_recorded=True,
         today=TODAY,
     )
@@ -278,6 +277,17 @@ ENDPOINTS = [
         shows=lambda w, answer: answer["id"] == w.case.pk,
     ),
     Endpoint(
+        "get",
+        "/cases/{case}/partner-programmes",
+        CASES,
+        access.CASE_READERS,
+        200,
+        # the family is on the business track: KUR fits, Prakerja (employment) does not
+        shows=lambda w, answer: (
+            {(p["code"], p["fits"]) for p in answer} >= {("KUR_MIKRO", True), ("PRAKERJA", False)}
+        ),
+    ),
+    Endpoint(
         "post",
         "/cases",
         CASES,
@@ -403,11 +413,7 @@ ENDPOINTS = [
         CASES,
         RECORD_WRITERS,
         201,
-        body=lambda w: {
-            "organisation": "Dinas Kesehatan",
-            "programme": "health insurance",
-            "consent_recorded": True,
-        },
+        body=lambda w: {"programme": "JKN_PBI", "consent_recorded": True},
     ),
     Endpoint(
         "post",

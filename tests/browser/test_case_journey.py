@@ -218,8 +218,13 @@ def test_a_family_goes_from_registration_to_aftercare(
     assert page.locator("#follow-ups li[data-follow-up]").count() == 3
 
     def referral(p):
-        p.fill("#id_organisation", PARTNER)
-        p.fill("#id_programme", "KUR business loan")
+        # the catalogue's programmes the family fits come first: KUR for its business
+        assert p.locator("#partner-programmes tr[data-fits=yes]").first.get_attribute(
+            "data-programme"
+        ) in {"KUR_MIKRO", "UMI", "PNM_MEKAAR", "JKN_PBI"}
+        assert p.locator("tr[data-programme=PRAKERJA]").get_attribute("data-fits") == "no"
+        shoot(p, "case-06c-referral-suggestions")
+        p.select_option("#id_programme", "KUR_MIKRO")
         p.check("#id_consent_recorded")
 
     record(page, "referral", referral)
@@ -379,8 +384,9 @@ def test_a_family_on_the_employment_track_trains_works_graduates_and_is_handed_o
     assert stage(page) == "graduated"
 
     def referral(p):
-        p.fill("#id_organisation", "Kementerian Ketenagakerjaan")
-        p.fill("#id_programme", "Kartu Prakerja")
+        assert p.locator("tr[data-programme=PBK_BLK]").get_attribute("data-fits") == "yes"
+        assert p.locator("tr[data-programme=KUR_MIKRO]").get_attribute("data-fits") == "no"
+        p.select_option("#id_programme", "PBK_BLK")
         p.check("#id_consent_recorded")
 
     record(page, "referral", referral)

@@ -62,8 +62,7 @@ def test_partner_referrals(api, case, worker, make_user):
     referral = services.send_referral(
         actor=worker,
         case=case,
-        organisation="Kementerian UMKM",
-        programme="KUR",
+        programme="KUR_MIKRO",
         consent_recorded=True,
         today=date.today(),
     )
@@ -71,7 +70,7 @@ def test_partner_referrals(api, case, worker, make_user):
     [item] = call("get", "/referrals").json()["items"]
     assert (item["name"], item["programme"], item["consent_recorded"]) == (
         "Siti Aminah",
-        "KUR",
+        "Kredit Usaha Rakyat (KUR) Mikro",
         True,
     )
     assert call("post", f"/referrals/{referral.pk}", {"status": "completed"}).status_code == 422
@@ -89,8 +88,7 @@ def test_the_supervisor_terminates_before_graduation_for_a_listed_reason(
     referral = services.send_referral(
         actor=worker,
         case=case,
-        organisation="BPJS Kesehatan",
-        programme="JKN",
+        programme="JKN_PBI",
         consent_recorded=True,
         today=date.today(),
     )

@@ -112,8 +112,7 @@ def test_the_whole_journey_through_the_api(api, case, worker, supervisor, make_u
     referral = services.send_referral(
         actor=worker,
         case=case,
-        organisation=PARTNER,
-        programme="KUR business loan",
+        programme="KUR_MIKRO",
         consent_recorded=True,
         today=today,
     )

@@ -58,7 +58,9 @@ def test_record_forms_save_through_the_services(client, case, worker):
     client.post(f"/cases/{case.pk}/income/", {"month": "2026-01-01", "amount": "100"})
     assert case.incomes.get().amount == 100
     refused = client.post(
-        f"/cases/{case.pk}/referral/", {"organisation": "A", "programme": "B"}, **EN
+        f"/cases/{case.pk}/referral/",
+        {"programme": "KUR_MIKRO"},
+        **EN,  # no consent
     )
     assert refused.context["refused"]
     assert client.get(f"/cases/{case.pk}/bogus/").status_code == 404
@@ -130,8 +132,7 @@ def test_partners_see_their_referrals_and_accept_them(client, case, worker, make
     referral = services.send_referral(
         actor=worker,
         case=case,
-        organisation="Kementerian UMKM",
-        programme="KUR",
+        programme="KUR_MIKRO",
         consent_recorded=True,
         today=date.today(),
     )
@@ -172,8 +173,7 @@ def test_the_partner_page_names_the_agency_the_date_the_worker_and_the_address(
     referral = services.send_referral(
         actor=worker,
         case=case,
-        organisation="Kementerian UMKM",
-        programme="KUR",
+        programme="KUR_MIKRO",
         consent_recorded=True,
         today=date(2026, 11, 20),
     )

@@ -24,6 +24,7 @@ from sejahtera.domain.cases import GraduationType, Stage
 from sejahtera.targeting.models import ManualClusterMembership, PersonCluster, TargetingRun
 
 pytestmark = pytest.mark.django_db
+PNM = "PT Permodalan Nasional Madani (PNM)"  # the Mekaar programme's agency
 
 TODAY = date(2026, 3, 2)
 D = date
@@ -69,12 +70,11 @@ def _graduate(case, worker, supervisor, day, **proposal):
     )
 
 
-def _referral(case, worker, organisation, day, *steps):
+def _referral(case, worker, programme, day, *steps):
     referral = services.send_referral(
         actor=worker,
         case=case,
-        organisation=organisation,
-        programme="programme",
+        programme=programme,
         consent_recorded=True,
         today=day,
     )
@@ -91,7 +91,7 @@ def world(make_user, household_factory):
     worker_b = make_user("social_worker", "11")  # Aceh
     supervisor = make_user("supervisor", "32")
     supervisor_b = make_user("supervisor", "11")
-    bri = make_user("partner_agency", organisation="Bank BRI")
+    bri = make_user("partner_agency", organisation=PNM)
     umkm = make_user("partner_agency", organisation="Kementerian UMKM")
 
     def open_(village, number, worker, sup, day):
@@ -116,15 +116,15 @@ def world(make_user, household_factory):
     _graduate(c2, worker_a, supervisor, D(2026, 1, 15), type=GraduationType.PAKSA, evidence="ok")
 
     _move(c4, Stage.PROTECTION, worker_b, D(2025, 5, 5))
-    _referral(c4, worker_b, "Kementerian UMKM", D(2025, 6, 20), (umkm, "accepted"))
+    _referral(c4, worker_b, "KUR_MIKRO", D(2025, 6, 20), (umkm, "accepted"))
     _move(c4, Stage.TERMINATED, supervisor_b, D(2025, 7, 1), termination_reason="long_term_care")
     _move(c4, Stage.CLOSED, worker_b, D(2025, 8, 1), reason="moved away")
 
     # referrals: BRI 3 (waiting 1, rejected 1, completed 1), UMKM 2 (accepted 1, revoked 1)
-    _referral(c1, worker_a, "Bank BRI", D(2025, 2, 1), (bri, "rejected"))
-    _referral(c2, worker_a, "Bank BRI", D(2025, 3, 1))
-    _referral(c3, worker_a, "Bank BRI", D(2026, 1, 6), (bri, "accepted"), (bri, "completed"))
-    _referral(c2, worker_a, "Kementerian UMKM", D(2025, 3, 1), (worker_a, "revoked"))
+    _referral(c1, worker_a, "PNM_MEKAAR", D(2025, 2, 1), (bri, "rejected"))
+    _referral(c2, worker_a, "PNM_MEKAAR", D(2025, 3, 1))
+    _referral(c3, worker_a, "PNM_MEKAAR", D(2026, 1, 6), (bri, "accepted"), (bri, "completed"))
+    _referral(c2, worker_a, "KUR_MIKRO", D(2025, 3, 1), (worker_a, "revoked"))
 
     # clusters: c1's head by the latest run (and by hand: counted once), c2's head by an
     # assessment; c3's head only by an older run and an expired manual membership (ignored)
@@ -266,12 +266,12 @@ def test_graduation_rate_per_social_worker(world):
     assert "Ani Pendamping" in [r["social_worker"] for r in rows]
 
 
-def test_referral_uptake_per_partner(world):
+def test_referral_uptake_per_partner_programme(world):
     rows = reports.referral_uptake(world["admin"], TODAY).rows
-    # organisation, referred, waiting, accepted, rejected, completed, revoked, uptake
+    # organisation, programme, referred, waiting, accepted, rejected, completed, revoked, uptake
     assert rows == [
-        ("Bank BRI", 3, 1, 0, 1, 1, 0, 0.3333),
-        ("Kementerian UMKM", 2, 0, 1, 0, 0, 1, 0.5),
+        ("Kementerian UMKM", "Kredit Usaha Rakyat (KUR) Mikro", 2, 0, 1, 0, 0, 1, 0.5),
+        (PNM, "Membina Ekonomi Keluarga Sejahtera (Mekaar)", 3, 1, 0, 1, 1, 0, 0.3333),
     ]
 
 
@@ -303,13 +303,14 @@ def test_the_report_page_and_a_csv_per_table(client, world, django_assert_max_nu
     html = page.content.decode()
     for name in names:
         assert f'href="/cases/report/{name}.csv"' in html
-    assert "<td>33.3%</td>" in html  # Bank BRI's uptake, a share of 0.3333 in the CSV
+    assert "<td>33.3%</td>" in html  # Mekaar's uptake, a share of 0.3333 in the CSV
     assert "<th>Registered</th>" in html  # stage columns by their names, not their codes
     csv = b"".join(client.get("/cases/report/referrals.csv").streaming_content).decode()
     assert csv.splitlines() == [
-        "organisation,referred,now_sent,now_accepted,now_rejected,now_completed,now_revoked,uptake",
-        "Bank BRI,3,1,0,1,1,0,0.3333",
-        "Kementerian UMKM,2,0,1,0,0,1,0.5",
+        "organisation,programme,referred,now_sent,now_accepted,now_rejected,now_completed,"
+        "now_revoked,uptake",
+        "Kementerian UMKM,Kredit Usaha Rakyat (KUR) Mikro,2,0,1,0,0,1,0.5",
+        f"{PNM},Membina Ekonomi Keluarga Sejahtera (Mekaar),3,1,0,1,1,0,0.3333",
     ]
     durations = b"".join(client.get("/cases/report/durations.csv").streaming_content).decode()
     assert "assessed,0,\n" in durations
@@ -317,7 +318,7 @@ def test_the_report_page_and_a_csv_per_table(client, world, django_assert_max_nu
 
 
 def test_partners_may_not_read_reports(client, make_user):
-    client.force_login(make_user("partner_agency", organisation="Bank BRI"))
+    client.force_login(make_user("partner_agency", organisation=PNM))
     assert client.get("/cases/report/").status_code == 403
     assert client.get("/cases/report/stages.csv").status_code == 403
 

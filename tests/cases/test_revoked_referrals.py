@@ -19,20 +19,19 @@ def referrals(case, worker):
         return services.send_referral(
             actor=worker,
             case=case,
-            organisation="Bank BRI",
             programme=programme,
             consent_recorded=True,
             today=TODAY,
         )
 
-    active, revoked = send("KUR"), send("Tabungan")
+    active, revoked = send("PNM_MEKAAR"), send("PNM_MEKAAR")
     services.update_referral(actor=worker, referral=revoked, status="revoked", today=TODAY)
     return active, revoked
 
 
 @pytest.fixture
 def partner(make_user):
-    return make_user(Role.PARTNER_AGENCY, organisation="Bank BRI")
+    return make_user(Role.PARTNER_AGENCY, organisation="PT Permodalan Nasional Madani (PNM)")
 
 
 def test_the_partner_page_shows_only_that_a_referral_was_revoked(client, partner, referrals):

@@ -222,16 +222,14 @@ def test_referral_lifecycle_allows_termination_and_reentry_keeps_history(
         services.send_referral(
             actor=worker,
             case=case,
-            organisation="Kementerian UMKM",
-            programme="KUR",
+            programme="KUR_MIKRO",
             consent_recorded=False,
             today=TODAY,
         )
     referral = services.send_referral(
         actor=worker,
         case=case,
-        organisation="Kementerian UMKM",
-        programme="KUR",
+        programme="KUR_MIKRO",
         consent_recorded=True,
         today=TODAY,
     )
@@ -267,16 +265,14 @@ def test_partners_see_only_their_referrals_with_minimum_data(case, worker, make_
     services.send_referral(
         actor=worker,
         case=case,
-        organisation="Kementerian UMKM",
-        programme="KUR",
+        programme="KUR_MIKRO",
         consent_recorded=True,
         today=TODAY,
     )
     services.send_referral(
         actor=worker,
         case=case,
-        organisation="Other",
-        programme="X",
+        programme="PRAKERJA",
         consent_recorded=True,
         today=TODAY,
     )

@@ -116,7 +116,7 @@ def test_the_whole_journey_through_the_api(api, case, worker, supervisor, make_u
 
     referral = post(
         f"{base}/referrals",
-        {"organisation": "Kementerian UMKM", "programme": "KUR", "consent_recorded": True},
+        {"programme": "KUR_MIKRO", "consent_recorded": True},
     )
     assert referral.status_code == 201
     revoked = post(f"{base}/referrals/{referral.json()['id']}/revoke", {"notes": "withdrew"})
@@ -153,8 +153,7 @@ def test_transfer_follow_up_and_revoke_from_the_case_page(
     referral = services.send_referral(
         actor=worker,
         case=case,
-        organisation="Dinas Koperasi",
-        programme="UMi",
+        programme="UMI",
         consent_recorded=True,
         today=TODAY,
     )

@@ -39,6 +39,7 @@ from sejahtera.cases.models import (
     Referral,
     ServiceRecord,
 )
+from sejahtera.cases.partners import programmes_for
 from sejahtera.domain.cases import EARLY_TERMINATION_REASONS, GraduationType, Stage
 from sejahtera.domain.empowerment import Track
 from sejahtera.i18n import render_finding
@@ -94,9 +95,110 @@ class GraduationCheckOut(Schema):
     reasons: list[str]
 
 
+class PartnerProgrammeOut(Schema):
+    code: str
+    agency: str
+    name: str
+    gives: str
+    contact: str
+    conditions: list[CriterionOut] = Field(
+        description="who the programme is for; met: whether this family meets the condition"
+    )
+    fits: bool
+
+
+class AssessmentOut(Schema):
+    assessed_on: date
+    person_id: int | None = Field(description="None: the family as a whole")
+    clusters: list[str]
+    conditions: dict[str, str] = Field(description="topic → what the social worker found")
+
+
+class PlanOut(Schema):
+    created_on: date
+    kind: str
+    track: str
+    goals: str
+    actions: str
+    target_date: date | None
+
+
+class ServiceOut(Schema):
+    component: str
+    provider_type: str
+    person_id: int | None
+    started_on: date
+    ended_on: date | None
+    frequency: str
+    outcome: str
+
+
+class CapitalItem(Schema):
+    item: str = Field(..., min_length=1, max_length=200)
+    value: int = Field(..., ge=0, le=10**12)
+
+
+class EmpowermentOut(Schema):
+    given_on: date
+    capital_form: str
+    capital_items: list[CapitalItem]
+    capital_value: int
+    training: str
+    mentoring_sessions: int
+
+
+class TrainingOut(Schema):
+    course: str
+    provider: str
+    started_on: date
+    ended_on: date | None
+    certificate: str
+
+
+class PlacementOut(Schema):
+    employer: str
+    started_on: date
+    monthly_wage: int
+
+
+class IncomeOut(Schema):
+    month: date
+    amount: int
+
+
+class ReferralSummary(Schema):
+    programme_code: str
+    organisation: str
+    programme: str
+    status: str
+    sent_on: date
+    outcome: str
+
+
+class FollowUpOut(Schema):
+    due_on: date
+    done_on: date | None
+    notes: str
+
+
+class CaseRecordsOut(Schema):
+    """Everything recorded on the case (specific personal data: reads are logged)."""
+
+    assessments: list[AssessmentOut]
+    plans: list[PlanOut]
+    services: list[ServiceOut]
+    empowerment: list[EmpowermentOut]
+    trainings: list[TrainingOut]
+    placements: list[PlacementOut]
+    incomes: list[IncomeOut]
+    referrals: list[ReferralSummary]
+    follow_ups: list[FollowUpOut]
+
+
 class CaseDetail(CaseOut):
     timeline: list[EventOut]
     graduation: GraduationCheckOut
+    records: CaseRecordsOut
 
 
 class CasePage(Schema):
@@ -187,7 +289,27 @@ def _detail(case: Case) -> CaseDetail:
         suggested_type=check.proposal.suggested_type,
         reasons=[render_finding(r) for r in check.proposal.reasons],
     )
-    return CaseDetail(**_case_out(case), timeline=events, graduation=graduation)
+    file = selectors.case_file(case)
+    records = CaseRecordsOut(
+        **{
+            name: [schema.from_orm(row) for row in getattr(file, name)]
+            for name, schema in RECORD_SCHEMAS.items()
+        }
+    )
+    return CaseDetail(**_case_out(case), timeline=events, graduation=graduation, records=records)
+
+
+RECORD_SCHEMAS: dict[str, type[Schema]] = {
+    "assessments": AssessmentOut,
+    "plans": PlanOut,
+    "services": ServiceOut,
+    "empowerment": EmpowermentOut,
+    "trainings": TrainingOut,
+    "placements": PlacementOut,
+    "incomes": IncomeOut,
+    "referrals": ReferralSummary,
+    "follow_ups": FollowUpOut,
+}
 
 
 def _refused(request: HttpRequest, exc: services.TransitionRefused) -> HttpResponse:
@@ -217,6 +339,30 @@ def get_case(request: HttpRequest, case_pk: Path[RecordId]) -> CaseDetail:
     case = _case(request, case_pk)
     access.log_sensitive_read(token_user(request, SCOPE), "case", [case.pk], request.path)
     return _detail(case)
+
+
+@router.get(
+    "/cases/{case_pk}/partner-programmes", response={200: list[PartnerProgrammeOut], **PROBLEMS}
+)
+def partner_programmes(request: HttpRequest, case_pk: Path[RecordId]) -> list[PartnerProgrammeOut]:
+    """The partner catalogue's programmes with whether the family fits each, the ones it fits
+    first: what the referral form suggests."""
+    case = _case(request, case_pk)
+    return [
+        PartnerProgrammeOut(
+            code=f.programme.code,
+            agency=f.programme.agency,
+            name=f.programme.name,
+            gives=f.programme.gives,
+            contact=f.programme.contact,
+            conditions=[
+                CriterionOut(code=c.code, met=c.code not in f.unmet, message=render_finding(c))
+                for c in f.conditions
+            ],
+            fits=f.fits,
+        )
+        for f in programmes_for(case, date.today())
+    ]
 
 
 @router.post(
@@ -312,11 +458,6 @@ class ServiceIn(Schema):
     outcome: str = Text
 
 
-class CapitalItem(Schema):
-    item: str = Field(..., min_length=1, max_length=200)
-    value: int = Field(..., ge=0, le=10**12)
-
-
 class EmpowermentIn(Schema):
     given_on: date
     capital_items: list[CapitalItem] = Field(default_factory=list, max_length=20)
@@ -357,8 +498,13 @@ class GraduationDecisionIn(Schema):
 
 
 class ReferralIn(Schema):
-    organisation: str = Field(..., min_length=1, max_length=200)
-    programme: str = Field(..., min_length=1, max_length=200)
+    programme: str = Field(
+        ...,
+        min_length=2,
+        max_length=40,
+        description="the code of a programme of the partner catalogue "
+        "(GET /cases/{id}/partner-programmes)",
+    )
     consent_recorded: bool
 
 

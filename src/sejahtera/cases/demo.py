@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from sejahtera.accounts.models import User
-from sejahtera.accounts.services import DEMO_PARTNER_ORGANISATION, ensure_demo_users
+from sejahtera.accounts.services import ensure_demo_users
 from sejahtera.cases import services
 from sejahtera.cases.graduation import case_track, journey_settings
 from sejahtera.cases.models import Case, MinimumWage
@@ -189,8 +189,7 @@ def _step(
         referral = services.send_referral(
             actor=worker,
             case=case,
-            organisation=DEMO_PARTNER_ORGANISATION,
-            programme="KUR business loan",
+            programme="KUR_MIKRO",
             consent_recorded=True,
             today=day,
         )

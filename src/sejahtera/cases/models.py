@@ -313,7 +313,8 @@ class GraduationRequest(CaseRecord):
 
 
 class Referral(CaseRecord):
-    """A hand-over to a partner agency's programme (termination), with the family's consent."""
+    """A hand-over to a partner agency's programme of the catalogue (termination), with the
+    family's consent."""
 
     class Status(models.TextChoices):
         SENT = "sent", _("Sent")
@@ -323,6 +324,9 @@ class Referral(CaseRecord):
         REVOKED = "revoked", _("Revoked")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
+    # the catalogue's programme (sejahtera.domain.partners); agency and name are copied, as
+    # they read when the family was referred (referrals sent before the catalogue: empty)
+    programme_code = models.CharField(_("programme code"), max_length=40, blank=True)
     organisation = models.CharField(_("partner agency"), max_length=200, db_index=True)
     programme = models.CharField(_("programme"), max_length=200)
     consent_recorded = models.BooleanField(_("consent recorded"))

@@ -282,27 +282,34 @@ REFERRAL_STATUSES = tuple(str(s) for s in Referral.Status)
 
 
 def referral_uptake(user: User, today: date) -> Table:
-    """Per partner agency: referrals sent (all of them), how many each status holds now
-    ('sent' = still waiting), and the uptake (accepted or completed / sent)."""
+    """Per partner agency and programme: referrals sent (all of them), how many each status
+    holds now ('sent' = still waiting), and the uptake (accepted or completed / sent)."""
     rows = (
         Referral.objects.filter(case__in=_scope(user))
-        .values("organisation")
+        .values("organisation", "programme")
         .annotate(
             total=Count("id"),
             **{status: Count("id", filter=Q(status=status)) for status in REFERRAL_STATUSES},
         )
-        .order_by("organisation")
+        .order_by("organisation", "programme")
     )
     table = [
         (
             r["organisation"],
+            r["programme"],
             r["total"],
             *(r[s] for s in REFERRAL_STATUSES),
             rate(r[Referral.Status.ACCEPTED] + r[Referral.Status.COMPLETED], r["total"]),
         )
         for r in rows
     ]
-    columns = ("organisation", "referred", *(f"now_{s}" for s in REFERRAL_STATUSES), "uptake")
+    columns = (
+        "organisation",
+        "programme",
+        "referred",
+        *(f"now_{s}" for s in REFERRAL_STATUSES),
+        "uptake",
+    )
     return Table("referrals", columns, table)
 
 

@@ -12,11 +12,19 @@ from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.cases.graduation import journey_settings
 from sejahtera.cases.models import (
+    Assessment,
     Case,
     CaseEvent,
+    CasePlan,
+    EmpowermentRecord,
+    EnrolmentRequest,
     FollowUp,
     GraduationRequest,
+    IncomeRecord,
+    JobPlacement,
     Referral,
+    ServiceRecord,
+    TrainingRecord,
 )
 from sejahtera.domain import cases as journey
 from sejahtera.registry import privacy
@@ -213,6 +221,51 @@ def team(user: User, today: date) -> tuple[list[Any], list[WorkerTarget]]:
         WorkerTarget(w, open_counts.get(w.pk, 0), graduated.get(w.pk, 0), target) for w in workers
     ]
     return pending, rows
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """Everything recorded on a case, as the case page, its PDF and the API show it."""
+
+    assessments: list[Assessment]
+    plans: list[CasePlan]
+    services: list[ServiceRecord]
+    empowerment: list[EmpowermentRecord]
+    trainings: list[TrainingRecord]
+    placements: list[JobPlacement]
+    incomes: list[IncomeRecord]
+    referrals: list[Referral]
+    follow_ups: list[FollowUp]
+    enrolment_requests: list[EnrolmentRequest]
+
+    @property
+    def work_recorded(self) -> bool:
+        return any(
+            (
+                self.assessments,
+                self.plans,
+                self.services,
+                self.empowerment,
+                self.trainings,
+                self.placements,
+                self.incomes,
+            )
+        )
+
+
+def case_file(case: Case) -> CaseFile:
+    return CaseFile(
+        assessments=list(case.assessments.select_related("person", "assessed_by")),
+        plans=list(case.plans.all()),
+        services=list(case.services.select_related("person")),
+        empowerment=list(case.empowerment.select_related("person")),
+        trainings=list(case.trainings.select_related("person")),
+        placements=list(case.placements.select_related("person")),
+        incomes=list(case.incomes.all()),
+        referrals=list(case.referrals.all()),
+        follow_ups=list(case.follow_ups.all()),
+        enrolment_requests=list(case.enrolment_requests.all()),
+    )
 
 
 # -- partner agencies --------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from django.db.models import F
 from sejahtera.accounts import access, notifications
 from sejahtera.accounts.models import Role, User
 from sejahtera.cases import evidence as evidence_files
+from sejahtera.cases import partners
 from sejahtera.cases.graduation import (
     case_track,
     graduation_check,
@@ -732,12 +733,19 @@ def send_referral(
     *,
     actor: User,
     case: Case,
-    organisation: str,
     programme: str,
     consent_recorded: bool,
     today: date,
 ) -> Referral:
+    """Refer the family to a programme of the partner catalogue (by its code)."""
     _require_case(actor, case, access.CASE_WORKERS)
+    chosen = partners.programme(programme)
+    if chosen is None:
+        raise _refuse(
+            "REFERRAL_PROGRAMME_UNKNOWN",
+            gettext_noop("{programme} is not a programme of the partner catalogue"),
+            programme=programme,
+        )
     if not consent_recorded:
         raise _refuse(
             "REFERRAL_CONSENT_MISSING",
@@ -745,8 +753,9 @@ def send_referral(
         )
     referral = Referral.objects.create(
         case=case,
-        organisation=organisation.strip(),
-        programme=programme.strip(),
+        programme_code=chosen.code,
+        organisation=chosen.agency,
+        programme=chosen.name,
         consent_recorded=True,
         sent_by=actor,
         sent_on=today,
@@ -757,7 +766,7 @@ def send_referral(
         CaseEvent.Kind.REFERRAL,
         today,
         reason=f"{referral.organisation}: {referral.programme}",
-        facts={"referral": referral.pk, "status": referral.status},
+        facts={"referral": referral.pk, "status": referral.status, "programme": chosen.code},
     )
     return referral
 

@@ -199,6 +199,8 @@ SEJAHTERA_IMPORT_STALE_MINUTES = int(os.environ.get("SEJAHTERA_IMPORT_STALE_MINU
 SEJAHTERA_UPLOAD_RETENTION_DAYS = int(os.environ.get("SEJAHTERA_UPLOAD_RETENTION_DAYS", "30"))
 # The largest evidence file (PDF, JPEG, PNG) a case step takes.
 SEJAHTERA_MAX_EVIDENCE_MB = int(os.environ.get("SEJAHTERA_MAX_EVIDENCE_MB", "10"))
+# the office's own catalogue of partner programmes (cases.partners); empty: the shipped one
+SEJAHTERA_PARTNER_PROGRAMMES = os.environ.get("SEJAHTERA_PARTNER_PROGRAMMES", "")
 # Uploaded and generated files are the owner's only.
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700

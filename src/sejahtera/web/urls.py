@@ -27,6 +27,7 @@ urlpatterns = [
     path("cases/report/<str:name>.csv", cases.report_csv, name="cases-report-table-csv"),
     path("cases/<int:pk>/", cases.case_detail, name="case"),
     path("cases/open/<int:household_pk>/", cases.open_case, name="case-open"),
+    path("cases/<int:pk>/file.pdf", cases.case_file, name="case-file"),
     path(
         "cases/<int:pk>/graduations/<int:graduation_pk>/letter.pdf",
         cases.graduation_letter,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from sejahtera.domain.disbursement import reference
 from sejahtera.i18n import render_cluster_reason, render_finding, render_reasons
 from sejahtera.labels import (
+    ASSESSMENT_TOPIC_LABELS,
     cluster_label,
     column_label,
     delivery_reason,
@@ -40,6 +41,12 @@ def value(code: str) -> str:
 @register.filter
 def cluster(code: str) -> str:
     return cluster_label(code)
+
+
+@register.filter
+def topic(code: str) -> str:
+    """An assessment topic ("family_functioning") in words."""
+    return str(ASSESSMENT_TOPIC_LABELS.get(code, code))
 
 
 NIK_WARNINGS = {

@@ -39,6 +39,7 @@ from sejahtera.cases.models import (
     Referral,
     ServiceRecord,
 )
+from sejahtera.cases.partners import programmes_for
 from sejahtera.domain import empowerment
 from sejahtera.domain.cases import (
     EARLY_TERMINATION_REASONS,
@@ -49,7 +50,7 @@ from sejahtera.domain.cases import (
 )
 from sejahtera.domain.targeting.rules import CLUSTER_CODES
 from sejahtera.i18n import render_finding
-from sejahtera.labels import stage_label
+from sejahtera.labels import ASSESSMENT_TOPIC_LABELS, stage_label
 from sejahtera.programmes import selectors as delivery
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Person
@@ -103,15 +104,11 @@ class AssessmentForm(CaseForm):
         choices=[(c, c) for c in CLUSTER_CODES],
         widget=forms.CheckboxSelectMultiple,
     )
-    health = forms.CharField(label=_("Health"), required=False)
-    disability = forms.CharField(label=_("Disability"), required=False)
-    education = forms.CharField(label=_("Education"), required=False)
-    work = forms.CharField(label=_("Work"), required=False)
-    family_functioning = forms.CharField(label=_("Family functioning"), required=False)
-    risks = forms.CharField(label=_("Risks"), required=False)
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, case=case, **kwargs)
+        for topic, label in ASSESSMENT_TOPIC_LABELS.items():
+            self.fields[topic] = forms.CharField(label=label, required=False)
         members = Person.objects.filter(household_id=case.household_id).order_by("birth_date")
         self.fields["person"].queryset = members  # type: ignore[attr-defined]
 
@@ -146,9 +143,26 @@ class IncomeForm(CaseForm):
 
 
 class ReferralForm(CaseForm):
-    organisation = forms.CharField(label=_("Partner agency"), max_length=200)
-    programme = forms.CharField(label=_("Programme"), max_length=200)
+    """A programme of the partner catalogue, the ones the family fits offered first."""
+
+    programme = forms.ChoiceField(label=_("Partner programme"))
     consent_recorded = forms.BooleanField(label=_("The family consented"), required=False)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        self.fits = programmes_for(case, date.today())
+        groups = (
+            (_("Fits this family"), [f for f in self.fits if f.fits]),
+            (_("Other programmes"), [f for f in self.fits if not f.fits]),
+        )
+        self.fields["programme"].choices = [  # type: ignore[attr-defined]
+            (
+                title,
+                [(f.programme.code, f"{f.programme.agency} — {f.programme.name}") for f in fits],
+            )
+            for title, fits in groups
+            if fits
+        ]
 
 
 class GraduationForm(CaseForm):
@@ -455,16 +469,7 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "refused": refused,
             "records": _records_offered(case),
             "check": graduation_check(case, today),
-            "trainings": case.trainings.all(),
-            "placements": case.placements.all(),
-            "assessments": case.assessments.select_related("person"),
-            "empowerment": case.empowerment.all(),
-            "plans": case.plans.all(),
-            "services": case.services.all(),
-            "incomes": case.incomes.all(),
-            "referrals": case.referrals.all(),
-            "follow_ups": case.follow_ups.all(),
-            "enrolment_requests": case.enrolment_requests.all(),
+            "file": selectors.case_file(case),
             "approved_graduations": case.graduations.filter(
                 status=GraduationRequest.Status.APPROVED
             ),
@@ -553,6 +558,34 @@ def graduation_letter(request: AuthenticatedRequest, pk: int, graduation_pk: int
     }
     pdf = documents.render_pdf(request, "documents/graduation_letter.html", context)
     return documents.pdf_response(pdf, f"graduation-{case.pk}-{graduation.pk}.pdf")
+
+
+@login_required
+def case_file(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The case file for the family's folder, as PDF: the family, the stage, everything
+    recorded and the timeline (specific personal data: the read is logged)."""
+    case = _case(request, pk)
+    today = date.today()
+    head = case.household.members.filter(relationship="head").first()
+    access.log_sensitive_read(request.user, "case", [case.pk], request.path)
+    office = documents.issuing_office(case.region_code)
+    context = {
+        "case": case,
+        "household": case.household,
+        "head": head,
+        "region_path": region_path(case.household.village_id),
+        "file": selectors.case_file(case),
+        "check": graduation_check(case, today),
+        "timeline": selectors.timeline(case),
+        "office": office,
+        "number": documents.letter_number(case.pk, "KASUS", today),
+        "dated": documents.dated(office["place"], today),
+        "signer_title": request.user.get_role_display(),
+        "signer_name": request.user.get_full_name() or request.user.username,
+        "printed_at": date_format(timezone.localtime(), "DATETIME_FORMAT"),
+    }
+    pdf = documents.render_pdf(request, "documents/case_file.html", context)
+    return documents.pdf_response(pdf, f"case-{case.pk}.pdf")
 
 
 @login_required
@@ -671,7 +704,7 @@ REPORT_TITLES = {
     "durations": _("Median time in each stage (days)"),
     "graduation_year": _("Graduation rate per year"),
     "graduation_worker": _("Graduation rate per social worker"),
-    "referrals": _("Referral uptake per partner agency"),
+    "referrals": _("Referral uptake per partner programme"),
     "reentry": _("Re-entry after leaving support"),
 }
 REPORT_HEADINGS = {
@@ -691,6 +724,7 @@ REPORT_HEADINGS = {
     "username": _("Username"),
     "social_worker": _("Social worker"),
     "organisation": _("Partner agency"),
+    "programme": _("Programme"),
     "referred": _("Referred"),
     "now_sent": _("Waiting"),
     "now_accepted": _("Accepted"),
@@ -741,7 +775,9 @@ def report(request: AuthenticatedRequest) -> HttpResponse:
         headings = [REPORT_HEADINGS.get(c) or stage_label(c) for c in table.columns]
         rows = [
             {
-                "key": "-".join(_cell(v) for v in row[: 2 if name == "region" else 1]),
+                "key": "-".join(
+                    _cell(v) for v in row[: 2 if name in ("region", "referrals") else 1]
+                ),
                 "cells": [_shown(c, v) for c, v in zip(table.columns, row, strict=True)],
             }
             for row in table.rows
