@@ -289,27 +289,8 @@ def _detail(case: Case) -> CaseDetail:
         suggested_type=check.proposal.suggested_type,
         reasons=[render_finding(r) for r in check.proposal.reasons],
     )
-    file = selectors.case_file(case)
-    records = CaseRecordsOut(
-        **{
-            name: [schema.from_orm(row) for row in getattr(file, name)]
-            for name, schema in RECORD_SCHEMAS.items()
-        }
-    )
+    records = CaseRecordsOut.from_orm(selectors.case_file(case))
     return CaseDetail(**_case_out(case), timeline=events, graduation=graduation, records=records)
-
-
-RECORD_SCHEMAS: dict[str, type[Schema]] = {
-    "assessments": AssessmentOut,
-    "plans": PlanOut,
-    "services": ServiceOut,
-    "empowerment": EmpowermentOut,
-    "trainings": TrainingOut,
-    "placements": PlacementOut,
-    "incomes": IncomeOut,
-    "referrals": ReferralSummary,
-    "follow_ups": FollowUpOut,
-}
 
 
 def _refused(request: HttpRequest, exc: services.TransitionRefused) -> HttpResponse:

@@ -108,7 +108,7 @@ class AssessmentForm(CaseForm):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, case=case, **kwargs)
         for topic, label in ASSESSMENT_TOPIC_LABELS.items():
-            self.fields[topic] = forms.CharField(label=label, required=False)
+            self.fields[topic] = forms.CharField(label=str(label), required=False)
         members = Person.objects.filter(household_id=case.household_id).order_by("birth_date")
         self.fields["person"].queryset = members  # type: ignore[attr-defined]
 
