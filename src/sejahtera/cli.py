@@ -180,6 +180,36 @@ def wages_load(path: str | None) -> None:
         raise SystemExit(1)
 
 
+@main.group()
+def conditionality() -> None:
+    """PKH conditionality: school attendance and health visits, month by month."""
+
+
+@conditionality.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as-user", "username", required=True, help="the office importing (its region)")
+def conditionality_import(path: str, username: str) -> None:
+    """Import a school's or health post's list: columns nik,month,obligation,value (month as
+    YYYY-MM; obligation school with attendance in percent, or health with the visits).
+
+    Rows of persons outside the user's region are refused; a bad row is reported with its
+    line and field and changes nothing; the good rows are saved (a month again: corrected).
+    """
+    setup_django()
+    from sejahtera.accounts.models import User
+    from sejahtera.cases.conditionality import import_months
+
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        fail(f"no active user {username!r}")
+    report = import_months(actor=user, path=Path(path))
+    for line, finding in report.rejected:
+        click.echo(f"line {line}, {finding.column}: {finding.code}: {finding.message}", err=True)
+    click.echo(f"{report.saved} months saved, {len(report.rejected)} problems")
+    if report.rejected:
+        raise SystemExit(1)
+
+
 @main.command("import")
 @click.option("--households", type=click.Path(dir_okay=False), required=True)
 @click.option("--persons", type=click.Path(dir_okay=False))

@@ -220,6 +220,19 @@ ASSESSMENT_TOPIC_LABELS: dict[str, Promise] = {
 }
 
 
+# The practice steps of ATENSI (domain.rehabilitation.PracticeStep).
+ATENSI_STEP_LABELS: dict[str, Promise] = {
+    "engagement": _("Engagement"),
+    "assessment": _("Problem assessment"),
+    "plan": _("Intervention plan"),
+    "intervention": _("Intervention"),
+    "resocialisation": _("Re-socialisation"),
+    "referral": _("Referral"),
+    "termination": _("Termination"),
+    "aftercare": _("Aftercare"),
+}
+
+
 # The two empowerment tracks (domain.empowerment.Track), as a phrase: "the business track".
 TRACK_LABELS: dict[str, Promise] = {
     "business": _("business"),

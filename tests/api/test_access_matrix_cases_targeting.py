@@ -33,6 +33,7 @@ from sejahtera.api.api import api
 from sejahtera.cases import services
 from sejahtera.cases.models import Case, CaseEvent, CasePlan, FollowUp
 from sejahtera.domain.cases import GraduationType, Stage
+from sejahtera.domain.rehabilitation import DOMAINS
 from sejahtera.registry.models import Household
 from sejahtera.targeting.models import Decision, TargetingRun
 from sejahtera.targeting.services import run_targeting_for_registry
@@ -331,6 +332,39 @@ ENDPOINTS = [
             "provider_type": "family",
             "started_on": TODAY.isoformat(),
         },
+    ),
+    Endpoint(
+        "post",
+        "/cases/{case}/functioning",
+        CASES,
+        RECORD_WRITERS,
+        201,
+        body=lambda w: {
+            "assessed_on": TODAY.isoformat(),
+            "phase": "before",
+            "scores": dict.fromkeys(DOMAINS, 3),
+        },
+    ),
+    Endpoint(
+        "post",
+        "/cases/{case}/conditionality",
+        CASES,
+        RECORD_WRITERS,
+        201,
+        body=lambda w: {
+            "person_id": w.family.members.get(full_name="Ani").pk,
+            "obligation": "school",
+            "month": TODAY.isoformat(),
+            "value": 90,
+        },
+    ),
+    Endpoint(
+        "post",
+        "/cases/{case}/atensi-steps",
+        CASES,
+        RECORD_WRITERS,
+        201,
+        body=lambda w: {"step": "engagement", "on": TODAY.isoformat()},
     ),
     Endpoint(
         "post",

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from sejahtera.cases.demo import PATHS, ensure_demo_cases
-from sejahtera.cases.models import Case, CaseEvent, Referral
+from sejahtera.cases.models import Case, CaseEvent, ConditionalityRecord, Referral
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,13 @@ def test_demo_cases_cover_every_stage(settings, household_factory):
                     "sex": "P",
                     "birth_date": "1990-08-05",
                     "relationship": "head",
-                }
+                },
+                {
+                    "full_name": f"Anak {index}",
+                    "sex": "L",
+                    "birth_date": "2016-05-05",
+                    "relationship": "child",
+                },
             ]
         )
     assert ensure_demo_cases(echo=lambda _: None, today=date(2026, 3, 2)) == len(PATHS)
@@ -48,4 +54,15 @@ def test_demo_cases_cover_every_stage(settings, household_factory):
         assert proposal.facts["criteria"]
         assert all(proposal.facts["criteria"].values())
         assert proposal.facts["wage"]["kind"] == "UMK"  # Kabupaten Bogor's, from the table
+    # rehabilitation is measured: a baseline and a second score, and the ATENSI steps
+    rehabilitated = Case.objects.filter(functioning__phase="during").distinct()
+    assert rehabilitated.exists()
+    for case in rehabilitated:
+        assert case.functioning.count() == 2
+        assert case.functioning.last().total > case.functioning.first().total
+        steps = case.events.filter(kind="atensi_step").values_list("facts__step", flat=True)
+        assert list(steps) == ["engagement", "assessment", "plan", "intervention"]
+    # a PKH family in protection with its child's school attendance, three months unmet
+    pupil_months = ConditionalityRecord.objects.filter(person__full_name="Anak 2")
+    assert list(pupil_months.values_list("value", flat=True)) == [92, 70, 64, 58]
     assert ensure_demo_cases(echo=lambda _: None) == 0  # idempotent

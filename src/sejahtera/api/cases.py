@@ -41,7 +41,9 @@ from sejahtera.cases.models import (
 )
 from sejahtera.cases.partners import programmes_for
 from sejahtera.domain.cases import EARLY_TERMINATION_REASONS, GraduationType, Stage
+from sejahtera.domain.conditionality import Obligation
 from sejahtera.domain.empowerment import Track
+from sejahtera.domain.rehabilitation import DOMAINS, Phase, PracticeStep
 from sejahtera.i18n import render_finding
 from sejahtera.registry.models import Person
 
@@ -181,6 +183,21 @@ class FollowUpOut(Schema):
     notes: str
 
 
+class FunctioningOut(Schema):
+    assessed_on: date
+    phase: Phase
+    person_id: int | None = Field(description="None: the family as a whole")
+    scores: dict[str, int] = Field(description="domain → 1 (constant help) … 5 (independent)")
+    total: int
+    notes: str
+
+
+class AtensiStepOut(Schema):
+    on: date
+    step: PracticeStep
+    note: str
+
+
 class CaseRecordsOut(Schema):
     """Everything recorded on the case (specific personal data: reads are logged)."""
 
@@ -193,6 +210,8 @@ class CaseRecordsOut(Schema):
     incomes: list[IncomeOut]
     referrals: list[ReferralSummary]
     follow_ups: list[FollowUpOut]
+    functioning: list[FunctioningOut]
+    atensi_steps: list[AtensiStepOut]
 
 
 class CaseDetail(CaseOut):
@@ -447,6 +466,29 @@ class EmpowermentIn(Schema):
     mentoring_sessions: int = Field(0, ge=0, le=1000)
 
 
+class FunctioningIn(Schema):
+    person_id: int | None = Field(None, ge=1, le=2**63 - 1, description="None: the family")
+    assessed_on: date
+    phase: Phase
+    scores: dict[str, int] = Field(
+        ..., max_length=10, description=f"every domain ({', '.join(DOMAINS)}) scored 1–5"
+    )
+    notes: str = Text
+
+
+class AtensiStepIn(Schema):
+    step: PracticeStep
+    on: date
+    note: str = Text
+
+
+class ConditionalityIn(Schema):
+    person_id: int = Field(..., ge=1, le=2**63 - 1)
+    obligation: Obligation
+    month: date = Field(description="any day of the month")
+    value: int = Field(..., ge=0, le=100, description="attendance in percent, or health visits")
+
+
 class TrainingIn(Schema):
     course: str = Field(..., min_length=1, max_length=200)
     provider: str = Field(..., min_length=1, max_length=200)
@@ -470,6 +512,11 @@ class GraduationIn(Schema):
     type: GraduationType
     signed_statement: bool = False
     evidence: str = Text
+    cite_noncompliance: bool = Field(
+        False,
+        description="paksa for non-compliance: cite the family's repeated PKH non-compliance "
+        "by its records (refused when none is recorded)",
+    )
 
 
 class GraduationDecisionIn(Schema):
@@ -500,7 +547,10 @@ class EnrolmentIn(Schema):
         ..., min_length=2, max_length=20, description="a programme of the rules in force"
     )
     action: Literal["enrol", "suspend"]
-    reason: str = Field(..., min_length=1, max_length=2000)
+    reason: str = Field("", max_length=2000)
+    cite_noncompliance: bool = Field(
+        False, description="suspend PKH citing the family's repeated non-compliance"
+    )
 
 
 class FollowUpIn(Schema):
@@ -601,6 +651,53 @@ def add_empowerment(request: HttpRequest, case_pk: Path[RecordId], body: Empower
     )
 
 
+@router.post("/cases/{case_pk}/functioning", response=RECORD_RESPONSES)
+def add_functioning(request: HttpRequest, case_pk: Path[RecordId], body: FunctioningIn) -> Any:
+    def save(actor: User, case: Case, today: date) -> Any:
+        return services.record_functioning(
+            actor=actor,
+            case=case,
+            person=_member(case, body.person_id),
+            assessed_on=body.assessed_on,
+            phase=body.phase,
+            scores=body.scores,
+            notes=body.notes,
+        )
+
+    return _record(request, case_pk, save)
+
+
+@router.post("/cases/{case_pk}/atensi-steps", response=RECORD_RESPONSES)
+def mark_atensi_step(request: HttpRequest, case_pk: Path[RecordId], body: AtensiStepIn) -> Any:
+    return _record(
+        request,
+        case_pk,
+        lambda actor, case, today: services.mark_atensi_step(
+            actor=actor, case=case, step=body.step, on=body.on, note=body.note
+        ),
+    )
+
+
+@router.post("/cases/{case_pk}/conditionality", response=RECORD_RESPONSES)
+def add_conditionality(
+    request: HttpRequest, case_pk: Path[RecordId], body: ConditionalityIn
+) -> Any:
+    def save(actor: User, case: Case, today: date) -> Any:
+        person = _member(case, body.person_id)
+        if person is None:  # a person_id is required, so never
+            raise Http404
+        return services.record_conditionality(
+            actor=actor,
+            case=case,
+            person=person,
+            obligation=body.obligation,
+            month=body.month,
+            value=body.value,
+        )
+
+    return _record(request, case_pk, save)
+
+
 @router.post("/cases/{case_pk}/trainings", response=RECORD_RESPONSES)
 def add_training(request: HttpRequest, case_pk: Path[RecordId], body: TrainingIn) -> Any:
     return _record(
@@ -645,6 +742,7 @@ def propose_graduation(request: HttpRequest, case_pk: Path[RecordId], body: Grad
             type=GraduationType(body.type),
             signed_statement=body.signed_statement,
             evidence=body.evidence,
+            cite_noncompliance=body.cite_noncompliance,
             today=today,
         ),
     )

@@ -13,7 +13,7 @@ from sejahtera.cases import services
 from sejahtera.cases.graduation import case_track, journey_settings
 from sejahtera.cases.models import Case, MinimumWage
 from sejahtera.cases.wages import load_minimum_wages, minimum_wage
-from sejahtera.domain.cases import GraduationType, Stage
+from sejahtera.domain.cases import GraduationType, Stage, age_on
 from sejahtera.domain.empowerment import Track
 from sejahtera.registry.models import Household
 
@@ -76,9 +76,34 @@ def ensure_demo_cases(*, echo: Callable[[str], None], today: date | None = None)
             except services.TransitionRefused:
                 break  # e.g. no member of productive age: the family stays where it is
         _work_the_track(case, worker, until=today)
+        if path == (S.PROTECTION,):
+            _keep_pkh_commitments(case, worker, today)
         created += 1
     echo(f"Created {created} demo cases for {worker.username}")
     return created
+
+
+def _keep_pkh_commitments(case: Case, worker: User, today: date) -> None:
+    """Four months of a PKH obligation of the family's youngest member: school attendance for
+    a pupil, health visits for a young child; the last three months unmet, so the case page
+    shows repeated non-compliance to cite."""
+    youngest = case.household.members.filter(deceased_date__isnull=True).order_by("-birth_date")
+    member = youngest.first()
+    if member is None:
+        return
+    age = age_on(member.birth_date, today)
+    if age > 21:
+        return  # no child: the family has no school or health obligation of a child
+    obligation, values = ("school", (92, 70, 64, 58)) if age >= 6 else ("health", (1, 0, 0, 0))
+    for back, value in zip((4, 3, 2, 1), values, strict=True):
+        services.record_conditionality(
+            actor=worker,
+            case=case,
+            person=member,
+            obligation=obligation,
+            month=_month(today, -back),
+            value=value,
+        )
 
 
 def _month(day: date, months: int) -> date:
@@ -208,4 +233,49 @@ def _step(
         expected_version=case.version,
         today=day,
         termination_reason="specialised_service" if early_termination else "",
+    )
+    if stage is S.REHABILITATION:
+        _rehabilitate(case, worker, day)
+
+
+# a family's social functioning before ATENSI services and three weeks into them
+BEFORE = {
+    "self_care": 3,
+    "family_role": 2,
+    "social_participation": 2,
+    "economic_activity": 1,
+    "emotional_stability": 2,
+}
+DURING = {**BEFORE, "family_role": 3, "social_participation": 3, "emotional_stability": 3}
+
+
+def _rehabilitate(case: Case, worker: User, day: date) -> None:
+    """ATENSI as the practice steps go: engagement, assessment with a baseline score, a plan,
+    the intervention (a family-support service), and a second score three weeks in."""
+    services.mark_atensi_step(actor=worker, case=case, step="engagement", on=day)
+    services.mark_atensi_step(actor=worker, case=case, step="assessment", on=day)
+    services.record_functioning(
+        actor=worker, case=case, assessed_on=day, phase="before", scores=BEFORE
+    )
+    services.write_plan(
+        actor=worker,
+        case=case,
+        kind="rehabilitation",
+        goals="keluarga kembali menjalankan peran dan ikut kegiatan warga",
+        actions="dukungan keluarga mingguan, terapi psikososial",
+        today=day,
+    )
+    services.mark_atensi_step(actor=worker, case=case, step="plan", on=day)
+    services.record_service(
+        actor=worker,
+        case=case,
+        component="family_support",
+        provider_type="family",
+        started_on=day,
+        frequency="mingguan",
+    )
+    services.mark_atensi_step(actor=worker, case=case, step="intervention", on=day)
+    later = day + timedelta(days=21)
+    services.record_functioning(
+        actor=worker, case=case, assessed_on=later, phase="during", scores=DURING
     )

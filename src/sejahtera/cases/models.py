@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from sejahtera.domain.cases import GraduationType, Stage
+from sejahtera.domain.conditionality import Obligation
 from sejahtera.domain.empowerment import CapitalForm, Track
+from sejahtera.domain.rehabilitation import Phase
 from sejahtera.domain.wages import CODE_LENGTH
 from sejahtera.registry.models import Household, Person, Region
 
@@ -26,6 +28,11 @@ def _choices(values: tuple[str, ...] | type[Stage] | type[GraduationType]) -> li
 TRACK_CHOICES = [
     (Track.BUSINESS.value, pgettext_lazy("empowerment track", "Business")),
     (Track.EMPLOYMENT.value, pgettext_lazy("empowerment track", "Employment")),
+]
+PHASE_CHOICES = [
+    (Phase.BEFORE.value, _("Before services")),
+    (Phase.DURING.value, _("During services")),
+    (Phase.AFTER.value, _("After services")),
 ]
 CAPITAL_FORM_CHOICES = [
     (CapitalForm.IN_KIND.value, _("In kind")),
@@ -129,6 +136,9 @@ class CaseEvent(CaseRecord):
         EMPOWERMENT = "empowerment", _("PENA support recorded")
         TRAINING = "training", _("Skills training recorded")
         PLACEMENT = "placement", _("Job placement recorded")
+        FUNCTIONING = "functioning", _("Social functioning measured")
+        ATENSI_STEP = "atensi_step", _("ATENSI practice step")
+        CONDITIONALITY = "pkh_condition", _("PKH conditionality recorded")
         INCOME = "income", _("Income recorded")
         FOLLOW_UP = "follow_up", _("Follow-up visit done")
 
@@ -167,6 +177,60 @@ class Assessment(CaseRecord):
         ordering = ["-assessed_on", "id"]
         verbose_name = _("assessment")
         verbose_name_plural = _("assessments")
+
+
+class FunctioningAssessment(CaseRecord):
+    """A score of social functioning (sejahtera.domain.rehabilitation): each domain 1–5,
+    before, during or after ATENSI services."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="functioning")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, null=True, blank=True)
+    assessed_on = models.DateField(_("assessed on"))
+    phase = models.CharField(
+        _("when"),
+        max_length=8,
+        choices=PHASE_CHOICES,
+    )
+    scores = models.JSONField(_("scores"))  # domain → 1–5
+    total = models.PositiveSmallIntegerField(_("total"))
+    notes = models.TextField(_("notes"), blank=True)
+    assessed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["assessed_on", "id"]
+
+
+class ConditionalityRecord(CaseRecord):
+    """A month of one PKH obligation of a family member (sejahtera.domain.conditionality):
+    school attendance in percent or health visits, from the social worker or an imported
+    list; one row per person, obligation and month (recording it again corrects it)."""
+
+    class Source(models.TextChoices):
+        WORKER = "worker", _("Social worker")
+        IMPORT = "import", _("Imported list")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    obligation = models.CharField(
+        _("obligation"),
+        max_length=8,
+        choices=[
+            (Obligation.SCHOOL.value, _("School attendance")),
+            (Obligation.HEALTH.value, _("Health visits")),
+        ],
+    )
+    month = models.DateField(_("month"))  # the first day of the month
+    value = models.PositiveSmallIntegerField(_("attendance (%) or visits"))
+    source = models.CharField(max_length=8, choices=Source.choices)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["month", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "obligation", "month"], name="one_condition_a_month"
+            )
+        ]
 
 
 class CasePlan(CaseRecord):

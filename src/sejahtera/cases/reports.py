@@ -1,6 +1,6 @@
 """The journey reports: where the families are (by region and by cluster), how long they stay
-in each stage, graduation rates, referral uptake per partner agency and re-entry after
-graduation.
+in each stage, graduation rates, referral uptake per partner programme, re-entry after
+graduation and the change in social functioning that rehabilitation brought.
 
 Every report is limited to the cases the user may see (``accounts.access.case_filter``), counts
 in the database where the database can (one grouped query per figure, never a query per case)
@@ -22,7 +22,8 @@ from django.db.models.functions import ExtractYear, Substr
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
-from sejahtera.cases.models import Case, CaseEvent, Referral
+from sejahtera.cases.models import Case, CaseEvent, FunctioningAssessment, Referral
+from sejahtera.domain import rehabilitation
 from sejahtera.domain.cases import Stage
 from sejahtera.domain.targeting.rules import CLUSTER_CODES
 from sejahtera.registry.models import Region
@@ -335,6 +336,59 @@ def reentry_after(user: User, today: date) -> Table:
     return Table("reentry", ("left_as", "cases", "reentered", "rate"), rows)
 
 
+# -- measured rehabilitation -------------------------------------------------------------------
+
+
+def functioning_change(user: User, today: date) -> Table:
+    """Per domain of social functioning (and in total), over every person measured twice or
+    more: the mean first and latest score, the mean change and the share who improved."""
+    by_subject: dict[tuple[int, int | None], list[rehabilitation.Measurement]] = defaultdict(list)
+    rows = FunctioningAssessment.objects.filter(case__in=_scope(user)).values_list(
+        "case_id", "person_id", "assessed_on", "phase", "scores"
+    )
+    for case_id, person_id, on, phase, scores in rows:
+        by_subject[(case_id, person_id)].append(
+            rehabilitation.Measurement(on, rehabilitation.Phase(phase), scores)
+        )
+    changes = [c for c in map(rehabilitation.change, by_subject.values()) if c is not None]
+    return functioning_table(changes)
+
+
+def functioning_table(changes: list[rehabilitation.Change]) -> Table:
+    """The report's rows from the changes (pure)."""
+
+    def row(name: str, first: list[int], latest: list[int]) -> tuple[Any, ...]:
+        deltas = [b - a for a, b in zip(first, latest, strict=True)]
+        if not deltas:
+            return (name, 0, None, None, None, None)
+        return (
+            name,
+            len(deltas),
+            round(statistics.mean(first), 2),
+            round(statistics.mean(latest), 2),
+            round(statistics.mean(deltas), 2),
+            rate(sum(d > 0 for d in deltas), len(deltas)),
+        )
+
+    table = [
+        row(
+            domain,
+            [c.first.scores[domain] for c in changes],
+            [c.latest.scores[domain] for c in changes],
+        )
+        for domain in rehabilitation.DOMAINS
+    ]
+    table.append(
+        row(
+            "total",
+            [rehabilitation.total(c.first.scores) for c in changes],
+            [rehabilitation.total(c.latest.scores) for c in changes],
+        )
+    )
+    columns = ("domain", "measured", "mean_first", "mean_latest", "mean_change", "improved")
+    return Table("functioning", columns, table)
+
+
 def stage_totals(user: User, today: date) -> Table:
     return _stages(_scope(user))
 
@@ -362,4 +416,5 @@ REPORTS: dict[str, Callable[[User, date], Table]] = {
     "graduation_worker": graduation_by_worker,
     "referrals": referral_uptake,
     "reentry": reentry_after,
+    "functioning": functioning_change,
 }

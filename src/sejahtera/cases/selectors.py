@@ -10,15 +10,18 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subqu
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
+from sejahtera.cases import conditionality
 from sejahtera.cases.graduation import journey_settings
 from sejahtera.cases.models import (
     Assessment,
     Case,
     CaseEvent,
     CasePlan,
+    ConditionalityRecord,
     EmpowermentRecord,
     EnrolmentRequest,
     FollowUp,
+    FunctioningAssessment,
     GraduationRequest,
     IncomeRecord,
     JobPlacement,
@@ -27,6 +30,8 @@ from sejahtera.cases.models import (
     TrainingRecord,
 )
 from sejahtera.domain import cases as journey
+from sejahtera.domain import rehabilitation
+from sejahtera.domain.conditionality import Breach, met
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Household, Person
 from sejahtera.targeting.models import HouseholdResult
@@ -224,6 +229,13 @@ def team(user: User, today: date) -> tuple[list[Any], list[WorkerTarget]]:
 
 
 @dataclass(frozen=True)
+class AtensiStep:
+    on: date
+    step: str  # domain.rehabilitation.PracticeStep
+    note: str
+
+
+@dataclass(frozen=True)
 class CaseFile:
     """Everything recorded on a case, as the case page, its PDF and the API show it."""
 
@@ -237,6 +249,35 @@ class CaseFile:
     referrals: list[Referral]
     follow_ups: list[FollowUp]
     enrolment_requests: list[EnrolmentRequest]
+    functioning: list[FunctioningAssessment]
+    atensi_steps: list[AtensiStep]
+    conditionality: list[ConditionalityRecord]  # each with ``met`` set
+    breaches: list[tuple[Person, Breach]]
+
+    @property
+    def domains(self) -> list[str]:
+        return list(rehabilitation.DOMAINS)
+
+    @property
+    def functioning_changes(self) -> list[tuple[Person | None, rehabilitation.Change]]:
+        """Per person measured (None: the family) twice or more, the change from the first
+        score to the latest."""
+        by_subject: dict[int | None, list[FunctioningAssessment]] = {}
+        for record in self.functioning:
+            by_subject.setdefault(record.person_id, []).append(record)
+        changes = []
+        for records in by_subject.values():
+            measured = rehabilitation.change(
+                [
+                    rehabilitation.Measurement(
+                        r.assessed_on, rehabilitation.Phase(r.phase), r.scores
+                    )
+                    for r in records
+                ]
+            )
+            if measured is not None:
+                changes.append((records[0].person, measured))
+        return changes
 
     @property
     def work_recorded(self) -> bool:
@@ -249,12 +290,29 @@ class CaseFile:
                 self.trainings,
                 self.placements,
                 self.incomes,
+                self.functioning,
+                self.atensi_steps,
+                self.conditionality,
             )
         )
 
 
+def _judged(case: Case) -> list[ConditionalityRecord]:
+    records = list(
+        ConditionalityRecord.objects.filter(person__household_id=case.household_id)
+        .select_related("person")
+        .order_by("month", "person_id", "obligation")
+    )
+    settings = conditionality.settings_in_force()
+    for record in records:
+        record.met = met(conditionality.month_record(record), settings)  # type: ignore[attr-defined]
+    return records
+
+
 def case_file(case: Case) -> CaseFile:
     return CaseFile(
+        conditionality=_judged(case),
+        breaches=conditionality.breaches_of(case),
         assessments=list(case.assessments.select_related("person", "assessed_by")),
         plans=list(case.plans.all()),
         services=list(case.services.select_related("person")),
@@ -265,6 +323,13 @@ def case_file(case: Case) -> CaseFile:
         referrals=list(case.referrals.all()),
         follow_ups=list(case.follow_ups.all()),
         enrolment_requests=list(case.enrolment_requests.all()),
+        functioning=list(case.functioning.select_related("person")),
+        atensi_steps=[
+            AtensiStep(on, facts["step"], note)
+            for on, facts, note in case.events.filter(kind=CaseEvent.Kind.ATENSI_STEP)
+            .order_by("on", "id")
+            .values_list("on", "facts", "reason")
+        ],
     )
 
 

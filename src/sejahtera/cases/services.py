@@ -9,7 +9,7 @@ page, exactly one succeeds and the other gets ``EditConflict``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,8 +22,8 @@ from django.db.models import F
 
 from sejahtera.accounts import access, notifications
 from sejahtera.accounts.models import Role, User
+from sejahtera.cases import conditionality, partners
 from sejahtera.cases import evidence as evidence_files
-from sejahtera.cases import partners
 from sejahtera.cases.graduation import (
     case_track,
     graduation_check,
@@ -35,9 +35,11 @@ from sejahtera.cases.models import (
     Case,
     CaseEvent,
     CasePlan,
+    ConditionalityRecord,
     EmpowermentRecord,
     EnrolmentRequest,
     FollowUp,
+    FunctioningAssessment,
     GraduationRequest,
     IncomeRecord,
     JobPlacement,
@@ -46,7 +48,8 @@ from sejahtera.cases.models import (
     TrainingRecord,
 )
 from sejahtera.domain import cases as journey
-from sejahtera.domain import empowerment
+from sejahtera.domain import conditionality as conditionality_rules
+from sejahtera.domain import empowerment, rehabilitation
 from sejahtera.domain.cases import CaseFacts, Graduation, GraduationType, Stage
 from sejahtera.domain.findings import Finding, error, gettext_noop
 from sejahtera.registry.models import Household, Person
@@ -320,6 +323,96 @@ def record_service(*, actor: User, case: Case, **values: Any) -> ServiceRecord:
 
 
 @transaction.atomic
+def record_functioning(
+    *,
+    actor: User,
+    case: Case,
+    assessed_on: date,
+    phase: str,
+    scores: Mapping[str, int],
+    notes: str = "",
+    person: Person | None = None,
+) -> FunctioningAssessment:
+    """A score of social functioning, domain by domain (the instrument of
+    ``domain.rehabilitation``); the case page and the report show the change over time."""
+    _require_case(actor, case, access.CASE_WORKERS)
+    _require_stage(case, "functioning")
+    problems = rehabilitation.score_problems(scores)
+    if phase not in tuple(rehabilitation.Phase):
+        problems.append(
+            error(
+                rehabilitation.SCORES_INVALID,
+                gettext_noop("say when it was measured: before, during or after services"),
+                "phase",
+            )
+        )
+    if problems:
+        raise TransitionRefused(problems)
+    record = FunctioningAssessment.objects.create(
+        case=case,
+        person=person,
+        assessed_on=assessed_on,
+        phase=phase,
+        scores={domain: scores[domain] for domain in rehabilitation.DOMAINS},
+        total=rehabilitation.total(scores),
+        notes=notes,
+        assessed_by=actor,
+    )
+    facts = {"functioning": record.pk, "phase": phase, "total": record.total}
+    _event(case, actor, CaseEvent.Kind.FUNCTIONING, assessed_on, facts=facts)
+    return record
+
+
+@transaction.atomic
+def mark_atensi_step(*, actor: User, case: Case, step: str, on: date, note: str = "") -> CaseEvent:
+    """A practice step of ATENSI taken (engagement … aftercare), on the timeline."""
+    _require_case(actor, case, access.CASE_WORKERS)
+    _require_stage(case, "atensi-step")
+    if step not in tuple(rehabilitation.PracticeStep):
+        raise _refuse(
+            "CASE_ATENSI_STEP_UNKNOWN",
+            gettext_noop("{step} is not a practice step of ATENSI"),
+            step=step,
+        )
+    return _event(case, actor, CaseEvent.Kind.ATENSI_STEP, on, reason=note, facts={"step": step})
+
+
+@transaction.atomic
+def record_conditionality(
+    *, actor: User, case: Case, person: Person, obligation: str, month: date, value: int
+) -> ConditionalityRecord:
+    """A month of one member's PKH obligation: school attendance in percent or health visits
+    (recording the same month again corrects it); on the case's timeline."""
+    _require_case(actor, case, access.CASE_WORKERS)
+    problems = conditionality_rules.value_problems(obligation, value)
+    if person.household_id != case.household_id:
+        problems.append(
+            error(
+                "PKH_NOT_A_MEMBER",
+                gettext_noop("the person is not a member of this family"),
+                "person",
+            )
+        )
+    if problems:
+        raise TransitionRefused(problems)
+    record = conditionality.save_month(
+        actor, person, obligation, month, value, ConditionalityRecord.Source.WORKER
+    )
+    met = conditionality_rules.met(
+        conditionality.month_record(record), conditionality.settings_in_force()
+    )
+    facts = {
+        "person": person.pk,
+        "obligation": obligation,
+        "month": record.month.isoformat(),
+        "value": value,
+        "met": met,
+    }
+    _event(case, actor, CaseEvent.Kind.CONDITIONALITY, record.month, facts=facts)
+    return record
+
+
+@transaction.atomic
 def record_empowerment(
     *,
     actor: User,
@@ -459,11 +552,27 @@ def enrolment_programmes() -> tuple[str, ...]:
 
 @transaction.atomic
 def request_enrolment(
-    *, actor: User, case: Case, programme: str, action: str, reason: str, today: date
+    *,
+    actor: User,
+    case: Case,
+    programme: str,
+    action: str,
+    reason: str,
+    today: date,
+    cite_noncompliance: bool = False,
 ) -> EnrolmentRequest:
-    """Ask for the family's enrolment in (or suspension from) a programme; on the timeline."""
+    """Ask for the family's enrolment in (or suspension from) a programme; on the timeline.
+    A suspension of PKH for non-compliance cites the records (``cite_noncompliance``)."""
     _require_case(actor, case, access.CASE_WORKERS)
     _require_stage(case, "enrolment")
+    if cite_noncompliance:
+        if (programme, action) != ("PKH", EnrolmentRequest.Action.SUSPEND):
+            raise _refuse(
+                "CASE_NONCOMPLIANCE_NOT_PKH",
+                gettext_noop("non-compliance is cited to suspend PKH only"),
+            )
+        words, _cited = _cite_noncompliance(case)
+        reason = f"{words}. {reason}".strip(". ") if reason.strip() else words
     if not reason.strip():
         raise _refuse(journey.REASON_MISSING, gettext_noop("give the reason for this step"))
     programmes = enrolment_programmes()
@@ -653,10 +762,17 @@ def propose_graduation(
     type: GraduationType,
     signed_statement: bool = False,
     evidence: str = "",
+    cite_noncompliance: bool = False,
     today: date,
 ) -> GraduationRequest:
+    """A proposal for the supervisor. A *paksa* graduation for non-compliance cites the
+    family's repeated PKH non-compliance by its records (``cite_noncompliance``)."""
     _require_case(actor, case, access.CASE_WORKERS)
     _require_stage(case, "graduation")
+    cited: list[dict[str, object]] = []
+    if cite_noncompliance:
+        words, cited = _cite_noncompliance(case)
+        evidence = f"{words}. {evidence}".strip(". ") if evidence.strip() else words
     case.graduations.filter(status=GraduationRequest.Status.PENDING).update(
         status=GraduationRequest.Status.REJECTED, decided_by=actor, decided_on=today
     )
@@ -682,9 +798,23 @@ def propose_graduation(
             "track": str(check.track or ""),
             "criteria": {c.code: c.met for c in check.criteria},
             "wage": {"amount": check.wage.amount, "kind": str(check.wage.kind)},
+            **({"noncompliance": cited} if cited else {}),
         },
     )
     return request
+
+
+def _cite_noncompliance(case: Case) -> tuple[str, list[dict[str, object]]]:
+    words, cited = conditionality.citation(case)
+    if not cited:
+        raise _refuse(
+            "CASE_NO_REPEATED_NONCOMPLIANCE",
+            gettext_noop(
+                "no repeated PKH non-compliance is recorded for this family: record the months "
+                "of school attendance or health visits first"
+            ),
+        )
+    return words, cited
 
 
 @transaction.atomic

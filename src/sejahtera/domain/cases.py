@@ -72,6 +72,9 @@ RECORD_STAGES: Mapping[str, frozenset[Stage]] = {
     "referral": _ANY_OPEN,
     "follow-up": _ANY_OPEN,  # aftercare visits stay due after a re-entry
     "service": _ANY_OPEN,  # ATENSI needs an assessment, checked on its own
+    "functioning": _ANY_OPEN,  # measured before, during and after ATENSI (aftercare too)
+    "atensi-step": _ANY_OPEN,
+    "conditionality": _ANY_OPEN,  # PKH school attendance and health visits, month by month
     "enrolment": frozenset(SERVICE_STAGES),
     "empowerment": frozenset({S.EMPOWERMENT}),  # business track: capital and mentoring
     "training": frozenset({S.EMPOWERMENT}),  # employment track: skills training

@@ -3,12 +3,16 @@ from decimal import Decimal
 from django import template
 from django.utils.formats import number_format
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from sejahtera.domain.conditionality import Breach
 from sejahtera.domain.disbursement import reference
+from sejahtera.domain.rehabilitation import DOMAINS
 from sejahtera.i18n import render_cluster_reason, render_finding, render_reasons
 from sejahtera.labels import (
     ASSESSMENT_TOPIC_LABELS,
+    ATENSI_STEP_LABELS,
     cluster_label,
     column_label,
     delivery_reason,
@@ -17,6 +21,7 @@ from sejahtera.labels import (
     track_label,
     value_label,
 )
+from sejahtera.registry.models import Person
 
 register = template.Library()
 
@@ -41,6 +46,29 @@ def value(code: str) -> str:
 @register.filter
 def cluster(code: str) -> str:
     return cluster_label(code)
+
+
+@register.filter
+def atensi_step(code: str) -> str:
+    return str(ATENSI_STEP_LABELS.get(code, code))
+
+
+@register.filter
+def functioning_domain(code: str) -> str:
+    """A domain of the social functioning instrument, in the reader's language."""
+    return gettext(DOMAINS.get(code, code))
+
+
+@register.filter
+def signed(number: int) -> str:
+    """A change: "+3", "0", "−2"."""
+    return f"+{number}" if number > 0 else ("−" + str(-number) if number < 0 else "0")
+
+
+@register.filter
+def breach_message(breach: Breach, person: Person) -> str:
+    """A family member's repeated PKH non-compliance, in words."""
+    return render_finding(breach.finding(person.full_name))
 
 
 @register.filter

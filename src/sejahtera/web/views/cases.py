@@ -30,6 +30,7 @@ from sejahtera.cases import evidence, reports, selectors, services
 from sejahtera.cases.graduation import case_track, graduation_check
 from sejahtera.cases.models import (
     CAPITAL_FORM_CHOICES,
+    PHASE_CHOICES,
     TRACK_CHOICES,
     Case,
     CasePlan,
@@ -40,7 +41,7 @@ from sejahtera.cases.models import (
     ServiceRecord,
 )
 from sejahtera.cases.partners import programmes_for
-from sejahtera.domain import empowerment
+from sejahtera.domain import empowerment, rehabilitation
 from sejahtera.domain.cases import (
     EARLY_TERMINATION_REASONS,
     GraduationType,
@@ -50,7 +51,7 @@ from sejahtera.domain.cases import (
 )
 from sejahtera.domain.targeting.rules import CLUSTER_CODES
 from sejahtera.i18n import render_finding
-from sejahtera.labels import ASSESSMENT_TOPIC_LABELS, stage_label
+from sejahtera.labels import ASSESSMENT_TOPIC_LABELS, ATENSI_STEP_LABELS, stage_label
 from sejahtera.programmes import selectors as delivery
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Person
@@ -170,6 +171,10 @@ class GraduationForm(CaseForm):
         label=_("Graduation type"), choices=[(t.value, t.value) for t in GraduationType]
     )
     signed_statement = forms.BooleanField(label=_("Signed statement (mandiri)"), required=False)
+    cite_noncompliance = forms.BooleanField(
+        label=_("Paksa for non-compliance: cite the family's repeated PKH non-compliance"),
+        required=False,
+    )
     evidence = forms.CharField(label=_("Evidence"), required=False, widget=forms.Textarea)
 
 
@@ -183,6 +188,63 @@ class EmpowermentForm(CaseForm):
     value = RupiahField(label=_("Value (Rp)"), min_value=0, required=False)
     training = forms.CharField(label=_("Skills training"), required=False)
     mentoring_sessions = forms.IntegerField(label=_("Mentoring sessions"), min_value=0, initial=0)
+
+
+class FunctioningForm(CaseForm):
+    """The social functioning instrument: each domain scored 1–5."""
+
+    person = forms.ModelChoiceField(
+        label=_("Member"),
+        queryset=Person.objects.none(),
+        required=False,
+        empty_label=_("the family"),
+    )
+    assessed_on = forms.DateField(label=_("Assessed on"), widget=DATE)
+    phase = forms.ChoiceField(label=_("When"), choices=PHASE_CHOICES)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        members = Person.objects.filter(household_id=case.household_id).order_by("birth_date")
+        self.fields["person"].queryset = members  # type: ignore[attr-defined]
+        scale = [(str(score), gettext(text)) for score, text in rehabilitation.SCALE.items()]
+        for domain, label in rehabilitation.DOMAINS.items():
+            self.fields[domain] = forms.TypedChoiceField(
+                label=gettext(label),
+                help_text=gettext(rehabilitation.DOMAIN_HINTS[domain]),
+                choices=scale,
+                coerce=int,
+            )
+        # the scores before the notes
+        self.order_fields(["person", "assessed_on", "phase", *rehabilitation.DOMAINS, "notes"])
+
+
+class AtensiStepForm(CaseForm):
+    step = forms.ChoiceField(
+        label=_("Practice step"), choices=lambda: list(ATENSI_STEP_LABELS.items())
+    )
+    on = forms.DateField(label=_("Date"), widget=DATE)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea)
+
+
+class ConditionalityForm(CaseForm):
+    person = forms.ModelChoiceField(label=_("Member"), queryset=Person.objects.none())
+    obligation = forms.ChoiceField(
+        label=_("Obligation"),
+        choices=[
+            ("school", _("School attendance (% of school days)")),
+            ("health", _("Health visits (number in the month)")),
+        ],
+    )
+    month = forms.DateField(label=_("Month"), widget=DATE)
+    value = forms.IntegerField(label=_("Attendance (%) or visits"), min_value=0, max_value=100)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        members = Person.objects.filter(
+            household_id=case.household_id, deceased_date__isnull=True
+        ).order_by("birth_date")
+        self.fields["person"].queryset = members  # type: ignore[attr-defined]
 
 
 class TrainingForm(CaseForm):
@@ -248,7 +310,10 @@ class EnrolmentForm(CaseForm):
         label=_("Programme"), choices=lambda: [(p, p) for p in services.enrolment_programmes()]
     )
     action = forms.ChoiceField(label=_("Request"), choices=EnrolmentRequest.Action.choices)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea)
+    cite_noncompliance = forms.BooleanField(
+        label=_("Suspend PKH citing the family's repeated non-compliance"), required=False
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea)
 
 
 def _empowerment(actor: Any, case: Case, data: dict[str, Any], today: date) -> object:
@@ -261,6 +326,19 @@ def _empowerment(actor: Any, case: Case, data: dict[str, Any], today: date) -> o
         capital_form=data["capital_form"],
         training=data["training"],
         mentoring_sessions=data["mentoring_sessions"] or 0,
+    )
+
+
+def _functioning(actor: Any, case: Case, data: dict[str, Any], today: date) -> object:
+    scores = {domain: data[domain] for domain in rehabilitation.DOMAINS}
+    return services.record_functioning(
+        actor=actor,
+        case=case,
+        person=data["person"],
+        assessed_on=data["assessed_on"],
+        phase=data["phase"],
+        scores=scores,
+        notes=data["notes"],
     )
 
 
@@ -278,6 +356,19 @@ RECORDS: dict[str, tuple[Any, type[CaseForm], Callable[..., object]]] = {
         PlanForm,
         lambda actor, case, data, today: services.write_plan(
             actor=actor, case=case, today=today, **data
+        ),
+    ),
+    "functioning": (_("Social functioning score"), FunctioningForm, _functioning),
+    "atensi-step": (
+        _("ATENSI practice step"),
+        AtensiStepForm,
+        lambda actor, case, data, today: services.mark_atensi_step(actor=actor, case=case, **data),
+    ),
+    "conditionality": (
+        _("PKH conditionality (school, health)"),
+        ConditionalityForm,
+        lambda actor, case, data, today: services.record_conditionality(
+            actor=actor, case=case, **data
         ),
     ),
     "service": (
@@ -356,6 +447,7 @@ RECORDS: dict[str, tuple[Any, type[CaseForm], Callable[..., object]]] = {
             type=GraduationType(data["type"]),
             signed_statement=data["signed_statement"],
             evidence=data["evidence"],
+            cite_noncompliance=data["cite_noncompliance"],
         ),
     ),
 }
@@ -706,6 +798,7 @@ REPORT_TITLES = {
     "graduation_worker": _("Graduation rate per social worker"),
     "referrals": _("Referral uptake per partner programme"),
     "reentry": _("Re-entry after leaving support"),
+    "functioning": _("Change in social functioning (first and latest score, 1–5 a domain)"),
 }
 REPORT_HEADINGS = {
     "stage": _("Stage"),
@@ -734,6 +827,12 @@ REPORT_HEADINGS = {
     "uptake": _("Uptake"),
     "left_as": _("Left support as"),
     "reentered": _("Re-entered"),
+    "domain": _("Domain"),
+    "measured": _("Persons measured twice or more"),
+    "mean_first": _("First score (mean)"),
+    "mean_latest": _("Latest score (mean)"),
+    "mean_change": _("Change (mean)"),
+    "improved": _("Improved"),
 }
 
 
@@ -758,10 +857,14 @@ def _shown(column: str, value: object) -> str:
         return stage_label(str(value))
     if column == "level":
         return str(REGION_LEVELS.get(str(value), value))
-    if column in ("rate", "uptake"):
+    if column == "domain":
+        return gettext(rehabilitation.DOMAINS.get(str(value), "Total"))
+    if column in ("rate", "uptake", "improved"):
         return f"{number_format(float(str(value)) * 100, decimal_pos=1, use_l10n=True)}%"
     if isinstance(value, int):
         return number_format(value, use_l10n=True, force_grouping=True)
+    if isinstance(value, float):
+        return number_format(value, decimal_pos=2, use_l10n=True)
     return str(value)
 
 

@@ -1,0 +1,138 @@
+"""PKH conditionality as the journey keeps it: a month's school attendance or health visits per
+family member, recorded by the social worker or imported from the school's and the health
+post's lists, and the repeated non-compliance a *paksa* graduation or a PKH suspension cites
+(``sejahtera.domain.conditionality`` holds the rules)."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from sejahtera.accounts import access
+from sejahtera.accounts.models import User
+from sejahtera.cases.models import Case, ConditionalityRecord
+from sejahtera.domain import conditionality as rules
+from sejahtera.domain.findings import Finding, error, gettext_noop
+from sejahtera.i18n import render_finding
+from sejahtera.registry.models import Person
+
+COLUMNS = ("nik", "month", "obligation", "value")
+_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+
+
+def settings_in_force() -> rules.ConditionalitySettings:
+    values = getattr(settings, "SEJAHTERA_PKH_CONDITIONALITY", {})
+    known = {
+        k: v for k, v in values.items() if k in rules.ConditionalitySettings.__dataclass_fields__
+    }
+    return rules.ConditionalitySettings(**known)
+
+
+def save_month(
+    actor: User, person: Person, obligation: str, month: date, value: int, source: str
+) -> ConditionalityRecord:
+    record, _created = ConditionalityRecord.objects.update_or_create(
+        person=person,
+        obligation=obligation,
+        month=month.replace(day=1),
+        defaults={"value": value, "source": source, "recorded_by": actor},
+    )
+    return record
+
+
+def month_record(record: ConditionalityRecord) -> rules.MonthRecord:
+    return rules.MonthRecord(
+        record.person_id, rules.Obligation(record.obligation), record.month, record.value
+    )
+
+
+@dataclass
+class ImportReport:
+    saved: int = 0
+    rejected: list[tuple[int, Finding]] = field(default_factory=list)  # (line, finding)
+
+
+@transaction.atomic
+def import_months(*, actor: User, path: Path) -> ImportReport:
+    """A school's or health post's list (``nik,month,obligation,value``): every good row of a
+    person in the actor's region is saved (a month again: corrected); a bad row is reported
+    with its line, field and code and changes nothing."""
+    access.require(actor, access.CONDITIONALITY_RECORDERS)
+    prefix = access.region_prefix(actor)
+    report = ImportReport()
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(enumerate(csv.DictReader(handle), start=2))
+    niks = {(cells.get("nik") or "").strip() for _line, cells in rows}
+    persons = {
+        p.nik: p
+        for p in Person.objects.filter(
+            nik__in=niks, household__village__code__startswith=prefix, deceased_date__isnull=True
+        )
+    }
+    for line, cells in rows:
+        nik = (cells.get("nik") or "").strip()
+        raw_month = (cells.get("month") or "").strip()
+        obligation = (cells.get("obligation") or "").strip().lower()
+        raw_value = (cells.get("value") or "").strip()
+        problems = []
+        person = persons.get(nik)
+        if person is None:
+            problems.append(
+                error(
+                    "PKH_PERSON_UNKNOWN",
+                    gettext_noop("no living person with NIK “{value}” in your region"),
+                    "nik",
+                    value=nik,
+                )
+            )
+        month = _MONTH.fullmatch(raw_month)
+        if month is None:
+            problems.append(
+                error(
+                    "PKH_MONTH_INVALID",
+                    gettext_noop("“{value}” is not a month (YYYY-MM)"),
+                    "month",
+                    value=raw_month,
+                )
+            )
+        value = int(raw_value) if raw_value.isdigit() else raw_value
+        problems += rules.value_problems(obligation, value)
+        if problems or person is None or month is None:
+            report.rejected.extend((line, finding) for finding in problems)
+            continue
+        first_day = date(int(month[1]), int(month[2]), 1)
+        save_month(
+            actor, person, obligation, first_day, int(value), ConditionalityRecord.Source.IMPORT
+        )
+        report.saved += 1
+    return report
+
+
+def breaches_of(case: Case) -> list[tuple[Person, rules.Breach]]:
+    """The family's repeated non-compliance, per member and obligation."""
+    records = ConditionalityRecord.objects.filter(person__household_id=case.household_id)
+    breaches = rules.repeated_breaches(map(month_record, records), settings_in_force())
+    persons = Person.objects.in_bulk([b.person_id for b in breaches])
+    return [(persons[b.person_id], b) for b in breaches]
+
+
+def citation(case: Case) -> tuple[str, list[dict[str, object]]]:
+    """The family's repeated non-compliance as the evidence a step cites: words in the
+    reader's language, and the records themselves."""
+    breaches = breaches_of(case)
+    words = "; ".join(render_finding(b.finding(p.full_name)) for p, b in breaches)
+    cited = [
+        {
+            "person": p.pk,
+            "obligation": str(b.obligation),
+            "months": [m.isoformat() for m in b.months],
+        }
+        for p, b in breaches
+    ]
+    return words, cited
