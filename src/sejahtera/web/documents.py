@@ -12,7 +12,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from sejahtera.domain.regions import default_catalog
 
@@ -63,3 +65,33 @@ def pdf_response(pdf: bytes, filename: str) -> HttpResponse:
 
 def dated(place: str, on: date) -> str:
     return f"{place}, {date_format(on)}"
+
+
+def letter(
+    region_code: str, *, serial: int, code: str, on: date, signer_title: str, signer_name: str
+) -> dict[str, Any]:
+    """What every letter's frame shows: the issuing office, the number, the place and date,
+    the signature block and when it was printed."""
+    office = issuing_office(region_code)
+    return {
+        "office": office,
+        "number": letter_number(serial, code, on),
+        "dated": dated(office["place"], on),
+        "signer_title": signer_title,
+        "signer_name": signer_name,
+        "printed_at": date_format(timezone.localtime(), "DATETIME_FORMAT"),
+    }
+
+
+def on_behalf_of_office(region_code: str) -> str:
+    return gettext("On behalf of the head of %(office)s") % {
+        "office": issuing_office(region_code)["name"]
+    }
+
+
+def signed_by(user: Any) -> dict[str, str]:
+    """The signature of the user printing the document: their role and name."""
+    return {
+        "signer_title": user.get_role_display(),
+        "signer_name": user.get_full_name() or user.username,
+    }

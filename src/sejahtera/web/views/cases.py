@@ -18,8 +18,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -629,7 +628,6 @@ def graduation_letter(request: AuthenticatedRequest, pk: int, graduation_pk: int
         hidden = privacy.hidden_columns(head, unmasked=unmasked, today=date.today())
         head_name = privacy.MASK if "full_name" in hidden else head.full_name
         head_nik = privacy.MASK if "nik" in hidden else (head.nik or "–")
-    office = documents.issuing_office(case.region_code)
     signer = graduation.decided_by
     context = {
         "case": case,
@@ -641,12 +639,14 @@ def graduation_letter(request: AuthenticatedRequest, pk: int, graduation_pk: int
         "graduation_type": graduation.get_type_display(),
         "graduation_meaning": GRADUATION_MEANINGS[GraduationType(graduation.type)],
         "proposed_by": graduation.proposed_by.get_full_name() or graduation.proposed_by.username,
-        "office": office,
-        "number": documents.letter_number(graduation.pk, "GRAD", graduation.decided_on),
-        "dated": documents.dated(office["place"], graduation.decided_on),
-        "signer_title": gettext("On behalf of the head of %(office)s") % {"office": office["name"]},
-        "signer_name": signer.get_full_name() or signer.username,
-        "printed_at": date_format(timezone.localtime(), "DATETIME_FORMAT"),
+        **documents.letter(
+            case.region_code,
+            serial=graduation.pk,
+            code="GRAD",
+            on=graduation.decided_on,
+            signer_title=documents.on_behalf_of_office(case.region_code),
+            signer_name=signer.get_full_name() or signer.username,
+        ),
     }
     pdf = documents.render_pdf(request, "documents/graduation_letter.html", context)
     return documents.pdf_response(pdf, f"graduation-{case.pk}-{graduation.pk}.pdf")
@@ -660,7 +660,6 @@ def case_file(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     today = date.today()
     head = case.household.members.filter(relationship="head").first()
     access.log_sensitive_read(request.user, "case", [case.pk], request.path)
-    office = documents.issuing_office(case.region_code)
     context = {
         "case": case,
         "household": case.household,
@@ -669,12 +668,13 @@ def case_file(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "file": selectors.case_file(case),
         "check": graduation_check(case, today),
         "timeline": selectors.timeline(case),
-        "office": office,
-        "number": documents.letter_number(case.pk, "KASUS", today),
-        "dated": documents.dated(office["place"], today),
-        "signer_title": request.user.get_role_display(),
-        "signer_name": request.user.get_full_name() or request.user.username,
-        "printed_at": date_format(timezone.localtime(), "DATETIME_FORMAT"),
+        **documents.letter(
+            case.region_code,
+            serial=case.pk,
+            code="KASUS",
+            on=today,
+            **documents.signed_by(request.user),
+        ),
     }
     pdf = documents.render_pdf(request, "documents/case_file.html", context)
     return documents.pdf_response(pdf, f"case-{case.pk}.pdf")

@@ -15,8 +15,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -256,19 +254,20 @@ def decree_annex(
         response = StreamingHttpResponse(csv_chunks(values), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="decree-{decree.pk}-{regency}.csv"'
         return response
-    office = documents.issuing_office("")
     decided = decree.decided_at.date() if decree.decided_at else decree.period_start
     context = {
         "decree": decree,
         "regency": Region.objects.filter(code=regency).first(),
         "rows": rows,
         "total": sum(r.line.yearly_amount or 0 for r in rows),
-        "office": office,
-        "number": documents.letter_number(decree.pk, f"SK-{decree.programme}", decided),
-        "dated": documents.dated(office["place"], decided),
-        "signer_title": gettext("On behalf of the Minister of Social Affairs"),
-        "signer_name": str(decree.decided_by or "–"),
-        "printed_at": date_format(timezone.localtime(), "DATETIME_FORMAT"),
+        **documents.letter(
+            "",
+            serial=decree.pk,
+            code=f"SK-{decree.programme}",
+            on=decided,
+            signer_title=gettext("On behalf of the Minister of Social Affairs"),
+            signer_name=str(decree.decided_by or "–"),
+        ),
     }
     pdf = documents.render_pdf(request, "documents/decree_annex.html", context)
     return documents.pdf_response(pdf, f"decree-{decree.pk}-{regency}.pdf")

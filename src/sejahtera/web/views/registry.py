@@ -11,8 +11,6 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -155,18 +153,18 @@ def household_card(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     rows = presenters.member_rows(
         members, unmasked=privacy.may_read_specific(request.user), today=today
     )
-    office = documents.issuing_office(record.village_id)
     context = {
         "household": record,
         "region_path": selectors.region_path(record.village_id),
         "members": [{"name": row.name} | {f.name: f.value for f in row.fields} for row in rows],
         "targeting": targeting.household_targeting(request.user, record, members),
-        "office": office,
-        "number": documents.letter_number(record.pk, "KRT", today),
-        "dated": documents.dated(office["place"], today),
-        "signer_title": request.user.get_role_display(),
-        "signer_name": request.user.get_full_name() or request.user.username,
-        "printed_at": date_format(timezone.localtime(), "DATETIME_FORMAT"),
+        **documents.letter(
+            record.village_id,
+            serial=record.pk,
+            code="KRT",
+            on=today,
+            **documents.signed_by(request.user),
+        ),
     }
     pdf = documents.render_pdf(request, "documents/household_card.html", context)
     return documents.pdf_response(pdf, f"household-{record.pk}.pdf")
