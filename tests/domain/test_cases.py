@@ -329,3 +329,41 @@ def test_terminating_before_graduation_is_the_supervisors_step_for_a_listed_reas
 def test_after_graduation_an_accepted_referral_is_enough_to_terminate():
     facts = CaseFacts(has_accepted_referral=True)  # a social worker, no reason from the list
     assert c.check_transition(S.GRADUATED, S.TERMINATED, facts) == []
+
+
+# -- referrals ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("from_status", "to_status", "who"),
+    [
+        ("sent", "accepted", c.ReferralActor.PARTNER),
+        ("sent", "rejected", c.ReferralActor.PARTNER),
+        ("sent", "revoked", c.ReferralActor.WORKER),
+        ("accepted", "completed", c.ReferralActor.PARTNER),
+        ("accepted", "revoked", c.ReferralActor.WORKER),
+    ],
+)
+def test_each_referral_step_has_the_one_who_takes_it(from_status, to_status, who):
+    assert c.referral_step(from_status, to_status, "a reason") == (who, [])
+
+
+@pytest.mark.parametrize(
+    ("from_status", "to_status"),
+    [
+        ("sent", "completed"),
+        ("rejected", "accepted"),
+        ("revoked", "sent"),
+        ("completed", "revoked"),
+    ],
+)
+def test_a_referral_does_not_go_back_or_skip(from_status, to_status):
+    who, problems = c.referral_step(from_status, to_status, "")
+    assert who is None
+    assert [p.code for p in problems] == ["REFERRAL_STEP_NOT_ALLOWED"]
+
+
+def test_rejecting_a_referral_says_why():
+    who, problems = c.referral_step("sent", "rejected", "  ")
+    assert who is c.ReferralActor.PARTNER
+    assert [p.code for p in problems] == [c.REASON_MISSING]

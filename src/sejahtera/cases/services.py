@@ -901,39 +901,16 @@ def send_referral(
     return referral
 
 
-# status → the statuses a referral may go to next, and who moves it there
-REFERRAL_STEPS: dict[str, dict[str, str]] = {
-    Referral.Status.SENT: {
-        Referral.Status.ACCEPTED: "partner",
-        Referral.Status.REJECTED: "partner",
-        Referral.Status.REVOKED: "worker",
-    },
-    Referral.Status.ACCEPTED: {
-        Referral.Status.COMPLETED: "partner",
-        Referral.Status.REVOKED: "worker",
-    },
-}
-
-
 @transaction.atomic
 def update_referral(
     *, actor: User, referral: Referral, status: str, outcome: str = "", today: date
 ) -> Referral:
     """Partners accept, reject and complete referrals sent to their organisation; the social
     worker may revoke one (e.g. the family withdrew consent)."""
-    who = REFERRAL_STEPS.get(referral.status, {}).get(status)
-    if who is None:
-        raise _refuse(
-            "REFERRAL_STEP_NOT_ALLOWED",
-            gettext_noop("a referral cannot go from {from_status} to {to_status}"),
-            from_status=referral.status,
-            to_status=status,
-        )
-    if status == Referral.Status.REJECTED and not outcome.strip():
-        raise _refuse(
-            journey.REASON_MISSING, gettext_noop("give the reason for rejecting the referral")
-        )
-    if who == "partner":
+    who, problems = journey.referral_step(referral.status, status, outcome)
+    if problems:
+        raise TransitionRefused(problems)
+    if who is journey.ReferralActor.PARTNER:
         access.require(actor, access.REFERRAL_PARTNERS)
         if not Referral.objects.filter(access.referral_filter(actor), pk=referral.pk).exists():
             raise PermissionDenied

@@ -319,6 +319,46 @@ def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+# -- referrals ---------------------------------------------------------------------------------
+
+
+class ReferralActor(StrEnum):
+    PARTNER = "partner"  # the partner agency the referral was sent to
+    WORKER = "worker"  # the social worker carrying the case
+
+
+# status → the statuses a referral may go to next, and who moves it there
+REFERRAL_STEPS: Mapping[str, Mapping[str, ReferralActor]] = {
+    "sent": {
+        "accepted": ReferralActor.PARTNER,
+        "rejected": ReferralActor.PARTNER,
+        "revoked": ReferralActor.WORKER,  # e.g. the family withdrew its consent
+    },
+    "accepted": {"completed": ReferralActor.PARTNER, "revoked": ReferralActor.WORKER},
+}
+
+
+def referral_step(
+    from_status: str, to_status: str, outcome: str
+) -> tuple[ReferralActor | None, list[Finding]]:
+    """Who may move a referral from one status to another, or why it may not move."""
+    who = REFERRAL_STEPS.get(from_status, {}).get(to_status)
+    if who is None:
+        return None, [
+            error(
+                "REFERRAL_STEP_NOT_ALLOWED",
+                gettext_noop("a referral cannot go from {from_status} to {to_status}"),
+                from_status=from_status,
+                to_status=to_status,
+            )
+        ]
+    if to_status == "rejected" and not outcome.strip():
+        return who, [
+            error(REASON_MISSING, gettext_noop("give the reason for rejecting the referral"))
+        ]
+    return who, []
+
+
 # -- graduation candidates ---------------------------------------------------------------------
 
 
