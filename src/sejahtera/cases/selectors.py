@@ -418,3 +418,12 @@ def staff_covering(region_code: str, role: str) -> QuerySet[User]:
     return User.objects.filter(is_active=True, role=role, region_id__in=prefixes).order_by(
         "username"
     )
+
+
+def open_cases_without_living_member(user: User, today: date) -> QuerySet[Case]:
+    """Data quality (QUALITY_OPEN_CASE_NO_LIVING_MEMBER): open cases of a household whose
+    members have all died."""
+    living = Person.objects.filter(
+        household_id=OuterRef("household_id"), deceased_date__isnull=True
+    )
+    return cases_for(user).filter(stage__in=journey.OPEN_STAGES).filter(~Exists(living))

@@ -19,6 +19,7 @@ from sejahtera.accounts.models import User
 from sejahtera.domain.targeting.rules import CLUSTER_CODES, Rules
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Household, Person, Region
+from sejahtera.registry.selectors import persons_for
 from sejahtera.targeting.models import (
     Decision,
     HouseholdResult,
@@ -365,3 +366,15 @@ def latest_decisions(
 
 def household_result(run: TargetingRun, household: Household) -> HouseholdResult | None:
     return HouseholdResult.objects.filter(run=run, household=household).first()
+
+
+def deceased_with_decisions(user: User, today: date) -> QuerySet[Person]:
+    """Data quality (QUALITY_DECEASED_WITH_DECISION): deceased persons of the user's region
+    eligible for a person-level programme in the current run."""
+    run = latest_run()
+    if run is None:
+        return Person.objects.none()
+    eligible = Decision.objects.filter(run=run, eligible=True, person__isnull=False)
+    return persons_for(user).filter(
+        deceased_date__isnull=False, pk__in=eligible.values("person_id")
+    )

@@ -9,6 +9,7 @@ from sejahtera.web.views import (
     home,
     imports,
     programmes,
+    quality,
     registry,
     targeting,
 )
@@ -41,6 +42,8 @@ urlpatterns = [
         name="graduation-decide",
     ),
     path("registry/", registry.search, name="registry"),
+    path("registry/quality/", quality.overview, name="quality"),
+    path("registry/quality/<str:code>.csv", quality.rule_csv, name="quality-csv"),
     path("registry/export.<str:fmt>", registry.export, name="registry-export"),
     path("registry/nik-check/", registry.nik_check, name="nik-check"),
     path("registry/households/new/", registry.register, name="register"),

@@ -54,6 +54,12 @@ def atensi_step(code: str) -> str:
 
 
 @register.filter
+def translated(template: str) -> str:
+    """A message the domain marked for translation (``gettext_noop``), in the reader's language."""
+    return gettext(template)
+
+
+@register.filter
 def functioning_domain(code: str) -> str:
     """A domain of the social functioning instrument, in the reader's language."""
     return gettext(DOMAINS.get(code, code))

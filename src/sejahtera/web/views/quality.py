@@ -1,0 +1,87 @@
+"""The registry's data quality: each deterministic rule with how many records of the user's
+region break it, and the list of them as CSV (a logged export of their ids)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+
+from sejahtera.accounts import access
+from sejahtera.accounts.models import User
+from sejahtera.cases.selectors import open_cases_without_living_member
+from sejahtera.domain import quality
+from sejahtera.registry import quality as registry_quality
+from sejahtera.registry.services.exports import csv_chunks
+from sejahtera.targeting.selectors import deceased_with_decisions
+from sejahtera.web.http import AuthenticatedRequest
+
+Query = Callable[[User, date], QuerySet[Any]]
+# rule → its query and who may read it (every rule is read within the reader's region)
+QUERIES: dict[str, tuple[Query, frozenset[str]]] = {
+    **{code: (query, access.REGISTRY_READERS) for code, query in registry_quality.QUERIES.items()},
+    "QUALITY_DECEASED_WITH_DECISION": (deceased_with_decisions, access.REGISTRY_READERS),
+    "QUALITY_OPEN_CASE_NO_LIVING_MEMBER": (open_cases_without_living_member, access.CASE_READERS),
+}
+# what the list of each kind of record holds
+COLUMNS: dict[quality.Subject, tuple[str, ...]] = {
+    quality.Subject.PERSON: ("household_id", "person_id", "full_name", "nik", "village_code"),
+    quality.Subject.HOUSEHOLD: ("household_id", "kk_number", "village_code"),
+    quality.Subject.CASE: ("case_id", "household_id", "stage", "village_code"),
+}
+
+
+def _readable(user: User) -> list[quality.Rule]:
+    return [rule for rule in quality.RULES if access.has_role(user, QUERIES[rule.code][1])]
+
+
+@login_required
+def overview(request: AuthenticatedRequest) -> HttpResponse:
+    access.require(request.user, access.REGISTRY_READERS)
+    today = date.today()
+    rows = [
+        {"rule": rule, "count": QUERIES[rule.code][0](request.user, today).count()}
+        for rule in _readable(request.user)
+    ]
+    return render(request, "web/registry/quality.html", {"rows": rows})
+
+
+def _values(subject: quality.Subject, records: QuerySet[Any]) -> Iterator[list[str]]:
+    if subject is quality.Subject.PERSON:
+        for p in records.select_related("household").order_by("household_id", "pk"):
+            yield [
+                p.household.external_id,
+                str(p.pk),
+                p.full_name,
+                p.nik or "",
+                p.household.village_id,
+            ]
+    elif subject is quality.Subject.HOUSEHOLD:
+        for h in records.order_by("pk"):
+            yield [h.external_id, h.kk_number or "", h.village_id]
+    else:
+        for c in records.select_related("household").order_by("pk"):
+            yield [str(c.pk), c.household.external_id, c.stage, c.region_code]
+
+
+@login_required
+def rule_csv(request: AuthenticatedRequest, code: str) -> StreamingHttpResponse:
+    """The records breaking one rule, as CSV: an export of personal data, logged with the ids
+    it contained."""
+    rule = quality.BY_CODE.get(code)
+    if rule is None:
+        raise Http404
+    query, readers = QUERIES[code]
+    access.require(request.user, readers)
+    records = query(request.user, date.today())
+    ids = list(records.values_list("pk", flat=True))
+    access.log_sensitive_read(request.user, str(rule.subject), ids, request.path)
+    rows = [list(COLUMNS[rule.subject]), *_values(rule.subject, records.filter(pk__in=ids))]
+    response = StreamingHttpResponse(csv_chunks(rows), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{code.lower()}.csv"'
+    return response
