@@ -202,7 +202,7 @@ def conditionality_import(path: str, username: str) -> None:
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
         fail(f"no active user {username!r}")
-    report = import_months(actor=user, path=Path(path))
+    report = import_months(actor=user, path=Path(path), today=date.today())
     for line, finding in report.rejected:
         click.echo(f"line {line}, {finding.column}: {finding.code}: {finding.message}", err=True)
     click.echo(f"{report.saved} months saved, {len(report.rejected)} problems")

@@ -352,10 +352,10 @@ ENDPOINTS = [
         RECORD_WRITERS,
         201,
         body=lambda w: {
-            "person_id": w.family.members.get(full_name="Ani").pk,
-            "obligation": "school",
+            "person_id": w.family.members.get(full_name="Ani").pk,  # born 2022
+            "obligation": "health",
             "month": TODAY.isoformat(),
-            "value": 90,
+            "value": 1,
         },
     ),
     Endpoint(

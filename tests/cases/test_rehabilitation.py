@@ -139,3 +139,26 @@ def test_the_report_shows_the_change_per_domain(in_rehabilitation, worker, make_
         None,
         None,
     )
+
+
+def test_each_score_stands_under_its_domain_whatever_order_the_database_keeps(
+    client, in_rehabilitation, worker
+):
+    case = in_rehabilitation
+    record = services.record_functioning(
+        actor=worker,
+        case=case,
+        assessed_on=TODAY,
+        phase="before",
+        scores={"self_care": 1, "family_role": 2, "social_participation": 3,
+                "economic_activity": 4, "emotional_stability": 5},
+    )  # fmt: skip
+    # PostgreSQL's jsonb keeps keys by length, not in the order written
+    type(record).objects.filter(pk=record.pk).update(
+        scores={"self_care": 1, "family_role": 2, "economic_activity": 4,
+                "emotional_stability": 5, "social_participation": 3}
+    )  # fmt: skip
+    client.force_login(worker)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    row = page.split('data-functioning="before">')[1].split("</tr>")[0]
+    assert "<td>1</td><td>2</td><td>3</td><td>4</td><td>5</td>" in row

@@ -61,9 +61,11 @@ CASE_READERS = frozenset(
 )
 CASE_WORKERS = frozenset({Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.ADMINISTRATOR})
 CASE_OPENERS = CASE_WORKERS | {Role.DISTRICT_OFFICE}
-# PKH conditionality: the social worker records a family's month; the district office imports
-# the schools' and health posts' lists for its region.
-CONDITIONALITY_RECORDERS = CASE_WORKERS | {Role.DISTRICT_OFFICE}
+# PKH conditionality: the social worker records a month on a case it carries
+# (CASE_WORKERS); offices import the schools' and health posts' lists for their region.
+CONDITIONALITY_IMPORTERS = frozenset(
+    {Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.ADMINISTRATOR}
+)
 GRADUATION_APPROVERS = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
 # The ministry's programme managers prepare and approve programme decrees (two different
 # people, decision 12), open cycles, send batches and import the channels' results.

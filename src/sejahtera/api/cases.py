@@ -283,7 +283,10 @@ def _case_out(case: Case) -> dict[str, Any]:
     }
 
 
-def _detail(case: Case) -> CaseDetail:
+def _detail(request: HttpRequest, case: Case) -> CaseDetail:
+    """The case with its timeline and records: specific personal data, so every answer that
+    carries it — a read, or the answer to a write — is a logged read."""
+    access.log_sensitive_read(token_user(request, SCOPE), "case", [case.pk], request.path)
     events = [
         EventOut(
             on=e.on,
@@ -336,9 +339,7 @@ def list_cases(request: HttpRequest, filters: Query[PageQuery]) -> dict[str, Any
 @router.get("/cases/{case_pk}", response={200: CaseDetail, **PROBLEMS})
 def get_case(request: HttpRequest, case_pk: Path[RecordId]) -> CaseDetail:
     """A case with its timeline (specific personal data: the read is logged)."""
-    case = _case(request, case_pk)
-    access.log_sensitive_read(token_user(request, SCOPE), "case", [case.pk], request.path)
-    return _detail(case)
+    return _detail(request, _case(request, case_pk))
 
 
 @router.get(
@@ -387,7 +388,7 @@ def move_case(
         )
     except services.TransitionRefused as exc:
         return _refused(request, exc)
-    return _detail(case)
+    return _detail(request, case)
 
 
 @router.get("/referrals", response={200: ReferralPage, **PROBLEMS})
@@ -583,7 +584,7 @@ def _record(request: HttpRequest, case_pk: int, save: Any) -> Status[Saved] | Ht
         except services.TransitionRefused as exc:
             return _refused(request, exc)
         case.refresh_from_db()
-        return Status(201, Saved(id=record.pk, case=_detail(case)))
+        return Status(201, Saved(id=record.pk, case=_detail(request, case)))
 
     return once_per_key(request, actor, write)
 
@@ -693,6 +694,7 @@ def add_conditionality(
             obligation=body.obligation,
             month=body.month,
             value=body.value,
+            today=today,
         )
 
     return _record(request, case_pk, save)
@@ -867,6 +869,6 @@ def open_case(request: HttpRequest, body: OpenCaseIn) -> Any:
             )
         except services.TransitionRefused as exc:
             return _refused(request, exc)
-        return Status(201, _detail(case))
+        return Status(201, _detail(request, case))
 
     return once_per_key(request, actor, write)

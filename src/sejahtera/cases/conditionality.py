@@ -18,12 +18,13 @@ from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.cases.models import Case, ConditionalityRecord
 from sejahtera.domain import conditionality as rules
+from sejahtera.domain.cases import age_on
 from sejahtera.domain.findings import Finding, error, gettext_noop
 from sejahtera.i18n import render_finding
 from sejahtera.registry.models import Person
 
 COLUMNS = ("nik", "month", "obligation", "value")
-_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+_MONTH = re.compile(r"((?:19|20)\d\d)-(0[1-9]|1[0-2])")
 
 
 def settings_in_force() -> rules.ConditionalitySettings:
@@ -59,22 +60,23 @@ class ImportReport:
 
 
 @transaction.atomic
-def import_months(*, actor: User, path: Path) -> ImportReport:
-    """A school's or health post's list (``nik,month,obligation,value``): every good row of a
-    person in the actor's region is saved (a month again: corrected); a bad row is reported
-    with its line, field and code and changes nothing."""
-    access.require(actor, access.CONDITIONALITY_RECORDERS)
+def import_months(*, actor: User, path: Path, today: date) -> ImportReport:
+    """A school's or health post's list (``nik,month,obligation,value``), imported by an office:
+    every good row of a living person of its region is saved (a month again: corrected); a bad
+    row is reported with its line, field and code and changes nothing."""
+    access.require(actor, access.CONDITIONALITY_IMPORTERS)
     prefix = access.region_prefix(actor)
     report = ImportReport()
     with path.open(newline="", encoding="utf-8-sig") as handle:
         rows = list(enumerate(csv.DictReader(handle), start=2))
     niks = {(cells.get("nik") or "").strip() for _line, cells in rows}
-    persons = {
-        p.nik: p
-        for p in Person.objects.filter(
-            nik__in=niks, household__village__code__startswith=prefix, deceased_date__isnull=True
-        )
-    }
+    found: dict[str, list[Person]] = {}
+    for living in Person.objects.filter(
+        nik__in=niks, household__village__code__startswith=prefix, deceased_date__isnull=True
+    ):
+        found.setdefault(living.nik or "", []).append(living)
+    # a NIK held by two living persons names nobody for sure: the row is refused
+    persons = {nik: people[0] for nik, people in found.items() if len(people) == 1}
     for line, cells in rows:
         nik = (cells.get("nik") or "").strip()
         raw_month = (cells.get("month") or "").strip()
@@ -82,7 +84,16 @@ def import_months(*, actor: User, path: Path) -> ImportReport:
         raw_value = (cells.get("value") or "").strip()
         problems = []
         person = persons.get(nik)
-        if person is None:
+        if nik in found and person is None:
+            problems.append(
+                error(
+                    "PKH_NIK_AMBIGUOUS",
+                    gettext_noop("NIK “{value}” is held by several persons: record it on the case"),
+                    "nik",
+                    value=nik,
+                )
+            )
+        elif person is None:
             problems.append(
                 error(
                     "PKH_PERSON_UNKNOWN",
@@ -101,17 +112,35 @@ def import_months(*, actor: User, path: Path) -> ImportReport:
                     value=raw_month,
                 )
             )
-        value = int(raw_value) if raw_value.isdigit() else raw_value
+        value = int(raw_value) if raw_value.isdecimal() and raw_value.isascii() else raw_value
         problems += rules.value_problems(obligation, value)
+        if person is not None and month is not None:
+            first_day = date(int(month[1]), int(month[2]), 1)
+            problems += month_problems(person, obligation, first_day, today)
         if problems or person is None or month is None:
             report.rejected.extend((line, finding) for finding in problems)
             continue
-        first_day = date(int(month[1]), int(month[2]), 1)
         save_month(
             actor, person, obligation, first_day, int(value), ConditionalityRecord.Source.IMPORT
         )
         report.saved += 1
     return report
+
+
+def month_problems(person: Person, obligation: str, month: date, today: date) -> list[Finding]:
+    """The month has come, the person was alive in it, and the obligation binds them."""
+    problems = rules.month_problems(
+        obligation, age_on(person.birth_date, month), bool(person.pregnant), month, today
+    )
+    if person.deceased_date is not None and person.deceased_date < month:
+        problems.append(
+            error(
+                "PKH_PERSON_DECEASED",
+                gettext_noop("the person died before this month"),
+                "person",
+            )
+        )
+    return problems
 
 
 def breaches_of(case: Case) -> list[tuple[Person, rules.Breach]]:
@@ -122,10 +151,11 @@ def breaches_of(case: Case) -> list[tuple[Person, rules.Breach]]:
     return [(persons[b.person_id], b) for b in breaches]
 
 
-def citation(case: Case) -> tuple[str, list[dict[str, object]]]:
-    """The family's repeated non-compliance as the evidence a step cites: words in the
+def citation(case: Case, today: date) -> tuple[str, list[dict[str, object]]]:
+    """The family's recent repeated non-compliance as the evidence a step cites: words in the
     reader's language, and the records themselves."""
-    breaches = breaches_of(case)
+    settings = settings_in_force()
+    breaches = [(p, b) for p, b in breaches_of(case) if rules.citable(b, today, settings)]
     words = "; ".join(render_finding(b.finding(p.full_name)) for p, b in breaches)
     cited = [
         {

@@ -103,6 +103,7 @@ def _keep_pkh_commitments(case: Case, worker: User, today: date) -> None:
             obligation=obligation,
             month=_month(today, -back),
             value=value,
+            today=today,
         )
 
 

@@ -85,6 +85,15 @@ def _require_case(actor: User, case: Case, roles: frozenset[str]) -> None:
         raise PermissionDenied
 
 
+def _require_member(case: Case, person: Person | None) -> None:
+    """A record about a person is about a member of the case's family."""
+    if person is not None and person.household_id != case.household_id:
+        raise _refuse(
+            "CASE_NOT_A_MEMBER",
+            gettext_noop("the person is not a member of this family"),
+        )
+
+
 def _require_stage(case: Case, record: str) -> None:
     """Refuse a record the case's stage does not take (``journey.RECORD_STAGES``)."""
     if Stage(case.stage) not in journey.RECORD_STAGES[record]:
@@ -336,6 +345,7 @@ def record_functioning(
     """A score of social functioning, domain by domain (the instrument of
     ``domain.rehabilitation``); the case page and the report show the change over time."""
     _require_case(actor, case, access.CASE_WORKERS)
+    _require_member(case, person)
     _require_stage(case, "functioning")
     problems = rehabilitation.score_problems(scores)
     if phase not in tuple(rehabilitation.Phase):
@@ -379,20 +389,22 @@ def mark_atensi_step(*, actor: User, case: Case, step: str, on: date, note: str 
 
 @transaction.atomic
 def record_conditionality(
-    *, actor: User, case: Case, person: Person, obligation: str, month: date, value: int
+    *,
+    actor: User,
+    case: Case,
+    person: Person,
+    obligation: str,
+    month: date,
+    value: int,
+    today: date,
 ) -> ConditionalityRecord:
     """A month of one member's PKH obligation: school attendance in percent or health visits
     (recording the same month again corrects it); on the case's timeline."""
     _require_case(actor, case, access.CASE_WORKERS)
+    _require_stage(case, "conditionality")
+    _require_member(case, person)
     problems = conditionality_rules.value_problems(obligation, value)
-    if person.household_id != case.household_id:
-        problems.append(
-            error(
-                "PKH_NOT_A_MEMBER",
-                gettext_noop("the person is not a member of this family"),
-                "person",
-            )
-        )
+    problems += conditionality.month_problems(person, obligation, month.replace(day=1), today)
     if problems:
         raise TransitionRefused(problems)
     record = conditionality.save_month(
@@ -427,9 +439,10 @@ def record_empowerment(
     """PENA support on the business track; the capital, in kind or cash (all records
     together), is capped by the rules."""
     _require_case(actor, case, access.CASE_WORKERS)
+    _require_member(case, person)
     _require_stage(case, "empowerment")
     _require_track(case, "empowerment")
-    value = sum(int(item.get("value", 0)) for item in capital_items)
+    value = sum(int(item.get("value") or 0) for item in capital_items)
     given = sum(case.empowerment.values_list("capital_value", flat=True))
     maximum = pena_capital_maximum()
     if value < 0 or given + value > maximum:
@@ -474,6 +487,7 @@ def record_training(
 ) -> TrainingRecord:
     """Skills training on the employment track."""
     _require_case(actor, case, access.CASE_WORKERS)
+    _require_member(case, person)
     _require_stage(case, "training")
     _require_track(case, "training")
     if ended_on is not None and ended_on < started_on:
@@ -510,6 +524,7 @@ def record_placement(
 ) -> JobPlacement:
     """A job found on the employment track."""
     _require_case(actor, case, access.CASE_WORKERS)
+    _require_member(case, person)
     _require_stage(case, "placement")
     _require_track(case, "placement")
     placement = JobPlacement.objects.create(
@@ -565,13 +580,14 @@ def request_enrolment(
     A suspension of PKH for non-compliance cites the records (``cite_noncompliance``)."""
     _require_case(actor, case, access.CASE_WORKERS)
     _require_stage(case, "enrolment")
+    cited: list[dict[str, object]] = []
     if cite_noncompliance:
         if (programme, action) != ("PKH", EnrolmentRequest.Action.SUSPEND):
             raise _refuse(
                 "CASE_NONCOMPLIANCE_NOT_PKH",
                 gettext_noop("non-compliance is cited to suspend PKH only"),
             )
-        words, _cited = _cite_noncompliance(case)
+        words, cited = _cite_noncompliance(case, today)
         reason = f"{words}. {reason}".strip(". ") if reason.strip() else words
     if not reason.strip():
         raise _refuse(journey.REASON_MISSING, gettext_noop("give the reason for this step"))
@@ -597,7 +613,11 @@ def request_enrolment(
         CaseEvent.Kind.ENROLMENT,
         today,
         reason=f"{action} {programme}: {reason.strip()}",
-        facts={"programme": programme, "action": action},
+        facts={
+            "programme": programme,
+            "action": action,
+            **({"noncompliance": cited} if cited else {}),
+        },
     )
     return request
 
@@ -771,7 +791,12 @@ def propose_graduation(
     _require_stage(case, "graduation")
     cited: list[dict[str, object]] = []
     if cite_noncompliance:
-        words, cited = _cite_noncompliance(case)
+        if type is not GraduationType.PAKSA:
+            raise _refuse(
+                "CASE_CITATION_ONLY_FOR_PAKSA",
+                gettext_noop("non-compliance is cited for a paksa graduation only"),
+            )
+        words, cited = _cite_noncompliance(case, today)
         evidence = f"{words}. {evidence}".strip(". ") if evidence.strip() else words
     case.graduations.filter(status=GraduationRequest.Status.PENDING).update(
         status=GraduationRequest.Status.REJECTED, decided_by=actor, decided_on=today
@@ -804,14 +829,14 @@ def propose_graduation(
     return request
 
 
-def _cite_noncompliance(case: Case) -> tuple[str, list[dict[str, object]]]:
-    words, cited = conditionality.citation(case)
+def _cite_noncompliance(case: Case, today: date) -> tuple[str, list[dict[str, object]]]:
+    words, cited = conditionality.citation(case, today)
     if not cited:
         raise _refuse(
             "CASE_NO_REPEATED_NONCOMPLIANCE",
             gettext_noop(
-                "no repeated PKH non-compliance is recorded for this family: record the months "
-                "of school attendance or health visits first"
+                "no recent repeated PKH non-compliance is recorded for this family: record the "
+                "months of school attendance or health visits first"
             ),
         )
     return words, cited

@@ -30,6 +30,7 @@ class ConditionalitySettings:
     school_attendance_percent: int = 85
     health_visits_a_month: int = 1
     repeated_months: int = 3  # consecutive unmet months that count as repeated non-compliance
+    cite_within_months: int = 6  # a breach is cited while its last month is this recent
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,42 @@ def met(record: MonthRecord, settings: ConditionalitySettings | None = None) -> 
     if record.obligation is Obligation.SCHOOL:
         return record.value >= settings.school_attendance_percent
     return record.value >= settings.health_visits_a_month
+
+
+SCHOOL_AGES = (6, 21)
+HEALTH_CHILD_AGE_BELOW = 6
+
+
+def applies(obligation: str, age: int, pregnant: bool) -> bool:
+    """Whom an obligation binds: school, children of school age; health visits, young children
+    and pregnant women."""
+    if obligation == Obligation.SCHOOL:
+        return SCHOOL_AGES[0] <= age <= SCHOOL_AGES[1]
+    return age < HEALTH_CHILD_AGE_BELOW or pregnant
+
+
+def month_problems(
+    obligation: str, age: int, pregnant: bool, month: date, today: date
+) -> list[Finding]:
+    """A month is not in the future, and the obligation binds the person."""
+    findings = []
+    if _index(month) > _index(today):
+        findings.append(
+            error(
+                "PKH_MONTH_FUTURE",
+                gettext_noop("{month} has not come yet"),
+                "month",
+                month=month.strftime("%Y-%m"),
+            )
+        )
+    if obligation in tuple(Obligation) and not applies(obligation, age, pregnant):
+        template = (
+            gettext_noop("school attendance is kept for children aged 6 to 21")
+            if obligation == Obligation.SCHOOL
+            else gettext_noop("health visits are kept for young children and pregnant women")
+        )
+        findings.append(error("PKH_OBLIGATION_NOT_APPLICABLE", template, "obligation"))
+    return findings
 
 
 def value_problems(obligation: str, value: object) -> list[Finding]:
@@ -101,6 +138,12 @@ _BREACH_TEMPLATES = {
 
 def _index(month: date) -> int:
     return month.year * 12 + month.month - 1
+
+
+def citable(breach: Breach, today: date, settings: ConditionalitySettings | None = None) -> bool:
+    """A breach is cited while it is recent: non-compliance long since mended is not evidence."""
+    settings = settings or ConditionalitySettings()
+    return _index(breach.months[-1]) >= _index(today) - settings.cite_within_months
 
 
 def repeated_breaches(

@@ -166,8 +166,8 @@ def _mentoring_after_rise(
             "GRAD_MENTORING_AFTER_RISE",
             False,
             gettext_noop(
-                "mentoring counts from the month income rises above the wage ({needed} months "
-                "needed)"
+                "mentoring counts from the month after income rises above the wage ({needed} "
+                "months needed)"
             ),
             needed=needed,
         )

@@ -4,6 +4,13 @@ citing the decree that set it."""
 from django.db import migrations, models
 
 
+def name_unsourced_wages(apps, schema_editor):
+    """Rows entered in the admin before the table cite no decision: say so rather than pass
+    them off as sourced."""
+    wages = apps.get_model("cases", "MinimumWage")
+    wages.objects.filter(instrument="").update(instrument="not recorded (entered by hand)")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0006_more_timeline_events"),
@@ -30,6 +37,7 @@ class Migration(migrations.Migration):
             field=models.CharField(default="", max_length=200, verbose_name="governor's decision"),
             preserve_default=False,
         ),
+        migrations.RunPython(name_unsourced_wages, migrations.RunPython.noop),
         migrations.AddField(
             model_name="minimumwage",
             name="source_url",

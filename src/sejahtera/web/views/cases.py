@@ -367,7 +367,7 @@ RECORDS: dict[str, tuple[Any, type[CaseForm], Callable[..., object]]] = {
         _("PKH conditionality (school, health)"),
         ConditionalityForm,
         lambda actor, case, data, today: services.record_conditionality(
-            actor=actor, case=case, **data
+            actor=actor, case=case, today=today, **data
         ),
     ),
     "service": (
