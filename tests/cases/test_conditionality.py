@@ -182,9 +182,13 @@ def test_a_list_is_imported_row_by_row_within_the_offices_region(
     ]
     saved = ConditionalityRecord.objects.get()
     assert (saved.source, saved.value, saved.month) == ("import", 1, date(2026, 1, 1))
+    # on the family's case timeline, as a month the social worker records
+    [event] = case.events.filter(kind="pkh_condition")
+    assert (event.actor, event.facts["source"], event.facts["met"]) == (office, "import", True)
     # the same list again changes nothing
     assert import_months(actor=office, path=path, today=TODAY).saved == 1
     assert ConditionalityRecord.objects.count() == 1
+    assert case.events.filter(kind="pkh_condition").count() == 1
     result = CliRunner().invoke(
         main, ["conditionality", "import", str(path), "--as-user", office.username]
     )

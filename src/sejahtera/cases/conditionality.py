@@ -16,9 +16,9 @@ from django.db import transaction
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
-from sejahtera.cases.models import Case, ConditionalityRecord
+from sejahtera.cases.models import Case, CaseEvent, ConditionalityRecord
 from sejahtera.domain import conditionality as rules
-from sejahtera.domain.cases import age_on
+from sejahtera.domain.cases import OPEN_STAGES, age_on
 from sejahtera.domain.findings import Finding, error, gettext_noop
 from sejahtera.i18n import render_finding
 from sejahtera.registry.models import Person
@@ -77,6 +77,7 @@ def import_months(*, actor: User, path: Path, today: date) -> ImportReport:
         found.setdefault(living.nik or "", []).append(living)
     # a NIK held by two living persons names nobody for sure: the row is refused
     persons = {nik: people[0] for nik, people in found.items() if len(people) == 1}
+    changed: list[ConditionalityRecord] = []
     for line, cells in rows:
         nik = (cells.get("nik") or "").strip()
         raw_month = (cells.get("month") or "").strip()
@@ -120,11 +121,47 @@ def import_months(*, actor: User, path: Path, today: date) -> ImportReport:
         if problems or person is None or month is None:
             report.rejected.extend((line, finding) for finding in problems)
             continue
-        save_month(
+        before = ConditionalityRecord.objects.filter(
+            person=person, obligation=obligation, month=first_day
+        ).first()
+        record = save_month(
             actor, person, obligation, first_day, int(value), ConditionalityRecord.Source.IMPORT
         )
+        if before is None or before.value != record.value:
+            changed.append(record)  # a month the list repeats unchanged is no news
         report.saved += 1
+    _on_the_timelines(actor, changed)
     return report
+
+
+def _on_the_timelines(actor: User, records: list[ConditionalityRecord]) -> None:
+    """Each imported month on the timeline of its family's open case, as a month the social
+    worker records is (one query for the cases, one insert)."""
+    households = {r.person.household_id for r in records}
+    open_cases = dict(
+        Case.objects.filter(household_id__in=households, stage__in=OPEN_STAGES).values_list(
+            "household_id", "pk"
+        )
+    )
+    settings = settings_in_force()
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case_id=open_cases[r.person.household_id],
+            actor=actor,
+            kind=CaseEvent.Kind.CONDITIONALITY,
+            on=r.month,
+            facts={
+                "person": r.person_id,
+                "obligation": r.obligation,
+                "month": r.month.isoformat(),
+                "value": r.value,
+                "met": rules.met(month_record(r), settings),
+                "source": str(ConditionalityRecord.Source.IMPORT),
+            },
+        )
+        for r in records
+        if r.person.household_id in open_cases
+    )
 
 
 def month_problems(person: Person, obligation: str, month: date, today: date) -> list[Finding]:
