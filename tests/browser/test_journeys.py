@@ -51,7 +51,11 @@ def test_village_operator_registers_a_household_and_finds_it(page_for, shoot, ma
     page.click("text=Registri")
     page.fill("#q", "sri wahyu")
     page.keyboard.press("Enter")
-    page.locator("#results a", has_text="Sri Wahyuni").click()
+    # typing and Enter each ask for the results: let both answers land before clicking, or
+    # the link clicked may be swapped out under the click (a flake seen under load)
+    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.locator("#results a", has_text="Sri Wahyuni").click()
     page.get_by_role("heading", name="Anggota").wait_for()
     assert "Jl. Melati No. 7" in page.content()
 
