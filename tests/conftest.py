@@ -5,11 +5,25 @@ DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "liv
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that touches the database, so `make test` can run those on PostgreSQL
-    too (`pytest -m database`)."""
+    too (`pytest -m database`), and put every test using Spark in one xdist group, so that one
+    worker runs them all in one JVM (``--dist loadgroup``)."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if item.get_closest_marker("django_db") or fixtures & DATABASE_FIXTURES:
             item.add_marker(pytest.mark.database)
+        if "spark" in fixtures:
+            item.add_marker(pytest.mark.xdist_group("spark"))
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark (tuned for a fast start) for every test that needs it."""
+    pytest.importorskip("pyspark")
+    from sejahtera.targeting_engine import spark_session
+
+    session = spark_session("sejahtera-tests", fast_start=True)
+    yield session
+    session.stop()
 
 
 def _ensure_regions() -> None:

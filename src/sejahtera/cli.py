@@ -471,14 +471,13 @@ def manage(args: tuple[str, ...]) -> None:
 
 
 # -- targeting (batch engine; registered last) ---------------------------------------------
-from sejahtera.targeting_engine.cli import AS_OF, FILE, fail, pmt, target  # noqa: E402
+from sejahtera.linkage.cli import dedupe  # noqa: E402
+from sejahtera.targeting_engine.cli import AS_OF, ENGINE, FILE, fail, pmt, target  # noqa: E402
 
 
 @target.command("run")
 @AS_OF
-@click.option(
-    "--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True
-)
+@ENGINE
 @click.option(
     "--rules", "rules_path", type=FILE, help="Rules TOML (default: the shipped defaults)."
 )
@@ -548,3 +547,4 @@ def run_command(
 
 main.add_command(target)
 main.add_command(pmt)
+main.add_command(dedupe)

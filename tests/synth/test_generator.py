@@ -24,8 +24,9 @@ from sejahtera.domain.registry_format import (
     PersonValidator,
 )
 from sejahtera.synth import DEFAULT_REGENCIES, Population, SynthConfig, generate, write
+from sejahtera.synth.defects import BIRTH_DATE_CHANGES
 from sejahtera.synth.identifiers import kk_numbers, nik_numbers
-from sejahtera.synth.names import typo
+from sejahtera.synth.names import NAME_VARIANTS, name_variant, typo
 from sejahtera.synth.sampling import ranks_within_groups
 
 AS_OF = date(2026, 11, 30)
@@ -341,6 +342,22 @@ def test_typo_changes_a_name_slightly(name: str, draws: list[float]) -> None:
     )
 
 
+@given(
+    st.lists(
+        st.sampled_from(["Agus", "Siti", "Budi", "Cahyo", "Nyoman", "Ujang"]),
+        min_size=1,
+        max_size=3,
+    ).map(" ".join),
+    st.lists(st.floats(0.0, 0.999), min_size=4, max_size=4),
+)
+def test_a_name_variant_always_changes_the_name(name: str, draws: list[float]) -> None:
+    changed, kind = name_variant(name, np.array(draws))
+    assert changed != name
+    assert kind in NAME_VARIANTS
+    if kind in ("order", "capitals"):
+        assert sorted(changed.lower().split()) == sorted(name.lower().split())
+
+
 # --- duplicates -----------------------------------------------------------------------------
 
 
@@ -358,16 +375,26 @@ def test_duplicates_copy_real_people_with_small_changes(
         changed = set(filter(None, record["changes"].split(";")))
         changes.update(changed)
         assert copy["sex"] == original["sex"]
-        assert (copy["full_name"] != original["full_name"]) == ("name_typo" in changed)
+        name_changes = {c.removeprefix("name_") for c in changed if c.startswith("name_")}
+        assert name_changes <= set(NAME_VARIANTS)
+        assert (copy["full_name"] != original["full_name"]) == bool(name_changes)
         assert (copy["household_id"] != original["household_id"]) == ("household" in changed)
-        assert (copy["birth_date"] != original["birth_date"]) == ("birth_date" in changed)
+        birth_changes = changed & set(BIRTH_DATE_CHANGES)
+        assert (copy["birth_date"] != original["birth_date"]) == bool(birth_changes)
+        if "birth_date_swap" in changed:
+            assert copy["birth_date"][5:7] == original["birth_date"][8:10]
+            assert copy["birth_date"][8:10] == original["birth_date"][5:7]
+        if "birth_date_digit" in changed:
+            assert copy["birth_date"][:9] == original["birth_date"][:9]
         if "nik_digit" in changed:
             assert sum(a != b for a, b in zip(copy["nik"], original["nik"], strict=True)) == 1
         elif "nik_missing" in changed:
             assert copy["nik"] == "" != original["nik"]
         else:
             assert copy["nik"] == original["nik"]
-    assert {"nik_digit", "nik_missing", "name_typo", "household", "birth_date"} <= set(changes)
+    assert {"nik_digit", "nik_missing", "name_typo", "household", "birth_date_shift"} <= set(
+        changes
+    )
 
 
 # --- rates and consistency ------------------------------------------------------------------

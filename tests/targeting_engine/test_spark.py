@@ -1,27 +1,16 @@
 """DuckDB and Spark run the same generated SQL and must decide identically.
 
-One SparkSession (local[2], tuned for a fast start) serves the module. Everything runs in one
-test function so that pytest-xdist never starts a second JVM in its other worker."""
+The suite's one SparkSession (tests/conftest.py) serves every test that uses Spark."""
 
 from datetime import date
 
 import pyarrow.compute as pc
-import pytest
 from targeting_builders import born_aged, default_rules, household, person, rules_with
 
 from sejahtera.synth import SynthConfig, generate
-from sejahtera.targeting_engine import run_targeting, spark_session
-
-pytest.importorskip("pyspark")
+from sejahtera.targeting_engine import run_targeting
 
 AS_OF = date(2026, 11, 30)
-
-
-@pytest.fixture(scope="module")
-def spark():
-    session = spark_session("sejahtera-tests", fast_start=True)
-    yield session
-    session.stop()
 
 
 def test_duckdb_and_spark_decide_identically(run, spark):

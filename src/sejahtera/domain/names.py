@@ -42,3 +42,26 @@ def name_similarity(query: str, name: str) -> float:
     for start in range(max(1, len(name_words) - span + 1)):
         best = max(best, len(wanted & trigrams(" ".join(name_words[start : start + span]))))
     return best / len(wanted)
+
+
+# --- matching two registrations of one person (record linkage) ------------------------------
+
+# Titles and honorifics written into a name on one registration and not on another ("H. Ahmad",
+# "Hj. Siti", "Drs. Budi", "Agus, S.Pd."). Lower case, as whole words after punctuation is gone.
+HONORIFICS = (
+    "h", "hj", "haji", "hajah", "hajjah", "kh", "ust", "ustadz", "ustazah",
+    "dr", "drs", "dra", "ir", "prof", "st", "se", "sh", "spd", "pd", "amd", "mm", "mpd",
+    "bpk", "bapak", "pak", "ibu", "bu", "sdr", "sdri", "alm", "almh", "almarhum", "almarhumah",
+)  # fmt: skip
+
+# Spellings of the same sound before and after the 1972 reform (EYD) and common variants, as
+# (older, newer): "Soeharto" and "Suharto", "Djoko" and "Joko", "Tjipto" and "Cipto". Applied
+# in this order, so "tj" becomes "c" before "j" is looked at.
+SPELLING_VARIANTS = (
+    ("tj", "c"),
+    ("dj", "j"),
+    ("sj", "sy"),
+    ("nj", "ny"),
+    ("oe", "u"),
+    ("ch", "kh"),
+)

@@ -25,6 +25,14 @@ def date_parts(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return day, month, year
 
 
+def from_parts(day: np.ndarray, month: np.ndarray, year: np.ndarray) -> np.ndarray:
+    """The dates of (day, month, year) integer arrays (each a real date)."""
+    months = (year - 1970) * 12 + (month - 1)
+    return months.astype("datetime64[M]").astype("datetime64[D]") + (day - 1).astype(
+        "timedelta64[D]"
+    )
+
+
 def whole_years(birth: np.ndarray, as_of: date) -> np.ndarray:
     """Age in completed years on ``as_of`` (someone born on 29 February turns a year older
     on 1 March in a non-leap year)."""

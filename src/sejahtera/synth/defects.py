@@ -1,9 +1,9 @@
 """Deliberate data-quality problems: duplicate person rows and rows with one invalid cell.
 
-Duplicates copy a real person (same NIK or one digit off, a small typo in the name, sometimes a
-shifted birth date or another household): the kind of double registration a registry must
-catch. Invalid rows each carry exactly one defect, and the error code the validators (or, for
-an unknown household, the importer) are expected to report.
+Duplicates copy a real person (same NIK, one digit off or none, the name written another way,
+sometimes a mistyped birth date or another household): the kind of double registration a
+registry must catch. Invalid rows each carry exactly one defect, and the error code the
+validators (or, for an unknown household, the importer) are expected to report.
 """
 
 from __future__ import annotations
@@ -15,15 +15,20 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sejahtera.synth.names import typo
+from sejahtera.synth.calendar import date_parts, from_parts
+from sejahtera.synth.names import name_variant
 from sejahtera.synth.tables import Columns
 
 Corrupt = Callable[[str, np.random.Generator], str]
 
 NIK_SAME, NIK_DIGIT, NIK_DROPPED = 0, 1, 2
 NIK_CHANGE_SHARES = (0.7, 0.2, 0.1)
-NAME_TYPO_SHARE = 0.5
-BIRTH_DATE_SHIFT_SHARE = 0.08
+NAME_CHANGE_SHARE = 0.5
+BIRTH_DATE_CHANGE_SHARE = 0.1
+# How a birth date is mistyped: a few days off, one digit of the day wrong, day and month
+# swapped (where the day could be a month).
+BIRTH_DATE_CHANGES = ("birth_date_shift", "birth_date_digit", "birth_date_swap")
+BIRTH_DATE_CHANGE_SHARES = (0.4, 0.3, 0.3)
 OTHER_HOUSEHOLD_SHARE = 0.65
 # Digits that may change without making a NIK invalid: the district (never checked) and the
 # serial. Positions count from the left.
@@ -67,20 +72,18 @@ def draw_duplicates(
     note(nik_kind == NIK_DIGIT, "nik_digit")
     note(nik_kind == NIK_DROPPED, "nik_missing")
 
-    typo_rows = rng.random(n) < NAME_TYPO_SHARE
+    renamed = rng.random(n) < NAME_CHANGE_SHARE
     names = copy["full_name"].to_pylist()
-    draws = rng.random((n, 3))
-    for i in np.flatnonzero(typo_rows):
-        names[i] = typo(names[i], draws[i])
+    draws = rng.random((n, 4))
+    for i in np.flatnonzero(renamed):
+        names[i], kind = name_variant(names[i], draws[i])
+        changes[i].append(f"name_{kind}")
     copy["full_name"] = pa.array(names, type=pa.string())
-    note(typo_rows, "name_typo")
 
-    shifted = rng.random(n) < BIRTH_DATE_SHIFT_SHARE
-    new_birth = birth[original] - np.where(shifted, rng.integers(1, 4, n), 0).astype(
-        "timedelta64[D]"
-    )
+    new_birth, birth_change = _changed_birth_dates(birth[original], rng)
     copy["birth_date"] = pa.array(new_birth).cast(pa.string())
-    note(shifted, "birth_date")
+    for code, what in enumerate(BIRTH_DATE_CHANGES):
+        note(birth_change == code, what)
 
     target = _target_households(household[original], valid_household, rng)
     moved = target != household[original]
@@ -109,6 +112,29 @@ def _changed_niks(
     kind = np.where((kind == NIK_DIGIT) & clash, NIK_SAME, kind)
     nik = np.select([kind == NIK_DIGIT, kind == NIK_DROPPED], [changed, 0], default=original)
     return nik, kind
+
+
+def _changed_birth_dates(
+    birth: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Some birth dates mistyped; the kind of each change (-1: unchanged)."""
+    n = len(birth)
+    kind = np.where(
+        rng.random(n) < BIRTH_DATE_CHANGE_SHARE,
+        rng.choice(len(BIRTH_DATE_CHANGES), size=n, p=BIRTH_DATE_CHANGE_SHARES),
+        -1,
+    )
+    day, month, year = date_parts(birth)
+    # One digit of the day: its units typed as another digit, staying a day of every month.
+    new_units = (day % 10 + rng.integers(1, 10, n)) % 10
+    typed_day = day // 10 * 10 + new_units
+    kind = np.where((kind == 1) & ((typed_day < 1) | (typed_day > 28)), 0, kind)
+    kind = np.where((kind == 2) & ((day > 12) | (day == month)), 0, kind)
+    shifted = birth - rng.integers(1, 4, n).astype("timedelta64[D]")
+    new_day = np.select([kind == 1, kind == 2], [typed_day, month], day)
+    new_month = np.where(kind == 2, day, month)
+    retyped = from_parts(new_day, new_month, year)
+    return np.select([kind == 0, kind > 0], [shifted, retyped], birth), kind
 
 
 def _target_households(

@@ -157,7 +157,16 @@ def _head_ages(
     )
     age = np.where(sizes == 1, alone_age, age)
     upper = np.where(counts["parent"] > 0, 60.0, 92.0)
-    return np.clip(age, 19.0, upper)
+    return _folded(age, 19.0, upper)
+
+
+def _folded(age: np.ndarray, low: float, high: float | np.ndarray = np.inf) -> np.ndarray:
+    """Ages outside [low, high] mirrored back inside. Clipping would give everyone past a
+    bound the same birth date: hundreds of strangers born on one day, which a deduplication
+    would rightly find suspicious."""
+    age = np.where(age < low, 2 * low - age, age)
+    age = np.where(age > high, 2 * high - age, age)
+    return np.clip(age, low, high)
 
 
 def _head_female(
@@ -177,7 +186,7 @@ def _spouse_ages(
     n = len(head_age)
     wife = head_age - np.clip(rng.normal(4.0, 3.5, n), -5.0, 8.0)
     husband = head_age + np.clip(rng.normal(3.0, 3.5, n), -5.0, 8.0)
-    return np.maximum(np.where(head_female, husband, wife), 17.0)
+    return _folded(np.where(head_female, husband, wife), 17.0)
 
 
 def _split_offspring(

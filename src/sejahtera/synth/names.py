@@ -121,6 +121,44 @@ def addresses(urban: np.ndarray, village_name: np.ndarray, rng: np.random.Genera
     return pc.if_else(pa.array(urban), town, village)
 
 
+# How a second registration writes the same person's name, and how often: a typo, the spelling
+# before 1972 ("Djoko" for "Joko"), a title or honorific added ("H.", "Drs."), a part left out,
+# the parts in another order, all in capitals.
+NAME_VARIANTS = ("typo", "old_spelling", "title", "part_dropped", "order", "capitals")
+NAME_VARIANT_SHARES = np.array([0.5, 0.15, 0.1, 0.1, 0.1, 0.05])
+TITLES = ("H. ", "Hj. ", "Drs. ", "Ir. ", "Dr. ")
+# The newer spellings and the older ones they replaced, each tried in turn.
+OLD_SPELLINGS = (("u", "oe"), ("j", "dj"), ("c", "tj"), ("sy", "sj"), ("ny", "nj"), ("kh", "ch"))
+
+
+def name_variant(name: str, draws: np.ndarray) -> tuple[str, str]:
+    """The name as a second registration writes it, and which variant (``NAME_VARIANTS``).
+    ``draws`` are four uniform numbers; a variant that cannot apply (a one-part name cannot
+    lose a part) falls back to a typo, so the name always changes."""
+    kind = NAME_VARIANTS[
+        min(int(np.searchsorted(np.cumsum(NAME_VARIANT_SHARES), draws[3], side="right")), 5)
+    ]
+    parts = name.split()
+    changed = name
+    if kind == "old_spelling":
+        start = int(draws[0] * len(OLD_SPELLINGS))
+        for new, old in OLD_SPELLINGS[start:] + OLD_SPELLINGS[:start]:
+            changed = name.replace(new, old).replace(new.capitalize(), old.capitalize())
+            if changed != name:
+                break
+    elif kind == "title":
+        changed = TITLES[int(draws[0] * len(TITLES))] + name
+    elif kind == "part_dropped" and len(parts) > 1:
+        changed = " ".join(parts[:-1])
+    elif kind == "order" and len(parts) > 1:
+        changed = " ".join(reversed(parts))
+    elif kind == "capitals":
+        changed = name.upper()
+    if changed == name:
+        return typo(name, draws[:3]), "typo"
+    return changed, kind
+
+
 def typo(name: str, draws: np.ndarray) -> str:
     """A small misspelling that always changes the name: swap two neighbours, drop or double a
     letter, or change a vowel. ``draws`` are three uniform numbers choosing the kind and place."""

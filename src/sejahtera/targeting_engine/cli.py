@@ -16,6 +16,14 @@ from typing import Any, NoReturn
 import click
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+ENGINE = click.option(
+    "--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True
+)
+REJECTED_REPORT = click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the rows the import would reject, with its codes, to this CSV.",
+)
 AS_OF = click.option(
     "--as-of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -67,19 +75,13 @@ def target() -> None:
 @click.option(
     "--rules", "rules_path", type=FILE, help="Rules TOML (default: the shipped defaults)."
 )
-@click.option(
-    "--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True
-)
+@ENGINE
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     help="Keep the Parquet outputs here (else they are deleted after printing).",
 )
-@click.option(
-    "--report",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the rows the import would reject, with its codes, to this CSV.",
-)
+@REJECTED_REPORT
 def evaluate(
     households: Path,
     persons: Path,
@@ -96,7 +98,7 @@ def evaluate(
     The rows are judged as the import judges them: a row it would reject is left out (and a
     person of a rejected household), and listed on standard error (or in ``--report``)."""
     from sejahtera.domain.targeting.rules import RulesError, load_rules
-    from sejahtera.registry.services.pipeline import REPORT_COLUMNS, screen_files
+    from sejahtera.registry.services.pipeline import screen_files
     from sejahtera.registry.sources import SourceError, open_source
     from sejahtera.targeting_engine.report import household_report
     from sejahtera.targeting_engine.run import InputError, run_targeting
@@ -119,21 +121,30 @@ def evaluate(
         except (RulesError, InputError, SourceError) as exc:
             fail(str(exc))
             return
-    if screened.rejected:
-        click.echo(
-            f"{screened.rejected_rows} row(s) left out: the import would reject them"
-            + (f" (see {report})" if report else ""),
-            err=True,
-        )
-        if report:
-            with report.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle, lineterminator="\n")
-                writer.writerow(REPORT_COLUMNS)
-                writer.writerows(screened.rejected)
-        else:
-            for row in screened.rejected:
-                click.echo("  " + " · ".join(str(cell) for cell in row if cell != ""), err=True)
+    report_rejected(screened, report)
     click.echo(json.dumps(decided, indent=2, ensure_ascii=False))
+
+
+def report_rejected(screened: Any, report: Path | None) -> None:
+    """Say how many rows were left out because the import would reject them, and list them
+    (on standard error, or with the import's columns in the ``report`` CSV)."""
+    from sejahtera.registry.services.pipeline import REPORT_COLUMNS
+
+    if not screened.rejected:
+        return
+    click.echo(
+        f"{screened.rejected_rows} row(s) left out: the import would reject them"
+        + (f" (see {report})" if report else ""),
+        err=True,
+    )
+    if report:
+        with report.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(REPORT_COLUMNS)
+            writer.writerows(screened.rejected)
+    else:
+        for row in screened.rejected:
+            click.echo("  " + " · ".join(str(cell) for cell in row if cell != ""), err=True)
 
 
 @click.group()

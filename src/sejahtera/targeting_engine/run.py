@@ -175,11 +175,11 @@ def run_targeting(
         external_deciles=deciles is not None,
         manual_clusters=manual_clusters is not None,
     )
-    runner: _Runner
+    runner: Runner
     if engine == "duckdb":
-        runner = _DuckDBRunner()
+        runner = DuckDBRunner()
     elif engine == "spark":
-        runner = _SparkRunner(spark)
+        runner = SparkRunner(spark)
     else:
         raise ValueError(f"engine must be 'duckdb' or 'spark', got {engine!r}")
     folder = None
@@ -239,7 +239,7 @@ def run_targeting(
     )
 
 
-def _write(runner: _Runner, name: str, path: Path, metadata: dict[str, str]) -> None:
+def _write(runner: Runner, name: str, path: Path, metadata: dict[str, str]) -> None:
     runner.write(_shaped(name, runner.columns(name)), path, metadata)
 
 
@@ -271,7 +271,7 @@ def _release_after(plan: list[Stage]) -> dict[str, list[str]]:
 # -- checks -----------------------------------------------------------------------------------
 
 
-def _check_unique(runner: _Runner, view: str, column: str, what: str) -> None:
+def _check_unique(runner: Runner, view: str, column: str, what: str) -> None:
     rows = runner.fetch(
         f"SELECT TRIM({column}) AS id, COUNT(*) AS n FROM {view} "
         f"GROUP BY TRIM({column}) HAVING COUNT(*) > 1 OR TRIM({column}) IS NULL "
@@ -282,7 +282,7 @@ def _check_unique(runner: _Runner, view: str, column: str, what: str) -> None:
         raise InputError(f"{what}: {column} must be present and unique; found {shown}")
 
 
-def _check_deciles(runner: _Runner) -> None:
+def _check_deciles(runner: Runner) -> None:
     _check_unique(runner, "deciles_input", "household_id", "deciles")
     bad = runner.fetch(
         "SELECT household_id, national_decile FROM deciles_input "
@@ -295,7 +295,7 @@ def _check_deciles(runner: _Runner) -> None:
         raise InputError(f"deciles: national_decile must be a whole number 1–10; found {shown}")
 
 
-def _check_manual_clusters(runner: _Runner) -> None:
+def _check_manual_clusters(runner: Runner) -> None:
     bad = runner.fetch(
         "SELECT person_id, cluster FROM manual_clusters_input "
         f"WHERE cluster IS NULL OR TRIM(cluster) NOT IN ({texts(CLUSTER_CODES)}) "
@@ -336,7 +336,7 @@ def _typed(schema: pa.Schema, types: dict[str, pa.DataType]) -> pa.Schema:
 # -- engines ----------------------------------------------------------------------------------
 
 
-class _Runner(Protocol):
+class Runner(Protocol):
     def load(
         self, view: str, source: Source, columns: tuple[str, ...], required: tuple[str, ...]
     ) -> None: ...
@@ -385,7 +385,7 @@ def _quote(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
-class _DuckDBRunner:
+class DuckDBRunner:
     def __init__(self) -> None:
         import duckdb
 
@@ -458,10 +458,15 @@ def spark_session(
     ``fast_start`` tunes the JVM for short runs on small data (tests, a few households): C1
     compiler only and serial GC start about twice as fast but are slower on big data. In local
     mode the driver runs every task and holds the cached stages: with Spark's default 1 GB
-    (``driver_memory``, the JVM's heap) a run of 1 M persons takes about 1.6 times as long."""
+    (``driver_memory``, the JVM's heap) a run of 1 M persons takes about 1.6 times as long.
+
+    Splink's string-similarity functions (Jaro-Winkler, Damerau-Levenshtein) are on the class
+    path of every session, so deduplication can share it: a jar cannot be added to a running
+    session's driver."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
 
     active = SparkSession.getActiveSession()
     if active is not None:
@@ -475,6 +480,7 @@ def spark_session(
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.memory", driver_memory)
+        .config("spark.jars", similarity_jar_location())
     )
     if fast_start:
         builder = (
@@ -487,7 +493,7 @@ def spark_session(
     return session
 
 
-class _SparkRunner:
+class SparkRunner:
     def __init__(self, spark: Any = None) -> None:
         self.spark = spark or spark_session()
         self.cached: list[Any] = []

@@ -1,0 +1,55 @@
+"""``sejahtera dedupe links`` on registry-format files."""
+
+import csv
+from datetime import date
+
+from click.testing import CliRunner
+
+from sejahtera.cli import main
+from sejahtera.synth import SynthConfig, generate, write
+
+
+def test_links_the_files_and_leaves_out_what_the_import_rejects(tmp_path):
+    config = SynthConfig(persons=1_500, seed=5, invalid_rate=0.02, as_of=date(2026, 12, 1))
+    counts = write(generate(config), tmp_path / "in")
+    out, report = tmp_path / "out", tmp_path / "rejected.csv"
+    result = CliRunner().invoke(
+        main,
+        [
+            "dedupe", "links",
+            "--households", str(tmp_path / "in" / "households.csv"),
+            "--persons", str(tmp_path / "in" / "persons.csv"),
+            "--out", str(out),
+            "--report", str(report),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with report.open(encoding="utf-8") as handle:
+        rejected = list(csv.DictReader(handle))
+    assert f"{len({(r['file'], r['line']) for r in rejected})} row(s) left out" in result.output
+    with (out / "clusters.csv").open(encoding="utf-8") as handle:
+        clustered = {row["person_id"] for row in csv.DictReader(handle)}
+    rejected_persons = {r["record_id"] for r in rejected if r["file"] == "persons.csv"}
+    assert rejected_persons
+    assert not clustered & rejected_persons
+    assert len(clustered) < counts["persons"]
+    assert f"{len(clustered)} persons" in result.output
+    assert (out / "pairs.csv").exists()
+    assert (out / "model.json").exists()
+
+
+def test_a_model_that_does_not_fit_is_a_clear_error(tmp_path):
+    write(generate(SynthConfig(persons=200, seed=1, as_of=date(2026, 12, 1))), tmp_path)
+    (tmp_path / "model.json").write_text('{"comparisons": []}', encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        [
+            "dedupe", "links",
+            "--households", str(tmp_path / "households.csv"),
+            "--persons", str(tmp_path / "persons.csv"),
+            "--out", str(tmp_path / "out"),
+            "--model", str(tmp_path / "model.json"),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "comparison 'name' differs" in result.output
