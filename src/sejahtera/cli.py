@@ -471,7 +471,7 @@ def manage(args: tuple[str, ...]) -> None:
 
 
 # -- targeting (batch engine; registered last) ---------------------------------------------
-from sejahtera.linkage.cli import dedupe  # noqa: E402
+from sejahtera.linkage.cli import MODEL, THRESHOLD, dedupe  # noqa: E402
 from sejahtera.targeting_engine.cli import AS_OF, ENGINE, FILE, fail, pmt, target  # noqa: E402
 
 
@@ -543,6 +543,27 @@ def run_command(
             f"  {row['programme']:<8} eligible {row['eligible']:>9}  "
             f"yearly cost Rp{row['yearly_cost']:,}"
         )
+
+
+@dedupe.command("run")
+@ENGINE
+@THRESHOLD
+@MODEL
+def dedupe_run(engine: str, threshold: float, model: Path | None) -> None:
+    """Link every person of the registry (Django database) and fill the review queue."""
+    setup_django()
+    from sejahtera.linkage.run import ModelError
+    from sejahtera.registry.services.deduplication import link_registry
+
+    try:
+        summary = link_registry(engine=engine, threshold=threshold, model=model)
+    except ModelError as exc:
+        fail(str(exc))
+    click.echo(
+        f"{summary.persons} persons, {summary.comparisons} pairs compared, "
+        f"{summary.pairs} at match probability ≥ {threshold} ({summary.new} new for review)"
+    )
+    click.echo(f"  model {summary.model_version}: {summary.model_path}")
 
 
 main.add_command(target)

@@ -30,6 +30,11 @@ REGISTRY_EDITORS = frozenset(
 )
 REGISTRY_IMPORTERS = frozenset({Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.ADMINISTRATOR})
 DASHBOARD_READERS = REGISTRY_READERS
+# Possible duplicates are reviewed by the offices, each the pairs wholly within its region (a
+# pair across two regencies goes to the province), and by administrators; only administrators
+# confirm in bulk above a match probability.
+DUPLICATE_REVIEWERS = frozenset({Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.ADMINISTRATOR})
+DUPLICATE_BULK_CONFIRMERS = frozenset({Role.ADMINISTRATOR})
 # Targeting results are read like the registry (each within their region); runs and what-if
 # simulations are started by the ministry's analysts and by administrators.
 TARGETING_READERS = REGISTRY_READERS

@@ -14,6 +14,19 @@ import click
 from sejahtera.linkage.run import DEFAULT_THRESHOLD
 from sejahtera.targeting_engine.cli import ENGINE, FILE, REJECTED_REPORT, fail, report_rejected
 
+THRESHOLD = click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=DEFAULT_THRESHOLD,
+    show_default=True,
+    help="Match probability from which two rows count as one person.",
+)
+MODEL = click.option(
+    "--model",
+    type=FILE,
+    help="A model.json trained by an earlier run: applied as it is instead of training.",
+)
+
 
 @click.group()
 def dedupe() -> None:
@@ -30,18 +43,8 @@ def dedupe() -> None:
     help="Folder for pairs.csv, clusters.csv and model.json.",
 )
 @ENGINE
-@click.option(
-    "--threshold",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=DEFAULT_THRESHOLD,
-    show_default=True,
-    help="Match probability from which two rows count as one person.",
-)
-@click.option(
-    "--model",
-    type=FILE,
-    help="A model.json trained by an earlier run: applied as it is instead of training.",
-)
+@THRESHOLD
+@MODEL
 @REJECTED_REPORT
 def links(
     households: Path,

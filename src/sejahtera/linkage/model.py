@@ -15,33 +15,72 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.constants import LEVEL_NOT_OBSERVED_TEXT
 
-# What the matcher reads as evidence, per comparison, from the closest agreement down to none;
-# ``None`` for a comparison whose value is missing on either side.
+from sejahtera.domain.findings import gettext_noop
+
+# What the matcher reads as evidence, per comparison, from the closest agreement down to none
+# (a value missing on either side is ``MISSING_WORDS``).
 LEVEL_WORDS: dict[str, tuple[str, ...]] = {
     "name": (
-        "same name",
-        "same name parts in another order",
-        "names one letter apart",
-        "names differ by a typo or a spelling",
-        "one name leaves out a part of the other",
-        "similar names",
-        "different names",
+        gettext_noop("same name"),
+        gettext_noop("same name parts in another order"),
+        gettext_noop("names one letter apart"),
+        gettext_noop("names differ by a typo or a spelling"),
+        gettext_noop("one name leaves out a part of the other"),
+        gettext_noop("similar names"),
+        gettext_noop("different names"),
     ),
     "birth_date": (
-        "same birth date",
-        "birth dates one digit apart",
-        "day and month swapped",
-        "birth dates within a week",
-        "same birth year",
-        "different birth dates",
+        gettext_noop("same birth date"),
+        gettext_noop("birth dates one digit apart"),
+        gettext_noop("day and month swapped"),
+        gettext_noop("birth dates within a week"),
+        gettext_noop("same birth year"),
+        gettext_noop("different birth dates"),
     ),
-    "sex": ("same sex", "different sex"),
-    "nik": ("same NIK", "different NIKs"),
-    "kk_number": ("same family card (KK)", "different family cards"),
-    "village": ("same village", "same district", "different districts"),
-    "birth_place": ("same birth place", "similar birth places", "different birth places"),
+    "sex": (
+        gettext_noop("same sex"),
+        gettext_noop("different sex"),
+    ),
+    "nik": (
+        gettext_noop("same NIK"),
+        gettext_noop("different NIKs"),
+    ),
+    "kk_number": (
+        gettext_noop("same family card (KK)"),
+        gettext_noop("different family cards"),
+    ),
+    "village": (
+        gettext_noop("same village"),
+        gettext_noop("same district"),
+        gettext_noop("different districts"),
+    ),
+    "birth_place": (
+        gettext_noop("same birth place"),
+        gettext_noop("similar birth places"),
+        gettext_noop("different birth places"),
+    ),
 }
+COMPARISON_LABELS = {
+    "name": gettext_noop("Full name"),
+    "birth_date": gettext_noop("Birth date"),
+    "sex": gettext_noop("Sex"),
+    "nik": gettext_noop("NIK"),
+    "kk_number": gettext_noop("Family card (KK)"),
+    "village": gettext_noop("Village"),
+    "birth_place": gettext_noop("Birth place"),
+}
+MISSING_WORDS = gettext_noop("missing on one side")
+
+
+def evidence_words(comparison: str, level: int) -> str:
+    """The words of a comparison's level as Splink numbers it (−1 a value missing, 0 the last
+    level, the closest agreement the highest), untranslated."""
+    words = LEVEL_WORDS[comparison]
+    if level < 0:
+        return MISSING_WORDS
+    return words[len(words) - 1 - level]
 
 
 def _levels(column: str, *levels: Any) -> cl.CustomComparison:
@@ -122,11 +161,18 @@ BLOCKING_RULES = (
 
 # Training: the share of pairs that match is first estimated from the NIK rule (a shared NIK
 # finds about this share of the duplicates that exist); u by random sampling; m by
-# expectation maximisation twice, so each comparison is estimated while another one blocks.
-# Not by birth date within a district: the NIK encodes both, so strangers in that block share
-# most of their NIK and would teach the model that this is what a duplicate looks like.
+# expectation maximisation twice, so each comparison is estimated while another one blocks: on
+# the pairs sharing a NIK, and on those sharing both the normalised name and the birth date,
+# where duplicates are the many. Not on the pairs sharing a birth date within a district:
+# strangers there share most of their NIK and would teach the model that this is what a
+# duplicate looks like; nor on those sharing a name within a district: in a registry of
+# millions, namesakes there outnumber the duplicates and the model learns them instead.
 NIK_RULE_RECALL = 0.7
-TRAINING_RULES = (block_on("nik"), block_on("name_sorted", "district"))
+# The m probability of a level no duplicate of the training pairs showed. Left unset, Splink
+# falls back to a generic default; zero would make the level veto a match outright (a birth
+# place spelled two ways, on real data). Small instead: strong evidence against, no veto.
+UNSEEN_M = 0.001
+TRAINING_RULES = (block_on("nik"), block_on("name_sorted", "birth_date"))
 
 
 @dataclass(frozen=True)
@@ -166,9 +212,17 @@ def train(linker: Any, training: Training) -> dict[str, Any]:
                 "converged": iterations < max_iterations,
             }
         )
+    unseen = []
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison._comparison_levels_excluding_null:
+            # Private: the public value hides an unset m behind Splink's default.
+            if level._m_probability in (None, 0.0, LEVEL_NOT_OBSERVED_TEXT):
+                level.m_probability = UNSEEN_M
+                unseen.append(f"{comparison.output_column_name}: {level.label_for_charts}")
     return {
         "u_max_pairs": training.u_max_pairs,
         "seed": training.seed,
         "nik_rule_recall": NIK_RULE_RECALL,
         "expectation_maximisation": sessions,
+        "m_not_seen_set_to": {"m_probability": UNSEEN_M, "levels": unseen},
     }

@@ -259,10 +259,16 @@ class ChangeRecord(models.Model):
 
 
 class DuplicateCandidate(models.Model):
-    """Two persons that may be the same human being, kept for a person to review."""
+    """Two persons that may be the same human being, kept for a person to review.
+
+    Found by a shared NIK (the import, the forms and the API) or by record linkage
+    (``sejahtera dedupe run``), which adds its match probability and the evidence: the level
+    of each comparison (``sejahtera.linkage.model.LEVEL_WORDS``). One row per pair: linkage
+    scores a shared-NIK pair in place."""
 
     class Reason(models.TextChoices):
         SAME_NIK = "same_nik", _("Same NIK")
+        LINKAGE = "linkage", _("Probable match")
 
     class Status(models.TextChoices):
         OPEN = "open", pgettext_lazy("duplicate review", "Open")
@@ -275,6 +281,18 @@ class DuplicateCandidate(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     detected_at = models.DateTimeField(auto_now_add=True)
     import_run = models.ForeignKey(ImportRun, on_delete=models.SET_NULL, null=True, blank=True)
+    match_probability = models.FloatField(null=True, blank=True)
+    evidence = models.JSONField(default=dict, blank=True)  # comparison → level
+    model_version = models.CharField(max_length=12, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("possible duplicate")

@@ -143,6 +143,32 @@ def change_history_of_persons(person_ids: list[int]) -> QuerySet[ChangeRecord]:
     ).select_related("actor", "import_run")
 
 
+def duplicate_candidates_for(user: User) -> QuerySet[DuplicateCandidate]:
+    """The possible duplicates ``user`` reviews: both persons within their region."""
+    access.require(user, access.DUPLICATE_REVIEWERS)
+    prefix = access.region_prefix(user)
+    candidates = DuplicateCandidate.objects.all()
+    if prefix:
+        candidates = candidates.filter(
+            person__household__village__code__startswith=prefix,
+            other__household__village__code__startswith=prefix,
+        )
+    return candidates
+
+
+def review_queue(
+    user: User, status: str = DuplicateCandidate.Status.OPEN
+) -> QuerySet[DuplicateCandidate]:
+    """The pairs of one review status, the likeliest first (a shared NIK not yet scored by
+    linkage after the scored ones), then the oldest."""
+    return (
+        duplicate_candidates_for(user)
+        .filter(status=status)
+        .select_related("person__household__village", "other__household__village", "reviewed_by")
+        .order_by(F("match_probability").desc(nulls_last=True), "pk")
+    )
+
+
 def duplicate_candidates_of(person_ids: list[int]) -> QuerySet[DuplicateCandidate]:
     return DuplicateCandidate.objects.filter(
         Q(person_id__in=person_ids) | Q(other_id__in=person_ids)

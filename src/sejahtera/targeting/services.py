@@ -17,14 +17,12 @@ import hashlib
 import json
 import tempfile
 import tomllib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import tomlkit
 from django.conf import settings
 from django.db import transaction
@@ -33,7 +31,6 @@ from django.utils import timezone
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
-from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.targeting.rules import (
     DEFAULT_RULES_PATH,
     Rules,
@@ -43,6 +40,7 @@ from sejahtera.domain.targeting.rules import (
 from sejahtera.domain.targeting.settings import SettingPath, TunableSetting, tunable_settings
 from sejahtera.registry.models import Household, Person
 from sejahtera.registry.services import bulk
+from sejahtera.registry.services.snapshot import export_parquet, snapshot_registry
 from sejahtera.targeting.models import (
     Decision,
     HouseholdResult,
@@ -125,70 +123,6 @@ def parse_rules(text: str, source: str = "rules") -> Rules:
     if isinstance(model, str) and ("/" in model or "\\" in model or model.startswith(".")):
         raise RulesError(source, [("welfare.pmt_model", "must be a file name beside the rules")])
     return parse_rules_text(text, base_dir=DEFAULT_RULES_PATH.parent, source=source)
-
-
-# -- snapshot ----------------------------------------------------------------------------------
-
-# Model attribute per format v1 column; ids are the database's (see the module docstring).
-HOUSEHOLD_SNAPSHOT = {name: name for name in fmt.HOUSEHOLD_COLUMN_NAMES} | {
-    "household_id": "id",
-    "region_code": "village_id",
-}
-PERSON_SNAPSHOT = {name: name for name in fmt.PERSON_COLUMN_NAMES} | {
-    "person_id": "id",
-    "household_id": "household_id",
-}
-
-
-def _cell(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def _export(rows: Iterator[tuple[Any, ...]], columns: Sequence[str], path: Path) -> int:
-    """Rows of model values as a Parquet file of format v1 strings, chunk by chunk."""
-    schema = pa.schema([(name, pa.string()) for name in columns])
-    count = 0
-    with pq.ParquetWriter(path, schema) as writer:
-        chunk: list[tuple[Any, ...]] = []
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) == CHUNK:
-                count += _write_chunk(writer, schema, chunk)
-                chunk = []
-        count += _write_chunk(writer, schema, chunk)
-    return count
-
-
-def _write_chunk(writer: pq.ParquetWriter, schema: pa.Schema, chunk: list[tuple[Any, ...]]) -> int:
-    arrays = [pa.array([_cell(row[i]) for row in chunk], pa.string()) for i in range(len(schema))]
-    writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
-    return len(chunk)
-
-
-def snapshot_registry(folder: Path) -> tuple[Path, Path, int, int]:
-    """Write the registry's households and persons as format v1 Parquet files (read only)."""
-    households, persons = folder / "households.parquet", folder / "persons.parquet"
-    n_households = _export(
-        Household.objects.order_by("id")
-        .values_list(*HOUSEHOLD_SNAPSHOT.values())
-        .iterator(chunk_size=CHUNK),
-        list(HOUSEHOLD_SNAPSHOT),
-        households,
-    )
-    n_persons = _export(
-        Person.objects.order_by("id")
-        .values_list(*PERSON_SNAPSHOT.values())
-        .iterator(chunk_size=CHUNK),
-        list(PERSON_SNAPSHOT),
-        persons,
-    )
-    return households, persons, n_households, n_persons
 
 
 # -- loading results ---------------------------------------------------------------------------
@@ -414,7 +348,7 @@ def snapshot_manual_clusters(folder: Path, on: date) -> Path:
     """The cluster memberships social workers recorded, in force on ``on``, for the engine:
     counted beside the rule-based ones, with their reason."""
     path = folder / "manual_clusters.parquet"
-    _export(
+    export_parquet(
         active_manual_clusters(on)
         .order_by("person_id", "cluster", "pk")
         .values_list("person_id", "cluster", "reason")

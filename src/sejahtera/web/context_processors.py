@@ -15,6 +15,7 @@ def navigation(request: AuthenticatedRequest) -> dict[str, Any]:
             "dashboard": access.has_role(user, access.DASHBOARD_READERS),
             "registry": access.has_role(user, access.REGISTRY_READERS),
             "register": access.has_role(user, access.REGISTRY_EDITORS),
+            "duplicates": access.has_role(user, access.DUPLICATE_REVIEWERS),
             "imports": access.has_role(user, access.REGISTRY_IMPORTERS),
             "targeting": access.has_role(user, access.TARGETING_READERS),
             "decrees": access.has_role(user, access.DELIVERY_READERS),

@@ -211,3 +211,22 @@ class RunChoiceField(forms.ModelChoiceField):
             "as_of": date_format(obj.as_of),
             "version": obj.rules_version,
         }
+
+
+class DuplicateReviewForm(forms.Form):
+    verdict = forms.ChoiceField(
+        label=_("Verdict"),
+        choices=[("same", _("Same person")), ("different", _("Different persons"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What in the records, or what you learned in the field, decides it."),
+    )
+
+
+class BulkConfirmForm(forms.Form):
+    threshold = forms.FloatField(label=_("Match probability at least"), min_value=0.5, max_value=1)
+    note = forms.CharField(label=_("Reason"), max_length=1000)

@@ -15,6 +15,7 @@ from sejahtera.accounts.models import User
 from sejahtera.cases.models import Case
 from sejahtera.domain import registry_format as fmt
 from sejahtera.labels import column_label, stage_label, value_label
+from sejahtera.linkage.model import COMPARISON_LABELS, LEVEL_WORDS, evidence_words
 from sejahtera.registry import privacy
 from sejahtera.registry.models import ChangeRecord, DuplicateCandidate, Household, Person
 from sejahtera.registry.privacy import MASK
@@ -187,9 +188,10 @@ def _history_value(value: object) -> str:
 def duplicate_notices(
     user: User, candidates: Iterable[DuplicateCandidate], household: Household, *, today: date
 ) -> list[str]:
-    """What the household page says of its members' possible duplicates: the other holder's
-    name and household only when the user may see them (in their region, not masked);
-    otherwise only that the NIK is registered elsewhere too and that the pair is reviewed."""
+    """What the household page says of its members' possible duplicates (a shared NIK, or a
+    probable match found by linkage): the other person's name and household only when the user
+    may see them (in their region, not masked); otherwise only that the person is registered
+    elsewhere too and that the pair is reviewed."""
     unmasked = privacy.may_read_specific(user)
     notices = []
     for candidate in candidates:
@@ -198,12 +200,20 @@ def duplicate_notices(
             mine, other = other, mine
         own_name = privacy.visible_name(mine, unmasked=unmasked, today=today)
         status = candidate.get_status_display()
+        shared_nik = candidate.reason == DuplicateCandidate.Reason.SAME_NIK
         other_hidden = privacy.hidden_columns(other, unmasked=unmasked, today=today)
         if access.covers(user, other.household.village_id) and "full_name" not in other_hidden:
             notices.append(
-                _(
-                    "%(a)s and %(b)s (household %(household)s) share a NIK — possible "
-                    "duplicate (%(status)s)"
+                (
+                    _(
+                        "%(a)s and %(b)s (household %(household)s) share a NIK — possible "
+                        "duplicate (%(status)s)"
+                    )
+                    if shared_nik
+                    else _(
+                        "%(a)s and %(b)s (household %(household)s) may be one person — possible "
+                        "duplicate (%(status)s)"
+                    )
                 )
                 % {
                     "a": own_name,
@@ -214,13 +224,83 @@ def duplicate_notices(
             )
         else:
             notices.append(
-                _(
-                    "The NIK of %(a)s is also registered for another person elsewhere; the "
-                    "pair goes to review (%(status)s)."
+                (
+                    _(
+                        "The NIK of %(a)s is also registered for another person elsewhere; the "
+                        "pair goes to review (%(status)s)."
+                    )
+                    if shared_nik
+                    else _(
+                        "%(a)s may also be registered as another person elsewhere; the pair "
+                        "goes to review (%(status)s)."
+                    )
                 )
                 % {"a": own_name, "status": status}
             )
     return notices
+
+
+# What a reviewer compares of the two persons of a possible duplicate, side by side.
+PAIR_COLUMNS = ("full_name", "nik", "sex", "birth_date", "birth_place", "relationship")
+
+
+@dataclass(frozen=True)
+class PairRow:
+    label: str
+    left: str
+    right: str
+    same: bool
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    label: str
+    words: str
+    verdict: str  # "agree", "partly", "disagree" or "missing": how the row is marked
+
+
+def duplicate_pair(
+    candidate: DuplicateCandidate, *, unmasked: bool, today: date
+) -> tuple[list[PairRow], list[EvidenceRow]]:
+    """The two persons side by side (masked as their household pages mask them) and, for a
+    pair found by linkage, what each comparison found, in words."""
+    left, right = candidate.person, candidate.other
+    shown = [
+        _shown(p, privacy.hidden_columns(p, unmasked=unmasked, today=today)) for p in (left, right)
+    ]
+    rows = [
+        PairRow(column_label(n), shown[0][n], shown[1][n], shown[0][n] == shown[1][n])
+        for n in PAIR_COLUMNS
+    ]
+    for label, values in (
+        (_("Household"), [p.household.external_id for p in (left, right)]),
+        (column_label("kk_number"), [p.household.kk_number or "–" for p in (left, right)]),
+        (
+            _("Village"),
+            [f"{p.household.village.name} ({p.household.village_id})" for p in (left, right)],
+        ),
+    ):
+        rows.append(PairRow(label, values[0], values[1], values[0] == values[1]))
+    evidence = []
+    for comparison, level in candidate.evidence.items():
+        if comparison not in LEVEL_WORDS:
+            continue
+        top = len(LEVEL_WORDS[comparison]) - 1
+        verdict = (
+            "missing"
+            if level < 0
+            else "agree"
+            if level == top
+            else "disagree"
+            if level == 0
+            else "partly"
+        )
+        evidence.append(
+            EvidenceRow(
+                _(COMPARISON_LABELS[comparison]), _(evidence_words(comparison, level)), verdict
+            )
+        )
+    return rows, evidence
 
 
 @dataclass(frozen=True)

@@ -231,6 +231,7 @@ class ConditionalityForm(CaseForm):
     obligation = forms.ChoiceField(
         label=_("Obligation"),
         choices=[
+            # xgettext:no-python-format
             ("school", _("School attendance (% of school days)")),
             ("health", _("Health visits (number in the month)")),
         ],

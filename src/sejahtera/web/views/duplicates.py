@@ -1,0 +1,121 @@
+"""The review queue of possible duplicates: offices review the pairs of their region, side by
+side with the evidence, and record a verdict with its reason; administrators may confirm in bulk
+above a match probability."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sejahtera.accounts import access
+from sejahtera.registry import privacy, selectors
+from sejahtera.registry.models import DuplicateCandidate
+from sejahtera.registry.services.deduplication import (
+    ReviewRefused,
+    confirm_above,
+    review_duplicate,
+)
+from sejahtera.web import params, presenters
+from sejahtera.web.forms import BulkConfirmForm, DuplicateReviewForm
+from sejahtera.web.http import AuthenticatedRequest
+
+PAIRS_PER_PAGE = 50
+STATUSES = [s.value for s in DuplicateCandidate.Status]
+
+
+@login_required
+def queue(request: AuthenticatedRequest) -> HttpResponse:
+    status = params.choice(request.GET, "status", STATUSES) or DuplicateCandidate.Status.OPEN
+    pairs = selectors.review_queue(request.user, status)
+    page = Paginator(pairs, PAIRS_PER_PAGE).get_page(params.integer(request.GET, "page", 1))
+    may_bulk = access.has_role(request.user, access.DUPLICATE_BULK_CONFIRMERS)
+    today, unmasked = date.today(), privacy.may_read_specific(request.user)
+    shown = [(c.person, c.other) for c in page]
+    privacy.log_reads(request.user, [p for both in shown for p in both], request.path)
+    return render(
+        request,
+        "web/registry/duplicates.html",
+        {
+            "page": page,
+            "rows": [
+                (
+                    candidate,
+                    privacy.visible_name(candidate.person, unmasked=unmasked, today=today),
+                    privacy.visible_name(candidate.other, unmasked=unmasked, today=today),
+                )
+                for candidate in page
+            ],
+            "status": status,
+            "statuses": DuplicateCandidate.Status.choices,
+            "bulk_form": BulkConfirmForm(initial={"threshold": 0.99}) if may_bulk else None,
+        },
+    )
+
+
+@login_required
+def pair(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    candidate = _candidate(request, pk)
+    form = DuplicateReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review_duplicate(
+                request.user,
+                candidate.pk,
+                same_person=form.cleaned_data["verdict"] == "same",
+                note=form.cleaned_data["note"],
+            )
+        except ReviewRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("Review recorded."))
+            return redirect(reverse("web:duplicates"))
+    today = date.today()
+    unmasked = privacy.may_read_specific(request.user)
+    rows, evidence = presenters.duplicate_pair(candidate, unmasked=unmasked, today=today)
+    privacy.log_reads(request.user, [candidate.person, candidate.other], request.path)
+    return render(
+        request,
+        "web/registry/duplicate.html",
+        {"candidate": candidate, "rows": rows, "evidence": evidence, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def confirm_bulk(request: AuthenticatedRequest) -> HttpResponse:
+    access.require(request.user, access.DUPLICATE_BULK_CONFIRMERS)
+    form = BulkConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a match probability from 0.5 to 1 and a reason."))
+    else:
+        try:
+            count = confirm_above(
+                request.user, form.cleaned_data["threshold"], form.cleaned_data["note"]
+            )
+        except ReviewRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(
+                request, _("%(count)s pairs confirmed as one person.") % {"count": count}
+            )
+    return redirect(reverse("web:duplicates"))
+
+
+def _candidate(request: AuthenticatedRequest, pk: int) -> DuplicateCandidate:
+    try:
+        return (
+            selectors.duplicate_candidates_for(request.user)
+            .select_related("person__household__village", "other__household__village")
+            .get(pk=pk)
+        )
+    except DuplicateCandidate.DoesNotExist:
+        raise Http404 from None

@@ -1,0 +1,113 @@
+"""The review queue of possible duplicates: who sees it, what a pair page shows, and a verdict
+recorded from the page."""
+
+import pytest
+
+from sejahtera.accounts import access
+from sejahtera.accounts.models import ROLE_SCOPE_LEVEL, Role, SensitiveAccess
+from sejahtera.registry.models import DuplicateCandidate
+
+pytestmark = pytest.mark.django_db
+KARADENAN, PONDOK_RAJEG, BANDUNG = "3201011002", "3201011001", "3273011001"
+HOME = {"village": KARADENAN, "regency": "3201", "province": "32"}
+ELSEWHERE = {"village": "1101012001", "regency": "1101", "province": "11"}
+
+
+def person(name, nik="", birth="1980-05-04"):
+    return {"full_name": name, "nik": nik, "sex": "P", "birth_date": birth, "relationship": "head"}
+
+
+@pytest.fixture
+def pair(household_factory):
+    """Siti Aminah and "Hj. Siti Aminah" of two Cibinong villages, found by linkage."""
+    siti = household_factory(KARADENAN, [person("Siti Aminah", "3201014405800001")])
+    again = household_factory(PONDOK_RAJEG, [person("Hj. Siti Aminah")])
+    return DuplicateCandidate.objects.create(
+        person=siti.members.get(),
+        other=again.members.get(),
+        reason=DuplicateCandidate.Reason.LINKAGE,
+        match_probability=0.9987,
+        evidence={
+            "name": 6,
+            "birth_date": 5,
+            "sex": 1,
+            "nik": -1,
+            "kk_number": 0,
+            "village": 1,
+            "birth_place": -1,
+        },
+        model_version="abc123def456",
+    )
+
+
+def user_of(make_user, role, regions=HOME):
+    level = ROLE_SCOPE_LEVEL[role]
+    return make_user(role, regions[level] if level else None)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_queue_opens_to_the_offices_and_administrators_only(client, make_user, pair, role):
+    client.force_login(user_of(make_user, role))
+    allowed = role in access.DUPLICATE_REVIEWERS
+    assert client.get("/registry/duplicates/").status_code == (200 if allowed else 403)
+    assert client.get(f"/registry/duplicates/{pair.pk}/").status_code == (200 if allowed else 403)
+    response = client.post(
+        f"/registry/duplicates/{pair.pk}/", {"verdict": "same", "note": "seen the KTP"}
+    )
+    assert response.status_code == (302 if allowed else 403)
+    pair.refresh_from_db()
+    assert (pair.status == DuplicateCandidate.Status.SAME_PERSON) == allowed
+
+
+@pytest.mark.parametrize("role", sorted(access.DUPLICATE_REVIEWERS - {Role.ADMINISTRATOR}))
+def test_an_office_elsewhere_neither_sees_nor_reviews_the_pair(client, make_user, pair, role):
+    client.force_login(user_of(make_user, role, ELSEWHERE))
+    assert client.get("/registry/duplicates/").context["rows"] == []
+    assert client.get(f"/registry/duplicates/{pair.pk}/").status_code == 404
+    response = client.post(f"/registry/duplicates/{pair.pk}/", {"verdict": "same", "note": "x"})
+    assert response.status_code == 404
+    pair.refresh_from_db()
+    assert pair.status == DuplicateCandidate.Status.OPEN
+
+
+def test_the_pair_page_shows_both_records_and_the_evidence_in_indonesian(client, make_user, pair):
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    client.force_login(office)
+    queue = client.get("/registry/duplicates/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "Hj. Siti Aminah" in queue
+    assert "0,999" in queue or "0.999" in queue
+    page = client.get(f"/registry/duplicates/{pair.pk}/", HTTP_ACCEPT_LANGUAGE="id")
+    text = page.content.decode()
+    assert "Siti Aminah" in text
+    assert "Hj. Siti Aminah" in text
+    assert "nama sama" in text  # "same name"
+    assert "tidak ada pada salah satu" in text  # a NIK missing on one side
+    evidence = {row.label: row.verdict for row in page.context["evidence"]}
+    assert evidence["NIK"] == "missing"
+    assert evidence["Nama lengkap"] == "agree"
+    logged = SensitiveAccess.objects.filter(user=office, entity="person").last()
+    assert set(logged.record_ids) == {pair.person_id, pair.other_id}
+
+
+def test_a_review_without_a_reason_is_refused_on_the_page(client, make_user, pair):
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    response = client.post(f"/registry/duplicates/{pair.pk}/", {"verdict": "different"})
+    assert response.status_code == 400
+    pair.refresh_from_db()
+    assert pair.status == DuplicateCandidate.Status.OPEN
+    client.post(f"/registry/duplicates/{pair.pk}/", {"verdict": "different", "note": "twins"})
+    pair.refresh_from_db()
+    assert (pair.status, pair.review_note) == (DuplicateCandidate.Status.DIFFERENT_PERSONS, "twins")
+    reviewed = client.get("/registry/duplicates/?status=different_persons").context["rows"]
+    assert [c for c, _, _ in reviewed] == [pair]
+
+
+def test_bulk_confirmation_is_for_administrators(client, make_user, pair):
+    client.force_login(make_user(Role.PROVINCIAL_OFFICE, "32"))
+    assert client.get("/registry/duplicates/").context["bulk_form"] is None
+    body = {"threshold": "0.99", "note": "sampled 50 pairs"}
+    assert client.post("/registry/duplicates/confirm/", body).status_code == 403
+    client.force_login(make_user(Role.ADMINISTRATOR))
+    assert client.post("/registry/duplicates/confirm/", body).status_code == 302
+    pair.refresh_from_db()
+    assert pair.status == DuplicateCandidate.Status.SAME_PERSON
