@@ -111,3 +111,34 @@ def test_bulk_confirmation_is_for_administrators(client, make_user, pair):
     assert client.post("/registry/duplicates/confirm/", body).status_code == 302
     pair.refresh_from_db()
     assert pair.status == DuplicateCandidate.Status.SAME_PERSON
+
+
+def test_an_office_merges_the_pair_from_its_page_and_undoes_it(client, make_user, pair):
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    page = client.get(f"/registry/duplicates/{pair.pk}/", HTTP_ACCEPT_LANGUAGE="id")
+    assert page.context["merge_form"] is not None
+    assert "Gabungkan" in page.content.decode()
+    url = f"/registry/duplicates/{pair.pk}/merge/"
+    assert client.post(url, {"survivor": pair.person_id}).status_code == 302  # no reason
+    assert not pair.other.merged_into_id
+    client.post(url, {"survivor": pair.person_id, "note": "same KTP"})
+    pair.other.refresh_from_db()
+    assert pair.other.merged_into_id == pair.person_id
+    page = client.get(f"/registry/duplicates/{pair.pk}/")
+    assert page.context["merge"].survivor_id == pair.person_id
+    assert page.context["merge_form"] is None
+    client.post(f"/registry/duplicates/{pair.pk}/unmerge/", {"note": "two sisters"})
+    pair.other.refresh_from_db()
+    assert pair.other.merged_into_id is None
+    assert client.get(f"/registry/duplicates/{pair.pk}/").context["merge"] is None
+
+
+@pytest.mark.parametrize("action", ["merge", "unmerge"])
+def test_merging_follows_the_review_rules(client, make_user, pair, action):
+    body = {"survivor": pair.person_id, "note": "x"}
+    client.force_login(make_user(Role.SOCIAL_WORKER, "3201"))
+    assert client.post(f"/registry/duplicates/{pair.pk}/{action}/", body).status_code == 403
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3273"))
+    assert client.post(f"/registry/duplicates/{pair.pk}/{action}/", body).status_code == 404
+    pair.other.refresh_from_db()
+    assert pair.other.merged_into_id is None

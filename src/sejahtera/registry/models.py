@@ -155,6 +155,14 @@ class Household(RegistryRecord):
         return self.external_id
 
 
+class CurrentPersonManager(models.Manager["Person"]):
+    """Persons who are still records of their own: one merged into another (a duplicate,
+    ``PersonMerge``) is kept, recoverable, but read by no page, run or export."""
+
+    def get_queryset(self) -> models.QuerySet[Person]:
+        return super().get_queryset().filter(merged_into__isnull=True)
+
+
 class Person(RegistryRecord):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members")
     nik = models.CharField("NIK", max_length=16, null=True, blank=True, db_index=True)  # noqa: DJ001
@@ -202,8 +210,16 @@ class Person(RegistryRecord):
     hiv = models.BooleanField(null=True, blank=True)
     social_problem = models.BooleanField(null=True, blank=True)
     deceased_date = models.DateField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = CurrentPersonManager()
+    all_objects = models.Manager()  # noqa: DJ012 (ruff takes the custom manager for a field)
 
     class Meta:
+        # Related objects reach a merged person too (a case record, a pair under review).
+        base_manager_name = "all_objects"
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         # The dead are few, and every decree and payment cycle looks for them
@@ -306,6 +322,43 @@ class DuplicateCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} ~ {self.other_id} ({self.reason}, {self.status})"
+
+
+class PersonMerge(models.Model):
+    """Two records of one person made one: ``merged`` is kept, hidden, and what was about the
+    person moves to ``survivor`` (``moves`` lists each row, so an unmerge puts back exactly
+    those). Rows a run or a payment made for the merged record stay with it."""
+
+    candidate = models.ForeignKey(DuplicateCandidate, on_delete=models.PROTECT, related_name="+")
+    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    moves = models.JSONField(default=list)  # [{"table": "app.model", "field": …, "ids": […]}]
+    kept = models.JSONField(default=list)  # rows left with the merged record: the same shape
+    note = models.TextField()
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    merged_at = models.DateTimeField(auto_now_add=True)
+    unmerged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    unmerged_at = models.DateTimeField(null=True, blank=True)
+    unmerge_note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("merge of two persons")
+        verbose_name_plural = _("merges of two persons")
+        constraints = [
+            # One live merge per merged record: merging it again needs an unmerge first.
+            models.UniqueConstraint(
+                fields=["merged"],
+                condition=models.Q(unmerged_at__isnull=True),
+                name="one_live_merge_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.survivor_id}"
 
 
 class DistrictPersonFigure(models.Model):

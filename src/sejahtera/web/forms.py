@@ -230,3 +230,19 @@ class DuplicateReviewForm(forms.Form):
 class BulkConfirmForm(forms.Form):
     threshold = forms.FloatField(label=_("Match probability at least"), min_value=0.5, max_value=1)
     note = forms.CharField(label=_("Reason"), max_length=1000)
+
+
+class MergeForm(forms.Form):
+    survivor = forms.TypedChoiceField(label=_("Keep the record of"), coerce=int)
+    note = forms.CharField(label=_("Reason"), max_length=1000)
+
+    def __init__(self, *args: Any, persons: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        survivor = self.fields["survivor"]
+        assert isinstance(survivor, forms.TypedChoiceField)
+        survivor.choices = persons
+        survivor.widget = forms.RadioSelect(choices=persons)
+
+
+class UnmergeForm(forms.Form):
+    note = forms.CharField(label=_("Reason"), max_length=1000)

@@ -1,7 +1,10 @@
-"""Possible duplicates found by record linkage over the whole registry, and their review.
+"""Possible duplicates found by record linkage over the whole registry, their review, and
+merging the two records of one person (and undoing it).
 
     summary = link_registry()                       # `sejahtera dedupe run`
     review_duplicate(office_user, pk, same_person=False, note="twins")
+    merge = merge_pair(office_user, pk, survivor_id=p.pk, note="same KTP")
+    unmerge(office_user, merge.pk, note="two sisters after all")
 
 The registry is written to Parquet (``snapshot``), linked by ``sejahtera.linkage`` on DuckDB or
 Spark, and each pair at or above the threshold becomes a candidate for review, with its match
@@ -20,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.csv as pacsv
+from django.apps import apps
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import ManyToOneRel, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +36,7 @@ from sejahtera.linkage import link_persons
 from sejahtera.linkage.model import LEVEL_WORDS
 from sejahtera.linkage.run import DEFAULT_THRESHOLD, LEVEL_COLUMNS
 from sejahtera.registry import selectors
-from sejahtera.registry.models import DuplicateCandidate
+from sejahtera.registry.models import ChangeRecord, DuplicateCandidate, Person, PersonMerge
 from sejahtera.registry.services.snapshot import snapshot_registry
 
 CHUNK = 2000
@@ -140,14 +145,10 @@ def review_duplicate(
     actor: User, candidate_id: int, *, same_person: bool, note: str
 ) -> DuplicateCandidate:
     """Record a reviewer's verdict on one open pair of their region, with the reason."""
-    note = note.strip()
-    if not note:
-        raise ReviewRefused(_("Say why: a review without a reason cannot be recorded."))
+    note = _reason(note)
     with transaction.atomic():
         # Locked: two reviewers at once record one verdict, the second is told.
-        candidate = (
-            selectors.duplicate_candidates_for(actor).select_for_update().get(pk=candidate_id)
-        )
+        candidate = _locked_candidate(actor, candidate_id)
         if candidate.status != DuplicateCandidate.Status.OPEN:
             raise ReviewRefused(_("This pair has already been reviewed."))
         candidate.status = (
@@ -166,9 +167,7 @@ def confirm_above(actor: User, threshold: float, note: str) -> int:
     """Confirm as one person every open pair at or above ``threshold`` (administrators only,
     who answer for the threshold); returns how many."""
     access.require(actor, access.DUPLICATE_BULK_CONFIRMERS)
-    note = note.strip()
-    if not note:
-        raise ReviewRefused(_("Say why: a review without a reason cannot be recorded."))
+    note = _reason(note)
     if not 0 < threshold <= 1:
         raise ReviewRefused(_("The threshold is a probability between 0 and 1."))
     return (
@@ -181,3 +180,143 @@ def confirm_above(actor: User, threshold: float, note: str) -> int:
             review_note=note,
         )
     )
+
+
+# What a run or a payment made for a record stays with it, as of its day: a run's clusters and
+# decisions, a decree's lines, enrolments, entitlements, payments and the ledger. The pair and
+# its merges are about the two records themselves. Everything else about the person moves.
+STAYS_WITH_THE_RECORD = frozenset(
+    {
+        "targeting.personcluster",
+        "targeting.decision",
+        "programmes.decreeline",
+        "programmes.enrolment",
+        "programmes.entitlement",
+        "programmes.payment",
+        "programmes.ledgerentry",
+        "registry.duplicatecandidate",
+        "registry.personmerge",
+        "registry.person",
+    }
+)
+
+
+def person_links() -> list[tuple[type[Model], str]]:
+    """Every (table, column) holding a person that follows the person on a merge."""
+    links: list[tuple[type[Model], str]] = [(ChangeRecord, "record_id")]
+    # Hidden relations too: most tables name no reverse accessor (related_name="+").
+    for relation in Person._meta.get_fields(include_hidden=True):
+        model = relation.related_model
+        if (
+            isinstance(relation, ManyToOneRel)
+            and isinstance(model, type)
+            and issubclass(model, Model)
+            and model._meta.label_lower not in STAYS_WITH_THE_RECORD
+        ):
+            links.append((model, relation.field.name))
+    return links
+
+
+def merge_pair(actor: User, candidate_id: int, *, survivor_id: int, note: str) -> PersonMerge:
+    """Make the pair's two records one: ``survivor_id`` stays (its household is the person's),
+    the other is kept hidden and what was about the person moves to the survivor."""
+    note = _reason(note)
+    with transaction.atomic():
+        candidate = _locked_candidate(actor, candidate_id)
+        if candidate.status == DuplicateCandidate.Status.DIFFERENT_PERSONS:
+            raise ReviewRefused(_("This pair was reviewed as two different persons."))
+        pair = {candidate.person_id, candidate.other_id}
+        if survivor_id not in pair:
+            raise ReviewRefused(_("Choose one of the pair's two records to keep."))
+        (merged_id,) = pair - {survivor_id}
+        persons = list(Person.all_objects.select_for_update().filter(pk__in=pair))
+        if any(p.merged_into_id for p in persons):
+            raise ReviewRefused(_("One of these records is already merged into another."))
+        moves, kept = [], []
+        for model, field in person_links():
+            ids = list(
+                model._base_manager.filter(**{field: merged_id}).values_list("pk", flat=True)
+            )
+            moved = _move(model, field, ids, survivor_id)
+            table = model._meta.label_lower
+            if moved:
+                moves.append({"table": table, "field": field, "ids": moved})
+            if stayed := sorted(set(ids) - set(moved)):
+                kept.append({"table": table, "field": field, "ids": stayed})
+        Person.all_objects.filter(pk=merged_id).update(merged_into=survivor_id)
+        if candidate.status == DuplicateCandidate.Status.OPEN:
+            candidate.reviewed_by, candidate.reviewed_at = actor, timezone.now()
+            candidate.review_note = note
+        candidate.status = DuplicateCandidate.Status.SAME_PERSON
+        candidate.save()
+        return PersonMerge.objects.create(
+            candidate=candidate,
+            survivor_id=survivor_id,
+            merged_id=merged_id,
+            moves=moves,
+            kept=kept,
+            note=note,
+            merged_by=actor,
+        )
+
+
+def unmerge(actor: User, merge_id: int, *, note: str) -> PersonMerge:
+    """Undo a merge: the rows that moved go back, the merged record is its own again, and the
+    pair is open for review again."""
+    note = _reason(note)
+    with transaction.atomic():
+        merge = (
+            PersonMerge.objects.select_for_update()
+            .filter(candidate__in=selectors.duplicate_candidates_for(actor))
+            .get(pk=merge_id)
+        )
+        if merge.unmerged_at is not None:
+            raise ReviewRefused(_("This merge has already been undone."))
+        for move in merge.moves:
+            model = apps.get_model(move["table"])
+            model._base_manager.filter(pk__in=move["ids"]).update(
+                **{move["field"]: merge.merged_id}
+            )
+        Person.all_objects.filter(pk=merge.merged_id).update(merged_into=None)
+        merge.unmerged_by, merge.unmerged_at, merge.unmerge_note = actor, timezone.now(), note
+        merge.save(update_fields=["unmerged_by", "unmerged_at", "unmerge_note"])
+        DuplicateCandidate.objects.filter(pk=merge.candidate_id).update(
+            status=DuplicateCandidate.Status.OPEN
+        )
+    return merge
+
+
+def live_merge(candidate: DuplicateCandidate) -> PersonMerge | None:
+    return PersonMerge.objects.filter(candidate=candidate, unmerged_at__isnull=True).first()
+
+
+def _move(model: type[Model], field: str, ids: list[int], to: int) -> list[int]:
+    """Point the rows ``ids`` at ``to``; a row the survivor already has the like of (a unique
+    constraint says so) stays. Returns the rows moved."""
+    if not ids:
+        return []
+    try:
+        with transaction.atomic():
+            model._base_manager.filter(pk__in=ids).update(**{field: to})
+        return sorted(ids)
+    except IntegrityError:
+        moved = []
+        for pk in ids:
+            try:
+                with transaction.atomic():
+                    model._base_manager.filter(pk=pk).update(**{field: to})
+                moved.append(pk)
+            except IntegrityError:
+                continue
+        return moved
+
+
+def _locked_candidate(actor: User, candidate_id: int) -> DuplicateCandidate:
+    return selectors.duplicate_candidates_for(actor).select_for_update().get(pk=candidate_id)
+
+
+def _reason(note: str) -> str:
+    note = note.strip()
+    if not note:
+        raise ReviewRefused(_("Say why: a review without a reason cannot be recorded."))
+    return note

@@ -5,6 +5,7 @@ above a match probability."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,10 +22,13 @@ from sejahtera.registry.models import DuplicateCandidate
 from sejahtera.registry.services.deduplication import (
     ReviewRefused,
     confirm_above,
+    live_merge,
+    merge_pair,
     review_duplicate,
+    unmerge,
 )
 from sejahtera.web import params, presenters
-from sejahtera.web.forms import BulkConfirmForm, DuplicateReviewForm
+from sejahtera.web.forms import BulkConfirmForm, DuplicateReviewForm, MergeForm, UnmergeForm
 from sejahtera.web.http import AuthenticatedRequest
 
 PAIRS_PER_PAGE = 50
@@ -81,12 +85,84 @@ def pair(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     unmasked = privacy.may_read_specific(request.user)
     rows, evidence = presenters.duplicate_pair(candidate, unmasked=unmasked, today=today)
     privacy.log_reads(request.user, [candidate.person, candidate.other], request.path)
+    merge = live_merge(candidate)
+    mergeable = merge is None and candidate.status != DuplicateCandidate.Status.DIFFERENT_PERSONS
     return render(
         request,
         "web/registry/duplicate.html",
-        {"candidate": candidate, "rows": rows, "evidence": evidence, "form": form},
+        {
+            "candidate": candidate,
+            "rows": rows,
+            "evidence": evidence,
+            "form": form,
+            "merge": merge,
+            "merge_form": _merge_form(candidate, unmasked=unmasked) if mergeable else None,
+            "unmerge_form": UnmergeForm() if merge else None,
+        },
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def merge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    candidate = _candidate(request, pk)
+    unmasked = privacy.may_read_specific(request.user)
+    form = _merge_form(candidate, unmasked=unmasked, data=request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the record to keep and give a reason."))
+    else:
+        try:
+            merge_pair(
+                request.user,
+                candidate.pk,
+                survivor_id=form.cleaned_data["survivor"],
+                note=form.cleaned_data["note"],
+            )
+        except ReviewRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("The two records are one person now."))
+    return redirect(reverse("web:duplicate", args=[candidate.pk]))
+
+
+@login_required
+@require_POST
+def undo_merge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    candidate = _candidate(request, pk)
+    done = live_merge(candidate)
+    form = UnmergeForm(request.POST)
+    if done is None:
+        messages.error(request, _("These records are not merged."))
+    elif not form.is_valid():
+        messages.error(request, _("Give a reason."))
+    else:
+        try:
+            unmerge(request.user, done.pk, note=form.cleaned_data["note"])
+        except ReviewRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("The merge is undone: both records are as they were."))
+    return redirect(reverse("web:duplicate", args=[candidate.pk]))
+
+
+def _merge_form(candidate: DuplicateCandidate, *, unmasked: bool, data: Any = None) -> MergeForm:
+    """Which record to keep, each named by its person and household (the household kept is
+    the person's: a person listed in two households is resolved by choosing one)."""
+    today = date.today()
+    persons = [
+        (
+            p.pk,
+            _("%(name)s, household %(household)s (%(place)s)")
+            % {
+                "name": privacy.visible_name(p, unmasked=unmasked, today=today),
+                "household": p.household.external_id,
+                "place": p.household.village.name,
+            },
+        )
+        for p in (candidate.person, candidate.other)
+    ]
+    return MergeForm(data, persons=persons)
 
 
 @login_required

@@ -1,0 +1,74 @@
+"""The review queue of possible duplicates in a real browser: a regency office opens the queue,
+reads the evidence of a pair, merges the two records and undoes it.
+Screenshots: artifacts/screenshots/duplicates-*.png."""
+
+from __future__ import annotations
+
+import pytest
+
+from sejahtera.accounts.models import Role
+from sejahtera.registry.models import DuplicateCandidate, Person
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def head(name, nik=""):
+    return {
+        "full_name": name,
+        "nik": nik,
+        "sex": "P",
+        "birth_date": "1980-05-04",
+        "relationship": "head",
+    }
+
+
+def test_an_office_reviews_merges_and_unmerges_a_pair(
+    page_for, shoot, live_server, make_user, household_factory
+):
+    siti = household_factory("3201011002", [head("Siti Aminah", "3201014405800001")]).members.get()
+    hajjah = household_factory("3201011001", [head("Hj. Siti Aminah")]).members.get()
+    pair = DuplicateCandidate.objects.create(
+        person=siti,
+        other=hajjah,
+        reason=DuplicateCandidate.Reason.LINKAGE,
+        match_probability=0.9987,
+        evidence={
+            "name": 6,
+            "birth_date": 5,
+            "sex": 1,
+            "nik": -1,
+            "kk_number": 0,
+            "village": 1,
+            "birth_place": -1,
+        },
+    )
+    page = page_for(make_user(Role.DISTRICT_OFFICE, "3201"))
+    page.goto(f"{live_server.url}/registry/")
+    page.click("[data-duplicates-link]")
+    assert page.locator("#duplicate-pairs tbody tr").count() == 1
+    shoot(page, "duplicates-01-queue")
+
+    page.click(f"[data-pair='{pair.pk}'] a")
+    assert (
+        page.locator("#evidence li[data-verdict=agree]")
+        .first.inner_text()
+        .startswith("Nama lengkap")
+    )
+    assert "tidak ada pada salah satu data" in page.locator("#evidence").inner_text()
+    assert page.locator("#pair tr.differs").count() >= 2  # the name and the NIK
+    shoot(page, "duplicates-02-evidence")
+
+    page.check(f"#merge-form input[value='{siti.pk}']")
+    page.fill("#merge-form textarea, #merge-form input[name=note]", "KTP yang sama di lapangan")
+    with page.expect_navigation():
+        page.click("#merge-form button[type=submit]")
+    assert page.locator("#merged").is_visible()
+    assert Person.all_objects.get(pk=hajjah.pk).merged_into_id == siti.pk
+    shoot(page, "duplicates-03-merged")
+
+    page.fill("#merged input[name=note]", "Ternyata dua orang bersaudara")
+    with page.expect_navigation():
+        page.click("#merged button[type=submit]")
+    assert page.locator("#merge-form").is_visible()
+    assert Person.all_objects.get(pk=hajjah.pk).merged_into_id is None
+    shoot(page, "duplicates-04-unmerged")
