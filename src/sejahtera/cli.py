@@ -210,6 +210,40 @@ def conditionality_import(path: str, username: str) -> None:
         raise SystemExit(1)
 
 
+@main.group()
+def reference() -> None:
+    """Other agencies' NIK-keyed lists the registry is checked against."""
+
+
+@reference.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--kind",
+    type=click.Choice(["deaths", "civil_servants"]),
+    required=True,
+    help="deaths: the civil registry's (columns nik, date_of_death); civil_servants: civil "
+    "servants, armed forces and police (column nik).",
+)
+def reference_import(path: str, kind: str) -> None:
+    """Import a list; its matches show on Registri → Kualitas data. A bad row is reported with
+    its line and field and left out; the good rows are kept."""
+    setup_django()
+    from sejahtera.registry.services.reference_lists import (
+        ReferenceListInvalid,
+        import_reference_list,
+    )
+
+    try:
+        summary = import_reference_list(None, kind, Path(path))
+    except ReferenceListInvalid as exc:
+        fail(str(exc))
+    for line, column, code, message in summary.rejected:
+        click.echo(f"line {line}, {column}: {code}: {message}", err=True)
+    click.echo(f"{summary.kept} NIKs kept, {len(summary.rejected)} problems")
+    if summary.rejected:
+        raise SystemExit(1)
+
+
 @main.command("import")
 @click.option("--households", type=click.Path(dir_okay=False), required=True)
 @click.option("--persons", type=click.Path(dir_okay=False))

@@ -3,6 +3,7 @@ by an office of the pair's region."""
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 
 import pytest
@@ -13,7 +14,7 @@ from sejahtera.accounts.models import Role
 from sejahtera.linkage import link_persons
 from sejahtera.linkage.model import Training
 from sejahtera.registry import selectors
-from sejahtera.registry.models import DuplicateCandidate
+from sejahtera.registry.models import DuplicateCandidate, Person
 from sejahtera.registry.services.deduplication import (
     ReviewRefused,
     confirm_above,
@@ -67,6 +68,13 @@ def background(tmp_path_factory):
     )
     write(generate(config), folder)
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _own_media(settings, tmp_path):
+    """The models a run keeps go to this test's folder: another test's import must not find
+    them."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -167,3 +175,43 @@ def test_only_administrators_confirm_in_bulk_above_a_probability(registry, model
     assert pair.status == DuplicateCandidate.Status.SAME_PERSON
     assert pair.reviewed_by == admin
     assert all(c.status == DuplicateCandidate.Status.OPEN for c in below)
+
+
+def test_an_import_flags_a_person_already_registered_under_another_id(
+    registry, model, tmp_path, settings
+):
+    settings.SEJAHTERA_LINKAGE_MODEL = str(model)
+    (tmp_path / "households.csv").write_text(
+        "household_id,region_code\nNEW-H1,3201011003\n", encoding="utf-8"
+    )
+    (tmp_path / "persons.csv").write_text(
+        "person_id,household_id,nik,full_name,sex,birth_date,relationship\n"
+        "NEW-P1,NEW-H1,,SITI AMINAH,P,1980-05-04,head\n"
+        "NEW-P2,NEW-H1,,Bambang Wijaya,L,1979-02-11,spouse\n",
+        encoding="utf-8",
+    )
+    summary = import_registry(
+        households_path=tmp_path / "households.csv",
+        persons_path=tmp_path / "persons.csv",
+        report_path=tmp_path / "report.csv",
+    )
+    with (tmp_path / "report.csv").open(encoding="utf-8") as handle:
+        flagged = [
+            row for row in csv.DictReader(handle) if row["code"] == "PERSON_POSSIBLE_DUPLICATE"
+        ]
+    assert [row["record_id"] for row in flagged] == ["NEW-P1"]
+    # Both earlier records of Siti are named: the new one may be either.
+    assert all(p.external_id in flagged[0]["message"] for p in registry)
+    assert summary.possible_duplicates == 1
+    new = Person.objects.get(external_id="NEW-P1")
+    pairs = DuplicateCandidate.objects.filter(other=new)
+    assert {pair.person for pair in pairs} == set(registry)
+    assert {pair.reason for pair in pairs} == {DuplicateCandidate.Reason.LINKAGE}
+    # Without a model (no linkage run yet) an import checks nothing more than before.
+    settings.SEJAHTERA_LINKAGE_MODEL = ""
+    again = import_registry(
+        households_path=tmp_path / "households.csv",
+        persons_path=tmp_path / "persons.csv",
+        report_path=tmp_path / "again.csv",
+    )
+    assert again.possible_duplicates == 0

@@ -10,7 +10,7 @@ import pytest
 from sejahtera.accounts.models import SensitiveAccess
 from sejahtera.cases import services
 from sejahtera.domain import quality
-from sejahtera.registry.models import Person
+from sejahtera.registry.models import Person, ReferenceList, ReferenceListEntry
 from sejahtera.targeting.models import Decision, TargetingRun
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +61,23 @@ def planted(household_factory, make_user):
         programme="PBI_JK",
         eligible=True,
     )
+    on_death_list = one(member("Tercatat Wafat", "1960-02-02", "head"))
+    Person.objects.filter(household=on_death_list).update(nik="3201014202600001")
+    officer = one(member("Pegawai Negeri", "1982-03-03", "head"))
+    Person.objects.filter(household=officer).update(nik="3201014303820001")
+    deaths = ReferenceList.objects.create(kind=ReferenceList.Kind.DEATHS, source_name="d.csv")
+    civil = ReferenceList.objects.create(
+        kind=ReferenceList.Kind.CIVIL_SERVANTS, source_name="c.csv"
+    )
+    ReferenceListEntry.objects.bulk_create(
+        [
+            ReferenceListEntry(reference_list=deaths, nik="3201014202600001"),
+            # already recorded as dead in the registry: nothing to correct
+            ReferenceListEntry(reference_list=deaths, nik="3201014101500001"),
+            ReferenceListEntry(reference_list=civil, nik="3201014303820001"),
+        ]
+    )
+    Person.objects.filter(household=dead).update(nik="3201014101500001")
     worker = make_user("social_worker", "3201")
     services.open_case(
         actor=worker, household=dead, social_worker=worker, supervisor=None, today=date(2025, 12, 1)
@@ -73,6 +90,8 @@ EXPECTED = {
     "QUALITY_NIK_IN_TWO_HOUSEHOLDS": 1,  # the Bandung one is not the Bogor office's
     "QUALITY_NIK_TWICE_IN_HOUSEHOLD": 2,
     "QUALITY_NO_HEAD": 2,  # the headless household, and the dead man's (no living head)
+    "QUALITY_ON_DEATH_LIST": 1,
+    "QUALITY_CIVIL_SERVANT": 1,
     "QUALITY_SEVERAL_HEADS": 1,
     "QUALITY_PARENT_TOO_YOUNG": 1,
     "QUALITY_SPOUSE_UNDER_16": 1,

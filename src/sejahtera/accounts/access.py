@@ -35,6 +35,8 @@ DASHBOARD_READERS = REGISTRY_READERS
 # confirm in bulk above a match probability.
 DUPLICATE_REVIEWERS = frozenset({Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.ADMINISTRATOR})
 DUPLICATE_BULK_CONFIRMERS = frozenset({Role.ADMINISTRATOR})
+# Other agencies' national lists (deaths, civil servants) are imported by administrators.
+REFERENCE_LIST_IMPORTERS = frozenset({Role.ADMINISTRATOR})
 # Targeting results are read like the registry (each within their region); runs and what-if
 # simulations are started by the ministry's analysts and by administrators.
 TARGETING_READERS = REGISTRY_READERS

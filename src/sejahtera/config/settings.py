@@ -201,6 +201,9 @@ SEJAHTERA_UPLOAD_RETENTION_DAYS = int(os.environ.get("SEJAHTERA_UPLOAD_RETENTION
 SEJAHTERA_MAX_EVIDENCE_MB = int(os.environ.get("SEJAHTERA_MAX_EVIDENCE_MB", "10"))
 # the office's own catalogue of partner programmes (cases.partners); empty: the shipped one
 SEJAHTERA_PARTNER_PROGRAMMES = os.environ.get("SEJAHTERA_PARTNER_PROGRAMMES", "")
+# The record-linkage model every import's new persons are checked with (a model.json of
+# `sejahtera dedupe links`); by default the one the latest `sejahtera dedupe run` trained.
+SEJAHTERA_LINKAGE_MODEL = os.environ.get("SEJAHTERA_LINKAGE_MODEL", "")
 # Uploaded and generated files are the owner's only.
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700

@@ -75,6 +75,18 @@ RULES: tuple[Rule, ...] = (
         gettext_noop("a birth date or a relationship is probably wrong, or a child marriage"),
     ),
     Rule(
+        "QUALITY_ON_DEATH_LIST",
+        Subject.PERSON,
+        gettext_noop("Living in the registry, dead by Dukcapil"),
+        gettext_noop("Dukcapil's death list holds the NIK: aid must not go to the dead"),
+    ),
+    Rule(
+        "QUALITY_CIVIL_SERVANT",
+        Subject.PERSON,
+        gettext_noop("On the list of civil servants, armed forces and police"),
+        gettext_noop("a civil servant, soldier or police officer is not a poor household's member"),
+    ),
+    Rule(
         "QUALITY_DECEASED_WITH_DECISION",
         Subject.PERSON,
         gettext_noop("Deceased person eligible in the current targeting run"),

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from sejahtera.domain.registry_format import HOUSEHOLD_COLUMN_NAMES, PERSON_COLUMN_NAMES
@@ -95,13 +96,9 @@ def link_persons(
         clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
             scored, threshold_match_probability=threshold
         )
-        levels = ", ".join(
-            f"gamma_{field} AS {column}"
-            for field, column in zip(LEVEL_WORDS, LEVEL_COLUMNS, strict=True)
-        )
         pairs = runner.fetch(
             f"SELECT person_id_l, person_id_r, round(match_probability, 6) AS match_probability,"
-            f" {levels} FROM {scored.physical_name} WHERE match_probability >= {threshold}"
+            f" {_levels()} FROM {scored.physical_name} WHERE match_probability >= {threshold}"
             " ORDER BY match_probability DESC, person_id_l, person_id_r"
         )
         members = runner.fetch(
@@ -128,6 +125,59 @@ def link_persons(
     pacsv.write_csv(pairs, result.pairs)
     pacsv.write_csv(members, result.clusters)
     return result
+
+
+def match_new(
+    households: Source,
+    persons: Source,
+    new_person_ids: list[str],
+    model: Path,
+    *,
+    engine: Engine = "duckdb",
+    threshold: float = DEFAULT_THRESHOLD,
+    spark: Any = None,
+) -> pa.Table:
+    """The pairs of a new row and an earlier one at or above ``threshold``, by a trained
+    ``model``: ``person_id_l`` the earlier, ``person_id_r`` the new, the probability and each
+    comparison's level (as in ``pairs.csv``). New rows are not compared among themselves."""
+    from splink import Linker
+
+    runner = _runner(engine, spark)
+    try:
+        runner.load(
+            "households_input", households, HOUSEHOLD_COLUMN_NAMES, REQUIRED_HOUSEHOLD_COLUMNS
+        )
+        runner.load("persons_input", persons, PERSON_COLUMN_NAMES, REQUIRED_PERSON_COLUMNS)
+        runner.load_ids("new_ids", new_person_ids)
+        runner.run(Stage("matching_rows", matching_rows(), materialize=True))
+        is_new = "person_id IN (SELECT person_id FROM new_ids)"
+        runner.run(Stage("earlier_rows", f"SELECT * FROM matching_rows WHERE NOT {is_new}"))
+        runner.run(Stage("new_rows", f"SELECT * FROM matching_rows WHERE {is_new}"))
+        db_api = runner.splink_api()
+        rows = db_api.register("matching_rows", table_name="persons")
+        dialect = db_api.sql_dialect.sql_dialect_str
+        linker = Linker(rows, trained_settings(model, dialect), log_level=logging.ERROR)
+        # How common a name is, over every row, earlier and new.
+        linker.table_management.compute_tf_table("name")
+        scored = linker.inference.predict_between(
+            db_api.register("earlier_rows", table_name="earlier"),
+            db_api.register("new_rows", table_name="new"),
+            threshold_match_probability=threshold,
+        )
+        return runner.fetch(
+            f"SELECT person_id_l, person_id_r, round(match_probability, 6) AS match_probability,"
+            f" {_levels()} FROM {scored.physical_name}"
+            " ORDER BY person_id_r, match_probability DESC, person_id_l"
+        )
+    finally:
+        runner.close()
+
+
+def _levels() -> str:
+    return ", ".join(
+        f"gamma_{field} AS {column}"
+        for field, column in zip(LEVEL_WORDS, LEVEL_COLUMNS, strict=True)
+    )
 
 
 class ModelError(ValueError):
@@ -192,6 +242,9 @@ def _save_model(linker: Any, path: Path, fit: dict[str, Any]) -> str:
 
 
 class _DuckDBLinkRunner(DuckDBRunner):
+    def load_ids(self, view: str, ids: list[str]) -> None:
+        self.con.register(view, pa.table({"person_id": pa.array(ids, pa.string())}))
+
     def splink_api(self) -> Any:
         from splink import DuckDBAPI
 
@@ -199,6 +252,11 @@ class _DuckDBLinkRunner(DuckDBRunner):
 
 
 class _SparkLinkRunner(SparkRunner):
+    def load_ids(self, view: str, ids: list[str]) -> None:
+        frame = self.spark.createDataFrame(pa.table({"person_id": pa.array(ids, pa.string())}))
+        frame.createOrReplaceTempView(view)
+        self.views.append(view)
+
     def splink_api(self) -> Any:
         from splink import SparkAPI
 

@@ -361,6 +361,48 @@ class PersonMerge(models.Model):
         return f"{self.merged_id} → {self.survivor_id}"
 
 
+class ReferenceList(models.Model):
+    """A NIK-keyed list another agency keeps, imported to check the registry against, as the
+    audits that exposed the old registry did: the civil registry's deaths (Dukcapil), and civil
+    servants, soldiers and police officers (not eligible for social assistance)."""
+
+    class Kind(models.TextChoices):
+        DEATHS = "deaths", _("Deaths recorded by Dukcapil")
+        CIVIL_SERVANTS = "civil_servants", _("Civil servants, armed forces and police")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    source_name = models.CharField(max_length=200)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+    rows = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reference list")
+        verbose_name_plural = _("reference lists")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source_name} ({self.rows})"
+
+
+class ReferenceListEntry(models.Model):
+    reference_list = models.ForeignKey(
+        ReferenceList, on_delete=models.CASCADE, related_name="entries"
+    )
+    nik = models.CharField(max_length=16, db_index=True)
+    event_date = models.DateField(null=True, blank=True)  # the date of death, on a death list
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["reference_list", "nik"], name="one_entry_per_nik")
+        ]
+
+    def __str__(self) -> str:
+        return self.nik
+
+
 class DistrictPersonFigure(models.Model):
     """Pre-aggregated person counts per district × sex × age group, for fast dashboards.
 

@@ -1,18 +1,20 @@
 """The registry's data-quality rules (``sejahtera.domain.quality``) as queries: each returns the
 persons or households in the user's region that break it. A NIK group is judged over the whole
-registry (the other household may lie elsewhere) but only the user's own rows are listed."""
+registry (the other household may lie elsewhere) but only the user's own rows are listed. Two
+rules read the lists other agencies keep (``services.reference_lists``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import ExtractYear
 
 from sejahtera.accounts.models import User
 from sejahtera.domain import quality
-from sejahtera.registry.models import Household, Person
+from sejahtera.registry.models import Household, Person, ReferenceList, ReferenceListEntry
 from sejahtera.registry.selectors import households_for, persons_for
 
 HEAD, SPOUSE, CHILD = "head", "spouse", "child"
@@ -86,6 +88,18 @@ def spouse_under_16(user: User, today: date) -> QuerySet[Person]:
     )
 
 
+def _listed(kind: str) -> QuerySet[ReferenceListEntry, Any]:
+    return ReferenceListEntry.objects.filter(reference_list__kind=kind).values("nik")
+
+
+def on_death_list(user: User, today: date) -> QuerySet[Person]:
+    return _living(persons_for(user)).filter(nik__in=_listed(ReferenceList.Kind.DEATHS))
+
+
+def civil_servant(user: User, today: date) -> QuerySet[Person]:
+    return _living(persons_for(user)).filter(nik__in=_listed(ReferenceList.Kind.CIVIL_SERVANTS))
+
+
 QUERIES: dict[str, Callable[[User, date], QuerySet[Person] | QuerySet[Household]]] = {
     "QUALITY_NIK_INCONSISTENT": nik_inconsistent,
     "QUALITY_NIK_IN_TWO_HOUSEHOLDS": nik_in_two_households,
@@ -94,4 +108,6 @@ QUERIES: dict[str, Callable[[User, date], QuerySet[Person] | QuerySet[Household]
     "QUALITY_SEVERAL_HEADS": several_heads,
     "QUALITY_PARENT_TOO_YOUNG": parent_too_young,
     "QUALITY_SPOUSE_UNDER_16": spouse_under_16,
+    "QUALITY_ON_DEATH_LIST": on_death_list,
+    "QUALITY_CIVIL_SERVANT": civil_servant,
 }

@@ -26,17 +26,25 @@ import pyarrow.csv as pacsv
 from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import ManyToOneRel, Model
+from django.db.models import ManyToOneRel, Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
+from sejahtera.domain.findings import Finding
 from sejahtera.linkage import link_persons
 from sejahtera.linkage.model import LEVEL_WORDS
-from sejahtera.linkage.run import DEFAULT_THRESHOLD, LEVEL_COLUMNS
+from sejahtera.linkage.run import DEFAULT_THRESHOLD, LEVEL_COLUMNS, match_new, model_version
 from sejahtera.registry import selectors
-from sejahtera.registry.models import ChangeRecord, DuplicateCandidate, Person, PersonMerge
+from sejahtera.registry.models import (
+    ChangeRecord,
+    DuplicateCandidate,
+    ImportRun,
+    Person,
+    PersonMerge,
+)
+from sejahtera.registry.services.duplicates import possible_duplicate_warning
 from sejahtera.registry.services.snapshot import snapshot_registry
 
 CHUNK = 2000
@@ -139,6 +147,63 @@ def record_linked_pairs(pairs: Iterable[dict[str, Any]], model_version: str) -> 
             DuplicateCandidate.objects.bulk_create(fresh)
             new += len(fresh)
     return new
+
+
+def current_model() -> Path | None:
+    """The model imports are checked with: ``SEJAHTERA_LINKAGE_MODEL``, else the one the
+    latest ``sejahtera dedupe run`` trained; None before any."""
+    if settings.SEJAHTERA_LINKAGE_MODEL:
+        return Path(settings.SEJAHTERA_LINKAGE_MODEL)
+    kept = sorted(
+        (Path(settings.MEDIA_ROOT) / "linkage").glob("model-*.json"),
+        key=lambda path: path.stat().st_mtime,
+    )
+    return kept[-1] if kept else None
+
+
+def check_imported_persons(
+    run: ImportRun, *, scope: str, threshold: float = DEFAULT_THRESHOLD
+) -> list[tuple[str, Finding]]:
+    """The persons ``run`` created that the current model finds already registered: each pair
+    recorded for review, and a warning per new person for the import's report (its external
+    id with the finding). Pairs known already (a shared NIK) are not reported twice."""
+    model = current_model()
+    created = Person.objects.filter(source_import=run)
+    if model is None or not created.exists():
+        return []
+    # Every earlier person who shares a blocking key with a new one: a NIK, a birth date, or
+    # the district.
+    near = Person.objects.filter(
+        Q(source_import=run)
+        | Q(nik__in=created.exclude(nik=None).values("nik"))
+        | Q(birth_date__in=created.values("birth_date"))
+        | Q(household__village__parent_id__in=created.values("household__village__parent_id"))
+    )
+    with tempfile.TemporaryDirectory(prefix="sejahtera-import-check-") as folder:
+        households, persons, _, _ = snapshot_registry(Path(folder), near)
+        new_ids = [str(pk) for pk in created.values_list("pk", flat=True)]
+        pairs = match_new(households, persons, new_ids, model, threshold=threshold).to_pylist()
+    if not pairs:
+        return []
+    ids = {int(row[key]) for row in pairs for key in ("person_id_l", "person_id_r")}
+    known = {
+        (c.person_id, c.other_id)
+        for c in DuplicateCandidate.objects.filter(person_id__in=ids, other_id__in=ids)
+    }
+    record_linked_pairs(pairs, model_version(model))
+    people = {
+        p.pk: (p.external_id, p.household.village_id)
+        for p in Person.objects.filter(pk__in=ids).select_related("household")
+    }
+    found: dict[int, list[tuple[str, str]]] = {}
+    for row in pairs:
+        earlier, new = int(row["person_id_l"]), int(row["person_id_r"])
+        if (min(earlier, new), max(earlier, new)) not in known:
+            found.setdefault(new, []).append(people[earlier])
+    return [
+        (people[new][0], possible_duplicate_warning(others, scope))
+        for new, others in sorted(found.items())
+    ]
 
 
 def review_duplicate(

@@ -36,6 +36,7 @@ from sejahtera.registry.models import (
     Person,
 )
 from sejahtera.registry.services.bulk import analyse, insert, python_rows, upsert
+from sejahtera.registry.services.deduplication import check_imported_persons
 from sejahtera.registry.services.duplicates import record_shared_niks, shared_nik_warning
 from sejahtera.registry.services.exports import safe_row
 from sejahtera.registry.services.pipeline import (
@@ -510,9 +511,8 @@ def import_registry(
     run.report_file = str(report_file)
     try:
         with report_file.open("w", encoding="utf-8", newline="") as handle:
-            importer = RegistryImport(
-                run, _Report(handle, summary), summary, progress=progress, scope=scope
-            )
+            importer_report = _Report(handle, summary)
+            importer = RegistryImport(run, importer_report, summary, progress=progress, scope=scope)
             rows = households.row_count + (persons.row_count if persons is not None else 0)
             importer.write_batches(
                 iter_batches(
@@ -523,6 +523,13 @@ def import_registry(
                     in_child=rows >= PIPELINE_MIN_ROWS,
                 )
             )
+            # Before anyone works with the new records: those already registered under
+            # another id or NIK go to the review queue, and the report says so.
+            matches = check_imported_persons(run, scope=scope)
+            for record_id, finding in matches:
+                file = persons.path.name if persons is not None else ""
+                importer_report.add(file, "", record_id, [finding])
+            summary.possible_duplicates += len(matches)
     except BaseException as exc:
         run.status = ImportRun.Status.FAILED
         run.error = f"{type(exc).__name__}: {exc}"

@@ -13,6 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.db.models import QuerySet
 
 from sejahtera.domain import registry_format as fmt
 from sejahtera.registry.models import Household, Person
@@ -61,20 +62,25 @@ def _write_chunk(writer: pq.ParquetWriter, schema: pa.Schema, chunk: list[tuple[
     return len(chunk)
 
 
-def snapshot_registry(folder: Path) -> tuple[Path, Path, int, int]:
-    """Write the registry's households and persons as format v1 Parquet files (read only)."""
+def snapshot_registry(
+    folder: Path, persons_of: QuerySet[Person] | None = None
+) -> tuple[Path, Path, int, int]:
+    """Write the registry's households and persons as format v1 Parquet files (read only):
+    all of them, or only ``persons_of`` and their households."""
     households, persons = folder / "households.parquet", folder / "persons.parquet"
+    chosen = Person.objects.all() if persons_of is None else persons_of
+    homes = (
+        Household.objects.all()
+        if persons_of is None
+        else Household.objects.filter(pk__in=chosen.values("household_id"))
+    )
     n_households = export_parquet(
-        Household.objects.order_by("id")
-        .values_list(*HOUSEHOLD_SNAPSHOT.values())
-        .iterator(chunk_size=CHUNK),
+        homes.order_by("id").values_list(*HOUSEHOLD_SNAPSHOT.values()).iterator(chunk_size=CHUNK),
         list(HOUSEHOLD_SNAPSHOT),
         households,
     )
     n_persons = export_parquet(
-        Person.objects.order_by("id")
-        .values_list(*PERSON_SNAPSHOT.values())
-        .iterator(chunk_size=CHUNK),
+        chosen.order_by("id").values_list(*PERSON_SNAPSHOT.values()).iterator(chunk_size=CHUNK),
         list(PERSON_SNAPSHOT),
         persons,
     )
