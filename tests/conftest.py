@@ -103,6 +103,36 @@ def household_factory(db):
 
 
 @pytest.fixture
+def linked_pair(household_factory):
+    """Siti Aminah of Karadenan and "Hj. Siti Aminah", without a NIK, of Pondok Rajeg (both
+    Cibinong, Bogor): a pair linkage found, with its probability and evidence."""
+    from sejahtera.registry.models import DuplicateCandidate
+
+    def head(name, nik=""):
+        return {"full_name": name, "nik": nik, "sex": "P", "birth_date": "1980-05-04",
+                "relationship": "head"}  # fmt: skip
+
+    siti = household_factory("3201011002", [head("Siti Aminah", "3201014405800001")])
+    again = household_factory("3201011001", [head("Hj. Siti Aminah")])
+    return DuplicateCandidate.objects.create(
+        person=siti.members.get(),
+        other=again.members.get(),
+        reason=DuplicateCandidate.Reason.LINKAGE,
+        match_probability=0.9987,
+        evidence={
+            "name": 6,
+            "birth_date": 5,
+            "sex": 1,
+            "nik": -1,
+            "kk_number": 0,
+            "village": 1,
+            "birth_place": -1,
+        },
+        model_version="abc123def456",
+    )
+
+
+@pytest.fixture
 def one_time_key():
     """one_time_key(page) → the one-time submission key of the form on a rendered page."""
     import re

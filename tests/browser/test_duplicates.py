@@ -7,41 +7,16 @@ from __future__ import annotations
 import pytest
 
 from sejahtera.accounts.models import Role
-from sejahtera.registry.models import DuplicateCandidate, Person
+from sejahtera.registry.models import Person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def head(name, nik=""):
-    return {
-        "full_name": name,
-        "nik": nik,
-        "sex": "P",
-        "birth_date": "1980-05-04",
-        "relationship": "head",
-    }
-
-
 def test_an_office_reviews_merges_and_unmerges_a_pair(
-    page_for, shoot, live_server, make_user, household_factory
+    page_for, shoot, live_server, make_user, linked_pair
 ):
-    siti = household_factory("3201011002", [head("Siti Aminah", "3201014405800001")]).members.get()
-    hajjah = household_factory("3201011001", [head("Hj. Siti Aminah")]).members.get()
-    pair = DuplicateCandidate.objects.create(
-        person=siti,
-        other=hajjah,
-        reason=DuplicateCandidate.Reason.LINKAGE,
-        match_probability=0.9987,
-        evidence={
-            "name": 6,
-            "birth_date": 5,
-            "sex": 1,
-            "nik": -1,
-            "kk_number": 0,
-            "village": 1,
-            "birth_place": -1,
-        },
-    )
+    pair = linked_pair
+    siti, hajjah = pair.person, pair.other
     page = page_for(make_user(Role.DISTRICT_OFFICE, "3201"))
     page.goto(f"{live_server.url}/registry/")
     page.click("[data-duplicates-link]")

@@ -8,36 +8,13 @@ from sejahtera.accounts.models import ROLE_SCOPE_LEVEL, Role, SensitiveAccess
 from sejahtera.registry.models import DuplicateCandidate
 
 pytestmark = pytest.mark.django_db
-KARADENAN, PONDOK_RAJEG, BANDUNG = "3201011002", "3201011001", "3273011001"
-HOME = {"village": KARADENAN, "regency": "3201", "province": "32"}
+HOME = {"village": "3201011002", "regency": "3201", "province": "32"}
 ELSEWHERE = {"village": "1101012001", "regency": "1101", "province": "11"}
 
 
-def person(name, nik="", birth="1980-05-04"):
-    return {"full_name": name, "nik": nik, "sex": "P", "birth_date": birth, "relationship": "head"}
-
-
 @pytest.fixture
-def pair(household_factory):
-    """Siti Aminah and "Hj. Siti Aminah" of two Cibinong villages, found by linkage."""
-    siti = household_factory(KARADENAN, [person("Siti Aminah", "3201014405800001")])
-    again = household_factory(PONDOK_RAJEG, [person("Hj. Siti Aminah")])
-    return DuplicateCandidate.objects.create(
-        person=siti.members.get(),
-        other=again.members.get(),
-        reason=DuplicateCandidate.Reason.LINKAGE,
-        match_probability=0.9987,
-        evidence={
-            "name": 6,
-            "birth_date": 5,
-            "sex": 1,
-            "nik": -1,
-            "kk_number": 0,
-            "village": 1,
-            "birth_place": -1,
-        },
-        model_version="abc123def456",
-    )
+def pair(linked_pair):
+    return linked_pair
 
 
 def user_of(make_user, role, regions=HOME):

@@ -44,39 +44,52 @@ def record_shared_niks(holders: Holders, import_run: ImportRun | None = None) ->
     return DuplicateCandidate.objects.count() - before
 
 
-def _shown_ids(others: list[tuple[str, str]], scope: str) -> list[str]:
-    return sorted(pid for pid, region in others if region.startswith(scope))
-
-
 def possible_duplicate_warning(others: Iterable[tuple[str, str]], scope: str) -> Finding:
     """The import report's note on a new person whom linkage finds already registered as
-    ``others`` — (person id, region code) pairs — named like ``shared_nik_warning`` names."""
-    others = list(others)
-    shown = _shown_ids(others, scope)
-    if not shown:
-        template = gettext_noop("May be a person already registered elsewhere; recorded for review")
-    elif len(shown) < len(others):
-        template = gettext_noop(
+    ``others`` — (person id, region code) pairs — named as ``shared_nik_warning`` names them."""
+    return _naming_others(
+        "PERSON_POSSIBLE_DUPLICATE",
+        "full_name",
+        others,
+        scope,
+        elsewhere=gettext_noop("May be a person already registered elsewhere; recorded for review"),
+        partly=gettext_noop(
             "May be the same person as {others}, or as one registered elsewhere; recorded "
             "for review"
-        )
-    else:
-        template = gettext_noop("May be the same person as {others}; recorded for review")
-    return warning("PERSON_POSSIBLE_DUPLICATE", template, "full_name", others=", ".join(shown))
+        ),
+        named=gettext_noop("May be the same person as {others}; recorded for review"),
+    )
 
 
 def shared_nik_warning(others: Iterable[tuple[str, str]], scope: str) -> Finding:
     """The import report's note on a NIK that ``others`` — (person id, region code) pairs —
-    hold too: the holders inside the importer's ``scope`` by their id, any other only as
-    registered elsewhere (never which record, nor where)."""
-    others = list(others)
-    shown = _shown_ids(others, scope)
-    if not shown:
-        template = gettext_noop("NIK is already registered elsewhere; recorded for review")
-    elif len(shown) < len(others):
-        template = gettext_noop(
+    hold too."""
+    return _naming_others(
+        "NIK_DUPLICATE",
+        "nik",
+        others,
+        scope,
+        elsewhere=gettext_noop("NIK is already registered elsewhere; recorded for review"),
+        partly=gettext_noop(
             "NIK is also held by {others} and registered elsewhere; recorded for review"
-        )
-    else:
-        template = gettext_noop("NIK is also held by {others}; recorded for review")
-    return warning("NIK_DUPLICATE", template, "nik", others=", ".join(shown))
+        ),
+        named=gettext_noop("NIK is also held by {others}; recorded for review"),
+    )
+
+
+def _naming_others(
+    code: str,
+    column: str,
+    others: Iterable[tuple[str, str]],
+    scope: str,
+    *,
+    elsewhere: str,
+    partly: str,
+    named: str,
+) -> Finding:
+    """A warning naming the other records inside the importer's ``scope`` by their id, any
+    other only as registered elsewhere (never which record, nor where)."""
+    others = list(others)
+    shown = sorted(pid for pid, region in others if region.startswith(scope))
+    template = elsewhere if not shown else partly if len(shown) < len(others) else named
+    return warning(code, template, column, others=", ".join(shown))

@@ -10,8 +10,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -187,11 +187,10 @@ def confirm_bulk(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _candidate(request: AuthenticatedRequest, pk: int) -> DuplicateCandidate:
-    try:
-        return (
-            selectors.duplicate_candidates_for(request.user)
-            .select_related("person__household__village", "other__household__village")
-            .get(pk=pk)
-        )
-    except DuplicateCandidate.DoesNotExist:
-        raise Http404 from None
+    """The pair if it is the user's to review; 404 otherwise (never a hint that it exists)."""
+    return get_object_or_404(
+        selectors.duplicate_candidates_for(request.user).select_related(
+            "person__household__village", "other__household__village"
+        ),
+        pk=pk,
+    )
