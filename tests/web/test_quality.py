@@ -109,6 +109,18 @@ def test_each_rule_finds_its_planted_case_and_nothing_else(client, planted, make
     assert "Satu NIK di dua rumah tangga" in page.content.decode()
 
 
+def test_the_counts_by_region_add_up_to_the_rules(client, planted, make_user):
+    client.force_login(make_user("district_office", "3201"))  # Kabupaten Bogor: its districts
+    page = client.get("/registry/quality/")
+    codes = [row["rule"].code for row in page.context["rows"]]
+    assert page.context["areas"] == [
+        {"code": "320101", "name": "Cibinong", "counts": [EXPECTED[code] for code in codes]}
+    ]
+    client.force_login(make_user("ministry_analyst"))  # the whole country: its provinces
+    areas = client.get("/registry/quality/").context["areas"]
+    assert [(a["code"], a["name"]) for a in areas] == [("32", "Jawa Barat")]
+
+
 def test_another_region_sees_its_own_records_only(client, planted, make_user):
     client.force_login(make_user("district_office", "327301"))  # Bandung
     counts = {r["rule"].code: r["count"] for r in client.get("/registry/quality/").context["rows"]}

@@ -8,7 +8,8 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Substr
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
@@ -17,6 +18,7 @@ from sejahtera.accounts.models import User
 from sejahtera.cases.selectors import open_cases_without_living_member
 from sejahtera.domain import quality
 from sejahtera.registry import quality as registry_quality
+from sejahtera.registry.models import Region
 from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting.selectors import deceased_with_decisions
 from sejahtera.web.http import AuthenticatedRequest
@@ -40,15 +42,47 @@ def _readable(user: User) -> list[quality.Rule]:
     return [rule for rule in quality.RULES if access.has_role(user, QUERIES[rule.code][1])]
 
 
+# The column of each kind of record that holds its village (or region) code.
+AREA_OF: dict[quality.Subject, str] = {
+    quality.Subject.PERSON: "household__village_id",
+    quality.Subject.HOUSEHOLD: "village_id",
+    quality.Subject.CASE: "region_code",
+}
+# The level below the reader's region, by the length of its code ('' = all of Indonesia).
+SUB_AREA_LENGTH = {0: 2, 2: 4, 4: 6, 6: 10, 10: 10}
+
+
 @login_required
 def overview(request: AuthenticatedRequest) -> HttpResponse:
+    """Each rule's count in the reader's region, and the counts by the region's parts
+    (provinces for the ministry, regencies for a province, …)."""
     access.require(request.user, access.REGISTRY_READERS)
     today = date.today()
-    rows = [
-        {"rule": rule, "count": QUERIES[rule.code][0](request.user, today).count()}
-        for rule in _readable(request.user)
+    length = SUB_AREA_LENGTH[len(access.region_prefix(request.user))]
+    rules = _readable(request.user)
+    by_area: dict[str, dict[str, int]] = {}
+    rows = []
+    for rule in rules:
+        records = QUERIES[rule.code][0](request.user, today)
+        counts = (
+            records.order_by()
+            .annotate(area=Substr(AREA_OF[rule.subject], 1, length))
+            .values("area")
+            .annotate(records=Count("pk", distinct=True))
+        )
+        for row in counts:
+            by_area.setdefault(row["area"], {})[rule.code] = row["records"]
+        rows.append({"rule": rule, "count": sum(c["records"] for c in counts)})
+    names = dict(Region.objects.filter(code__in=by_area).values_list("code", "name"))
+    areas = [
+        {
+            "code": code,
+            "name": names.get(code, code),
+            "counts": [found.get(r.code, 0) for r in rules],
+        }
+        for code, found in sorted(by_area.items())
     ]
-    return render(request, "web/registry/quality.html", {"rows": rows})
+    return render(request, "web/registry/quality.html", {"rows": rows, "areas": areas})
 
 
 def _values(subject: quality.Subject, records: QuerySet[Any]) -> Iterator[list[str]]:
