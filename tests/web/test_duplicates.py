@@ -119,3 +119,31 @@ def test_merging_follows_the_review_rules(client, make_user, pair, action):
     assert client.post(f"/registry/duplicates/{pair.pk}/{action}/", body).status_code == 404
     pair.other.refresh_from_db()
     assert pair.other.merged_into_id is None
+
+
+def test_a_pair_page_shows_the_other_pairs_of_its_persons(
+    client, make_user, pair, household_factory
+):
+    third = household_factory(
+        "3201011003",
+        [
+            {
+                "full_name": "Siti Aminah",
+                "sex": "P",
+                "birth_date": "1980-05-04",
+                "relationship": "head",
+            }
+        ],
+    ).members.get()
+    other = DuplicateCandidate.objects.create(
+        person=pair.other,
+        other=third,
+        reason=DuplicateCandidate.Reason.LINKAGE,
+        match_probability=0.95,
+    )
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    group = client.get(f"/registry/duplicates/{pair.pk}/").context["group"]
+    assert [candidate for candidate, _, _ in group] == [other]
+    assert [c for c, _, _ in client.get(f"/registry/duplicates/{other.pk}/").context["group"]] == [
+        pair
+    ]

@@ -169,6 +169,19 @@ def review_queue(
     )
 
 
+def linked_pairs(user: User, candidate: DuplicateCandidate) -> QuerySet[DuplicateCandidate]:
+    """The other pairs ``user`` reviews that hold either person of ``candidate``: with it,
+    the group of records that may all be one person."""
+    both = [candidate.person_id, candidate.other_id]
+    return (
+        duplicate_candidates_for(user)
+        .filter(Q(person_id__in=both) | Q(other_id__in=both))
+        .exclude(pk=candidate.pk)
+        .select_related("person__household", "other__household")
+        .order_by(F("match_probability").desc(nulls_last=True), "pk")
+    )
+
+
 def duplicate_candidates_of(person_ids: list[int]) -> QuerySet[DuplicateCandidate]:
     return DuplicateCandidate.objects.filter(
         Q(person_id__in=person_ids) | Q(other_id__in=person_ids)

@@ -98,6 +98,14 @@ def pair(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "merge": merge,
             "merge_form": _merge_form(candidate, unmasked=unmasked) if mergeable else None,
             "unmerge_form": UnmergeForm() if merge else None,
+            "group": [
+                (
+                    other,
+                    privacy.visible_name(other.person, unmasked=unmasked, today=today),
+                    privacy.visible_name(other.other, unmasked=unmasked, today=today),
+                )
+                for other in selectors.linked_pairs(request.user, candidate)
+            ],
         },
         status=400 if form.errors else 200,
     )
