@@ -10,7 +10,14 @@ from django.forms.models import model_to_dict
 
 from sejahtera.accounts.models import Role
 from sejahtera.cases import services as cases
-from sejahtera.registry.models import DuplicateCandidate, Household, Person, PersonMerge
+from sejahtera.registry.models import (
+    ChangeRecord,
+    DuplicateCandidate,
+    Household,
+    Person,
+    PersonMerge,
+)
+from sejahtera.registry.selectors import change_history_of_persons
 from sejahtera.registry.services.deduplication import (
     ReviewRefused,
     merge_pair,
@@ -91,6 +98,7 @@ def snapshot() -> dict[str, list[dict]]:
     tables = {m._meta.label_lower: m for m, _ in person_links()} | {
         "targeting.decision": Decision,
         "registry.person": Person,
+        "registry.changerecord": ChangeRecord,
     }
     return {
         label: [model_to_dict(row) for row in model._base_manager.order_by("pk")]
@@ -104,9 +112,13 @@ def test_merge_moves_what_is_about_the_person_and_unmerge_restores_every_row(wor
     merge = merge_pair(office, candidate.pk, survivor_id=kept.pk, note="same KTP")
 
     moved = {m["table"] for m in merge.moves}
-    assert {"cases.assessment", "targeting.manualclustermembership", "registry.changerecord"} <= (
-        moved
-    )
+    assert {"cases.assessment", "targeting.manualclustermembership"} <= moved
+    # The audit trail is append-only: the edit stays where it was made, and shows as the kept
+    # person's.
+    assert "registry.changerecord" not in moved
+    both = ChangeRecord.objects.filter(entity="person", record_id__in=[kept.pk, duplicate.pk])
+    assert both.filter(record_id=duplicate.pk).exists()
+    assert set(change_history_of_persons([kept.pk])) == set(both)
     assert not merge.kept
     assert not Person.objects.filter(pk=duplicate.pk).exists()  # hidden from every read
     assert Person.all_objects.get(pk=duplicate.pk).merged_into == kept  # and recoverable

@@ -138,9 +138,18 @@ def change_history(entity: str, record_id: int) -> QuerySet[ChangeRecord]:
 
 
 def change_history_of_persons(person_ids: list[int]) -> QuerySet[ChangeRecord]:
+    """The persons' changes, and those of the records merged into them (the audit trail is
+    append-only: a merge moves no change, the kept record shows them)."""
     return ChangeRecord.objects.filter(
-        entity=ChangeRecord.Entity.PERSON, record_id__in=person_ids
+        entity=ChangeRecord.Entity.PERSON,
+        record_id__in=[*person_ids, *merged_into(person_ids)],
     ).select_related("actor", "import_run")
+
+
+def merged_into(person_ids: list[int]) -> dict[int, int]:
+    """The records merged into these persons: merged record id → the person it is now."""
+    merged = Person.all_objects.filter(merged_into__in=person_ids)
+    return {pk: kept for pk, kept in merged.values_list("pk", "merged_into") if kept is not None}
 
 
 def duplicate_candidates_for(user: User) -> QuerySet[DuplicateCandidate]:

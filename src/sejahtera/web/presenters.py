@@ -282,9 +282,11 @@ def duplicate_pair(
     ):
         rows.append(PairRow(label, values[0], values[1], values[0] == values[1]))
     evidence = []
-    for comparison, level in candidate.evidence.items():
-        if comparison not in LEVEL_WORDS:
+    # In the model's order (PostgreSQL's jsonb keeps no key order).
+    for comparison in LEVEL_WORDS:
+        if comparison not in candidate.evidence:
             continue
+        level = candidate.evidence[comparison]
         top = len(LEVEL_WORDS[comparison]) - 1
         verdict = (
             "missing"

@@ -38,7 +38,6 @@ from sejahtera.linkage.model import LEVEL_WORDS
 from sejahtera.linkage.run import DEFAULT_THRESHOLD, LEVEL_COLUMNS, match_new, model_version
 from sejahtera.registry import selectors
 from sejahtera.registry.models import (
-    ChangeRecord,
     DuplicateCandidate,
     ImportRun,
     Person,
@@ -249,7 +248,9 @@ def confirm_above(actor: User, threshold: float, note: str) -> int:
 
 # What a run or a payment made for a record stays with it, as of its day: a run's clusters and
 # decisions, a decree's lines, enrolments, entitlements, payments and the ledger. The pair and
-# its merges are about the two records themselves. Everything else about the person moves.
+# its merges are about the two records themselves. The change history is an append-only audit
+# trail: it stays too, and the kept record's pages show it (selectors.change_history_of_persons).
+# Everything else about the person moves.
 STAYS_WITH_THE_RECORD = frozenset(
     {
         "targeting.personcluster",
@@ -268,7 +269,7 @@ STAYS_WITH_THE_RECORD = frozenset(
 
 def person_links() -> list[tuple[type[Model], str]]:
     """Every (table, column) holding a person that follows the person on a merge."""
-    links: list[tuple[type[Model], str]] = [(ChangeRecord, "record_id")]
+    links: list[tuple[type[Model], str]] = []
     # Hidden relations too: most tables name no reverse accessor (related_name="+").
     for relation in Person._meta.get_fields(include_hidden=True):
         model = relation.related_model

@@ -112,6 +112,8 @@ def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     unmasked = privacy.may_read_specific(request.user)
     member_ids = [m.pk for m in members]
     by_id = {m.pk: m for m in members}
+    # A record merged into a member is that member: its history reads as theirs.
+    by_id |= {merged: by_id[kept] for merged, kept in selectors.merged_into(member_ids).items()}
     return render(
         request,
         "web/registry/household.html",
