@@ -386,13 +386,14 @@ def demo(persons: int, seed: int) -> None:
     Running it again reuses what exists.
     """
     setup_django()
-    from sejahtera.accounts.services import ensure_demo_users
+    from sejahtera.cases.demo import ensure_demo_cases
     from sejahtera.programmes.demo import ensure_demo_delivery
-    from sejahtera.registry.services.demo import ensure_demo_registry
+    from sejahtera.registry.services.demo import ensure_demo_registry, ensure_demo_users
     from sejahtera.targeting.selectors import latest_run
     from sejahtera.targeting.services import run_targeting_for_registry
 
     ensure_demo_registry(persons=persons, seed=seed, echo=click.echo)
+    ensure_demo_cases(echo=click.echo)
     if latest_run() is None:
         run = run_targeting_for_registry(as_of=date.today())
         click.echo(f"Targeting run #{run.pk} ({run.status}) on today's registry")

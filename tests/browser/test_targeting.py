@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 
 from sejahtera.accounts.models import Role
-from sejahtera.targeting.services import default_rules_text, run_targeting_for_registry
+from sejahtera.targeting.rules import default_rules_text
+from sejahtera.targeting.services import run_targeting_for_registry
 
 VILLAGE = "3201011002"
 NEW_PROGRAMME = """

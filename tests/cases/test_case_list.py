@@ -167,7 +167,8 @@ def test_families_in_extreme_poverty_are_marked_and_can_be_listed_alone(
     client, make_user, case, second_case
 ):
     from sejahtera.targeting.models import HouseholdResult
-    from sejahtera.targeting.services import default_rules_text, run_targeting_for_registry
+    from sejahtera.targeting.rules import default_rules_text
+    from sejahtera.targeting.services import run_targeting_for_registry
 
     everyone = default_rules_text().replace("line = 390_000", "line = 100_000_000")
     run = run_targeting_for_registry(date.today(), rules_text=everyone)

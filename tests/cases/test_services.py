@@ -359,8 +359,8 @@ def test_pena_capital_is_capped_by_the_rules(case, worker, on_track):
 
 
 def test_the_pena_cap_is_that_of_the_rules_in_force(case, worker, on_track):
+    from sejahtera.domain.targeting.rules import DEFAULT_RULES_PATH
     from sejahtera.targeting.models import RulesVersion
-    from sejahtera.targeting.services import DEFAULT_RULES_PATH
 
     text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
     lower = text.replace("max_capital_amount = 6_000_000", "max_capital_amount = 3_000_000")

@@ -285,7 +285,7 @@ def test_a_case_is_opened_from_the_household_page_and_the_api(
 
 def test_enrolment_is_asked_for_a_programme_of_the_rules_in_force(api, case, worker, move, assess):
     from sejahtera.targeting.models import RulesVersion
-    from sejahtera.targeting.services import default_rules_text
+    from sejahtera.targeting.rules import default_rules_text
 
     assess(case)
     move(case, Stage.ASSESSED)

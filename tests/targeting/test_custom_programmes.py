@@ -11,7 +11,8 @@ from sejahtera.accounts.tokens import create_token
 from sejahtera.targeting import reports, selectors
 from sejahtera.targeting.limits import LimitsInvalid
 from sejahtera.targeting.models import Decision, RulesVersion
-from sejahtera.targeting.services import default_rules_text, run_targeting_for_registry
+from sejahtera.targeting.rules import default_rules_text
+from sejahtera.targeting.services import run_targeting_for_registry
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 7, 1)

@@ -19,7 +19,8 @@ from sejahtera.registry.models import (
 )
 from sejahtera.targeting import reports
 from sejahtera.targeting.models import Decision, HouseholdResult, TargetingRun
-from sejahtera.targeting.services import default_rules_text, run_targeting_for_registry
+from sejahtera.targeting.rules import default_rules_text
+from sejahtera.targeting.services import run_targeting_for_registry
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 7, 1)

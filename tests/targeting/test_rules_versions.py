@@ -2,7 +2,7 @@ import pytest
 
 from sejahtera.accounts.models import Role
 from sejahtera.targeting.models import RulesVersion
-from sejahtera.targeting.services import default_rules_text
+from sejahtera.targeting.rules import default_rules_text
 
 pytestmark = pytest.mark.django_db
 

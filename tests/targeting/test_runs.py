@@ -17,10 +17,10 @@ from sejahtera.targeting.models import (
     PersonCluster,
     TargetingRun,
 )
+from sejahtera.targeting.rules import default_rules_text
 from sejahtera.targeting.services import (
     ManualCluster,
     add_manual_cluster,
-    default_rules_text,
     run_targeting_for_registry,
 )
 

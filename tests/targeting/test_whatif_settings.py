@@ -8,11 +8,8 @@ import pytest
 
 from sejahtera.domain.targeting.rules import RulesError
 from sejahtera.targeting import selectors
-from sejahtera.targeting.services import (
-    default_rules_text,
-    rules_with_settings,
-    run_targeting_for_registry,
-)
+from sejahtera.targeting.rules import default_rules_text, rules_with_settings
+from sejahtera.targeting.services import run_targeting_for_registry
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 7, 1)

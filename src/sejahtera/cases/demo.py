@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from sejahtera.accounts.models import User
-from sejahtera.accounts.services import ensure_demo_users
 from sejahtera.cases import services
 from sejahtera.cases.graduation import case_track, journey_settings
 from sejahtera.cases.models import Case, MinimumWage
@@ -16,6 +15,7 @@ from sejahtera.cases.wages import load_minimum_wages, minimum_wage
 from sejahtera.domain.cases import GraduationType, Stage, age_on
 from sejahtera.domain.empowerment import Track
 from sejahtera.registry.models import Household
+from sejahtera.registry.services.demo import ensure_demo_users
 
 S = Stage
 # Each demo family's path after registration (repeated to fill the caseload).

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 
 from sejahtera.domain.targeting.rules import RulesError
 from sejahtera.targeting.models import ManualClusterMembership, RulesVersion, TargetingRun
-from sejahtera.targeting.services import default_rules_text, parse_rules
+from sejahtera.targeting.rules import default_rules_text, parse_rules
 
 
 @admin.register(TargetingRun)

@@ -28,6 +28,7 @@ from sejahtera.targeting.models import (
     ProgrammeFigure,
     TargetingRun,
 )
+from sejahtera.targeting.rules import default_rules_text, parse_rules
 
 NEXT_LEVEL = {0: 2, 2: 4, 4: 6, 6: 10, 10: 10}
 DISTRICT_CODE_LENGTH = 6  # a run's figures are kept per district (ProgrammeFigure)
@@ -35,8 +36,6 @@ DISTRICT_CODE_LENGTH = 6  # a run's figures are kept per district (ProgrammeFigu
 
 @lru_cache(maxsize=16)
 def _parsed(rules_text: str) -> Rules:
-    from sejahtera.targeting.services import parse_rules
-
     return parse_rules(rules_text)
 
 
@@ -46,8 +45,6 @@ def rules_of(run: TargetingRun) -> Rules:
 
 
 def rules_in_force() -> Rules:
-    from sejahtera.targeting.services import default_rules_text
-
     return _parsed(default_rules_text())
 
 

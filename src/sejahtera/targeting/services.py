@@ -16,14 +16,12 @@ import csv
 import hashlib
 import json
 import tempfile
-import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import tomlkit
 from django.conf import settings
 from django.db import transaction
 from django.db.models.functions import Substr
@@ -31,13 +29,7 @@ from django.utils import timezone
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
-from sejahtera.domain.targeting.rules import (
-    DEFAULT_RULES_PATH,
-    Rules,
-    RulesError,
-    parse_rules_text,
-)
-from sejahtera.domain.targeting.settings import SettingPath, TunableSetting, tunable_settings
+from sejahtera.domain.targeting.rules import Rules, RulesError
 from sejahtera.registry.models import Household, Person
 from sejahtera.registry.services import bulk
 from sejahtera.registry.services.snapshot import export_parquet, snapshot_registry
@@ -49,6 +41,7 @@ from sejahtera.targeting.models import (
     ProgrammeFigure,
     TargetingRun,
 )
+from sejahtera.targeting.rules import default_rules_text, parse_rules
 from sejahtera.targeting.selectors import (
     DECISION_TALLIES,
     DISTRICT_CODE_LENGTH,
@@ -67,62 +60,6 @@ class TargetingFailed(Exception):
     def __init__(self, run: TargetingRun, message: str) -> None:
         super().__init__(message)
         self.run = run
-
-
-# -- rules -------------------------------------------------------------------------------------
-
-
-def default_rules_text() -> str:
-    """The rules in force: the newest active version an administrator saved, else the shipped
-    defaults (data/rules/default.toml)."""
-    from sejahtera.targeting.models import RulesVersion
-
-    current = RulesVersion.objects.filter(active=True).order_by("-created_at").first()
-    return current.text if current else DEFAULT_RULES_PATH.read_text(encoding="utf-8")
-
-
-def tunable_settings_of(text: str) -> list[TunableSetting]:
-    """The numbers of rules ``text`` a form may offer (none when the text is not TOML)."""
-    try:
-        return tunable_settings(tomllib.loads(text))
-    except tomllib.TOMLDecodeError:
-        return []
-
-
-def rules_with_settings(text: str, changes: Mapping[SettingPath, int]) -> str:
-    """Rules ``text`` with the numbers at ``changes``' paths replaced, everything else (comments
-    and layout included) as it was; RulesError when a path is no longer in the text."""
-    document = tomlkit.parse(text)
-    missing = []
-    for path, value in changes.items():
-        *parents, key = path
-        table: Any = document
-        try:
-            for part in parents:
-                table = table[part]
-            if key not in table:
-                raise KeyError(key)
-        except (KeyError, IndexError, TypeError):
-            missing.append((".".join(map(str, path)), "is no longer in the rules edited below"))
-            continue
-        table[key] = value
-    if missing:
-        raise RulesError("rules", missing)
-    return tomlkit.dumps(document)
-
-
-def parse_rules(text: str, source: str = "rules") -> Rules:
-    """Validate rules TOML with the engine's loader (RulesError lists every problem).
-
-    The PMT model is looked up beside the shipped rules; a pasted file may only name a file
-    there, never a path elsewhere on the server."""
-    try:
-        model = tomllib.loads(text).get("welfare", {}).get("pmt_model", "")
-    except (tomllib.TOMLDecodeError, AttributeError):
-        model = ""  # the loader reports it properly below
-    if isinstance(model, str) and ("/" in model or "\\" in model or model.startswith(".")):
-        raise RulesError(source, [("welfare.pmt_model", "must be a file name beside the rules")])
-    return parse_rules_text(text, base_dir=DEFAULT_RULES_PATH.parent, source=source)
 
 
 # -- loading results ---------------------------------------------------------------------------

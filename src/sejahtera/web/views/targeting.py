@@ -25,7 +25,7 @@ from sejahtera.domain.targeting.settings import SettingKind, TunableSetting
 from sejahtera.labels import setting_label
 from sejahtera.programmes import selectors as delivery
 from sejahtera.registry.services.exports import csv_chunks
-from sejahtera.targeting import reports, selectors, services
+from sejahtera.targeting import reports, rules, selectors, services
 from sejahtera.targeting.limits import LimitsInvalid, merged_limits, parse_limits_text
 from sejahtera.targeting.models import TargetingRun
 from sejahtera.web import params
@@ -106,8 +106,8 @@ class WhatIfForm(forms.Form):
             if name in self.settings and data.get(name) is not None
         }
         try:
-            data["rules_text"] = services.rules_with_settings(data["rules_text"], changes)
-            services.parse_rules(data["rules_text"], source="rules")
+            data["rules_text"] = rules.rules_with_settings(data["rules_text"], changes)
+            rules.parse_rules(data["rules_text"], source="rules")
         except (RulesError, tomlkit.exceptions.ParseError) as invalid:
             # The loader's message lists every problem with its key path.
             raise forms.ValidationError(str(invalid)) from None
@@ -174,7 +174,7 @@ def runs(request: AuthenticatedRequest) -> HttpResponse:
             "form": form,
             "can_run": can_run,
             "current": selectors.latest_run(),
-            "budgets": _budgets(request, services.default_rules_text()),
+            "budgets": _budgets(request, rules.default_rules_text()),
         },
     )
 
@@ -232,13 +232,13 @@ def run_diff_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpRespons
 def whatif(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, access.TARGETING_RUNNERS)
     current = selectors.latest_run()
-    rules_text = current.rules_text if current else services.default_rules_text()
+    rules_text = current.rules_text if current else rules.default_rules_text()
     initial = {"as_of": date.today(), "rules_text": rules_text, "base_run": current}
     form = WhatIfForm(
         request.POST or None,
         request.FILES or None,
         initial=initial,
-        settings=services.tunable_settings_of(rules_text),
+        settings=rules.tunable_settings_of(rules_text),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -274,7 +274,7 @@ def _budgets(request: AuthenticatedRequest, rules_text: str) -> list[tuple[str, 
     """(programme, budget entered) for every programme of ``rules_text`` — the built-in ones
     while the text is not (yet) valid rules — keeping what the user typed."""
     try:
-        codes = services.parse_rules(request.POST.get("rules_text") or rules_text).programme_codes
+        codes = rules.parse_rules(request.POST.get("rules_text") or rules_text).programme_codes
     except RulesError:
         codes = PROGRAMME_CODES
     return [(code, request.POST.get(f"budget_{code}", "")) for code in codes]

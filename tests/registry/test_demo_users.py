@@ -1,8 +1,8 @@
 import pytest
 
 from sejahtera.accounts.models import Role, User
-from sejahtera.accounts.services import ensure_demo_users
 from sejahtera.registry.models import Household
+from sejahtera.registry.services.demo import ensure_demo_users
 
 pytestmark = pytest.mark.django_db
 
