@@ -50,6 +50,7 @@ from sejahtera.domain.registry_format import (
     TOILET,
     WALL_TYPES,
 )
+from sejahtera.domain.targeting.pmt import person_weighted_deciles
 from sejahtera.synth.calendar import date_parts, days_before, whole_years
 from sejahtera.synth.conditions import (
     Conditions,
@@ -625,21 +626,14 @@ def truth_households(world: World, household_id: pa.ChunkedArray) -> pa.Table:
             "true_per_capita_consumption_idr": pa.array(per_capita),
             "true_log_per_capita_consumption": pa.array(np.round(welfare.log_per_capita, 6)),
             "below_poverty_line": pa.array(per_capita < POVERTY_LINE_IDR),
-            "true_decile": pa.array(person_weighted_deciles(per_capita, world.living)),
+            # The engine's cut (a household's decile is its middle person's): true and estimated
+            # deciles differ only where the estimate does.
+            "true_decile": pa.array(
+                person_weighted_deciles(per_capita, world.living, household_id.to_numpy())
+            ),
             "remote_indigenous": pa.array(world.situations.remote),
             "disaster_event": labels(
                 event_names, np.where(event >= 0, event, len(event_names) - 1)
             ),
         }
     )
-
-
-def person_weighted_deciles(per_capita: np.ndarray, people: np.ndarray) -> np.ndarray:
-    """Decile 1–10 of each household by per-capita consumption, each decile holding about a
-    tenth of the people (decile 1 the poorest)."""
-    order = np.argsort(per_capita, kind="stable")
-    weights = people[order].astype(np.float64)
-    before = np.cumsum(weights) - weights
-    deciles = np.empty(len(order), dtype=np.int64)
-    deciles[order] = np.minimum(10, 1 + (10 * before / max(weights.sum(), 1.0)).astype(np.int64))
-    return deciles
