@@ -358,6 +358,16 @@ def test_a_name_variant_always_changes_the_name(name: str, draws: list[float]) -
         assert sorted(changed.lower().split()) == sorted(name.lower().split())
 
 
+def test_no_two_members_of_a_household_share_a_whole_name(
+    persons: list[dict[str, str]], truth: dict[str, list[dict[str, str]]]
+) -> None:
+    copies = {row["person_id"] for row in truth["duplicates"]}
+    names = Counter(
+        (p["household_id"], p["full_name"]) for p in persons if p["person_id"] not in copies
+    )
+    assert max(names.values()) == 1
+
+
 # --- duplicates -----------------------------------------------------------------------------
 
 

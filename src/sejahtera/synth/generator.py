@@ -419,7 +419,7 @@ def person_columns(world: World, config: SynthConfig, rng: np.random.Generator) 
     return {
         "household_id": pc.take(household_ids(len(world.sizes)), pa.array(hh)),
         "nik": as_text(world.nik),
-        "full_name": full_names(members.female, rng),
+        "full_name": full_names(members.female, members.household, rng),
         "sex": labels(("L", "P"), members.female.astype(np.int8)),
         "birth_date": date_column(world.birth),
         "birth_place": birth_places(world.registration_district, rng),

@@ -23,6 +23,7 @@ from sejahtera.synth.sampling import concat, digits, labels
 SINGLE_NAME, WITH_SURNAME, TWO_GIVEN_NAMES = 0, 1, 2
 NAME_FORM_SHARES = (0.25, 0.45, 0.30)
 ROMAN = ("I", "II", "III", "IV", "V")
+MAX_NAME_REDRAWS = 5
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,9 @@ def name_pools() -> NamePools:
     )
 
 
-def full_names(female: np.ndarray, rng: np.random.Generator) -> pa.Array:
+def full_names(female: np.ndarray, household: np.ndarray, rng: np.random.Generator) -> pa.Array:
+    """A name for each person; two members of one household rarely share a whole name (a
+    parent and a child, two siblings), so a later member who would gets another given name."""
     pools = name_pools()
     n = len(female)
     n_male, n_female = pools.male_given, len(pools.given) - pools.male_given
@@ -72,9 +75,23 @@ def full_names(female: np.ndarray, rng: np.random.Generator) -> pa.Array:
     second_given = 1 + n_msur + n_fsur + given_name()
     form = rng.choice(3, size=n, p=NAME_FORM_SHARES)
     second = np.choose(form, [np.zeros(n, dtype=np.int64), surname, second_given])
-    # Two identical given names ("Agus Agus") are rare: fall back to the single name.
-    second = np.where(second == 1 + n_msur + n_fsur + first, 0, second)
+    for _ in range(MAX_NAME_REDRAWS):
+        # Two identical given names ("Agus Agus") are rare: fall back to the single name.
+        second = np.where(second == 1 + n_msur + n_fsur + first, 0, second)
+        again = _repeated_in_household(household, first * len(second_pool) + second)
+        if not again.any():
+            break
+        first[again] = given_name()[again]
     return concat(labels(pools.given, first), labels(second_pool, second))
+
+
+def _repeated_in_household(household: np.ndarray, name: np.ndarray) -> np.ndarray:
+    """Rows whose name (a code) an earlier member of the same household already has."""
+    order = np.lexsort((np.arange(len(name)), name, household))
+    same = (household[order][1:] == household[order][:-1]) & (name[order][1:] == name[order][:-1])
+    repeated = np.zeros(len(name), dtype=bool)
+    repeated[order[1:][same]] = True
+    return repeated
 
 
 def birth_places(
