@@ -53,7 +53,7 @@ def test_demo_prepares_registry_users_cases_and_a_targeting_run(settings, tmp_pa
     from sejahtera.accounts.models import User
     from sejahtera.cases.models import Case
     from sejahtera.programmes.models import Decree, Entitlement, Payment, ResultImport
-    from sejahtera.registry.models import Household
+    from sejahtera.registry.models import DuplicateCandidate, Household
     from sejahtera.targeting.models import TargetingRun
 
     settings.DEMO = True
@@ -69,9 +69,12 @@ def test_demo_prepares_registry_users_cases_and_a_targeting_run(settings, tmp_pa
     assert Entitlement.objects.filter(status="payable").exists()
     assert Payment.objects.filter(status="paid").exists()  # a paid cycle
     assert ResultImport.objects.exists()  # and its reconciliation
+    assert DuplicateCandidate.objects.exclude(match_probability=None).exists()  # scored pairs
+    assert "possible duplicates to review" in result.output
     assert "demo_administrator!2026" in result.output
     again = run("demo", "--persons", "300")
     assert again.exit_code == 0
+    assert "possible duplicates to review" not in again.output  # linked once
     assert TargetingRun.objects.count() == 1
     assert Decree.objects.count() == 2
 

@@ -381,13 +381,15 @@ class _ImportProgress:
 @click.option("--seed", type=int, default=2026, show_default=True)
 def demo(persons: int, seed: int) -> None:
     """Prepare a demo: migrate, load regions, import a synthetic population, create users and
-    cases, and run the targeting once.
+    cases, run the targeting once and link the registry's persons (the review queue).
 
     Running it again reuses what exists.
     """
     setup_django()
     from sejahtera.cases.demo import ensure_demo_cases
+    from sejahtera.linkage.model import Training
     from sejahtera.programmes.demo import ensure_demo_delivery
+    from sejahtera.registry.services.deduplication import current_model, link_registry
     from sejahtera.registry.services.demo import ensure_demo_registry, ensure_demo_users
     from sejahtera.targeting.selectors import latest_run
     from sejahtera.targeting.services import run_targeting_for_registry
@@ -397,6 +399,10 @@ def demo(persons: int, seed: int) -> None:
     if latest_run() is None:
         run = run_targeting_for_registry(as_of=date.today())
         click.echo(f"Targeting run #{run.pk} ({run.status}) on today's registry")
+    if current_model() is None:
+        # A smaller u sample than a registry run's: the demo starts in seconds.
+        linked = link_registry(training=Training(u_max_pairs=2e6))
+        click.echo(f"Linked {linked.persons} persons: {linked.new} possible duplicates to review")
     users = ensure_demo_users()
     ensure_demo_delivery(echo=click.echo)
     click.echo("\nDemo users (synthetic data only; log in where `sejahtera serve` says):")

@@ -34,7 +34,7 @@ from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.domain.findings import Finding
 from sejahtera.linkage import link_persons
-from sejahtera.linkage.model import LEVEL_WORDS
+from sejahtera.linkage.model import LEVEL_WORDS, Training
 from sejahtera.linkage.run import DEFAULT_THRESHOLD, LEVEL_COLUMNS, match_new, model_version
 from sejahtera.registry import selectors
 from sejahtera.registry.models import (
@@ -68,6 +68,7 @@ def link_registry(
     engine: str = "duckdb",
     threshold: float = DEFAULT_THRESHOLD,
     model: Path | None = None,
+    training: Training | None = None,
     spark: Any = None,
 ) -> LinkageSummary:
     """Link every person of the registry and record the pairs at or above ``threshold``."""
@@ -80,6 +81,7 @@ def link_registry(
             engine="spark" if engine == "spark" else "duckdb",
             threshold=threshold,
             model=model,
+            training=training,
             spark=spark,
         )
         kept = Path(settings.MEDIA_ROOT) / "linkage" / f"model-{result.model_version}.json"
