@@ -69,3 +69,17 @@ def test_demo_users_are_refused_outside_the_demo(settings):
     with pytest.raises(RuntimeError, match="SEJAHTERA_DEMO"):
         ensure_demo_users()
     assert not User.objects.exists()
+
+
+def test_demo_users_are_named_in_the_sites_language_whatever_is_active(
+    households_in_two_villages, settings
+):
+    from django.utils import translation
+
+    settings.DEMO = True
+    with translation.override("en"):  # as a request in English leaves it in this thread
+        ensure_demo_users()
+    with translation.override(settings.LANGUAGE_CODE):
+        expected = str(Role.PROVINCIAL_OFFICE.label)
+    assert User.objects.get(username="demo_provincial_office").last_name == expected
+    assert expected != "Provincial social office"

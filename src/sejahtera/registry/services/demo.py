@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
+from django.utils import translation
 
 from sejahtera.accounts.models import ROLE_SCOPE_LEVEL, Role, User
 from sejahtera.domain.regions import default_catalog
@@ -95,7 +96,9 @@ def ensure_demo_users() -> list[DemoUser]:
             user.region_id = region
         user.role = role
         user.first_name = "Demo"
-        user.last_name = str(role.label)
+        # In the site's language, whatever a request before left active in this thread.
+        with translation.override(settings.LANGUAGE_CODE):
+            user.last_name = str(role.label)
         user.is_staff = user.is_superuser = role is Role.ADMINISTRATOR
         user.organisation = DEMO_PARTNER_ORGANISATION if role is Role.PARTNER_AGENCY else ""
         user.set_password(password)
