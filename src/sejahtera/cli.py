@@ -593,12 +593,12 @@ def run_command(
 def dedupe_run(engine: str, threshold: float, model: Path | None) -> None:
     """Link every person of the registry (Django database) and fill the review queue."""
     setup_django()
-    from sejahtera.linkage.run import ModelError
+    from sejahtera.linkage.run import LinkageError
     from sejahtera.registry.services.deduplication import link_registry
 
     try:
         summary = link_registry(engine=engine, threshold=threshold, model=model)
-    except ModelError as exc:
+    except LinkageError as exc:
         fail(str(exc))
     click.echo(
         f"{summary.persons} persons, {summary.comparisons} pairs compared, "

@@ -40,7 +40,9 @@ def test_links_the_files_and_leaves_out_what_the_import_rejects(tmp_path):
 
 def test_a_model_that_does_not_fit_is_a_clear_error(tmp_path):
     write(generate(SynthConfig(persons=200, seed=1, as_of=date(2026, 12, 1))), tmp_path)
-    (tmp_path / "model.json").write_text('{"comparisons": []}', encoding="utf-8")
+    (tmp_path / "model.json").write_text(
+        '{"comparisons": [], "probability_two_random_records_match": 0.001}', encoding="utf-8"
+    )
     result = CliRunner().invoke(
         main,
         [
@@ -53,3 +55,38 @@ def test_a_model_that_does_not_fit_is_a_clear_error(tmp_path):
     )  # fmt: skip
     assert result.exit_code == 2
     assert "comparison 'name' differs" in result.output
+
+
+def test_too_few_persons_to_train_on_is_a_clear_error(tmp_path):
+    (tmp_path / "h.csv").write_text("household_id,region_code\nH1,3201011002\n", encoding="utf-8")
+    (tmp_path / "p.csv").write_text(
+        "person_id,household_id,full_name,sex,birth_date,relationship\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "dedupe", "links",
+            "--households", str(tmp_path / "h.csv"),
+            "--persons", str(tmp_path / "p.csv"),
+            "--out", str(tmp_path / "out"),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "too few to train a model" in result.output
+
+
+def test_a_file_that_is_no_model_is_a_clear_error(tmp_path):
+    write(generate(SynthConfig(persons=200, seed=1, as_of=date(2026, 12, 1))), tmp_path)
+    (tmp_path / "model.json").write_text("{not json", encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        [
+            "dedupe", "links",
+            "--households", str(tmp_path / "households.csv"),
+            "--persons", str(tmp_path / "persons.csv"),
+            "--out", str(tmp_path / "out"),
+            "--model", str(tmp_path / "model.json"),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "not a model saved by sejahtera dedupe" in result.output

@@ -226,3 +226,25 @@ def test_an_import_flags_a_person_already_registered_under_another_id(
         report_path=tmp_path / "again.csv",
     )
     assert again.possible_duplicates == 0
+
+
+def test_an_import_whose_check_cannot_run_keeps_its_rows_and_says_so(
+    household_factory, tmp_path, settings
+):
+    household_factory(KARADENAN, [member("Siti Aminah", "3201014405800001")])
+    settings.SEJAHTERA_LINKAGE_MODEL = str(tmp_path / "gone.json")
+    (tmp_path / "households.csv").write_text(
+        "household_id,region_code\nNEW-H1,3201011003\n", encoding="utf-8"
+    )
+    (tmp_path / "persons.csv").write_text(
+        "person_id,household_id,full_name,sex,birth_date,relationship\n"
+        "NEW-P1,NEW-H1,Siti Aminah,P,1980-05-04,head\n",
+        encoding="utf-8",
+    )
+    summary = import_registry(
+        households_path=tmp_path / "households.csv",
+        persons_path=tmp_path / "persons.csv",
+        report_path=tmp_path / "report.csv",
+    )
+    assert summary.persons.created == 1
+    assert any("not checked" in warning for warning in summary.file_warnings)

@@ -61,7 +61,7 @@ def links(
     level: -1 a value missing, 0 no agreement, higher a closer one; see docs/data-quality.md),
     OUT/clusters.csv (person_id, cluster_id for every person, alone or not) and, when it
     trains, OUT/model.json. Rows the import would reject are left out and counted."""
-    from sejahtera.linkage.run import ModelError, link_persons
+    from sejahtera.linkage.run import LinkageError, link_persons
     from sejahtera.registry.services.pipeline import screen_files
     from sejahtera.registry.sources import SourceError, open_source
     from sejahtera.targeting_engine.run import InputError
@@ -77,7 +77,7 @@ def links(
                 threshold=threshold,
                 model=model,
             )
-        except (SourceError, InputError, ModelError) as exc:
+        except (SourceError, InputError, LinkageError) as exc:
             fail(str(exc))
     report_rejected(screened, report)
     click.echo(_summary(result, threshold))

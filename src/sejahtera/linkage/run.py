@@ -65,6 +65,7 @@ def link_persons(
     if not 0 < threshold < 1:
         raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
     from splink import Linker
+    from splink.internals.exceptions import SplinkException
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -86,7 +87,14 @@ def link_persons(
         )
         model_path = out / "model.json"
         if model is None:
-            fit = train(linker, training or Training())
+            try:
+                fit = train(linker, training or Training())
+            except (ZeroDivisionError, SplinkException) as exc:
+                # Too few rows, or none sharing a NIK: nothing for the model to learn from.
+                raise LinkageError(
+                    f"these {_count(runner)} persons are too few to train a model on; "
+                    "give one trained on a larger population (--model)"
+                ) from exc
             version = _save_model(linker, model_path, fit)
         else:
             version = model_version(model)
@@ -173,6 +181,10 @@ def match_new(
         runner.close()
 
 
+def _count(runner: Any) -> int:
+    return int(runner.fetch("SELECT count(*) AS n FROM matching_rows").to_pylist()[0]["n"])
+
+
 def _levels() -> str:
     return ", ".join(
         f"gamma_{field} AS {column}"
@@ -180,8 +192,22 @@ def _levels() -> str:
     )
 
 
-class ModelError(ValueError):
-    """A saved model that does not fit this version's comparisons."""
+class LinkageError(ValueError):
+    """Linking cannot be done with these rows or this model; the message says why."""
+
+
+class ModelError(LinkageError):
+    """A saved model that cannot be read or does not fit this version's comparisons."""
+
+
+def _read_model(model: Path) -> dict[str, Any]:
+    try:
+        saved = json.loads(model.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{model}: not a model saved by sejahtera dedupe ({exc})") from exc
+    if not isinstance(saved, dict) or "probability_two_random_records_match" not in saved:
+        raise ModelError(f"{model}: not a model saved by sejahtera dedupe")
+    return saved
 
 
 def trained_settings(model: Path, dialect: str) -> dict[str, Any]:
@@ -190,7 +216,7 @@ def trained_settings(model: Path, dialect: str) -> dict[str, Any]:
     The saved conditions are SQL of the engine that trained them; the definition is taken
     from the code instead, so a model trained on DuckDB runs on Spark and the other way round.
     """
-    saved = json.loads(model.read_text(encoding="utf-8"))
+    saved = _read_model(model)
     fresh: dict[str, Any] = settings().get_settings(dialect).as_dict()
     saved_levels = {
         c["output_column_name"]: c["comparison_levels"] for c in saved.get("comparisons", [])
@@ -211,7 +237,7 @@ def trained_settings(model: Path, dialect: str) -> dict[str, Any]:
 
 
 def model_version(model: Path) -> str:
-    saved = json.loads(model.read_text(encoding="utf-8"))
+    saved = _read_model(model)
     return str(saved.pop("sejahtera", {}).get("model_version") or _digest(saved))
 
 

@@ -35,7 +35,13 @@ from sejahtera.accounts.models import User
 from sejahtera.domain.findings import Finding
 from sejahtera.linkage import link_persons
 from sejahtera.linkage.model import LEVEL_WORDS, Training
-from sejahtera.linkage.run import DEFAULT_THRESHOLD, LEVEL_COLUMNS, match_new, model_version
+from sejahtera.linkage.run import (
+    DEFAULT_THRESHOLD,
+    LEVEL_COLUMNS,
+    ModelError,
+    match_new,
+    model_version,
+)
 from sejahtera.registry import selectors
 from sejahtera.registry.models import (
     DuplicateCandidate,
@@ -167,11 +173,14 @@ def check_imported_persons(
 ) -> list[tuple[str, Finding]]:
     """The persons ``run`` created that the current model finds already registered: each pair
     recorded for review, and a warning per new person for the import's report (its external
-    id with the finding). Pairs known already (a shared NIK) are not reported twice."""
+    id with the finding). Pairs known already (a shared NIK) are not reported twice. Raises
+    ``LinkageError`` when the model cannot be used."""
     model = current_model()
     created = Person.objects.filter(source_import=run)
     if model is None or not created.exists():
         return []
+    if not model.is_file():
+        raise ModelError(f"{model}: no such file")
     # Every earlier person who shares a blocking key with a new one: a NIK, a birth date, or
     # the district.
     near = Person.objects.filter(

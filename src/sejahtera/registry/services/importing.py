@@ -29,6 +29,7 @@ from django.utils.translation import gettext
 from sejahtera.accounts import access
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.findings import Finding, error, gettext_noop
+from sejahtera.linkage.run import LinkageError
 from sejahtera.registry.models import (
     ChangeRecord,
     Household,
@@ -525,7 +526,12 @@ def import_registry(
             )
             # Before anyone works with the new records: those already registered under
             # another id or NIK go to the review queue, and the report says so.
-            matches = check_imported_persons(run, scope=scope)
+            try:
+                matches = check_imported_persons(run, scope=scope)
+            except LinkageError as exc:
+                # The rows are in: a check that cannot run is said, not a failed import.
+                matches = []
+                summary.file_warnings.append(f"possible duplicates not checked: {exc}")
             for record_id, finding in matches:
                 file = persons.path.name if persons is not None else ""
                 importer_report.add(file, "", record_id, [finding])
