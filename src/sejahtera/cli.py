@@ -461,33 +461,54 @@ def token_create(username: str, name: str, scopes: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1:8000", show_default=True)
-def serve(host: str) -> None:
-    """Serve the web application with a background-task worker beside it (development).
+@click.option("--host", default="127.0.0.1:8000", show_default=True, help="address:port to bind")
+@click.option(
+    "--production",
+    is_flag=True,
+    help="gunicorn (workers from the CPU count) with static files through WhiteNoise and "
+    "JSON logs, instead of Django's development server",
+)
+@click.option(
+    "--without-worker",
+    is_flag=True,
+    help="the web server only (the background-task worker runs elsewhere)",
+)
+def serve(host: str, production: bool, without_worker: bool) -> None:
+    """Serve the web application with a background-task worker beside it.
 
-    Ctrl-C or SIGTERM stops both, and the server's own reloader process with them."""
+    Ctrl-C or SIGTERM stops both, and the processes they started."""
     import signal
     import subprocess
 
     def stop(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
 
+    manage = [sys.executable, "-m", "sejahtera", "manage"]
+    if production:
+        os.environ["SEJAHTERA_PRODUCTION"] = "1"  # for this process's settings and its children
+        setup_django()
+        _collect_static()
+        web = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "python:sejahtera.config.gunicorn",
+            "--bind",
+            host,
+            "sejahtera.config.wsgi",
+        ]
+    else:
+        # Static files are served by runserver without DEBUG too (--insecure): the demo keeps
+        # Django's debug pages off and still has its styles and scripts.
+        web = [*manage, "runserver", "--insecure", host]
+    commands = [web] if without_worker else [web, [*manage, "db_worker"]]
     signal.signal(signal.SIGTERM, stop)
     # Each in a session of its own, so that stopping one stops all it started.
-    children = [
-        subprocess.Popen(
-            [sys.executable, "-m", "sejahtera", "manage", "db_worker"], start_new_session=True
-        ),
-        subprocess.Popen(
-            # Static files are served by runserver without DEBUG too (--insecure): the demo
-            # keeps Django's debug pages off and still has its styles and scripts.
-            [sys.executable, "-m", "sejahtera", "manage", "runserver", "--insecure", host],
-            start_new_session=True,
-        ),
-    ]
+    children = [subprocess.Popen(command, start_new_session=True) for command in commands]
     click.echo(f"Serving Sejahtera at http://{host}/ (Ctrl-C stops it)")
     try:
-        children[1].wait()
+        children[0].wait()
     except KeyboardInterrupt:
         pass
     finally:
@@ -496,9 +517,26 @@ def serve(host: str) -> None:
                 os.killpg(child.pid, signal.SIGTERM)
         for child in children:
             try:
-                child.wait(timeout=10)
+                child.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
+
+
+def _collect_static() -> None:
+    from sejahtera.web.staticfiles import collect_if_changed
+
+    if collect_if_changed():
+        click.echo("Static files collected.")
+
+
+@main.command("collect-static")
+def collect_static() -> None:
+    """Collect the static files for the production server (hashed, compressed) unless those
+    collected last are current. ``serve --production`` does it too; a container image does it
+    once, when it is built."""
+    os.environ["SEJAHTERA_PRODUCTION"] = "1"
+    setup_django()
+    _collect_static()
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

@@ -6,6 +6,9 @@
   ``SEJAHTERA_HOME/secret_key``), ``SEJAHTERA_ALLOWED_HOSTS``.
 - ``SEJAHTERA_HTTPS=1`` when served over TLS (secure cookies, HSTS, HTTPS redirect; see
   docs/operations.md).
+- ``SEJAHTERA_PRODUCTION=1`` (set by ``sejahtera serve --production`` and the container image):
+  static files from ``STATIC_ROOT`` through WhiteNoise, with hashed and compressed names; logs
+  as JSON lines with a request log.
 - ``SEJAHTERA_DEBUG=1`` for Django's debug pages while developing (never in the demo: its
   error pages are the app's own). ``SEJAHTERA_DEMO=1`` lets ``sejahtera demo`` create its
   public demo users (``make run`` sets it).
@@ -17,20 +20,32 @@ from pathlib import Path
 
 import dj_database_url
 
+from sejahtera.config.logging import logging_config
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 HOME_DIR = Path(os.environ.get("SEJAHTERA_HOME", Path.cwd() / "var")).resolve()
 
 DEBUG = os.environ.get("SEJAHTERA_DEBUG", "0") == "1"
 DEMO = os.environ.get("SEJAHTERA_DEMO", "0") == "1"
+PRODUCTION = os.environ.get("SEJAHTERA_PRODUCTION", "0") == "1"
 
 
 def _kept_secret_key(home: Path) -> str:
-    """This installation's own key, generated once: never a key shared by every copy."""
+    """This installation's own key, generated once: never a key shared by every copy. Written
+    whole under another name and linked into place, so that a second process starting at the
+    same moment (a web server and its worker) reads the same complete key."""
     path = home / "secret_key"
     if not path.exists():
         home.mkdir(parents=True, exist_ok=True)
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+        draft = home / f".secret_key.{os.getpid()}"
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
             file.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process was first: its key is the one
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
@@ -63,6 +78,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    *(["whitenoise.middleware.WhiteNoiseMiddleware"] if PRODUCTION else []),
+    "sejahtera.web.middleware.RequestId",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -179,6 +196,13 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = HOME_DIR / "static"
+if PRODUCTION:
+    # `collectstatic` (run by `serve --production`) names each file by its content's hash and
+    # compresses it once; pages link the hashed names, which browsers may cache for ever.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
 
 # Background work (imports started from the web, figure refreshes): a worker runs
 # `sejahtera manage db_worker` (`sejahtera serve` starts one beside the web server).
@@ -208,9 +232,6 @@ SEJAHTERA_LINKAGE_MODEL = os.environ.get("SEJAHTERA_LINKAGE_MODEL", "")
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("SEJAHTERA_LOG_LEVEL", "WARNING")},
-}
+LOGGING = logging_config(
+    json_lines=PRODUCTION, level=os.environ.get("SEJAHTERA_LOG_LEVEL", "WARNING")
+)

@@ -453,7 +453,8 @@ def _exists(source: Source) -> None:
 def spark_session(
     app_name: str = "sejahtera-targeting", *, fast_start: bool = False, driver_memory: str = "4g"
 ) -> Any:
-    """The active SparkSession, or a new local[2] one set up for this machine.
+    """The active SparkSession, or a new one: on the cluster ``SEJAHTERA_SPARK_MASTER`` names
+    (``spark://host:7077``), else ``local[2]`` on this machine.
 
     ``fast_start`` tunes the JVM for short runs on small data (tests, a few households): C1
     compiler only and serial GC start about twice as fast but are slower on big data. In local
@@ -463,8 +464,10 @@ def spark_session(
     Splink's string-similarity functions (Jaro-Winkler, Damerau-Levenshtein) are on the class
     path of every session, so deduplication can share it: a jar cannot be added to a running
     session's driver."""
+    cluster = os.environ.get("SEJAHTERA_SPARK_MASTER", "")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    if not cluster:  # a local Spark talks to itself only; a cluster's executors call back
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
     from splink.backends.spark import similarity_jar_location
 
@@ -472,16 +475,17 @@ def spark_session(
     if active is not None:
         return active
     builder = (
-        SparkSession.builder.master("local[2]")
+        SparkSession.builder.master(cluster or "local[2]")
         .appName(app_name)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.memory", driver_memory)
         .config("spark.jars", similarity_jar_location())
     )
+    if not cluster:
+        builder = builder.config("spark.driver.bindAddress", "127.0.0.1")
     if fast_start:
         builder = (
             builder.config("spark.sql.shuffle.partitions", "1")

@@ -2,11 +2,50 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import time
+import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
+from sejahtera.config.logging import SIXTEEN_DIGITS, current_request_id
+
 API_PREFIX = "/api/"
+# What a proxy may pass as the request's id; anything else is replaced, not logged.
+PLAUSIBLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+request_log = logging.getLogger("sejahtera.request")
+
+
+class RequestId:
+    """Gives every request an id, kept on each log line it writes and returned as the
+    ``X-Request-ID`` header, so that an error a user reports can be found in the logs. A
+    proxy's own ``X-Request-ID`` is kept when it is plausible. Then logs the request itself
+    (path without its query, which may hold a name or a NIK)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        offered = request.headers.get("X-Request-ID", "")
+        request_id = offered if PLAUSIBLE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+        current_request_id.set(request_id)
+        started = time.perf_counter()
+        response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        user = getattr(request, "user", None)
+        request_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": SIXTEEN_DIGITS.sub("{nik}", request.path),
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "user_id": user.pk if user is not None and user.is_authenticated else None,
+            },
+        )
+        return response
 
 
 class RejectNulBytes:
