@@ -1,5 +1,7 @@
 """What the browser journeys share: one Chromium per module (Debian's, driven by Playwright), a
-logged-in page per user, and screenshots under artifacts/screenshots/ (not committed)."""
+logged-in page per user, and screenshots under artifacts/screenshots/ (not committed). Every
+page any journey opens must keep the Content-Security-Policy: a violation Chromium reports in
+the console fails the test that caused it."""
 
 from __future__ import annotations
 
@@ -41,19 +43,46 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page_for(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
-    """page_for(user, viewport=None, language=None) → a page logged in as the user, in its own
-    browser context; ``language="en"`` switches the interface with the language menu."""
+def csp_violations() -> Iterator[list[str]]:
+    """The Content-Security-Policy violations of the test's pages; none may remain at its end."""
+    violations: list[str] = []
+    yield violations
+    assert not violations, "Content-Security-Policy violated:\n" + "\n".join(violations)
+
+
+@pytest.fixture
+def new_page(browser: Any, csp_violations: list[str]) -> Iterator[Callable[..., Any]]:
+    """new_page(viewport=None, locale="id-ID") → a page in a browser context of its own, not
+    logged in, whose console is watched for Content-Security-Policy violations."""
     contexts = []
 
-    def open_as(user: Any, viewport: dict[str, int] | None = None, language: str | None = None):
+    def open_page(viewport: dict[str, int] | None = None, locale: str = "id-ID") -> Any:
         context = browser.new_context(
-            viewport=viewport or {"width": 1280, "height": 900},
-            locale="en-US" if language == "en" else "id-ID",
+            viewport=viewport or {"width": 1280, "height": 900}, locale=locale
         )
         contexts.append(context)
+
+        def watch(message: Any) -> None:
+            if "Content Security Policy" in message.text:
+                csp_violations.append(f"{message.location.get('url')}: {message.text}")
+
+        context.on("console", watch)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page_for(new_page: Callable[..., Any], live_server: Any) -> Callable[..., Any]:
+    """page_for(user, viewport=None, language=None) → a page logged in as the user, in its own
+    browser context; ``language="en"`` switches the interface with the language menu."""
+
+    def open_as(user: Any, viewport: dict[str, int] | None = None, language: str | None = None):
+        page = new_page(viewport, locale="en-US" if language == "en" else "id-ID")
         page.goto(f"{live_server.url}/login/")
         page.fill("#id_username", user.username)
         page.fill("#id_password", PASSWORD)
@@ -65,9 +94,7 @@ def page_for(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
             page.wait_for_load_state("networkidle")
         return page
 
-    yield open_as
-    for context in contexts:
-        context.close()
+    return open_as
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ Screenshots: artifacts/screenshots/registry-search-*.png."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from sejahtera.accounts.models import Role
 
@@ -40,13 +41,13 @@ def test_a_misspelt_name_is_found_as_it_is_typed(
     page = page_for(office)
     page.goto(f"{live_server.url}/registry/")
     page.fill("#q", "siti aminh")  # htmx searches as the user stops typing
-    page.wait_for_function("document.querySelectorAll('#person-results tbody tr').length === 2")
+    expect(page.locator("#person-results tbody tr")).to_have_count(2)
     assert listed_names(page) == ["Siti Aminah", "Siti Aminah Putri"]
     assert "q=siti%20aminh" in page.url  # the address keeps the search
     shoot(page, "registry-search-01-typo")
 
     page.fill("#q", "")
-    page.wait_for_function("document.querySelectorAll('#person-results tbody tr').length === 3")
+    expect(page.locator("#person-results tbody tr")).to_have_count(3)
     with page.expect_navigation():
         page.click("#person-results th a:has-text('Nama')")
     assert listed_names(page) == ["Budi Santoso", "Siti Aminah", "Siti Aminah Putri"]

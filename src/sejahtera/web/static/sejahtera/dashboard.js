@@ -75,8 +75,14 @@
     const legend = L.control({ position: "bottomleft" });  // bottom right would cover Papua
     legend.onAdd = () => {
       const div = L.DomUtil.create("div", "legend");
-      div.innerHTML = palette.map((c, i) => '<i style="background:' + c + '"></i>' +
-        Math.round((i / (palette.length - 1)) * max).toLocaleString()).join("<br>");
+      // Built node by node, the swatch coloured through the DOM: the Content-Security-Policy
+      // refuses style attributes in markup.
+      palette.forEach((c, i) => {
+        if (i) div.appendChild(document.createElement("br"));
+        const swatch = div.appendChild(document.createElement("i"));
+        swatch.style.background = c;
+        div.appendChild(document.createTextNode(Math.round((i / (palette.length - 1)) * max).toLocaleString()));
+      });
       return div;
     };
     legend.addTo(map);
