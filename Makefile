@@ -24,7 +24,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	SEJAHTERA_DEMO=1 $(BIN)/sejahtera demo --persons $(DEMO_PERSONS)
-	$(BIN)/sejahtera serve --host $(HOST)
+	SEJAHTERA_REQUIRE_TWO_FACTOR=0 $(BIN)/sejahtera serve --host $(HOST)
 
 test: lint typecheck test-sqlite test-postgres
 

@@ -53,3 +53,12 @@ def test_the_demo_over_plain_http_keeps_cookies_usable(settings):
     assert settings.HTTPS is False
     assert not settings.SESSION_COOKIE_SECURE
     assert not settings.SECURE_SSL_REDIRECT
+
+
+def test_the_deploy_check_warns_when_two_step_verification_is_off(settings):
+    from sejahtera.accounts.checks import two_factor_required
+
+    settings.SEJAHTERA_REQUIRE_TWO_FACTOR = False
+    assert [warning.id for warning in two_factor_required()] == ["sejahtera.W001"]
+    settings.SEJAHTERA_REQUIRE_TWO_FACTOR = True
+    assert two_factor_required() == []

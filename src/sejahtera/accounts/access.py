@@ -37,6 +37,11 @@ DUPLICATE_REVIEWERS = frozenset({Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, R
 DUPLICATE_BULK_CONFIRMERS = frozenset({Role.ADMINISTRATOR})
 # Other agencies' national lists (deaths, civil servants) are imported by administrators.
 REFERENCE_LIST_IMPORTERS = frozenset({Role.ADMINISTRATOR})
+# Roles that read the whole country, decide on money or administer the system sign in with a
+# second factor (an authenticator app); anyone else may choose to.
+TWO_FACTOR_ROLES = frozenset(
+    {Role.ADMINISTRATOR, Role.MINISTRY_ANALYST, Role.AUDITOR, Role.PROGRAMME_MANAGER}
+)
 # Targeting results are read like the registry (each within their region); runs and what-if
 # simulations are started by the ministry's analysts and by administrators.
 TARGETING_READERS = REGISTRY_READERS

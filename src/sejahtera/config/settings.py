@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Installed so that /api/docs serves Swagger UI from its bundled static files, not a CDN:
     # the application must work offline.
     "ninja",
@@ -87,6 +90,8 @@ MIDDLEWARE = [
     "sejahtera.web.middleware.RejectNulBytes",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "sejahtera.web.middleware.RequireSecondFactor",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -194,6 +199,11 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# Administrators, ministry analysts, auditors and programme managers sign in with a code from
+# an authenticator app as well (accounts.two_factor); `make run`'s demo turns it off so that
+# every demo user can be tried without a phone.
+SEJAHTERA_REQUIRE_TWO_FACTOR = os.environ.get("SEJAHTERA_REQUIRE_TWO_FACTOR", "1") == "1"
+OTP_TOTP_ISSUER = "Sejahtera"
 # A session ends after this long without a request (each request extends it): an office
 # computer left signed in does not stay open to the next person for two weeks.
 SESSION_COOKIE_AGE = int(os.environ.get("SEJAHTERA_SESSION_IDLE_MINUTES", "30")) * 60

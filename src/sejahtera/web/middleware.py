@@ -8,8 +8,13 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
+from sejahtera.accounts import two_factor
 from sejahtera.config.logging import SIXTEEN_DIGITS, current_request_id
 
 API_PREFIX = "/api/"
@@ -79,3 +84,36 @@ def _has_nul(request: HttpRequest) -> bool:
         for data in parameters
         for key, values in data.lists()
     )
+
+
+class RequireSecondFactor:
+    """A signed-in user who must give a second factor (``accounts.two_factor``) and has not yet
+    in this session reaches only the pages that take it (or add the authenticator, the first
+    time), the logout and the language menu. The API authenticates by token and is not
+    affected. Whether the user needs one is looked up once per session."""
+
+    NEEDED = "sejahtera_needs_second_factor"
+    OPEN_PREFIXES = ("/api/", "/i18n/", "/healthz", "/readyz")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated or two_factor.is_verified(user) or self._open(request.path):
+            return self.get_response(request)
+        needed = request.session.get(self.NEEDED)
+        if needed is None:
+            needed = request.session[self.NEEDED] = two_factor.needs_second_factor(user)
+        if not needed:
+            return self.get_response(request)
+        has_one = two_factor.has_authenticator(user)
+        page = "web:two-factor-verify" if has_one else "web:two-factor-setup"
+        return redirect(f"{reverse(page)}?{urlencode({'next': request.get_full_path()})}")
+
+    def _open(self, path: str) -> bool:
+        return path.startswith((*self.OPEN_PREFIXES, settings.STATIC_URL)) or path in {
+            reverse("web:two-factor-verify"),
+            reverse("web:two-factor-setup"),
+            reverse("logout"),
+        }

@@ -13,6 +13,7 @@ from sejahtera.web.views import (
     quality,
     registry,
     targeting,
+    two_factor,
 )
 
 app_name = "web"
@@ -64,6 +65,13 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("account/api-tokens/", account.api_tokens, name="api-tokens"),
     path("account/notifications/", account.notification_list, name="notifications"),
+    path("account/two-factor/", two_factor.setup, name="two-factor-setup"),
+    path("account/two-factor/verify/", two_factor.verify, name="two-factor-verify"),
+    path(
+        "account/two-factor/recovery-codes/",
+        two_factor.recovery_codes,
+        name="two-factor-recovery",
+    ),
     path("account/api-tokens/<int:pk>/revoke/", account.revoke_token, name="api-token-revoke"),
     path("programmes/decrees/", programmes.decrees, name="decrees"),
     path("programmes/decrees/<int:pk>/", programmes.decree_detail, name="decree"),
