@@ -13,8 +13,9 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views import defaults
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import HttpBearer
+from ninja.throttling import SimpleRateThrottle
 
 from sejahtera.accounts import idempotency, tokens
 from sejahtera.accounts.models import ApiToken
@@ -31,6 +32,23 @@ class TokenAuth(HttpBearer):
         if found is not None:
             request.user = found.user
         return found
+
+
+class TokenRateThrottle(SimpleRateThrottle):
+    """At most ``SEJAHTERA_API_RATE`` requests per token (checked after authentication; a
+    request without a valid token is refused before). Counted in the shared cache, so that
+    every server process counts the same requests."""
+
+    def __init__(self) -> None:
+        super().__init__(settings.SEJAHTERA_API_RATE)
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self.num_requests, self.duration = self.parse_rate(settings.SEJAHTERA_API_RATE)
+        return super().allow_request(request)
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:
+        token = getattr(request, "auth", None)
+        return f"api-rate:{token.pk}" if isinstance(token, ApiToken) else None
 
 
 class SejahteraAPI(NinjaAPI):
@@ -53,6 +71,7 @@ api = SejahteraAPI(
     "Authenticate with `Authorization: Bearer <token>`; tokens are created in the web "
     "application or by an administrator.",
     auth=TokenAuth(),
+    throttle=TokenRateThrottle(),
     urls_namespace="api",
 )
 
@@ -81,6 +100,14 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     detail = f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
     return problem(request, 413, "Request too large", detail=detail)
+
+
+@api.exception_handler(Throttled)
+def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    detail = f"At most {settings.SEJAHTERA_API_RATE} requests per token; wait and try again."
+    response = problem(request, 429, "Too many requests", detail)
+    response["Retry-After"] = str(max(1, round(exc.wait or 1)))
+    return response
 
 
 @api.exception_handler(idempotency.KeyReused)

@@ -204,6 +204,15 @@ PASSWORD_HASHERS = [
 # every demo user can be tried without a phone.
 SEJAHTERA_REQUIRE_TWO_FACTOR = os.environ.get("SEJAHTERA_REQUIRE_TWO_FACTOR", "1") == "1"
 OTP_TOTP_ISSUER = "Sejahtera"
+# Each API token may make this many requests (per s, m, h or d); more answer 429 with
+# Retry-After. Counted in the cache, which is the database's (shared by every server process).
+SEJAHTERA_API_RATE = os.environ.get("SEJAHTERA_API_RATE", "1200/m")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "sejahtera_cache",
+    }
+}
 # A session ends after this long without a request (each request extends it): an office
 # computer left signed in does not stay open to the next person for two weeks.
 SESSION_COOKIE_AGE = int(os.environ.get("SEJAHTERA_SESSION_IDLE_MINUTES", "30")) * 60

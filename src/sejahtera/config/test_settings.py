@@ -8,3 +8,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests sign users in without a phone; tests/accounts/test_two_factor.py and the browser test of
 # two-step verification turn it on.
 SEJAHTERA_REQUIRE_TWO_FACTOR = False
+# Each test process counts API requests in its own memory (the database cache would need its
+# table in every test database and cost queries).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
