@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import getpass
 import json
 import os
+import socket
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,6 +29,61 @@ def setup_django() -> None:
     import django
 
     django.setup()
+
+
+def audited(
+    acting_as: str | None = None, when: Callable[[dict[str, Any]], bool] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Marks a command that changes data: once it has succeeded (and ``when`` its options say
+    so), an entry in the audit trail says who ran it (the user named by the option
+    ``acting_as``, else none: the operating-system user and host are its address) with which
+    options (file names, never their contents)."""
+
+    def mark(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            result = command(*args, **kwargs)
+            if when is None or when(kwargs):
+                _record_command(kwargs, kwargs.get(acting_as) if acting_as else None)
+            return result
+
+        return run
+
+    return mark
+
+
+def _record_command(options: dict[str, Any], username: str | None) -> None:
+    setup_django()
+    from sejahtera.accounts import audit
+    from sejahtera.accounts.models import AuditEntry, User
+
+    # The path without the program's own name (``sejahtera``, ``python -m sejahtera``).
+    name = " ".join(click.get_current_context().command_path.split()[1:])
+    user = User.objects.filter(username=username).first() if username else None
+    audit.current_client.set(f"{getpass.getuser()}@{socket.gethostname()}")
+    given = " ".join(
+        " ".join(value) if key == "args" else f"--{key}={value}"
+        for key, value in options.items()
+        if value
+    )
+    audit.record(
+        user=user,
+        action=AuditEntry.Action.COMMAND,
+        entity=name,
+        path=f"sejahtera {name} {given}".strip(),
+        purpose="command",
+    )
+
+
+# Django commands that change data or open the database to a person (the others only read).
+AUDITED_MANAGE_COMMANDS = frozenset(
+    {"migrate", "createsuperuser", "changepassword", "shell", "dbshell", "loaddata", "flush"}
+)
+
+
+def changes_data(manage_args: tuple[str, ...]) -> bool:
+    """Whether ``sejahtera manage ARGS`` runs one of the audited Django commands."""
+    return bool(manage_args) and manage_args[0] in AUDITED_MANAGE_COMMANDS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -148,6 +207,7 @@ def regions() -> None:
 
 
 @regions.command("load")
+@audited()
 def regions_load() -> None:
     """Load (or refresh) the official region codes into the database."""
     setup_django()
@@ -163,6 +223,7 @@ def wages() -> None:
 
 @wages.command("load")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False), required=False)
+@audited()
 def wages_load(path: str | None) -> None:
     """Load (or refresh) a minimum-wage table; without PATH, the one shipped with Sejahtera.
 
@@ -188,6 +249,7 @@ def conditionality() -> None:
 @conditionality.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--as-user", "username", required=True, help="the office importing (its region)")
+@audited(acting_as="username")
 def conditionality_import(path: str, username: str) -> None:
     """Import a school's or health post's list: columns nik,month,obligation,value (month as
     YYYY-MM; obligation school with attendance in percent, or health with the visits).
@@ -224,6 +286,7 @@ def reference() -> None:
     help="deaths: the civil registry's (columns nik, date_of_death); civil_servants: civil "
     "servants, armed forces and police (column nik).",
 )
+@audited()
 def reference_import(path: str, kind: str) -> None:
     """Import a list; its matches show on Registri → Kualitas data. A bad row is reported with
     its line and field and left out; the good rows are kept."""
@@ -256,6 +319,7 @@ def reference_import(path: str, kind: str) -> None:
     help="Import as this user: rows outside their region are refused. "
     "Without it the import is the administrator's (the whole country).",
 )
+@audited(acting_as="username")
 def import_command(
     households: str,
     persons: str | None,
@@ -334,6 +398,7 @@ def imports_group() -> None:
     type=click.IntRange(min=0),
     help="Keep uploads of the last DAYS days (default: SEJAHTERA_UPLOAD_RETENTION_DAYS).",
 )
+@audited()
 def imports_purge(days: int | None) -> None:
     """Delete the uploaded files of finished imports older than the retention period (the runs
     and their reports stay). Run it daily, e.g. from cron."""
@@ -379,6 +444,7 @@ class _ImportProgress:
 @main.command()
 @click.option("--persons", type=click.IntRange(min=100), default=20_000, show_default=True)
 @click.option("--seed", type=int, default=2026, show_default=True)
+@audited()
 def demo(persons: int, seed: int) -> None:
     """Prepare a demo: migrate, load regions, import a synthetic population, create users and
     cases, run the targeting once and link the registry's persons (the review queue).
@@ -419,6 +485,7 @@ def figures() -> None:
 
 
 @figures.command("refresh")
+@audited()
 def figures_refresh() -> None:
     """Recompute the dashboard figures: the registry's counts and the clusters' coverage
     (imports, targeting runs and decrees do it themselves; run it after manual edits or
@@ -446,6 +513,7 @@ def token() -> None:
     required=True,
     type=click.Choice(scopes.ALL),
 )
+@audited()
 def token_create(username: str, name: str, scopes: tuple[str, ...]) -> None:
     """Create an API token and print it (it is shown only this once)."""
     setup_django()
@@ -458,6 +526,47 @@ def token_create(username: str, name: str, scopes: tuple[str, ...]) -> None:
         sys.exit(2)
     _token, secret = create_token(user, name, scopes)
     click.echo(secret)
+
+
+@main.group()
+def audit() -> None:
+    """The audit trail (who read specific data, who changed what, from where)."""
+
+
+@audit.command("verify")
+@click.option(
+    "--expect-head",
+    metavar="ID:DIGEST",
+    help="The head recorded earlier (`sejahtera audit head`): it must still be there, unchanged.",
+)
+def audit_verify(expect_head: str | None) -> None:
+    """Check the whole chain; name each changed, removed or inserted entry. Exit 1 if any."""
+    setup_django()
+    from sejahtera.accounts import audit as trail
+
+    head = None
+    if expect_head:
+        entry_id, _, digest = expect_head.partition(":")
+        if not entry_id.isdigit() or len(digest) != 64:
+            raise click.BadParameter("ID:DIGEST, as `sejahtera audit head` prints it")
+        head = (int(entry_id), digest)
+    count, problems = trail.verify(expect_head=head)
+    for problem in problems:
+        click.echo(f"entry {problem.entry_id}: {problem.what}")
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"{count} entries, chain intact")
+
+
+@audit.command("head")
+def audit_head() -> None:
+    """Print the newest entry as ID:DIGEST, to keep outside the system (daily) for
+    ``audit verify --expect-head``."""
+    setup_django()
+    from sejahtera.accounts import audit as trail
+
+    newest = trail.head()
+    click.echo(f"{newest[0]}:{newest[1]}" if newest else "empty")
 
 
 @main.command()
@@ -541,6 +650,7 @@ def collect_static() -> None:
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@audited(when=lambda options: changes_data(options["args"]))
 def manage(args: tuple[str, ...]) -> None:
     """Run a Django management command, e.g. ``sejahtera manage migrate``."""
     setup_django()
@@ -572,6 +682,7 @@ from sejahtera.targeting_engine.cli import AS_OF, ENGINE, FILE, fail, pmt, targe
     help="Official deciles (DTSEN), CSV household_id,national_decile, instead of the PMT; "
     "kept with the run.",
 )
+@audited()
 def run_command(
     as_of: Any,
     engine: str,
@@ -628,6 +739,7 @@ def run_command(
 @ENGINE
 @THRESHOLD
 @MODEL
+@audited()
 def dedupe_run(engine: str, threshold: float, model: Path | None) -> None:
     """Link every person of the registry (Django database) and fill the review queue."""
     setup_django()

@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
-from sejahtera.accounts.models import ROLE_SCOPE_LEVEL, Role, User
+from sejahtera.accounts import audit
+from sejahtera.accounts.models import ROLE_SCOPE_LEVEL, AuditEntry, Role, User
 
 REGISTRY_READERS = frozenset(
     {
@@ -42,6 +43,8 @@ REFERENCE_LIST_IMPORTERS = frozenset({Role.ADMINISTRATOR})
 TWO_FACTOR_ROLES = frozenset(
     {Role.ADMINISTRATOR, Role.MINISTRY_ANALYST, Role.AUDITOR, Role.PROGRAMME_MANAGER}
 )
+# The audit trail is searched and exported by auditors and administrators.
+AUDIT_READERS = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
 # Targeting results are read like the registry (each within their region); runs and what-if
 # simulations are started by the ministry's analysts and by administrators.
 TARGETING_READERS = REGISTRY_READERS
@@ -158,12 +161,11 @@ def may_supervise_case(user: User, region_code: str) -> bool:
 
 
 def log_sensitive_read(user: User, entity: str, record_ids: list[int], path: str) -> None:
-    from sejahtera.accounts.models import SensitiveAccess
-
+    """An entry in the audit trail for a read of specific data (an export, when ``entity``
+    names one: ``person_export``, …), with the ids it showed."""
     if record_ids:
-        SensitiveAccess.objects.create(
-            user=user, entity=entity, record_ids=sorted(record_ids), path=path[:300]
-        )
+        action = AuditEntry.Action.EXPORT if entity.endswith("_export") else AuditEntry.Action.READ
+        audit.record(user=user, action=action, entity=entity, record_ids=record_ids, path=path)
 
 
 def case_filter(user: User) -> Q:

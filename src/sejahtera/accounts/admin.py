@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from sejahtera.accounts.models import ApiToken, SensitiveAccess, User
+from sejahtera.accounts.models import ApiToken, AuditEntry, SensitiveAccess, User
 
 
 @admin.register(User)
@@ -39,9 +39,17 @@ class AuditTrailAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(AuditEntry)
+class AuditEntryAdmin(AuditTrailAdmin):
+    list_display = ("id", "at", "user", "action", "entity", "record_ids", "path")
+    list_filter = ("action", "entity")
+    search_fields = ("user__username", "path", "request_id")
+    date_hierarchy = "at"
+
+
 @admin.register(SensitiveAccess)
 class SensitiveAccessAdmin(AuditTrailAdmin):
-    list_display = ("accessed_at", "user", "entity", "record_ids", "path")
+    list_display = ("at", "user", "entity", "record_ids", "path")
     list_filter = ("entity",)
     search_fields = ("user__username", "path")
 

@@ -7,4 +7,5 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
-        from sejahtera.accounts import checks  # noqa: F401  (registers the deployment checks)
+        # The deployment checks and the audit trail's login receivers register on import.
+        from sejahtera.accounts import audit, checks  # noqa: F401

@@ -1,6 +1,9 @@
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sejahtera.accounts import scopes
@@ -83,23 +86,66 @@ class User(AbstractUser):
             )
 
 
-class SensitiveAccess(models.Model):
-    """One read of specific personal data (UU 27/2022): who saw which records, when, where."""
+class AuditEntry(models.Model):
+    """One entry of the audit trail: a read of specific personal data (UU 27/2022), a change
+    made through a page or the API, a login, or a command run. Append-only (PostgreSQL refuses
+    UPDATE and DELETE) and chained: each entry's digest covers its content and the previous
+    entry's digest, keyed by a secret outside the database (``accounts.audit``), so that
+    ``sejahtera audit verify`` finds a changed, removed or inserted entry."""
 
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    accessed_at = models.DateTimeField(_("accessed at"), auto_now_add=True)
-    entity = models.CharField(max_length=20)
-    record_ids = models.JSONField(default=list)
-    path = models.CharField(max_length=300)
+    class Action(models.TextChoices):
+        READ = "read", _("read specific data")
+        WRITE = "write", _("change submitted")
+        EXPORT = "export", _("export")
+        LOGIN = "login", _("login")
+        LOGIN_FAILED = "login_failed", _("failed login")
+        COMMAND = "command", _("command")
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action, default=Action.READ)
+    # What was read or changed: a kind of record ("person", "case", a page's name) and its ids.
+    entity = models.CharField(_("record kind"), max_length=80)
+    record_ids = models.JSONField(_("record ids"), default=list)
+    # Which fields a change submitted (names, never values; the values are in the change
+    # history of the registry and the cases).
+    fields = models.JSONField(_("fields"), default=list)
+    purpose = models.CharField(_("purpose"), max_length=40, blank=True)
+    path = models.CharField(_("where"), max_length=300)
+    # A change's answer: a redirect or 2xx carried it out, 200 may also be a form shown
+    # again with errors.
+    status = models.PositiveSmallIntegerField(_("answer"), null=True)
+    client_address = models.CharField(_("from address"), max_length=45, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    previous_digest = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        ordering = ["-accessed_at"]
-        verbose_name = _("sensitive data access")
-        verbose_name_plural = _("sensitive data accesses")
-        indexes = [models.Index(fields=["user", "accessed_at"])]
+        ordering = ["-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        indexes = [models.Index(fields=["user", "at"]), models.Index(fields=["entity", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.user_id} read {self.entity} {self.record_ids} at {self.accessed_at}"
+        return f"#{self.pk} {self.user_id} {self.action} {self.entity} {self.record_ids}"
+
+
+class SensitiveReads(models.Manager["SensitiveAccess"]):
+    def get_queryset(self) -> "models.QuerySet[SensitiveAccess]":
+        reads = [AuditEntry.Action.READ, AuditEntry.Action.EXPORT]
+        return super().get_queryset().filter(action__in=reads)
+
+
+class SensitiveAccess(AuditEntry):
+    """The audit trail's reads of specific personal data (exports included): who saw which
+    records, when, where."""
+
+    objects: ClassVar[SensitiveReads] = SensitiveReads()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("sensitive data access")
+        verbose_name_plural = _("sensitive data accesses")
 
 
 class ApiToken(models.Model):

@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "sejahtera.web.middleware.RequireSecondFactor",
+    "sejahtera.web.middleware.AuditTrail",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -204,6 +205,10 @@ PASSWORD_HASHERS = [
 # every demo user can be tried without a phone.
 SEJAHTERA_REQUIRE_TWO_FACTOR = os.environ.get("SEJAHTERA_REQUIRE_TWO_FACTOR", "1") == "1"
 OTP_TOTP_ISSUER = "Sejahtera"
+# The key of the audit trail's chain (accounts.audit): kept outside the database, so that one
+# who can write to the database cannot rewrite the trail unnoticed. Without it, one derived
+# from the secret key (changing that key then breaks `sejahtera audit verify`).
+SEJAHTERA_AUDIT_KEY = os.environ.get("SEJAHTERA_AUDIT_KEY", "")
 # Each API token may make this many requests (per s, m, h or d); more answer 429 with
 # Retry-After. Counted in the cache, which is the database's (shared by every server process).
 SEJAHTERA_API_RATE = os.environ.get("SEJAHTERA_API_RATE", "1200/m")

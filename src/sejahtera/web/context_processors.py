@@ -22,5 +22,6 @@ def navigation(request: AuthenticatedRequest) -> dict[str, Any]:
             "cases": access.has_role(user, access.CASE_READERS),
             "team": access.has_role(user, access.GRADUATION_APPROVERS),
             "referrals": access.has_role(user, access.REFERRAL_PARTNERS),
+            "audit": access.has_role(user, access.AUDIT_READERS),
         },
     }

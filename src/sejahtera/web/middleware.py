@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -14,7 +15,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from sejahtera.accounts import two_factor
+from sejahtera.accounts import audit, two_factor
+from sejahtera.accounts.models import AuditEntry
 from sejahtera.config.logging import SIXTEEN_DIGITS, current_request_id
 
 API_PREFIX = "/api/"
@@ -117,3 +119,60 @@ class RequireSecondFactor:
             reverse("web:two-factor-setup"),
             reverse("logout"),
         }
+
+
+class AuditTrail:
+    """Every request's entries in the audit trail say where it came from and its area of work
+    (the first part of its path: registry, cases, programmes, …); every change a signed-in
+    user makes through a page or the API (a POST, PUT, PATCH or DELETE that succeeded) is an
+    entry of its own: the view, the ids in its address and the names of the fields sent,
+    never their values."""
+
+    SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+    # A login has an entry of its own; choosing the language changes no data.
+    NOT_CHANGES = frozenset({"login", "set_language"})
+    NOT_FIELDS = frozenset({"csrfmiddlewaretoken"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        audit.current_client.set(request.META.get("REMOTE_ADDR", ""))
+        audit.current_purpose.set(_area_of(request.path))
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        match = request.resolver_match
+        changed = (
+            request.method not in self.SAFE_METHODS
+            and response.status_code < 400
+            and not (match and match.url_name in self.NOT_CHANGES)
+        )
+        if changed and user is not None and user.is_authenticated:
+            audit.record(
+                user=user,
+                action=AuditEntry.Action.WRITE,
+                entity=match.view_name if match else request.path,
+                record_ids=[int(v) for v in (match.kwargs.values() if match else []) if _is_id(v)],
+                fields=self._fields(request),
+                path=request.path,
+                status=response.status_code,
+            )
+        return response
+
+    def _fields(self, request: HttpRequest) -> list[str]:
+        if request.content_type == "application/json":
+            try:
+                body = json.loads(request.body or b"{}")
+            except ValueError:
+                return []
+            return list(body) if isinstance(body, dict) else []
+        return [key for key in [*request.POST, *request.FILES] if key not in self.NOT_FIELDS]
+
+
+def _area_of(path: str) -> str:
+    parts = [part for part in path.split("/") if part and part not in {"api", "v1"}]
+    return parts[0] if parts else ""
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) or (isinstance(value, str) and value.isdigit())

@@ -3,12 +3,14 @@ from django.urls import path
 
 from sejahtera.web.views import (
     account,
+    audit,
     cases,
     dashboard,
     duplicates,
     health,
     home,
     imports,
+    privacy,
     programmes,
     quality,
     registry,
@@ -65,6 +67,13 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("account/api-tokens/", account.api_tokens, name="api-tokens"),
     path("account/notifications/", account.notification_list, name="notifications"),
+    path(
+        "registry/persons/<int:pk>/personal-data.<str:fmt>",
+        privacy.subject_access,
+        name="subject-access",
+    ),
+    path("audit/", audit.trail, name="audit"),
+    path("audit/export.csv", audit.export, name="audit-export"),
     path("account/two-factor/", two_factor.setup, name="two-factor-setup"),
     path("account/two-factor/verify/", two_factor.verify, name="two-factor-verify"),
     path(

@@ -142,6 +142,8 @@ def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "household_case": case_selectors.household_case(request.user, record),
             "delivery": delivery.household_delivery(request.user, record.pk),
             "can_open_case": access.has_role(request.user, access.CASE_OPENERS),
+            # a member's copy of their own data holds specific data
+            "can_copy_personal_data": unmasked,
         },
     )
 
