@@ -160,3 +160,19 @@ def test_parallel_appends_never_fork_the_chain(make_user):
     for thread in threads:
         thread.join()
     assert audit.verify() == (40, [])
+
+
+def test_a_record_outside_the_region_answers_404_and_the_attempt_is_an_entry(
+    client, make_user, household_factory
+):
+    elsewhere = household_factory("3273011001")
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    client.force_login(office)
+    assert client.get(f"/registry/households/{elsewhere.pk}/").status_code == 404
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.DENIED)
+    assert (entry.user, entry.entity, entry.record_ids, entry.status) == (
+        office,
+        "web:household",
+        [elsewhere.pk],
+        404,
+    )

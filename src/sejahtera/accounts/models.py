@@ -99,6 +99,7 @@ class AuditEntry(models.Model):
         EXPORT = "export", _("export")
         LOGIN = "login", _("login")
         LOGIN_FAILED = "login_failed", _("failed login")
+        DENIED = "denied", _("refused or not found")
         COMMAND = "command", _("command")
 
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True)

@@ -123,10 +123,12 @@ class RequireSecondFactor:
 
 class AuditTrail:
     """Every request's entries in the audit trail say where it came from and its area of work
-    (the first part of its path: registry, cases, programmes, …); every change a signed-in
-    user makes through a page or the API (a POST, PUT, PATCH or DELETE that succeeded) is an
-    entry of its own: the view, the ids in its address and the names of the fields sent,
-    never their values."""
+    (the first part of its path: registry, cases, programmes, …). A signed-in user's request
+    is an entry of its own when it sends a change through a page or the API (a POST, PUT,
+    PATCH or DELETE that succeeded: the view, the ids in its address and the names of the
+    fields sent, never their values) and when a page or operation refuses it or does not find
+    its record (403, 404: a record outside the user's region answers 404, and probing for
+    them shows here)."""
 
     SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
     # A login has an entry of its own; choosing the language changes no data.
@@ -142,22 +144,27 @@ class AuditTrail:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         match = request.resolver_match
-        changed = (
-            request.method not in self.SAFE_METHODS
-            and response.status_code < 400
-            and not (match and match.url_name in self.NOT_CHANGES)
-        )
-        if changed and user is not None and user.is_authenticated:
+        action = self._action(request, response.status_code)
+        if action and match and user is not None and user.is_authenticated:
             audit.record(
                 user=user,
-                action=AuditEntry.Action.WRITE,
-                entity=match.view_name if match else request.path,
-                record_ids=[int(v) for v in (match.kwargs.values() if match else []) if _is_id(v)],
-                fields=self._fields(request),
+                action=action,
+                entity=match.view_name,
+                record_ids=[int(v) for v in match.kwargs.values() if _is_id(v)],
+                fields=self._fields(request) if action == AuditEntry.Action.WRITE else [],
                 path=request.path,
                 status=response.status_code,
             )
         return response
+
+    def _action(self, request: HttpRequest, status: int) -> str | None:
+        match = request.resolver_match
+        if status in (403, 404):
+            return AuditEntry.Action.DENIED
+        changes = request.method not in self.SAFE_METHODS and status < 400
+        if changes and not (match and match.url_name in self.NOT_CHANGES):
+            return AuditEntry.Action.WRITE
+        return None
 
     def _fields(self, request: HttpRequest) -> list[str]:
         if request.content_type == "application/json":

@@ -90,6 +90,7 @@ class Migration(migrations.Migration):
                     ("export", "export"),
                     ("login", "login"),
                     ("login_failed", "failed login"),
+                    ("denied", "refused or not found"),
                     ("command", "command"),
                 ],
                 default="read",
