@@ -529,6 +529,38 @@ def token_create(username: str, name: str, scopes: tuple[str, ...]) -> None:
 
 
 @main.group()
+def privacy() -> None:
+    """Personal data under UU 27/2022: retention."""
+
+
+@privacy.command("anonymise")
+@click.option(
+    "--years",
+    type=click.IntRange(min=1),
+    help="Anonymise persons who died longer ago than this (default SEJAHTERA_RETENTION_YEARS).",
+)
+@click.option("--dry-run", is_flag=True, help="Only say who would be anonymised.")
+@audited(when=lambda options: not options["dry_run"])
+def privacy_anonymise(years: int | None, dry_run: bool) -> None:
+    """Anonymise the records whose retention period has ended: persons who died more than
+    the retention period ago (name, NIK, birth place and specific data cleared, history
+    values redacted), and households left with only such members."""
+    setup_django()
+    from django.conf import settings
+
+    from sejahtera.privacy.retention import anonymise
+
+    kept = settings.SEJAHTERA_RETENTION_YEARS if years is None else years
+    done = anonymise(today=date.today(), years=kept, dry_run=dry_run)
+    verb = "would be anonymised" if dry_run else "anonymised"
+    click.echo(f"{len(done.persons)} persons and {len(done.households)} households {verb}")
+    if done.held:
+        click.echo(f"{len(done.held)} held: their family's case or enrolment is still open")
+    if dry_run and done.persons:
+        click.echo("persons: " + " ".join(map(str, done.persons[:50])))
+
+
+@main.group()
 def audit() -> None:
     """The audit trail (who read specific data, who changed what, from where)."""
 

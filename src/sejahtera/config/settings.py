@@ -205,6 +205,9 @@ PASSWORD_HASHERS = [
 # every demo user can be tried without a phone.
 SEJAHTERA_REQUIRE_TWO_FACTOR = os.environ.get("SEJAHTERA_REQUIRE_TWO_FACTOR", "1") == "1"
 OTP_TOTP_ISSUER = "Sejahtera"
+# Persons who died longer ago than this are anonymised by `sejahtera privacy anonymise`
+# (privacy.retention), unless their family's case or enrolment is still open.
+SEJAHTERA_RETENTION_YEARS = int(os.environ.get("SEJAHTERA_RETENTION_YEARS", "10"))
 # The key of the audit trail's chain (accounts.audit): kept outside the database, so that one
 # who can write to the database cannot rewrite the trail unnoticed. Without it, one derived
 # from the secret key (changing that key then breaks `sejahtera audit verify`).

@@ -210,6 +210,8 @@ class Person(RegistryRecord):
     hiv = models.BooleanField(null=True, blank=True)
     social_problem = models.BooleanField(null=True, blank=True)
     deceased_date = models.DateField(null=True, blank=True)
+    # When the retention period ended and the record was anonymised (privacy.retention).
+    anonymised_on = models.DateField(null=True, blank=True)
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
