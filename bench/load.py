@@ -142,7 +142,7 @@ def prepare_clients() -> dict[str, object]:
         }
     )
     session.create()
-    persons = Person.objects.filter(household__village_id__startswith=regency).exclude(nik=None)
+    persons = Person.objects.filter(household__village__code__startswith=regency).exclude(nik=None)
     picked = list(persons.order_by("?").values("household_id", "nik", "full_name")[:2000])
     return {
         "token": secret,
