@@ -1,0 +1,91 @@
+"""What the web tests share: one of every record a URL can name, and the web app's URLs."""
+
+from datetime import date
+
+import pytest
+from django.urls import URLPattern
+
+from sejahtera.accounts.models import Role
+
+VILLAGE = "3201011002"
+
+
+@pytest.fixture
+def world(household_factory, make_user):
+    """One of everything a URL can name: a household with members, a case, a targeting run,
+    an import run, an API token and a graduation request."""
+    from sejahtera.accounts.tokens import create_token
+    from sejahtera.cases import services
+    from sejahtera.domain.cases import Stage
+    from sejahtera.registry.models import ImportRun
+    from sejahtera.targeting.services import run_targeting_for_registry
+
+    household = household_factory(VILLAGE)
+    # a stored value that hostile input can leave behind: a control character in a name
+    household_factory(
+        VILLAGE,
+        members=[
+            {"full_name": "Ani\x01", "sex": "P", "birth_date": "1990-01-01", "relationship": "head"}
+        ],
+    )
+    worker = make_user(Role.SOCIAL_WORKER, "3201")
+    supervisor = make_user(Role.SUPERVISOR, "3201")
+    admin = make_user(Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    case = services.open_case(
+        actor=worker,
+        household=household,
+        social_worker=worker,
+        supervisor=supervisor,
+        today=date(2026, 3, 2),
+    )
+    services.move_case(
+        case=case,
+        to_stage=Stage.PROTECTION,
+        actor=worker,
+        reason="",
+        expected_version=case.version,
+        today=date(2026, 3, 2),
+    )
+    run = run_targeting_for_registry(date(2026, 3, 1))
+    imported = ImportRun.objects.create(created_by=admin, households_file="h.csv")
+    token, _secret = create_token(admin, "t", ["registry:read"])
+    return {
+        "pk": {
+            "household": household.pk,
+            "person": household.members.first().pk,
+            "case": case.pk,
+            "run": run.pk,
+            "import": imported.pk,
+            "token": token.pk,
+        },
+        "users": {
+            Role.ADMINISTRATOR: admin,
+            Role.SOCIAL_WORKER: worker,
+            Role.DISTRICT_OFFICE: make_user(Role.DISTRICT_OFFICE, "3201"),
+            Role.MINISTRY_ANALYST: make_user(Role.MINISTRY_ANALYST),
+        },
+    }
+
+
+def page_patterns(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLPattern):
+            yield entry
+        elif not str(entry.pattern).startswith(("admin", "api", "static", "i18n")):
+            yield from page_patterns(entry.url_patterns)
+
+
+def record_key(name: str) -> str:
+    for part, key in (
+        ("household", "household"),
+        ("case-open", "household"),
+        ("person", "person"),
+        ("case", "case"),
+        ("graduation", "case"),
+        ("targeting", "run"),
+        ("import", "import"),
+        ("token", "token"),
+    ):
+        if part in name:
+            return key
+    return "household"
