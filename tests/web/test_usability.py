@@ -36,6 +36,21 @@ def test_the_500_page_needs_nothing_but_itself():
     assert 'href="/"' in page
 
 
+def test_the_500_page_gives_the_code_that_finds_the_error_in_the_logs(rf):
+    from sejahtera.config import urls
+    from sejahtera.config.logging import current_request_id
+    from sejahtera.web.views.errors import server_error
+
+    assert urls.handler500 == "sejahtera.web.views.errors.server_error"
+    token = current_request_id.set("req-500-probe")
+    try:
+        response = server_error(rf.get("/"))
+    finally:
+        current_request_id.reset(token)
+    assert response.status_code == 500
+    assert "<code data-request-id>req-500-probe</code>" in response.content.decode()
+
+
 def test_the_api_documentation_loads_nothing_from_the_internet(client):
     page = client.get("/api/docs").content.decode()
     sources = re.findall(r'(?:src|href)="([^"]+)"', page)

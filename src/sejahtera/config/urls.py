@@ -14,3 +14,4 @@ urlpatterns = [
 
 # A request Django itself cannot read answers as the API answers under /api/.
 handler400 = "sejahtera.api.api.bad_request"
+handler500 = "sejahtera.web.views.errors.server_error"
