@@ -156,7 +156,8 @@ def test_the_annex_lists_a_regencys_beneficiaries_as_pdf_and_csv(
     assert f"Penerima manfaat : {bogor.count()} · Rp {total} per tahun" in text
     assert "Sari Admin" in text
     assert "Halaman 1 / 1" in text
-    assert SensitiveAccess.objects.filter(user=office, entity="household").exists()
+    exported = SensitiveAccess.objects.get(user=office, entity="household_export")
+    assert (exported.action, len(exported.record_ids)) == ("export", bogor.count())
     csv = b"".join(
         client.get(
             f"/programmes/decrees/{decree.pk}/annex.csv", {"regency": "3201"}

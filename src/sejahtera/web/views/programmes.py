@@ -284,7 +284,8 @@ def _annex_rows(request: AuthenticatedRequest, decree: Decree, regency: str) -> 
     masked as the household page masks it; the read is logged."""
     lines = list(selectors.annex_lines(request.user, decree, regency))
     households = [line.household_id for line in lines]
-    access.log_sensitive_read(request.user, "household", households, request.path)
+    # an export of the households it lists (PDF or CSV), in the audit trail as such
+    access.log_sensitive_read(request.user, "household_export", households, request.path)
     heads = {
         p.household_id: p
         for p in Person.objects.filter(household_id__in=households, relationship="head")
