@@ -1,0 +1,395 @@
+"""Getting everyone into the data (issue #12): proposals (usulan), objections (sanggah) and
+complaints (pengaduan) — their workflows as tables, their guards over plain facts, deadlines,
+routing and tracking numbers. No Django: the apps gather the facts and map roles to actors.
+
+A proposal puts a new household or a change to one forward. It is verified by the village
+(a visit), carried by the village deliberation (musyawarah desa), validated by the regency's
+social office, approved by the regent (bupati or wali kota) and decided by the ministry; each
+of them may reject it with a reason, and the proposer may withdraw it until the deliberation.
+Only a decided proposal changes the registry.
+
+An objection to a listed beneficiary comes from a resident of the same village; the regency's
+social office confirms or dismisses it within a deadline, after which it lapses by itself.
+
+A complaint is routed by category and region, has a service-level deadline per category and
+is escalated one level up (regency → province → ministry) each time a deadline passes.
+Complaints about staff go to the level above the office concerned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+from sejahtera.domain.findings import Finding, error, gettext_noop
+
+
+class Actor(StrEnum):
+    PROPOSER = "proposer"  # who put the proposal forward (a citizen or a village operator)
+    VILLAGE = "village"  # the village operator, for the village and its deliberation
+    REGENCY_OFFICE = "regency_office"  # the regency or city social office (Dinas Sosial)
+    REGENT = "regent"  # the district head: bupati or wali kota
+    MINISTRY = "ministry"
+    SYSTEM = "system"  # the scheduled task (deadlines)
+
+
+# -- proposals ---------------------------------------------------------------------------------
+
+
+class ProposalStage(StrEnum):
+    SUBMITTED = "submitted"
+    VERIFIED = "verified"  # the village visited the household
+    DELIBERATED = "deliberated"  # the village deliberation carried it
+    VALIDATED = "validated"  # the regency's social office
+    APPROVED = "approved"  # the regent
+    DECIDED = "decided"  # the ministry: the registry is changed
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class ProposalKind(StrEnum):
+    NEW_HOUSEHOLD = "new_household"
+    MOVED = "moved"
+    DIED = "died"
+    BIRTH = "birth"
+    NEW_MEMBER = "new_member"
+    MEMBER_LEFT = "member_left"
+    CONDITION = "condition"  # a changed condition: disability, disaster, illness, …
+
+
+P = ProposalStage
+# stage → the stages it may go to next, and who moves it there
+PROPOSAL_STEPS: Mapping[ProposalStage, Mapping[ProposalStage, Actor]] = {
+    P.SUBMITTED: {
+        P.VERIFIED: Actor.VILLAGE,
+        P.REJECTED: Actor.VILLAGE,
+        P.WITHDRAWN: Actor.PROPOSER,
+    },
+    P.VERIFIED: {
+        P.DELIBERATED: Actor.VILLAGE,
+        P.REJECTED: Actor.VILLAGE,
+        P.WITHDRAWN: Actor.PROPOSER,
+    },
+    P.DELIBERATED: {P.VALIDATED: Actor.REGENCY_OFFICE, P.REJECTED: Actor.REGENCY_OFFICE},
+    P.VALIDATED: {P.APPROVED: Actor.REGENT, P.REJECTED: Actor.REGENT},
+    P.APPROVED: {P.DECIDED: Actor.MINISTRY, P.REJECTED: Actor.MINISTRY},
+}
+PROPOSAL_ENDS = frozenset({P.DECIDED, P.REJECTED, P.WITHDRAWN})
+
+
+@dataclass(frozen=True)
+class ProposalFacts:
+    """What the service layer knows when a proposal is moved."""
+
+    reason: str = ""  # why it is rejected or withdrawn
+    visited_on: date | None = None  # the village's verification visit
+    deliberation_minutes: bool = False  # the deliberation's minutes are uploaded
+    deliberation_carried: bool | None = None  # the deliberation's decision on this proposal
+    registry_findings: tuple[Finding, ...] = ()  # the registry's validators on the change
+
+
+STEP_NOT_ALLOWED = "PROPOSAL_STEP_NOT_ALLOWED"
+NOT_YOUR_STEP = "PROPOSAL_NOT_YOUR_STEP"
+REASON_MISSING = "PROPOSAL_REASON_MISSING"
+VISIT_MISSING = "PROPOSAL_VISIT_MISSING"
+MINUTES_MISSING = "PROPOSAL_DELIBERATION_MINUTES_MISSING"
+NOT_CARRIED = "PROPOSAL_NOT_CARRIED_BY_DELIBERATION"
+REGISTRY_INVALID = "PROPOSAL_CHANGE_INVALID"
+
+
+def proposal_step(
+    from_stage: ProposalStage, to_stage: ProposalStage, actor: Actor, facts: ProposalFacts
+) -> list[Finding]:
+    """Why ``actor`` may not move a proposal from one stage to another (empty: it may)."""
+    owner = PROPOSAL_STEPS.get(from_stage, {}).get(to_stage)
+    if owner is None:
+        return [
+            error(
+                STEP_NOT_ALLOWED,
+                gettext_noop("a proposal cannot go from {from_stage} to {to_stage}"),
+                from_stage=str(from_stage),
+                to_stage=str(to_stage),
+            )
+        ]
+    if owner is not actor:
+        return [
+            error(
+                NOT_YOUR_STEP,
+                gettext_noop("this step belongs to the {owner}"),
+                owner=str(owner),
+            )
+        ]
+    return [finding for guard in _PROPOSAL_GUARDS.get(to_stage, ()) for finding in guard(facts)]
+
+
+def _reason(facts: ProposalFacts) -> list[Finding]:
+    if facts.reason.strip():
+        return []
+    return [error(REASON_MISSING, gettext_noop("give the reason"), "reason")]
+
+
+def _visit(facts: ProposalFacts) -> list[Finding]:
+    if facts.visited_on is not None:
+        return []
+    return [error(VISIT_MISSING, gettext_noop("record the date of the verification visit"))]
+
+
+def _deliberation(facts: ProposalFacts) -> list[Finding]:
+    findings = []
+    if not facts.deliberation_minutes:
+        findings.append(
+            error(MINUTES_MISSING, gettext_noop("upload the minutes of the village deliberation"))
+        )
+    if facts.deliberation_carried is not True:
+        findings.append(
+            error(NOT_CARRIED, gettext_noop("the village deliberation did not carry this proposal"))
+        )
+    return findings
+
+
+def _registry(facts: ProposalFacts) -> list[Finding]:
+    return [
+        error(
+            REGISTRY_INVALID,
+            gettext_noop("the change does not pass the registry's checks: {finding}"),
+            finding=finding.code,
+        )
+        for finding in facts.registry_findings
+        if finding.is_error
+    ]
+
+
+_PROPOSAL_GUARDS = {
+    P.VERIFIED: (_visit,),
+    P.DELIBERATED: (_deliberation,),
+    P.DECIDED: (_registry,),
+    P.REJECTED: (_reason,),
+    P.WITHDRAWN: (_reason,),
+}
+
+
+# -- objections --------------------------------------------------------------------------------
+
+
+class ObjectionStatus(StrEnum):
+    FILED = "filed"
+    CONFIRMED = "confirmed"  # the household goes to review with the finding
+    DISMISSED = "dismissed"
+    LAPSED = "lapsed"  # not verified in time
+
+
+OBJECTION_STEPS: Mapping[ObjectionStatus, Mapping[ObjectionStatus, Actor]] = {
+    ObjectionStatus.FILED: {
+        ObjectionStatus.CONFIRMED: Actor.REGENCY_OFFICE,
+        ObjectionStatus.DISMISSED: Actor.REGENCY_OFFICE,
+        ObjectionStatus.LAPSED: Actor.SYSTEM,
+    },
+}
+OBJECTION_DAYS = 14  # the default; an office's setting may differ
+
+NOT_SAME_VILLAGE = "OBJECTION_NOT_SAME_VILLAGE"
+OBJECTION_LATE = "OBJECTION_VERIFICATION_LATE"
+OBJECTION_NOT_DUE = "OBJECTION_NOT_YET_DUE"
+OBJECTION_STEP_NOT_ALLOWED = "OBJECTION_STEP_NOT_ALLOWED"
+
+
+def objection_deadline(filed_on: date, days: int = OBJECTION_DAYS) -> date:
+    """The last day the regency's office may verify an objection."""
+    return filed_on + timedelta(days=days)
+
+
+def objection_filing(objector_village: str, household_village: str, reason: str) -> list[Finding]:
+    """Why an objection may not be filed: a resident objects to a beneficiary of their own
+    village, and says why."""
+    findings = []
+    if objector_village != household_village:
+        findings.append(
+            error(
+                NOT_SAME_VILLAGE,
+                gettext_noop("only a resident of the same village may object to a beneficiary"),
+            )
+        )
+    if not reason.strip():
+        findings.append(error(REASON_MISSING, gettext_noop("give the reason"), "reason"))
+    return findings
+
+
+def objection_step(
+    from_status: ObjectionStatus,
+    to_status: ObjectionStatus,
+    actor: Actor,
+    *,
+    filed_on: date,
+    today: date,
+    days: int = OBJECTION_DAYS,
+    note: str = "",
+) -> list[Finding]:
+    """Why ``actor`` may not move an objection: the office verifies until the deadline (with a
+    note of what it found), the scheduled task lapses it only after."""
+    owner = OBJECTION_STEPS.get(from_status, {}).get(to_status)
+    if owner is None or owner is not actor:
+        return [
+            error(
+                OBJECTION_STEP_NOT_ALLOWED,
+                gettext_noop(
+                    "an objection cannot be moved from {from_status} to {to_status} by {actor}"
+                ),
+                from_status=str(from_status),
+                to_status=str(to_status),
+                actor=str(actor),
+            )
+        ]
+    deadline = objection_deadline(filed_on, days)
+    if to_status is ObjectionStatus.LAPSED:
+        if today <= deadline:
+            return [
+                error(
+                    OBJECTION_NOT_DUE,
+                    gettext_noop("the objection may be verified until {deadline}"),
+                    deadline=deadline.isoformat(),
+                )
+            ]
+        return []
+    if today > deadline:
+        return [
+            error(
+                OBJECTION_LATE,
+                gettext_noop("the deadline {deadline} has passed: the objection lapsed"),
+                deadline=deadline.isoformat(),
+            )
+        ]
+    if not note.strip():
+        return [error(REASON_MISSING, gettext_noop("say what the verification found"), "note")]
+    return []
+
+
+# -- complaints --------------------------------------------------------------------------------
+
+
+class ComplaintCategory(StrEnum):
+    AID_NOT_RECEIVED = "aid_not_received"
+    WRONG_AMOUNT = "wrong_amount"
+    DATA_ERROR = "data_error"
+    STAFF_MISCONDUCT = "staff_misconduct"
+    SERVICE_QUALITY = "service_quality"
+    OTHER = "other"
+
+
+class Level(StrEnum):
+    REGENCY = "regency"
+    PROVINCE = "province"
+    MINISTRY = "ministry"
+
+
+LEVEL_ORDER = (Level.REGENCY, Level.PROVINCE, Level.MINISTRY)
+# the length of a region code at each level ("" for the ministry: the whole country)
+LEVEL_CODE_LENGTH = {Level.REGENCY: 4, Level.PROVINCE: 2, Level.MINISTRY: 0}
+
+
+@dataclass(frozen=True)
+class ComplaintSettings:
+    """Days to resolve a complaint, per category (service-level deadlines)."""
+
+    days: Mapping[ComplaintCategory, int] = field(
+        default_factory=lambda: {
+            ComplaintCategory.AID_NOT_RECEIVED: 14,
+            ComplaintCategory.WRONG_AMOUNT: 14,
+            ComplaintCategory.DATA_ERROR: 30,
+            ComplaintCategory.STAFF_MISCONDUCT: 30,
+            ComplaintCategory.SERVICE_QUALITY: 14,
+            ComplaintCategory.OTHER: 30,
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Route:
+    level: Level
+    region_code: str  # the office's region ("" for the ministry)
+    due_on: date
+
+
+def route(
+    category: ComplaintCategory,
+    region_code: str,
+    received_on: date,
+    settings: ComplaintSettings | None = None,
+) -> Route:
+    """The office that handles a new complaint about a household of ``region_code``: the
+    regency's, or for a complaint about staff the level above it (never the office whose staff
+    it names)."""
+    level = Level.PROVINCE if category is ComplaintCategory.STAFF_MISCONDUCT else Level.REGENCY
+    return _at(level, region_code, received_on, category, settings)
+
+
+def escalate(
+    current: Route,
+    category: ComplaintCategory,
+    region_code: str,
+    today: date,
+    settings: ComplaintSettings | None = None,
+) -> Route | None:
+    """The next level once the deadline has passed (``None``: not yet due, or already at the
+    ministry)."""
+    index = LEVEL_ORDER.index(current.level)
+    if today <= current.due_on or index == len(LEVEL_ORDER) - 1:
+        return None
+    return _at(LEVEL_ORDER[index + 1], region_code, today, category, settings)
+
+
+def _at(
+    level: Level,
+    region_code: str,
+    start: date,
+    category: ComplaintCategory,
+    settings: ComplaintSettings | None,
+) -> Route:
+    days = (settings or ComplaintSettings()).days[category]
+    return Route(level, region_code[: LEVEL_CODE_LENGTH[level]], start + timedelta(days=days))
+
+
+# -- tracking numbers --------------------------------------------------------------------------
+
+TRACKING_PREFIXES = {"proposal": "USL", "objection": "SGH", "complaint": "ADU"}
+# Damm's quasigroup: one check digit that catches every single-digit error and every swap of
+# two adjacent digits, the mistakes people make reading a number out over the phone.
+_DAMM = (
+    (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
+    (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
+    (4, 2, 0, 6, 8, 7, 1, 3, 5, 9),
+    (1, 7, 5, 0, 9, 8, 3, 4, 2, 6),
+    (6, 1, 2, 3, 0, 4, 5, 9, 7, 8),
+    (3, 6, 7, 4, 2, 0, 9, 5, 8, 1),
+    (5, 8, 6, 9, 7, 2, 0, 1, 3, 4),
+    (8, 9, 4, 5, 3, 6, 2, 0, 1, 7),
+    (9, 4, 3, 8, 6, 1, 7, 2, 0, 5),
+    (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
+)
+
+
+def _damm(digits: str) -> int:
+    interim = 0
+    for digit in digits:
+        interim = _DAMM[interim][int(digit)]
+    return interim
+
+
+def tracking_number(kind: str, year: int, serial: int) -> str:
+    """ "USL-2026-0001234-5": the kind, the year, a serial and a check digit."""
+    body = f"{year:04d}{serial:07d}"
+    return f"{TRACKING_PREFIXES[kind]}-{year:04d}-{serial:07d}-{_damm(body)}"
+
+
+def parse_tracking_number(text: str) -> tuple[str, int, int] | None:
+    """(kind, year, serial) of a tracking number as a person types it (any case, spaces or
+    dashes anywhere), or ``None`` if it is not one or its check digit is wrong."""
+    compact = "".join(ch for ch in text.upper() if ch.isalnum())
+    kinds = {prefix: kind for kind, prefix in TRACKING_PREFIXES.items()}
+    prefix, digits = compact[:3], compact[3:]
+    if prefix not in kinds or len(digits) != 12 or not digits.isdigit():
+        return None
+    if _damm(digits[:11]) != int(digits[11]):
+        return None
+    return kinds[prefix], int(digits[:4]), int(digits[4:11])

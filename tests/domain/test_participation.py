@@ -1,0 +1,177 @@
+"""Proposals, objections and complaints as tables (issue #12): every allowed and every forbidden
+step, each by its owner only, with its guards; objections lapse only after their deadline;
+complaints go to the right office and up a level when late; tracking numbers catch typos."""
+
+from datetime import date
+from itertools import product
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sejahtera.domain import participation as p
+from sejahtera.domain.findings import error
+from sejahtera.domain.participation import Actor, ObjectionStatus, ProposalStage
+
+READY = p.ProposalFacts(
+    reason="tidak memenuhi syarat",
+    visited_on=date(2026, 3, 2),
+    deliberation_minutes=True,
+    deliberation_carried=True,
+)
+ALL_STEPS = list(product(ProposalStage, ProposalStage))
+
+
+@pytest.mark.parametrize(("source", "target"), ALL_STEPS)
+def test_every_proposal_step_is_allowed_exactly_as_the_table_says(source, target):
+    owner = p.PROPOSAL_STEPS.get(source, {}).get(target)
+    findings = p.proposal_step(source, target, owner or Actor.MINISTRY, READY)
+    codes = [f.code for f in findings]
+    assert (codes == []) is (owner is not None)
+    if owner is None:
+        assert codes == [p.STEP_NOT_ALLOWED]
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "owner"),
+    [(s, t, a) for s, steps in p.PROPOSAL_STEPS.items() for t, a in steps.items()],
+)
+def test_each_step_belongs_to_its_owner_alone(source, target, owner):
+    for actor in Actor:
+        findings = p.proposal_step(source, target, actor, READY)
+        assert (findings == []) is (actor is owner), actor
+
+
+def test_the_flow_from_proposal_to_decision():
+    flow = [
+        (ProposalStage.SUBMITTED, ProposalStage.VERIFIED, Actor.VILLAGE),
+        (ProposalStage.VERIFIED, ProposalStage.DELIBERATED, Actor.VILLAGE),
+        (ProposalStage.DELIBERATED, ProposalStage.VALIDATED, Actor.REGENCY_OFFICE),
+        (ProposalStage.VALIDATED, ProposalStage.APPROVED, Actor.REGENT),
+        (ProposalStage.APPROVED, ProposalStage.DECIDED, Actor.MINISTRY),
+    ]
+    for source, target, actor in flow:
+        assert p.proposal_step(source, target, actor, READY) == []
+    assert set(p.PROPOSAL_STEPS) | p.PROPOSAL_ENDS == set(ProposalStage)
+    assert not p.PROPOSAL_ENDS & set(p.PROPOSAL_STEPS), "an end has no step out"
+
+
+@pytest.mark.parametrize(
+    ("target", "facts", "codes"),
+    [
+        (ProposalStage.VERIFIED, p.ProposalFacts(), [p.VISIT_MISSING]),
+        (ProposalStage.DELIBERATED, p.ProposalFacts(), [p.MINUTES_MISSING, p.NOT_CARRIED]),
+        (
+            ProposalStage.DELIBERATED,
+            p.ProposalFacts(deliberation_minutes=True, deliberation_carried=False),
+            [p.NOT_CARRIED],
+        ),
+        (ProposalStage.REJECTED, p.ProposalFacts(reason="  "), [p.REASON_MISSING]),
+    ],
+)
+def test_the_guards_of_the_village_steps(target, facts, codes):
+    source = (
+        ProposalStage.SUBMITTED
+        if target is not ProposalStage.DELIBERATED
+        else ProposalStage.VERIFIED
+    )
+    actor = p.PROPOSAL_STEPS[source][target]
+    assert [f.code for f in p.proposal_step(source, target, actor, facts)] == codes
+
+
+def test_only_a_change_the_registry_accepts_is_decided():
+    invalid = p.ProposalFacts(registry_findings=(error("NIK_PROVINCE_UNKNOWN", "x"),))
+    findings = p.proposal_step(
+        ProposalStage.APPROVED, ProposalStage.DECIDED, Actor.MINISTRY, invalid
+    )
+    assert [(f.code, f.params["finding"]) for f in findings] == [
+        (p.REGISTRY_INVALID, "NIK_PROVINCE_UNKNOWN")
+    ]
+
+
+FILED = date(2026, 3, 1)
+DEADLINE = date(2026, 3, 15)
+LATE = date(2026, 3, 16)
+OFFICE = Actor.REGENCY_OFFICE
+
+
+@pytest.mark.parametrize(
+    ("target", "actor", "today", "note", "codes"),
+    [
+        (ObjectionStatus.CONFIRMED, OFFICE, DEADLINE, "benar mampu", []),
+        (ObjectionStatus.DISMISSED, OFFICE, FILED, "tidak terbukti", []),
+        (ObjectionStatus.CONFIRMED, OFFICE, LATE, "x", [p.OBJECTION_LATE]),
+        (ObjectionStatus.CONFIRMED, OFFICE, FILED, "", [p.REASON_MISSING]),
+        (ObjectionStatus.LAPSED, Actor.SYSTEM, DEADLINE, "", [p.OBJECTION_NOT_DUE]),
+        (ObjectionStatus.LAPSED, Actor.SYSTEM, LATE, "", []),
+        (ObjectionStatus.LAPSED, OFFICE, LATE, "", [p.OBJECTION_STEP_NOT_ALLOWED]),
+        (ObjectionStatus.CONFIRMED, Actor.VILLAGE, FILED, "x", [p.OBJECTION_STEP_NOT_ALLOWED]),
+    ],
+)  # fmt: skip
+def test_an_objection_is_verified_in_time_or_lapses_after(target, actor, today, note, codes):
+    findings = p.objection_step(
+        ObjectionStatus.FILED, target, actor, filed_on=FILED, today=today, note=note
+    )
+    assert [f.code for f in findings] == codes
+
+
+@pytest.mark.parametrize("source", [s for s in ObjectionStatus if s is not ObjectionStatus.FILED])
+def test_a_verified_or_lapsed_objection_moves_no_more(source):
+    for target, actor in product(ObjectionStatus, Actor):
+        findings = p.objection_step(source, target, actor, filed_on=FILED, today=FILED, note="x")
+        assert [f.code for f in findings] == [p.OBJECTION_STEP_NOT_ALLOWED]
+
+
+def test_only_a_resident_of_the_village_objects_and_says_why():
+    assert p.objection_filing("3201011002", "3201011002", "punya mobil") == []
+    codes = [f.code for f in p.objection_filing("3201011003", "3201011002", "")]
+    assert codes == [p.NOT_SAME_VILLAGE, p.REASON_MISSING]
+
+
+def test_a_complaint_goes_to_the_regency_and_one_about_staff_above_it():
+    category = p.ComplaintCategory
+    assert p.route(category.AID_NOT_RECEIVED, "3201011002", FILED) == p.Route(
+        p.Level.REGENCY, "3201", date(2026, 3, 15)
+    )
+    assert p.route(category.STAFF_MISCONDUCT, "3201011002", FILED) == p.Route(
+        p.Level.PROVINCE, "32", date(2026, 3, 31)
+    )
+
+
+def test_a_late_complaint_goes_up_a_level_until_the_ministry():
+    category = p.ComplaintCategory.WRONG_AMOUNT
+    regency = p.route(category, "3201011002", FILED)
+    assert p.escalate(regency, category, "3201011002", regency.due_on) is None  # not yet late
+    province = p.escalate(regency, category, "3201011002", date(2026, 3, 16))
+    assert province == p.Route(p.Level.PROVINCE, "32", date(2026, 3, 30))
+    ministry = p.escalate(province, category, "3201011002", date(2026, 3, 31))
+    assert ministry == p.Route(p.Level.MINISTRY, "", date(2026, 4, 14))
+    assert p.escalate(ministry, category, "3201011002", date(2027, 1, 1)) is None
+
+
+def test_a_tracking_number_reads_back():
+    number = p.tracking_number("proposal", 2026, 1234)
+    assert number.startswith("USL-2026-0001234-")
+    assert p.parse_tracking_number(number) == ("proposal", 2026, 1234)
+    assert p.parse_tracking_number(number.lower().replace("-", " ")) == ("proposal", 2026, 1234)
+    assert p.parse_tracking_number("XYZ-2026-0001234-0") is None
+
+
+@given(
+    kind=st.sampled_from(sorted(p.TRACKING_PREFIXES)),
+    year=st.integers(2020, 2099),
+    serial=st.integers(0, 9_999_999),
+    position=st.integers(0, 10),
+    data=st.data(),
+)
+def test_one_wrong_digit_or_two_swapped_never_pass(kind, year, serial, position, data):
+    number = p.tracking_number(kind, year, serial)
+    prefix, digits = number[:4], number[4:].replace("-", "")
+    wrong = data.draw(st.integers(0, 9).filter(lambda d: d != int(digits[position])))
+    typo = digits[:position] + str(wrong) + digits[position + 1 :]
+    assert p.parse_tracking_number(prefix + typo) is None
+    if digits[position] != digits[position + 1]:
+        swapped = (
+            digits[:position] + digits[position + 1] + digits[position] + digits[position + 2 :]
+        )
+        assert p.parse_tracking_number(prefix + swapped) is None
