@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 AS_OF = "2026-11-30"  # a fixed reference date: the same seed gives the same population
@@ -57,3 +59,29 @@ def postgres_database_exists(server_url: str, name: str) -> bool:
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
     return found is not None
+
+
+def populate_registry(persons: int) -> None:
+    """Inside Django: the regions, a synthetic population of ``persons`` imported, and the
+    dashboard figures (web and load benchmarks)."""
+    from sejahtera.registry.models import Person
+    from sejahtera.registry.services.importing import import_registry
+    from sejahtera.registry.services.regions import load_regions
+    from sejahtera.registry.services.statistics import refresh_figures
+
+    load_regions()
+    with tempfile.TemporaryDirectory(prefix="sejahtera-bench-") as tmp:
+        data = Path(tmp)
+        synthesise(persons, 3, data)
+        started = time.perf_counter()
+        import_registry(
+            households_path=data / "households.csv",
+            persons_path=data / "persons.csv",
+            report_path=data / "report.csv",
+        )
+        print(
+            f"import: {Person.objects.count():,} persons in {time.perf_counter() - started:.1f} s"
+        )
+    started = time.perf_counter()
+    refresh_figures()
+    print(f"refresh dashboard figures: {time.perf_counter() - started:.1f} s")

@@ -30,7 +30,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import recreate_postgres_database, synthesise
+from _common import populate_registry, recreate_postgres_database
 
 HERE = Path(__file__).resolve().parent
 DATABASE = "sejahtera_bench_load"
@@ -69,7 +69,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     if not args.reuse:
-        populate(args.persons)
+        populate_registry(args.persons)
     sample = home / "sample.json"
     sample.write_text(json.dumps(prepare_clients()))
     port = _free_port()
@@ -85,28 +85,6 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
     report(steps)
-
-
-def populate(persons: int) -> None:
-    from sejahtera.registry.models import Person
-    from sejahtera.registry.services.importing import import_registry
-    from sejahtera.registry.services.regions import load_regions
-    from sejahtera.registry.services.statistics import refresh_figures
-
-    load_regions()
-    with tempfile.TemporaryDirectory(prefix="sejahtera-bench-load-") as tmp:
-        data = Path(tmp)
-        synthesise(persons, 3, data)
-        started = time.perf_counter()
-        import_registry(
-            households_path=data / "households.csv",
-            persons_path=data / "persons.csv",
-            report_path=data / "report.csv",
-        )
-        print(
-            f"import: {Person.objects.count():,} persons in {time.perf_counter() - started:.0f} s"
-        )
-    refresh_figures()
 
 
 def prepare_clients() -> dict[str, object]:

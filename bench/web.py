@@ -14,12 +14,11 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import recreate_postgres_database, synthesise
+from _common import populate_registry, recreate_postgres_database
 
 GOAL_MS = 300
 
@@ -71,32 +70,8 @@ def main() -> None:
     if args.reuse:
         User.objects.filter(username__startswith="bench-").delete()
     else:
-        populate(args.persons)
+        populate_registry(args.persons)
     time_pages(args.repeat)
-
-
-def populate(persons: int) -> None:
-    from sejahtera.registry.models import Person
-    from sejahtera.registry.services.importing import import_registry
-    from sejahtera.registry.services.regions import load_regions
-    from sejahtera.registry.services.statistics import refresh_figures
-
-    load_regions()
-    with tempfile.TemporaryDirectory(prefix="sejahtera-bench-web-") as tmp:
-        data = Path(tmp)
-        synthesise(persons, 3, data)
-        started = time.perf_counter()
-        import_registry(
-            households_path=data / "households.csv",
-            persons_path=data / "persons.csv",
-            report_path=data / "report.csv",
-        )
-        print(
-            f"import: {Person.objects.count():,} persons in {time.perf_counter() - started:.1f} s"
-        )
-    started = time.perf_counter()
-    refresh_figures()
-    print(f"refresh dashboard figures: {time.perf_counter() - started:.1f} s")
 
 
 def time_pages(repeat: int) -> None:

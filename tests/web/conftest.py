@@ -11,12 +11,10 @@ VILLAGE = "3201011002"
 
 
 @pytest.fixture
-def world(household_factory, make_user):
+def world(household_factory, make_user, served_case):
     """One of everything a URL can name: a household with members, a case, a targeting run,
     an import run, an API token and a graduation request."""
     from sejahtera.accounts.tokens import create_token
-    from sejahtera.cases import services
-    from sejahtera.domain.cases import Stage
     from sejahtera.registry.models import ImportRun
     from sejahtera.targeting.services import run_targeting_for_registry
 
@@ -31,21 +29,7 @@ def world(household_factory, make_user):
     worker = make_user(Role.SOCIAL_WORKER, "3201")
     supervisor = make_user(Role.SUPERVISOR, "3201")
     admin = make_user(Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
-    case = services.open_case(
-        actor=worker,
-        household=household,
-        social_worker=worker,
-        supervisor=supervisor,
-        today=date(2026, 3, 2),
-    )
-    services.move_case(
-        case=case,
-        to_stage=Stage.PROTECTION,
-        actor=worker,
-        reason="",
-        expected_version=case.version,
-        today=date(2026, 3, 2),
-    )
+    case = served_case(household, worker, supervisor, today=date(2026, 3, 2))
     run = run_targeting_for_registry(date(2026, 3, 1))
     imported = ImportRun.objects.create(created_by=admin, households_file="h.csv")
     token, _secret = create_token(admin, "t", ["registry:read"])

@@ -2,7 +2,14 @@
 append-only change history lets exactly that redaction through — an UPDATE in a transaction
 that has set ``sejahtera.anonymising`` — and still refuses every other change or deletion."""
 
+import importlib
+
 from django.db import migrations, models
+
+# The guard as accounts 0005 made it: what undoing this migration puts back.
+REFUSE_ALWAYS = importlib.import_module(
+    "sejahtera.accounts.migrations.0005_audit_trail_append_only"
+).REFUSE_FUNCTION
 
 REFUSE_EXCEPT_REDACTION = """
 CREATE OR REPLACE FUNCTION sejahtera_refuse_audit_change() RETURNS trigger AS $$
@@ -16,16 +23,6 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 """
-REFUSE_ALWAYS = """
-CREATE OR REPLACE FUNCTION sejahtera_refuse_audit_change() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'the audit trail % is append-only: % refused', TG_TABLE_NAME, TG_OP
-        USING ERRCODE = 'insufficient_privilege';
-END;
-$$ LANGUAGE plpgsql;
-"""
-
-
 def _on_postgresql(sql: str):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
