@@ -529,6 +529,23 @@ def token_create(username: str, name: str, scopes: tuple[str, ...]) -> None:
 
 
 @main.group()
+def objections() -> None:
+    """Objections (sanggah) to listed beneficiaries."""
+
+
+@objections.command("lapse")
+@audited()
+def objections_lapse() -> None:
+    """Lapse every objection still unverified after its deadline (run it daily: cron or a
+    timer); each lapse is recorded."""
+    setup_django()
+    from sejahtera.grievances.services import lapse_overdue
+
+    lapsed = lapse_overdue(date.today())
+    click.echo(f"{len(lapsed)} objections lapsed")
+
+
+@main.group()
 def privacy() -> None:
     """Personal data under UU 27/2022: retention."""
 

@@ -278,6 +278,7 @@ DELIVERY_REASON_LABELS: dict[str, Promise] = {
     "conditionality": _("PKH commitments not met"),
     "family_request": _("at the family's request"),
     "case_request": _("at a social worker's request"),
+    "objection_review": _("objection under review"),
     "duplicate_nik": _("NIK already paid in this cycle"),
 }
 

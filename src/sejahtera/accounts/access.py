@@ -43,6 +43,9 @@ REFERENCE_LIST_IMPORTERS = frozenset({Role.ADMINISTRATOR})
 TWO_FACTOR_ROLES = frozenset(
     {Role.ADMINISTRATOR, Role.MINISTRY_ANALYST, Role.AUDITOR, Role.PROGRAMME_MANAGER}
 )
+# Objections (sanggah) to a listed beneficiary are verified by the regency's social office
+# of the household (provincial offices and administrators too).
+OBJECTION_VERIFIERS = frozenset({Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.ADMINISTRATOR})
 # The audit trail is searched and exported by auditors and administrators.
 AUDIT_READERS = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
 # Targeting results are read like the registry (each within their region); runs and what-if

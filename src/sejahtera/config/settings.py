@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "sejahtera.targeting",
     "sejahtera.cases",
     "sejahtera.programmes",
+    "sejahtera.grievances",
     "sejahtera.web",
     "sejahtera.api",
 ]
@@ -205,6 +206,8 @@ PASSWORD_HASHERS = [
 # every demo user can be tried without a phone.
 SEJAHTERA_REQUIRE_TWO_FACTOR = os.environ.get("SEJAHTERA_REQUIRE_TWO_FACTOR", "1") == "1"
 OTP_TOTP_ISSUER = "Sejahtera"
+# Days the regency's office has to verify an objection (sanggah) before it lapses.
+SEJAHTERA_OBJECTION_DAYS = int(os.environ.get("SEJAHTERA_OBJECTION_DAYS", "14"))
 # Persons who died longer ago than this are anonymised by `sejahtera privacy anonymise`
 # (privacy.retention), unless their family's case or enrolment is still open.
 SEJAHTERA_RETENTION_YEARS = int(os.environ.get("SEJAHTERA_RETENTION_YEARS", "10"))

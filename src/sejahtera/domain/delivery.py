@@ -149,10 +149,13 @@ class Suspension(StrEnum):
     GRADUATED = "graduated"
     FAMILY_REQUEST = "family_request"
     CASE_REQUEST = "case_request"  # the social worker's request, accepted
+    OBJECTION_REVIEW = "objection_review"  # a confirmed objection (sanggah) is being reviewed
 
 
-# The reasons an office or a manager gives by hand: a recorded death and an accepted request
-# from a case suspend by themselves.
+# The reasons an office or a manager gives by hand: a recorded death, an accepted request
+# from a case and a confirmed objection suspend by themselves.
 SUSPENSIONS_BY_HAND = tuple(
-    s for s in Suspension if s not in (Suspension.DECEASED, Suspension.CASE_REQUEST)
+    s
+    for s in Suspension
+    if s not in (Suspension.DECEASED, Suspension.CASE_REQUEST, Suspension.OBJECTION_REVIEW)
 )

@@ -1,0 +1,160 @@
+"""Objections (sanggah): only a resident of the same village files one, with a tracking number
+and a deadline; the regency's office of the household verifies it before the deadline (a
+confirmed one holds the household's enrolments for review); after the deadline it lapses by
+the scheduled command alone, recorded, with the clock injected."""
+
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+from django.core.exceptions import PermissionDenied
+
+from sejahtera.accounts.models import AuditEntry, Role
+from sejahtera.cli import main
+from sejahtera.domain import participation
+from sejahtera.domain.participation import ObjectionStatus
+from sejahtera.grievances.models import Objection
+from sejahtera.grievances.services import (
+    StepRefused,
+    file_objection,
+    lapse_overdue,
+    verify_objection,
+)
+from sejahtera.registry.models import Region
+
+pytestmark = pytest.mark.django_db
+BOGOR_VILLAGE, OTHER_VILLAGE = "3201011002", "3201011003"
+FILED = date(2026, 3, 2)
+
+
+@pytest.fixture
+def objection(household_factory):
+    household = household_factory(BOGOR_VILLAGE)
+    return file_objection(
+        household=household,
+        objector_name="Warga Desa",
+        objector_village=Region.objects.get(code=BOGOR_VILLAGE),
+        reason="Keluarga ini punya mobil dan toko",
+        filed_on=FILED,
+    )
+
+
+def test_a_filed_objection_has_a_tracking_number_and_a_deadline(objection):
+    assert participation.parse_tracking_number(objection.tracking_number) == (
+        "objection",
+        2026,
+        objection.pk,
+    )
+    assert objection.deadline == date(2026, 3, 16)
+    assert objection.status == ObjectionStatus.FILED
+
+
+def test_only_a_resident_of_the_village_objects(household_factory):
+    household = household_factory(BOGOR_VILLAGE)
+    with pytest.raises(StepRefused) as refused:
+        file_objection(
+            household=household,
+            objector_name="Orang Lain",
+            objector_village=Region.objects.get(code=OTHER_VILLAGE),
+            reason="x",
+            filed_on=FILED,
+        )
+    assert [f.code for f in refused.value.findings] == [participation.NOT_SAME_VILLAGE]
+    assert not Objection.objects.exists()
+
+
+def test_the_office_confirms_in_time_and_the_enrolments_are_held(objection, make_user):
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    confirmed = verify_objection(
+        actor=office, objection=objection, confirmed=True, note="terbukti mampu", today=FILED
+    )
+    assert (confirmed.status, confirmed.verified_by, confirmed.verified_on) == (
+        ObjectionStatus.CONFIRMED,
+        office,
+        FILED,
+    )
+
+
+def test_a_confirmed_objection_holds_the_households_enrolments(enrolled, make_user):
+    from sejahtera.programmes.models import Enrolment
+
+    active = Enrolment.objects.filter(status=Enrolment.Status.ACTIVE)
+    listed = active.filter(region_code__startswith="3201").first()
+    household = listed.household
+    others = active.exclude(household=household).count()
+    objection = file_objection(
+        household=household,
+        objector_name="Tetangga",
+        objector_village=household.village,
+        reason="Rumahnya bertingkat dua",
+        filed_on=FILED,
+    )
+    verify_objection(
+        actor=make_user(Role.DISTRICT_OFFICE, "3201"),
+        objection=objection,
+        confirmed=True,
+        note="terbukti",
+        today=FILED,
+    )
+    held = Enrolment.objects.filter(household=household)
+    assert held.exists()
+    assert set(held.values_list("status", "suspension")) == {
+        (Enrolment.Status.SUSPENDED, "objection_review")
+    }
+    assert active.count() == others, "no other household is touched"
+
+
+def test_a_dismissed_objection_holds_nothing(enrolled, make_user):
+    from sejahtera.programmes.models import Enrolment
+
+    household = Enrolment.objects.filter(region_code__startswith="3201").first().household
+    objection = file_objection(
+        household=household,
+        objector_name="Tetangga",
+        objector_village=household.village,
+        reason="x",
+        filed_on=FILED,
+    )
+    verify_objection(
+        actor=make_user(Role.DISTRICT_OFFICE, "3201"),
+        objection=objection,
+        confirmed=False,
+        note="tidak terbukti",
+        today=FILED,
+    )
+    statuses = set(Enrolment.objects.filter(household=household).values_list("status", flat=True))
+    assert statuses == {Enrolment.Status.ACTIVE}
+
+
+def test_an_office_of_another_regency_or_role_may_not_verify(objection, make_user):
+    for user in (make_user(Role.DISTRICT_OFFICE, "3273"), make_user(Role.SOCIAL_WORKER, "3201")):
+        with pytest.raises(PermissionDenied):
+            verify_objection(
+                actor=user, objection=objection, confirmed=False, note="x", today=FILED
+            )
+
+
+def test_after_the_deadline_it_cannot_be_verified_and_lapses_by_the_command_alone(
+    objection, make_user
+):
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    with pytest.raises(StepRefused) as late:
+        verify_objection(
+            actor=office, objection=objection, confirmed=True, note="x", today=date(2026, 3, 17)
+        )
+    assert [f.code for f in late.value.findings] == [participation.OBJECTION_LATE]
+    assert lapse_overdue(date(2026, 3, 16)) == []  # the deadline day itself is still in time
+    assert [o.pk for o in lapse_overdue(date(2026, 3, 17))] == [objection.pk]
+    objection.refresh_from_db()
+    assert (objection.status, objection.lapsed_on) == (ObjectionStatus.LAPSED, date(2026, 3, 17))
+    entry = AuditEntry.objects.get(entity="objection_lapsed")
+    assert entry.record_ids == [objection.pk]
+    assert lapse_overdue(date(2026, 4, 1)) == []  # a lapsed objection lapses once
+
+
+def test_the_daily_command(objection):
+    Objection.objects.filter(pk=objection.pk).update(deadline=date(2020, 1, 1))
+    result = CliRunner().invoke(main, ["objections", "lapse"])
+    assert result.exit_code == 0, result.output
+    assert "1 objections lapsed" in result.output
+    assert AuditEntry.objects.filter(action="command", entity="objections lapse").exists()
