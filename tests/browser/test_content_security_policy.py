@@ -20,7 +20,7 @@ def test_the_header_forbids_inline_script_and_style(live_server, new_page):
 
 
 def test_the_admin_and_the_api_docs_keep_the_policy(
-    live_server, page_for, make_user, household_factory
+    live_server, page_for, make_user, household_factory, csp_violations
 ):
     household = household_factory()
     admin = make_user(Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
@@ -32,9 +32,13 @@ def test_the_admin_and_the_api_docs_keep_the_policy(
         "/admin/accounts/user/add/",
         "/api/docs",
     ]:
-        page.goto(f"{live_server.url}{path}")
+        response = page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
+        assert response.status == 200, path
+        assert "script-src 'self'" in response.headers["content-security-policy"], path
     page.locator(".swagger-ui .opblock").first.wait_for()  # Swagger UI ran
+    assert page.locator(".swagger-ui .opblock").count() > 10
+    assert csp_violations == []
 
 
 def test_the_language_menu_switches_without_inline_script(live_server, page_for, make_user):

@@ -12,14 +12,10 @@ from django.core.exceptions import PermissionDenied
 from sejahtera.accounts.models import AuditEntry, Role
 from sejahtera.cli import main
 from sejahtera.domain import participation
+from sejahtera.domain.findings import StepRefused
 from sejahtera.domain.participation import ObjectionStatus
 from sejahtera.grievances.models import Objection
-from sejahtera.grievances.services import (
-    StepRefused,
-    file_objection,
-    lapse_overdue,
-    verify_objection,
-)
+from sejahtera.grievances.services import file_objection, lapse_overdue, verify_objection
 from sejahtera.registry.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -75,13 +71,12 @@ def test_the_office_confirms_in_time_and_the_enrolments_are_held(objection, make
     )
 
 
-def test_a_confirmed_objection_holds_the_households_enrolments(enrolled, make_user):
+def _verified_objection_to_an_enrolled_household(office, *, confirmed: bool):
+    """A Bogor household enrolled by the programme tests' decrees, objected to by a neighbour
+    and verified by the regency's office; returns the household."""
     from sejahtera.programmes.models import Enrolment
 
-    active = Enrolment.objects.filter(status=Enrolment.Status.ACTIVE)
-    listed = active.filter(region_code__startswith="3201").first()
-    household = listed.household
-    others = active.exclude(household=household).count()
+    household = Enrolment.objects.filter(region_code__startswith="3201").first().household
     objection = file_objection(
         household=household,
         objector_name="Tetangga",
@@ -90,38 +85,30 @@ def test_a_confirmed_objection_holds_the_households_enrolments(enrolled, make_us
         filed_on=FILED,
     )
     verify_objection(
-        actor=make_user(Role.DISTRICT_OFFICE, "3201"),
-        objection=objection,
-        confirmed=True,
-        note="terbukti",
-        today=FILED,
+        actor=office, objection=objection, confirmed=confirmed, note="diperiksa", today=FILED
     )
+    return household
+
+
+def test_a_confirmed_objection_holds_the_households_enrolments(enrolled, make_user):
+    from sejahtera.programmes.models import Enrolment
+
+    active_before = Enrolment.objects.filter(status=Enrolment.Status.ACTIVE).count()
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    household = _verified_objection_to_an_enrolled_household(office, confirmed=True)
     held = Enrolment.objects.filter(household=household)
-    assert held.exists()
     assert set(held.values_list("status", "suspension")) == {
         (Enrolment.Status.SUSPENDED, "objection_review")
     }
-    assert active.count() == others, "no other household is touched"
+    still_active = Enrolment.objects.filter(status=Enrolment.Status.ACTIVE).count()
+    assert still_active == active_before - held.count(), "no other household is touched"
 
 
 def test_a_dismissed_objection_holds_nothing(enrolled, make_user):
     from sejahtera.programmes.models import Enrolment
 
-    household = Enrolment.objects.filter(region_code__startswith="3201").first().household
-    objection = file_objection(
-        household=household,
-        objector_name="Tetangga",
-        objector_village=household.village,
-        reason="x",
-        filed_on=FILED,
-    )
-    verify_objection(
-        actor=make_user(Role.DISTRICT_OFFICE, "3201"),
-        objection=objection,
-        confirmed=False,
-        note="tidak terbukti",
-        today=FILED,
-    )
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    household = _verified_objection_to_an_enrolled_household(office, confirmed=False)
     statuses = set(Enrolment.objects.filter(household=household).values_list("status", flat=True))
     assert statuses == {Enrolment.Status.ACTIVE}
 

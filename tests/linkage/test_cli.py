@@ -9,20 +9,25 @@ from sejahtera.cli import main
 from sejahtera.synth import SynthConfig, generate, write
 
 
+def links(folder, out, *options: str, households="households.csv", persons="persons.csv"):
+    """``sejahtera dedupe links`` on the files of ``folder``."""
+    return CliRunner().invoke(
+        main,
+        [
+            "dedupe", "links",
+            "--households", str(folder / households),
+            "--persons", str(folder / persons),
+            "--out", str(out),
+            *options,
+        ],
+    )  # fmt: skip
+
+
 def test_links_the_files_and_leaves_out_what_the_import_rejects(tmp_path):
     config = SynthConfig(persons=1_500, seed=5, invalid_rate=0.02, as_of=date(2026, 12, 1))
     counts = write(generate(config), tmp_path / "in")
     out, report = tmp_path / "out", tmp_path / "rejected.csv"
-    result = CliRunner().invoke(
-        main,
-        [
-            "dedupe", "links",
-            "--households", str(tmp_path / "in" / "households.csv"),
-            "--persons", str(tmp_path / "in" / "persons.csv"),
-            "--out", str(out),
-            "--report", str(report),
-        ],
-    )  # fmt: skip
+    result = links(tmp_path / "in", out, "--report", str(report))
     assert result.exit_code == 0, result.output
     with report.open(encoding="utf-8") as handle:
         rejected = list(csv.DictReader(handle))
@@ -43,16 +48,7 @@ def test_a_model_that_does_not_fit_is_a_clear_error(tmp_path):
     (tmp_path / "model.json").write_text(
         '{"comparisons": [], "probability_two_random_records_match": 0.001}', encoding="utf-8"
     )
-    result = CliRunner().invoke(
-        main,
-        [
-            "dedupe", "links",
-            "--households", str(tmp_path / "households.csv"),
-            "--persons", str(tmp_path / "persons.csv"),
-            "--out", str(tmp_path / "out"),
-            "--model", str(tmp_path / "model.json"),
-        ],
-    )  # fmt: skip
+    result = links(tmp_path, tmp_path / "out", "--model", str(tmp_path / "model.json"))
     assert result.exit_code == 2
     assert "comparison 'name' differs" in result.output
 
@@ -62,15 +58,7 @@ def test_too_few_persons_to_train_on_is_a_clear_error(tmp_path):
     (tmp_path / "p.csv").write_text(
         "person_id,household_id,full_name,sex,birth_date,relationship\n", encoding="utf-8"
     )
-    result = CliRunner().invoke(
-        main,
-        [
-            "dedupe", "links",
-            "--households", str(tmp_path / "h.csv"),
-            "--persons", str(tmp_path / "p.csv"),
-            "--out", str(tmp_path / "out"),
-        ],
-    )  # fmt: skip
+    result = links(tmp_path, tmp_path / "out", households="h.csv", persons="p.csv")
     assert result.exit_code == 2
     assert "too few to train a model" in result.output
 
@@ -78,15 +66,6 @@ def test_too_few_persons_to_train_on_is_a_clear_error(tmp_path):
 def test_a_file_that_is_no_model_is_a_clear_error(tmp_path):
     write(generate(SynthConfig(persons=200, seed=1, as_of=date(2026, 12, 1))), tmp_path)
     (tmp_path / "model.json").write_text("{not json", encoding="utf-8")
-    result = CliRunner().invoke(
-        main,
-        [
-            "dedupe", "links",
-            "--households", str(tmp_path / "households.csv"),
-            "--persons", str(tmp_path / "persons.csv"),
-            "--out", str(tmp_path / "out"),
-            "--model", str(tmp_path / "model.json"),
-        ],
-    )  # fmt: skip
+    result = links(tmp_path, tmp_path / "out", "--model", str(tmp_path / "model.json"))
     assert result.exit_code == 2
     assert "not a model saved by sejahtera dedupe" in result.output

@@ -100,3 +100,26 @@ def test_no_other_role_opens_the_trail(client, make_user, role):
     )
     assert client.get("/audit/").status_code == 403
     assert client.get("/audit/export.csv").status_code == 403
+
+
+def test_a_cell_that_would_be_a_formula_is_exported_as_text(auditor, make_user):
+    from sejahtera.accounts.models import User
+
+    reader = make_user(Role.DISTRICT_OFFICE, "3201")
+    User.objects.filter(pk=reader.pk).update(username='=HYPERLINK("http://x","y")')
+    log_sensitive_read(reader, "person", [5], "/registry/persons/5/")
+    response = auditor.get("/audit/export.csv", {"record_id": 5})
+    (row,) = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    assert row["user"].startswith("'=")
+
+
+@pytest.mark.parametrize(
+    ("parameter", "status"),
+    [("record_id", 200), ("before", 400)],
+)
+def test_a_number_too_large_for_the_database_is_no_server_error(auditor, parameter, status):
+    huge = {parameter: "99999999999999999999"}
+    assert auditor.get("/audit/", huge).status_code == status
+    if parameter == "record_id":  # an invalid search finds nothing, in the page and the export
+        assert _ids(auditor.get("/audit/", huge)) == []
+        assert auditor.get("/audit/export.csv", huge).status_code == 200

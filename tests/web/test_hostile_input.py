@@ -28,7 +28,7 @@ HOSTILE = [
     "2026-13-45",
 ]
 # Query parameters the views read (forms add theirs from the rendered page).
-QUERY_PARAMETERS = ["q", "region", "page", "index", "base", "indicator", "prefix", "nik"]
+QUERY_PARAMETERS = ["q", "region", "page", "index", "base", "indicator", "prefix", "nik", "before"]
 NAME = re.compile(r'name="([A-Za-z_][\w-]*)"')
 SKIPPED = {"login", "logout"}  # a POST there logs the client out or in
 EXPORT_FORMATS = ["csv", "xlsx"]

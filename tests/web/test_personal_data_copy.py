@@ -1,6 +1,7 @@
 """The household page offers each member's copy of their own data to those who may read
 specific data; the copy comes as JSON and as a PDF, and outside the region it is not found."""
 
+import io
 import json
 
 import pytest
@@ -34,11 +35,11 @@ def test_json_and_pdf(client, make_user, member):
     assert data["person"]["nik"] == member.nik
     pdf = client.get(f"/registry/persons/{member.pk}/personal-data.pdf")
     assert pdf["Content-Type"] == "application/pdf"
-    import io
-
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "SALINAN DATA PRIBADI" in text.upper()
     assert member.full_name in text
+    assert "Tanggal lahir : 5 Agustus 1990" in text  # labels and dates the Indonesian way
+    assert "Riwayat perubahan data" in text
     assert AuditEntry.objects.filter(entity="subject_access").count() == 2
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from sejahtera.accounts.access import AUDIT_READERS, require
@@ -41,18 +41,25 @@ def audit_entries(user: User, search: AuditSearch) -> QuerySet[AuditEntry]:
     if search.until:
         entries = entries.filter(at__lt=_start_of(search.until + timedelta(days=1)))
     if search.record_id is not None:
-        entries = _naming(entries, search.record_id)
+        entries = naming(entries, [search.record_id])
     return entries
 
 
-def _naming(entries: QuerySet[AuditEntry], record_id: int) -> QuerySet[AuditEntry]:
-    """Entries whose record ids include this one (a JSON list)."""
+def naming(entries: QuerySet[AuditEntry], record_ids: list[int]) -> QuerySet[AuditEntry]:
+    """Entries whose record ids include any of these (a JSON list), found in the database."""
     if connection.vendor == "postgresql":
-        return entries.filter(record_ids__contains=[record_id])
+        anyone = Q()
+        for record_id in record_ids:
+            anyone |= Q(record_ids__contains=[record_id])
+        return entries.filter(anyone)
     # SQLite's JSON has no containment operator: look inside the list.
+    marks = ", ".join(["%s"] * len(record_ids))
     return entries.extra(
-        where=["EXISTS (SELECT 1 FROM json_each(accounts_auditentry.record_ids) WHERE value = %s)"],
-        params=[record_id],
+        where=[
+            "EXISTS (SELECT 1 FROM json_each(accounts_auditentry.record_ids) "
+            f"WHERE value IN ({marks}))"
+        ],
+        params=record_ids,
     )
 
 

@@ -51,7 +51,7 @@ from sejahtera.domain import cases as journey
 from sejahtera.domain import conditionality as conditionality_rules
 from sejahtera.domain import empowerment, rehabilitation
 from sejahtera.domain.cases import CaseFacts, Graduation, GraduationType, Stage
-from sejahtera.domain.findings import Finding, error, gettext_noop
+from sejahtera.domain.findings import StepRefused, error, gettext_noop
 from sejahtera.registry.models import Household, Person
 from sejahtera.registry.services.records import EditConflict
 from sejahtera.targeting import services as targeting_services
@@ -59,12 +59,8 @@ from sejahtera.targeting import services as targeting_services
 __all__ = ["EditConflict", "TransitionRefused"]
 
 
-class TransitionRefused(Exception):
-    """The move (or operation) is not allowed; ``findings`` say which guard failed and why."""
-
-    def __init__(self, findings: Sequence[Finding]) -> None:
-        super().__init__("; ".join(f.message for f in findings))
-        self.findings = list(findings)
+class TransitionRefused(StepRefused):
+    """A case's move (or operation) is not allowed."""
 
 
 def pena_capital_maximum() -> int:

@@ -6,6 +6,7 @@ with ``gettext_noop`` so Django's ``makemessages`` extracts it) and format it wi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -44,6 +45,14 @@ class Finding:
             "column": self.column,
             "message": self.message,
         }
+
+
+class StepRefused(Exception):
+    """A workflow step refused by its guards; ``findings`` say which failed and why."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        super().__init__("; ".join(f.message for f in findings))
+        self.findings = list(findings)
 
 
 class Refused(ValueError):

@@ -7,7 +7,6 @@ written to the audit trail."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -17,7 +16,7 @@ from django.db import transaction
 from sejahtera.accounts import access, audit
 from sejahtera.accounts.models import AuditEntry, User
 from sejahtera.domain.delivery import Suspension
-from sejahtera.domain.findings import Finding
+from sejahtera.domain.findings import StepRefused
 from sejahtera.domain.participation import (
     Actor,
     ObjectionStatus,
@@ -29,14 +28,6 @@ from sejahtera.domain.participation import (
 from sejahtera.grievances.models import Objection
 from sejahtera.programmes.models import Enrolment
 from sejahtera.registry.models import Household, Region
-
-
-class StepRefused(Exception):
-    """The step is not allowed; ``findings`` say which guard failed and why."""
-
-    def __init__(self, findings: Sequence[Finding]) -> None:
-        super().__init__("; ".join(f.message for f in findings))
-        self.findings = list(findings)
 
 
 @transaction.atomic

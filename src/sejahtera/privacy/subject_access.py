@@ -14,12 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from sejahtera import i18n
 from sejahtera.accounts import access, audit
 from sejahtera.accounts.models import AuditEntry, User
+from sejahtera.accounts.selectors import naming
 from sejahtera.cases import models as case_models
 from sejahtera.domain.targeting.reasons import PARAM_SEPARATOR
 from sejahtera.programmes.models import Enrolment, Entitlement, Payment
@@ -50,8 +51,8 @@ FAMILY_REASONS = frozenset(
         "NO_LIVING_MEMBER", "NO_SPOUSE", "LIVES_ALONE", "IN_NO_CLUSTER", "NO_CLUSTER_COUNTED",
     }
 )  # fmt: skip
-# Kept out of every row: secrets and machinery, not data about the person.
-LEFT_OUT = frozenset({"version", "search_name", "search_vector"})
+# Kept out of every row: machinery (the edit counter), not data about the person.
+LEFT_OUT = frozenset({"version"})
 
 
 def subject_data(user: User, person_id: int) -> dict[str, Any]:
@@ -166,11 +167,11 @@ def _case(case: case_models.Case, ids: list[int]) -> dict[str, Any]:
     return {**_row(case), **family, **records}
 
 
-def _reads_of(ids: list[int]) -> list[AuditEntry]:
-    entries = AuditEntry.objects.filter(
+def _reads_of(ids: list[int]) -> QuerySet[AuditEntry]:
+    reads = AuditEntry.objects.filter(
         action__in=[AuditEntry.Action.READ, AuditEntry.Action.EXPORT], entity__startswith="person"
-    ).select_related("user")
-    return [e for e in entries.order_by("id") if set(e.record_ids) & set(ids)]
+    )
+    return naming(reads, ids).select_related("user").order_by("id")
 
 
 def _rows(queryset: models.QuerySet[Any]) -> list[dict[str, Any]]:

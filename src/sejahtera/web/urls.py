@@ -70,7 +70,7 @@ urlpatterns = [
     path(
         "registry/persons/<int:pk>/personal-data.<str:fmt>",
         privacy.subject_access,
-        name="subject-access",
+        name="person-data",
     ),
     path("audit/", audit.trail, name="audit"),
     path("audit/export.csv", audit.export, name="audit-export"),

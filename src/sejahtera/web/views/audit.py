@@ -16,6 +16,7 @@ from sejahtera.accounts import access, audit
 from sejahtera.accounts.models import AuditEntry
 from sejahtera.accounts.selectors import AuditSearch, audit_entries
 from sejahtera.registry.services.exports import csv_chunks
+from sejahtera.web import params
 from sejahtera.web.http import AuthenticatedRequest
 
 PAGE_SIZE = 50
@@ -32,7 +33,9 @@ class AuditSearchForm(forms.Form):
         label=_("Action"), required=False, choices=[("", "—"), *AuditEntry.Action.choices]
     )
     entity = forms.CharField(label=_("Record kind"), required=False, max_length=80)
-    record_id = forms.IntegerField(label=_("Record id"), required=False, min_value=1)
+    record_id = forms.IntegerField(
+        label=_("Record id"), required=False, min_value=1, max_value=10**params.MAX_DIGITS - 1
+    )
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -51,9 +54,9 @@ def trail(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, access.AUDIT_READERS)
     form = AuditSearchForm(request.GET)
     entries = audit_entries(request.user, form.search())
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        entries = entries.filter(id__lt=int(before))
+    before = params.integer(request.GET, "before", 0)
+    if before:
+        entries = entries.filter(id__lt=before)
     page = list(entries[: PAGE_SIZE + 1])
     older = page[PAGE_SIZE - 1].id if len(page) > PAGE_SIZE else None
     query = request.GET.copy()
