@@ -539,10 +539,27 @@ def objections_lapse() -> None:
     """Lapse every objection still unverified after its deadline (run it daily: cron or a
     timer); each lapse is recorded."""
     setup_django()
-    from sejahtera.grievances.services import lapse_overdue
+    from sejahtera.grievances.objections import lapse_overdue
 
     lapsed = lapse_overdue(date.today())
     click.echo(f"{len(lapsed)} objections lapsed")
+
+
+@main.group()
+def complaints() -> None:
+    """Complaints (pengaduan) and their service-level deadlines."""
+
+
+@complaints.command("escalate")
+@audited()
+def complaints_escalate() -> None:
+    """Escalate every open complaint past its deadline to the next level, with a new
+    deadline (run it daily: cron or a timer)."""
+    setup_django()
+    from sejahtera.grievances.complaints import escalate_overdue
+
+    escalated = escalate_overdue(date.today())
+    click.echo(f"{len(escalated)} complaints escalated")
 
 
 @main.group()

@@ -175,3 +175,40 @@ def test_one_wrong_digit_or_two_swapped_never_pass(kind, year, serial, position,
             digits[:position] + digits[position + 1] + digits[position] + digits[position + 2 :]
         )
         assert p.parse_tracking_number(prefix + swapped) is None
+
+
+SHAPES = {
+    "new household": p.ProposalShape(False, False, True, 2, False),
+    "household fields": p.ProposalShape(True, False, True, 0, False),
+    "one member's fields": p.ProposalShape(True, True, False, 1, False),
+    "a member": p.ProposalShape(True, False, False, 1, False),
+    "members": p.ProposalShape(True, False, False, 2, False),
+    "a member and where to": p.ProposalShape(True, True, False, 0, True),
+    "nothing": p.ProposalShape(True, False, False, 0, False),
+}
+K = p.ProposalKind
+FITS = {
+    K.NEW_HOUSEHOLD: {"new household"},
+    K.MOVED: {"household fields"},
+    K.DIED: {"one member's fields"},
+    K.BIRTH: {"a member", "members"},
+    K.NEW_MEMBER: {"a member", "members"},
+    K.MEMBER_LEFT: {"a member and where to"},
+    K.CONDITION: {"household fields", "one member's fields"},
+}
+
+
+@pytest.mark.parametrize(("kind", "shape"), list(product(K, SHAPES)))
+def test_each_kind_of_proposal_carries_its_own_change(kind, shape):
+    findings = p.proposal_shape(kind, SHAPES[shape])
+    assert (findings == []) is (shape in FITS[kind])
+    assert [f.code for f in findings] in ([], [p.SHAPE_WRONG])
+
+
+def test_a_complaint_is_resolved_once_with_the_outcome_written():
+    open_ = p.ComplaintStatus.OPEN
+    assert p.complaint_resolution(open_, "dana dicairkan") == []
+    assert [f.code for f in p.complaint_resolution(open_, " ")] == [p.OUTCOME_MISSING]
+    assert [f.code for f in p.complaint_resolution(p.ComplaintStatus.RESOLVED, "x")] == [
+        p.COMPLAINT_CLOSED
+    ]

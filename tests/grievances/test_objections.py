@@ -15,7 +15,7 @@ from sejahtera.domain import participation
 from sejahtera.domain.findings import StepRefused
 from sejahtera.domain.participation import ObjectionStatus
 from sejahtera.grievances.models import Objection
-from sejahtera.grievances.services import file_objection, lapse_overdue, verify_objection
+from sejahtera.grievances.objections import file_objection, lapse_overdue, verify_objection
 from sejahtera.registry.models import Region
 
 pytestmark = pytest.mark.django_db

@@ -46,6 +46,30 @@ TWO_FACTOR_ROLES = frozenset(
 # Objections (sanggah) to a listed beneficiary are verified by the regency's social office
 # of the household (provincial offices and administrators too).
 OBJECTION_VERIFIERS = frozenset({Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.ADMINISTRATOR})
+# Proposals (usulan) are moved by the role that owns each step: the village operator visits
+# and records the deliberation, the regency's social office validates, the regent (bupati or
+# wali kota) approves and the ministry decides, which writes the change to the registry.
+# Administrators may take any step.
+PROPOSAL_VILLAGE = frozenset({Role.VILLAGE_OPERATOR, Role.ADMINISTRATOR})
+PROPOSAL_VALIDATORS = frozenset({Role.DISTRICT_OFFICE, Role.ADMINISTRATOR})
+PROPOSAL_APPROVERS = frozenset({Role.REGENT, Role.ADMINISTRATOR})
+PROPOSAL_DECIDERS = frozenset({Role.MINISTRY_ANALYST, Role.ADMINISTRATOR})
+PROPOSAL_READERS = (
+    PROPOSAL_VILLAGE
+    | PROPOSAL_VALIDATORS
+    | PROPOSAL_APPROVERS
+    | PROPOSAL_DECIDERS
+    | {Role.PROVINCIAL_OFFICE, Role.AUDITOR}
+)
+# Complaints (pengaduan) are handled by the office they are routed to (regency, province or
+# ministry); village operators and offices take them in for citizens; auditors read them all.
+COMPLAINT_TAKERS = frozenset(
+    {Role.VILLAGE_OPERATOR, Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.ADMINISTRATOR}
+)
+COMPLAINT_HANDLERS = frozenset(
+    {Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.MINISTRY_ANALYST, Role.ADMINISTRATOR}
+)
+COMPLAINT_READERS = COMPLAINT_HANDLERS | {Role.AUDITOR}
 # The audit trail is searched and exported by auditors and administrators.
 AUDIT_READERS = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
 # Targeting results are read like the registry (each within their region); runs and what-if

@@ -13,6 +13,7 @@ from sejahtera.domain.regions import CODE_LENGTHS, RegionLevel
 class Role(models.TextChoices):
     VILLAGE_OPERATOR = "village_operator", _("Village operator")
     DISTRICT_OFFICE = "district_office", _("Regency/city social office")
+    REGENT = "regent", _("District head (bupati or wali kota)")
     PROVINCIAL_OFFICE = "provincial_office", _("Provincial social office")
     MINISTRY_ANALYST = "ministry_analyst", _("Ministry analyst")
     PROGRAMME_MANAGER = "programme_manager", _("Programme manager")
@@ -27,6 +28,7 @@ class Role(models.TextChoices):
 ROLE_SCOPE_LEVEL: dict[str, str | None] = {
     Role.VILLAGE_OPERATOR: "village",
     Role.DISTRICT_OFFICE: "regency",
+    Role.REGENT: "regency",
     Role.PROVINCIAL_OFFICE: "province",
     Role.MINISTRY_ANALYST: None,
     Role.PROGRAMME_MANAGER: None,

@@ -1,4 +1,5 @@
-"""Evidence files on a case's steps (a signed statement, a photo of a visit): checked by size
+"""Evidence files on a case's steps (a signed statement, a photo of a visit), and a
+proposal's photo or a village deliberation's minutes: checked by size
 and by content (not by the name the browser sends), stored outside every served directory,
 readable by the service's own user only, and read back through a view that checks access."""
 
@@ -48,11 +49,11 @@ def problems(upload: UploadedFile) -> list[Finding]:
     return []
 
 
-def store(case_id: int, upload: UploadedFile) -> str:
-    """Save the (checked) file; returns its name relative to ``root()``."""
-    folder = root() / str(case_id)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    name = f"{case_id}/{uuid.uuid4().hex}{Path(upload.name or '').suffix.lower()}"
+def store(folder: str, upload: UploadedFile) -> str:
+    """Save the (checked) file in ``folder`` (a case's id, or a kind of record and its id);
+    returns its name relative to ``root()``."""
+    (root() / folder).mkdir(parents=True, exist_ok=True, mode=0o700)
+    name = f"{folder}/{uuid.uuid4().hex}{Path(upload.name or '').suffix.lower()}"
     descriptor = os.open(root() / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         for chunk in upload.chunks():

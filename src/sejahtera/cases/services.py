@@ -710,7 +710,7 @@ def move_case(
         termination_reason=termination_reason,
     )
     if evidence_upload is not None:
-        event.evidence_upload = evidence_files.store(case.pk, evidence_upload)
+        event.evidence_upload = evidence_files.store(str(case.pk), evidence_upload)
         event.save(update_fields=["evidence_upload"])
     return event
 

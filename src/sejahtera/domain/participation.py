@@ -59,6 +59,57 @@ class ProposalKind(StrEnum):
     CONDITION = "condition"  # a changed condition: disability, disaster, illness, …
 
 
+@dataclass(frozen=True)
+class ProposalShape:
+    """What a proposal names and carries, as the service layer sees it."""
+
+    household: bool  # names a registered household
+    person: bool  # names one of its members
+    household_cells: bool  # carries household fields
+    members: int  # how many member records it carries
+    to_household: bool  # names the household a leaving member goes to
+
+
+# kind → (names a household, names a member, household fields, members at least); None: may
+_SHAPES: Mapping[ProposalKind, tuple[bool, bool | None, bool | None, int]] = {
+    ProposalKind.NEW_HOUSEHOLD: (False, False, True, 1),
+    ProposalKind.MOVED: (True, False, True, 0),
+    ProposalKind.DIED: (True, True, False, 1),
+    ProposalKind.BIRTH: (True, False, False, 1),
+    ProposalKind.NEW_MEMBER: (True, False, False, 1),
+    ProposalKind.MEMBER_LEFT: (True, True, False, 0),
+    ProposalKind.CONDITION: (True, None, None, 0),
+}
+SHAPE_WRONG = "PROPOSAL_SHAPE_WRONG"
+
+
+def proposal_shape(kind: ProposalKind, shape: ProposalShape) -> list[Finding]:
+    """Why a proposal of ``kind`` cannot be made of what it carries: a new household brings
+    its fields and members; a death names the member and the date; a birth or a new member
+    brings the member; a leaving member names where they go; a changed condition changes
+    household fields or one member's."""
+    household, person, cells, members = _SHAPES[kind]
+    wrong = (
+        shape.household != household
+        or (person is not None and shape.person != person)
+        or (cells is not None and shape.household_cells != cells)
+        or shape.members < members
+        or shape.to_household != (kind is ProposalKind.MEMBER_LEFT)
+        or (shape.person and shape.members > 1)
+        or (kind is ProposalKind.CONDITION and not (shape.household_cells or shape.members))
+        or (kind is ProposalKind.CONDITION and shape.members and not shape.person)
+    )
+    if not wrong:
+        return []
+    return [
+        error(
+            SHAPE_WRONG,
+            gettext_noop("a proposal of kind {kind} does not carry this change"),
+            kind=str(kind),
+        )
+    ]
+
+
 P = ProposalStage
 # stage → the stages it may go to next, and who moves it there
 PROPOSAL_STEPS: Mapping[ProposalStage, Mapping[ProposalStage, Actor]] = {
@@ -348,6 +399,27 @@ def _at(
 ) -> Route:
     days = (settings or ComplaintSettings()).days[category]
     return Route(level, region_code[: LEVEL_CODE_LENGTH[level]], start + timedelta(days=days))
+
+
+class ComplaintStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"  # the outcome is told to the complainant
+
+
+OUTCOME_MISSING = "COMPLAINT_OUTCOME_MISSING"
+COMPLAINT_CLOSED = "COMPLAINT_ALREADY_RESOLVED"
+
+
+def complaint_resolution(status: ComplaintStatus, outcome: str) -> list[Finding]:
+    """Why a complaint may not be resolved: it is open, and the outcome the complainant will
+    be told is written."""
+    if status is not ComplaintStatus.OPEN:
+        return [error(COMPLAINT_CLOSED, gettext_noop("the complaint is already resolved"))]
+    if not outcome.strip():
+        return [
+            error(OUTCOME_MISSING, gettext_noop("write the outcome for the complainant"), "outcome")
+        ]
+    return []
 
 
 # -- tracking numbers --------------------------------------------------------------------------

@@ -265,6 +265,8 @@ class ChangeRecord(models.Model):
     import_run = models.ForeignKey(ImportRun, on_delete=models.PROTECT, null=True, blank=True)
     # {field: [old, new]} with values as the exchange format writes them.
     changes = models.JSONField(default=dict)
+    # the tracking number of the decided proposal (usulan) that made the change
+    proposal = models.CharField(_("proposal"), max_length=24, blank=True)
 
     class Meta:
         ordering = ["-changed_at", "-id"]

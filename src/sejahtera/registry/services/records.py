@@ -100,7 +100,12 @@ def _jsonable(value: Any) -> Any:
 
 
 def _record(
-    entity: str, record_id: int, action: str, actor: User, changes: dict[str, list[Any]]
+    entity: str,
+    record_id: int,
+    action: str,
+    actor: User,
+    changes: dict[str, list[Any]],
+    proposal: str = "",
 ) -> ChangeRecord:
     return ChangeRecord(
         entity=entity,
@@ -109,31 +114,39 @@ def _record(
         changed_at=timezone.now(),
         actor=actor,
         changes=changes,
+        proposal=proposal,
     )
 
 
-@transaction.atomic
-def register_household(
-    *,
-    actor: User,
+def check_new_household(
     household: Mapping[str, str | None],
     members: Sequence[Mapping[str, str | None]],
     today: date | None = None,
-) -> Household:
-    """Create a household with its members (at least one, exactly one head)."""
-    access.require(actor, access.REGISTRY_EDITORS)
-    household_id = new_external_id("H")
+) -> RecordInvalid | None:
+    """What would stop ``register_household`` (the region aside), without writing anything:
+    a proposal is checked when it is made, long before it is decided."""
+    _, _, invalid = _checked_household(household, members, "SJ-H-CHECK", today)
+    return invalid
+
+
+def check_member(cells: Mapping[str, str | None], today: date | None = None) -> list[Finding]:
+    ids = {"person_id": "SJ-P-CHECK", "household_id": "SJ-H-CHECK"}
+    return _validate(fmt.PersonValidator(today=today), cells, ids)[1]
+
+
+def check_household(cells: Mapping[str, str | None], today: date | None = None) -> list[Finding]:
+    return _validate(fmt.HouseholdValidator(today=today), cells, {"household_id": "SJ-H-CHECK"})[1]
+
+
+def _checked_household(
+    household: Mapping[str, str | None],
+    members: Sequence[Mapping[str, str | None]],
+    household_id: str,
+    today: date | None,
+) -> tuple[ValidatedRow | None, list[ValidatedRow], RecordInvalid | None]:
     checked, household_errors = _validate(
         fmt.HouseholdValidator(today=today), household, {"household_id": household_id}
     )
-    if checked is not None and not access.covers(actor, checked.values["region_code"]):
-        household_errors.append(
-            error(
-                "REGION_OUTSIDE_SCOPE",
-                gettext_noop("you may only register households in your own region"),
-                "region_code",
-            )
-        )
     member_rows: list[ValidatedRow] = []
     member_errors: dict[int, list[Finding]] = {}
     person_validator = fmt.PersonValidator(today=today)
@@ -154,8 +167,46 @@ def register_household(
                 count=heads,
             )
         )
-    if household_errors or member_errors or checked is None:
-        raise RecordInvalid(household_errors, member_errors)
+    if household_errors or member_errors:
+        return checked, member_rows, RecordInvalid(household_errors, member_errors)
+    return checked, member_rows, None
+
+
+def _require_writer(actor: User, region_code: str, proposal: str) -> None:
+    """Registry editors write within their region. A change a proposal carried is written
+    on the ministry's decision, by whoever may decide proposals."""
+    if proposal:
+        access.require(actor, access.PROPOSAL_DECIDERS)
+    else:
+        access.require(actor, access.REGISTRY_EDITORS)
+    access.require_region(actor, region_code)
+
+
+@transaction.atomic
+def register_household(
+    *,
+    actor: User,
+    household: Mapping[str, str | None],
+    members: Sequence[Mapping[str, str | None]],
+    today: date | None = None,
+    proposal: str = "",
+) -> Household:
+    """Create a household with its members (at least one, exactly one head); ``proposal`` is
+    the tracking number of the decided proposal that registers it."""
+    access.require(actor, access.PROPOSAL_DECIDERS if proposal else access.REGISTRY_EDITORS)
+    household_id = new_external_id("H")
+    checked, member_rows, invalid = _checked_household(household, members, household_id, today)
+    if checked is not None and not access.covers(actor, checked.values["region_code"]):
+        invalid = invalid or RecordInvalid()
+        invalid.household.append(
+            error(
+                "REGION_OUTSIDE_SCOPE",
+                gettext_noop("you may only register households in your own region"),
+                "region_code",
+            )
+        )
+    if invalid is not None or checked is None:
+        raise invalid or RecordInvalid()
 
     now = timezone.now()
     created = Household.objects.create(
@@ -175,12 +226,12 @@ def register_household(
         for row in member_rows
     )
     record_shared_niks(holders_of(p.nik for p in persons if p.nik))
+    created_records = [(ChangeRecord.Entity.HOUSEHOLD, created.pk)] + [
+        (ChangeRecord.Entity.PERSON, p.pk) for p in persons
+    ]
     ChangeRecord.objects.bulk_create(
-        [_record(ChangeRecord.Entity.HOUSEHOLD, created.pk, ChangeRecord.Action.CREATED, actor, {})]
-        + [
-            _record(ChangeRecord.Entity.PERSON, p.pk, ChangeRecord.Action.CREATED, actor, {})
-            for p in persons
-        ]
+        _record(entity, pk, ChangeRecord.Action.CREATED, actor, {}, proposal)
+        for entity, pk in created_records
     )
     return created
 
@@ -192,6 +243,7 @@ def _update(
     entity: str,
     new_values: dict[str, Any],
     expected_version: int,
+    proposal: str = "",
 ) -> int:
     """Apply changed fields if the record is still at ``expected_version``; return the number
     of fields changed."""
@@ -209,7 +261,7 @@ def _update(
     if not updated:
         current = model._default_manager.filter(pk=instance.pk).values_list("version", flat=True)
         raise EditConflict(current.first() or expected_version)
-    _record(entity, instance.pk, ChangeRecord.Action.UPDATED, actor, changes).save()
+    _record(entity, instance.pk, ChangeRecord.Action.UPDATED, actor, changes, proposal).save()
     instance.refresh_from_db()
     return len(changes)
 
@@ -222,10 +274,10 @@ def update_household(
     cells: Mapping[str, str | None],
     expected_version: int,
     today: date | None = None,
+    proposal: str = "",
 ) -> int:
     """Replace the household's format fields with ``cells``; returns how many changed."""
-    access.require(actor, access.REGISTRY_EDITORS)
-    access.require_region(actor, household.village_id)
+    _require_writer(actor, household.village_id, proposal)
     checked, errors = _validate(
         fmt.HouseholdValidator(today=today), cells, {"household_id": household.external_id}
     )
@@ -245,6 +297,7 @@ def update_household(
         entity=ChangeRecord.Entity.HOUSEHOLD,
         new_values=_model_values(checked, HOUSEHOLD_FIELDS),
         expected_version=expected_version,
+        proposal=proposal,
     )
 
 
@@ -256,10 +309,10 @@ def update_person(
     cells: Mapping[str, str | None],
     expected_version: int,
     today: date | None = None,
+    proposal: str = "",
 ) -> int:
     """Replace the person's format fields with ``cells``; returns how many changed."""
-    access.require(actor, access.REGISTRY_EDITORS)
-    access.require_region(actor, person.household.village_id)
+    _require_writer(actor, person.household.village_id, proposal)
     ids = {"person_id": person.external_id, "household_id": person.household.external_id}
     checked, errors = _validate(fmt.PersonValidator(today=today), cells, ids)
     if errors or checked is None:
@@ -270,6 +323,7 @@ def update_person(
         entity=ChangeRecord.Entity.PERSON,
         new_values=_person_values(checked),
         expected_version=expected_version,
+        proposal=proposal,
     )
     if person.nik:
         record_shared_niks(holders_of([person.nik]))
@@ -283,9 +337,9 @@ def add_member(
     household: Household,
     cells: Mapping[str, str | None],
     today: date | None = None,
+    proposal: str = "",
 ) -> Person:
-    access.require(actor, access.REGISTRY_EDITORS)
-    access.require_region(actor, household.village_id)
+    _require_writer(actor, household.village_id, proposal)
     ids = {"person_id": new_external_id("P"), "household_id": household.external_id}
     checked, errors = _validate(fmt.PersonValidator(today=today), cells, ids)
     if errors or checked is None:
@@ -298,10 +352,35 @@ def add_member(
         updated_at=now,
         **_person_values(checked),
     )
-    _record(ChangeRecord.Entity.PERSON, person.pk, ChangeRecord.Action.CREATED, actor, {}).save()
+    _record(
+        ChangeRecord.Entity.PERSON, person.pk, ChangeRecord.Action.CREATED, actor, {}, proposal
+    ).save()
     if person.nik:
         record_shared_niks(holders_of([person.nik]))
     return person
+
+
+@transaction.atomic
+def move_member(
+    *,
+    actor: User,
+    person: Person,
+    to_household: Household,
+    expected_version: int,
+    proposal: str = "",
+) -> None:
+    """A member leaves for another registered household (a new KK, a marriage); both
+    households must be within the writer's region."""
+    _require_writer(actor, person.household.village_id, proposal)
+    access.require_region(actor, to_household.village_id)
+    _update(
+        actor=actor,
+        instance=person,
+        entity=ChangeRecord.Entity.PERSON,
+        new_values={"household_id": to_household.pk},
+        expected_version=expected_version,
+        proposal=proposal,
+    )
 
 
 def household_cells(household: Household) -> dict[str, str]:
