@@ -309,3 +309,44 @@ PAYMENT_LABELS: dict[str, Promise] = {
 
 def payment_label(code: str) -> str:
     return str(PAYMENT_LABELS.get(code, code)) if code else ""
+
+
+# Citizens' participation (domain.participation): proposal kinds and stages, objection and
+# complaint statuses, complaint categories and levels.
+PARTICIPATION_LABELS: dict[str, Promise] = {
+    "new_household": _("New household"),
+    "moved": _("Moved house"),
+    "died": _("A member died"),
+    "birth": _("A birth"),
+    "new_member": _("A new member"),
+    "member_left": _("A member left"),
+    "condition": _("A changed condition"),
+    "submitted": _("Submitted"),
+    "verified": _("Visited by the village"),
+    "deliberated": _("Carried by the village deliberation"),
+    "validated": _("Validated by the social office"),
+    "approved": _("Approved by the regent"),
+    "decided": _("Decided by the ministry: in the registry"),
+    "rejected": _("Rejected"),
+    "withdrawn": _("Withdrawn"),
+    "objection": _("Objection"),
+    "filed": _("Awaiting verification"),
+    "confirmed": _("Confirmed: the household is under review"),
+    "dismissed": _("Dismissed"),
+    "lapsed": _("Lapsed: not verified in time"),
+    "open": _("Being handled"),
+    "resolved": _("Resolved"),
+    "aid_not_received": _("Aid not received"),
+    "wrong_amount": _("Wrong amount"),
+    "data_error": _("Data error"),
+    "staff_misconduct": _("Staff misconduct"),
+    "service_quality": _("Service quality"),
+    "other": _("Other"),
+    "regency": _("Regency/city social office"),
+    "province": _("Provincial social office"),
+    "ministry": _("Ministry"),
+}
+
+
+def participation_label(code: str) -> str:
+    return str(PARTICIPATION_LABELS.get(code, code))

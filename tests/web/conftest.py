@@ -33,6 +33,7 @@ def world(household_factory, make_user, served_case):
     run = run_targeting_for_registry(date(2026, 3, 1))
     imported = ImportRun.objects.create(created_by=admin, households_file="h.csv")
     token, _secret = create_token(admin, "t", ["registry:read"])
+    grievance = participation_records(household, admin)
     return {
         "pk": {
             "household": household.pk,
@@ -41,7 +42,8 @@ def world(household_factory, make_user, served_case):
             "run": run.pk,
             "import": imported.pk,
             "token": token.pk,
-        },
+        }
+        | grievance,
         "users": {
             Role.ADMINISTRATOR: admin,
             Role.SOCIAL_WORKER: worker,
@@ -59,8 +61,63 @@ def page_patterns(patterns, prefix=""):
             yield from page_patterns(entry.url_patterns)
 
 
+def participation_records(household, admin) -> dict[str, int]:
+    """A proposal with its deliberation, an objection and a complaint, in the household's
+    village."""
+    from sejahtera.domain.participation import ComplaintCategory, ProposalKind
+    from sejahtera.grievances.complaints import file_complaint
+    from sejahtera.grievances.models import Deliberation, Proposal
+    from sejahtera.grievances.objections import file_objection
+    from sejahtera.grievances.proposals import ProposedChange, submit_proposal
+
+    today = date(2026, 3, 2)
+    proposal = submit_proposal(
+        change=ProposedChange(
+            kind=ProposalKind.MOVED,
+            village=household.village,
+            household=household,
+            household_cells={"address": "Jl. Baru 1"},
+        ),
+        proposer_name="Warga",
+        proposer_nik="3201016007850002",
+        submitted_on=today,
+    )
+    deliberation = Deliberation.objects.create(
+        village=household.village,
+        held_on=today,
+        participants="BPD",
+        recorded_by=admin,
+    )
+    Proposal.objects.filter(pk=proposal.pk).update(deliberation=deliberation)
+    objection = file_objection(
+        household=household,
+        objector_name="Tetangga",
+        objector_village=household.village,
+        reason="punya mobil",
+        filed_on=today,
+    )
+    complaint = file_complaint(
+        category=ComplaintCategory.AID_NOT_RECEIVED,
+        region=household.village,
+        description="belum diterima",
+        complainant_name="Warga",
+        received_on=today,
+    )
+    return {
+        "proposal": proposal.pk,
+        "deliberation": deliberation.pk,
+        "objection": objection.pk,
+        "complaint": complaint.pk,
+    }
+
+
 def record_key(name: str) -> str:
     for part, key in (
+        ("objection-new", "household"),
+        ("proposal", "proposal"),
+        ("deliberation", "deliberation"),
+        ("objection", "objection"),
+        ("complaint", "complaint"),
         ("household", "household"),
         ("case-open", "household"),
         ("person", "person"),

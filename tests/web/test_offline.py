@@ -21,6 +21,7 @@ SCOPES = {
     Role.PROVINCIAL_OFFICE: "32",
     Role.SOCIAL_WORKER: "3201",
     Role.SUPERVISOR: "3201",
+    Role.REGENT: "3201",
 }
 ASSET = re.compile(
     r'<(?:script|link|img|iframe|source|video|audio|embed)\b[^>]*?(?:src|href)="([^"]+)"'

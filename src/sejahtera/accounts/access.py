@@ -46,6 +46,9 @@ TWO_FACTOR_ROLES = frozenset(
 # Objections (sanggah) to a listed beneficiary are verified by the regency's social office
 # of the household (provincial offices and administrators too).
 OBJECTION_VERIFIERS = frozenset({Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.ADMINISTRATOR})
+# The village office takes an objection in for a resident; auditors read them all.
+OBJECTION_TAKERS = OBJECTION_VERIFIERS | {Role.VILLAGE_OPERATOR}
+OBJECTION_READERS = OBJECTION_TAKERS | {Role.AUDITOR}
 # Proposals (usulan) are moved by the role that owns each step: the village operator visits
 # and records the deliberation, the regency's social office validates, the regent (bupati or
 # wali kota) approves and the ministry decides, which writes the change to the registry.

@@ -13,7 +13,7 @@ from sejahtera.domain.regions import CODE_LENGTHS, RegionLevel
 class Role(models.TextChoices):
     VILLAGE_OPERATOR = "village_operator", _("Village operator")
     DISTRICT_OFFICE = "district_office", _("Regency/city social office")
-    REGENT = "regent", _("District head (bupati or wali kota)")
+    REGENT = "regent", _("Regent (bupati or wali kota)")
     PROVINCIAL_OFFICE = "provincial_office", _("Provincial social office")
     MINISTRY_ANALYST = "ministry_analyst", _("Ministry analyst")
     PROGRAMME_MANAGER = "programme_manager", _("Programme manager")

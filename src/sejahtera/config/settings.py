@@ -208,6 +208,10 @@ SEJAHTERA_REQUIRE_TWO_FACTOR = os.environ.get("SEJAHTERA_REQUIRE_TWO_FACTOR", "1
 OTP_TOTP_ISSUER = "Sejahtera"
 # Days the regency's office has to verify an objection (sanggah) before it lapses.
 SEJAHTERA_OBJECTION_DAYS = int(os.environ.get("SEJAHTERA_OBJECTION_DAYS", "14"))
+# Requests to the public pages (status check, proposals, complaints, tracking) per client
+# address, and lookups per NIK: "count/minute", "count/hour" or "count/day".
+SEJAHTERA_PUBLIC_RATE = os.environ.get("SEJAHTERA_PUBLIC_RATE", "30/hour")
+SEJAHTERA_PUBLIC_NIK_RATE = os.environ.get("SEJAHTERA_PUBLIC_NIK_RATE", "5/hour")
 # Persons who died longer ago than this are anonymised by `sejahtera privacy anonymise`
 # (privacy.retention), unless their family's case or enrolment is still open.
 SEJAHTERA_RETENTION_YEARS = int(os.environ.get("SEJAHTERA_RETENTION_YEARS", "10"))

@@ -43,7 +43,11 @@ def file_objection(
     longitude: Decimal | None = None,
     filed_by: User | None = None,
 ) -> Objection:
-    """A resident's objection, with its tracking number and the date it lapses if unverified."""
+    """A resident's objection, with its tracking number and the date it lapses if unverified.
+    Staff take it in for a resident of their own region; the public page with no user."""
+    if filed_by is not None:
+        access.require(filed_by, access.OBJECTION_TAKERS)
+        access.require_region(filed_by, household.village_id)
     findings = objection_filing(objector_village.code, household.village_id, reason)
     if findings:
         raise StepRefused(findings)

@@ -23,5 +23,8 @@ def navigation(request: AuthenticatedRequest) -> dict[str, Any]:
             "team": access.has_role(user, access.GRADUATION_APPROVERS),
             "referrals": access.has_role(user, access.REFERRAL_PARTNERS),
             "audit": access.has_role(user, access.AUDIT_READERS),
+            "proposals": access.has_role(user, access.PROPOSAL_READERS),
+            "objections": access.has_role(user, access.OBJECTION_READERS),
+            "complaints": access.has_role(user, access.COMPLAINT_READERS | access.COMPLAINT_TAKERS),
         },
     }

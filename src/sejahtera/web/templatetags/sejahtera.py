@@ -16,6 +16,7 @@ from sejahtera.labels import (
     cluster_label,
     column_label,
     delivery_reason,
+    participation_label,
     payment_label,
     stage_label,
     track_label,
@@ -105,6 +106,7 @@ def rupiah(amount: int | Decimal | None) -> str:
 
 
 register.filter("stage", stage_label)
+register.filter("participation", participation_label)
 register.filter("delivery_reason", delivery_reason)
 register.filter("payment", payment_label)
 register.filter("payment_reference", reference)

@@ -10,6 +10,7 @@ ROLE_HOMES: dict[str, str] = {
     Role.SOCIAL_WORKER: "web:my-work",
     Role.SUPERVISOR: "web:cases-team",
     Role.DISTRICT_OFFICE: "web:dashboard",
+    Role.REGENT: "web:proposals",
     Role.PROVINCIAL_OFFICE: "web:dashboard",
     Role.MINISTRY_ANALYST: "web:dashboard",
     Role.PROGRAMME_MANAGER: "web:decrees",

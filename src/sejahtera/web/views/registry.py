@@ -138,6 +138,7 @@ def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 request.user, selectors.duplicate_candidates_of(member_ids), record, today=today
             ),
             "can_edit": access.has_role(request.user, access.REGISTRY_EDITORS),
+            "can_take_objection": access.has_role(request.user, access.OBJECTION_TAKERS),
             "targeting": targeting.household_targeting(request.user, record, members),
             "household_case": case_selectors.household_case(request.user, record),
             "delivery": delivery.household_delivery(request.user, record.pk),

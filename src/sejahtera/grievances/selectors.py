@@ -1,0 +1,152 @@
+"""What each user may read of proposals and objections, and the one answer the public status
+page ("cek bansos") gives a citizen. Complaints are read through
+``complaints.visible_complaints``, which also keeps a complaint from the staff it names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import QuerySet
+
+from sejahtera.accounts import access
+from sejahtera.accounts.models import User
+from sejahtera.domain.participation import PROPOSAL_STEPS, ProposalStage, tracking_number
+from sejahtera.grievances.models import Complaint, Objection, Proposal
+from sejahtera.grievances.proposals import ACTOR_ROLES
+from sejahtera.programmes.models import Enrolment
+from sejahtera.registry.models import Person
+
+
+def proposals_for(user: User) -> QuerySet[Proposal]:
+    if not access.has_role(user, access.PROPOSAL_READERS):
+        return Proposal.objects.none()
+    prefix = access.region_prefix(user)
+    return Proposal.objects.filter(village__code__startswith=prefix).select_related("village")
+
+
+def stages_awaiting(user: User) -> list[ProposalStage]:
+    """The stages whose next step is the user's to take (within their region)."""
+    return [
+        stage
+        for stage, steps in PROPOSAL_STEPS.items()
+        if any(
+            access.has_role(user, ACTOR_ROLES[owner])
+            for owner in steps.values()
+            if owner in ACTOR_ROLES
+        )
+    ]
+
+
+def objections_for(user: User) -> QuerySet[Objection]:
+    if not access.has_role(user, access.OBJECTION_READERS):
+        return Objection.objects.none()
+    prefix = access.region_prefix(user)
+    return Objection.objects.filter(household__village__code__startswith=prefix).select_related(
+        "household__village", "objector_village"
+    )
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """One of the citizen's own proposals, objections or complaints, as they may see it."""
+
+    tracking_number: str
+    what: str  # the kind of proposal, "objection" or the complaint's category
+    status: str
+    since: date
+    note: str  # a rejection's reason, a verification's finding or a complaint's outcome
+
+
+@dataclass(frozen=True)
+class CitizenStatus:
+    registered: bool
+    programmes: list[str] = field(default_factory=list)
+    tracked: list[Tracked] = field(default_factory=list)
+
+
+def _same_name(left: str, right: str) -> bool:
+    return " ".join(left.split()).casefold() == " ".join(right.split()).casefold()
+
+
+def citizen_status(nik: str, name: str) -> CitizenStatus | None:
+    """What the status page tells whoever knows a NIK and the name on its KTP: whether the
+    household is registered, its current programmes, and the status of what that NIK filed.
+    ``None`` — the one answer for an unknown NIK and for a name that does not match."""
+    person = Person.objects.filter(nik=nik, anonymised_on__isnull=True).first()
+    known = person is not None and _same_name(person.full_name, name)
+    tracked = _tracked(nik, name)
+    if not known and not tracked:
+        return None
+    programmes: list[str] = []
+    if known and person is not None:
+        programmes = sorted(
+            set(
+                Enrolment.objects.filter(
+                    household=person.household_id, status=Enrolment.Status.ACTIVE
+                ).values_list("programme", flat=True)
+            )
+        )
+    return CitizenStatus(registered=known, programmes=programmes, tracked=tracked)
+
+
+def tracked_by_number(kind: str, year: int, serial: int, *, nik: str) -> Tracked | None:
+    """The status of one proposal, objection or complaint, for whoever gives its tracking
+    number and the NIK given when filing (``None`` for any mismatch: one answer)."""
+    filer = {"proposal": "proposer", "objection": "objector", "complaint": "complainant"}[kind]
+    record: Proposal | Objection | Complaint | None
+    if kind == "proposal":
+        record = Proposal.objects.filter(pk=serial, proposer_nik=nik).first()
+    elif kind == "objection":
+        record = Objection.objects.filter(pk=serial, objector_nik=nik).first()
+    else:
+        record = Complaint.objects.filter(pk=serial, complainant_nik=nik).first()
+    if record is None or not nik or record.tracking_number != tracking_number(kind, year, serial):
+        return None
+    return next(
+        item
+        for item in _tracked(nik, getattr(record, f"{filer}_name"))
+        if item.tracking_number == record.tracking_number
+    )
+
+
+def _tracked(nik: str, name: str) -> list[Tracked]:
+    found: list[Tracked] = []
+    for proposal in Proposal.objects.filter(proposer_nik=nik).prefetch_related("steps"):
+        if _same_name(proposal.proposer_name, name):
+            last = list(proposal.steps.all())[-1]
+            found.append(
+                Tracked(
+                    proposal.tracking_number or "",
+                    proposal.kind,
+                    proposal.stage,
+                    last.on,
+                    last.reason,
+                )
+            )
+    for objection in Objection.objects.filter(objector_nik=nik):
+        if _same_name(objection.objector_name, name):
+            since = objection.verified_on or objection.lapsed_on or objection.filed_on
+            # what the verification found is about another family: the objector hears the verdict
+            found.append(
+                Tracked(
+                    objection.tracking_number or "",
+                    "objection",
+                    objection.status,
+                    since,
+                    "",
+                )
+            )
+    for complaint in Complaint.objects.filter(complainant_nik=nik):
+        if _same_name(complaint.complainant_name, name):
+            since = complaint.resolved_on or complaint.received_on
+            found.append(
+                Tracked(
+                    complaint.tracking_number or "",
+                    complaint.category,
+                    complaint.status,
+                    since,
+                    complaint.outcome,
+                )
+            )
+    return found

@@ -1,0 +1,112 @@
+"""The forms of citizens' participation, shared by the public pages and the staff's: a NIK as
+typed, a village from the region lists, a proposed family, a complaint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from sejahtera.domain import registry_format as fmt
+from sejahtera.domain.participation import ComplaintCategory, parse_tracking_number
+from sejahtera.labels import participation_label
+from sejahtera.registry.models import Region
+from sejahtera.web.forms import RegistryCellsForm, compact_identifier
+
+MEMBER_FORMS = 4
+
+
+class NikField(forms.CharField):
+    """A NIK as printed on the KTP (spaces and dots allowed), checked for its shape."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("NIK (as on the KTP)"))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
+        super().__init__(max_length=24, **kwargs)
+
+    def clean(self, value: Any) -> str:
+        nik = compact_identifier(super().clean(value) or "")
+        if nik and (len(nik) != 16 or not nik.isdigit()):
+            raise forms.ValidationError(_("A NIK has 16 digits."), code="nik")
+        return nik
+
+
+class VillageField(forms.CharField):
+    """The village code the region lists leave in their last field."""
+
+    def clean(self, value: Any) -> Region:
+        code = super().clean(value)
+        village = Region.objects.filter(code=code, level="village").first()
+        if village is None:
+            raise forms.ValidationError(_("Choose the village."), code="village")
+        return village
+
+
+class StatusForm(forms.Form):
+    nik = NikField()
+    name = forms.CharField(label=_("Full name (as on the KTP)"), max_length=200)
+
+
+class TrackForm(forms.Form):
+    number = forms.CharField(label=_("Tracking number"), max_length=30)
+    nik = NikField(label=_("The NIK you gave when filing"))
+
+    def clean_number(self) -> tuple[str, int, int]:
+        parsed = parse_tracking_number(self.cleaned_data["number"])
+        if parsed is None:
+            raise forms.ValidationError(
+                _("This is not a tracking number: check each digit."), code="number"
+            )
+        return parsed
+
+
+class ProposerForm(forms.Form):
+    village = VillageField(label=_("Village"))
+    name = forms.CharField(label=_("Your name"), max_length=200)
+    nik = NikField()
+    phone = forms.CharField(label=_("Phone number"), max_length=20, required=False)
+    description = forms.CharField(
+        label=_("Why does this family need help?"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    photo = forms.FileField(
+        label=_("Photo of the house (JPEG or PNG, optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png", "capture": "environment"}
+        ),
+    )
+
+
+def _columns(columns: tuple[fmt.Column, ...], names: tuple[str, ...]) -> list[fmt.Column]:
+    return [column for column in columns if column.name in names]
+
+
+class ProposedHouseholdForm(RegistryCellsForm):
+    columns = _columns(fmt.HOUSEHOLD_COLUMNS, ("address", "rt", "rw"))
+
+
+class ProposedMemberForm(RegistryCellsForm):
+    columns = _columns(
+        fmt.PERSON_COLUMNS,
+        ("full_name", "nik", "sex", "birth_date", "relationship", "disability", "neglected"),
+    )
+
+
+ProposedMembers = forms.formset_factory(
+    ProposedMemberForm, extra=MEMBER_FORMS, max_num=MEMBER_FORMS, absolute_max=MEMBER_FORMS
+)
+
+
+class ComplaintForm(forms.Form):
+    village = VillageField(label=_("Village where it happened"))
+    category = forms.ChoiceField(
+        label=_("What is the complaint about?"),
+        choices=[(c.value, participation_label(c.value)) for c in ComplaintCategory],
+    )
+    description = forms.CharField(
+        label=_("What happened?"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    name = forms.CharField(label=_("Your name"), max_length=200)
+    nik = NikField()
+    phone = forms.CharField(label=_("Phone number"), max_length=20, required=False)

@@ -1,0 +1,91 @@
+"""What stands between the public pages and someone trying NIKs by the thousand: a small sum
+to solve (made and checked here, with no outside service and no script), each answer good
+once; and fixed-window limits per client address and per NIK, counted in the shared cache so
+that every server process counts the same requests."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+SALT = "sejahtera.public-challenge"
+MAX_AGE_SECONDS = 15 * 60
+
+
+def _rate(text: str) -> tuple[int, int]:
+    """ "10/hour" → (10, 3600)."""
+    count, period = text.split("/")
+    seconds = {"minute": 60, "hour": 3600, "day": 86400}[period]
+    return int(count), seconds
+
+
+def allow(kind: str, key: str, rate: str) -> bool:
+    """Count one more request of ``kind`` by ``key``; whether it is within ``rate``. The key
+    is kept only as a keyed hash (a NIK never sits in the cache)."""
+    limit, seconds = _rate(rate)
+    digest = hmac.new(settings.SECRET_KEY.encode(), key.encode(), hashlib.sha256).hexdigest()
+    name = f"public-rate:{kind}:{digest[:32]}"
+    cache.add(name, 0, seconds)
+    try:
+        count = cache.incr(name)
+    except ValueError:  # expired between add and incr
+        cache.set(name, 1, seconds)
+        count = 1
+    return count <= limit
+
+
+def client_address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+class ChallengeForm(forms.Form):
+    """A form with a sum to solve: ``challenge`` carries the signed answer, ``answer`` is the
+    person's. Each rendering shows a new sum (a failed one is never asked again), and a solved
+    challenge is spent: a second post of it fails."""
+
+    challenge = forms.CharField(widget=forms.HiddenInput, required=False)
+    answer = forms.IntegerField(
+        required=False, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        left, right = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
+        token = signing.dumps({"sum": left + right, "nonce": secrets.token_hex(8)}, salt=SALT)
+        self.fields["answer"].label = _("How much is %(left)s + %(right)s?") % {
+            "left": left,
+            "right": right,
+        }
+        self.initial["challenge"] = token
+        self.posted = ("", "")
+        if self.is_bound:
+            names = self.add_prefix("challenge"), self.add_prefix("answer")
+            self.posted = (self.data.get(names[0], ""), self.data.get(names[1], ""))
+            shown = dict(self.data.items())
+            shown[names[0]], shown[names[1]] = token, ""
+            self.data = shown
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        wrong = forms.ValidationError(
+            _("The answer to the sum is wrong or too old; solve the new one."), code="challenge"
+        )
+        token, answer = self.posted
+        try:
+            signed = signing.loads(token, salt=SALT, max_age=MAX_AGE_SECONDS)
+        except signing.BadSignature:
+            raise wrong from None
+        if answer.strip() != str(signed["sum"]):
+            raise wrong
+        if not cache.add(f"public-challenge:{signed['nonce']}", 1, MAX_AGE_SECONDS):
+            raise wrong  # already spent
+        return cleaned

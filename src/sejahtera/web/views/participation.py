@@ -1,0 +1,546 @@
+"""The staff's side of citizens' participation: proposals waiting for each role's step (one at
+a time or as a list), the village deliberation, objections to verify and complaints to
+resolve. Each page reads through the grievances selectors and acts through its services, so
+a record outside the user's region or role is never found (404) and never moved."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from sejahtera.accounts import access
+from sejahtera.cases import evidence
+from sejahtera.domain.findings import StepRefused
+from sejahtera.domain.participation import (
+    PROPOSAL_STEPS,
+    ComplaintCategory,
+    ProposalKind,
+    ProposalStage,
+)
+from sejahtera.grievances import complaints, objections, proposals, selectors
+from sejahtera.grievances.models import Complaint, Deliberation, Proposal
+from sejahtera.grievances.proposals import BatchOutcome, ProposedChange
+from sejahtera.i18n import render_finding
+from sejahtera.labels import column_label, participation_label
+from sejahtera.registry.models import Household, Region
+from sejahtera.registry.selectors import household_for
+from sejahtera.registry.services.records import RecordInvalid
+from sejahtera.web import params, presenters
+from sejahtera.web.forms import iso_date_input
+from sejahtera.web.http import AuthenticatedRequest
+from sejahtera.web.participation_forms import (
+    ComplaintForm,
+    NikField,
+    ProposedHouseholdForm,
+    ProposedMembers,
+    ProposerForm,
+)
+from sejahtera.web.views.public import region_lists
+
+STAGES = [s.value for s in ProposalStage]
+# the stage a proposal goes on to when its owner forwards it from a list
+FORWARD = {
+    ProposalStage.DELIBERATED: ProposalStage.VALIDATED,
+    ProposalStage.VALIDATED: ProposalStage.APPROVED,
+    ProposalStage.APPROVED: ProposalStage.DECIDED,
+}
+
+
+class VisitForm(forms.Form):
+    visited_on = forms.DateField(label=_("Date of the verification visit"), widget=iso_date_input())
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DeliberationForm(forms.Form):
+    held_on = forms.DateField(label=_("Held on"), widget=iso_date_input())
+    participants = forms.CharField(
+        label=_("Participants"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    minutes = forms.FileField(
+        label=_("Minutes (berita acara): PDF, JPEG or PNG"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+
+
+class ObjectionVerdictForm(forms.Form):
+    verdict = forms.ChoiceField(
+        label=_("Verdict"),
+        choices=[
+            ("confirmed", _("Confirmed: review the household")),
+            ("dismissed", _("Dismissed")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("What the verification found"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ObjectionForm(forms.Form):
+    objector_name = forms.CharField(label=_("Name of the resident who objects"), max_length=200)
+    objector_nik = NikField(required=False)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("Outcome, as the complainant will read it"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def _refusals(refused: StepRefused) -> list[str]:
+    return [render_finding(f) for f in refused.findings]
+
+
+# -- proposals ---------------------------------------------------------------------------------
+
+
+@login_required
+def proposal_list(request: AuthenticatedRequest) -> HttpResponse:
+    access.require(request.user, access.PROPOSAL_READERS)
+    waiting = selectors.stages_awaiting(request.user)
+    stage = params.choice(request.GET, "stage", STAGES) or ("waiting" if waiting else "")
+    found = selectors.proposals_for(request.user)
+    shown = found.filter(stage__in=waiting) if stage == "waiting" else found
+    if stage and stage != "waiting":
+        shown = shown.filter(stage=stage)
+    batch = ProposalStage(stage) if stage in FORWARD and ProposalStage(stage) in waiting else None
+    return render(
+        request,
+        "web/participation/proposals.html",
+        {
+            "proposals": shown[:200],
+            "stage": stage,
+            "stages": [(s.value, participation_label(s.value)) for s in ProposalStage],
+            "waiting": bool(waiting),
+            "batch": batch,
+            "forward_to": FORWARD.get(batch) if batch else None,
+            "may_deliberate": access.has_role(request.user, access.PROPOSAL_VILLAGE),
+            "may_propose": access.has_role(request.user, access.PROPOSAL_VILLAGE),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+def _proposal(request: AuthenticatedRequest, pk: int) -> Proposal:
+    return get_object_or_404(selectors.proposals_for(request.user), pk=pk)
+
+
+@login_required
+def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    proposal = _proposal(request, pk)
+    stage = ProposalStage(proposal.stage)
+    owners = PROPOSAL_STEPS.get(stage, {})
+    mine = {
+        to
+        for to, owner in owners.items()
+        if proposals.may_act(request.user, owner, proposal.village_id)
+    }
+    access.log_sensitive_read(request.user, "proposal", [proposal.pk], request.path)
+    return render(
+        request,
+        "web/participation/proposal.html",
+        {
+            "proposal": proposal,
+            "steps": proposal.steps.select_related("by"),
+            "household_rows": [
+                (column_label(name), presenters.display(name, str(value or "")))
+                for name, value in proposal.household_cells.items()
+            ],
+            "member_rows": [
+                [
+                    (column_label(name), presenters.display(name, str(value or "")))
+                    for name, value in cells.items()
+                ]
+                for cells in proposal.member_cells
+            ],
+            "visit_form": VisitForm(initial={"visited_on": date.today()})
+            if ProposalStage.VERIFIED in mine
+            else None,
+            "reject_form": ReasonForm() if ProposalStage.REJECTED in mine else None,
+            "forward_to": FORWARD.get(stage) if FORWARD.get(stage) in mine else None,
+            "deliberate": ProposalStage.DELIBERATED in mine,
+        },
+    )
+
+
+@login_required
+@require_POST
+def proposal_visit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    proposal = _proposal(request, pk)
+    form = VisitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, gettext("Give the date of the visit."))
+    else:
+        try:
+            proposals.verify(
+                request.user,
+                proposal,
+                visited_on=form.cleaned_data["visited_on"],
+                today=date.today(),
+            )
+        except StepRefused as refused:
+            for message in _refusals(refused):
+                messages.error(request, message)
+        else:
+            messages.success(request, gettext("The visit is recorded."))
+    return redirect(reverse("web:proposal", args=[proposal.pk]))
+
+
+@login_required
+@require_POST
+def proposal_batch(request: AuthenticatedRequest) -> HttpResponse:
+    """Forward or reject the proposals ticked on a list (or the one on its page)."""
+    access.require(request.user, access.PROPOSAL_READERS)
+    ids = [int(v) for v in request.POST.getlist("proposal") if v.isdigit()]
+    chosen = selectors.proposals_for(request.user).filter(pk__in=ids)
+    action = request.POST.get("action")
+    reason = request.POST.get("reason", "")
+    forwards = [stage.value for stage in FORWARD.values()]
+    to_stage = (
+        "rejected" if action == "reject" else params.choice(request.POST, "to_stage", forwards)
+    )
+    if not to_stage:
+        raise Http404
+    outcome = proposals.move_many(
+        request.user, chosen, ProposalStage(to_stage), today=date.today(), reason=reason
+    )
+    _report(request, outcome)
+    back = request.POST.get("back", "")
+    return redirect(
+        back if back.startswith("/") and not back.startswith("//") else reverse("web:proposals")
+    )
+
+
+def _report(request: AuthenticatedRequest, outcome: BatchOutcome) -> None:
+    if outcome.moved:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s proposal moved on.", "%(count)s proposals moved on.", len(outcome.moved)
+            )
+            % {"count": len(outcome.moved)},
+        )
+    for number, findings in outcome.refused.items():
+        words = "; ".join(render_finding(f) for f in findings)
+        messages.error(request, f"{number}: {words}")
+
+
+@login_required
+def deliberation(request: AuthenticatedRequest) -> HttpResponse:
+    """The village deliberation: its date, participants and minutes, and the decision on each
+    verified proposal of the village."""
+    access.require(request.user, access.PROPOSAL_VILLAGE)
+    villages = Region.objects.filter(
+        level="village", code__startswith=access.region_prefix(request.user)
+    )
+    village_code = params.region_code(request.GET) or request.POST.get("village", "")
+    village = villages.filter(code=village_code).first() or (
+        villages.first() if len(access.region_prefix(request.user)) == 10 else None
+    )
+    verified = (
+        selectors.proposals_for(request.user).filter(village=village, stage=ProposalStage.VERIFIED)
+        if village
+        else Proposal.objects.none()
+    )
+    form = DeliberationForm(request.POST or None, request.FILES or None)
+    refused: list[str] = []
+    if request.method == "POST" and village is not None and form.is_valid():
+        discussed = {int(v) for v in request.POST.getlist("discussed") if v.isdigit()}
+        carried = {int(v) for v in request.POST.getlist("carried") if v.isdigit()}
+        try:
+            _, outcome = proposals.record_deliberation(
+                request.user,
+                village=village,
+                held_on=form.cleaned_data["held_on"],
+                participants=form.cleaned_data["participants"],
+                minutes=form.cleaned_data["minutes"],
+                carried={pk: pk in carried for pk in discussed},
+                today=date.today(),
+            )
+        except StepRefused as exc:
+            refused = _refusals(exc)
+        else:
+            _report(request, outcome)
+            return redirect(reverse("web:proposals"))
+    return render(
+        request,
+        "web/participation/deliberation.html",
+        {"village": village, "verified": verified, "form": form, "refused": refused},
+        status=400 if refused or form.errors else 200,
+    )
+
+
+@login_required
+def proposal_new(request: AuthenticatedRequest) -> HttpResponse:
+    """A village operator enters a family's proposal (a visit's photo and place with it)."""
+    access.require(request.user, access.PROPOSAL_VILLAGE)
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    proposer = ProposerForm(data, files)
+    proposer.fields["nik"].required = False  # the operator proposes; the family's NIKs follow
+    proposer.fields["name"].initial = request.user.get_full_name() or request.user.username
+    household = ProposedHouseholdForm(data, prefix="h")
+    members = ProposedMembers(data, prefix="m", initial=[{"relationship": "head"}])
+    refused: list[str] = []
+    if request.method == "POST" and all(
+        [proposer.is_valid(), household.is_valid(), members.is_valid()]
+    ):
+        try:
+            proposal = proposals.submit_proposal(
+                change=ProposedChange(
+                    kind=ProposalKind.NEW_HOUSEHOLD,
+                    village=proposer.cleaned_data["village"],
+                    household_cells=household.to_cells(),
+                    member_cells=[f.to_cells() for f in members.forms if f.has_changed()],
+                ),
+                proposer_name=proposer.cleaned_data["name"],
+                proposer_nik=proposer.cleaned_data["nik"],
+                proposer_phone=proposer.cleaned_data["phone"],
+                description=proposer.cleaned_data["description"],
+                photo=proposer.cleaned_data["photo"],
+                submitted_on=date.today(),
+                submitted_by=request.user,
+            )
+        except RecordInvalid as invalid:
+            household.add_findings(invalid.household)
+            filled = [form for form in members.forms if form.has_changed()]
+            for index, found in invalid.members.items():
+                filled[index].add_findings(found)
+        except StepRefused as exc:
+            refused = _refusals(exc)
+        else:
+            messages.success(
+                request,
+                gettext("Proposal %(number)s entered.") % {"number": proposal.tracking_number},
+            )
+            return redirect(reverse("web:proposal", args=[proposal.pk]))
+    context = {
+        "proposer": proposer,
+        "household": household,
+        "members": members,
+        "refused": refused,
+        "staff": True,
+    } | region_lists(request.POST.get("village", "") or (request.user.region_id or ""))
+    return render(request, "web/public/propose.html", context)
+
+
+@login_required
+def proposal_photo(request: AuthenticatedRequest, pk: int) -> FileResponse:
+    proposal = _proposal(request, pk)
+    return _stored_file(request, "proposal_photo", proposal.pk, proposal.photo_upload)
+
+
+@login_required
+def deliberation_minutes(request: AuthenticatedRequest, pk: int) -> FileResponse:
+    access.require(request.user, access.PROPOSAL_READERS)
+    found = get_object_or_404(
+        Deliberation, pk=pk, village__code__startswith=access.region_prefix(request.user)
+    )
+    return _stored_file(request, "deliberation_minutes", found.pk, found.minutes_upload)
+
+
+def _stored_file(request: AuthenticatedRequest, entity: str, pk: int, stored: str) -> FileResponse:
+    if not stored:
+        raise Http404
+    try:
+        handle = evidence.path(stored).open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    access.log_sensitive_read(request.user, entity, [pk], request.path)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{entity}-{pk}{evidence.path(stored).suffix}",
+        content_type=evidence.content_type(stored),
+    )
+
+
+# -- objections --------------------------------------------------------------------------------
+
+
+@login_required
+def objection_list(request: AuthenticatedRequest) -> HttpResponse:
+    access.require(request.user, access.OBJECTION_READERS)
+    status = params.choice(request.GET, "status", ["filed", "confirmed", "dismissed", "lapsed"])
+    found = selectors.objections_for(request.user).filter(status=status or "filed")
+    return render(
+        request,
+        "web/participation/objections.html",
+        {"objections": found[:200], "status": status or "filed", "today": date.today()},
+    )
+
+
+@login_required
+def objection_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    objection = get_object_or_404(selectors.objections_for(request.user), pk=pk)
+    may_verify = objection.status == "filed" and access.has_role(
+        request.user, access.OBJECTION_VERIFIERS
+    )
+    form = ObjectionVerdictForm(request.POST or None)
+    refused: list[str] = []
+    if request.method == "POST":
+        if not may_verify:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                objections.verify_objection(
+                    actor=request.user,
+                    objection=objection,
+                    confirmed=form.cleaned_data["verdict"] == "confirmed",
+                    note=form.cleaned_data["note"],
+                    today=date.today(),
+                )
+            except StepRefused as exc:
+                refused = _refusals(exc)
+            else:
+                messages.success(request, gettext("The verification is recorded."))
+                return redirect(reverse("web:objection", args=[objection.pk]))
+    access.log_sensitive_read(request.user, "objection", [objection.pk], request.path)
+    return render(
+        request,
+        "web/participation/objection.html",
+        {"objection": objection, "form": form if may_verify else None, "refused": refused},
+        status=400 if refused or form.errors else 200,
+    )
+
+
+@login_required
+def objection_new(request: AuthenticatedRequest, household_pk: int) -> HttpResponse:
+    """The village office takes in a resident's objection to a household of its village."""
+    access.require(request.user, access.OBJECTION_TAKERS)
+    try:
+        household = household_for(request.user, household_pk)
+    except Household.DoesNotExist:
+        raise Http404 from None
+    form = ObjectionForm(request.POST or None)
+    refused: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            objection = objections.file_objection(
+                household=household,
+                objector_name=form.cleaned_data["objector_name"],
+                objector_nik=form.cleaned_data["objector_nik"],
+                objector_village=household.village,
+                reason=form.cleaned_data["reason"],
+                filed_on=date.today(),
+                filed_by=request.user,
+            )
+        except StepRefused as exc:
+            refused = _refusals(exc)
+        else:
+            messages.success(
+                request,
+                gettext("Objection %(number)s filed; it must be verified by %(deadline)s.")
+                % {"number": objection.tracking_number, "deadline": objection.deadline},
+            )
+            return redirect(reverse("web:objection", args=[objection.pk]))
+    return render(
+        request,
+        "web/participation/objection_new.html",
+        {"household": household, "form": form, "refused": refused},
+        status=400 if refused or form.errors else 200,
+    )
+
+
+# -- complaints --------------------------------------------------------------------------------
+
+
+@login_required
+def complaint_list(request: AuthenticatedRequest) -> HttpResponse:
+    access.require(request.user, access.COMPLAINT_READERS | access.COMPLAINT_TAKERS)
+    status = params.choice(request.GET, "status", ["open", "resolved"]) or "open"
+    found = complaints.visible_complaints(request.user).filter(status=status)
+    return render(
+        request,
+        "web/participation/complaints.html",
+        {
+            "complaints": found.order_by("due_on")[:200],
+            "status": status,
+            "today": date.today(),
+            "may_take": access.has_role(request.user, access.COMPLAINT_TAKERS),
+        },
+    )
+
+
+@login_required
+def complaint_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    complaint: Complaint = get_object_or_404(complaints.visible_complaints(request.user), pk=pk)
+    may_resolve = complaint.status == "open" and complaints.may_resolve(request.user, complaint)
+    form = OutcomeForm(request.POST or None)
+    refused: list[str] = []
+    if request.method == "POST":
+        if not may_resolve:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                complaints.resolve(
+                    request.user,
+                    complaint,
+                    outcome=form.cleaned_data["outcome"],
+                    today=date.today(),
+                )
+            except StepRefused as exc:
+                refused = _refusals(exc)
+            else:
+                messages.success(request, gettext("The complaint is resolved."))
+                return redirect(reverse("web:complaint", args=[complaint.pk]))
+    access.log_sensitive_read(request.user, "complaint", [complaint.pk], request.path)
+    return render(
+        request,
+        "web/participation/complaint.html",
+        {
+            "complaint": complaint,
+            "history": complaint.history.all(),
+            "form": form if may_resolve else None,
+            "refused": refused,
+        },
+        status=400 if refused or form.errors else 200,
+    )
+
+
+@login_required
+def complaint_new(request: AuthenticatedRequest) -> HttpResponse:
+    """Staff take a complaint in for a citizen (at the office or by phone)."""
+    access.require(request.user, access.COMPLAINT_TAKERS)
+    form = ComplaintForm(request.POST or None)
+    refused: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            complaint = complaints.file_complaint(
+                category=ComplaintCategory(form.cleaned_data["category"]),
+                region=form.cleaned_data["village"],
+                description=form.cleaned_data["description"],
+                complainant_name=form.cleaned_data["name"],
+                complainant_nik=form.cleaned_data["nik"],
+                complainant_phone=form.cleaned_data["phone"],
+                received_on=date.today(),
+                received_by=request.user,
+            )
+        except StepRefused as exc:
+            refused = _refusals(exc)
+        else:
+            messages.success(
+                request,
+                gettext("Complaint %(number)s received.") % {"number": complaint.tracking_number},
+            )
+            if complaints.visible_complaints(request.user).filter(pk=complaint.pk).exists():
+                return redirect(reverse("web:complaint", args=[complaint.pk]))
+            return redirect(reverse("web:complaints"))
+    context: dict[str, Any] = {"form": form, "refused": refused, "staff": True}
+    context |= region_lists(request.POST.get("village", "") or (request.user.region_id or ""))
+    return render(request, "web/public/complain.html", context, status=400 if form.errors else 200)

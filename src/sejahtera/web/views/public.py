@@ -1,0 +1,185 @@
+"""The public pages (no sign-in): check a household's status ("cek bansos"), propose a family
+(usul mandiri), file a complaint, and follow one by its tracking number. Built for a cheap
+phone on a slow connection: plain forms, no scripts beyond htmx for the region lists.
+
+Every page that answers about a NIK asks a sum first and counts requests per client and per
+NIK; the status page gives one answer for "no such NIK" and for "the name does not match"."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from sejahtera.domain.findings import StepRefused
+from sejahtera.domain.participation import ComplaintCategory, ProposalKind
+from sejahtera.grievances import complaints, proposals, selectors
+from sejahtera.grievances.proposals import ProposedChange
+from sejahtera.i18n import render_finding
+from sejahtera.registry.models import Region
+from sejahtera.registry.services.records import RecordInvalid
+from sejahtera.web.forms import compact_identifier
+from sejahtera.web.participation_forms import (
+    ComplaintForm,
+    ProposedHouseholdForm,
+    ProposedMembers,
+    ProposerForm,
+    StatusForm,
+    TrackForm,
+)
+from sejahtera.web.public_guard import ChallengeForm, allow, client_address
+
+
+def _limited(request: HttpRequest, nik: str = "") -> bool:
+    """Whether this request is over a limit (per client address, and per NIK when given)."""
+    by_client = allow("client", client_address(request), settings.SEJAHTERA_PUBLIC_RATE)
+    by_nik = not nik or allow("nik", nik, settings.SEJAHTERA_PUBLIC_NIK_RATE)
+    return not (by_client and by_nik)
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/public/too_many.html", status=429)
+
+
+@require_GET
+def services(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/public/services.html")
+
+
+def check_status(request: HttpRequest) -> HttpResponse:
+    form = StatusForm(request.POST or None)
+    challenge = ChallengeForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "challenge": challenge}
+    if request.method == "POST":
+        nik = compact_identifier(request.POST.get("nik", ""))
+        if _limited(request, nik):
+            return _too_many(request)
+        if form.is_valid() and challenge.is_valid():
+            found = selectors.citizen_status(form.cleaned_data["nik"], form.cleaned_data["name"])
+            context |= {"answered": True, "status": found}
+            form = StatusForm()
+            context["form"] = form
+    return render(request, "web/public/status.html", context)
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(request.POST or None)
+    challenge = ChallengeForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "challenge": challenge}
+    if request.method == "POST":
+        if _limited(request, compact_identifier(request.POST.get("nik", ""))):
+            return _too_many(request)
+        if form.is_valid() and challenge.is_valid():
+            number, nik = form.cleaned_data["number"], form.cleaned_data["nik"]
+            item = selectors.tracked_by_number(*number, nik=nik)
+            context |= {"answered": True, "items": [item] if item else []}
+    return render(request, "web/public/track.html", context)
+
+
+def propose(request: HttpRequest) -> HttpResponse:
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    proposer = ProposerForm(data, files)
+    household = ProposedHouseholdForm(data, prefix="h")
+    members = ProposedMembers(data, prefix="m", initial=[{"relationship": "head"}])
+    challenge = ChallengeForm(data)
+    context: dict[str, Any] = {
+        "proposer": proposer,
+        "household": household,
+        "members": members,
+        "challenge": challenge,
+    } | region_lists(request.POST.get("village", ""))
+    if request.method == "POST":
+        if _limited(request):
+            return _too_many(request)
+        valid = [f.is_valid() for f in (proposer, household, members, challenge)]
+        if all(valid):
+            cells = [form.to_cells() for form in members.forms if form.has_changed()]
+            try:
+                proposal = proposals.submit_proposal(
+                    change=ProposedChange(
+                        kind=ProposalKind.NEW_HOUSEHOLD,
+                        village=proposer.cleaned_data["village"],
+                        household_cells=household.to_cells(),
+                        member_cells=cells,
+                    ),
+                    proposer_name=proposer.cleaned_data["name"],
+                    proposer_nik=proposer.cleaned_data["nik"],
+                    proposer_phone=proposer.cleaned_data["phone"],
+                    description=proposer.cleaned_data["description"],
+                    photo=proposer.cleaned_data["photo"],
+                    submitted_on=date.today(),
+                )
+            except RecordInvalid as invalid:
+                household.add_findings(invalid.household)
+                filled = [form for form in members.forms if form.has_changed()]
+                for index, found in invalid.members.items():
+                    filled[index].add_findings(found)
+            except StepRefused as refused:
+                context["refused"] = [render_finding(f) for f in refused.findings]
+            else:
+                return render(request, "web/public/filed.html", {"item": proposal})
+    return render(request, "web/public/propose.html", context, status=_status(context))
+
+
+def complain(request: HttpRequest) -> HttpResponse:
+    form = ComplaintForm(request.POST or None)
+    challenge = ChallengeForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "challenge": challenge} | region_lists(
+        request.POST.get("village", "")
+    )
+    if request.method == "POST":
+        if _limited(request):
+            return _too_many(request)
+        if form.is_valid() and challenge.is_valid():
+            try:
+                complaint = complaints.file_complaint(
+                    category=ComplaintCategory(form.cleaned_data["category"]),
+                    region=form.cleaned_data["village"],
+                    description=form.cleaned_data["description"],
+                    complainant_name=form.cleaned_data["name"],
+                    complainant_nik=form.cleaned_data["nik"],
+                    complainant_phone=form.cleaned_data["phone"],
+                    received_on=date.today(),
+                )
+            except StepRefused as refused:
+                context["refused"] = [render_finding(f) for f in refused.findings]
+            else:
+                return render(request, "web/public/filed.html", {"item": complaint})
+    return render(request, "web/public/complain.html", context, status=_status(context))
+
+
+def _status(context: dict[str, Any]) -> int:
+    bound = [f for f in context.values() if isinstance(f, forms.Form | forms.BaseFormSet)]
+    failed = any(f.is_bound and not f.is_valid() for f in bound) or bool(context.get("refused"))
+    return 400 if failed else 200
+
+
+def region_lists(chosen: str) -> dict[str, Any]:
+    """The four region lists of a form, opened down to the village chosen (if any), so that a
+    form shown again keeps the choice."""
+    ancestry = [chosen[:length] for length in (2, 4, 6, 10)] if len(chosen) == 10 else []
+    lists = [Region.objects.filter(level="province")]
+    for parent in ancestry[:3]:
+        lists.append(Region.objects.filter(parent_id=parent))
+    lists += [Region.objects.none()] * (4 - len(lists))
+    chosen_codes = ancestry or [""] * 4
+    return {
+        "region_lists": list(
+            zip(("province", "regency", "district", "village"), lists, chosen_codes, strict=True)
+        )
+    }
+
+
+@require_GET
+def regions(request: HttpRequest) -> HttpResponse:
+    """The options of the next region list (htmx): the children of the region chosen."""
+    parent = request.GET.get("parent", "")
+    if not (parent.isdigit() and len(parent) in (2, 4, 6)):
+        parent = ""
+    children = Region.objects.filter(parent_id=parent) if parent else Region.objects.none()
+    return render(request, "web/public/_region_options.html", {"regions": children})

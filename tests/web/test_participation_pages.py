@@ -1,0 +1,211 @@
+"""The staff's pages for proposals, objections and complaints: each office finds what waits
+for its step, takes it one at a time or ticks a list; the village records its deliberation
+with the minutes; a decided proposal's family is in the registry and its history names the
+proposal. Objections are taken in from the household page and verified by the office;
+complaints are resolved by the office they are routed to and hidden from the staff named."""
+
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from sejahtera.accounts.models import Role
+from sejahtera.domain.participation import ComplaintCategory, ProposalKind, ProposalStage
+from sejahtera.grievances import complaints, proposals
+from sejahtera.grievances.models import Objection, Proposal
+from sejahtera.grievances.proposals import ProposedChange
+from sejahtera.registry.models import ChangeRecord, Region
+
+pytestmark = pytest.mark.django_db
+VILLAGE = "3201011002"
+FAMILY = [
+    {
+        "full_name": "Budi Santoso",
+        "sex": "L",
+        "birth_date": "1980-01-15",
+        "relationship": "head",
+        "nik": "3201011501800003",
+    }
+]
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def staff(make_user):
+    return {
+        "village": make_user(Role.VILLAGE_OPERATOR, VILLAGE),
+        "office": make_user(Role.DISTRICT_OFFICE, "3201"),
+        "regent": make_user(Role.REGENT, "3201"),
+        "ministry": make_user(Role.MINISTRY_ANALYST),
+    }
+
+
+def propose() -> Proposal:
+    return proposals.submit_proposal(
+        change=ProposedChange(
+            kind=ProposalKind.NEW_HOUSEHOLD,
+            village=Region.objects.get(code=VILLAGE),
+            household_cells={"address": "Jl. Melati 3"},
+            member_cells=FAMILY,
+        ),
+        proposer_name="Warga",
+        proposer_nik="3201016007850002",
+        submitted_on=date.today(),
+    )
+
+
+def test_a_proposal_goes_from_the_village_to_the_registry_through_the_pages(client, staff):
+    proposal = propose()
+    client.force_login(staff["village"])
+    waiting = client.get("/proposals/").content.decode()
+    assert f'data-proposal="{proposal.tracking_number}"' in waiting
+    visited = client.post(
+        f"/proposals/{proposal.pk}/visit/", {"visited_on": date.today().isoformat()}
+    )
+    assert visited.status_code == 302
+    page = client.get(f"/proposals/deliberation/?region={VILLAGE}").content.decode()
+    assert proposal.tracking_number in page
+    recorded = client.post(
+        f"/proposals/deliberation/?region={VILLAGE}",
+        {
+            "village": VILLAGE,
+            "held_on": date.today().isoformat(),
+            "participants": "Kepala desa, BPD, tokoh masyarakat",
+            "minutes": SimpleUploadedFile("berita-acara.pdf", b"%PDF-1.4 musdes"),
+            "discussed": [proposal.pk],
+            "carried": [proposal.pk],
+        },
+    )
+    assert recorded.status_code == 302, recorded.content.decode()[:2000]
+    for who, stage in (("office", "validated"), ("regent", "approved"), ("ministry", "decided")):
+        client.force_login(staff[who])
+        listed = client.get("/proposals/?stage=" + Proposal.objects.get().stage)
+        assert f'value="{proposal.pk}"' in listed.content.decode()
+        client.post(
+            "/proposals/batch/",
+            {"proposal": [proposal.pk], "action": "forward", "to_stage": stage},
+        )
+        assert Proposal.objects.get().stage == stage, who
+    household = Proposal.objects.get().result_household
+    client.force_login(staff["office"])
+    history = client.get(f"/registry/households/{household.pk}/").content.decode()
+    assert proposal.tracking_number in history
+    assert ChangeRecord.objects.filter(proposal=proposal.tracking_number).count() == 2
+
+
+def test_a_role_cannot_take_another_roles_step_from_the_list(client, staff):
+    proposal = propose()
+    client.force_login(staff["regent"])
+    client.post(
+        "/proposals/batch/",
+        {"proposal": [proposal.pk], "action": "forward", "to_stage": "validated"},
+    )
+    client.post("/proposals/batch/", {"proposal": [proposal.pk], "action": "reject", "reason": "x"})
+    assert Proposal.objects.get().stage == ProposalStage.SUBMITTED
+
+
+def test_a_list_rejection_needs_a_reason(client, staff):
+    proposal = propose()
+    client.force_login(staff["village"])
+    response = client.post(
+        "/proposals/batch/",
+        {"proposal": [proposal.pk], "action": "reject", "reason": ""},
+        follow=True,
+    )
+    assert Proposal.objects.get().stage == ProposalStage.SUBMITTED
+    assert proposal.tracking_number in response.content.decode()
+
+
+def test_a_village_operator_enters_a_proposal_with_a_photo(client, staff):
+    client.force_login(staff["village"])
+    response = client.post(
+        "/proposals/new/",
+        {
+            "village": VILLAGE,
+            "name": "Operator Desa",
+            "nik": "",
+            "description": "Rumah tidak layak huni",
+            "photo": SimpleUploadedFile("rumah.jpg", b"\xff\xd8\xff\xe0 jpeg"),
+            "h-address": "Jl. Melati 3",
+            "m-TOTAL_FORMS": "4",
+            "m-INITIAL_FORMS": "0",
+            "m-0-full_name": "Budi Santoso",
+            "m-0-sex": "L",
+            "m-0-birth_date": "1980-01-15",
+            "m-0-relationship": "head",
+        },
+    )
+    proposal = Proposal.objects.get()
+    assert response.status_code == 302
+    assert (proposal.channel, proposal.submitted_by) == ("office", staff["village"])
+    photo = client.get(f"/proposals/{proposal.pk}/photo/")
+    assert photo.status_code == 200
+    assert b"".join(photo.streaming_content).startswith(b"\xff\xd8\xff")
+
+
+def test_an_objection_is_taken_in_on_the_household_page_and_verified_by_the_office(
+    client, staff, household_factory
+):
+    household = household_factory(VILLAGE)
+    client.force_login(staff["village"])
+    assert "object/" in client.get(f"/registry/households/{household.pk}/").content.decode()
+    filed = client.post(
+        f"/registry/households/{household.pk}/object/",
+        {"objector_name": "Tetangga", "objector_nik": "", "reason": "Punya mobil baru"},
+    )
+    assert filed.status_code == 302
+    objection = Objection.objects.get()
+    assert objection.filed_by == staff["village"]
+    assert (
+        client.post(
+            f"/objections/{objection.pk}/", {"verdict": "confirmed", "note": "x"}
+        ).status_code
+        == 403
+    )
+    client.force_login(staff["office"])
+    assert objection.tracking_number in client.get("/objections/").content.decode()
+    client.post(f"/objections/{objection.pk}/", {"verdict": "dismissed", "note": "Mobil sewaan"})
+    objection.refresh_from_db()
+    assert (objection.status, objection.verified_by) == ("dismissed", staff["office"])
+
+
+def test_a_complaint_is_resolved_on_its_page_and_hidden_from_the_staff_named(
+    client, staff, make_user
+):
+    village = Region.objects.get(code=VILLAGE)
+    complaint = complaints.file_complaint(
+        category=ComplaintCategory.AID_NOT_RECEIVED,
+        region=village,
+        description="Belum diterima",
+        complainant_name="Warga",
+        received_on=date.today(),
+    )
+    province = make_user(Role.PROVINCIAL_OFFICE, "32")
+    about_province = complaints.file_complaint(
+        category=ComplaintCategory.STAFF_MISCONDUCT,
+        region=village,
+        description="Petugas meminta uang",
+        complainant_name="Warga",
+        received_on=date.today(),
+        named_staff=province,
+    )
+    client.force_login(staff["office"])
+    assert client.get(f"/complaints/{about_province.pk}/").status_code == 404
+    resolved = client.post(f"/complaints/{complaint.pk}/", {"outcome": "Dana dicairkan"})
+    assert resolved.status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.outcome == "Dana dicairkan"
+    client.force_login(province)
+    assert client.get(f"/complaints/{about_province.pk}/").status_code == 404
+    assert about_province.tracking_number not in client.get("/complaints/").content.decode()
+
+
+def test_the_regent_lands_on_the_proposals_waiting_for_approval(client, staff):
+    client.force_login(staff["regent"])
+    assert client.get("/").url == "/proposals/"
+    page = client.get("/proposals/").content.decode()
+    assert 'href="?stage=waiting" aria-current="page"' in page

@@ -1,0 +1,229 @@
+"""The public pages: the status page ("cek bansos") tells whoever knows a NIK and its name only
+the household's registration, its current programmes and what that NIK filed — and one answer,
+word for word, for an unknown NIK and for a wrong name; a sum guards each lookup (each answer
+good once) and the lookups are limited per client and per NIK; a family proposed there and a
+complaint filed there get a tracking number that, with the NIK, shows their status."""
+
+import re
+import secrets
+
+import pytest
+from django.core import signing
+from django.core.cache import cache
+
+from sejahtera.domain.participation import ProposalStage
+from sejahtera.grievances.models import Complaint, Proposal
+from sejahtera.web.public_guard import SALT
+
+pytestmark = pytest.mark.django_db
+VILLAGE = "3201011002"
+HEAD_NIK = "3201014508900001"  # the household factory's head, Siti Aminah
+ANSWER = re.compile(r'<section class="card" id="status-answer".*?</section>', re.S)
+
+
+@pytest.fixture(autouse=True)
+def fresh_counts():
+    """Each test counts its own requests."""
+    cache.clear()
+
+
+def solved(answer_offset: int = 0) -> dict[str, str]:
+    """A challenge as the page would carry it, answered (wrongly by ``answer_offset``)."""
+    token = signing.dumps({"sum": 7, "nonce": secrets.token_hex(8)}, salt=SALT)
+    return {"challenge": token, "answer": str(7 + answer_offset)}
+
+
+def status_answer(client, nik: str, name: str) -> str:
+    response = client.post("/layanan/cek-bansos/", {"nik": nik, "name": name, **solved()})
+    assert response.status_code == 200
+    found = ANSWER.search(response.content.decode())
+    assert found, "no answer on the page"
+    return found.group(0)
+
+
+@pytest.fixture
+def family(household_factory):
+    return household_factory(
+        VILLAGE,
+        members=[
+            {
+                "full_name": "Siti Aminah",
+                "sex": "P",
+                "birth_date": "1990-08-05",
+                "relationship": "head",
+                "nik": HEAD_NIK,
+            },
+            {
+                "full_name": "Rahmat Hidayat",
+                "sex": "L",
+                "birth_date": "2012-01-01",
+                "relationship": "child",
+                "hiv": "true",
+            },
+        ],
+        address="Jl. Kenanga 9",
+    )
+
+
+def test_the_public_pages_open_without_signing_in(client):
+    for url in ("/layanan/", "/layanan/cek-bansos/", "/layanan/usul/", "/layanan/pengaduan/"):
+        assert client.get(url).status_code == 200, url
+    assert client.get("/layanan/lacak/").status_code == 200
+
+
+def test_a_known_nik_and_name_shows_registration_and_nothing_else(client, family):
+    answer = status_answer(client, "3201 0145 0890 0001", "  siti  AMINAH ")
+    assert 'data-registered="yes"' in answer
+    for private in ("Rahmat", "Kenanga", family.external_id, "HIV", HEAD_NIK):
+        assert private not in answer
+
+
+def test_an_unknown_nik_and_a_wrong_name_get_the_same_answer(client, family):
+    unknown = status_answer(client, "3201010101010001", "Siti Aminah")
+    wrong_name = status_answer(client, HEAD_NIK, "Siti Aminar")
+    assert unknown == wrong_name
+    assert 'id="no-match"' in unknown
+
+
+def test_a_wrong_or_spent_sum_gets_no_answer(client, family):
+    wrong = client.post(
+        "/layanan/cek-bansos/", {"nik": HEAD_NIK, "name": "Siti Aminah", **solved(1)}
+    )
+    assert not ANSWER.search(wrong.content.decode())
+    assert 'role="alert"' in wrong.content.decode()
+    once = solved()
+    client.post("/layanan/cek-bansos/", {"nik": HEAD_NIK, "name": "Siti Aminah", **once})
+    again = client.post("/layanan/cek-bansos/", {"nik": HEAD_NIK, "name": "Siti Aminah", **once})
+    assert not ANSWER.search(again.content.decode())
+
+
+def test_lookups_of_one_nik_are_limited_whoever_asks(client, family, settings):
+    settings.SEJAHTERA_PUBLIC_NIK_RATE = "3/hour"
+    codes = [
+        client.post(
+            "/layanan/cek-bansos/",
+            {"nik": HEAD_NIK, "name": "x", **solved()},
+            REMOTE_ADDR=f"10.0.0.{i}",
+        ).status_code
+        for i in range(5)
+    ]
+    assert codes == [200, 200, 200, 429, 429]
+    other = client.post(
+        "/layanan/cek-bansos/", {"nik": "3201010101010001", "name": "x", **solved()}
+    )
+    assert other.status_code == 200
+
+
+def test_lookups_from_one_client_are_limited_whatever_the_nik(client, settings):
+    settings.SEJAHTERA_PUBLIC_RATE = "2/hour"
+    codes = [
+        client.post(
+            "/layanan/cek-bansos/", {"nik": f"320101010101000{i}", "name": "x", **solved()}
+        ).status_code
+        for i in range(4)
+    ]
+    assert codes == [200, 200, 429, 429]
+
+
+def _proposal_form(**overrides) -> dict[str, str]:
+    form = {
+        "village": VILLAGE,
+        "name": "Dewi Lestari",
+        "nik": "3201016007850002",
+        "phone": "081234567890",
+        "description": "Suami meninggal, tiga anak kecil",
+        "h-address": "Jl. Mawar 2",
+        "h-rt": "001",
+        "h-rw": "002",
+        "m-TOTAL_FORMS": "4",
+        "m-INITIAL_FORMS": "0",
+        "m-MIN_NUM_FORMS": "0",
+        "m-MAX_NUM_FORMS": "4",
+        "m-0-full_name": "Dewi Lestari",
+        "m-0-nik": "3201016007850002",
+        "m-0-sex": "P",
+        "m-0-birth_date": "1985-07-20",
+        "m-0-relationship": "head",
+        **solved(),
+    }
+    return form | overrides
+
+
+def test_a_family_proposed_on_the_public_page_gets_a_tracking_number(client):
+    response = client.post("/layanan/usul/", _proposal_form())
+    assert response.status_code == 200
+    proposal = Proposal.objects.get()
+    assert proposal.tracking_number in response.content.decode()
+    assert (proposal.stage, proposal.channel, proposal.village_id) == (
+        ProposalStage.SUBMITTED,
+        "public",
+        VILLAGE,
+    )
+    assert proposal.household_cells["address"] == "Jl. Mawar 2"
+    assert [m["full_name"] for m in proposal.member_cells] == ["Dewi Lestari"]
+
+
+def test_a_proposal_with_a_bad_member_says_which_field_and_keeps_nothing(client):
+    response = client.post("/layanan/usul/", _proposal_form(**{"m-0-birth_date": "2099-01-01"}))
+    assert response.status_code == 400
+    assert 'id="id_m-0-birth_date-error"' in response.content.decode()
+    assert not Proposal.objects.exists()
+
+
+def test_a_proposal_needs_a_village(client):
+    response = client.post("/layanan/usul/", _proposal_form(village=""))
+    assert response.status_code == 400
+    assert 'id="region-village-error"' in response.content.decode()
+
+
+def test_a_public_complaint_is_routed_and_followed_by_its_number_and_nik(client):
+    response = client.post(
+        "/layanan/pengaduan/",
+        {
+            "village": VILLAGE,
+            "category": "aid_not_received",
+            "description": "BPNT bulan ini belum masuk",
+            "name": "Dewi Lestari",
+            "nik": "3201016007850002",
+            **solved(),
+        },
+    )
+    assert response.status_code == 200
+    complaint = Complaint.objects.get()
+    assert (complaint.level, complaint.office_region_code, complaint.channel) == (
+        "regency",
+        "3201",
+        "public",
+    )
+    number = complaint.tracking_number
+    found = client.post(
+        "/layanan/lacak/", {"number": number.lower(), "nik": "3201016007850002", **solved()}
+    )
+    assert f'data-tracking="{number}"' in found.content.decode()
+    wrong = client.post(
+        "/layanan/lacak/", {"number": number, "nik": "3201016007850003", **solved()}
+    )
+    assert 'id="no-match"' in wrong.content.decode()
+    assert "data-tracking" not in wrong.content.decode()
+
+
+def test_the_status_page_lists_what_the_nik_filed_even_before_registration(client):
+    client.post("/layanan/usul/", _proposal_form())
+    answer = status_answer(client, "3201016007850002", "Dewi Lestari")
+    assert 'data-registered="no"' in answer
+    assert Proposal.objects.get().tracking_number in answer
+
+
+def test_the_region_lists_open_level_by_level(client):
+    regencies = client.get("/layanan/wilayah/", {"parent": "32"}).content.decode()
+    assert 'value="3201"' in regencies
+    assert 'value="3201011002"' not in regencies
+    assert (
+        client.get("/layanan/wilayah/", {"parent": "x' OR 1"}).content.decode().count("<option")
+        == 1
+    )
+
+
+def test_the_sum_is_asked_in_indonesian_by_default(client):
+    page = client.get("/layanan/cek-bansos/").content.decode()
+    assert "Berapa" in page
