@@ -70,6 +70,26 @@ def test_demo_prepares_registry_users_cases_and_a_targeting_run(settings, tmp_pa
     assert Payment.objects.filter(status="paid").exists()  # a paid cycle
     assert ResultImport.objects.exists()  # and its reconciliation
     assert DuplicateCandidate.objects.exclude(match_probability=None).exists()  # scored pairs
+    from sejahtera.grievances.models import Complaint, Objection, Proposal
+
+    stages = set(Proposal.objects.values_list("stage", flat=True))
+    assert stages == {
+        "submitted",
+        "verified",
+        "deliberated",
+        "validated",
+        "approved",
+        "decided",
+        "rejected",
+    }
+    assert set(Objection.objects.values_list("status", flat=True)) == {
+        "filed",
+        "confirmed",
+        "dismissed",
+        "lapsed",
+    }
+    assert Complaint.objects.filter(status="resolved").exists()
+    assert Complaint.objects.filter(escalations__gt=0).exists()
     assert "possible duplicates to review" in result.output
     assert "demo_administrator!2026" in result.output
     again = run("demo", "--persons", "300")
@@ -77,6 +97,7 @@ def test_demo_prepares_registry_users_cases_and_a_targeting_run(settings, tmp_pa
     assert "possible duplicates to review" not in again.output  # linked once
     assert TargetingRun.objects.count() == 1
     assert Decree.objects.count() == 2
+    assert Proposal.objects.count() == len(stages) + 4  # made once
 
 
 @pytest.mark.django_db

@@ -453,6 +453,7 @@ def demo(persons: int, seed: int) -> None:
     """
     setup_django()
     from sejahtera.cases.demo import ensure_demo_cases
+    from sejahtera.grievances.demo import ensure_demo_participation
     from sejahtera.linkage.model import Training
     from sejahtera.programmes.demo import ensure_demo_delivery
     from sejahtera.registry.services.deduplication import current_model, link_registry
@@ -471,6 +472,7 @@ def demo(persons: int, seed: int) -> None:
         click.echo(f"Linked {linked.persons} persons: {linked.new} possible duplicates to review")
     users = ensure_demo_users()
     ensure_demo_delivery(echo=click.echo)
+    ensure_demo_participation(echo=click.echo)
     click.echo("\nDemo users (synthetic data only; log in where `sejahtera serve` says):")
     width = max(len(user.username) for user in users)
     for user in users:

@@ -104,6 +104,29 @@ def test_a_confirmed_objection_holds_the_households_enrolments(enrolled, make_us
     assert still_active == active_before - held.count(), "no other household is touched"
 
 
+def test_the_next_targeting_run_carries_a_confirmed_objections_finding(enrolled, make_user, client):
+    from sejahtera.registry.models import HouseholdReview
+    from sejahtera.targeting.services import run_targeting_for_registry
+
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    confirmed = _verified_objection_to_an_enrolled_household(office, confirmed=True)
+    review = HouseholdReview.objects.get()
+    assert (review.household, review.finding, review.carried_in_run) == (
+        confirmed,
+        "diperiksa",
+        None,
+    )
+    run = run_targeting_for_registry(date(2026, 4, 1))
+    review.refresh_from_db()
+    assert review.carried_in_run == run.pk
+    client.force_login(office)
+    page = client.get(f"/targeting/runs/{run.pk}/").content.decode()
+    assert f'data-review="{review.reference}"' in page
+    later = run_targeting_for_registry(date(2026, 5, 1))
+    assert HouseholdReview.objects.get().carried_in_run == run.pk  # carried once, by the next run
+    assert "data-review" not in client.get(f"/targeting/runs/{later.pk}/").content.decode()
+
+
 def test_a_dismissed_objection_holds_nothing(enrolled, make_user):
     from sejahtera.programmes.models import Enrolment
 
@@ -111,6 +134,7 @@ def test_a_dismissed_objection_holds_nothing(enrolled, make_user):
     household = _verified_objection_to_an_enrolled_household(office, confirmed=False)
     statuses = set(Enrolment.objects.filter(household=household).values_list("status", flat=True))
     assert statuses == {Enrolment.Status.ACTIVE}
+    assert not household.reviews.exists()
 
 
 def test_an_office_of_another_regency_or_role_may_not_verify(objection, make_user):

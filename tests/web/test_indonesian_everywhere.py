@@ -37,6 +37,7 @@ SAME_PAGE_KIND = 2  # pages differing only in their ids: this many of each are e
 @pytest.fixture
 def demo(settings, population):  # noqa: F811
     from sejahtera.cases.demo import ensure_demo_cases
+    from sejahtera.grievances.demo import ensure_demo_participation
     from sejahtera.programmes.demo import ensure_demo_delivery
     from sejahtera.registry.services.statistics import refresh_figures
     from sejahtera.targeting.services import run_targeting_for_registry
@@ -45,6 +46,7 @@ def demo(settings, population):  # noqa: F811
     ensure_demo_cases(echo=lambda _: None, today=TODAY)
     run_targeting_for_registry(TODAY)
     ensure_demo_delivery(echo=lambda _: None, today=TODAY)
+    ensure_demo_participation(echo=lambda _: None, today=TODAY)
     refresh_figures()
 
 

@@ -141,6 +141,7 @@ class Objection(models.Model):
     objector_nik = models.CharField("NIK", max_length=16, blank=True)
     objector_village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField(_("reason"))
+    photo_upload = models.CharField(max_length=255, blank=True)  # under the evidence root
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     filed_on = models.DateField(_("filed on"))

@@ -11,10 +11,12 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from sejahtera.accounts import access, audit
 from sejahtera.accounts.models import AuditEntry, User
+from sejahtera.cases import evidence
 from sejahtera.domain.delivery import Suspension
 from sejahtera.domain.findings import StepRefused
 from sejahtera.domain.participation import (
@@ -27,7 +29,7 @@ from sejahtera.domain.participation import (
 )
 from sejahtera.grievances.models import Objection
 from sejahtera.programmes.models import Enrolment
-from sejahtera.registry.models import Household, Region
+from sejahtera.registry.models import Household, HouseholdReview, Region
 
 
 @transaction.atomic
@@ -42,6 +44,7 @@ def file_objection(
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
     filed_by: User | None = None,
+    photo: UploadedFile | None = None,
 ) -> Objection:
     """A resident's objection, with its tracking number and the date it lapses if unverified.
     Staff take it in for a resident of their own region; the public page with no user."""
@@ -49,6 +52,8 @@ def file_objection(
         access.require(filed_by, access.OBJECTION_TAKERS)
         access.require_region(filed_by, household.village_id)
     findings = objection_filing(objector_village.code, household.village_id, reason)
+    if photo is not None:
+        findings += evidence.problems(photo)
     if findings:
         raise StepRefused(findings)
     objection = Objection.objects.create(
@@ -65,7 +70,9 @@ def file_objection(
     )
     # the serial is the row's own number: unique without a counter of its own
     objection.tracking_number = tracking_number("objection", filed_on.year, objection.pk)
-    objection.save(update_fields=["tracking_number"])
+    if photo is not None:
+        objection.photo_upload = evidence.store(f"objection-{objection.pk}", photo)
+    objection.save(update_fields=["tracking_number", "photo_upload"])
     return objection
 
 
@@ -74,7 +81,8 @@ def verify_objection(
     *, actor: User, objection: Objection, confirmed: bool, note: str, today: date
 ) -> Objection:
     """The regency's office confirms or dismisses an objection in its region before the
-    deadline. Confirmed, the household's active enrolments are held for review."""
+    deadline. Confirmed, the household's active enrolments are held for review and the next
+    targeting run carries the finding."""
     access.require(actor, access.OBJECTION_VERIFIERS)
     access.require_region(actor, objection.household.village_id)
     locked = Objection.objects.select_for_update().get(pk=objection.pk)
@@ -93,6 +101,13 @@ def verify_objection(
     locked.status, locked.verified_by, locked.verified_on, locked.note = target, actor, today, note
     locked.save(update_fields=["status", "verified_by", "verified_on", "note"])
     if confirmed:
+        HouseholdReview.objects.create(
+            household_id=locked.household_id,
+            source="objection",
+            reference=locked.tracking_number or "",
+            finding=note,
+            opened_on=today,
+        )
         Enrolment.objects.filter(
             household=locked.household_id, status=Enrolment.Status.ACTIVE
         ).update(status=Enrolment.Status.SUSPENDED, suspension=Suspension.OBJECTION_REVIEW)

@@ -278,6 +278,27 @@ class ChangeRecord(models.Model):
         return f"{self.entity} {self.record_id} {self.action} at {self.changed_at:%Y-%m-%d %H:%M}"
 
 
+class HouseholdReview(models.Model):
+    """A household the next targeting run looks at again, with what was found: a confirmed
+    objection (sanggah), for instance. The first completed run after it was opened carries it
+    (``carried_in_run``: that run's id; the targeting app sits above the registry)."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="reviews")
+    source = models.CharField(max_length=20)  # "objection"
+    reference = models.CharField(max_length=24)  # the tracking number it came from
+    finding = models.TextField()
+    opened_on = models.DateField()
+    carried_in_run = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("household review")
+        verbose_name_plural = _("household reviews")
+        indexes = [models.Index(fields=["carried_in_run"])]
+
+    def __str__(self) -> str:
+        return f"review of household {self.household_id} ({self.reference})"
+
+
 class DuplicateCandidate(models.Model):
     """Two persons that may be the same human being, kept for a person to review.
 

@@ -18,7 +18,7 @@ from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.domain.targeting.rules import CLUSTER_CODES, Rules
 from sejahtera.registry import privacy
-from sejahtera.registry.models import Household, Person, Region
+from sejahtera.registry.models import Household, HouseholdReview, Person, Region
 from sejahtera.registry.selectors import persons_for
 from sejahtera.targeting.models import (
     Decision,
@@ -32,6 +32,7 @@ from sejahtera.targeting.rules import default_rules_text, parse_rules
 
 NEXT_LEVEL = {0: 2, 2: 4, 4: 6, 6: 10, 10: 10}
 DISTRICT_CODE_LENGTH = 6  # a run's figures are kept per district (ProgrammeFigure)
+REVIEWS_SHOWN = 200  # a run page lists at most this many households under review
 
 
 @lru_cache(maxsize=16)
@@ -219,7 +220,26 @@ def run_figures(user: User, run: TargetingRun) -> dict[str, Any]:
         "regions": region_counts(run, prefix),
         "deciles": decile_counts(run, prefix),
         "extreme_poor": extreme_poverty(run, prefix),
+        "reviews": reviews_carried(run, prefix),
     }
+
+
+def reviews_carried(run: TargetingRun, prefix: str) -> list[HouseholdReview]:
+    """The household reviews (a confirmed objection's finding) this run carried, in the
+    region, with each household's decile in the run."""
+    reviews = list(
+        HouseholdReview.objects.filter(
+            carried_in_run=run.pk, household__village__code__startswith=prefix
+        ).select_related("household__village")[:REVIEWS_SHOWN]
+    )
+    deciles = dict(
+        HouseholdResult.objects.filter(
+            run=run, household__in=[r.household_id for r in reviews]
+        ).values_list("household_id", "national_decile")
+    )
+    for review in reviews:
+        review.decile = deciles.get(review.household_id)  # type: ignore[attr-defined]
+    return reviews
 
 
 def region_run_figures(user: User, region_code: str) -> dict[str, Any] | None:

@@ -30,7 +30,7 @@ from django.utils import timezone
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.domain.targeting.rules import Rules, RulesError
-from sejahtera.registry.models import Household, Person
+from sejahtera.registry.models import Household, HouseholdReview, Person
 from sejahtera.registry.services import bulk
 from sejahtera.registry.services.snapshot import export_parquet, snapshot_registry
 from sejahtera.targeting.models import (
@@ -180,6 +180,15 @@ def _store(run: TargetingRun, result: TargetingResult) -> None:
                 )
             )
         bulk.insert(Decision, columns, values)
+
+
+def _carry_reviews(run: TargetingRun) -> None:
+    """Open household reviews (a confirmed objection's finding) go with this run: its page
+    lists them beside the decisions they question."""
+    HouseholdReview.objects.filter(
+        carried_in_run__isnull=True,
+        household__in=HouseholdResult.objects.filter(run=run).values("household"),
+    ).update(carried_in_run=run.pk)
 
 
 def _cluster_reason(text: str) -> tuple[str, str]:
@@ -354,6 +363,8 @@ def execute_run(run: TargetingRun, progress: Progress | None = None) -> Targetin
             report("store", 0, 1)
             with transaction.atomic():
                 _store(run, result)
+                if not run.is_simulation:
+                    _carry_reviews(run)
                 apply_limits(run)
                 count_programmes(run)
                 run.households, run.persons = n_households, n_persons

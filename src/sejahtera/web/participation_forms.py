@@ -61,7 +61,26 @@ class TrackForm(forms.Form):
         return parsed
 
 
-class ProposerForm(forms.Form):
+class PlaceForm(forms.Form):
+    """Where the family lives, as the phone finds it (the button fills both) or as typed."""
+
+    latitude = forms.DecimalField(
+        label=_("Latitude"),
+        required=False,
+        decimal_places=6,
+        min_value=fmt.INDONESIA_LATITUDE[0],
+        max_value=fmt.INDONESIA_LATITUDE[1],
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"),
+        required=False,
+        decimal_places=6,
+        min_value=fmt.INDONESIA_LONGITUDE[0],
+        max_value=fmt.INDONESIA_LONGITUDE[1],
+    )
+
+
+class ProposerForm(PlaceForm):
     village = VillageField(label=_("Village"))
     name = forms.CharField(label=_("Your name"), max_length=200)
     nik = NikField()

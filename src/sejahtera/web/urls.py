@@ -87,6 +87,7 @@ urlpatterns = [
     path("proposals/<int:pk>/photo/", participation.proposal_photo, name="proposal-photo"),
     path("objections/", participation.objection_list, name="objections"),
     path("objections/<int:pk>/", participation.objection_detail, name="objection"),
+    path("objections/<int:pk>/photo/", participation.objection_photo, name="objection-photo"),
     path(
         "registry/households/<int:household_pk>/object/",
         participation.objection_new,

@@ -42,6 +42,7 @@ from sejahtera.web.http import AuthenticatedRequest
 from sejahtera.web.participation_forms import (
     ComplaintForm,
     NikField,
+    PlaceForm,
     ProposedHouseholdForm,
     ProposedMembers,
     ProposerForm,
@@ -90,10 +91,17 @@ class ObjectionVerdictForm(forms.Form):
     )
 
 
-class ObjectionForm(forms.Form):
+class ObjectionForm(PlaceForm):
     objector_name = forms.CharField(label=_("Name of the resident who objects"), max_length=200)
     objector_nik = NikField(required=False)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    photo = forms.FileField(
+        label=_("Photo (JPEG or PNG, optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
+
+    field_order = ["objector_name", "objector_nik", "reason", "photo", "latitude", "longitude"]
 
 
 class OutcomeForm(forms.Form):
@@ -313,6 +321,8 @@ def proposal_new(request: AuthenticatedRequest) -> HttpResponse:
                 proposer_phone=proposer.cleaned_data["phone"],
                 description=proposer.cleaned_data["description"],
                 photo=proposer.cleaned_data["photo"],
+                latitude=proposer.cleaned_data["latitude"],
+                longitude=proposer.cleaned_data["longitude"],
                 submitted_on=date.today(),
                 submitted_by=request.user,
             )
@@ -420,6 +430,12 @@ def objection_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def objection_photo(request: AuthenticatedRequest, pk: int) -> FileResponse:
+    objection = get_object_or_404(selectors.objections_for(request.user), pk=pk)
+    return _stored_file(request, "objection_photo", objection.pk, objection.photo_upload)
+
+
+@login_required
 def objection_new(request: AuthenticatedRequest, household_pk: int) -> HttpResponse:
     """The village office takes in a resident's objection to a household of its village."""
     access.require(request.user, access.OBJECTION_TAKERS)
@@ -427,7 +443,7 @@ def objection_new(request: AuthenticatedRequest, household_pk: int) -> HttpRespo
         household = household_for(request.user, household_pk)
     except Household.DoesNotExist:
         raise Http404 from None
-    form = ObjectionForm(request.POST or None)
+    form = ObjectionForm(request.POST or None, request.FILES or None)
     refused: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -437,6 +453,9 @@ def objection_new(request: AuthenticatedRequest, household_pk: int) -> HttpRespo
                 objector_nik=form.cleaned_data["objector_nik"],
                 objector_village=household.village,
                 reason=form.cleaned_data["reason"],
+                photo=form.cleaned_data["photo"],
+                latitude=form.cleaned_data["latitude"],
+                longitude=form.cleaned_data["longitude"],
                 filed_on=date.today(),
                 filed_by=request.user,
             )

@@ -112,6 +112,8 @@ def propose(request: HttpRequest) -> HttpResponse:
                     proposer_phone=proposer.cleaned_data["phone"],
                     description=proposer.cleaned_data["description"],
                     photo=proposer.cleaned_data["photo"],
+                    latitude=proposer.cleaned_data["latitude"],
+                    longitude=proposer.cleaned_data["longitude"],
                     submitted_on=date.today(),
                 )
             except RecordInvalid as invalid:

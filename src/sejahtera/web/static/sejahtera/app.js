@@ -22,3 +22,19 @@ document.addEventListener("htmx:afterRequest", (event) => {
   const total = formsetTotal(event.detail.elt);
   if (total && event.detail.successful) total.value = Number(total.value) + 1;
 });
+
+// <button data-geolocate="LAT_ID LON_ID">: fills the two inputs with the phone's position (a
+// proposal's or an objection's place, taken where the family lives). Without the permission
+// or a position the inputs stay as typed.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-geolocate]");
+  if (!button || !navigator.geolocation) return;
+  event.preventDefault();
+  const [latitude, longitude] = button.dataset.geolocate
+    .split(" ")
+    .map((id) => document.getElementById(id));
+  navigator.geolocation.getCurrentPosition((position) => {
+    latitude.value = position.coords.latitude.toFixed(6);
+    longitude.value = position.coords.longitude.toFixed(6);
+  });
+});
