@@ -102,5 +102,9 @@ def shoot() -> Callable[[Any, str], None]:
     def take(page: Any, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        # a full-page shot of a page taller than the window resizes the viewport and back,
+        # after which Chromium hit-tests the next click at the old scroll position: start
+        # from the top, so that the click scrolls its element into view afresh
+        page.evaluate("window.scrollTo(0, 0)")
 
     return take

@@ -50,6 +50,12 @@ from sejahtera.web.participation_forms import (
 from sejahtera.web.views.public import region_lists
 
 STAGES = [s.value for s in ProposalStage]
+# what the button says that moves a proposal on to each stage
+FORWARD_ACTIONS = {
+    ProposalStage.VALIDATED: _("Validate"),
+    ProposalStage.APPROVED: _("Approve"),
+    ProposalStage.DECIDED: _("Decide: into the registry"),
+}
 # the stage a proposal goes on to when its owner forwards it from a list
 FORWARD = {
     ProposalStage.DELIBERATED: ProposalStage.VALIDATED,
@@ -127,7 +133,12 @@ def proposal_list(request: AuthenticatedRequest) -> HttpResponse:
     shown = found.filter(stage__in=waiting) if stage == "waiting" else found
     if stage and stage != "waiting":
         shown = shown.filter(stage=stage)
-    batch = ProposalStage(stage) if stage in FORWARD and ProposalStage(stage) in waiting else None
+    # ticked proposals move on together when the list holds one stage the user forwards
+    forwardable = [s for s in waiting if s in FORWARD]
+    if stage == "waiting":
+        batch = forwardable[0] if len(forwardable) == 1 and len(waiting) == 1 else None
+    else:
+        batch = ProposalStage(stage) if stage in forwardable else None
     return render(
         request,
         "web/participation/proposals.html",
@@ -138,6 +149,7 @@ def proposal_list(request: AuthenticatedRequest) -> HttpResponse:
             "waiting": bool(waiting),
             "batch": batch,
             "forward_to": FORWARD.get(batch) if batch else None,
+            "forward_action": FORWARD_ACTIONS[FORWARD[batch]] if batch else None,
             "may_deliberate": access.has_role(request.user, access.PROPOSAL_VILLAGE),
             "may_propose": access.has_role(request.user, access.PROPOSAL_VILLAGE),
             "reason_form": ReasonForm(),
@@ -182,6 +194,7 @@ def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             else None,
             "reject_form": ReasonForm() if ProposalStage.REJECTED in mine else None,
             "forward_to": FORWARD.get(stage) if FORWARD.get(stage) in mine else None,
+            "forward_action": FORWARD_ACTIONS.get(FORWARD.get(stage)),  # type: ignore[arg-type]
             "deliberate": ProposalStage.DELIBERATED in mine,
         },
     )
