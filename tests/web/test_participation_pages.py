@@ -209,3 +209,48 @@ def test_the_regent_lands_on_the_proposals_waiting_for_approval(client, staff):
     assert client.get("/").url == "/proposals/"
     page = client.get("/proposals/").content.decode()
     assert 'href="?stage=waiting" aria-current="page"' in page
+
+
+SCOPES = {
+    Role.VILLAGE_OPERATOR: VILLAGE,
+    Role.DISTRICT_OFFICE: "3201",
+    Role.PROVINCIAL_OFFICE: "32",
+    Role.REGENT: "3201",
+    Role.SOCIAL_WORKER: "3201",
+    Role.SUPERVISOR: "3201",
+}
+V, D, P, R, M = (
+    "village_operator",
+    "district_office",
+    "provincial_office",
+    "regent",
+    "ministry_analyst",
+)
+A, AD = "auditor", "administrator"
+# page → the roles that open it (every other role is refused with 403)
+OPENED_BY = {
+    "/proposals/": {V, D, P, R, M, A, AD},
+    "/proposals/new/": {V, AD},
+    "/proposals/deliberation/": {V, AD},
+    "/objections/": {V, D, P, A, AD},
+    "/complaints/": {V, D, P, M, A, AD},
+    "/complaints/new/": {V, D, P, AD},
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_opens_its_own_participation_pages_only(client, make_user, role):
+    client.force_login(make_user(role, SCOPES.get(role)))
+    answers = {page: client.get(page).status_code for page in OPENED_BY}
+    assert answers == {page: 200 if role in roles else 403 for page, roles in OPENED_BY.items()}
+
+
+def test_a_list_step_never_sends_the_browser_to_another_site(client, staff):
+    proposal = propose()
+    client.force_login(staff["village"])
+    for back in ("https://evil.example/", "//evil.example/", "/\\evil.example/"):
+        response = client.post(
+            "/proposals/batch/",
+            {"proposal": [proposal.pk], "action": "reject", "reason": "", "back": back},
+        )
+        assert response.url == "/proposals/", back

@@ -73,6 +73,8 @@ COMPLAINT_HANDLERS = frozenset(
     {Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.MINISTRY_ANALYST, Role.ADMINISTRATOR}
 )
 COMPLAINT_READERS = COMPLAINT_HANDLERS | {Role.AUDITOR}
+# The figures of participation (no person in them), each within the reader's region.
+PARTICIPATION_REPORT_READERS = PROPOSAL_READERS | COMPLAINT_READERS | {Role.VILLAGE_OPERATOR}
 # The audit trail is searched and exported by auditors and administrators.
 AUDIT_READERS = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
 # Targeting results are read like the registry (each within their region); runs and what-if

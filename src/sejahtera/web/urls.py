@@ -73,6 +73,12 @@ urlpatterns = [
     path("layanan/pengaduan/", public.complain, name="public-complain"),
     path("layanan/lacak/", public.track, name="public-track"),
     path("layanan/wilayah/", public.regions, name="public-regions"),
+    path("participation/report/", participation.report, name="participation-report"),
+    path(
+        "participation/report/<str:name>.<str:fmt>",
+        participation.report_export,
+        name="participation-report-export",
+    ),
     path("proposals/", participation.proposal_list, name="proposals"),
     path("proposals/new/", participation.proposal_new, name="proposal-new"),
     path("proposals/batch/", participation.proposal_batch, name="proposal-batch"),

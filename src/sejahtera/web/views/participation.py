@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -28,13 +30,14 @@ from sejahtera.domain.participation import (
     ProposalKind,
     ProposalStage,
 )
-from sejahtera.grievances import complaints, objections, proposals, selectors
+from sejahtera.grievances import complaints, objections, proposals, reports, selectors
 from sejahtera.grievances.models import Complaint, Deliberation, Proposal
 from sejahtera.grievances.proposals import BatchOutcome, ProposedChange
 from sejahtera.i18n import render_finding
 from sejahtera.labels import column_label, participation_label
 from sejahtera.registry.models import Household, Region
 from sejahtera.registry.selectors import household_for
+from sejahtera.registry.services import exports
 from sejahtera.registry.services.records import RecordInvalid
 from sejahtera.web import params, presenters
 from sejahtera.web.forms import iso_date_input
@@ -119,6 +122,80 @@ class OutcomeForm(forms.Form):
 
 def _refusals(refused: StepRefused) -> list[str]:
     return [render_finding(f) for f in refused.findings]
+
+
+# -- figures -----------------------------------------------------------------------------------
+
+REPORT_TITLES = {
+    "proposals": _("Proposals by region and stage"),
+    "ageing": _("Open proposals: days waiting at their stage"),
+    "objections": _("Objections by region"),
+    "complaints": _("Complaints by category and handling level"),
+}
+REPORT_HEADINGS = {
+    "region_code": _("Code"),
+    "region": _("Region"),
+    "stage": _("Stage"),
+    "total": _("Total"),
+    "overdue": _("Past the deadline"),
+    "lapse_rate": _("Lapse rate"),
+    "category": _("Category"),
+    "level": _("Handled at"),
+    "received": _("Received"),
+    "resolved": _("Resolved"),
+    "median_days_to_resolve": _("Median days to resolve"),
+}
+CODED_COLUMNS = ("stage", "category", "level")
+
+
+@login_required
+def report(request: AuthenticatedRequest) -> HttpResponse:
+    access.require(request.user, access.PARTICIPATION_REPORT_READERS)
+    today = date.today()
+    tables = []
+    for name, build in reports.REPORTS.items():
+        table = build(request.user, today)
+        tables.append(
+            {
+                "name": name,
+                "title": REPORT_TITLES[name],
+                "headings": [_heading(column) for column in table.columns],
+                "rows": [
+                    [
+                        participation_label(str(v)) if c in CODED_COLUMNS else _number(v)
+                        for c, v in zip(table.columns, row, strict=True)
+                    ]
+                    for row in table.rows
+                ],
+            }
+        )
+    return render(request, "web/participation/report.html", {"tables": tables})
+
+
+@login_required
+def report_export(request: AuthenticatedRequest, name: str, fmt: str) -> HttpResponse:
+    access.require(request.user, access.PARTICIPATION_REPORT_READERS)
+    if name not in reports.REPORTS or fmt not in ("csv", "xlsx"):
+        raise Http404
+    table = reports.REPORTS[name](request.user, date.today())
+    rows = [list(table.columns), *([v if v is not None else "" for v in row] for row in table.rows)]
+    return exports.download(rows, f"participation-{name}", fmt)  # type: ignore[return-value]
+
+
+def _heading(column: str) -> str:
+    if column in REPORT_HEADINGS:
+        return str(REPORT_HEADINGS[column])
+    if column[0].isdigit():  # an age band: "8-14" days
+        return gettext("%(band)s days") % {"band": column.replace("-", "–")}
+    return participation_label(column)
+
+
+def _number(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.0%}" if value <= 1 else number_format(value, 1)
+    return number_format(value) if isinstance(value, int) else str(value)
 
 
 # -- proposals ---------------------------------------------------------------------------------
@@ -243,9 +320,9 @@ def proposal_batch(request: AuthenticatedRequest) -> HttpResponse:
     )
     _report(request, outcome)
     back = request.POST.get("back", "")
-    return redirect(
-        back if back.startswith("/") and not back.startswith("//") else reverse("web:proposals")
-    )
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("web:proposals")  # never a page of another site
+    return redirect(back)
 
 
 def _report(request: AuthenticatedRequest, outcome: BatchOutcome) -> None:
