@@ -254,3 +254,59 @@ def test_a_list_step_never_sends_the_browser_to_another_site(client, staff):
             {"proposal": [proposal.pk], "action": "reject", "reason": "", "back": back},
         )
         assert response.url == "/proposals/", back
+
+
+def _change_form(kind: str, **fields) -> dict[str, str]:
+    return {"kind": kind, "description": "Surat keterangan dari RT", **fields}
+
+
+def test_a_village_operator_proposes_each_kind_of_change_from_the_household_page(
+    client, staff, household_factory
+):
+    household = household_factory(VILLAGE, address="Jl. Lama 1")
+    other = household_factory(VILLAGE, members=FAMILY)
+    head = household.members.get()
+    client.force_login(staff["village"])
+    assert "propose/" in client.get(f"/registry/households/{household.pk}/").content.decode()
+    url = f"/registry/households/{household.pk}/propose/"
+    sent = [
+        _change_form("moved", **{"h-address": "Jl. Baru 2"}),
+        _change_form("died", member=str(head.pk), deceased_date="2026-01-02"),
+        _change_form(
+            "birth",
+            **{
+                "n-full_name": "Bayi",
+                "n-sex": "L",
+                "n-birth_date": "2026-01-01",
+                "n-relationship": "child",
+            },
+        ),
+        _change_form("member_left", member=str(head.pk), to_household=other.external_id),
+        _change_form("condition", member=str(head.pk), **{"c-disability": "physical"}),
+    ]
+    for form in sent:
+        assert client.post(url, form).status_code == 302, form["kind"]
+    made = {p.kind: p for p in Proposal.objects.all()}
+    assert made["moved"].household_cells == {"address": "Jl. Baru 2"}
+    assert made["died"].member_cells == [{"deceased_date": "2026-01-02"}]
+    assert made["birth"].member_cells[0]["full_name"] == "Bayi"
+    assert made["member_left"].to_household == other
+    assert made["condition"].member_cells == [{"disability": "physical"}]
+    assert {p.submitted_by for p in made.values()} == {staff["village"]}
+
+
+def test_a_change_without_its_facts_is_refused_and_says_why(client, staff, household_factory):
+    household = household_factory(VILLAGE)
+    client.force_login(staff["village"])
+    url = f"/registry/households/{household.pk}/propose/"
+    died = client.post(url, _change_form("died"))  # which member, when?
+    assert died.status_code == 400
+    assert 'role="alert"' in died.content.decode()
+    elsewhere = client.post(
+        url,
+        _change_form(
+            "member_left", member=str(household.members.get().pk), to_household="SJ-H-NOPE"
+        ),
+    )
+    assert elsewhere.status_code == 400
+    assert not Proposal.objects.exists()

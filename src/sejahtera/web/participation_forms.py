@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sejahtera.domain import registry_format as fmt
-from sejahtera.domain.participation import ComplaintCategory, parse_tracking_number
+from sejahtera.domain.participation import ComplaintCategory, ProposalKind, parse_tracking_number
 from sejahtera.labels import participation_label
 from sejahtera.registry.models import Region
 from sejahtera.web.forms import RegistryCellsForm, compact_identifier
@@ -129,3 +129,58 @@ class ComplaintForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=200)
     nik = NikField()
     phone = forms.CharField(label=_("Phone number"), max_length=20, required=False)
+
+
+class ConditionForm(RegistryCellsForm):
+    """A member's changed condition: what makes a cluster (disability, illness, disaster)."""
+
+    columns = _columns(
+        fmt.PERSON_COLUMNS,
+        (
+            "disability",
+            "disability_severity",
+            "chronic_illness",
+            "pregnant",
+            "neglected",
+            "orphan",
+            "disaster_victim",
+            "disaster_event",
+            "employment",
+            "monthly_income_idr",
+        ),
+    )
+
+
+CHANGE_KINDS = [k for k in ProposalKind if k is not ProposalKind.NEW_HOUSEHOLD]
+
+
+class ChangeProposalForm(PlaceForm):
+    """A change to a registered household: which kind, which member, and the facts each kind
+    needs (the sections of the page the kind does not use are left empty)."""
+
+    kind = forms.ChoiceField(
+        label=_("What changed?"),
+        choices=[(k.value, participation_label(k.value)) for k in CHANGE_KINDS],
+    )
+    member = forms.TypedChoiceField(label=_("Which member"), coerce=int, required=False)
+    deceased_date = forms.DateField(
+        label=_("Date of death"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    to_household = forms.CharField(
+        label=_("Household the member joins (its ID)"), max_length=64, required=False
+    )
+    description = forms.CharField(
+        label=_("What happened, and how the village knows"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    photo = forms.FileField(
+        label=_("Photo or document (PDF, JPEG or PNG, optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+
+    field_order = ["kind", "member", "deceased_date", "to_household", "description", "photo"]
+
+    def __init__(self, *args: Any, members: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = [("", "—"), *members]  # type: ignore[attr-defined]

@@ -95,6 +95,11 @@ urlpatterns = [
     path("objections/<int:pk>/", participation.objection_detail, name="objection"),
     path("objections/<int:pk>/photo/", participation.objection_photo, name="objection-photo"),
     path(
+        "registry/households/<int:household_pk>/propose/",
+        participation.proposal_change,
+        name="proposal-change",
+    ),
+    path(
         "registry/households/<int:household_pk>/object/",
         participation.objection_new,
         name="objection-new",

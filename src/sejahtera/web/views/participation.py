@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from sejahtera.accounts import access
 from sejahtera.cases import evidence
-from sejahtera.domain.findings import StepRefused
+from sejahtera.domain.findings import StepRefused, error, gettext_noop
 from sejahtera.domain.participation import (
     PROPOSAL_STEPS,
     ComplaintCategory,
@@ -36,17 +36,20 @@ from sejahtera.grievances.proposals import BatchOutcome, ProposedChange
 from sejahtera.i18n import render_finding
 from sejahtera.labels import column_label, participation_label
 from sejahtera.registry.models import Household, Region
-from sejahtera.registry.selectors import household_for
+from sejahtera.registry.selectors import household_for, households_for
 from sejahtera.registry.services import exports
 from sejahtera.registry.services.records import RecordInvalid
 from sejahtera.web import params, presenters
 from sejahtera.web.forms import iso_date_input
 from sejahtera.web.http import AuthenticatedRequest
 from sejahtera.web.participation_forms import (
+    ChangeProposalForm,
     ComplaintForm,
+    ConditionForm,
     NikField,
     PlaceForm,
     ProposedHouseholdForm,
+    ProposedMemberForm,
     ProposedMembers,
     ProposerForm,
 )
@@ -437,6 +440,122 @@ def proposal_new(request: AuthenticatedRequest) -> HttpResponse:
         "staff": True,
     } | region_lists(request.POST.get("village", "") or (request.user.region_id or ""))
     return render(request, "web/public/propose.html", context)
+
+
+@login_required
+def proposal_change(request: AuthenticatedRequest, household_pk: int) -> HttpResponse:
+    """A village operator proposes a change to a registered household of the village: a
+    move, a death, a birth or new member, a member leaving, or a changed condition."""
+    access.require(request.user, access.PROPOSAL_VILLAGE)
+    try:
+        household = household_for(request.user, household_pk)
+    except Household.DoesNotExist:
+        raise Http404 from None
+    members = {p.pk: p for p in household.members.all()}
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    choices = [(pk, person.full_name) for pk, person in members.items()]
+    form = ChangeProposalForm(data, files, members=choices)
+    # the sections the kind does not use stay empty, and an empty section is no error
+    optional = {"empty_permitted": True, "use_required_attribute": False}
+    place = ProposedHouseholdForm(data, prefix="h", **optional)
+    newcomer = ProposedMemberForm(data, prefix="n", **optional)
+    condition = ConditionForm(data, prefix="c", **optional)
+    refused: list[str] = []
+    if request.method == "POST" and all(f.is_valid() for f in (form, place, newcomer, condition)):
+        try:
+            change = _change(request, household, members, form, place, newcomer, condition)
+            proposal = proposals.submit_proposal(
+                change=change,
+                proposer_name=request.user.get_full_name() or request.user.username,
+                description=form.cleaned_data["description"],
+                photo=form.cleaned_data["photo"],
+                latitude=form.cleaned_data["latitude"],
+                longitude=form.cleaned_data["longitude"],
+                submitted_on=date.today(),
+                submitted_by=request.user,
+            )
+        except RecordInvalid as invalid:
+            place.add_findings(invalid.household)
+            for found in invalid.members.values():
+                (newcomer if change.person is None else condition).add_findings(found)
+        except StepRefused as exc:
+            refused = _refusals(exc)
+        else:
+            messages.success(
+                request,
+                gettext("Proposal %(number)s entered.") % {"number": proposal.tracking_number},
+            )
+            return redirect(reverse("web:proposal", args=[proposal.pk]))
+    context = {
+        "household": household,
+        "form": form,
+        "place": place,
+        "newcomer": newcomer,
+        "condition": condition,
+        "refused": refused,
+    }
+    failed = refused or any(f.errors for f in (form, place, newcomer, condition))
+    return render(
+        request, "web/participation/proposal_change.html", context, status=400 if failed else 200
+    )
+
+
+def _change(
+    request: AuthenticatedRequest,
+    household: Household,
+    members: dict[int, Any],
+    form: ChangeProposalForm,
+    place: ProposedHouseholdForm,
+    newcomer: ProposedMemberForm,
+    condition: ConditionForm,
+) -> ProposedChange:
+    """The change the page's sections describe for the kind chosen (the service checks that
+    the kind carries what it needs)."""
+    kind = ProposalKind(form.cleaned_data["kind"])
+    person = members.get(form.cleaned_data["member"] or 0)
+    cells: list[dict[str, str]] = []
+    household_cells: dict[str, str] = {}
+    to_household = None
+    if kind is ProposalKind.MOVED:
+        household_cells = _filled(place)
+    elif kind is ProposalKind.DIED and form.cleaned_data["deceased_date"]:
+        cells = [{"deceased_date": form.cleaned_data["deceased_date"].isoformat()}]
+    elif kind in (ProposalKind.BIRTH, ProposalKind.NEW_MEMBER) and newcomer.has_changed():
+        cells = [newcomer.to_cells()]
+    elif kind is ProposalKind.CONDITION and person is not None and _filled(condition):
+        # what the operator filled in changes; the member's other facts stay as they are
+        cells = [_filled(condition)]
+    elif kind is ProposalKind.MEMBER_LEFT and form.cleaned_data["to_household"]:
+        to_household = (
+            households_for(request.user)
+            .filter(external_id=form.cleaned_data["to_household"].strip())
+            .first()
+        )
+        if to_household is None:
+            raise StepRefused(
+                [
+                    error(
+                        "PROPOSAL_DESTINATION_UNKNOWN",
+                        gettext_noop("no such household in your region"),
+                    )
+                ]
+            )
+    return ProposedChange(
+        kind=kind,
+        village=household.village,
+        household=household,
+        person=person
+        if kind not in (ProposalKind.MOVED, ProposalKind.BIRTH, ProposalKind.NEW_MEMBER)
+        else None,
+        household_cells=household_cells,
+        member_cells=cells,
+        to_household=to_household,
+    )
+
+
+def _filled(form: ProposedHouseholdForm | ConditionForm) -> dict[str, str]:
+    cells = form.to_cells()
+    return {name: cells[name] for name in form.changed_data}
 
 
 @login_required

@@ -139,6 +139,7 @@ def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             ),
             "can_edit": access.has_role(request.user, access.REGISTRY_EDITORS),
             "can_take_objection": access.has_role(request.user, access.OBJECTION_TAKERS),
+            "can_propose": access.has_role(request.user, access.PROPOSAL_VILLAGE),
             "targeting": targeting.household_targeting(request.user, record, members),
             "household_case": case_selectors.household_case(request.user, record),
             "delivery": delivery.household_delivery(request.user, record.pk),
