@@ -227,3 +227,20 @@ def test_the_region_lists_open_level_by_level(client):
 def test_the_sum_is_asked_in_indonesian_by_default(client):
     page = client.get("/layanan/cek-bansos/").content.decode()
     assert "Berapa" in page
+
+
+def test_a_nik_held_by_two_records_answers_for_the_name_given(client, family, household_factory):
+    household_factory(
+        "3201011003",
+        members=[
+            {
+                "full_name": "Dewi Tetangga",
+                "sex": "P",
+                "birth_date": "1975-01-01",
+                "relationship": "head",
+                "nik": HEAD_NIK,
+            }
+        ],
+    )
+    assert 'data-registered="yes"' in status_answer(client, HEAD_NIK, "Dewi Tetangga")
+    assert 'data-registered="yes"' in status_answer(client, HEAD_NIK, "Siti Aminah")

@@ -73,8 +73,10 @@ def citizen_status(nik: str, name: str) -> CitizenStatus | None:
     """What the status page tells whoever knows a NIK and the name on its KTP: whether the
     household is registered, its current programmes, and the status of what that NIK filed.
     ``None`` — the one answer for an unknown NIK and for a name that does not match."""
-    person = Person.objects.filter(nik=nik, anonymised_on__isnull=True).first()
-    known = person is not None and _same_name(person.full_name, name)
+    # a NIK may be held by two records (a duplicate under review): the one with this name
+    holders = Person.objects.filter(nik=nik, anonymised_on__isnull=True)
+    person = next((p for p in holders if _same_name(p.full_name, name)), None)
+    known = person is not None
     tracked = _tracked(nik, name)
     if not known and not tracked:
         return None
