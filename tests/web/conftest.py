@@ -66,6 +66,7 @@ def participation_records(household, admin) -> dict[str, int]:
     village."""
     from sejahtera.domain.participation import ComplaintCategory, ProposalKind
     from sejahtera.grievances.complaints import file_complaint
+    from sejahtera.grievances.corrections import request_correction
     from sejahtera.grievances.models import Deliberation, Proposal
     from sejahtera.grievances.objections import file_objection
     from sejahtera.grievances.proposals import ProposedChange, submit_proposal
@@ -103,7 +104,15 @@ def participation_records(household, admin) -> dict[str, int]:
         complainant_name="Warga",
         received_on=today,
     )
+    correction = request_correction(
+        person=household.members.first(),
+        requester_name="Warga",
+        description="nama salah",
+        cells={"birth_place": "Bogor"},
+        received_on=today,
+    )
     return {
+        "correction": correction.pk,
         "proposal": proposal.pk,
         "deliberation": deliberation.pk,
         "objection": objection.pk,
@@ -118,6 +127,7 @@ def record_key(name: str) -> str:
         ("deliberation", "deliberation"),
         ("objection", "objection"),
         ("complaint", "complaint"),
+        ("correction", "correction"),
         ("household", "household"),
         ("case-open", "household"),
         ("person", "person"),

@@ -16,7 +16,16 @@ from sejahtera.accounts.tokens import create_token
 from sejahtera.api.api import api
 
 pytestmark = pytest.mark.django_db
-SCOPED = {"household", "person", "case", "proposal", "deliberation", "objection", "complaint"}
+SCOPED = {
+    "household",
+    "person",
+    "case",
+    "proposal",
+    "deliberation",
+    "objection",
+    "complaint",
+    "correction",
+}
 OUTSIDERS = {
     Role.DISTRICT_OFFICE: "3273",
     Role.SOCIAL_WORKER: "3273",

@@ -235,6 +235,7 @@ OPENED_BY = {
     "/objections/": {V, D, P, A, AD},
     "/complaints/": {V, D, P, M, A, AD},
     "/complaints/new/": {V, D, P, AD},
+    "/corrections/": {D, P, A, AD},
 }
 
 
@@ -310,3 +311,23 @@ def test_a_change_without_its_facts_is_refused_and_says_why(client, staff, house
     )
     assert elsewhere.status_code == 400
     assert not Proposal.objects.exists()
+
+
+def test_the_office_reviews_a_correction_on_its_page(client, staff, household_factory):
+    from sejahtera.grievances.corrections import request_correction
+
+    person = household_factory(VILLAGE).members.get()
+    request = request_correction(
+        person=person,
+        requester_name=person.full_name,
+        description="Nama salah",
+        cells={"full_name": "Siti Aminah Lubis"},
+        received_on=date.today(),
+    )
+    client.force_login(staff["office"])
+    assert request.tracking_number in client.get("/corrections/").content.decode()
+    page = client.get(f"/corrections/{request.pk}/").content.decode()
+    assert "Siti Aminah Lubis" in page
+    client.post(f"/corrections/{request.pk}/", {"verdict": "accepted", "note": "Sesuai KTP"})
+    person.refresh_from_db()
+    assert person.full_name == "Siti Aminah Lubis"

@@ -244,3 +244,23 @@ def test_a_nik_held_by_two_records_answers_for_the_name_given(client, family, ho
     )
     assert 'data-registered="yes"' in status_answer(client, HEAD_NIK, "Dewi Tetangga")
     assert 'data-registered="yes"' in status_answer(client, HEAD_NIK, "Siti Aminah")
+
+
+def test_a_person_asks_to_correct_their_own_data_and_only_theirs(client, family):
+    form = {
+        "nik": HEAD_NIK,
+        "name": "Siti Aminah",
+        "description": "Tempat lahir salah",
+        "birth_place": "Bogor",
+    }
+    asked = client.post("/layanan/koreksi/", {**form, **solved()})
+    assert asked.status_code == 200
+    from sejahtera.grievances.models import CorrectionRequest
+
+    request = CorrectionRequest.objects.get()
+    assert request.tracking_number in asked.content.decode()
+    assert (request.person.full_name, request.cells) == ("Siti Aminah", {"birth_place": "Bogor"})
+    stranger = client.post("/layanan/koreksi/", {**form, "name": "Orang Lain", **solved()})
+    assert stranger.status_code == 400
+    assert 'id="no-match"' in stranger.content.decode()
+    assert CorrectionRequest.objects.count() == 1

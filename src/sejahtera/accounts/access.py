@@ -73,6 +73,10 @@ COMPLAINT_HANDLERS = frozenset(
     {Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.MINISTRY_ANALYST, Role.ADMINISTRATOR}
 )
 COMPLAINT_READERS = COMPLAINT_HANDLERS | {Role.AUDITOR}
+# A person's request to correct their data is reviewed by the regency's (or the province's)
+# social office of the person's household; auditors read them.
+CORRECTION_REVIEWERS = frozenset({Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.ADMINISTRATOR})
+CORRECTION_READERS = CORRECTION_REVIEWERS | {Role.AUDITOR}
 # The figures of participation (no person in them), each within the reader's region.
 PARTICIPATION_REPORT_READERS = PROPOSAL_READERS | COMPLAINT_READERS | {Role.VILLAGE_OPERATOR}
 # The audit trail is searched and exported by auditors and administrators.

@@ -422,9 +422,39 @@ def complaint_resolution(status: ComplaintStatus, outcome: str) -> list[Finding]
     return []
 
 
+# -- correction requests (UU 27/2022: the data subject's right to correction) ------------------
+
+
+class CorrectionStatus(StrEnum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"  # the record is corrected
+    REJECTED = "rejected"
+
+
+# what a person may ask to correct about themselves; anything else goes in the description
+CORRECTABLE = ("full_name", "sex", "birth_date", "birth_place")
+CORRECTION_CLOSED = "CORRECTION_ALREADY_REVIEWED"
+NOTE_MISSING = "CORRECTION_NOTE_MISSING"
+
+
+def correction_review(status: CorrectionStatus, note: str) -> list[Finding]:
+    """Why a correction request may not be reviewed now: once only, saying what was checked
+    (the documents seen, or why it is refused)."""
+    if status is not CorrectionStatus.REQUESTED:
+        return [error(CORRECTION_CLOSED, gettext_noop("the request is already reviewed"))]
+    if not note.strip():
+        return [error(NOTE_MISSING, gettext_noop("say what you checked"), "note")]
+    return []
+
+
 # -- tracking numbers --------------------------------------------------------------------------
 
-TRACKING_PREFIXES = {"proposal": "USL", "objection": "SGH", "complaint": "ADU"}
+TRACKING_PREFIXES = {
+    "proposal": "USL",
+    "objection": "SGH",
+    "complaint": "ADU",
+    "correction": "KOR",
+}
 # Damm's quasigroup: one check digit that catches every single-digit error and every swap of
 # two adjacent digits, the mistakes people make reading a number out over the phone.
 _DAMM = (

@@ -11,12 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from sejahtera.domain.participation import (
     ComplaintCategory,
     ComplaintStatus,
+    CorrectionStatus,
     Level,
     ObjectionStatus,
     ProposalKind,
     ProposalStage,
 )
-from sejahtera.registry.models import Household, Person, Region
+from sejahtera.registry.models import ChangeRecord, Household, Person, Region
 
 
 def _choices(values: type[StrEnum]) -> list[tuple[str, str]]:
@@ -239,3 +240,42 @@ class ComplaintEscalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id}: {self.from_level} → {self.to_level}"
+
+
+class CorrectionRequest(models.Model):
+    """A person's request to correct their own data (UU 27/2022), reviewed by the regency's
+    social office; an accepted one corrects the record, and ``change`` is that correction in
+    the record's history."""
+
+    tracking_number = models.CharField(  # noqa: DJ001 (given right after the row is made)
+        _("tracking number"), max_length=24, unique=True, null=True
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    requester_name = models.CharField(_("requester's name"), max_length=200)
+    requester_nik = models.CharField("NIK", max_length=16, blank=True)
+    description = models.TextField(_("what is wrong"))
+    cells = models.JSONField(default=dict, blank=True)  # the corrected values asked for
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    received_on = models.DateField(_("received on"))
+    status = models.CharField(
+        max_length=10, choices=_choices(CorrectionStatus), default=CorrectionStatus.REQUESTED
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_on = models.DateField(null=True, blank=True)
+    note = models.TextField(_("what the review found"), blank=True)
+    change = models.ForeignKey(
+        ChangeRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        verbose_name = _("correction request")
+        verbose_name_plural = _("correction requests")
+
+    def __str__(self) -> str:
+        return self.tracking_number or f"correction {self.pk}"

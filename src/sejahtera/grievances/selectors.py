@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.domain.participation import PROPOSAL_STEPS, ProposalStage, tracking_number
-from sejahtera.grievances.models import Complaint, Objection, Proposal
+from sejahtera.grievances.models import Complaint, CorrectionRequest, Objection, Proposal
 from sejahtera.grievances.proposals import ACTOR_ROLES
 from sejahtera.programmes.models import Enrolment
 from sejahtera.registry.models import Person
@@ -69,13 +69,18 @@ def _same_name(left: str, right: str) -> bool:
     return " ".join(left.split()).casefold() == " ".join(right.split()).casefold()
 
 
+def person_by_identity(nik: str, name: str) -> Person | None:
+    """The registered person with this NIK and this name as on the KTP (a NIK may be held by
+    two records, a duplicate under review: the one with this name)."""
+    holders = Person.objects.filter(nik=nik, anonymised_on__isnull=True).select_related("household")
+    return next((p for p in holders if _same_name(p.full_name, name)), None)
+
+
 def citizen_status(nik: str, name: str) -> CitizenStatus | None:
     """What the status page tells whoever knows a NIK and the name on its KTP: whether the
     household is registered, its current programmes, and the status of what that NIK filed.
     ``None`` — the one answer for an unknown NIK and for a name that does not match."""
-    # a NIK may be held by two records (a duplicate under review): the one with this name
-    holders = Person.objects.filter(nik=nik, anonymised_on__isnull=True)
-    person = next((p for p in holders if _same_name(p.full_name, name)), None)
+    person = person_by_identity(nik, name)
     known = person is not None
     tracked = _tracked(nik, name)
     if not known and not tracked:
@@ -95,9 +100,16 @@ def citizen_status(nik: str, name: str) -> CitizenStatus | None:
 def tracked_by_number(kind: str, year: int, serial: int, *, nik: str) -> Tracked | None:
     """The status of one proposal, objection or complaint, for whoever gives its tracking
     number and the NIK given when filing (``None`` for any mismatch: one answer)."""
-    filer = {"proposal": "proposer", "objection": "objector", "complaint": "complainant"}[kind]
-    record: Proposal | Objection | Complaint | None
-    if kind == "proposal":
+    filer = {
+        "proposal": "proposer",
+        "objection": "objector",
+        "complaint": "complainant",
+        "correction": "requester",
+    }[kind]
+    record: Proposal | Objection | Complaint | CorrectionRequest | None
+    if kind == "correction":
+        record = CorrectionRequest.objects.filter(pk=serial, requester_nik=nik).first()
+    elif kind == "proposal":
         record = Proposal.objects.filter(pk=serial, proposer_nik=nik).first()
     elif kind == "objection":
         record = Objection.objects.filter(pk=serial, objector_nik=nik).first()
@@ -149,6 +161,18 @@ def _tracked(nik: str, name: str) -> list[Tracked]:
                     complaint.status,
                     since,
                     complaint.outcome,
+                )
+            )
+    for correction in CorrectionRequest.objects.filter(requester_nik=nik):
+        if _same_name(correction.requester_name, name):
+            since = correction.reviewed_on or correction.received_on
+            found.append(
+                Tracked(
+                    correction.tracking_number or "",
+                    "correction",
+                    correction.status,
+                    since,
+                    correction.note,
                 )
             )
     return found

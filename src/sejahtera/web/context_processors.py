@@ -25,6 +25,7 @@ def navigation(request: AuthenticatedRequest) -> dict[str, Any]:
             "audit": access.has_role(user, access.AUDIT_READERS),
             "proposals": access.has_role(user, access.PROPOSAL_READERS),
             "objections": access.has_role(user, access.OBJECTION_READERS),
+            "corrections": access.has_role(user, access.CORRECTION_READERS),
             "complaints": access.has_role(user, access.COMPLAINT_READERS | access.COMPLAINT_TAKERS),
         },
     }

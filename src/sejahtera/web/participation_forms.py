@@ -9,7 +9,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sejahtera.domain import registry_format as fmt
-from sejahtera.domain.participation import ComplaintCategory, ProposalKind, parse_tracking_number
+from sejahtera.domain.participation import (
+    CORRECTABLE,
+    ComplaintCategory,
+    ProposalKind,
+    parse_tracking_number,
+)
 from sejahtera.labels import participation_label
 from sejahtera.registry.models import Region
 from sejahtera.web.forms import RegistryCellsForm, compact_identifier
@@ -184,3 +189,29 @@ class ChangeProposalForm(PlaceForm):
     def __init__(self, *args: Any, members: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["member"].choices = [("", "—"), *members]  # type: ignore[attr-defined]
+
+
+class CorrectionForm(RegistryCellsForm):
+    """Who asks (the person themselves, as on the KTP), what is wrong, and the right values."""
+
+    columns = _columns(fmt.PERSON_COLUMNS, CORRECTABLE)
+
+    nik = NikField()
+    name = forms.CharField(label=_("Full name as registered"), max_length=200)
+    description = forms.CharField(
+        label=_("What is wrong in your data?"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for column in CORRECTABLE:
+            self.fields[column].required = False
+            self.fields[column].label = _("Correct %(field)s") % {
+                "field": str(self.fields[column].label).lower()
+            }
+        self.order_fields(["nik", "name", "description", *CORRECTABLE])
+
+    def corrected(self) -> dict[str, str]:
+        """The values the person filled in (left empty: not to be changed)."""
+        cells = self.to_cells()
+        return {name: cells[name] for name in CORRECTABLE if name in self.changed_data}

@@ -72,6 +72,7 @@ urlpatterns = [
     path("layanan/usul/", public.propose, name="public-propose"),
     path("layanan/pengaduan/", public.complain, name="public-complain"),
     path("layanan/lacak/", public.track, name="public-track"),
+    path("layanan/koreksi/", public.correct, name="public-correct"),
     path("layanan/wilayah/", public.regions, name="public-regions"),
     path("participation/report/", participation.report, name="participation-report"),
     path(
@@ -104,6 +105,8 @@ urlpatterns = [
         participation.objection_new,
         name="objection-new",
     ),
+    path("corrections/", participation.correction_list, name="corrections"),
+    path("corrections/<int:pk>/", participation.correction_detail, name="correction"),
     path("complaints/", participation.complaint_list, name="complaints"),
     path("complaints/new/", participation.complaint_new, name="complaint-new"),
     path("complaints/<int:pk>/", participation.complaint_detail, name="complaint"),

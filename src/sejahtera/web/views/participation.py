@@ -30,14 +30,21 @@ from sejahtera.domain.participation import (
     ProposalKind,
     ProposalStage,
 )
-from sejahtera.grievances import complaints, objections, proposals, reports, selectors
+from sejahtera.grievances import (
+    complaints,
+    corrections,
+    objections,
+    proposals,
+    reports,
+    selectors,
+)
 from sejahtera.grievances.models import Complaint, Deliberation, Proposal
 from sejahtera.grievances.proposals import BatchOutcome, ProposedChange
 from sejahtera.i18n import render_finding
 from sejahtera.labels import column_label, participation_label
 from sejahtera.registry.models import Household, Region
 from sejahtera.registry.selectors import household_for, households_for
-from sejahtera.registry.services import exports
+from sejahtera.registry.services import exports, records
 from sejahtera.registry.services.records import RecordInvalid
 from sejahtera.web import params, presenters
 from sejahtera.web.forms import iso_date_input
@@ -772,3 +779,77 @@ def complaint_new(request: AuthenticatedRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "refused": refused, "staff": True}
     context |= region_lists(request.POST.get("village", "") or (request.user.region_id or ""))
     return render(request, "web/public/complain.html", context, status=400 if form.errors else 200)
+
+
+# -- correction requests -----------------------------------------------------------------------
+
+
+class CorrectionVerdictForm(forms.Form):
+    verdict = forms.ChoiceField(
+        label=_("Verdict"),
+        choices=[("accepted", _("Accept: correct the record")), ("rejected", _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("What you checked (the person reads it)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+@login_required
+def correction_list(request: AuthenticatedRequest) -> HttpResponse:
+    access.require(request.user, access.CORRECTION_READERS)
+    status = params.choice(request.GET, "status", ["requested", "accepted", "rejected"])
+    found = corrections.corrections_for(request.user).filter(status=status or "requested")
+    return render(
+        request,
+        "web/participation/corrections.html",
+        {"corrections": found[:200], "status": status or "requested"},
+    )
+
+
+@login_required
+def correction_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    found = get_object_or_404(corrections.corrections_for(request.user), pk=pk)
+    may_review = found.status == "requested" and access.has_role(
+        request.user, access.CORRECTION_REVIEWERS
+    )
+    form = CorrectionVerdictForm(request.POST or None)
+    refused: list[str] = []
+    if request.method == "POST":
+        if not may_review:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                corrections.review_correction(
+                    request.user,
+                    found,
+                    accepted=form.cleaned_data["verdict"] == "accepted",
+                    note=form.cleaned_data["note"],
+                    today=date.today(),
+                )
+            except StepRefused as exc:
+                refused = _refusals(exc)
+            else:
+                messages.success(request, gettext("The review is recorded."))
+                return redirect(reverse("web:correction", args=[found.pk]))
+    current = records.person_cells(found.person)
+    access.log_sensitive_read(request.user, "correction_request", [found.pk], request.path)
+    return render(
+        request,
+        "web/participation/correction.html",
+        {
+            "correction": found,
+            "rows": [
+                (
+                    column_label(name),
+                    presenters.display(name, current.get(name, "")),
+                    presenters.display(name, value),
+                )
+                for name, value in found.cells.items()
+            ],
+            "form": form if may_review else None,
+            "refused": refused,
+        },
+        status=400 if refused or form.errors else 200,
+    )

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from sejahtera.domain.findings import StepRefused
 from sejahtera.domain.participation import ComplaintCategory, ProposalKind
-from sejahtera.grievances import complaints, proposals, selectors
+from sejahtera.grievances import complaints, corrections, proposals, selectors
 from sejahtera.grievances.proposals import ProposedChange
 from sejahtera.i18n import render_finding
 from sejahtera.registry.models import Region
@@ -26,6 +26,7 @@ from sejahtera.registry.services.records import RecordInvalid
 from sejahtera.web.forms import compact_identifier
 from sejahtera.web.participation_forms import (
     ComplaintForm,
+    CorrectionForm,
     ProposedHouseholdForm,
     ProposedMembers,
     ProposerForm,
@@ -153,6 +154,38 @@ def complain(request: HttpRequest) -> HttpResponse:
             else:
                 return render(request, "web/public/filed.html", {"item": complaint})
     return render(request, "web/public/complain.html", context, status=_status(context))
+
+
+def correct(request: HttpRequest) -> HttpResponse:
+    """A person asks that their own name, sex, birth date or birth place be corrected."""
+    form = CorrectionForm(request.POST or None)
+    challenge = ChallengeForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "challenge": challenge}
+    if request.method == "POST":
+        if _limited(request, compact_identifier(request.POST.get("nik", ""))):
+            return _too_many(request)
+        if all([form.is_valid(), challenge.is_valid()]):
+            nik, name = form.cleaned_data["nik"], form.cleaned_data["name"]
+            person = selectors.person_by_identity(nik, name)
+            try:
+                if person is None:
+                    context["unknown"] = True
+                else:
+                    request_made = corrections.request_correction(
+                        person=person,
+                        requester_name=name,
+                        requester_nik=nik,
+                        description=form.cleaned_data["description"],
+                        cells=form.corrected(),
+                        received_on=date.today(),
+                    )
+                    return render(request, "web/public/filed.html", {"item": request_made})
+            except RecordInvalid as invalid:
+                form.add_findings([f for found in invalid.members.values() for f in found])
+            except StepRefused as refused:
+                context["refused"] = [render_finding(f) for f in refused.findings]
+    status = 400 if context.get("unknown") else _status(context)
+    return render(request, "web/public/correct.html", context, status=status)
 
 
 def _status(context: dict[str, Any]) -> int:
