@@ -3,11 +3,13 @@ typed, a village from the region lists, a proposed family, a complaint."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sejahtera.accounts.models import User
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.participation import (
     CORRECTABLE,
@@ -15,8 +17,12 @@ from sejahtera.domain.participation import (
     ProposalKind,
     parse_tracking_number,
 )
+from sejahtera.grievances import complaints, proposals
+from sejahtera.grievances.models import Complaint, Proposal
+from sejahtera.grievances.proposals import ProposedChange
 from sejahtera.labels import participation_label
 from sejahtera.registry.models import Region
+from sejahtera.registry.services.records import RecordInvalid
 from sejahtera.web.forms import RegistryCellsForm, compact_identifier
 
 MEMBER_FORMS = 4
@@ -215,3 +221,68 @@ class CorrectionForm(RegistryCellsForm):
         """The values the person filled in (left empty: not to be changed)."""
         cells = self.to_cells()
         return {name: cells[name] for name in CORRECTABLE if name in self.changed_data}
+
+
+class NewFamily:
+    """The forms of a proposed new family — where it lives and who proposes, its address, its
+    members — and their submission: the public page's and the village operator's alike."""
+
+    def __init__(self, data: Any, files: Any, *, staff: User | None = None) -> None:
+        self.proposer = ProposerForm(data, files)
+        self.household = ProposedHouseholdForm(data, prefix="h")
+        self.members = ProposedMembers(data, prefix="m", initial=[{"relationship": "head"}])
+        self.staff = staff
+        if staff is not None:  # the operator proposes; the family's NIKs follow
+            self.proposer.fields["nik"].required = False
+            self.proposer.fields["name"].initial = staff.get_full_name() or staff.username
+
+    def context(self) -> dict[str, Any]:
+        return {"proposer": self.proposer, "household": self.household, "members": self.members}
+
+    def is_valid(self) -> bool:
+        return all([self.proposer.is_valid(), self.household.is_valid(), self.members.is_valid()])
+
+    def submit(self, today: date) -> Proposal | None:
+        """The proposal, or None with the registry's findings shown on their fields (a
+        workflow refusal is raised as StepRefused)."""
+        data = self.proposer.cleaned_data
+        change = ProposedChange(
+            kind=ProposalKind.NEW_HOUSEHOLD,
+            village=data["village"],
+            household_cells=self.household.to_cells(),
+            member_cells=[f.to_cells() for f in self.members.forms if f.has_changed()],
+        )
+        try:
+            return proposals.submit_proposal(
+                change=change,
+                proposer_name=data["name"],
+                proposer_nik=data["nik"],
+                proposer_phone=data["phone"],
+                description=data["description"],
+                photo=data["photo"],
+                latitude=data["latitude"],
+                longitude=data["longitude"],
+                submitted_on=today,
+                submitted_by=self.staff,
+            )
+        except RecordInvalid as invalid:
+            self.household.add_findings(invalid.household)
+            filled = [form for form in self.members.forms if form.has_changed()]
+            for index, found in invalid.members.items():
+                filled[index].add_findings(found)
+            return None
+
+
+def file_complaint(form: ComplaintForm, today: date, received_by: User | None = None) -> Complaint:
+    """The complaint a valid form describes (StepRefused when the service refuses it)."""
+    data = form.cleaned_data
+    return complaints.file_complaint(
+        category=ComplaintCategory(data["category"]),
+        region=data["village"],
+        description=data["description"],
+        complainant_name=data["name"],
+        complainant_nik=data["nik"],
+        complainant_phone=data["phone"],
+        received_on=today,
+        received_by=received_by,
+    )

@@ -5,6 +5,7 @@ a record outside the user's region or role is never found (404) and never moved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -26,7 +27,6 @@ from sejahtera.cases import evidence
 from sejahtera.domain.findings import StepRefused, error, gettext_noop
 from sejahtera.domain.participation import (
     PROPOSAL_STEPS,
-    ComplaintCategory,
     ProposalKind,
     ProposalStage,
 )
@@ -53,12 +53,12 @@ from sejahtera.web.participation_forms import (
     ChangeProposalForm,
     ComplaintForm,
     ConditionForm,
+    NewFamily,
     NikField,
     PlaceForm,
     ProposedHouseholdForm,
     ProposedMemberForm,
-    ProposedMembers,
-    ProposerForm,
+    file_complaint,
 )
 from sejahtera.web.views.public import region_lists
 
@@ -132,6 +132,31 @@ class OutcomeForm(forms.Form):
 
 def _refusals(refused: StepRefused) -> list[str]:
     return [render_finding(f) for f in refused.findings]
+
+
+def _act_on(
+    request: AuthenticatedRequest,
+    form: forms.Form,
+    *,
+    allowed: bool,
+    act: Callable[[dict[str, Any]], object],
+    done: str,
+    back: str,
+) -> HttpResponse | list[str]:
+    """The POST of a record's one decision form (a verdict, an outcome): refused (403) to
+    whoever may not take it; the service's refusals to show; once done, back to the record."""
+    if request.method != "POST":
+        return []
+    if not allowed:
+        raise PermissionDenied
+    if not form.is_valid():
+        return []
+    try:
+        act(form.cleaned_data)
+    except StepRefused as exc:
+        return _refusals(exc)
+    messages.success(request, done)
+    return redirect(back)
 
 
 # -- figures -----------------------------------------------------------------------------------
@@ -399,53 +424,22 @@ def proposal_new(request: AuthenticatedRequest) -> HttpResponse:
     """A village operator enters a family's proposal (a visit's photo and place with it)."""
     access.require(request.user, access.PROPOSAL_VILLAGE)
     data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
-    proposer = ProposerForm(data, files)
-    proposer.fields["nik"].required = False  # the operator proposes; the family's NIKs follow
-    proposer.fields["name"].initial = request.user.get_full_name() or request.user.username
-    household = ProposedHouseholdForm(data, prefix="h")
-    members = ProposedMembers(data, prefix="m", initial=[{"relationship": "head"}])
+    family = NewFamily(data, files, staff=request.user)
     refused: list[str] = []
-    if request.method == "POST" and all(
-        [proposer.is_valid(), household.is_valid(), members.is_valid()]
-    ):
+    if request.method == "POST" and family.is_valid():
         try:
-            proposal = proposals.submit_proposal(
-                change=ProposedChange(
-                    kind=ProposalKind.NEW_HOUSEHOLD,
-                    village=proposer.cleaned_data["village"],
-                    household_cells=household.to_cells(),
-                    member_cells=[f.to_cells() for f in members.forms if f.has_changed()],
-                ),
-                proposer_name=proposer.cleaned_data["name"],
-                proposer_nik=proposer.cleaned_data["nik"],
-                proposer_phone=proposer.cleaned_data["phone"],
-                description=proposer.cleaned_data["description"],
-                photo=proposer.cleaned_data["photo"],
-                latitude=proposer.cleaned_data["latitude"],
-                longitude=proposer.cleaned_data["longitude"],
-                submitted_on=date.today(),
-                submitted_by=request.user,
-            )
-        except RecordInvalid as invalid:
-            household.add_findings(invalid.household)
-            filled = [form for form in members.forms if form.has_changed()]
-            for index, found in invalid.members.items():
-                filled[index].add_findings(found)
+            proposal = family.submit(date.today())
         except StepRefused as exc:
             refused = _refusals(exc)
         else:
-            messages.success(
-                request,
-                gettext("Proposal %(number)s entered.") % {"number": proposal.tracking_number},
-            )
-            return redirect(reverse("web:proposal", args=[proposal.pk]))
-    context = {
-        "proposer": proposer,
-        "household": household,
-        "members": members,
-        "refused": refused,
-        "staff": True,
-    } | region_lists(request.POST.get("village", "") or (request.user.region_id or ""))
+            if proposal is not None:
+                messages.success(
+                    request,
+                    gettext("Proposal %(number)s entered.") % {"number": proposal.tracking_number},
+                )
+                return redirect(reverse("web:proposal", args=[proposal.pk]))
+    context = family.context() | {"refused": refused, "staff": True}
+    context |= region_lists(request.POST.get("village", "") or (request.user.region_id or ""))
     return render(request, "web/public/propose.html", context)
 
 
@@ -618,24 +612,23 @@ def objection_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         request.user, access.OBJECTION_VERIFIERS
     )
     form = ObjectionVerdictForm(request.POST or None)
-    refused: list[str] = []
-    if request.method == "POST":
-        if not may_verify:
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                objections.verify_objection(
-                    actor=request.user,
-                    objection=objection,
-                    confirmed=form.cleaned_data["verdict"] == "confirmed",
-                    note=form.cleaned_data["note"],
-                    today=date.today(),
-                )
-            except StepRefused as exc:
-                refused = _refusals(exc)
-            else:
-                messages.success(request, gettext("The verification is recorded."))
-                return redirect(reverse("web:objection", args=[objection.pk]))
+    acted = _act_on(
+        request,
+        form,
+        allowed=may_verify,
+        act=lambda data: objections.verify_objection(
+            actor=request.user,
+            objection=objection,
+            confirmed=data["verdict"] == "confirmed",
+            note=data["note"],
+            today=date.today(),
+        ),
+        done=gettext("The verification is recorded."),
+        back=reverse("web:objection", args=[objection.pk]),
+    )
+    if isinstance(acted, HttpResponse):
+        return acted
+    refused = acted
     access.log_sensitive_read(request.user, "objection", [objection.pk], request.path)
     return render(
         request,
@@ -717,23 +710,19 @@ def complaint_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     complaint: Complaint = get_object_or_404(complaints.visible_complaints(request.user), pk=pk)
     may_resolve = complaint.status == "open" and complaints.may_resolve(request.user, complaint)
     form = OutcomeForm(request.POST or None)
-    refused: list[str] = []
-    if request.method == "POST":
-        if not may_resolve:
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                complaints.resolve(
-                    request.user,
-                    complaint,
-                    outcome=form.cleaned_data["outcome"],
-                    today=date.today(),
-                )
-            except StepRefused as exc:
-                refused = _refusals(exc)
-            else:
-                messages.success(request, gettext("The complaint is resolved."))
-                return redirect(reverse("web:complaint", args=[complaint.pk]))
+    acted = _act_on(
+        request,
+        form,
+        allowed=may_resolve,
+        act=lambda data: complaints.resolve(
+            request.user, complaint, outcome=data["outcome"], today=date.today()
+        ),
+        done=gettext("The complaint is resolved."),
+        back=reverse("web:complaint", args=[complaint.pk]),
+    )
+    if isinstance(acted, HttpResponse):
+        return acted
+    refused = acted
     access.log_sensitive_read(request.user, "complaint", [complaint.pk], request.path)
     return render(
         request,
@@ -756,16 +745,7 @@ def complaint_new(request: AuthenticatedRequest) -> HttpResponse:
     refused: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            complaint = complaints.file_complaint(
-                category=ComplaintCategory(form.cleaned_data["category"]),
-                region=form.cleaned_data["village"],
-                description=form.cleaned_data["description"],
-                complainant_name=form.cleaned_data["name"],
-                complainant_nik=form.cleaned_data["nik"],
-                complainant_phone=form.cleaned_data["phone"],
-                received_on=date.today(),
-                received_by=request.user,
-            )
+            complaint = file_complaint(form, date.today(), received_by=request.user)
         except StepRefused as exc:
             refused = _refusals(exc)
         else:
@@ -815,24 +795,23 @@ def correction_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         request.user, access.CORRECTION_REVIEWERS
     )
     form = CorrectionVerdictForm(request.POST or None)
-    refused: list[str] = []
-    if request.method == "POST":
-        if not may_review:
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                corrections.review_correction(
-                    request.user,
-                    found,
-                    accepted=form.cleaned_data["verdict"] == "accepted",
-                    note=form.cleaned_data["note"],
-                    today=date.today(),
-                )
-            except StepRefused as exc:
-                refused = _refusals(exc)
-            else:
-                messages.success(request, gettext("The review is recorded."))
-                return redirect(reverse("web:correction", args=[found.pk]))
+    acted = _act_on(
+        request,
+        form,
+        allowed=may_review,
+        act=lambda data: corrections.review_correction(
+            request.user,
+            found,
+            accepted=data["verdict"] == "accepted",
+            note=data["note"],
+            today=date.today(),
+        ),
+        done=gettext("The review is recorded."),
+        back=reverse("web:correction", args=[found.pk]),
+    )
+    if isinstance(acted, HttpResponse):
+        return acted
+    refused = acted
     current = records.person_cells(found.person)
     access.log_sensitive_read(request.user, "correction_request", [found.pk], request.path)
     return render(

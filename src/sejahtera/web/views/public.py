@@ -17,9 +17,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from sejahtera.domain.findings import StepRefused
-from sejahtera.domain.participation import ComplaintCategory, ProposalKind
-from sejahtera.grievances import complaints, corrections, proposals, selectors
-from sejahtera.grievances.proposals import ProposedChange
+from sejahtera.grievances import corrections, selectors
 from sejahtera.i18n import render_finding
 from sejahtera.registry.models import Region
 from sejahtera.registry.services.records import RecordInvalid
@@ -27,11 +25,10 @@ from sejahtera.web.forms import compact_identifier
 from sejahtera.web.participation_forms import (
     ComplaintForm,
     CorrectionForm,
-    ProposedHouseholdForm,
-    ProposedMembers,
-    ProposerForm,
+    NewFamily,
     StatusForm,
     TrackForm,
+    file_complaint,
 )
 from sejahtera.web.public_guard import ChallengeForm, allow, client_address
 
@@ -84,48 +81,20 @@ def track(request: HttpRequest) -> HttpResponse:
 
 def propose(request: HttpRequest) -> HttpResponse:
     data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
-    proposer = ProposerForm(data, files)
-    household = ProposedHouseholdForm(data, prefix="h")
-    members = ProposedMembers(data, prefix="m", initial=[{"relationship": "head"}])
-    challenge = ChallengeForm(data)
-    context: dict[str, Any] = {
-        "proposer": proposer,
-        "household": household,
-        "members": members,
-        "challenge": challenge,
-    } | region_lists(request.POST.get("village", ""))
+    family, challenge = NewFamily(data, files), ChallengeForm(data)
+    context: dict[str, Any] = family.context() | {"challenge": challenge}
+    context |= region_lists(request.POST.get("village", ""))
     if request.method == "POST":
         if _limited(request):
             return _too_many(request)
-        valid = [f.is_valid() for f in (proposer, household, members, challenge)]
-        if all(valid):
-            cells = [form.to_cells() for form in members.forms if form.has_changed()]
+        if all([family.is_valid(), challenge.is_valid()]):
             try:
-                proposal = proposals.submit_proposal(
-                    change=ProposedChange(
-                        kind=ProposalKind.NEW_HOUSEHOLD,
-                        village=proposer.cleaned_data["village"],
-                        household_cells=household.to_cells(),
-                        member_cells=cells,
-                    ),
-                    proposer_name=proposer.cleaned_data["name"],
-                    proposer_nik=proposer.cleaned_data["nik"],
-                    proposer_phone=proposer.cleaned_data["phone"],
-                    description=proposer.cleaned_data["description"],
-                    photo=proposer.cleaned_data["photo"],
-                    latitude=proposer.cleaned_data["latitude"],
-                    longitude=proposer.cleaned_data["longitude"],
-                    submitted_on=date.today(),
-                )
-            except RecordInvalid as invalid:
-                household.add_findings(invalid.household)
-                filled = [form for form in members.forms if form.has_changed()]
-                for index, found in invalid.members.items():
-                    filled[index].add_findings(found)
+                proposal = family.submit(date.today())
             except StepRefused as refused:
                 context["refused"] = [render_finding(f) for f in refused.findings]
             else:
-                return render(request, "web/public/filed.html", {"item": proposal})
+                if proposal is not None:
+                    return render(request, "web/public/filed.html", {"item": proposal})
     return render(request, "web/public/propose.html", context, status=_status(context))
 
 
@@ -140,15 +109,7 @@ def complain(request: HttpRequest) -> HttpResponse:
             return _too_many(request)
         if form.is_valid() and challenge.is_valid():
             try:
-                complaint = complaints.file_complaint(
-                    category=ComplaintCategory(form.cleaned_data["category"]),
-                    region=form.cleaned_data["village"],
-                    description=form.cleaned_data["description"],
-                    complainant_name=form.cleaned_data["name"],
-                    complainant_nik=form.cleaned_data["nik"],
-                    complainant_phone=form.cleaned_data["phone"],
-                    received_on=date.today(),
-                )
+                complaint = file_complaint(form, date.today())
             except StepRefused as refused:
                 context["refused"] = [render_finding(f) for f in refused.findings]
             else:
