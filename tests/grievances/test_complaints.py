@@ -43,6 +43,7 @@ def offices(make_user):
         "province": make_user(Role.PROVINCIAL_OFFICE, "32"),
         "ministry": make_user(Role.MINISTRY_ANALYST),
         "auditor": make_user(Role.AUDITOR),
+        "administrator": make_user(Role.ADMINISTRATOR),
         "worker": make_user(Role.SOCIAL_WORKER, "3201"),
     }
 
@@ -67,13 +68,14 @@ def test_a_complaint_goes_to_the_regency_with_a_deadline_and_a_tracking_number(o
         "3201",
         date(2026, 3, 16),
     )
-    assert readers(offices, complaint) == {"regency", "auditor"}
+    assert readers(offices, complaint) == {"regency", "auditor", "administrator"}
 
 
 def test_misconduct_goes_above_the_office_and_never_to_the_staff_named(offices):
     complaint = complain(ComplaintCategory.STAFF_MISCONDUCT, named_staff=offices["province"])
     assert (complaint.level, complaint.office_region_code) == (Level.PROVINCE, "32")
-    assert readers(offices, complaint) == {"auditor"}  # the province's own user is the one named
+    # the province's own user is the one named; administrators never read these
+    assert readers(offices, complaint) == {"auditor"}
     unnamed = complain(ComplaintCategory.STAFF_MISCONDUCT, named_staff=offices["regency"])
     assert readers(offices, unnamed) == {"province", "auditor"}
 
@@ -128,7 +130,7 @@ def test_a_late_complaint_climbs_one_level_a_time_by_the_command_alone(offices):
         "32",
         1,
     )
-    assert readers(offices, complaint) == {"province", "auditor"}
+    assert readers(offices, complaint) == {"province", "auditor", "administrator"}
     assert complaints.escalate_overdue(date(2026, 3, 18)) == []  # a new deadline at the province
     complaints.escalate_overdue(date(2026, 4, 1))
     complaints.escalate_overdue(date(2026, 6, 1))  # at the ministry it stays, overdue

@@ -96,12 +96,16 @@ def file_complaint(
 
 def handled_by(user: User) -> Q:
     """The complaints ``user`` may read: those at their office's level and region, all of
-    them for auditors and administrators — never one that names the user."""
+    them for auditors, all but those about staff for administrators — never one that names
+    the user."""
     if not access.has_role(user, access.COMPLAINT_READERS):
         return Q(pk__in=[])
     not_about_them = ~Q(named_staff=user)
-    if user.role in (Role.AUDITOR, Role.ADMINISTRATOR):
+    if user.role == Role.AUDITOR:
         return not_about_them
+    if user.role == Role.ADMINISTRATOR:
+        # staff misconduct is for the supervising level and auditors alone
+        return not_about_them & ~Q(category=ComplaintCategory.STAFF_MISCONDUCT)
     levels = [level for level, role in LEVEL_ROLES.items() if role == user.role]
     prefix = access.region_prefix(user)
     return (
