@@ -264,3 +264,63 @@ def test_a_person_asks_to_correct_their_own_data_and_only_theirs(client, family)
     assert stranger.status_code == 400
     assert 'id="no-match"' in stranger.content.decode()
     assert CorrectionRequest.objects.count() == 1
+
+
+def test_unsolved_posts_never_lock_a_citizen_out(client, family, settings):
+    settings.SEJAHTERA_PUBLIC_NIK_RATE = "2/hour"
+    for _ in range(4):
+        client.post("/layanan/cek-bansos/", {"nik": HEAD_NIK, "name": "x", **solved(1)})
+    answer = status_answer(client, HEAD_NIK, "Siti Aminah")
+    assert 'data-registered="yes"' in answer
+
+
+def test_the_limit_holds_its_whole_window_and_forgets_ended_ones(monkeypatch):
+    from sejahtera.accounts.models import RequestCount
+    from sejahtera.web import public_guard
+
+    clock = [7200.0]
+    monkeypatch.setattr(public_guard.time, "time", lambda: clock[0])
+    assert [public_guard.allow("nik", HEAD_NIK, "2/hour") for _ in range(3)] == [True, True, False]
+    clock[0] += 3000  # a long pause in the same hour: still counted
+    assert public_guard.allow("nik", HEAD_NIK, "2/hour") is False
+    clock[0] = 7200.0 + 3600 * 2  # two hours on: a new window, and the old one is gone
+    assert public_guard.allow("nik", HEAD_NIK, "2/hour") is True
+    assert RequestCount.objects.count() == 1
+    assert HEAD_NIK not in RequestCount.objects.get().key
+
+
+def test_an_ipv6_client_is_one_client_across_its_network(rf):
+    from sejahtera.web.public_guard import client_address
+
+    first = rf.get("/", REMOTE_ADDR="2001:db8:1:2::10")
+    second = rf.get("/", REMOTE_ADDR="2001:db8:1:2:ffff::1")
+    assert client_address(first) == client_address(second) == "2001:db8:1:2::/64"
+    assert client_address(rf.get("/", REMOTE_ADDR="10.0.0.7")) == "10.0.0.7"
+
+
+def test_a_correction_request_never_tells_what_else_the_record_holds(client, household_factory):
+    """Asking that a pregnant woman's sex be L, or a birth date after a death, gets the same
+    answer as any request: what the rest of the record holds is for the review."""
+    from sejahtera.grievances.models import CorrectionRequest
+
+    household_factory(
+        VILLAGE,
+        members=[
+            {
+                "full_name": "Siti Aminah",
+                "sex": "P",
+                "birth_date": "1990-08-05",
+                "relationship": "head",
+                "nik": HEAD_NIK,
+                "pregnant": "true",
+                "deceased_date": "2026-01-01",
+            }
+        ],
+    )
+    for asked in ({"sex": "L"}, {"birth_date": "2026-02-01"}):
+        response = client.post(
+            "/layanan/koreksi/",
+            {"nik": HEAD_NIK, "name": "Siti Aminah", "description": "salah", **asked, **solved()},
+        )
+        assert response.status_code == 200, asked
+    assert CorrectionRequest.objects.count() == 2

@@ -227,3 +227,23 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}"
+
+
+class RequestCount(models.Model):
+    """Requests counted per client or NIK in a fixed window: the public pages' limits. A
+    table of its own, not the cache, so that the count is atomic and the window is exact
+    whatever the cache backend does with timeouts."""
+
+    key = models.CharField(max_length=80)  # a keyed hash: never a NIK or an address
+    window = models.BigIntegerField()  # the window's number: its start, in window lengths
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window"], name="unique_request_window")
+        ]
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} #{self.window}: {self.count}"

@@ -55,7 +55,7 @@ def request_correction(
                 )
             ]
         )
-    if asked and (found := records.check_member(records.person_cells(person) | asked, received_on)):
+    if asked and (found := records.check_member(_identity(person) | asked, received_on)):
         raise RecordInvalid(members={0: found})
     request = CorrectionRequest.objects.create(
         person=person,
@@ -70,6 +70,15 @@ def request_correction(
     request.tracking_number = tracking_number("correction", received_on.year, request.pk)
     request.save(update_fields=["tracking_number"])
     return request
+
+
+def _identity(person: Person) -> dict[str, str]:
+    """The columns a request is checked against when it is made: only what it may change and
+    the relationship a record needs. The rest of the record (pregnancy, a date of death) stays
+    out, so that the answer to the public page never depends on it; the review checks the
+    whole record."""
+    cells = records.person_cells(person)
+    return {name: cells[name] for name in (*CORRECTABLE, "relationship")}
 
 
 def corrections_for(user: User) -> QuerySet[CorrectionRequest]:
@@ -98,7 +107,7 @@ def review_correction(
     if accepted and locked.cells:
         person = Person.objects.get(pk=locked.person_id)
         try:
-            records.update_person(
+            changed = records.update_person(
                 actor=actor,
                 person=person,
                 cells=records.person_cells(person) | locked.cells,
@@ -109,7 +118,9 @@ def review_correction(
             found = [f for errors in invalid.members.values() for f in errors]
             raise StepRefused(found) from invalid
         locked.change = (
-            ChangeRecord.objects.filter(entity=ChangeRecord.Entity.PERSON, record_id=person.pk)
+            None
+            if not changed  # the record already read so
+            else ChangeRecord.objects.filter(entity=ChangeRecord.Entity.PERSON, record_id=person.pk)
             .order_by("-changed_at", "-id")
             .first()
         )

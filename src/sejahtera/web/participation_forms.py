@@ -38,7 +38,7 @@ class NikField(forms.CharField):
 
     def clean(self, value: Any) -> str:
         nik = compact_identifier(super().clean(value) or "")
-        if nik and (len(nik) != 16 or not nik.isdigit()):
+        if nik and (len(nik) != 16 or not (nik.isascii() and nik.isdigit())):
             raise forms.ValidationError(_("A NIK has 16 digits."), code="nik")
         return nik
 

@@ -1,21 +1,28 @@
 """What stands between the public pages and someone trying NIKs by the thousand: a small sum
 to solve (made and checked here, with no outside service and no script), each answer good
-once; and fixed-window limits per client address and per NIK, counted in the shared cache so
-that every server process counts the same requests."""
+once; and fixed-window limits per client address and per NIK, counted in the database so that
+every server process counts the same requests."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+from sejahtera.accounts.models import RequestCount
 
 SALT = "sejahtera.public-challenge"
 MAX_AGE_SECONDS = 15 * 60
@@ -29,22 +36,44 @@ def _rate(text: str) -> tuple[int, int]:
 
 
 def allow(kind: str, key: str, rate: str) -> bool:
-    """Count one more request of ``kind`` by ``key``; whether it is within ``rate``. The key
-    is kept only as a keyed hash (a NIK never sits in the cache)."""
+    """Count one more request of ``kind`` by ``key``; whether it is within ``rate`` in the
+    current fixed window. The key is kept only as a keyed hash (a NIK never sits in the
+    table), and the count is one atomic update, so parallel requests all count."""
     limit, seconds = _rate(rate)
     digest = hmac.new(settings.SECRET_KEY.encode(), key.encode(), hashlib.sha256).hexdigest()
-    name = f"public-rate:{kind}:{digest[:32]}"
-    cache.add(name, 0, seconds)
-    try:
-        count = cache.incr(name)
-    except ValueError:  # expired between add and incr
-        cache.set(name, 1, seconds)
-        count = 1
+    name = f"{kind}:{digest[:40]}"
+    now = time.time()
+    window = int(now // seconds)
+    counted = RequestCount.objects.filter(key=name, window=window)
+    with transaction.atomic():
+        if not counted.update(count=F("count") + 1):
+            try:
+                with transaction.atomic():
+                    RequestCount.objects.create(
+                        key=name,
+                        window=window,
+                        count=1,
+                        expires_at=datetime.fromtimestamp((window + 1) * seconds, tz=UTC),
+                    )
+            except IntegrityError:  # another request opened the window meanwhile
+                counted.update(count=F("count") + 1)
+            # a new window: forget the ones that have ended, everyone's
+            RequestCount.objects.filter(expires_at__lt=datetime.fromtimestamp(now, tz=UTC)).delete()
+        count = counted.values_list("count", flat=True).get()
     return count <= limit
 
 
 def client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
+    """The client's address; an IPv6 client by its /64 network (one household or phone
+    gets a whole /64, and would otherwise rotate through it)."""
+    address = str(request.META.get("REMOTE_ADDR", ""))
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return address
 
 
 class ChallengeForm(forms.Form):

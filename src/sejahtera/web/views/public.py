@@ -21,7 +21,6 @@ from sejahtera.grievances import corrections, selectors
 from sejahtera.i18n import render_finding
 from sejahtera.registry.models import Region
 from sejahtera.registry.services.records import RecordInvalid
-from sejahtera.web.forms import compact_identifier
 from sejahtera.web.participation_forms import (
     ComplaintForm,
     CorrectionForm,
@@ -33,11 +32,15 @@ from sejahtera.web.participation_forms import (
 from sejahtera.web.public_guard import ChallengeForm, allow, client_address
 
 
-def _limited(request: HttpRequest, nik: str = "") -> bool:
-    """Whether this request is over a limit (per client address, and per NIK when given)."""
-    by_client = allow("client", client_address(request), settings.SEJAHTERA_PUBLIC_RATE)
-    by_nik = not nik or allow("nik", nik, settings.SEJAHTERA_PUBLIC_NIK_RATE)
-    return not (by_client and by_nik)
+def _limited(request: HttpRequest) -> bool:
+    """Whether this client is over its limit (every post counts, solved or not)."""
+    return not allow("client", client_address(request), settings.SEJAHTERA_PUBLIC_RATE)
+
+
+def _nik_limited(nik: str) -> bool:
+    """Whether this NIK has been looked up too often. Counted only once the sum is solved,
+    so that nobody locks a citizen out with unsolved posts."""
+    return not allow("nik", nik, settings.SEJAHTERA_PUBLIC_NIK_RATE)
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
@@ -54,10 +57,11 @@ def check_status(request: HttpRequest) -> HttpResponse:
     challenge = ChallengeForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "challenge": challenge}
     if request.method == "POST":
-        nik = compact_identifier(request.POST.get("nik", ""))
-        if _limited(request, nik):
+        if _limited(request):
             return _too_many(request)
         if form.is_valid() and challenge.is_valid():
+            if _nik_limited(form.cleaned_data["nik"]):
+                return _too_many(request)
             found = selectors.citizen_status(form.cleaned_data["nik"], form.cleaned_data["name"])
             context |= {"answered": True, "status": found}
             form = StatusForm()
@@ -70,10 +74,12 @@ def track(request: HttpRequest) -> HttpResponse:
     challenge = ChallengeForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "challenge": challenge}
     if request.method == "POST":
-        if _limited(request, compact_identifier(request.POST.get("nik", ""))):
+        if _limited(request):
             return _too_many(request)
         if form.is_valid() and challenge.is_valid():
             number, nik = form.cleaned_data["number"], form.cleaned_data["nik"]
+            if _nik_limited(nik):
+                return _too_many(request)
             item = selectors.tracked_by_number(*number, nik=nik)
             context |= {"answered": True, "items": [item] if item else []}
     return render(request, "web/public/track.html", context)
@@ -123,10 +129,12 @@ def correct(request: HttpRequest) -> HttpResponse:
     challenge = ChallengeForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "challenge": challenge}
     if request.method == "POST":
-        if _limited(request, compact_identifier(request.POST.get("nik", ""))):
+        if _limited(request):
             return _too_many(request)
         if all([form.is_valid(), challenge.is_valid()]):
             nik, name = form.cleaned_data["nik"], form.cleaned_data["name"]
+            if _nik_limited(nik):
+                return _too_many(request)
             person = selectors.person_by_identity(nik, name)
             try:
                 if person is None:
