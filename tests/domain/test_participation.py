@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sejahtera.domain import participation as p
-from sejahtera.domain.findings import error
+from sejahtera.domain.findings import Finding, Severity, error
 from sejahtera.domain.participation import Actor, ObjectionStatus, ProposalStage
 
 READY = p.ProposalFacts(
@@ -84,9 +84,14 @@ def test_only_a_change_the_registry_accepts_is_decided():
     findings = p.proposal_step(
         ProposalStage.APPROVED, ProposalStage.DECIDED, Actor.MINISTRY, invalid
     )
-    assert [(f.code, f.params["finding"]) for f in findings] == [
-        (p.REGISTRY_INVALID, "NIK_PROVINCE_UNKNOWN")
-    ]
+    assert [f.code for f in findings] == [p.REGISTRY_INVALID]
+    warning_only = p.ProposalFacts(
+        registry_findings=(Finding("NIK_SEX_MISMATCH", "x", Severity.WARNING),)
+    )
+    assert (
+        p.proposal_step(ProposalStage.APPROVED, ProposalStage.DECIDED, Actor.MINISTRY, warning_only)
+        == []
+    )
 
 
 FILED = date(2026, 3, 1)
@@ -212,3 +217,18 @@ def test_a_complaint_is_resolved_once_with_the_outcome_written():
     assert [f.code for f in p.complaint_resolution(p.ComplaintStatus.RESOLVED, "x")] == [
         p.COMPLAINT_CLOSED
     ]
+
+
+def test_each_kind_changes_only_its_own_columns():
+    assert p.proposal_columns(p.ProposalKind.DIED, set(), {"deceased_date"}) == []
+    assert p.proposal_columns(p.ProposalKind.NEW_HOUSEHOLD, {"kk_number"}, {"nik"}) == []
+    assert p.proposal_columns(p.ProposalKind.CONDITION, {"roof_type"}, {"disability"}) == []
+    for kind, household, member in (
+        (p.ProposalKind.DIED, set(), {"deceased_date", "full_name"}),
+        (p.ProposalKind.MOVED, {"kk_number"}, set()),
+        (p.ProposalKind.CONDITION, set(), {"nik"}),
+        (p.ProposalKind.MEMBER_LEFT, set(), {"full_name"}),
+    ):
+        assert [f.code for f in p.proposal_columns(kind, household, member)] == [
+            p.COLUMNS_NOT_ALLOWED
+        ], kind

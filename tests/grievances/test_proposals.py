@@ -292,9 +292,7 @@ def test_a_batch_decision_refuses_the_one_the_registry_no_longer_accepts(staff):
         today=TODAY,
     )
     assert [p.pk for p in outcome.moved] == [good.pk]
-    assert [f.code for f in outcome.refused[stale.tracking_number]] == [
-        participation.REGISTRY_INVALID
-    ]
+    assert outcome.refused[stale.tracking_number][0].code == participation.REGISTRY_INVALID
     assert not ChangeRecord.objects.filter(proposal=stale.tracking_number).exists()
 
 
@@ -312,7 +310,7 @@ def test_deciding_twice_registers_the_family_once(staff):
 
 def test_a_death_a_birth_and_a_member_leaving_change_the_household(staff, household_factory):
     household = household_factory(VILLAGE)
-    other = household_factory(VILLAGE, members=[{**NEW_FAMILY["member_cells"][0]}])
+    other = household_factory(VILLAGE, members=NEW_FAMILY["member_cells"])
     head = household.members.get()
     died = propose(
         ProposalKind.DIED,
@@ -330,7 +328,7 @@ def test_a_death_a_birth_and_a_member_leaving_change_the_household(staff, househ
     left = propose(
         ProposalKind.MEMBER_LEFT,
         household=other,
-        person=other.members.get(),
+        person=other.members.get(full_name="Ani Santoso"),
         to_household=household,
     )
     for proposal in (died, born, left):
@@ -338,11 +336,11 @@ def test_a_death_a_birth_and_a_member_leaving_change_the_household(staff, househ
     head.refresh_from_db()
     assert head.deceased_date == date(2026, 2, 20)
     assert sorted(household.members.values_list("full_name", flat=True)) == [
+        "Ani Santoso",
         "Bayi",
-        "Budi Santoso",
         "Siti Aminah",
     ]
-    moved = Person.objects.get(full_name="Budi Santoso")
+    moved = Person.objects.get(full_name="Ani Santoso")
     record = ChangeRecord.objects.get(proposal=left.tracking_number)
     assert record.changes == {"household_id": [other.pk, household.pk]}
     assert moved.household == household
@@ -359,3 +357,57 @@ def test_the_proposer_withdraws_with_the_nik_they_gave_before_the_deliberation(s
     late = carry_to(ProposalStage.DELIBERATED, propose(), staff)
     with pytest.raises(StepRefused):
         proposals.withdraw(late, proposer_nik="3201016007850002", reason="x", today=TODAY)
+
+
+def test_a_change_carries_only_what_its_kind_may_change(household_factory):
+    household = household_factory(VILLAGE)
+    head = household.members.get()
+    with pytest.raises(StepRefused) as refused:
+        propose(
+            ProposalKind.DIED,
+            household=household,
+            person=head,
+            member_cells=[{"deceased_date": "2026-02-01", "nik": "3201010101010001"}],
+        )
+    assert [f.code for f in refused.value.findings] == [participation.COLUMNS_NOT_ALLOWED]
+
+
+def test_a_change_to_a_record_edited_since_is_refused_not_written_over(staff, household_factory):
+    household = household_factory(VILLAGE)
+    proposal = carry_to(
+        ProposalStage.APPROVED,
+        propose(ProposalKind.MOVED, household=household, household_cells={"address": "Jl. Baru"}),
+        staff,
+    )
+    Household.objects.filter(pk=household.pk).update(version=household.version + 1)
+    outcome = proposals.move_many(staff["ministry"], [proposal], "decided", today=TODAY)
+    assert [f.code for f in outcome.refused[proposal.tracking_number]] == [
+        "PROPOSAL_RECORD_CHANGED"
+    ]
+
+
+def test_a_new_family_whose_nik_is_registered_meanwhile_is_refused(staff, household_factory):
+    proposal = carry_to(ProposalStage.APPROVED, propose(), staff)
+    household_factory("3201011003", members=[NEW_FAMILY["member_cells"][0]])
+    outcome = proposals.move_many(staff["ministry"], [proposal], "decided", today=TODAY)
+    assert [f.code for f in outcome.refused[proposal.tracking_number]] == [
+        "PROPOSAL_NIK_REGISTERED"
+    ]
+
+
+def test_the_head_or_the_last_member_never_leaves(staff, household_factory):
+    household = household_factory(VILLAGE)
+    other = household_factory(VILLAGE, members=[NEW_FAMILY["member_cells"][0]])
+    left = carry_to(
+        ProposalStage.APPROVED,
+        propose(
+            ProposalKind.MEMBER_LEFT,
+            household=household,
+            person=household.members.get(),
+            to_household=other,
+        ),
+        staff,
+    )
+    outcome = proposals.move_many(staff["ministry"], [left], "decided", today=TODAY)
+    codes = [f.code for f in outcome.refused[left.tracking_number]]
+    assert codes == [participation.REGISTRY_INVALID, "MEMBER_MOVE_REFUSED"]

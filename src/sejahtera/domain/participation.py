@@ -110,6 +110,71 @@ def proposal_shape(kind: ProposalKind, shape: ProposalShape) -> list[Finding]:
     ]
 
 
+# The columns a change may carry, by kind (household's, member's); None: a whole new record.
+# A condition is what makes a cluster or the welfare score, never who a person is.
+CONDITION_MEMBER_COLUMNS = frozenset(
+    {
+        "disability",
+        "disability_severity",
+        "chronic_illness",
+        "pregnant",
+        "neglected",
+        "orphan",
+        "disaster_victim",
+        "disaster_event",
+        "employment",
+        "monthly_income_idr",
+    }
+)
+CONDITION_HOUSEHOLD_COLUMNS = frozenset(
+    {
+        "house_ownership",
+        "floor_area_m2",
+        "floor_type",
+        "wall_type",
+        "roof_type",
+        "drinking_water",
+        "lighting",
+        "electricity_va",
+        "cooking_fuel",
+        "toilet",
+        "assets",
+        "monthly_expenditure_idr",
+    }
+)
+_COLUMNS: Mapping[ProposalKind, tuple[frozenset[str] | None, frozenset[str] | None]] = {
+    ProposalKind.NEW_HOUSEHOLD: (None, None),
+    ProposalKind.MOVED: (frozenset({"address", "rt", "rw", "latitude", "longitude"}), frozenset()),
+    ProposalKind.DIED: (frozenset(), frozenset({"deceased_date"})),
+    ProposalKind.BIRTH: (frozenset(), None),
+    ProposalKind.NEW_MEMBER: (frozenset(), None),
+    ProposalKind.MEMBER_LEFT: (frozenset(), frozenset()),
+    ProposalKind.CONDITION: (CONDITION_HOUSEHOLD_COLUMNS, CONDITION_MEMBER_COLUMNS),
+}
+COLUMNS_NOT_ALLOWED = "PROPOSAL_COLUMNS_NOT_ALLOWED"
+
+
+def proposal_columns(
+    kind: ProposalKind, household_columns: set[str], member_columns: set[str]
+) -> list[Finding]:
+    """Why a change of ``kind`` may not carry these columns: a death changes the date of
+    death alone, a move the address, a condition what makes a cluster."""
+    household, member = _COLUMNS[kind]
+    extra = (household_columns - household if household is not None else set()) | (
+        member_columns - member if member is not None else set()
+    )
+    if not extra:
+        return []
+    return [
+        error(
+            COLUMNS_NOT_ALLOWED,
+            gettext_noop("a proposal of kind {kind} cannot change {columns}"),
+            kind=str(kind),
+            columns=", ".join(sorted(extra)),
+        )
+    ]
+
+
 P = ProposalStage
 # stage → the stages it may go to next, and who moves it there
 PROPOSAL_STEPS: Mapping[ProposalStage, Mapping[ProposalStage, Actor]] = {
@@ -201,15 +266,9 @@ def _deliberation(facts: ProposalFacts) -> list[Finding]:
 
 
 def _registry(facts: ProposalFacts) -> list[Finding]:
-    return [
-        error(
-            REGISTRY_INVALID,
-            gettext_noop("the change does not pass the registry's checks: {finding}"),
-            finding=finding.code,
-        )
-        for finding in facts.registry_findings
-        if finding.is_error
-    ]
+    if not any(finding.is_error for finding in facts.registry_findings):
+        return []
+    return [error(REGISTRY_INVALID, gettext_noop("the change does not pass the registry's checks"))]
 
 
 _PROPOSAL_GUARDS = {

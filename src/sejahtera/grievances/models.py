@@ -76,6 +76,8 @@ class Proposal(models.Model):
     to_household = models.ForeignKey(  # where a leaving member goes
         Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # the versions of the household and member it was proposed against ({"household": 3})
+    base_versions = models.JSONField(default=dict, blank=True)
     description = models.TextField(_("description"), blank=True)
     proposer_name = models.CharField(_("proposer's name"), max_length=200)
     proposer_nik = models.CharField("NIK", max_length=16, blank=True)

@@ -30,6 +30,7 @@ from sejahtera.domain.participation import (
     ProposalKind,
     ProposalShape,
     ProposalStage,
+    proposal_columns,
     proposal_shape,
     proposal_step,
     tracking_number,
@@ -112,6 +113,7 @@ def submit_proposal(
         household_cells=dict(change.household_cells),
         member_cells=[dict(cells) for cells in change.member_cells],
         to_household=change.to_household,
+        base_versions=_versions(change),
         description=description,
         proposer_name=proposer_name.strip(),
         proposer_nik=proposer_nik,
@@ -142,6 +144,8 @@ def _shape_findings(change: ProposedChange) -> list[Finding]:
         to_household=change.to_household is not None,
     )
     findings = proposal_shape(change.kind, shape)
+    member_columns = {name for cells in change.member_cells for name in cells}
+    findings += proposal_columns(change.kind, set(change.household_cells), member_columns)
     in_village = change.household is None or change.household.village_id == change.village.code
     belongs = change.person is None or change.person.household_id == getattr(
         change.household, "pk", None
@@ -154,6 +158,34 @@ def _shape_findings(change: ProposedChange) -> list[Finding]:
             )
         )
     return findings
+
+
+def _versions(change: ProposedChange) -> dict[str, int]:
+    """The versions of the records the change was proposed against: decided later, it is
+    refused if either changed meanwhile (never written over someone's later edit)."""
+    versions = {}
+    if change.household is not None:
+        versions["household"] = change.household.version
+    if change.person is not None:
+        versions["person"] = change.person.version
+    return versions
+
+
+def _registered_niks(member_cells: Sequence[Cells]) -> list[Finding]:
+    """A new record's NIK that the registry already holds: the person is registered, and
+    the change belongs on that record (or the duplicate review), not in a second one."""
+    niks = [cells.get("nik") for cells in member_cells if cells.get("nik")]
+    taken = sorted(
+        {nik for nik in Person.objects.filter(nik__in=niks).values_list("nik", flat=True) if nik}
+    )
+    return [
+        error(
+            "PROPOSAL_NIK_REGISTERED",
+            gettext_noop("NIK {nik} is already in the registry: change that record instead"),
+            nik=nik,
+        )
+        for nik in taken
+    ]
 
 
 def _registry_cells(change: ProposedChange) -> tuple[dict[str, str | None], list[Cells]]:
@@ -237,7 +269,23 @@ def _apply(actor: User, proposal: Proposal, today: date) -> Household:
     checks no longer pass or the record changed under the proposal."""
     number = proposal.tracking_number or ""
     change = _change_of(proposal)
+    base = proposal.base_versions
+    changed_since = (
+        change.household is not None and change.household.version != base.get("household")
+    ) or (change.person is not None and change.person.version != base.get("person"))
+    if changed_since:
+        raise StepRefused(
+            [
+                error(
+                    "PROPOSAL_RECORD_CHANGED",
+                    gettext_noop("the record changed since the proposal: propose again"),
+                )
+            ]
+        )
     household_cells, member_cells = _registry_cells(change)
+    new_records = [] if change.person is not None else list(change.member_cells)
+    if findings := _shape_findings(change) + _registered_niks(new_records):
+        raise StepRefused(findings)
     try:
         if change.household is None:
             return records.register_household(
@@ -283,7 +331,8 @@ def _apply(actor: User, proposal: Proposal, today: date) -> Household:
         return household
     except RecordInvalid as invalid:
         found = invalid.household + [f for errors in invalid.members.values() for f in errors]
-        raise StepRefused(proposal_step_findings(found)) from invalid
+        # the refusal, then each of the registry's findings in its own words
+        raise StepRefused(proposal_step_findings(found) + found) from invalid
     except EditConflict as conflict:
         raise StepRefused(
             [error("PROPOSAL_RECORD_CHANGED", gettext_noop("the record changed; decide again"))]

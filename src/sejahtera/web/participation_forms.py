@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from sejahtera.accounts.models import User
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.participation import (
+    CONDITION_MEMBER_COLUMNS,
     CORRECTABLE,
     ComplaintCategory,
     ProposalKind,
@@ -145,21 +146,7 @@ class ComplaintForm(forms.Form):
 class ConditionForm(RegistryCellsForm):
     """A member's changed condition: what makes a cluster (disability, illness, disaster)."""
 
-    columns = _columns(
-        fmt.PERSON_COLUMNS,
-        (
-            "disability",
-            "disability_severity",
-            "chronic_illness",
-            "pregnant",
-            "neglected",
-            "orphan",
-            "disaster_victim",
-            "disaster_event",
-            "employment",
-            "monthly_income_idr",
-        ),
-    )
+    columns = _columns(fmt.PERSON_COLUMNS, tuple(CONDITION_MEMBER_COLUMNS))
 
 
 CHANGE_KINDS = [k for k in ProposalKind if k is not ProposalKind.NEW_HOUSEHOLD]

@@ -373,6 +373,8 @@ def move_member(
     households must be within the writer's region."""
     _require_writer(actor, person.household.village_id, proposal)
     access.require_region(actor, to_household.village_id)
+    if findings := _move_findings(person, to_household):
+        raise RecordInvalid(members={0: findings})
     _update(
         actor=actor,
         instance=person,
@@ -381,6 +383,20 @@ def move_member(
         expected_version=expected_version,
         proposal=proposal,
     )
+
+
+def _move_findings(person: Person, to_household: Household) -> list[Finding]:
+    """Why a member may not move: to another household only, and never the head or the last
+    member (the household would be left without a head, or empty)."""
+    if to_household.pk == person.household_id:
+        message = gettext_noop("the member is already in that household")
+    elif person.relationship == "head":
+        message = gettext_noop("the head cannot leave: record the new head first")
+    elif not Person.objects.filter(household_id=person.household_id).exclude(pk=person.pk).exists():
+        message = gettext_noop("the last member cannot leave the household")
+    else:
+        return []
+    return [error("MEMBER_MOVE_REFUSED", message, "household_id")]
 
 
 def household_cells(household: Household) -> dict[str, str]:
