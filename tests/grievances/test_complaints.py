@@ -72,11 +72,11 @@ def test_a_complaint_goes_to_the_regency_with_a_deadline_and_a_tracking_number(o
 
 
 def test_misconduct_goes_above_the_office_and_never_to_the_staff_named(offices):
-    complaint = complain(ComplaintCategory.STAFF_MISCONDUCT, named_staff=offices["province"])
-    assert (complaint.level, complaint.office_region_code) == (Level.PROVINCE, "32")
-    # the province's own user is the one named; administrators never read these
-    assert readers(offices, complaint) == {"auditor"}
-    unnamed = complain(ComplaintCategory.STAFF_MISCONDUCT, named_staff=offices["regency"])
+    about_regency = complain(ComplaintCategory.STAFF_MISCONDUCT, named_staff=offices["regency"])
+    assert (about_regency.level, about_regency.office_region_code) == (Level.PROVINCE, "32")
+    # administrators never read these; the regency's own office neither
+    assert readers(offices, about_regency) == {"province", "auditor"}
+    unnamed = complain(ComplaintCategory.STAFF_MISCONDUCT)
     assert readers(offices, unnamed) == {"province", "auditor"}
 
 
@@ -154,3 +154,11 @@ def test_the_daily_command_escalates_and_says_how_many():
     result = CliRunner().invoke(main, ["complaints", "escalate"])
     assert result.exit_code == 0, result.output
     assert "1 complaints escalated" in result.output
+
+
+def test_a_complaint_about_a_provincial_or_ministry_officer_goes_to_the_ministry(offices):
+    about_province = complain(ComplaintCategory.STAFF_MISCONDUCT, named_staff=offices["province"])
+    assert (about_province.level, about_province.office_region_code) == (Level.MINISTRY, "")
+    assert readers(offices, about_province) == {"ministry", "auditor"}
+    about_ministry = complain(ComplaintCategory.STAFF_MISCONDUCT, named_staff=offices["ministry"])
+    assert readers(offices, about_ministry) == {"auditor"}  # the one named never reads it

@@ -411,3 +411,24 @@ def test_the_head_or_the_last_member_never_leaves(staff, household_factory):
     outcome = proposals.move_many(staff["ministry"], [left], "decided", today=TODAY)
     codes = [f.code for f in outcome.refused[left.tracking_number]]
     assert codes == [participation.REGISTRY_INVALID, "MEMBER_MOVE_REFUSED"]
+
+
+def test_a_visit_or_a_deliberation_cannot_be_in_the_future(staff):
+    from datetime import timedelta
+
+    proposal = propose()
+    with pytest.raises(StepRefused):
+        proposals.verify(
+            staff["village"], proposal, visited_on=TODAY + timedelta(days=1), today=TODAY
+        )
+    proposals.verify(staff["village"], proposal, visited_on=TODAY, today=TODAY)
+    with pytest.raises(StepRefused):
+        proposals.record_deliberation(
+            staff["village"],
+            village=proposal.village,
+            held_on=TODAY + timedelta(days=1),
+            participants="BPD",
+            minutes=minutes(),
+            carried={proposal.pk: True},
+            today=TODAY,
+        )

@@ -331,3 +331,26 @@ def test_the_office_reviews_a_correction_on_its_page(client, staff, household_fa
     client.post(f"/corrections/{request.pk}/", {"verdict": "accepted", "note": "Sesuai KTP"})
     person.refresh_from_db()
     assert person.full_name == "Siti Aminah Lubis"
+
+
+def test_an_office_names_the_staff_a_complaint_is_about(client, staff, make_user):
+    from sejahtera.grievances.models import Complaint
+
+    officer = make_user(Role.PROVINCIAL_OFFICE, "32")
+    client.force_login(staff["office"])
+    response = client.post(
+        "/complaints/new/",
+        {
+            "village": VILLAGE,
+            "category": "staff_misconduct",
+            "description": "Meminta uang",
+            "name": "Warga",
+            "nik": "",
+            "named_staff": officer.username,
+        },
+    )
+    assert response.status_code == 302
+    complaint = Complaint.objects.get()
+    assert (complaint.named_staff, complaint.level) == (officer, "ministry")
+    client.force_login(officer)
+    assert client.get(f"/complaints/{complaint.pk}/").status_code == 404

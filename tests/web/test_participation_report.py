@@ -132,3 +132,19 @@ def test_who_reads_the_figures(client, make_user, role, region, status):
     client.force_login(make_user(role, region))
     assert client.get("/participation/report/").status_code == status
     assert client.get("/participation/report/proposals.csv").status_code == status
+
+
+def test_complaints_about_staff_are_not_even_counted_below_the_supervising_level(make_user):
+    complaints.file_complaint(
+        category=ComplaintCategory.STAFF_MISCONDUCT,
+        region=Region.objects.get(code=BOGOR),
+        description="meminta uang",
+        complainant_name="Warga",
+        received_on=TODAY,
+    )
+    operator = make_user(Role.VILLAGE_OPERATOR, BOGOR)
+    province = make_user(Role.PROVINCIAL_OFFICE, "32")
+    assert REPORTS["complaints"](operator, TODAY).rows == []
+    assert [r["category"] for r in REPORTS["complaints"](province, TODAY).dicts()] == [
+        "staff_misconduct"
+    ]

@@ -204,6 +204,7 @@ class ProposalFacts:
     deliberation_minutes: bool = False  # the deliberation's minutes are uploaded
     deliberation_carried: bool | None = None  # the deliberation's decision on this proposal
     registry_findings: tuple[Finding, ...] = ()  # the registry's validators on the change
+    today: date | None = None  # when the step is taken (a visit cannot be in the future)
 
 
 STEP_NOT_ALLOWED = "PROPOSAL_STEP_NOT_ALLOWED"
@@ -247,9 +248,13 @@ def _reason(facts: ProposalFacts) -> list[Finding]:
 
 
 def _visit(facts: ProposalFacts) -> list[Finding]:
-    if facts.visited_on is not None:
-        return []
-    return [error(VISIT_MISSING, gettext_noop("record the date of the verification visit"))]
+    if facts.visited_on is None:
+        return [error(VISIT_MISSING, gettext_noop("record the date of the verification visit"))]
+    if facts.today is not None and facts.visited_on > facts.today:
+        return [
+            error(VISIT_MISSING, gettext_noop("the visit cannot be in the future"), "visited_on")
+        ]
+    return []
 
 
 def _deliberation(facts: ProposalFacts) -> list[Finding]:
@@ -426,11 +431,15 @@ def route(
     region_code: str,
     received_on: date,
     settings: ComplaintSettings | None = None,
+    staff_level: Level = Level.REGENCY,
 ) -> Route:
     """The office that handles a new complaint about a household of ``region_code``: the
-    regency's, or for a complaint about staff the level above it (never the office whose staff
-    it names)."""
-    level = Level.PROVINCE if category is ComplaintCategory.STAFF_MISCONDUCT else Level.REGENCY
+    regency's; for a complaint about staff, the level above the staff's office (never the
+    office whose staff it names; about the ministry's own staff, the ministry, where the
+    auditors read it too)."""
+    level = Level.REGENCY
+    if category is ComplaintCategory.STAFF_MISCONDUCT:
+        level = LEVEL_ORDER[min(LEVEL_ORDER.index(staff_level) + 1, len(LEVEL_ORDER) - 1)]
     return _at(level, region_code, received_on, category, settings)
 
 

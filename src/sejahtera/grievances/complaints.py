@@ -34,6 +34,15 @@ LEVEL_ROLES = {
     Level.PROVINCE: Role.PROVINCIAL_OFFICE,
     Level.MINISTRY: Role.MINISTRY_ANALYST,
 }
+# the level of the office a staff member works for (a complaint about them goes above it)
+STAFF_LEVELS: dict[str, Level] = {
+    Role.PROVINCIAL_OFFICE: Level.PROVINCE,
+    Role.MINISTRY_ANALYST: Level.MINISTRY,
+    Role.PROGRAMME_MANAGER: Level.MINISTRY,
+    Role.ADMINISTRATOR: Level.MINISTRY,
+}
+# who may read complaints about staff: the supervising levels and auditors
+MISCONDUCT_READERS = frozenset({Role.PROVINCIAL_OFFICE, Role.MINISTRY_ANALYST, Role.AUDITOR})
 DESCRIPTION_MISSING = "COMPLAINT_DESCRIPTION_MISSING"
 
 
@@ -72,7 +81,10 @@ def file_complaint(
         )
     if findings:
         raise StepRefused(findings)
-    routed = route(ComplaintCategory(category), region.code, received_on)
+    staff_level = (
+        STAFF_LEVELS.get(named_staff.role, Level.REGENCY) if named_staff else Level.REGENCY
+    )
+    routed = route(ComplaintCategory(category), region.code, received_on, staff_level=staff_level)
     complaint = Complaint.objects.create(
         category=category,
         region=region,

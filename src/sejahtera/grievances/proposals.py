@@ -360,9 +360,8 @@ def _change_of(proposal: Proposal) -> ProposedChange:
 @transaction.atomic
 def verify(actor: User, proposal: Proposal, *, visited_on: date, today: date) -> Proposal:
     """The village operator visited the household and found the proposal true."""
-    return _step(
-        actor, proposal, ProposalStage.VERIFIED, ProposalFacts(visited_on=visited_on), today
-    )
+    facts = ProposalFacts(visited_on=visited_on, today=today)
+    return _step(actor, proposal, ProposalStage.VERIFIED, facts, today)
 
 
 @transaction.atomic
@@ -412,6 +411,12 @@ def record_deliberation(
     if not participants.strip():
         findings.append(
             error("DELIBERATION_PARTICIPANTS_MISSING", gettext_noop("list the participants"))
+        )
+    if held_on > today:
+        findings.append(
+            error(
+                "DELIBERATION_IN_FUTURE", gettext_noop("the deliberation cannot be in the future")
+            )
         )
     if not carried:
         findings.append(error("DELIBERATION_EMPTY", gettext_noop("decide at least one proposal")))

@@ -24,6 +24,7 @@ from sejahtera.domain.participation import (
     ObjectionStatus,
     ProposalStage,
 )
+from sejahtera.grievances.complaints import MISCONDUCT_READERS
 from sejahtera.grievances.models import Complaint, Objection, Proposal
 from sejahtera.registry.models import Region
 
@@ -121,7 +122,10 @@ def complaints_by_category(user: User, today: date) -> Table:
     """Complaints about the user's region by category and the level handling them now:
     received, resolved, open past the deadline, and the median days to resolve."""
     prefix = access.region_prefix(user)
-    found = Complaint.objects.filter(region__code__startswith=prefix).values_list(
+    complaints = Complaint.objects.filter(region__code__startswith=prefix)
+    if user.role not in MISCONDUCT_READERS:  # not even counted below the supervising level
+        complaints = complaints.exclude(category=ComplaintCategory.STAFF_MISCONDUCT)
+    found = complaints.values_list(
         "category", "level", "status", "received_on", "resolved_on", "due_on"
     )
     received: Counter[tuple[str, str]] = Counter()

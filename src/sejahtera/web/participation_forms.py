@@ -260,6 +260,23 @@ class NewFamily:
             return None
 
 
+class StaffComplaintForm(ComplaintForm):
+    """Taken in at an office: the staff member a complaint is about can be named (by their
+    user name), so that it never reaches them and goes above their office."""
+
+    named_staff = forms.ModelChoiceField(
+        label=_("Staff member concerned (user name, for a complaint about staff)"),
+        queryset=User.objects.filter(is_active=True).exclude(role=""),
+        to_field_name="username",
+        required=False,
+        widget=forms.TextInput,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["nik"].required = False  # given if the complainant wants to follow it
+
+
 def file_complaint(form: ComplaintForm, today: date, received_by: User | None = None) -> Complaint:
     """The complaint a valid form describes (StepRefused when the service refuses it)."""
     data = form.cleaned_data
@@ -272,4 +289,5 @@ def file_complaint(form: ComplaintForm, today: date, received_by: User | None = 
         complainant_phone=data["phone"],
         received_on=today,
         received_by=received_by,
+        named_staff=data.get("named_staff"),
     )

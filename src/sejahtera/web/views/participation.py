@@ -51,13 +51,13 @@ from sejahtera.web.forms import iso_date_input
 from sejahtera.web.http import AuthenticatedRequest
 from sejahtera.web.participation_forms import (
     ChangeProposalForm,
-    ComplaintForm,
     ConditionForm,
     NewFamily,
     NikField,
     PlaceForm,
     ProposedHouseholdForm,
     ProposedMemberForm,
+    StaffComplaintForm,
     file_complaint,
 )
 from sejahtera.web.views.public import region_lists
@@ -741,7 +741,7 @@ def complaint_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def complaint_new(request: AuthenticatedRequest) -> HttpResponse:
     """Staff take a complaint in for a citizen (at the office or by phone)."""
     access.require(request.user, access.COMPLAINT_TAKERS)
-    form = ComplaintForm(request.POST or None)
+    form = StaffComplaintForm(request.POST or None)
     refused: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
