@@ -354,3 +354,40 @@ def test_an_office_names_the_staff_a_complaint_is_about(client, staff, make_user
     assert (complaint.named_staff, complaint.level) == (officer, "ministry")
     client.force_login(officer)
     assert client.get(f"/complaints/{complaint.pk}/").status_code == 404
+
+
+def test_a_double_click_enters_one_proposal_one_objection_one_complaint(
+    client, staff, household_factory, one_time_key
+):
+    from sejahtera.grievances.models import Complaint
+
+    household = household_factory(VILLAGE)
+    client.force_login(staff["village"])
+    forms = {
+        f"/registry/households/{household.pk}/propose/": _change_form(
+            "moved", **{"h-address": "Jl. Baru 2"}
+        ),
+        f"/registry/households/{household.pk}/object/": {
+            "objector_name": "Tetangga",
+            "objector_nik": "",
+            "reason": "Punya mobil",
+        },
+        "/complaints/new/": {
+            "village": VILLAGE,
+            "category": "service_quality",
+            "description": "Antrean lama",
+            "name": "Warga",
+            "nik": "",
+        },
+    }
+    for url, form in forms.items():
+        key = {"submission_key": one_time_key(client.get(url).content.decode())}
+        first = client.post(url, {**form, **key})
+        again = client.post(url, {**form, **key})
+        assert first.status_code == again.status_code == 302, url
+        assert first.url == again.url, url
+    assert (Proposal.objects.count(), Objection.objects.count(), Complaint.objects.count()) == (
+        1,
+        1,
+        1,
+    )

@@ -229,9 +229,9 @@ class NewFamily:
     def is_valid(self) -> bool:
         return all([self.proposer.is_valid(), self.household.is_valid(), self.members.is_valid()])
 
-    def submit(self, today: date) -> Proposal | None:
-        """The proposal, or None with the registry's findings shown on their fields (a
-        workflow refusal is raised as StepRefused)."""
+    def submit(self, today: date) -> Proposal:
+        """The proposal (RecordInvalid with the registry's findings, StepRefused with the
+        workflow's: ``show`` puts the former on their fields)."""
         data = self.proposer.cleaned_data
         change = ProposedChange(
             kind=ProposalKind.NEW_HOUSEHOLD,
@@ -239,25 +239,24 @@ class NewFamily:
             household_cells=self.household.to_cells(),
             member_cells=[f.to_cells() for f in self.members.forms if f.has_changed()],
         )
-        try:
-            return proposals.submit_proposal(
-                change=change,
-                proposer_name=data["name"],
-                proposer_nik=data["nik"],
-                proposer_phone=data["phone"],
-                description=data["description"],
-                photo=data["photo"],
-                latitude=data["latitude"],
-                longitude=data["longitude"],
-                submitted_on=today,
-                submitted_by=self.staff,
-            )
-        except RecordInvalid as invalid:
-            self.household.add_findings(invalid.household)
-            filled = [form for form in self.members.forms if form.has_changed()]
-            for index, found in invalid.members.items():
-                filled[index].add_findings(found)
-            return None
+        return proposals.submit_proposal(
+            change=change,
+            proposer_name=data["name"],
+            proposer_nik=data["nik"],
+            proposer_phone=data["phone"],
+            description=data["description"],
+            photo=data["photo"],
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            submitted_on=today,
+            submitted_by=self.staff,
+        )
+
+    def show(self, invalid: RecordInvalid) -> None:
+        self.household.add_findings(invalid.household)
+        filled = [form for form in self.members.forms if form.has_changed()]
+        for index, found in invalid.members.items():
+            filled[index].add_findings(found)
 
 
 class StaffComplaintForm(ComplaintForm):

@@ -47,7 +47,7 @@ from sejahtera.registry.selectors import household_for, households_for
 from sejahtera.registry.services import exports, records
 from sejahtera.registry.services.records import RecordInvalid
 from sejahtera.web import params, presenters
-from sejahtera.web.forms import iso_date_input
+from sejahtera.web.forms import OneTimeKey, iso_date_input, submit_once
 from sejahtera.web.http import AuthenticatedRequest
 from sejahtera.web.participation_forms import (
     ChangeProposalForm,
@@ -396,7 +396,8 @@ def deliberation(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and village is not None and form.is_valid():
         discussed = {int(v) for v in request.POST.getlist("discussed") if v.isdigit()}
         carried = {int(v) for v in request.POST.getlist("carried") if v.isdigit()}
-        try:
+
+        def write() -> str:
             _, outcome = proposals.record_deliberation(
                 request.user,
                 village=village,
@@ -406,15 +407,23 @@ def deliberation(request: AuthenticatedRequest) -> HttpResponse:
                 carried={pk: pk in carried for pk in discussed},
                 today=date.today(),
             )
+            _report(request, outcome)
+            return reverse("web:proposals")
+
+        try:
+            return submit_once(request, write)
         except StepRefused as exc:
             refused = _refusals(exc)
-        else:
-            _report(request, outcome)
-            return redirect(reverse("web:proposals"))
     return render(
         request,
         "web/participation/deliberation.html",
-        {"village": village, "verified": verified, "form": form, "refused": refused},
+        {
+            "village": village,
+            "verified": verified,
+            "form": form,
+            "refused": refused,
+            "once": OneTimeKey(request.POST or None),
+        },
         status=400 if refused or form.errors else 200,
     )
 
@@ -427,18 +436,26 @@ def proposal_new(request: AuthenticatedRequest) -> HttpResponse:
     family = NewFamily(data, files, staff=request.user)
     refused: list[str] = []
     if request.method == "POST" and family.is_valid():
-        try:
+
+        def write() -> str:
             proposal = family.submit(date.today())
+            messages.success(
+                request,
+                gettext("Proposal %(number)s entered.") % {"number": proposal.tracking_number},
+            )
+            return reverse("web:proposal", args=[proposal.pk])
+
+        try:
+            return submit_once(request, write)
+        except RecordInvalid as invalid:
+            family.show(invalid)
         except StepRefused as exc:
             refused = _refusals(exc)
-        else:
-            if proposal is not None:
-                messages.success(
-                    request,
-                    gettext("Proposal %(number)s entered.") % {"number": proposal.tracking_number},
-                )
-                return redirect(reverse("web:proposal", args=[proposal.pk]))
-    context = family.context() | {"refused": refused, "staff": True}
+    context = family.context() | {
+        "refused": refused,
+        "staff": True,
+        "once": OneTimeKey(request.POST or None),
+    }
     context |= region_lists(request.POST.get("village", "") or (request.user.region_id or ""))
     return render(request, "web/public/propose.html", context)
 
@@ -463,7 +480,10 @@ def proposal_change(request: AuthenticatedRequest, household_pk: int) -> HttpRes
     condition = ConditionForm(data, prefix="c", **optional)
     refused: list[str] = []
     if request.method == "POST" and all(f.is_valid() for f in (form, place, newcomer, condition)):
-        try:
+        change = None
+
+        def write() -> str:
+            nonlocal change
             change = _change(request, household, members, form, place, newcomer, condition)
             proposal = proposals.submit_proposal(
                 change=change,
@@ -475,20 +495,24 @@ def proposal_change(request: AuthenticatedRequest, household_pk: int) -> HttpRes
                 submitted_on=date.today(),
                 submitted_by=request.user,
             )
-        except RecordInvalid as invalid:
-            place.add_findings(invalid.household)
-            for found in invalid.members.values():
-                (newcomer if change.person is None else condition).add_findings(found)
-        except StepRefused as exc:
-            refused = _refusals(exc)
-        else:
             messages.success(
                 request,
                 gettext("Proposal %(number)s entered.") % {"number": proposal.tracking_number},
             )
-            return redirect(reverse("web:proposal", args=[proposal.pk]))
+            return reverse("web:proposal", args=[proposal.pk])
+
+        try:
+            return submit_once(request, write)
+        except RecordInvalid as invalid:
+            place.add_findings(invalid.household)
+            for found in invalid.members.values():
+                person = change.person if change is not None else None
+                (newcomer if person is None else condition).add_findings(found)
+        except StepRefused as exc:
+            refused = _refusals(exc)
     context = {
         "household": household,
+        "once": OneTimeKey(request.POST or None),
         "form": form,
         "place": place,
         "newcomer": newcomer,
@@ -655,7 +679,8 @@ def objection_new(request: AuthenticatedRequest, household_pk: int) -> HttpRespo
     form = ObjectionForm(request.POST or None, request.FILES or None)
     refused: list[str] = []
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def write() -> str:
             objection = objections.file_objection(
                 household=household,
                 objector_name=form.cleaned_data["objector_name"],
@@ -668,19 +693,26 @@ def objection_new(request: AuthenticatedRequest, household_pk: int) -> HttpRespo
                 filed_on=date.today(),
                 filed_by=request.user,
             )
-        except StepRefused as exc:
-            refused = _refusals(exc)
-        else:
             messages.success(
                 request,
                 gettext("Objection %(number)s filed; it must be verified by %(deadline)s.")
                 % {"number": objection.tracking_number, "deadline": objection.deadline},
             )
-            return redirect(reverse("web:objection", args=[objection.pk]))
+            return reverse("web:objection", args=[objection.pk])
+
+        try:
+            return submit_once(request, write)
+        except StepRefused as exc:
+            refused = _refusals(exc)
     return render(
         request,
         "web/participation/objection_new.html",
-        {"household": household, "form": form, "refused": refused},
+        {
+            "household": household,
+            "form": form,
+            "refused": refused,
+            "once": OneTimeKey(request.POST or None),
+        },
         status=400 if refused or form.errors else 200,
     )
 
@@ -744,19 +776,27 @@ def complaint_new(request: AuthenticatedRequest) -> HttpResponse:
     form = StaffComplaintForm(request.POST or None)
     refused: list[str] = []
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def write() -> str:
             complaint = file_complaint(form, date.today(), received_by=request.user)
-        except StepRefused as exc:
-            refused = _refusals(exc)
-        else:
             messages.success(
                 request,
                 gettext("Complaint %(number)s received.") % {"number": complaint.tracking_number},
             )
             if complaints.visible_complaints(request.user).filter(pk=complaint.pk).exists():
-                return redirect(reverse("web:complaint", args=[complaint.pk]))
-            return redirect(reverse("web:complaints"))
-    context: dict[str, Any] = {"form": form, "refused": refused, "staff": True}
+                return reverse("web:complaint", args=[complaint.pk])
+            return reverse("web:complaints")
+
+        try:
+            return submit_once(request, write)
+        except StepRefused as exc:
+            refused = _refusals(exc)
+    context: dict[str, Any] = {
+        "form": form,
+        "refused": refused,
+        "staff": True,
+        "once": OneTimeKey(request.POST or None),
+    }
     context |= region_lists(request.POST.get("village", "") or (request.user.region_id or ""))
     return render(request, "web/public/complain.html", context, status=400 if form.errors else 200)
 

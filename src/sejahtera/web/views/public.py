@@ -96,11 +96,12 @@ def propose(request: HttpRequest) -> HttpResponse:
         if all([family.is_valid(), challenge.is_valid()]):
             try:
                 proposal = family.submit(date.today())
+            except RecordInvalid as invalid:
+                family.show(invalid)
             except StepRefused as refused:
                 context["refused"] = [render_finding(f) for f in refused.findings]
             else:
-                if proposal is not None:
-                    return render(request, "web/public/filed.html", {"item": proposal})
+                return render(request, "web/public/filed.html", {"item": proposal})
     return render(request, "web/public/propose.html", context, status=_status(context))
 
 
