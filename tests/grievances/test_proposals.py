@@ -432,3 +432,23 @@ def test_a_visit_or_a_deliberation_cannot_be_in_the_future(staff):
             carried={proposal.pk: True},
             today=TODAY,
         )
+
+
+def test_an_administrator_takes_one_step_of_a_proposal_beyond_the_village(staff, make_user):
+    administrator, other = make_user(Role.ADMINISTRATOR), make_user(Role.ADMINISTRATOR)
+    proposal = propose()
+    proposals.verify(administrator, proposal, visited_on=TODAY, today=TODAY)
+    _, outcome = proposals.record_deliberation(
+        administrator,
+        village=proposal.village,
+        held_on=TODAY,
+        participants="BPD",
+        minutes=minutes(),
+        carried={proposal.pk: True},
+        today=TODAY,
+    )
+    assert not outcome.refused  # the village's two steps are one office's
+    again = proposals.move_many(administrator, [proposal], "validated", today=TODAY)
+    assert [f.code for f in again.refused[proposal.tracking_number]] == [participation.SAME_PERSON]
+    assert proposals.move_many(other, [proposal], "validated", today=TODAY).moved
+    assert proposals.move_many(other, [proposal], "approved", today=TODAY).refused

@@ -205,6 +205,7 @@ class ProposalFacts:
     deliberation_carried: bool | None = None  # the deliberation's decision on this proposal
     registry_findings: tuple[Finding, ...] = ()  # the registry's validators on the change
     today: date | None = None  # when the step is taken (a visit cannot be in the future)
+    took_earlier_step: bool = False  # the actor took an earlier step of this proposal
 
 
 STEP_NOT_ALLOWED = "PROPOSAL_STEP_NOT_ALLOWED"
@@ -214,6 +215,7 @@ VISIT_MISSING = "PROPOSAL_VISIT_MISSING"
 MINUTES_MISSING = "PROPOSAL_DELIBERATION_MINUTES_MISSING"
 NOT_CARRIED = "PROPOSAL_NOT_CARRIED_BY_DELIBERATION"
 REGISTRY_INVALID = "PROPOSAL_CHANGE_INVALID"
+SAME_PERSON = "PROPOSAL_SAME_PERSON_TWICE"
 
 
 def proposal_step(
@@ -276,10 +278,27 @@ def _registry(facts: ProposalFacts) -> list[Finding]:
     return [error(REGISTRY_INVALID, gettext_noop("the change does not pass the registry's checks"))]
 
 
+def _four_eyes(facts: ProposalFacts) -> list[Finding]:
+    """The regency, the regent and the ministry are three people, none of whom took an
+    earlier step (an administrator holds every role, but takes one step of a proposal)."""
+    if not facts.took_earlier_step:
+        return []
+    return [
+        error(
+            SAME_PERSON,
+            gettext_noop(
+                "you took an earlier step of this proposal: another person takes this one"
+            ),
+        )
+    ]
+
+
 _PROPOSAL_GUARDS = {
     P.VERIFIED: (_visit,),
     P.DELIBERATED: (_deliberation,),
-    P.DECIDED: (_registry,),
+    P.VALIDATED: (_four_eyes,),
+    P.APPROVED: (_four_eyes,),
+    P.DECIDED: (_four_eyes, _registry),
     P.REJECTED: (_reason,),
     P.WITHDRAWN: (_reason,),
 }

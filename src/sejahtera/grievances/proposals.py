@@ -11,7 +11,7 @@ savepoint: one refused proposal never stops the others."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -243,6 +243,10 @@ def _step(
         and not may_act(actor, owner, locked.village_id)
     ):
         raise PermissionDenied
+    # the village's visit and deliberation are one office's; every later step another person's
+    earlier = locked.steps.filter(by=actor).exclude(to_stage=ProposalStage.SUBMITTED)
+    if to_stage in (ProposalStage.VALIDATED, ProposalStage.APPROVED, ProposalStage.DECIDED):
+        facts = replace(facts, took_earlier_step=earlier.exists())
     findings = proposal_step(from_stage, to_stage, owner or Actor.SYSTEM, facts)
     if findings:
         raise StepRefused(findings)
