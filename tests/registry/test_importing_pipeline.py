@@ -98,7 +98,8 @@ def reset_registry() -> None:
         # empties it, as the test database's own flush does.
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending
-            cursor.execute(f"TRUNCATE {ChangeRecord._meta.db_table}")
+            # CASCADE: tables that point into the history (correction requests) go with it
+            cursor.execute(f"TRUNCATE {ChangeRecord._meta.db_table} CASCADE")
     else:
         ChangeRecord.objects.all().delete()
     Person.objects.all().delete()
