@@ -391,3 +391,24 @@ def test_a_double_click_enters_one_proposal_one_objection_one_complaint(
         1,
         1,
     )
+
+
+def test_a_proposed_condition_is_masked_for_the_roles_that_may_not_read_specific_data(
+    client, staff, household_factory
+):
+    household = household_factory(VILLAGE)
+    proposal = proposals.submit_proposal(
+        change=ProposedChange(
+            kind=ProposalKind.CONDITION,
+            village=household.village,
+            household=household,
+            person=household.members.get(),
+            member_cells=[{"disability": "mental"}],
+        ),
+        proposer_name="Operator",
+        submitted_on=date.today(),
+    )
+    for who, shown in (("village", True), ("regent", False), ("ministry", False)):
+        client.force_login(staff[who])
+        page = client.get(f"/proposals/{proposal.pk}/").content.decode()
+        assert ("•••" not in page) is shown, who

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from sejahtera.accounts import access
 from sejahtera.cases import evidence
+from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.findings import StepRefused, error, gettext_noop
 from sejahtera.domain.participation import (
     PROPOSAL_STEPS,
@@ -42,6 +43,7 @@ from sejahtera.grievances.models import Complaint, Deliberation, Proposal
 from sejahtera.grievances.proposals import BatchOutcome, ProposedChange
 from sejahtera.i18n import render_finding
 from sejahtera.labels import column_label, participation_label
+from sejahtera.registry import privacy
 from sejahtera.registry.models import Household, Region
 from sejahtera.registry.selectors import household_for, households_for
 from sejahtera.registry.services import exports, records
@@ -283,6 +285,7 @@ def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         for to, owner in owners.items()
         if proposals.may_act(request.user, owner, proposal.village_id)
     }
+    unmasked = privacy.may_read_specific(request.user)
     access.log_sensitive_read(request.user, "proposal", [proposal.pk], request.path)
     return render(
         request,
@@ -294,9 +297,16 @@ def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 (column_label(name), presenters.display(name, str(value or "")))
                 for name, value in proposal.household_cells.items()
             ],
+            # a member's specific data (disability, illness, pregnancy) masked as on the
+            # household page for the roles that may not read it (the regent, the ministry)
             "member_rows": [
                 [
-                    (column_label(name), presenters.display(name, str(value or "")))
+                    (
+                        column_label(name),
+                        presenters.display(name, str(value or ""))
+                        if unmasked or name not in fmt.SPECIFIC_PERSON_FIELDS
+                        else privacy.MASK,
+                    )
                     for name, value in cells.items()
                 ]
                 for cells in proposal.member_cells
