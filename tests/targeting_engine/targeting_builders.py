@@ -21,7 +21,7 @@ from sejahtera.domain.registry_format import HOUSEHOLD_COLUMN_NAMES, PERSON_COLU
 from sejahtera.domain.targeting.reasons import render, render_clusters
 from sejahtera.domain.targeting.rules import DEFAULT_RULES_PATH, Rules, load_rules, parse_rules
 from sejahtera.targeting_engine import run_targeting
-from sejahtera.targeting_engine.run import TargetingResult
+from sejahtera.targeting_engine.run import OVERRIDE_COLUMNS, TargetingResult
 
 AS_OF = date(2026, 7, 1)
 
@@ -123,6 +123,7 @@ def make_runner() -> Runner:
         *,
         deciles: dict[str, int] | None = None,
         manual_clusters: list[tuple[str, str, str]] | None = None,
+        overrides: list[tuple[str, str, str, str, str]] | None = None,
         as_of: date = AS_OF,
         rules: Rules | None = None,
         engine: str = "duckdb",
@@ -144,6 +145,7 @@ def make_runner() -> Runner:
             engine=engine,  # type: ignore[arg-type]
             deciles=decile_table,
             manual_clusters=None if manual_clusters is None else _manual_table(manual_clusters),
+            overrides=None if overrides is None else _strings(OVERRIDE_COLUMNS, overrides),
             spark=spark,
         )
         return Outcome(result)
@@ -153,8 +155,11 @@ def make_runner() -> Runner:
 
 def _manual_table(rows: list[tuple[str, str, str]]) -> pa.Table:
     """Manual cluster memberships: (person_id, cluster, reason) rows."""
-    columns = list(zip(*rows, strict=True)) or [(), (), ()]
-    names = ("person_id", "cluster", "reason")
+    return _strings(("person_id", "cluster", "reason"), rows)
+
+
+def _strings(names: tuple[str, ...], rows: list[tuple[str, ...]]) -> pa.Table:
+    columns = list(zip(*rows, strict=True)) or [() for _ in names]
     return pa.table(
         {n: pa.array(list(v), pa.string()) for n, v in zip(names, columns, strict=True)}
     )

@@ -80,6 +80,28 @@ def test_evaluate_counts_manual_clusters_and_refuses_an_unknown_one(files: Path,
     assert f"{person_id}: 'BANJIR'" in result.output
 
 
+def test_evaluate_applies_a_reviewers_verdicts(files: Path, tmp_path: Path):
+    household_id = (files / "households.csv").read_text().splitlines()[1].split(",")[0]
+    verdicts = tmp_path / "overrides.csv"
+    verdicts.write_text(
+        "subject_type,subject_id,programme,verdict,reference\n"
+        f"household,{household_id},SEMBAKO,eligible,TKO-1\n"
+    )
+    result = evaluate(files, "--overrides", str(verdicts))
+    assert result.exit_code == 0, result.output
+    decided = next(h for h in json.loads(result.stdout) if h["household_id"] == household_id)
+    assert decided["programmes"]["SEMBAKO"]["eligible"] is True
+    assert decided["programmes"]["SEMBAKO"]["reasons"][-1] == "eligible by human review TKO-1"
+
+    verdicts.write_text(
+        "subject_type,subject_id,programme,verdict,reference\n"
+        f"household,{household_id},SEMBAKO,maybe,TKO-1\n"
+    )
+    result = evaluate(files, "--overrides", str(verdicts))
+    assert result.exit_code != 0
+    assert f"household {household_id} SEMBAKO: 'maybe'" in result.output
+
+
 def test_evaluate_leaves_out_what_the_import_rejects(files: Path, tmp_path: Path):
     """A head whose row the import rejects does not count as a member, nor does a household
     with a malformed region (its persons go with it)."""

@@ -80,7 +80,16 @@ def check_edge_cases_with_external_deciles(run, spark):
 
     rules = rules_with(three)
     manual = [("E1", "KORBAN_BENCANA", "banjir"), ("A1", "PEREMPUAN_RENTAN", "asesmen")]
-    kwargs = {"deciles": {"H1": 2, "H2": 4}, "rules": rules, "manual_clusters": manual}
+    overrides = [
+        ("household", "H2", "SEMBAKO", "not_eligible", "TKO-8"),
+        ("person", "E1", "PBI_JK", "not_eligible", "TKO-9"),
+    ]
+    kwargs = {
+        "deciles": {"H1": 2, "H2": 4},
+        "rules": rules,
+        "manual_clusters": manual,
+        "overrides": overrides,
+    }
     on_spark = run(households, persons, engine="spark", spark=spark, **kwargs)
     on_duckdb = run(households, persons, **kwargs)
     for output in ("decisions", "person_results"):
@@ -90,3 +99,6 @@ def check_edge_cases_with_external_deciles(run, spark):
     assert "KORBAN_BENCANA" in on_spark.clusters("E1")
     assert on_spark.decision("H1", "PKH_LANSIA")["components"] == ["LANSIA_60"]
     assert on_spark.decision("A1", "MODAL_PEREMPUAN")["eligible"] is True
+    assert on_spark.decision("H2", "SEMBAKO")["eligible"] is False
+    assert on_spark.decision("E1", "PBI_JK")["eligible"] is False
+    assert on_spark.decision("E2", "PBI_JK")["eligible"] is True

@@ -73,6 +73,12 @@ def target() -> None:
     "the rules' clusters.",
 )
 @click.option(
+    "--overrides",
+    type=FILE,
+    help="CSV subject_type,subject_id,programme,verdict,reference: reviewers' verdicts "
+    "(eligible or not_eligible) on objections, deciding in place of the rules.",
+)
+@click.option(
     "--rules", "rules_path", type=FILE, help="Rules TOML (default: the shipped defaults)."
 )
 @ENGINE
@@ -88,6 +94,7 @@ def evaluate(
     as_of: Any,
     deciles: Path | None,
     manual_clusters: Path | None,
+    overrides: Path | None,
     rules_path: Path | None,
     engine: str,
     out: Path | None,
@@ -115,6 +122,7 @@ def evaluate(
                 engine="spark" if engine == "spark" else "duckdb",
                 deciles=deciles,
                 manual_clusters=manual_clusters,
+                overrides=overrides,
                 out_dir=out,
             )
             decided = household_report(result)

@@ -77,13 +77,32 @@ LEFT JOIN (
 
 
 def build_plan(
-    rules: Rules, as_of: date, *, external_deciles: bool = False, manual_clusters: bool = False
+    rules: Rules,
+    as_of: date,
+    *,
+    external_deciles: bool = False,
+    manual_clusters: bool = False,
+    reviewed: bool = False,
 ) -> list[Stage]:
     """Every stage of a targeting run, in the order they must run. The last three are the
     outputs: ``household_results``, ``person_results`` and ``decisions``. ``manual_clusters``:
-    the run reads ``manual_clusters_input`` (memberships recorded by social workers)."""
+    the run reads ``manual_clusters_input`` (memberships recorded by social workers);
+    ``reviewed``: ``decision_overrides_input`` (a reviewer's verdicts on objections)."""
     model = rules.pmt_model
     manual = [Stage("manual_clusters", clusters.manual_clusters())] if manual_clusters else []
+    overrides = (
+        [
+            Stage(
+                "household_overrides",
+                programmes.decision_overrides("household", rules.household_programmes),
+            ),
+            Stage(
+                "person_overrides", programmes.decision_overrides("person", rules.person_programmes)
+            ),
+        ]
+        if reviewed
+        else []
+    )
     return [
         Stage("households_parsed", inputs.households_parsed(), materialize=True),
         Stage("persons_parsed", inputs.persons_parsed()),
@@ -106,13 +125,14 @@ def build_plan(
                 f"programme_{p.code.lower()}", p.components, p.max_components
             )
         ),
+        *overrides,
         Stage(
             "household_programmes",
-            programmes.household_programmes(rules, external_deciles),
+            programmes.household_programmes(rules, external_deciles, reviewed),
             materialize=True,
         ),
         Stage("household_decisions", programmes.household_decisions(rules)),
-        Stage("person_programmes", programmes.person_programmes(rules), materialize=True),
+        Stage("person_programmes", programmes.person_programmes(rules, reviewed), materialize=True),
         Stage("person_decisions", programmes.person_decisions(rules)),
         Stage("household_results", _household_results(rules)),
         Stage("person_results", _person_results()),

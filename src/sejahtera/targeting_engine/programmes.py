@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sejahtera.domain.targeting.reasons import LIST_SEPARATOR as LIST
 from sejahtera.domain.targeting.rules import CLUSTER_CODES, CustomProgramme, Rules
 from sejahtera.targeting_engine.facts import any_of, decile_reason, flags_held
@@ -64,8 +66,21 @@ def _component_reason(alias: str, programme: str) -> str:
     )
 
 
-def _custom_household_columns(programme: CustomProgramme, external: bool) -> tuple[str, str]:
-    """(select columns, joins) of a new household programme in ``household_programmes``."""
+@dataclass(frozen=True)
+class _HouseholdProgramme:
+    """One household programme's columns in ``household_programmes`` (SQL over ``h``, the
+    household's deciles, and ``join``'s table): eligible by the rules, its reasons, and for a
+    component programme its components and their yearly amount."""
+
+    name: str
+    eligible: str
+    reasons: str
+    components: str | None = None
+    amount: str | None = None
+    join: str = ""
+
+
+def _custom_household_programme(programme: CustomProgramme, external: bool) -> _HouseholdProgramme:
     name = programme.code.lower()
     conditions = ["h.living_members > 0"]
     reasons = [NO_LIVING_MEMBER]
@@ -85,46 +100,99 @@ def _custom_household_columns(programme: CustomProgramme, external: bool) -> tup
         reasons.append(_component_reason(alias, programme.code))
         components = f"{alias}.components"
         amount = f"COALESCE({alias}.components_amount, 0)"
-    columns = (
-        f"COALESCE({' AND '.join(conditions)}, FALSE) AS {name}_eligible,\n    "
-        f"{components} AS {name}_components,\n    "
-        f"{amount} AS {name}_amount,\n    "
-        f"{joined(*reasons)} AS {name}_reasons"
+    return _HouseholdProgramme(
+        name, " AND ".join(conditions), joined(*reasons), components, amount, join
     )
-    return columns, join
 
 
-def household_programmes(rules: Rules, external: bool) -> str:
+# -- a reviewer's verdict on an automated decision ----------------------------------------------
+
+VERDICTS = ("eligible", "not_eligible")
+
+
+def decision_overrides(subject_type: str, codes: tuple[str, ...]) -> str:
+    """A reviewer's verdicts (``decision_overrides_input``: subject_type, subject_id,
+    programme, verdict, reference) on one kind of subject, one row per subject with a verdict
+    and a reference per programme (``o.pkh_verdict``, ``o.pkh_reference``, …)."""
+    column = "household_id" if subject_type == "household" else "person_id"
+    columns = []
+    for code in codes:
+        name = code.lower()
+        columns.append(f"MAX(CASE WHEN programme = '{code}' THEN verdict END) AS {name}_verdict")
+        columns.append(
+            f"MAX(CASE WHEN programme = '{code}' THEN reference END) AS {name}_reference"
+        )
+    body = ",\n    ".join(columns)
+    return f"""
+SELECT
+    subject_id AS {column},
+    {body}
+FROM (SELECT TRIM(subject_id) AS subject_id, TRIM(programme) AS programme,
+             TRIM(verdict) AS verdict, TRIM(reference) AS reference
+      FROM decision_overrides_input
+      WHERE TRIM(subject_type) = '{subject_type}') AS verdicts
+GROUP BY subject_id"""
+
+
+def _decided(name: str, by_rules: str, reasons: str, subject: str, reviewed: bool) -> str:
+    """The ``{name}_eligible`` and ``{name}_reasons`` columns: the rules' verdict, unless a
+    reviewer decided otherwise on a person's objection (``reviewed``: the run reads
+    ``decision_overrides_input``); a reviewer decides only for a living ``subject``."""
+    if not reviewed:
+        return f"COALESCE({by_rules}, FALSE) AS {name}_eligible,\n    {reasons} AS {name}_reasons"
+    verdict, reference = f"o.{name}_verdict", f"o.{name}_reference"
+    review = (
+        f"CASE WHEN NOT ({subject}) THEN NULL "
+        f"WHEN {verdict} = 'eligible' THEN {reason('REVIEWED_ELIGIBLE', reference)} "
+        f"WHEN {verdict} = 'not_eligible' THEN {reason('REVIEWED_NOT_ELIGIBLE', reference)} END"
+    )
+    return (
+        f"CASE WHEN ({subject}) AND {verdict} IS NOT NULL THEN {verdict} = 'eligible' "
+        f"ELSE COALESCE({by_rules}, FALSE) END AS {name}_eligible,\n    "
+        f"{joined(reasons, review)} AS {name}_reasons"
+    )
+
+
+def household_programmes(rules: Rules, external: bool, reviewed: bool = False) -> str:
     """PKH, SEMBAKO and the new household programmes for every household: eligibility,
-    components and reasons."""
+    components and reasons (``reviewed``: with a reviewer's verdicts, ``household_overrides``)."""
     pkh, sembako = rules.pkh, rules.sembako
-    pkh_ok = (
-        f"h.living_members > 0 AND h.national_decile <= {pkh.max_decile} "
-        "AND COALESCE(k.kept_components, 0) > 0"
-    )
-    sembako_ok = f"h.living_members > 0 AND h.national_decile <= {sembako.max_decile}"
-    custom = [_custom_household_columns(p, external) for p in rules.custom if p.unit == "household"]
-    custom_columns = "".join(f",\n    {columns}" for columns, _ in custom)
-    custom_joins = "".join(join for _, join in custom)
-    pkh_reasons = joined(
-        NO_LIVING_MEMBER,
-        _household_decile_reason(pkh.max_decile, external),
-        _component_reason("k", "PKH"),
-    )
-    sembako_reasons = joined(
-        NO_LIVING_MEMBER, _household_decile_reason(sembako.max_decile, external)
-    )
+    programmes = [
+        _HouseholdProgramme(
+            "pkh",
+            f"h.living_members > 0 AND h.national_decile <= {pkh.max_decile} "
+            "AND COALESCE(k.kept_components, 0) > 0",
+            joined(
+                NO_LIVING_MEMBER,
+                _household_decile_reason(pkh.max_decile, external),
+                _component_reason("k", "PKH"),
+            ),
+            "k.components",
+            "COALESCE(k.components_amount, 0)",
+            "\nLEFT JOIN pkh_households AS k ON k.household_id = h.household_id",
+        ),
+        _HouseholdProgramme(
+            "sembako",
+            f"h.living_members > 0 AND h.national_decile <= {sembako.max_decile}",
+            joined(NO_LIVING_MEMBER, _household_decile_reason(sembako.max_decile, external)),
+        ),
+        *(_custom_household_programme(p, external) for p in rules.custom if p.unit == "household"),
+    ]
+    columns = []
+    for p in programmes:
+        columns.append(_decided(p.name, p.eligible, p.reasons, "h.living_members > 0", reviewed))
+        if p.components is not None:
+            columns.append(f"{p.components} AS {p.name}_components")
+            columns.append(f"{p.amount} AS {p.name}_amount")
+    joins = "".join(p.join for p in programmes)
+    if reviewed:
+        joins += "\nLEFT JOIN household_overrides AS o ON o.household_id = h.household_id"
+    body = ",\n    ".join(columns)
     return f"""
 SELECT
     h.household_id,
-    COALESCE({pkh_ok}, FALSE) AS pkh_eligible,
-    k.components AS pkh_components,
-    COALESCE(k.components_amount, 0) AS pkh_amount,
-    {pkh_reasons} AS pkh_reasons,
-    COALESCE({sembako_ok}, FALSE) AS sembako_eligible,
-    {sembako_reasons} AS sembako_reasons{custom_columns}
-FROM household_deciles AS h
-LEFT JOIN pkh_households AS k ON k.household_id = h.household_id{custom_joins}"""
+    {body}
+FROM household_deciles AS h{joins}"""
 
 
 def _paid(eligible: str, amount: str) -> str:
@@ -308,10 +376,11 @@ def _custom_person_conditions(programme: CustomProgramme) -> list[tuple[str, str
     return conditions
 
 
-def person_programmes(rules: Rules) -> str:
+def person_programmes(rules: Rules, reviewed: bool = False) -> str:
     """PBI_JK, ATENSI, PENA and the new person programmes for every person row: eligibility
-    and reasons. Persons who are not members (deceased, born after as_of, …) are eligible for
-    nothing, with that reason."""
+    and reasons (``reviewed``: with a reviewer's verdicts, ``person_overrides``). Persons who
+    are not members (deceased, born after as_of, …) are eligible for nothing, with that
+    reason."""
     pbi, atensi, pena = rules.pbi_jk, rules.atensi, rules.pena
     counted = tuple(c for c in CLUSTER_CODES if c not in atensi.excluded_clusters)
     in_counted, counted_reason = _clusters_condition(counted, "ATENSI")
@@ -345,18 +414,23 @@ def person_programmes(rules: Rules) -> str:
         holds = " AND ".join(f"({condition})" for condition, _ in conditions)
         reasons = joined(*(reason for _, reason in conditions))
         columns.append(
-            f"COALESCE({member} AND {holds}, FALSE) AS {name}_eligible,\n    "
-            f"CASE WHEN {member} THEN {reasons} ELSE {_person_status_reason()} END "
-            f"AS {name}_reasons"
+            _decided(
+                name,
+                f"{member} AND {holds}",
+                f"CASE WHEN {member} THEN {reasons} ELSE {_person_status_reason()} END",
+                member,
+                reviewed,
+            )
         )
     body = ",\n    ".join(columns)
+    review = "\nLEFT JOIN person_overrides AS o ON o.person_id = p.person_id" if reviewed else ""
     return f"""
 SELECT
     p.person_id,
     p.household_id,
     {body}
 FROM persons_with_deciles AS p
-LEFT JOIN person_clusters AS c ON c.person_id = p.person_id"""
+LEFT JOIN person_clusters AS c ON c.person_id = p.person_id{review}"""
 
 
 def person_decisions(rules: Rules) -> str:

@@ -31,6 +31,7 @@ import pyarrow.dataset as ds
 from sejahtera.domain.registry_format import HOUSEHOLD_COLUMN_NAMES, PERSON_COLUMN_NAMES
 from sejahtera.domain.targeting.rules import CLUSTER_CODES, Rules, load_rules
 from sejahtera.targeting_engine.plan import OUTPUTS, build_plan, to_spark
+from sejahtera.targeting_engine.programmes import VERDICTS
 from sejahtera.targeting_engine.sql import (
     CLUSTER_SEPARATOR,
     LIST_SEPARATOR,
@@ -49,6 +50,7 @@ REQUIRED_HOUSEHOLD_COLUMNS = ("household_id", "region_code")
 REQUIRED_PERSON_COLUMNS = ("person_id", "household_id", "sex", "birth_date", "relationship")
 DECILE_COLUMNS = ("household_id", "national_decile")
 MANUAL_CLUSTER_COLUMNS = ("person_id", "cluster", "reason")
+OVERRIDE_COLUMNS = ("subject_type", "subject_id", "programme", "verdict", "reference")
 # The order of the rows of ``TargetingResult.read`` (NULL ids last; the built-in programmes
 # first, then the rules' own by code).
 PROGRAMME_ORDER = ("PKH", "SEMBAKO", "PBI_JK", "ATENSI", "PENA")
@@ -154,6 +156,7 @@ def run_targeting(
     progress: Progress | None = None,
     *,
     manual_clusters: Source | None = None,
+    overrides: Source | None = None,
     out_dir: Path | str | None = None,
     spark: Any = None,
 ) -> TargetingResult:
@@ -165,7 +168,10 @@ def run_targeting(
     (household_id, national_decile) replaces the PMT ranking: households missing from it get no
     decile (and so no decile-based programme, with that reason). ``spark`` is an existing
     SparkSession (else a local[2] one is started). ``manual_clusters`` (person_id, cluster,
-    reason): memberships a social worker recorded, counted beside the rules' own."""
+    reason): memberships a social worker recorded, counted beside the rules' own.
+    ``overrides`` (subject_type ``household``/``person``, subject_id, programme, verdict
+    ``eligible``/``not_eligible``, reference): a reviewer's verdicts on objections to earlier
+    decisions, deciding in place of the rules for a living subject (with that reason)."""
     if not isinstance(as_of, date):
         raise TypeError(f"as_of must be a date, got {as_of!r}")
     rules = rules or load_rules()
@@ -174,6 +180,7 @@ def run_targeting(
         as_of,
         external_deciles=deciles is not None,
         manual_clusters=manual_clusters is not None,
+        reviewed=overrides is not None,
     )
     runner: Runner
     if engine == "duckdb":
@@ -212,6 +219,9 @@ def run_targeting(
                 MANUAL_CLUSTER_COLUMNS,
             )
             _check_manual_clusters(runner)
+        if overrides is not None:
+            runner.load("decision_overrides_input", overrides, OVERRIDE_COLUMNS, OVERRIDE_COLUMNS)
+            _check_overrides(runner, rules)
         # The stages, then the writes (named "write <output>"), each followed by dropping the
         # stored stages no later step reads.
         steps: list[tuple[str, Callable[[], None]]] = [
@@ -304,6 +314,40 @@ def _check_manual_clusters(runner: Runner) -> None:
     if bad:
         shown = ", ".join(f"{r['person_id']}: {r['cluster']!r}" for r in bad)
         raise InputError(f"manual clusters: cluster must be one of the 12 codes; found {shown}")
+
+
+def _check_overrides(runner: Runner, rules: Rules) -> None:
+    subjects = {"household": rules.household_programmes, "person": rules.person_programmes}
+    valid = " OR ".join(
+        f"(TRIM(subject_type) = '{unit}' AND TRIM(programme) IN ({texts(codes)}))"
+        for unit, codes in subjects.items()
+    )
+    bad = runner.fetch(
+        "SELECT subject_type, subject_id, programme, verdict FROM decision_overrides_input "
+        f"WHERE NOT COALESCE({valid}, FALSE) "
+        f"OR verdict IS NULL OR TRIM(verdict) NOT IN ({texts(VERDICTS)}) "
+        "OR subject_id IS NULL OR TRIM(subject_id) = '' "
+        "ORDER BY subject_id LIMIT 5"
+    ).to_pylist()
+    if bad:
+        shown = ", ".join(
+            f"{r['subject_type']} {r['subject_id']} {r['programme']}: {r['verdict']!r}" for r in bad
+        )
+        raise InputError(
+            "overrides: each needs a subject_type (household or person), a programme of that "
+            f"subject, and a verdict (eligible or not_eligible); found {shown}"
+        )
+    _check_unique_overrides(runner)
+
+
+def _check_unique_overrides(runner: Runner) -> None:
+    rows = runner.fetch(
+        "SELECT TRIM(subject_type) AS t, TRIM(subject_id) AS id, TRIM(programme) AS programme "
+        "FROM decision_overrides_input GROUP BY 1, 2, 3 HAVING COUNT(*) > 1 ORDER BY 2 LIMIT 5"
+    ).to_pylist()
+    if rows:
+        shown = ", ".join(f"{r['t']} {r['id']} {r['programme']}" for r in rows)
+        raise InputError(f"overrides: one verdict per subject and programme; found {shown} twice")
 
 
 # -- output shaping (no logic: types and lists) -----------------------------------------------

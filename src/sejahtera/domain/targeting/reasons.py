@@ -105,6 +105,13 @@ REASONS: dict[str, Reason] = {
     ),
     "EMPLOYMENT_UNKNOWN_NOT_EXCLUDED": Reason(gettext_noop("employment unknown (not excluded)")),
     "MANUAL": Reason(gettext_noop("manual: {text}"), ("text",)),
+    # a person's objection to the automated decision, decided by a reviewer
+    "REVIEWED_ELIGIBLE": Reason(
+        gettext_noop("eligible by human review {reference}"), ("reference",)
+    ),
+    "REVIEWED_NOT_ELIGIBLE": Reason(
+        gettext_noop("not eligible by human review {reference}"), ("reference",)
+    ),
     # clusters counted by a programme
     "CLUSTERS": Reason(gettext_noop("clusters {clusters}"), ("clusters",)),
     "IN_NO_CLUSTER": Reason(gettext_noop("in no cluster")),

@@ -246,6 +246,10 @@ class Rules:
     def household_programmes(self) -> tuple[str, ...]:
         return HOUSEHOLD_PROGRAMMES + tuple(p.code for p in self.custom if p.unit == "household")
 
+    @property
+    def person_programmes(self) -> tuple[str, ...]:
+        return tuple(c for c in self.programme_codes if c not in self.household_programmes)
+
 
 # -- the schema -------------------------------------------------------------------------------
 
