@@ -78,6 +78,12 @@ COMPLAINT_READERS = COMPLAINT_HANDLERS | {Role.AUDITOR}
 CORRECTION_REVIEWERS = frozenset({Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.ADMINISTRATOR})
 CORRECTION_READERS = CORRECTION_REVIEWERS | {Role.AUDITOR}
 # The figures of participation (no person in them), each within the reader's region.
+# Objections to an automated targeting decision: taken in where people are met, decided by the
+# social offices (never by whoever took it in).
+DECISION_REVIEWERS = frozenset({Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.ADMINISTRATOR})
+DECISION_REVIEW_TAKERS = DECISION_REVIEWERS | {Role.VILLAGE_OPERATOR, Role.SOCIAL_WORKER}
+DECISION_REVIEW_READERS = DECISION_REVIEW_TAKERS
+
 PARTICIPATION_REPORT_READERS = PROPOSAL_READERS | COMPLAINT_READERS | {Role.VILLAGE_OPERATOR}
 # The audit trail is searched and exported by auditors and administrators.
 AUDIT_READERS = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})

@@ -534,6 +534,78 @@ def correction_review(status: CorrectionStatus, note: str) -> list[Finding]:
     return []
 
 
+# -- objections to an automated decision (UU 27/2022, art. 10) --------------------------------
+
+
+def decision_review_request(
+    *,
+    in_current_run: bool,
+    limited: bool,
+    pending: bool,
+    standing: bool,
+    requester_name: str,
+    grounds: str,
+) -> list[Finding]:
+    """Why an objection to a targeting decision cannot be taken in: only the current run's
+    decisions are reviewed, one review at a time, and a place a quota or the budget cut is a
+    waiting-list place, not an assessment of the person."""
+    findings = []
+    if not in_current_run:
+        findings.append(
+            error(
+                "REVIEW_OLD_DECISION",
+                gettext_noop("only a decision of the current targeting run can be reviewed"),
+            )
+        )
+    if limited:
+        findings.append(
+            error(
+                "REVIEW_LIMITED",
+                gettext_noop(
+                    "a quota or the budget left this subject out, not the rules: it waits for "
+                    "a freed place"
+                ),
+            )
+        )
+    if pending:
+        findings.append(
+            error("REVIEW_PENDING", gettext_noop("this decision is already awaiting a reviewer"))
+        )
+    if standing:
+        findings.append(
+            error(
+                "REVIEW_STANDING",
+                gettext_noop("a reviewer's verdict already decides this until the facts change"),
+            )
+        )
+    if not requester_name.strip():
+        findings.append(
+            error("REQUESTER_MISSING", gettext_noop("say who objects"), "requester_name")
+        )
+    if not grounds.strip():
+        findings.append(
+            error("GROUNDS_MISSING", gettext_noop("say why the decision is wrong"), "grounds")
+        )
+    return findings
+
+
+def decision_review_verdict(*, still_open: bool, took_it_in: bool, note: str) -> list[Finding]:
+    """Why a reviewer may not decide now: once only, never on an objection they took in
+    themselves, and with the reasons the person will read."""
+    if not still_open:
+        return [error("REVIEW_DECIDED", gettext_noop("the review is already decided"))]
+    findings = []
+    if took_it_in:
+        findings.append(
+            error(SAME_PERSON, gettext_noop("whoever took in the objection cannot review it"))
+        )
+    if not note.strip():
+        findings.append(
+            error("REVIEW_NOTE_MISSING", gettext_noop("give the reasons of your verdict"), "note")
+        )
+    return findings
+
+
 # -- tracking numbers --------------------------------------------------------------------------
 
 TRACKING_PREFIXES = {
@@ -541,6 +613,7 @@ TRACKING_PREFIXES = {
     "objection": "SGH",
     "complaint": "ADU",
     "correction": "KOR",
+    "decision_review": "TIN",  # tinjauan: a person reviews an automated decision
 }
 # Damm's quasigroup: one check digit that catches every single-digit error and every swap of
 # two adjacent digits, the mistakes people make reading a number out over the phone.

@@ -241,3 +241,81 @@ class RulesVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} ({self.effective_from})"
+
+
+class DecisionReview(models.Model):
+    """A person's objection to an automated decision about them (UU 27/2022, art. 10),
+    decided by a person who reads the decision's reasons.
+
+    Overturned, the reviewer's verdict decides that subject and programme in every later run
+    (with the reason "by human review"), until the facts it was judged on change: the first
+    run that finds the household or a member edited since records itself in
+    ``lapsed_in_run``, and the rules decide again. Upheld, the automated decision stands."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Awaiting review")
+        UPHELD = "upheld", _("Automated decision upheld")
+        OVERTURNED = "overturned", _("Overturned by the reviewer")
+
+    tracking_number = models.CharField(max_length=24, unique=True, null=True, blank=True)
+    # "H<household id>" or "P<person id>", as a decree names subjects: one open review and one
+    # standing verdict per subject and programme.
+    subject = models.CharField(max_length=24)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    programme = models.CharField(max_length=20)
+    decision = models.ForeignKey(
+        Decision, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The automated decision as it was objected to, kept should its run be deleted.
+    run_id_decided = models.BigIntegerField()
+    eligible_by_rules = models.BooleanField()
+    reasons_by_rules = models.JSONField(default=list)
+    # Who objects (the person decided about, or for a household decision one of its members),
+    # as they gave it: the public tracking page asks for this NIK and name.
+    requester_name = models.CharField(_("requester's name"), max_length=200)
+    requester_nik = models.CharField(_("requester's NIK"), max_length=16, blank=True)
+    grounds = models.TextField(_("grounds"))
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(_("reviewer's reasons"), blank=True)
+    # A digest of the household's and its members' record versions when the reviewer decided.
+    facts = models.CharField(max_length=64, blank=True)
+    lapsed_in_run = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        verbose_name = _("decision review")
+        verbose_name_plural = _("decision reviews")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "programme"],
+                condition=models.Q(status="open"),
+                name="one_open_review_per_decision",
+            ),
+            models.UniqueConstraint(
+                fields=["subject", "programme"],
+                condition=models.Q(status="overturned", lapsed_in_run__isnull=True),
+                name="one_standing_verdict_per_decision",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"review {self.tracking_number} of {self.subject} {self.programme}: {self.status}"
+
+    @property
+    def verdict_eligible(self) -> bool | None:
+        """The reviewer's verdict (None while open; the rules' own when upheld)."""
+        if self.status == self.Status.OPEN:
+            return None
+        overturned = self.status == self.Status.OVERTURNED
+        return self.eligible_by_rules != overturned

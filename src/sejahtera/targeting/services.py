@@ -35,12 +35,14 @@ from sejahtera.registry.services import bulk
 from sejahtera.registry.services.snapshot import export_parquet, snapshot_registry
 from sejahtera.targeting.models import (
     Decision,
+    DecisionReview,
     HouseholdResult,
     ManualClusterMembership,
     PersonCluster,
     ProgrammeFigure,
     TargetingRun,
 )
+from sejahtera.targeting.reviews import standing_verdicts
 from sejahtera.targeting.rules import default_rules_text, parse_rules
 from sejahtera.targeting.selectors import (
     DECISION_TALLIES,
@@ -49,6 +51,7 @@ from sejahtera.targeting.selectors import (
 )
 from sejahtera.targeting.signals import run_completed
 from sejahtera.targeting_engine import InputError, TargetingResult, run_targeting
+from sejahtera.targeting_engine.run import OVERRIDE_COLUMNS
 
 CHUNK = 5000
 Progress = Callable[[str, int, int], None]
@@ -305,6 +308,15 @@ def snapshot_manual_clusters(folder: Path, on: date) -> Path:
     return path
 
 
+def snapshot_verdicts(folder: Path) -> tuple[Path, list[int]]:
+    """The reviewers' standing verdicts for the engine, and the reviews whose facts changed
+    since (the run ends them)."""
+    verdicts = standing_verdicts()
+    path = folder / "overrides.parquet"
+    export_parquet(iter(verdicts.rows), list(OVERRIDE_COLUMNS), path)
+    return path, verdicts.lapsed
+
+
 def _pinned_deciles(run: TargetingRun, folder: Path) -> Path | None:
     """The run's official deciles for the engine, keyed like the snapshot (the registry's own
     ids; the file names households by their ``household_id`` in the exchange format). The kept
@@ -349,6 +361,7 @@ def execute_run(run: TargetingRun, progress: Progress | None = None) -> Targetin
         with tempfile.TemporaryDirectory(prefix="sejahtera-targeting-") as folder:
             report("snapshot", 0, 1)
             households, persons, n_households, n_persons = snapshot_registry(Path(folder))
+            overrides, lapsed = snapshot_verdicts(Path(folder))
             result = run_targeting(
                 households,
                 persons,
@@ -357,6 +370,7 @@ def execute_run(run: TargetingRun, progress: Progress | None = None) -> Targetin
                 engine="spark" if run.engine == "spark" else "duckdb",
                 deciles=_pinned_deciles(run, Path(folder)),
                 manual_clusters=snapshot_manual_clusters(Path(folder), run.as_of),
+                overrides=overrides,
                 progress=report,
                 out_dir=Path(folder) / "results",
             )
@@ -365,6 +379,7 @@ def execute_run(run: TargetingRun, progress: Progress | None = None) -> Targetin
                 _store(run, result)
                 if not run.is_simulation:
                     _carry_reviews(run)
+                    DecisionReview.objects.filter(pk__in=lapsed).update(lapsed_in_run=run.pk)
                 apply_limits(run)
                 count_programmes(run)
                 run.households, run.persons = n_households, n_persons

@@ -1,0 +1,170 @@
+"""Objections to an automated decision: taken in, reviewed by another person, and an overturned
+decision deciding later runs until the facts change."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+
+from sejahtera.accounts.models import Role
+from sejahtera.domain.findings import StepRefused
+from sejahtera.domain.participation import parse_tracking_number
+from sejahtera.registry.services.records import household_cells, update_household
+from sejahtera.targeting.models import Decision, DecisionReview
+from sejahtera.targeting.reviews import decide_review, request_review, reviews_for
+from sejahtera.targeting.services import run_targeting_for_registry
+
+pytestmark = pytest.mark.django_db
+AS_OF = date(2026, 7, 1)
+BOGOR_VILLAGE = "3201011002"
+
+
+@pytest.fixture
+def staff(make_user):
+    return {
+        "clerk": make_user(Role.VILLAGE_OPERATOR, BOGOR_VILLAGE),
+        "office": make_user(Role.DISTRICT_OFFICE, "3201"),
+        "other_office": make_user(Role.DISTRICT_OFFICE, "3273"),
+    }
+
+
+def sembako(run, household) -> Decision:
+    return Decision.objects.get(run=run, household=household, programme="SEMBAKO")
+
+
+def objection(staff, decision, **kwargs) -> DecisionReview:
+    fields = {
+        "requester_name": "Rudi 0",
+        "requester_nik": "3201011203850001",
+        "grounds": "Mobil itu milik majikan; saya sopir, gaji tidak cukup",
+    } | kwargs
+    return request_review(actor=staff["clerk"], decision=decision, **fields)
+
+
+def test_an_overturned_decision_decides_later_runs_until_the_facts_change(population, staff):
+    rich = population["rich"][0]
+    first = run_targeting_for_registry(AS_OF)
+    assert not sembako(first, rich).eligible
+
+    review = objection(staff, sembako(first, rich))
+    assert review.status == DecisionReview.Status.OPEN
+    assert parse_tracking_number(review.tracking_number)[0] == "decision_review"
+    assert review.reasons_by_rules == sembako(first, rich).reasons
+    decided = decide_review(
+        actor=staff["office"], review=review, overturn=True, note="Dikunjungi: mobil majikan"
+    )
+    assert decided.status == DecisionReview.Status.OVERTURNED
+    assert decided.verdict_eligible is True
+
+    second = run_targeting_for_registry(AS_OF)
+    reviewed = sembako(second, rich)
+    assert reviewed.eligible
+    assert reviewed.monthly_amount == 200_000
+    assert reviewed.reasons[-1] == f"REVIEWED_ELIGIBLE:{review.tracking_number}"
+    # A what-if run reads the verdict too, and ends nothing.
+    update_household(
+        actor=staff["office"],
+        household=rich,
+        cells=household_cells(rich) | {"floor_area_m2": "180"},
+        expected_version=rich.version,
+    )
+    what_if = run_targeting_for_registry(AS_OF, simulation=True)
+    assert not sembako(what_if, rich).eligible
+    review.refresh_from_db()
+    assert review.lapsed_in_run is None
+
+    # The household was edited since the review: the next run ends the verdict.
+    third = run_targeting_for_registry(AS_OF)
+    assert not sembako(third, rich).eligible
+    review.refresh_from_db()
+    assert review.lapsed_in_run == third.pk
+    # The facts changed, so the person may object again.
+    assert objection(staff, sembako(third, rich)).status == DecisionReview.Status.OPEN
+
+
+def test_an_upheld_decision_stands(population, staff):
+    rich = population["rich"][1]
+    first = run_targeting_for_registry(AS_OF)
+    review = objection(staff, sembako(first, rich))
+    decide_review(actor=staff["office"], review=review, overturn=False, note="Data benar")
+    review.refresh_from_db()
+    assert review.verdict_eligible is False
+    assert not sembako(run_targeting_for_registry(AS_OF), rich).eligible
+
+
+def test_what_cannot_be_reviewed_is_refused_with_the_reason(population, staff):
+    rich = population["rich"][2]
+    first = run_targeting_for_registry(AS_OF)
+    decision = sembako(first, rich)
+    with pytest.raises(StepRefused) as refused:
+        objection(staff, decision, grounds=" ", requester_name="")
+    assert {f.column for f in refused.value.findings} == {"grounds", "requester_name"}
+
+    objection(staff, decision)
+    with pytest.raises(StepRefused, match="already awaiting a reviewer"):
+        objection(staff, decision)
+
+    run_targeting_for_registry(AS_OF)
+    with pytest.raises(StepRefused, match="current targeting run"):
+        objection(staff, sembako(first, population["rich"][3]))
+
+    poor = population["poor"][0]
+    limited = Decision.objects.get(run=first, household=poor, programme="SEMBAKO")
+    Decision.objects.filter(pk=limited.pk).update(eligible=False, limited_by="quota")
+    limited.refresh_from_db()
+    with pytest.raises(StepRefused):
+        objection(staff, limited)
+
+
+def test_the_reviewer_is_another_person_in_the_region(population, staff, make_user):
+    first = run_targeting_for_registry(AS_OF)
+    admin = make_user(Role.ADMINISTRATOR)
+    review = request_review(
+        actor=admin,
+        decision=sembako(first, population["rich"][4]),
+        requester_name="Rudi 4",
+        requester_nik="",
+        grounds="Penghasilan turun",
+    )
+    with pytest.raises(StepRefused, match="took in the objection"):
+        decide_review(actor=admin, review=review, overturn=True, note="ok")
+    with pytest.raises(PermissionDenied):
+        decide_review(actor=staff["other_office"], review=review, overturn=True, note="ok")
+    with pytest.raises(PermissionDenied):
+        decide_review(actor=staff["clerk"], review=review, overturn=True, note="ok")
+    with pytest.raises(StepRefused, match="reasons of your verdict"):
+        decide_review(actor=staff["office"], review=review, overturn=True, note=" ")
+    decided = decide_review(actor=staff["office"], review=review, overturn=True, note="Dicek")
+    with pytest.raises(StepRefused, match="already decided"):
+        decide_review(actor=staff["office"], review=review, overturn=False, note="lagi")
+    # one standing verdict per decision, whatever a caller does
+    with pytest.raises(StepRefused, match="until the facts change"):
+        objection(staff, sembako(first, population["rich"][4]))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DecisionReview.objects.create(
+            **{
+                f.attname: getattr(decided, f.attname)
+                for f in DecisionReview._meta.concrete_fields
+                if f.attname not in ("id", "tracking_number")
+            }
+        )
+
+
+def test_only_staff_of_the_region_take_and_read_objections(population, staff, make_user):
+    first = run_targeting_for_registry(AS_OF)
+    decision = sembako(first, population["rich"][5])
+    for outsider in (
+        make_user(Role.VILLAGE_OPERATOR, "3273011001"),
+        make_user(Role.MINISTRY_ANALYST),
+        make_user(Role.AUDITOR),
+    ):
+        with pytest.raises(PermissionDenied):
+            objection({"clerk": outsider}, decision)
+    review = objection(staff, decision)
+    assert list(reviews_for(staff["office"])) == [review]
+    assert list(reviews_for(staff["other_office"])) == []
+    with pytest.raises(PermissionDenied):
+        reviews_for(make_user(Role.MINISTRY_ANALYST))
