@@ -543,6 +543,7 @@ def decision_review_request(
     limited: bool,
     pending: bool,
     standing: bool,
+    reviewed: bool,
     requester_name: str,
     grounds: str,
 ) -> list[Finding]:
@@ -576,6 +577,13 @@ def decision_review_request(
             error(
                 "REVIEW_STANDING",
                 gettext_noop("a reviewer's verdict already decides this until the facts change"),
+            )
+        )
+    elif reviewed and not pending:
+        findings.append(
+            error(
+                "REVIEW_DONE",
+                gettext_noop("this decision was reviewed; the next targeting run decides again"),
             )
         )
     if not requester_name.strip():

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
@@ -16,6 +17,7 @@ from sejahtera.grievances.models import Complaint, CorrectionRequest, Objection,
 from sejahtera.grievances.proposals import ACTOR_ROLES
 from sejahtera.programmes.models import Enrolment
 from sejahtera.registry.models import Person
+from sejahtera.targeting.models import DecisionReview
 
 
 def proposals_for(user: User) -> QuerySet[Proposal]:
@@ -98,17 +100,21 @@ def citizen_status(nik: str, name: str) -> CitizenStatus | None:
 
 
 def tracked_by_number(kind: str, year: int, serial: int, *, nik: str) -> Tracked | None:
-    """The status of one proposal, objection or complaint, for whoever gives its tracking
-    number and the NIK given when filing (``None`` for any mismatch: one answer)."""
+    """The status of one proposal, objection, complaint, correction or decision review, for
+    whoever gives its tracking number and the NIK given when filing (``None`` for any
+    mismatch: one answer)."""
     filer = {
         "proposal": "proposer",
         "objection": "objector",
         "complaint": "complainant",
         "correction": "requester",
+        "decision_review": "requester",
     }[kind]
-    record: Proposal | Objection | Complaint | CorrectionRequest | None
+    record: Proposal | Objection | Complaint | CorrectionRequest | DecisionReview | None
     if kind == "correction":
         record = CorrectionRequest.objects.filter(pk=serial, requester_nik=nik).first()
+    elif kind == "decision_review":
+        record = DecisionReview.objects.filter(pk=serial, requester_nik=nik).first()
     elif kind == "proposal":
         record = Proposal.objects.filter(pk=serial, proposer_nik=nik).first()
     elif kind == "objection":
@@ -173,6 +179,18 @@ def _tracked(nik: str, name: str) -> list[Tracked]:
                     correction.status,
                     since,
                     correction.note,
+                )
+            )
+    for review in DecisionReview.objects.filter(requester_nik=nik):
+        if _same_name(review.requester_name, name):
+            since = review.reviewed_at or review.filed_at
+            found.append(
+                Tracked(
+                    review.tracking_number or "",
+                    "decision_review",
+                    review.status,
+                    timezone.localdate(since),
+                    review.review_note,
                 )
             )
     return found

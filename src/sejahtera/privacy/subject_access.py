@@ -28,6 +28,7 @@ from sejahtera.registry.models import ChangeRecord, Person
 from sejahtera.registry.selectors import persons_for
 from sejahtera.targeting.models import (
     Decision,
+    DecisionReview,
     HouseholdResult,
     ManualClusterMembership,
     PersonCluster,
@@ -49,10 +50,11 @@ FAMILY_REASONS = frozenset(
         "DECILE_ABOVE", "DECILE_WITHIN", "DECILE_MISSING", "DECILE_NOT_IN_FILE",
         "BUDGET_REACHED", "QUOTA_REACHED", "RANK_WITHIN_LIMITS", "NO_COMPONENT",
         "NO_LIVING_MEMBER", "NO_SPOUSE", "LIVES_ALONE", "IN_NO_CLUSTER", "NO_CLUSTER_COUNTED",
+        "REVIEWED_ELIGIBLE", "REVIEWED_NOT_ELIGIBLE",
     }
 )  # fmt: skip
 # Kept out of every row: machinery (the edit counter), not data about the person.
-LEFT_OUT = frozenset({"version"})
+LEFT_OUT = frozenset({"version", "facts"})
 
 
 def subject_data(user: User, person_id: int) -> dict[str, Any]:
@@ -86,6 +88,10 @@ def subject_data(user: User, person_id: int) -> dict[str, Any]:
             "decisions": [
                 _decision(d)
                 for d in Decision.objects.filter(own, household=household).order_by("run_id", "id")
+            ],
+            "reviews": [
+                _review(r, person.nik)
+                for r in DecisionReview.objects.filter(own, household=household).order_by("pk")
             ],
         },
         "conditionality": _rows(
@@ -136,6 +142,22 @@ def _decision(decision: Decision) -> dict[str, Any]:
             "withheld": len(decision.reasons) - len(shared),
         }
     return row | {"reason_text": i18n.render_reasons(row["reasons"])}
+
+
+def _review(review: DecisionReview, nik: str | None) -> dict[str, Any]:
+    """An objection to a decision about the person or the family, with the decision's reasons
+    as ``_decision`` gives them; who objected only when it was the person."""
+    row = _row(review)
+    reasons = review.reasons_by_rules
+    if review.person_id is None:
+        reasons = [r for r in reasons if r.split(PARAM_SEPARATOR, 1)[0] in FAMILY_REASONS]
+    if not nik or review.requester_nik != nik:
+        row |= {"requester_name": "", "requester_nik": ""}
+    return row | {
+        "reasons_by_rules": reasons,
+        "reason_text": i18n.render_reasons(reasons),
+        "verdict_eligible": review.verdict_eligible,
+    }
 
 
 # Who a household's money went to: shown only when it is the person.

@@ -31,14 +31,9 @@ from sejahtera.domain.participation import (
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Household, Person
 from sejahtera.targeting.models import Decision, DecisionReview
-from sejahtera.targeting.selectors import latest_run, rules_of
+from sejahtera.targeting.selectors import latest_run, rules_of, subject_of
 
 Status = DecisionReview.Status
-
-
-def subject_of(decision: Decision) -> str:
-    """How a decree and a review name a decision's subject: ``H<id>`` or ``P<id>``."""
-    return f"P{decision.person_id}" if decision.person_id else f"H{decision.household_id}"
 
 
 @transaction.atomic
@@ -62,6 +57,7 @@ def request_review(
         limited=bool(decision.limited_by),
         pending=reviews.filter(status=Status.OPEN).exists(),
         standing=reviews.filter(status=Status.OVERTURNED, lapsed_in_run__isnull=True).exists(),
+        reviewed=reviews.filter(decision=decision).exists(),
         requester_name=requester_name,
         grounds=grounds,
     )
@@ -190,3 +186,16 @@ def reviews_of_subjects(households: list[int], persons: list[int]) -> QuerySet[D
     return DecisionReview.objects.filter(
         Q(person__isnull=True, household__in=households) | Q(person__in=persons)
     )
+
+
+def decision_to_review(user: User, pk: int) -> Decision:
+    """A decision of a household in the user's region that the user may object to on a
+    person's behalf (DoesNotExist otherwise: the page answers 404)."""
+    access.require(user, access.DECISION_REVIEW_TAKERS)
+    decision = Decision.objects.select_related("run", "household", "person").get(
+        pk=pk, region_code__startswith=access.region_prefix(user)
+    )
+    revealing = decision.programme in rules_of(decision.run).revealing_programmes
+    if revealing and not privacy.may_read_specific(user):
+        raise Decision.DoesNotExist
+    return decision

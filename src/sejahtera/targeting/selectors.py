@@ -16,12 +16,14 @@ from django.db.models.functions import Substr
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
+from sejahtera.domain.participation import decision_review_request
 from sejahtera.domain.targeting.rules import CLUSTER_CODES, Rules
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Household, HouseholdReview, Person, Region
 from sejahtera.registry.selectors import persons_for
 from sejahtera.targeting.models import (
     Decision,
+    DecisionReview,
     HouseholdResult,
     ManualClusterMembership,
     PersonCluster,
@@ -335,7 +337,12 @@ def household_targeting(
                     "valid_until": manual.valid_until,
                 }
             )
+    reviews = latest_reviews(decisions)
+    may_object = unmasked and access.has_role(user, access.DECISION_REVIEW_TAKERS)
     for decision in decisions:
+        review = reviews.get((subject_of(decision), decision.programme))
+        decision.review = review  # type: ignore[attr-defined]
+        decision.may_object = may_object and objectable(decision, review)  # type: ignore[attr-defined]
         if decision.person_id in by_person:
             by_person[decision.person_id].decisions.append(decision)
     return HouseholdTargeting(
@@ -345,6 +352,36 @@ def household_targeting(
         members=list(by_person.values()),
         withheld=not unmasked,
     )
+
+
+def subject_of(decision: Decision) -> str:
+    """How a decree and a review name a decision's subject: ``H<id>`` or ``P<id>``."""
+    return f"P{decision.person_id}" if decision.person_id else f"H{decision.household_id}"
+
+
+def objectable(decision: Decision, latest: DecisionReview | None) -> bool:
+    """Whether a person may object to this decision of the current run now (``latest``: the
+    latest review of its subject and programme): the service's own guards, asked early."""
+    status = latest.status if latest else None
+    lapsed = latest is not None and latest.lapsed_in_run is not None
+    return not decision_review_request(
+        in_current_run=True,
+        limited=bool(decision.limited_by),
+        pending=status == DecisionReview.Status.OPEN,
+        standing=status == DecisionReview.Status.OVERTURNED and not lapsed,
+        reviewed=latest is not None and latest.decision_id == decision.pk,
+        requester_name="-",
+        grounds="-",
+    )
+
+
+def latest_reviews(decisions: list[Decision]) -> dict[tuple[str, str], DecisionReview]:
+    """The latest objection to each of these decisions' subject and programme."""
+    subjects = {subject_of(d) for d in decisions}
+    found: dict[tuple[str, str], DecisionReview] = {}
+    for review in DecisionReview.objects.filter(subject__in=subjects).order_by("pk"):
+        found[(review.subject, review.programme)] = review
+    return found
 
 
 def decisions_shown_to(

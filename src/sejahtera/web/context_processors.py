@@ -26,6 +26,7 @@ def navigation(request: AuthenticatedRequest) -> dict[str, Any]:
             "proposals": access.has_role(user, access.PROPOSAL_READERS),
             "objections": access.has_role(user, access.OBJECTION_READERS),
             "corrections": access.has_role(user, access.CORRECTION_READERS),
+            "decision_reviews": access.has_role(user, access.DECISION_REVIEW_READERS),
             "complaints": access.has_role(user, access.COMPLAINT_READERS | access.COMPLAINT_TAKERS),
         },
     }

@@ -105,6 +105,15 @@ urlpatterns = [
         participation.objection_new,
         name="objection-new",
     ),
+    path("decision-reviews/", participation.decision_review_list, name="decision-reviews"),
+    path(
+        "decision-reviews/<int:pk>/", participation.decision_review_detail, name="decision-review"
+    ),
+    path(
+        "targeting/decisions/<int:decision_pk>/object/",
+        participation.decision_review_new,
+        name="decision-review-new",
+    ),
     path("corrections/", participation.correction_list, name="corrections"),
     path("corrections/<int:pk>/", participation.correction_detail, name="correction"),
     path("complaints/", participation.complaint_list, name="complaints"),

@@ -48,6 +48,8 @@ from sejahtera.registry.models import Household, Region
 from sejahtera.registry.selectors import household_for, households_for
 from sejahtera.registry.services import exports, records
 from sejahtera.registry.services.records import RecordInvalid
+from sejahtera.targeting import reviews
+from sejahtera.targeting.models import Decision, DecisionReview
 from sejahtera.web import params, presenters
 from sejahtera.web.forms import OneTimeKey, iso_date_input, submit_once
 from sejahtera.web.http import AuthenticatedRequest
@@ -881,4 +883,127 @@ def correction_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "refused": refused,
         },
         status=400 if refused or form.errors else 200,
+    )
+
+
+# -- objections to an automated decision -------------------------------------------------------
+
+
+class DecisionObjectionForm(forms.Form):
+    requester_name = forms.CharField(label=_("Name of the person who objects"), max_length=200)
+    requester_nik = NikField(required=False)
+    grounds = forms.CharField(
+        label=_("Why the decision is wrong, in their words"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class DecisionVerdictForm(forms.Form):
+    verdict = forms.ChoiceField(
+        label=_("Verdict"),
+        choices=[
+            ("upheld", _("Uphold the automated decision")),
+            ("overturned", _("Overturn it: the opposite decision applies")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Your reasons (the person reads them)"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def _subject_name(user: Any, decision_or_review: Decision | DecisionReview) -> str:
+    person = decision_or_review.person
+    if person is None:
+        return decision_or_review.household.external_id
+    return privacy.visible_name(
+        person, unmasked=privacy.may_read_specific(user), today=date.today()
+    )
+
+
+@login_required
+def decision_review_new(request: AuthenticatedRequest, decision_pk: int) -> HttpResponse:
+    """Staff take in a person's objection to a decision of the current run about them."""
+    try:
+        decision = reviews.decision_to_review(request.user, decision_pk)
+    except Decision.DoesNotExist:
+        raise Http404 from None
+    form = DecisionObjectionForm(request.POST or None)
+    refused: list[str] = []
+    if request.method == "POST" and form.is_valid():
+
+        def write() -> str:
+            review = reviews.request_review(
+                actor=request.user, decision=decision, **form.cleaned_data
+            )
+            messages.success(
+                request,
+                gettext("Objection %(number)s recorded; a reviewer of the social office decides.")
+                % {"number": review.tracking_number},
+            )
+            return reverse("web:decision-review", args=[review.pk])
+
+        try:
+            return submit_once(request, write)
+        except StepRefused as exc:
+            refused = _refusals(exc)
+    access.log_sensitive_read(request.user, "decision", [decision.pk], request.path)
+    return render(
+        request,
+        "web/participation/decision_review_new.html",
+        {
+            "decision": decision,
+            "subject": _subject_name(request.user, decision),
+            "form": form,
+            "refused": refused,
+            "once": OneTimeKey(request.POST or None),
+        },
+        status=400 if refused or form.errors else 200,
+    )
+
+
+@login_required
+def decision_review_list(request: AuthenticatedRequest) -> HttpResponse:
+    status = params.choice(request.GET, "status", DecisionReview.Status.values)
+    status = status or DecisionReview.Status.OPEN
+    found = reviews.reviews_for(request.user).filter(status=status)
+    return render(
+        request,
+        "web/participation/decision_reviews.html",
+        {"reviews": found[:200], "status": status, "statuses": DecisionReview.Status.values},
+    )
+
+
+@login_required
+def decision_review_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    found = get_object_or_404(reviews.reviews_for(request.user), pk=pk)
+    may_decide = found.status == DecisionReview.Status.OPEN and access.has_role(
+        request.user, access.DECISION_REVIEWERS
+    )
+    form = DecisionVerdictForm(request.POST or None)
+    acted = _act_on(
+        request,
+        form,
+        allowed=may_decide,
+        act=lambda data: reviews.decide_review(
+            actor=request.user,
+            review=found,
+            overturn=data["verdict"] == "overturned",
+            note=data["note"],
+        ),
+        done=gettext("The verdict is recorded."),
+        back=reverse("web:decision-review", args=[found.pk]),
+    )
+    if isinstance(acted, HttpResponse):
+        return acted
+    access.log_sensitive_read(request.user, "decision_review", [found.pk], request.path)
+    return render(
+        request,
+        "web/participation/decision_review.html",
+        {
+            "review": found,
+            "subject": _subject_name(request.user, found),
+            "form": form if may_decide else None,
+            "refused": acted,
+        },
     )
