@@ -34,6 +34,7 @@ def world(household_factory, make_user, served_case):
     imported = ImportRun.objects.create(created_by=admin, households_file="h.csv")
     token, _secret = create_token(admin, "t", ["registry:read"])
     grievance = participation_records(household, admin)
+    grievance |= decision_review_records(household, run, make_user(Role.VILLAGE_OPERATOR, VILLAGE))
     return {
         "pk": {
             "household": household.pk,
@@ -120,8 +121,26 @@ def participation_records(household, admin) -> dict[str, int]:
     }
 
 
+def decision_review_records(household, run, clerk) -> dict[str, int]:
+    """A decision of the household and a person's objection to it."""
+    from sejahtera.targeting.models import Decision
+    from sejahtera.targeting.reviews import request_review
+
+    decision = Decision.objects.get(run=run, household=household, programme="SEMBAKO")
+    review = request_review(
+        actor=clerk,
+        decision=decision,
+        requester_name="Siti Aminah",
+        requester_nik="3201014508900001",
+        grounds="penghasilan turun",
+    )
+    return {"decision": decision.pk, "decision_review": review.pk}
+
+
 def record_key(name: str) -> str:
     for part, key in (
+        ("decision-review-new", "decision"),
+        ("decision-review", "decision_review"),
         ("objection-new", "household"),
         ("proposal", "proposal"),
         ("deliberation", "deliberation"),

@@ -25,6 +25,8 @@ SCOPED = {
     "objection",
     "complaint",
     "correction",
+    "decision",
+    "decision_review",
 }
 OUTSIDERS = {
     Role.DISTRICT_OFFICE: "3273",

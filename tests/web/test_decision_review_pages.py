@@ -1,0 +1,137 @@
+"""Objections to an automated decision on the web: taken in from the decision on the household
+page, decided by another person of the social office on the review page, followed by the
+person on the public tracking page and in their copy of their data."""
+
+import json
+from datetime import date
+
+import pytest
+from tests.web.test_public_pages import solved
+
+from sejahtera.accounts.models import AuditEntry, Role
+from sejahtera.targeting.models import Decision, DecisionReview
+from sejahtera.targeting.services import run_targeting_for_registry
+
+pytestmark = pytest.mark.django_db
+VILLAGE = "3201011002"
+NIK = "3201014508900001"  # the household factory's head, Siti Aminah
+
+
+@pytest.fixture
+def decided(household_factory):
+    household = household_factory(VILLAGE)
+    run = run_targeting_for_registry(date(2026, 7, 1))
+    return Decision.objects.get(run=run, household=household, programme="SEMBAKO")
+
+
+@pytest.fixture
+def staff(make_user):
+    return {
+        "clerk": make_user(Role.VILLAGE_OPERATOR, VILLAGE),
+        "office": make_user(Role.DISTRICT_OFFICE, "3201"),
+    }
+
+
+def object_to(client, decision, **fields):
+    form = {"requester_name": "Siti Aminah", "requester_nik": NIK, "grounds": "Suami sakit"}
+    return client.post(f"/targeting/decisions/{decision.pk}/object/", form | fields, follow=True)
+
+
+def test_an_objection_taken_in_and_overturned(client, decided, staff):
+    client.force_login(staff["clerk"])
+    household_page = client.get(f"/registry/households/{decided.household_id}/").content.decode()
+    assert f"/targeting/decisions/{decided.pk}/object/" in household_page
+    form = client.get(f"/targeting/decisions/{decided.pk}/object/")
+    assert "SEMBAKO" in form.content.decode()
+    assert AuditEntry.objects.filter(entity="decision", record_ids=[decided.pk]).exists()
+
+    answer = object_to(client, decided)
+    review = DecisionReview.objects.get()
+    assert answer.redirect_chain[-1][0] == f"/decision-reviews/{review.pk}/"
+    assert review.tracking_number in answer.content.decode()
+    # the clerk reads it but does not decide it
+    assert 'name="verdict"' not in answer.content.decode()
+    household_page = client.get(f"/registry/households/{decided.household_id}/").content.decode()
+    assert 'data-review="open"' in household_page
+    assert f"/targeting/decisions/{decided.pk}/object/" not in household_page
+
+    client.force_login(staff["office"])
+    waiting = client.get("/decision-reviews/").content.decode()
+    assert review.tracking_number in waiting
+    client.post(
+        f"/decision-reviews/{review.pk}/",
+        {"verdict": "overturned", "note": "Dikunjungi: suami sakit, tidak bekerja"},
+    )
+    review.refresh_from_db()
+    assert review.status == DecisionReview.Status.OVERTURNED
+    assert review.reviewed_by == staff["office"]
+
+    # the person follows it by its number and their NIK
+    client.logout()
+    found = client.post(
+        "/layanan/lacak/", {"number": review.tracking_number, "nik": NIK, **solved()}
+    ).content.decode()
+    assert f'data-tracking="{review.tracking_number}"' in found
+    assert "Dikunjungi: suami sakit" in found
+
+
+def test_a_refused_objection_says_why(client, decided, staff):
+    client.force_login(staff["clerk"])
+    answer = object_to(client, decided, grounds="  ")
+    assert answer.status_code == 400
+    assert DecisionReview.objects.count() == 0
+    object_to(client, decided)
+    again = client.post(
+        f"/targeting/decisions/{decided.pk}/object/",
+        {"requester_name": "Siti", "grounds": "lagi"},
+    )
+    assert again.status_code == 400
+    assert "menunggu peninjau" in again.content.decode()
+    assert DecisionReview.objects.count() == 1
+
+
+def test_whoever_took_it_in_cannot_decide_it(client, decided, make_user):
+    admin = make_user(Role.ADMINISTRATOR)
+    client.force_login(admin)
+    object_to(client, decided)
+    review = DecisionReview.objects.get()
+    answer = client.post(f"/decision-reviews/{review.pk}/", {"verdict": "upheld", "note": "x"})
+    assert "yang menerima keberatan tidak dapat meninjaunya" in answer.content.decode()
+    review.refresh_from_db()
+    assert review.status == DecisionReview.Status.OPEN
+
+
+@pytest.mark.parametrize(
+    ("role", "region", "status"),
+    [
+        (Role.MINISTRY_ANALYST, None, 403),
+        (Role.AUDITOR, None, 403),
+        (Role.PARTNER_AGENCY, None, 403),
+        (Role.VILLAGE_OPERATOR, "3273011001", 404),
+        (Role.DISTRICT_OFFICE, "3273", 404),
+    ],
+)
+def test_who_may_not_see_them(client, decided, staff, make_user, role, region, status):
+    client.force_login(staff["clerk"])
+    object_to(client, decided)
+    review = DecisionReview.objects.get()
+    client.force_login(make_user(role, region))
+    assert client.get(f"/decision-reviews/{review.pk}/").status_code == status
+    assert client.post(f"/targeting/decisions/{decided.pk}/object/").status_code == status
+    if status == 403:
+        assert client.get("/decision-reviews/").status_code == 403
+    else:
+        assert review.tracking_number not in client.get("/decision-reviews/").content.decode()
+
+
+def test_the_persons_copy_of_their_data_holds_the_objection(client, decided, staff):
+    client.force_login(staff["clerk"])
+    object_to(client, decided)
+    person = decided.household.members.get()
+    client.force_login(staff["office"])
+    data = json.loads(client.get(f"/registry/persons/{person.pk}/personal-data.json").content)
+    [review] = data["targeting"]["reviews"]
+    assert review["programme"] == "SEMBAKO"
+    assert review["requester_nik"] == NIK
+    assert review["status"] == "open"
+    assert "facts" not in review
