@@ -90,6 +90,13 @@ def test_demo_prepares_registry_users_cases_and_a_targeting_run(settings, tmp_pa
     }
     assert Complaint.objects.filter(status="resolved").exists()
     assert Complaint.objects.filter(escalations__gt=0).exists()
+    from sejahtera.targeting.models import DecisionReview
+
+    assert set(DecisionReview.objects.values_list("status", flat=True)) == {
+        "open",
+        "upheld",
+        "overturned",
+    }
     assert "possible duplicates to review" in result.output
     assert "demo_administrator!2026" in result.output
     again = run("demo", "--persons", "300")

@@ -23,6 +23,9 @@ from sejahtera.grievances.proposals import ProposedChange
 from sejahtera.programmes.models import Enrolment
 from sejahtera.registry.models import Household, Region
 from sejahtera.registry.services.demo import busiest_village_code
+from sejahtera.targeting import reviews
+from sejahtera.targeting.models import Decision
+from sejahtera.targeting.selectors import latest_run
 
 # new families put forward, by the stage the demo takes each to
 NEW_FAMILY_STAGES = [
@@ -61,6 +64,7 @@ def ensure_demo_participation(*, echo: Callable[[str], None], today: date | None
     echo(f"{Proposal.objects.count()} proposals at every step in {village.name}")
     _objections(village, today, staff)
     _complaints(fake, village, today, staff)
+    _decision_reviews(village, staff)
 
 
 def _nik(rng: random.Random, village: Region, born: date, sex: str) -> str:
@@ -255,3 +259,41 @@ def _complaints(fake: Faker, village: Region, today: date, staff: dict[str, User
         today=today,
     )
     complaints.escalate_overdue(today)
+
+
+# (grounds, the reviewer's verdict: None while open, True to overturn, and its reasons)
+DECISION_OBJECTIONS = [
+    ("Suami baru meninggal; penghasilan keluarga hilang.", None, ""),
+    ("Motor itu pinjaman saudara, bukan milik kami.", False, "Dikunjungi: motor milik sendiri."),
+    ("Rumah rusak berat setelah banjir bulan lalu.", True, "Dikunjungi: rumah rusak berat."),
+]
+
+
+def _decision_reviews(village: Region, staff: dict[str, User]) -> None:
+    """Households of the village the current run found not eligible for PKH or SEMBAKO object:
+    one waits for the office, one upheld, one overturned (from the next run)."""
+    run = latest_run()
+    if run is None:
+        return
+    decisions = Decision.objects.filter(
+        run=run,
+        region_code=village.code,
+        programme__in=["PKH", "SEMBAKO"],
+        eligible=False,
+        limited_by="",
+    ).select_related("household")
+    for decision, (grounds, overturn, note) in zip(
+        decisions.order_by("-programme", "household_id"), DECISION_OBJECTIONS, strict=False
+    ):
+        head = decision.household.members.filter(relationship="head").first()
+        review = reviews.request_review(
+            actor=staff["village_operator"],
+            decision=decision,
+            requester_name=head.full_name if head else "Warga",
+            requester_nik=(head.nik or "") if head else "",
+            grounds=grounds,
+        )
+        if overturn is not None:
+            reviews.decide_review(
+                actor=staff["district_office"], review=review, overturn=overturn, note=note
+            )
