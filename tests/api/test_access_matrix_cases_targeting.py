@@ -126,7 +126,7 @@ def world(make_user, household_factory) -> World:
         actor=worker,
         case=case,
         programme="KUR_MIKRO",
-        consent_recorded=True,
+        consent_method="signed",
         today=TODAY,
     )
     proposal = services.propose_graduation(
@@ -447,7 +447,7 @@ ENDPOINTS = [
         CASES,
         RECORD_WRITERS,
         201,
-        body=lambda w: {"programme": "JKN_PBI", "consent_recorded": True},
+        body=lambda w: {"programme": "JKN_PBI", "consent_method": "signed"},
     ),
     Endpoint(
         "post",

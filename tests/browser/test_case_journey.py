@@ -225,7 +225,7 @@ def test_a_family_goes_from_registration_to_aftercare(
         assert p.locator("tr[data-programme=PRAKERJA]").get_attribute("data-fits") == "no"
         shoot(p, "case-06c-referral-suggestions")
         p.select_option("#id_programme", "KUR_MIKRO")
-        p.check("#id_consent_recorded")
+        p.select_option("#id_consent_method", "signed")
 
     record(page, "referral", referral)
     assert page.locator("li[data-referral=sent]").count() == 1
@@ -387,7 +387,7 @@ def test_a_family_on_the_employment_track_trains_works_graduates_and_is_handed_o
         assert p.locator("tr[data-programme=PBK_BLK]").get_attribute("data-fits") == "yes"
         assert p.locator("tr[data-programme=KUR_MIKRO]").get_attribute("data-fits") == "no"
         p.select_option("#id_programme", "PBK_BLK")
-        p.check("#id_consent_recorded")
+        p.select_option("#id_consent_method", "signed")
 
     record(page, "referral", referral)
     agency = page_for(manpower, language="en")

@@ -63,7 +63,7 @@ def test_partner_referrals(api, case, worker, make_user):
         actor=worker,
         case=case,
         programme="KUR_MIKRO",
-        consent_recorded=True,
+        consent_method="signed",
         today=date.today(),
     )
     call = api(partner)
@@ -89,7 +89,7 @@ def test_the_supervisor_terminates_before_graduation_for_a_listed_reason(
         actor=worker,
         case=case,
         programme="JKN_PBI",
-        consent_recorded=True,
+        consent_method="signed",
         today=date.today(),
     )
     services.update_referral(

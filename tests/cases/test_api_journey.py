@@ -113,7 +113,7 @@ def test_the_whole_journey_through_the_api(api, case, worker, supervisor, make_u
         actor=worker,
         case=case,
         programme="KUR_MIKRO",
-        consent_recorded=True,
+        consent_method="signed",
         today=today,
     )
     assert codes(move("terminated")) == ["CASE_REFERRAL_NOT_ACCEPTED"]

@@ -133,7 +133,7 @@ def test_partners_see_their_referrals_and_accept_them(client, case, worker, make
         actor=worker,
         case=case,
         programme="KUR_MIKRO",
-        consent_recorded=True,
+        consent_method="signed",
         today=date.today(),
     )
     client.force_login(partner)
@@ -174,7 +174,7 @@ def test_the_partner_page_names_the_agency_the_date_the_worker_and_the_address(
         actor=worker,
         case=case,
         programme="KUR_MIKRO",
-        consent_recorded=True,
+        consent_method="signed",
         today=date(2026, 11, 20),
     )
     client.force_login(partner)

@@ -20,7 +20,7 @@ def codes(refused):
 
 def test_a_referral_names_a_catalogue_programme_and_copies_it(case, worker):
     referral = services.send_referral(
-        actor=worker, case=case, programme="PBK_BLK", consent_recorded=True, today=TODAY
+        actor=worker, case=case, programme="PBK_BLK", consent_method="signed", today=TODAY
     )
     assert (referral.programme_code, referral.organisation, referral.programme) == (
         "PBK_BLK",
@@ -30,7 +30,7 @@ def test_a_referral_names_a_catalogue_programme_and_copies_it(case, worker):
     assert case.events.get(kind="referral").facts["programme"] == "PBK_BLK"
     with pytest.raises(services.TransitionRefused) as refused:
         services.send_referral(
-            actor=worker, case=case, programme="KUR", consent_recorded=True, today=TODAY
+            actor=worker, case=case, programme="KUR", consent_method="signed", today=TODAY
         )
     assert codes(refused) == ["REFERRAL_PROGRAMME_UNKNOWN"]
     assert case.referrals.count() == 1
@@ -62,7 +62,8 @@ def test_the_referral_page_groups_the_programmes_and_shows_who_they_are_for(
     assert 'data-programme="PRAKERJA" data-fits="yes"' in page
     assert "jalur kerja pemberdayaan" in page
     saved = client.post(
-        f"/cases/{case.pk}/referral/", {"programme": "PRAKERJA", "consent_recorded": "on"}
+        f"/cases/{case.pk}/referral/",
+        {"programme": "PRAKERJA", "consent_method": "signed", "consent_by": "self"},
     )
     assert saved.status_code == 302
     assert case.referrals.get().organisation == "Manajemen Pelaksana Program Kartu Prakerja"
@@ -79,7 +80,7 @@ def test_an_office_may_ship_its_own_catalogue(settings, tmp_path, case, worker):
     settings.SEJAHTERA_PARTNER_PROGRAMMES = str(own)
     assert [p.code for p in catalogue()] == ["BEDAH_RUMAH"]
     referral = services.send_referral(
-        actor=worker, case=case, programme="BEDAH_RUMAH", consent_recorded=True, today=TODAY
+        actor=worker, case=case, programme="BEDAH_RUMAH", consent_method="signed", today=TODAY
     )
     assert referral.organisation == "Dinas Perumahan Kabupaten Bogor"
     settings.SEJAHTERA_PARTNER_PROGRAMMES = ""

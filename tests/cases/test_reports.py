@@ -75,7 +75,7 @@ def _referral(case, worker, programme, day, *steps):
         actor=worker,
         case=case,
         programme=programme,
-        consent_recorded=True,
+        consent_method="signed",
         today=day,
     )
     for actor, status in steps:

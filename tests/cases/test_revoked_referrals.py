@@ -20,7 +20,7 @@ def referrals(case, worker):
             actor=worker,
             case=case,
             programme=programme,
-            consent_recorded=True,
+            consent_method="signed",
             today=TODAY,
         )
 

@@ -223,14 +223,14 @@ def test_referral_lifecycle_allows_termination_and_reentry_keeps_history(
             actor=worker,
             case=case,
             programme="KUR_MIKRO",
-            consent_recorded=False,
+            consent_method="",
             today=TODAY,
         )
     referral = services.send_referral(
         actor=worker,
         case=case,
         programme="KUR_MIKRO",
-        consent_recorded=True,
+        consent_method="signed",
         today=TODAY,
     )
     with pytest.raises(PermissionDenied):
@@ -266,14 +266,14 @@ def test_partners_see_only_their_referrals_with_minimum_data(case, worker, make_
         actor=worker,
         case=case,
         programme="KUR_MIKRO",
-        consent_recorded=True,
+        consent_method="signed",
         today=TODAY,
     )
     services.send_referral(
         actor=worker,
         case=case,
         programme="PRAKERJA",
-        consent_recorded=True,
+        consent_method="signed",
         today=TODAY,
     )
     [referral] = selectors.referrals_for_partner(partner)
@@ -285,6 +285,8 @@ def test_partners_see_only_their_referrals_with_minimum_data(case, worker, make_
         "region",
         "programme",
         "consent_recorded",
+        "consent_by",
+        "guardian",
         "status",
         "status_label",
         "sent_on",

@@ -116,7 +116,7 @@ def test_the_whole_journey_through_the_api(api, case, worker, supervisor, make_u
 
     referral = post(
         f"{base}/referrals",
-        {"programme": "KUR_MIKRO", "consent_recorded": True},
+        {"programme": "KUR_MIKRO", "consent_method": "signed"},
     )
     assert referral.status_code == 201
     revoked = post(f"{base}/referrals/{referral.json()['id']}/revoke", {"notes": "withdrew"})
@@ -154,7 +154,7 @@ def test_transfer_follow_up_and_revoke_from_the_case_page(
         actor=worker,
         case=case,
         programme="UMI",
-        consent_recorded=True,
+        consent_method="signed",
         today=TODAY,
     )
     FollowUp.objects.create(case=case, due_on=TODAY + timedelta(days=90))

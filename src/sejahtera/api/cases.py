@@ -248,6 +248,8 @@ class ReferralOut(Schema):
     region: str
     programme: str
     consent_recorded: bool
+    consent_by: str = Field(description="self, parent or guardian ('' before consent records)")
+    guardian: str = Field(description="the parent or guardian who consented, the partner's contact")
     status: str
     sent_on: date
     sent_by: str
@@ -534,7 +536,21 @@ class ReferralIn(Schema):
         description="the code of a programme of the partner catalogue "
         "(GET /cases/{id}/partner-programmes)",
     )
-    consent_recorded: bool
+    person_id: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="the member the programme is for (None: the head)"
+    )
+    consent_method: Literal["signed", "thumbprint", "witnessed"] = Field(
+        ..., description="how consent to share their data with the partner was given"
+    )
+    consent_by: Literal["self", "parent", "guardian"] = Field(
+        "self",
+        description="a child's consent, and that of a person whose disability calls for it, "
+        "is a parent's or guardian's",
+    )
+    consent_giver_id: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="the parent or guardian, if a member"
+    )
+    consent_giver_name: str = Field("", max_length=200, description="the parent or guardian")
 
 
 class OpenCaseIn(Schema):
@@ -790,7 +806,15 @@ def send_referral(request: HttpRequest, case_pk: Path[RecordId], body: ReferralI
         request,
         case_pk,
         lambda actor, case, today: services.send_referral(
-            actor=actor, case=case, today=today, **body.model_dump()
+            actor=actor,
+            case=case,
+            today=today,
+            programme=body.programme,
+            person=_member(case, body.person_id),
+            consent_method=body.consent_method,
+            consent_by=body.consent_by,
+            consent_giver=_member(case, body.consent_giver_id),
+            consent_giver_name=body.consent_giver_name,
         ),
     )
 

@@ -216,7 +216,7 @@ def _step(
             actor=worker,
             case=case,
             programme="KUR_MIKRO",
-            consent_recorded=True,
+            consent_method="signed",
             today=day,
         )
         services.update_referral(actor=partner, referral=referral, status="accepted", today=day)

@@ -13,6 +13,8 @@ from django.utils.translation import pgettext_lazy
 
 from sejahtera.domain.cases import GraduationType, Stage
 from sejahtera.domain.conditionality import Obligation
+from sejahtera.domain.consent import GivenBy as ConsentGivenBy
+from sejahtera.domain.consent import Method as ConsentMethod
 from sejahtera.domain.empowerment import CapitalForm, Track
 from sejahtera.domain.rehabilitation import Phase
 from sejahtera.domain.wages import CODE_LENGTH
@@ -388,6 +390,10 @@ class Referral(CaseRecord):
         REVOKED = "revoked", _("Revoked")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
+    # The member the programme is for, whose name the partner sees (the head when empty).
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # the catalogue's programme (sejahtera.domain.partners); agency and name are copied, as
     # they read when the family was referred (referrals sent before the catalogue: empty)
     programme_code = models.CharField(_("programme code"), max_length=40, blank=True)
@@ -402,6 +408,40 @@ class Referral(CaseRecord):
 
     class Meta:
         ordering = ["-sent_on", "-id"]
+
+
+class ConsentRecord(CaseRecord):
+    """The consent that lets a referral share a person's data with the partner agency
+    (``sejahtera.domain.consent``): given by the person, or for a child or a person whose
+    disability calls for it by a named adult parent or guardian; withdrawn when the family
+    withdraws it (the referral is then revoked)."""
+
+    class GivenBy(models.TextChoices):
+        SELF = ConsentGivenBy.SELF, _("The person themselves")
+        PARENT = ConsentGivenBy.PARENT, _("A parent")
+        GUARDIAN = ConsentGivenBy.GUARDIAN, _("A guardian")
+
+    class Method(models.TextChoices):
+        SIGNED = ConsentMethod.SIGNED, _("Signed consent form")
+        THUMBPRINT = ConsentMethod.THUMBPRINT, _("Thumbprint on the consent form")
+        WITNESSED = ConsentMethod.WITNESSED, _("Spoken, before a witness")
+
+    referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="consent")
+    subject = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    given_by = models.CharField(_("consent given by"), max_length=10, choices=GivenBy.choices)
+    # the parent or guardian, named; a member of the household when the registry holds them
+    giver_name = models.CharField(_("name of the parent or guardian"), max_length=200, blank=True)
+    giver = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    method = models.CharField(_("how consent was given"), max_length=12, choices=Method.choices)
+    given_on = models.DateField(_("given on"))
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
 
 
 class FollowUp(CaseRecord):

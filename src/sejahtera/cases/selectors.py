@@ -320,7 +320,7 @@ def case_file(case: Case) -> CaseFile:
         trainings=list(case.trainings.select_related("person")),
         placements=list(case.placements.select_related("person")),
         incomes=list(case.incomes.all()),
-        referrals=list(case.referrals.all()),
+        referrals=list(case.referrals.select_related("consent")),
         follow_ups=list(case.follow_ups.all()),
         enrolment_requests=list(case.enrolment_requests.all()),
         functioning=list(case.functioning.select_related("person")),
@@ -339,14 +339,16 @@ def case_file(case: Case) -> CaseFile:
 def referrals_for_partner(user: User) -> QuerySet[Referral]:
     return (
         Referral.objects.filter(access.referral_filter(user))
-        .select_related("case__household__village__parent", "sent_by")
+        .select_related("case__household__village__parent", "sent_by", "person", "consent")
         .order_by("-sent_on", "-id")
     )
 
 
 def partner_view(referral: Referral) -> dict[str, Any]:
-    """The minimum a partner agency gets: the head's name, the region, the programme and the
-    consent — never specific personal data (health, disability, clusters, assessments).
+    """The minimum a partner agency gets: the name of the person referred (the head, or the
+    member the programme is for), the region, the programme, the consent and who gave it for a
+    child or a guarded person — never specific personal data (health, disability, clusters,
+    assessments).
 
     A revoked referral (the family withdrew its consent) shows only that it was revoked, and
     when: the agency may no longer know who it was about."""
@@ -358,6 +360,8 @@ def partner_view(referral: Referral) -> dict[str, Any]:
             "region": "",
             "programme": referral.programme,
             "consent_recorded": False,
+            "consent_by": "",
+            "guardian": "",
             "status": referral.status,
             "status_label": referral.get_status_display(),
             "sent_on": referral.sent_on,
@@ -366,15 +370,19 @@ def partner_view(referral: Referral) -> dict[str, Any]:
             "outcome": "",
         }
     household = referral.case.household
-    head = household.members.filter(relationship="head").only("full_name").first()
+    subject = referral.person or household.members.filter(relationship="head").first()
+    consent = getattr(referral, "consent", None)  # none on referrals sent before the records
     village = household.village
     return {
         "id": referral.pk,
-        "name": head.full_name if head else "",
+        "name": subject.full_name if subject else "",
         "region_code": village.code,
         "region": f"{village.name}, {village.parent.name}" if village.parent else village.name,
         "programme": referral.programme,
         "consent_recorded": referral.consent_recorded,
+        "consent_by": consent.given_by if consent else "",
+        # whoever consented for a child or a guarded person: the one the agency talks to
+        "guardian": consent.giver_name if consent else "",
         "status": referral.status,
         "status_label": referral.get_status_display(),
         "sent_on": referral.sent_on,

@@ -36,6 +36,7 @@ from sejahtera.cases.models import (
     CaseEvent,
     CasePlan,
     ConditionalityRecord,
+    ConsentRecord,
     EmpowermentRecord,
     EnrolmentRequest,
     FollowUp,
@@ -49,7 +50,7 @@ from sejahtera.cases.models import (
 )
 from sejahtera.domain import cases as journey
 from sejahtera.domain import conditionality as conditionality_rules
-from sejahtera.domain import empowerment, rehabilitation
+from sejahtera.domain import consent, empowerment, rehabilitation
 from sejahtera.domain.cases import CaseFacts, Graduation, GraduationType, Stage
 from sejahtera.domain.findings import StepRefused, error, gettext_noop
 from sejahtera.registry.models import Household, Person
@@ -885,11 +886,20 @@ def send_referral(
     actor: User,
     case: Case,
     programme: str,
-    consent_recorded: bool,
+    consent_method: str,
     today: date,
+    person: Person | None = None,
+    consent_by: str = consent.GivenBy.SELF,
+    consent_giver_name: str = "",
+    consent_giver: Person | None = None,
 ) -> Referral:
-    """Refer the family to a programme of the partner catalogue (by its code)."""
+    """Refer the family to a programme of the partner catalogue (by its code), for ``person``
+    (a member; the head when None), with the consent that lets the partner see their name and
+    address: the person's own, or for a child or a person whose disability calls for it a
+    parent's or guardian's (``domain.consent``)."""
     _require_case(actor, case, access.CASE_WORKERS)
+    _require_member(case, person)
+    _require_member(case, consent_giver)
     chosen = partners.programme(programme)
     if chosen is None:
         raise _refuse(
@@ -897,13 +907,25 @@ def send_referral(
             gettext_noop("{programme} is not a programme of the partner catalogue"),
             programme=programme,
         )
-    if not consent_recorded:
+    subject = person or case.household.members.filter(relationship="head").first()
+    if subject is None:
         raise _refuse(
-            "REFERRAL_CONSENT_MISSING",
-            gettext_noop("record the family's consent before sharing their data with a partner"),
+            "REFERRAL_NO_HEAD", gettext_noop("the family has no head to refer: choose a member")
         )
+    if consent_giver is not None and not consent_giver_name:
+        consent_giver_name = consent_giver.full_name
+    problems = consent.consent_problems(
+        _consent_subject(subject, today),
+        given_by=consent_by,
+        giver_name=consent_giver_name,
+        giver_age=_age(consent_giver, today),
+        method=consent_method,
+    )
+    if problems:
+        raise TransitionRefused(problems)
     referral = Referral.objects.create(
         case=case,
+        person=person,
         programme_code=chosen.code,
         organisation=chosen.agency,
         programme=chosen.name,
@@ -911,15 +933,40 @@ def send_referral(
         sent_by=actor,
         sent_on=today,
     )
+    ConsentRecord.objects.create(
+        referral=referral,
+        subject=subject,
+        given_by=consent_by,
+        giver_name=consent_giver_name.strip() if consent_by != consent.GivenBy.SELF else "",
+        giver=consent_giver if consent_by != consent.GivenBy.SELF else None,
+        method=consent_method,
+        given_on=today,
+        recorded_by=actor,
+    )
     _event(
         case,
         actor,
         CaseEvent.Kind.REFERRAL,
         today,
         reason=f"{referral.organisation}: {referral.programme}",
-        facts={"referral": referral.pk, "status": referral.status, "programme": chosen.code},
+        facts={
+            "referral": referral.pk,
+            "status": referral.status,
+            "programme": chosen.code,
+            "consent_by": consent_by,
+        },
     )
     return referral
+
+
+def _age(person: Person | None, today: date) -> int | None:
+    if person is None or person.birth_date is None:
+        return None
+    return journey.age_on(person.birth_date, today)
+
+
+def _consent_subject(person: Person, today: date) -> consent.Subject:
+    return consent.Subject(_age(person, today), person.disability, person.disability_severity)
 
 
 @transaction.atomic
@@ -944,6 +991,8 @@ def update_referral(
     )
     if not updated:
         raise EditConflict(0)
+    if status == Referral.Status.REVOKED:
+        ConsentRecord.objects.filter(referral=referral).update(withdrawn_on=today)
     referral.refresh_from_db()
     _event(
         referral.case,

@@ -100,6 +100,21 @@ def subject_data(user: User, person_id: int) -> dict[str, Any]:
         "cases": [
             _case(case, ids) for case in case_models.Case.objects.filter(household=household)
         ],
+        # consent to share the person's data, or given by the person for a child or a ward
+        "consents": [
+            {
+                **_row(c),
+                "programme": c.referral.programme,
+                "agency": c.referral.organisation,
+                "given_by_label": str(c.get_given_by_display()),
+                "method_label": str(c.get_method_display()),
+            }
+            for c in case_models.ConsentRecord.objects.filter(
+                Q(subject_id__in=ids) | Q(giver_id__in=ids)
+            )
+            .select_related("referral")
+            .order_by("given_on", "id")
+        ],
         "programmes": {
             "enrolments": _rows(Enrolment.objects.filter(own, household=household)),
             "entitlements": _recipient_own(

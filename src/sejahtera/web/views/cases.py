@@ -33,6 +33,7 @@ from sejahtera.cases.models import (
     TRACK_CHOICES,
     Case,
     CasePlan,
+    ConsentRecord,
     EnrolmentRequest,
     FollowUp,
     GraduationRequest,
@@ -146,10 +147,43 @@ class ReferralForm(CaseForm):
     """A programme of the partner catalogue, the ones the family fits offered first."""
 
     programme = forms.ChoiceField(label=_("Partner programme"))
-    consent_recorded = forms.BooleanField(label=_("The family consented"), required=False)
+    person = forms.ModelChoiceField(
+        label=_("For whom"),
+        queryset=Person.objects.none(),
+        required=False,
+        empty_label=_("the head of the family"),
+        help_text=_("The partner sees this person's name and the family's address."),
+    )
+    consent_method = forms.ChoiceField(
+        label=_("How consent was given"),
+        choices=[("", "–"), *ConsentRecord.Method.choices],
+        required=False,
+    )
+    consent_by = forms.ChoiceField(
+        label=_("Consent given by"),
+        choices=ConsentRecord.GivenBy.choices,
+        required=False,  # the service says what is missing, with the other refusals
+        initial=ConsentRecord.GivenBy.SELF,
+        help_text=_(
+            "A child's consent, and that of a person whose intellectual or mental disability "
+            "calls for it, is given by a parent or guardian."
+        ),
+    )
+    consent_giver = forms.ModelChoiceField(
+        label=_("Parent or guardian in the family"),
+        queryset=Person.objects.none(),
+        required=False,
+        empty_label=_("not a member of the family"),
+    )
+    consent_giver_name = forms.CharField(
+        label=_("Name of the parent or guardian"), required=False, max_length=200
+    )
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, case=case, **kwargs)
+        members = Person.objects.filter(household_id=case.household_id).order_by("birth_date")
+        self.fields["person"].queryset = members  # type: ignore[attr-defined]
+        self.fields["consent_giver"].queryset = members  # type: ignore[attr-defined]
         self.fits = programmes_for(case, date.today())
         groups = (
             (_("Fits this family"), [f for f in self.fits if f.fits]),
