@@ -324,3 +324,31 @@ def test_a_correction_request_never_tells_what_else_the_record_holds(client, hou
         )
         assert response.status_code == 200, asked
     assert CorrectionRequest.objects.count() == 2
+
+
+def test_the_same_form_posted_twice_files_once_and_answers_the_same(client):
+    """A double tap, or a resend after the answer was lost on a weak connection: the second
+    post of the same solved form shows the first tracking number, not an error."""
+    form = _proposal_form()
+    first = client.post("/layanan/usul/", form).content.decode()
+    again = client.post("/layanan/usul/", form)
+    number = Proposal.objects.get().tracking_number
+    assert f">{number}<" in first
+    assert again.status_code == 200
+    assert f">{number}<" in again.content.decode()
+
+    complaint = {
+        "village": VILLAGE,
+        "category": "aid_not_received",
+        "description": "BPNT bulan ini belum masuk",
+        "name": "Dewi Lestari",
+        "nik": "3201016007850002",
+        **solved(),
+    }
+    answers = [client.post("/layanan/pengaduan/", complaint) for _ in range(2)]
+    number = Complaint.objects.get().tracking_number
+    assert all(f">{number}<" in a.content.decode() for a in answers)
+    # a spent sum that filed nothing is still refused
+    refused = client.post("/layanan/pengaduan/", complaint | {"category": "no-such-category"})
+    assert refused.status_code == 400
+    assert Complaint.objects.count() == 1

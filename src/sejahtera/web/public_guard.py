@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import json
 import secrets
 import time
 from datetime import UTC, datetime
@@ -96,9 +97,11 @@ class ChallengeForm(forms.Form):
         }
         self.initial["challenge"] = token
         self.posted = ("", "")
+        self.nonce, self.replayed, self.content = "", False, ""
         if self.is_bound:
             names = self.add_prefix("challenge"), self.add_prefix("answer")
             self.posted = (self.data.get(names[0], ""), self.data.get(names[1], ""))
+            self.content = _digest(self.data, {*names, "csrfmiddlewaretoken"})
             shown = dict(self.data.items())
             shown[names[0]], shown[names[1]] = token, ""
             self.data = shown
@@ -115,6 +118,27 @@ class ChallengeForm(forms.Form):
             raise wrong from None
         if answer.strip() != str(signed["sum"]):
             raise wrong
-        if not cache.add(f"public-challenge:{signed['nonce']}", 1, MAX_AGE_SECONDS):
+        self.nonce = signed["nonce"]
+        if not cache.add(f"public-challenge:{self.nonce}", 1, MAX_AGE_SECONDS):
+            self.replayed = True
             raise wrong  # already spent
         return cleaned
+
+    def remember(self, tracking_number: str) -> None:
+        """What this solved sum filed: the same form posted again (a double tap, a resend
+        after a lost answer) shows it again, files nothing, and is not told it failed."""
+        cache.set(f"public-filed:{self.nonce}", [self.content, tracking_number], MAX_AGE_SECONDS)
+
+    def filed_before(self) -> str | None:
+        """The tracking number this very form, with these very answers, filed already (after
+        ``is_valid``), if any: a changed form is a new request, and needs a new sum."""
+        if not self.replayed:
+            return None
+        content, number = cache.get(f"public-filed:{self.nonce}", ["", None])
+        return number if content == self.content else None
+
+
+def _digest(data: Any, left_out: set[str]) -> str:
+    fields = sorted((k, data.getlist(k) if hasattr(data, "getlist") else [data[k]]) for k in data)
+    kept = [(k, v) for k, v in fields if k not in left_out]
+    return hashlib.sha256(json.dumps(kept).encode()).hexdigest()

@@ -93,7 +93,7 @@ def propose(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if _limited(request):
             return _too_many(request)
-        if all([family.is_valid(), challenge.is_valid()]):
+        if all([challenge.is_valid(), family.is_valid()]):
             try:
                 proposal = family.submit(date.today())
             except RecordInvalid as invalid:
@@ -101,7 +101,9 @@ def propose(request: HttpRequest) -> HttpResponse:
             except StepRefused as refused:
                 context["refused"] = [render_finding(f) for f in refused.findings]
             else:
-                return render(request, "web/public/filed.html", {"item": proposal})
+                return _filed(request, challenge, proposal.tracking_number)
+        elif number := challenge.filed_before():
+            return _filed(request, challenge, number)
     return render(request, "web/public/propose.html", context, status=_status(context))
 
 
@@ -114,13 +116,15 @@ def complain(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if _limited(request):
             return _too_many(request)
-        if form.is_valid() and challenge.is_valid():
+        if all([challenge.is_valid(), form.is_valid()]):
             try:
                 complaint = file_complaint(form, date.today())
             except StepRefused as refused:
                 context["refused"] = [render_finding(f) for f in refused.findings]
             else:
-                return render(request, "web/public/filed.html", {"item": complaint})
+                return _filed(request, challenge, complaint.tracking_number)
+        elif number := challenge.filed_before():
+            return _filed(request, challenge, number)
     return render(request, "web/public/complain.html", context, status=_status(context))
 
 
@@ -132,7 +136,10 @@ def correct(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if _limited(request):
             return _too_many(request)
-        if all([form.is_valid(), challenge.is_valid()]):
+        if not all([challenge.is_valid(), form.is_valid()]):
+            if number := challenge.filed_before():
+                return _filed(request, challenge, number)
+        else:
             nik, name = form.cleaned_data["nik"], form.cleaned_data["name"]
             if _nik_limited(nik):
                 return _too_many(request)
@@ -149,13 +156,21 @@ def correct(request: HttpRequest) -> HttpResponse:
                         cells=form.corrected(),
                         received_on=date.today(),
                     )
-                    return render(request, "web/public/filed.html", {"item": request_made})
+                    return _filed(request, challenge, request_made.tracking_number)
             except RecordInvalid as invalid:
                 form.add_findings([f for found in invalid.members.values() for f in found])
             except StepRefused as refused:
                 context["refused"] = [render_finding(f) for f in refused.findings]
     status = 400 if context.get("unknown") else _status(context)
     return render(request, "web/public/correct.html", context, status=status)
+
+
+def _filed(
+    request: HttpRequest, challenge: ChallengeForm, tracking_number: str | None
+) -> HttpResponse:
+    """The tracking number of what was filed; the same form posted again answers the same."""
+    challenge.remember(tracking_number or "")
+    return render(request, "web/public/filed.html", {"item": {"tracking_number": tracking_number}})
 
 
 def _status(context: dict[str, Any]) -> int:
