@@ -135,3 +135,38 @@ def test_the_persons_copy_of_their_data_holds_the_objection(client, decided, sta
     assert review["requester_nik"] == NIK
     assert review["status"] == "open"
     assert "facts" not in review
+
+
+def test_a_person_objects_on_the_public_page(client, decided, staff):
+    form = {
+        "nik": NIK,
+        "name": "siti aminah",
+        "programme": "SEMBAKO",
+        "grounds": "Suami sakit, tidak bekerja",
+    }
+    page = client.get("/layanan/keberatan/").content.decode()
+    assert 'value="SEMBAKO"' in page
+    filed = client.post("/layanan/keberatan/", form | solved())
+    review = DecisionReview.objects.get()
+    assert (review.filed_by, review.requester_nik, review.decision) == (None, NIK, decided)
+    assert f">{review.tracking_number}<" in filed.content.decode()
+    # one answer for a wrong name and for a NIK with no such decision
+    for wrong in ({"name": "Siti Lain"}, {"nik": "3201014508900009"}):
+        answer = client.post("/layanan/keberatan/", form | wrong | solved())
+        assert answer.status_code == 400
+        assert 'id="no-match"' in answer.content.decode()
+    again = client.post("/layanan/keberatan/", form | solved())
+    assert "menunggu peninjau" in again.content.decode()
+    assert DecisionReview.objects.count() == 1
+    # any reviewer of the region may decide it: no staff member took it in
+    client.force_login(staff["office"])
+    client.post(f"/decision-reviews/{review.pk}/", {"verdict": "upheld", "note": "Data benar"})
+    review.refresh_from_db()
+    assert review.status == DecisionReview.Status.UPHELD
+
+
+def test_the_public_objection_counts_lookups_per_nik(client, decided, settings):
+    settings.SEJAHTERA_PUBLIC_NIK_RATE = "1/hour"
+    form = {"nik": NIK, "name": "Orang Lain", "programme": "SEMBAKO", "grounds": "x"}
+    assert client.post("/layanan/keberatan/", form | solved()).status_code == 400
+    assert client.post("/layanan/keberatan/", form | solved()).status_code == 429

@@ -278,8 +278,9 @@ class DecisionReview(models.Model):
     requester_name = models.CharField(_("requester's name"), max_length=200)
     requester_nik = models.CharField(_("requester's NIK"), max_length=16, blank=True)
     grounds = models.TextField(_("grounds"))
+    # the staff member who took it in; None: the person filed it on the public page
     filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     filed_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)

@@ -38,15 +38,22 @@ Status = DecisionReview.Status
 
 @transaction.atomic
 def request_review(
-    *, actor: User, decision: Decision, requester_name: str, requester_nik: str, grounds: str
+    *,
+    actor: User | None,
+    decision: Decision,
+    requester_name: str,
+    requester_nik: str,
+    grounds: str,
 ) -> DecisionReview:
-    """Take in a person's objection to a decision of the current run, for a household in the
-    actor's region; it waits for a reviewer of the regency's social office."""
-    access.require(actor, access.DECISION_REVIEW_TAKERS)
-    access.require_region(actor, decision.region_code)
-    revealing = decision.programme in rules_of(decision.run).revealing_programmes
-    if revealing and not privacy.may_read_specific(actor):
-        raise PermissionDenied  # as on the household page, where it is not shown
+    """Take in a person's objection to a decision of the current run: by staff, for a
+    household in their region, or (``actor`` None) from the person on the public page. It waits
+    for a reviewer of the regency's social office."""
+    if actor is not None:
+        access.require(actor, access.DECISION_REVIEW_TAKERS)
+        access.require_region(actor, decision.region_code)
+        revealing = decision.programme in rules_of(decision.run).revealing_programmes
+        if revealing and not privacy.may_read_specific(actor):
+            raise PermissionDenied  # as on the household page, where it is not shown
     subject = subject_of(decision)
     # Serialise requests for the same subject: two clerks clicking at once make one review.
     Household.objects.select_for_update().filter(pk=decision.household_id).first()
@@ -199,3 +206,16 @@ def decision_to_review(user: User, pk: int) -> Decision:
     if revealing and not privacy.may_read_specific(user):
         raise Decision.DoesNotExist
     return decision
+
+
+def current_decision_of(person: Person, programme: str) -> Decision | None:
+    """The current run's decision of ``programme`` about the person: their own, or their
+    household's for a household programme."""
+    run = latest_run()
+    if run is None:
+        return None
+    if programme in rules_of(run).household_programmes:
+        found = Decision.objects.filter(household=person.household_id, person__isnull=True)
+    else:
+        found = Decision.objects.filter(person=person)
+    return found.filter(run=run, programme=programme).select_related("run").first()

@@ -210,6 +210,22 @@ class CorrectionForm(RegistryCellsForm):
         return {name: cells[name] for name in CORRECTABLE if name in self.changed_data}
 
 
+class DecisionObjectionForm(forms.Form):
+    """A person's objection to a targeting decision about them, on the public page: who they
+    are (as on the KTP), which programme's decision, and why it is wrong."""
+
+    nik = NikField()
+    name = forms.CharField(label=_("Full name as registered"), max_length=200)
+    programme = forms.ChoiceField(label=_("The decision about which programme?"))
+    grounds = forms.CharField(
+        label=_("Why is the decision wrong?"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args: Any, programmes: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].choices = [(code, code) for code in programmes]  # type: ignore[attr-defined]
+
+
 class NewFamily:
     """The forms of a proposed new family — where it lives and who proposes, its address, its
     members — and their submission: the public page's and the village operator's alike."""

@@ -73,6 +73,7 @@ urlpatterns = [
     path("layanan/pengaduan/", public.complain, name="public-complain"),
     path("layanan/lacak/", public.track, name="public-track"),
     path("layanan/koreksi/", public.correct, name="public-correct"),
+    path("layanan/keberatan/", public.object_to_decision, name="public-object"),
     path("layanan/wilayah/", public.regions, name="public-regions"),
     path("participation/report/", participation.report, name="participation-report"),
     path(

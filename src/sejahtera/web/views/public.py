@@ -21,9 +21,12 @@ from sejahtera.grievances import corrections, selectors
 from sejahtera.i18n import render_finding
 from sejahtera.registry.models import Region
 from sejahtera.registry.services.records import RecordInvalid
+from sejahtera.targeting import reviews
+from sejahtera.targeting.selectors import latest_run, rules_of
 from sejahtera.web.participation_forms import (
     ComplaintForm,
     CorrectionForm,
+    DecisionObjectionForm,
     NewFamily,
     StatusForm,
     TrackForm,
@@ -163,6 +166,46 @@ def correct(request: HttpRequest) -> HttpResponse:
                 context["refused"] = [render_finding(f) for f in refused.findings]
     status = 400 if context.get("unknown") else _status(context)
     return render(request, "web/public/correct.html", context, status=status)
+
+
+def object_to_decision(request: HttpRequest) -> HttpResponse:
+    """A person objects to a targeting decision about them (UU 27/2022): a person of the social
+    office reviews it; the outcome is followed by tracking number."""
+    run = latest_run()
+    programmes = rules_of(run).programme_codes if run is not None else ()
+    form = DecisionObjectionForm(request.POST or None, programmes=programmes)
+    challenge = ChallengeForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "challenge": challenge}
+    if request.method == "POST":
+        if _limited(request):
+            return _too_many(request)
+        if not all([challenge.is_valid(), form.is_valid()]):
+            if number := challenge.filed_before():
+                return _filed(request, challenge, number)
+        else:
+            nik, name = form.cleaned_data["nik"], form.cleaned_data["name"]
+            if _nik_limited(nik):
+                return _too_many(request)
+            person = selectors.person_by_identity(nik, name)
+            programme = form.cleaned_data["programme"]
+            decision = reviews.current_decision_of(person, programme) if person else None
+            if decision is None:
+                context["unknown"] = True  # one answer: no such NIK, name or decision
+            else:
+                try:
+                    review = reviews.request_review(
+                        actor=None,
+                        decision=decision,
+                        requester_name=name,
+                        requester_nik=nik,
+                        grounds=form.cleaned_data["grounds"],
+                    )
+                except StepRefused as refused:
+                    context["refused"] = [render_finding(f) for f in refused.findings]
+                else:
+                    return _filed(request, challenge, review.tracking_number)
+    status = 400 if context.get("unknown") else _status(context)
+    return render(request, "web/public/object.html", context, status=status)
 
 
 def _filed(
