@@ -168,3 +168,25 @@ def test_only_staff_of_the_region_take_and_read_objections(population, staff, ma
     assert list(reviews_for(staff["other_office"])) == []
     with pytest.raises(PermissionDenied):
         reviews_for(make_user(Role.MINISTRY_ANALYST))
+
+
+def test_the_participation_report_counts_outcomes_per_programme(population, staff, make_user):
+    from sejahtera.grievances.reports import decision_reviews_by_programme
+
+    first = run_targeting_for_registry(AS_OF)
+    for i, overturn in enumerate((True, False, None)):
+        review = objection(staff, sembako(first, population["rich"][i]))
+        if overturn is not None:
+            decide_review(actor=staff["office"], review=review, overturn=overturn, note="Dicek")
+    table = decision_reviews_by_programme(make_user(Role.MINISTRY_ANALYST), AS_OF)
+    assert table.columns == (
+        "programme",
+        "open",
+        "upheld",
+        "overturned",
+        "overturn_rate",
+        "median_days_to_review",
+    )
+    assert table.rows == [("SEMBAKO", 1, 1, 1, 0.5, 0)]
+    elsewhere = make_user(Role.DISTRICT_OFFICE, "3273")
+    assert decision_reviews_by_programme(elsewhere, AS_OF).rows == []

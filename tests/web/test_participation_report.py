@@ -16,6 +16,9 @@ from sejahtera.grievances import complaints, objections, proposals
 from sejahtera.grievances.proposals import ProposedChange
 from sejahtera.grievances.reports import REPORTS
 from sejahtera.registry.models import Region
+from sejahtera.targeting.models import Decision
+from sejahtera.targeting.reviews import request_review
+from sejahtera.targeting.services import run_targeting_for_registry
 
 pytestmark = pytest.mark.django_db
 BOGOR, BANDUNG = "3201011002", "3273011001"
@@ -25,7 +28,8 @@ TODAY = date(2026, 6, 1)
 @pytest.fixture
 def participation(household_factory, make_user):
     """Two proposals in Bogor (one waiting 20 days), one in Bandung; in Bogor an objection
-    lapsed and one confirmed; complaints resolved in 4 days and one overdue."""
+    lapsed and one confirmed; complaints resolved in 4 days and one overdue; an objection to
+    an automated decision waiting for review."""
     for village, days in ((BOGOR, 20), (BOGOR, 2), (BANDUNG, 5)):
         proposals.submit_proposal(
             change=ProposedChange(
@@ -67,6 +71,14 @@ def participation(household_factory, make_user):
             received_on=TODAY - timedelta(days=days),
         )
     complaints.resolve(office, complaint, outcome="dicairkan", today=TODAY - timedelta(days=16))
+    decided = run_targeting_for_registry(TODAY).pk
+    request_review(
+        actor=make_user(Role.VILLAGE_OPERATOR, BOGOR),
+        decision=Decision.objects.get(run=decided, household=household, programme="PKH"),
+        requester_name="Siti Aminah",
+        requester_nik="",
+        grounds="anak sekolah",
+    )
     return office
 
 

@@ -1,7 +1,8 @@
 """Figures of citizens' participation within a user's region (no person in them): proposals
 and objections by stage and region one level down, how long open proposals have waited at
 their stage, the objections' lapse rate, and complaints' resolution time by category and by
-the level of the office that handles them."""
+the level of the office that handles them; objections to automated decisions by programme
+and outcome."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from sejahtera.domain.participation import (
 from sejahtera.grievances.complaints import MISCONDUCT_READERS
 from sejahtera.grievances.models import Complaint, Objection, Proposal
 from sejahtera.registry.models import Region
+from sejahtera.targeting.models import DecisionReview
 
 NEXT_LEVEL = {0: 2, 2: 4, 4: 6, 6: 10, 10: 10}
 OPEN_STAGES = tuple(str(s) for s in ProposalStage if s not in PROPOSAL_ENDS)
@@ -158,9 +160,43 @@ def complaints_by_category(user: User, today: date) -> Table:
     )
 
 
+def decision_reviews_by_programme(user: User, today: date) -> Table:
+    """Objections to automated decisions per programme: how many were upheld and overturned,
+    the share overturned of those decided (a rule that a person often finds wrong says so
+    here), those still open, and the median days a review took."""
+    prefix = access.region_prefix(user)
+    found = DecisionReview.objects.filter(household__village__code__startswith=prefix)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    days: dict[str, list[int]] = defaultdict(list)
+    for programme, status, filed_at, reviewed_at in found.values_list(
+        "programme", "status", "filed_at", "reviewed_at"
+    ):
+        counts[programme][status] += 1
+        if reviewed_at is not None:
+            days[programme].append((reviewed_at - filed_at).days)
+    statuses = tuple(str(s) for s in DecisionReview.Status)
+    rows = []
+    for programme in sorted(counts):
+        decided = len(days[programme])
+        rows.append(
+            (
+                programme,
+                *(counts[programme][s] for s in statuses),
+                rate(counts[programme][DecisionReview.Status.OVERTURNED], decided),
+                median(days[programme]) if days[programme] else None,
+            )
+        )
+    return Table(
+        "decision_reviews",
+        ("programme", *statuses, "overturn_rate", "median_days_to_review"),
+        rows,
+    )
+
+
 REPORTS: dict[str, Callable[[User, date], Table]] = {
     "proposals": proposals_by_region,
     "ageing": proposal_ageing,
     "objections": objections_by_region,
     "complaints": complaints_by_category,
+    "decision_reviews": decision_reviews_by_programme,
 }

@@ -170,6 +170,7 @@ REPORT_TITLES = {
     "ageing": _("Open proposals: days waiting at their stage"),
     "objections": _("Objections by region"),
     "complaints": _("Complaints by category and handling level"),
+    "decision_reviews": _("Objections to automated decisions by programme"),
 }
 REPORT_HEADINGS = {
     "region_code": _("Code"),
@@ -183,6 +184,9 @@ REPORT_HEADINGS = {
     "received": _("Received"),
     "resolved": _("Resolved"),
     "median_days_to_resolve": _("Median days to resolve"),
+    "programme": _("Programme"),
+    "overturn_rate": _("Share overturned"),
+    "median_days_to_review": _("Median days to review"),
 }
 CODED_COLUMNS = ("stage", "category", "level")
 
