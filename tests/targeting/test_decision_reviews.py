@@ -190,3 +190,21 @@ def test_the_participation_report_counts_outcomes_per_programme(population, staf
     assert table.rows == [("SEMBAKO", 1, 1, 1, 0.5, 0)]
     elsewhere = make_user(Role.DISTRICT_OFFICE, "3273")
     assert decision_reviews_by_programme(elsewhere, AS_OF).rows == []
+
+
+def test_the_figures_hide_atensi_objections_from_roles_without_specific_data(
+    population, staff, make_user
+):
+    from sejahtera.grievances.reports import decision_reviews_by_programme
+
+    first = run_targeting_for_registry(AS_OF)
+    poor = population["poor"][0]
+    atensi = Decision.objects.filter(run=first, household=poor, programme="ATENSI").first()
+    request_review(
+        actor=staff["clerk"], decision=atensi, requester_name="Siti 0", requester_nik="",
+        grounds="tidak butuh",
+    )  # fmt: skip
+    office_rows = decision_reviews_by_programme(staff["office"], AS_OF).rows
+    analyst_rows = decision_reviews_by_programme(make_user(Role.MINISTRY_ANALYST), AS_OF).rows
+    assert [row[0] for row in office_rows] == ["ATENSI"]
+    assert analyst_rows == []

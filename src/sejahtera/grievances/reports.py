@@ -29,6 +29,7 @@ from sejahtera.grievances.complaints import MISCONDUCT_READERS
 from sejahtera.grievances.models import Complaint, Objection, Proposal
 from sejahtera.registry.models import Region
 from sejahtera.targeting.models import DecisionReview
+from sejahtera.targeting.reviews import reviews_in_scope
 
 NEXT_LEVEL = {0: 2, 2: 4, 4: 6, 6: 10, 10: 10}
 OPEN_STAGES = tuple(str(s) for s in ProposalStage if s not in PROPOSAL_ENDS)
@@ -164,8 +165,7 @@ def decision_reviews_by_programme(user: User, today: date) -> Table:
     """Objections to automated decisions per programme: how many were upheld and overturned,
     the share overturned of those decided (a rule that a person often finds wrong says so
     here), those still open, and the median days a review took."""
-    prefix = access.region_prefix(user)
-    found = DecisionReview.objects.filter(household__village__code__startswith=prefix)
+    found = reviews_in_scope(user)
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     days: dict[str, list[int]] = defaultdict(list)
     for programme, status, filed_at, reviewed_at in found.values_list(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from sejahtera.accounts import access
@@ -174,25 +174,23 @@ def standing_verdicts() -> StandingVerdicts:
 
 def reviews_for(user: User) -> QuerySet[DecisionReview]:
     """The reviews of households in the user's region, for the roles that take or decide
-    them; the programmes that reveal a vulnerable cluster only for roles that may read specific
-    data."""
+    them."""
     access.require(user, access.DECISION_REVIEW_READERS)
+    return reviews_in_scope(user).select_related("household", "person", "filed_by", "reviewed_by")
+
+
+def reviews_in_scope(user: User) -> QuerySet[DecisionReview]:
+    """The reviews of households in the user's region; those of the programmes that reveal a
+    vulnerable cluster only for roles that may read specific data. The caller checks the
+    role (the pages, the participation figures)."""
     reviews = DecisionReview.objects.filter(
         household__village__code__startswith=access.region_prefix(user)
-    ).select_related("household", "person", "filed_by", "reviewed_by")
+    )
     if not privacy.may_read_specific(user):
         run = latest_run()
         revealing = rules_of(run).revealing_programmes if run else ("ATENSI",)
         reviews = reviews.exclude(programme__in=revealing)
     return reviews
-
-
-def reviews_of_subjects(households: list[int], persons: list[int]) -> QuerySet[DecisionReview]:
-    """Every review of these households' or persons' decisions (a person's data copy, the
-    household page); the caller has checked that the reader may see them."""
-    return DecisionReview.objects.filter(
-        Q(person__isnull=True, household__in=households) | Q(person__in=persons)
-    )
 
 
 def decision_to_review(user: User, pk: int) -> Decision:

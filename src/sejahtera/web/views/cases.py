@@ -717,6 +717,9 @@ def case_file(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def case_record(request: AuthenticatedRequest, pk: int, kind: str) -> HttpResponse:
+    # every record is a case worker's (the services require it): an office reading the case
+    # is not shown a form it could not save
+    access.require(request.user, access.CASE_WORKERS)
     case = _case(request, pk)
     if kind not in RECORDS:
         raise Http404

@@ -278,6 +278,8 @@ def proposal_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _proposal(request: AuthenticatedRequest, pk: int) -> Proposal:
+    # a role without proposals is refused (403), not told there is no such proposal
+    access.require(request.user, access.PROPOSAL_READERS)
     return get_object_or_404(selectors.proposals_for(request.user), pk=pk)
 
 
@@ -647,6 +649,7 @@ def objection_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def objection_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    access.require(request.user, access.OBJECTION_READERS)
     objection = get_object_or_404(selectors.objections_for(request.user), pk=pk)
     may_verify = objection.status == "filed" and access.has_role(
         request.user, access.OBJECTION_VERIFIERS
@@ -680,6 +683,7 @@ def objection_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def objection_photo(request: AuthenticatedRequest, pk: int) -> FileResponse:
+    access.require(request.user, access.OBJECTION_READERS)
     objection = get_object_or_404(selectors.objections_for(request.user), pk=pk)
     return _stored_file(request, "objection_photo", objection.pk, objection.photo_upload)
 
@@ -755,6 +759,7 @@ def complaint_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def complaint_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    access.require(request.user, access.COMPLAINT_READERS)
     complaint: Complaint = get_object_or_404(complaints.visible_complaints(request.user), pk=pk)
     may_resolve = complaint.status == "open" and complaints.may_resolve(request.user, complaint)
     form = OutcomeForm(request.POST or None)
@@ -846,6 +851,7 @@ def correction_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def correction_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    access.require(request.user, access.CORRECTION_READERS)
     found = get_object_or_404(corrections.corrections_for(request.user), pk=pk)
     may_review = found.status == "requested" and access.has_role(
         request.user, access.CORRECTION_REVIEWERS

@@ -322,7 +322,9 @@ def _form_initial(cells: dict[str, str]) -> dict[str, object]:
 @login_required
 @require_GET
 def nik_check(request: AuthenticatedRequest) -> HttpResponse:
-    """Live NIK feedback while typing (htmx): region, birth date and sex, or what is wrong."""
+    """Live NIK feedback while typing (htmx): region, birth date and sex, or what is wrong.
+    It reads no record, but serves only the roles whose forms use it (one permission model)."""
+    access.require(request.user, access.REGISTRY_EDITORS)
     prefix = request.GET.get("prefix", "")
     value = request.GET.get(f"{prefix}nik", "").strip()
     sex = request.GET.get(f"{prefix}sex") or None
