@@ -85,6 +85,9 @@ class Page:
     refused: int = 403  # what every other role gets
     # roles of ``allowed`` that find the world's record to be another office's (404)
     outside: frozenset[str] = frozenset()
+    # a POST-only page: the roles that may post to it (None: the user's own record, tested
+    # where ``covered_by`` says)
+    posters: frozenset[str] | None = None
 
     def expected(self, role: str) -> int:
         if role in self.outside:
@@ -92,11 +95,12 @@ class Page:
         return SUCCESS[self.answer] if role in self.allowed else self.refused
 
 
-def post_only(path: str, covered_by: str) -> Page:
+def post_only(path: str, covered_by: str, posters: frozenset[str] | None = None) -> Page:
     """A page that only takes a POST: a GET is 405 to every role. ``covered_by`` names the
-    test file that covers its POST."""
+    test file that covers its POST; ``posters``, the roles that may post (every other role is
+    refused, 403)."""
     assert covered_by.startswith("tests/")
-    return Page(path, NOBODY, refused=405)
+    return Page(path, NOBODY, refused=405, posters=posters)
 
 
 # -- the pages ---------------------------------------------------------------------------------
@@ -169,13 +173,19 @@ PAGES: dict[str, Page] = {
     "duplicates": Page("/registry/duplicates/", access.DUPLICATE_REVIEWERS),
     "duplicate": Page("/registry/duplicates/{duplicate}/", access.DUPLICATE_REVIEWERS),
     "duplicates-confirm": post_only(
-        "/registry/duplicates/confirm/", "tests/web/test_duplicates.py"
+        "/registry/duplicates/confirm/",
+        "tests/web/test_duplicates.py",
+        access.DUPLICATE_BULK_CONFIRMERS,
     ),
     "duplicate-merge": post_only(
-        "/registry/duplicates/{duplicate}/merge/", "tests/web/test_duplicates.py"
+        "/registry/duplicates/{duplicate}/merge/",
+        "tests/web/test_duplicates.py",
+        access.DUPLICATE_REVIEWERS,
     ),
     "duplicate-unmerge": post_only(
-        "/registry/duplicates/{duplicate}/unmerge/", "tests/web/test_duplicates.py"
+        "/registry/duplicates/{duplicate}/unmerge/",
+        "tests/web/test_duplicates.py",
+        access.DUPLICATE_REVIEWERS,
     ),
     # ``registry.selectors.import_runs_for``: a district's office's import is followed by the
     # offices above it and by administrators
@@ -205,7 +215,9 @@ PAGES: dict[str, Page] = {
         "/cases/{graduated_case}/evidence/{evidence}/", access.CASE_READERS, DOWNLOAD
     ),
     "graduation-decide": post_only(
-        "/cases/graduations/{graduation}/decide/", "tests/cases/test_pages.py"
+        "/cases/graduations/{graduation}/decide/",
+        "tests/cases/test_pages.py",
+        access.GRADUATION_APPROVERS,
     ),
     # ``access.referral_filter``
     "partner": Page("/partner/", access.REFERRAL_PARTNERS),
@@ -229,7 +241,9 @@ PAGES: dict[str, Page] = {
     ),
     "targeting-whatif": Page("/targeting/what-if/", access.TARGETING_RUNNERS),
     "targeting-whatif-budgets": post_only(
-        "/targeting/what-if/budgets/", "tests/targeting/test_custom_programmes.py"
+        "/targeting/what-if/budgets/",
+        "tests/targeting/test_custom_programmes.py",
+        access.TARGETING_RUNNERS,
     ),
     # objections to an automated decision: ``targeting.reviews``
     "decision-reviews": Page("/decision-reviews/", access.DECISION_REVIEW_READERS),
@@ -254,7 +268,9 @@ PAGES: dict[str, Page] = {
     ),
     "proposal-batch": post_only("/proposals/batch/", "tests/web/test_participation_pages.py"),
     "proposal-visit": post_only(
-        "/proposals/{proposal}/visit/", "tests/web/test_participation_pages.py"
+        "/proposals/{proposal}/visit/",
+        "tests/web/test_participation_pages.py",
+        access.PROPOSAL_VILLAGE,
     ),
     "deliberation": Page("/proposals/deliberation/", access.PROPOSAL_VILLAGE),
     "deliberation-minutes": Page(
@@ -295,15 +311,21 @@ PAGES: dict[str, Page] = {
         "/programmes/decrees/{decree}/annex.csv?regency=3201", access.DELIVERY_READERS, DOWNLOAD
     ),
     "decree-decide": post_only(
-        "/programmes/decrees/{decree}/decide/", "tests/programmes/test_pages.py"
+        "/programmes/decrees/{decree}/decide/",
+        "tests/programmes/test_pages.py",
+        access.DECREE_MAKERS,
     ),
     "decree-request": post_only(
-        "/programmes/decrees/{decree}/requests/1/", "tests/programmes/test_requests.py"
+        "/programmes/decrees/{decree}/requests/1/",
+        "tests/programmes/test_requests.py",
+        access.DECREE_MAKERS,
     ),
     "cycles": Page("/programmes/cycles/", access.DELIVERY_READERS),
     "cycle": Page("/programmes/cycles/{cycle}/", access.DELIVERY_READERS),
     "cycle-batches": post_only(
-        "/programmes/cycles/{cycle}/batches/", "tests/programmes/test_pages.py"
+        "/programmes/cycles/{cycle}/batches/",
+        "tests/programmes/test_pages.py",
+        access.DECREE_MAKERS,
     ),
     "batch": Page("/programmes/batches/{batch}/", access.DELIVERY_READERS),
     # the batch is found (DELIVERY_READERS), then DECREE_MAKERS
@@ -316,7 +338,9 @@ PAGES: dict[str, Page] = {
     "delivery-job": Page("/programmes/jobs/{job}/", access.DECREE_MAKERS),
     "enrolments": Page("/programmes/enrolments/", access.DELIVERY_READERS),
     "enrolment-keep": post_only(
-        "/programmes/enrolments/1/suspend/", "tests/programmes/test_pages.py"
+        "/programmes/enrolments/{enrolment}/resume/",
+        "tests/programmes/test_pages.py",
+        access.ENROLMENT_KEEPERS,
     ),
 }
 
@@ -470,7 +494,7 @@ def delivery(world, make_user) -> dict[str, Any]:
     """SEMBAKO decreed from the world's run (prepared by a programme manager, approved by
     the world's administrator), its March cycle opened and its batches built by a job."""
     from sejahtera.programmes import cycles, jobs, services
-    from sejahtera.programmes.models import Batch
+    from sejahtera.programmes.models import Batch, Enrolment
     from sejahtera.targeting.models import TargetingRun
 
     manager = make_user(Role.PROGRAMME_MANAGER)
@@ -480,7 +504,14 @@ def delivery(world, make_user) -> dict[str, Any]:
     cycle = cycles.open_cycle(manager, "SEMBAKO", date(2026, 3, 1))
     job = jobs.start_build_batches(manager, cycle)
     batch = Batch.objects.filter(cycle=cycle).earliest("pk")
-    return {"decree": decree.pk, "cycle": cycle.pk, "batch": batch.pk, "job": job.pk}
+    enrolment = Enrolment.objects.filter(start_decree=decree).earliest("pk")
+    return {
+        "decree": decree.pk,
+        "cycle": cycle.pk,
+        "batch": batch.pk,
+        "job": job.pk,
+        "enrolment": enrolment.pk,
+    }
 
 
 @pytest.fixture
@@ -571,6 +602,26 @@ def test_each_role_opens_the_pages_of_its_access_sets_and_no_other(
         path = page.path.format(**pks)
         response, denied = _ask(client, user, path)
         mismatches += _problems(role, name, page, path, response, denied)
+    assert not mismatches, "\n".join(map(str, mismatches))
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_a_post_only_page_refuses_the_roles_that_may_not_post(
+    client, world, records, make_user, role
+):
+    """An empty POST is enough: the role is refused before anything is read from the form."""
+    user = _user(world, make_user, role)
+    client.force_login(user)
+    client.raise_request_exception = False
+    mismatches = []
+    for name, page in PAGES.items():
+        if page.posters is None or role in page.posters:
+            continue
+        path = page.path.format(**records)
+        before = _denied(user, path)
+        status = client.post(path).status_code
+        if status != 403 or _denied(user, path) == before:
+            mismatches.append((role, name, path, status))
     assert not mismatches, "\n".join(map(str, mismatches))
 
 

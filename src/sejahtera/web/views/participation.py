@@ -333,6 +333,7 @@ def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def proposal_visit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    access.require(request.user, access.PROPOSAL_VILLAGE)  # before the form says anything
     proposal = _proposal(request, pk)
     form = VisitForm(request.POST)
     if not form.is_valid():
