@@ -95,7 +95,11 @@ def test_a_guardian_consents_for_an_adult_whose_disability_calls_for_it(
     with pytest.raises(services.TransitionRefused) as refused:
         refer(worker, case, consent_method="signed", consent_by="guardian",
               consent_giver=members["Budi"])  # fmt: skip
-    assert codes(refused) == ["CONSENT_GIVER_CHILD"]
+    assert codes(refused) == ["CONSENT_GIVER_UNFIT"]
+    with pytest.raises(services.TransitionRefused) as refused:
+        refer(worker, case, consent_method="signed", consent_by="guardian",
+              consent_giver=mother)  # fmt: skip
+    assert codes(refused) == ["CONSENT_GIVER_UNFIT"]  # her own guardian
     referral = refer(
         worker, case, consent_method="signed", consent_by="guardian",
         consent_giver_name="Ahmad (adik, wali)",
@@ -152,3 +156,18 @@ def test_the_childs_and_the_parents_data_copies_hold_the_consent(client, case, w
         [consent] = copy["consents"]
         assert (consent["subject_id"], consent["giver_name"]) == (child.pk, "Siti Aminah")
         assert consent["programme"] == "Program Indonesia Pintar (PIP)"
+
+
+def test_the_partner_sees_whom_the_consent_covers_after_the_family_changes_head(
+    case, worker, members, make_user
+):
+    mother = members["Siti Aminah"]
+    referral = refer(worker, case, consent_method="signed")  # the head, her own consent
+    assert referral.person == mother
+    admin = make_user(Role.ADMINISTRATOR)
+    cells = {
+        "full_name": "Budi", "sex": "L", "birth_date": "2015-01-01", "relationship": "head",
+    }  # fmt: skip
+    update_person(actor=admin, person=members["Budi"], cells=cells,
+                  expected_version=members["Budi"].version)  # fmt: skip
+    assert selectors.partner_view(Referral.objects.get())["name"] == "Siti Aminah"

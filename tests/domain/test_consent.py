@@ -20,34 +20,59 @@ CHILD = Subject(11, "none", "none")
 GUARDED_ADULT = Subject(30, "intellectual", "severe")
 
 
-def codes(subject, given_by, giver_name="", giver_age=None, method=Method.SIGNED):
+def codes(subject, given_by, giver_name="", giver=None, method=Method.SIGNED, **kwargs):
     found = consent_problems(
-        subject, given_by=given_by, giver_name=giver_name, giver_age=giver_age, method=method
+        subject, given_by=given_by, giver_name=giver_name, giver=giver, method=method, **kwargs
     )
     return [f.code for f in found]
 
 
+def adult(age):
+    return Subject(age, "none", "none")
+
+
 @pytest.mark.parametrize(
-    ("subject", "given_by", "giver_name", "giver_age", "expected"),
+    ("subject", "given_by", "giver_name", "giver", "expected"),
     [
         (ADULT, GivenBy.SELF, "", None, []),
-        (ADULT, GivenBy.PARENT, "Ibu", 60, ["CONSENT_NOT_OWN"]),
+        (ADULT, GivenBy.PARENT, "Ibu", adult(60), ["CONSENT_NOT_OWN"]),
         (Subject(35, "intellectual", "mild"), GivenBy.SELF, "", None, []),
         (Subject(35, "physical", "severe"), GivenBy.SELF, "", None, []),
         (CHILD, GivenBy.SELF, "", None, ["CONSENT_GUARDIAN_NEEDED"]),
-        (CHILD, GivenBy.PARENT, "", 40, ["CONSENT_GIVER_NAME_MISSING"]),
-        (CHILD, GivenBy.PARENT, "Siti Aminah", 40, []),
+        (CHILD, GivenBy.PARENT, "", adult(40), ["CONSENT_GIVER_NAME_MISSING"]),
+        (CHILD, GivenBy.PARENT, "Siti Aminah", adult(40), []),
         (CHILD, GivenBy.GUARDIAN, "Pak RT, wali", None, []),
-        (CHILD, GivenBy.GUARDIAN, "Kakak", 16, ["CONSENT_GIVER_CHILD"]),
+        (CHILD, GivenBy.GUARDIAN, "Kakak", adult(16), ["CONSENT_GIVER_UNFIT"]),
+        (CHILD, GivenBy.PARENT, "Ayah", Subject(40, "mental", "severe"), ["CONSENT_GIVER_UNFIT"]),
+        (
+            CHILD,
+            GivenBy.PARENT,
+            "Ayah",
+            Subject(40, "none", "none", deceased=True),
+            ["CONSENT_GIVER_UNFIT"],
+        ),
+        (
+            Subject(40, "none", "none", deceased=True),
+            GivenBy.SELF,
+            "",
+            None,
+            ["CONSENT_SUBJECT_DECEASED"],
+        ),
         (Subject(None, None, None), GivenBy.SELF, "", None, ["CONSENT_GUARDIAN_NEEDED"]),
         (GUARDED_ADULT, GivenBy.SELF, "", None, ["CONSENT_GUARDIAN_NEEDED"]),
-        (GUARDED_ADULT, GivenBy.GUARDIAN, "Adik, wali", 28, []),
+        (GUARDED_ADULT, GivenBy.GUARDIAN, "Adik, wali", adult(28), []),
         (Subject(40, "mental", "moderate"), GivenBy.SELF, "", None, ["CONSENT_GUARDIAN_NEEDED"]),
         (ADULT, "neighbour", "", None, ["CONSENT_GIVER_UNKNOWN"]),
     ],
 )
-def test_who_may_consent(subject, given_by, giver_name, giver_age, expected):
-    assert codes(subject, given_by, giver_name, giver_age) == expected
+def test_who_may_consent(subject, given_by, giver_name, giver, expected):
+    assert codes(subject, given_by, giver_name, giver) == expected
+
+
+def test_no_one_is_their_own_guardian():
+    assert codes(GUARDED_ADULT, GivenBy.GUARDIAN, "Siti", GUARDED_ADULT, giver_is_subject=True) == [
+        "CONSENT_GIVER_UNFIT"
+    ]
 
 
 def test_consent_is_recorded_with_how_it_was_given():
@@ -59,10 +84,10 @@ def test_consent_is_recorded_with_how_it_was_given():
 
 def test_the_guardian_message_says_why():
     [child] = consent_problems(
-        CHILD, given_by=GivenBy.SELF, giver_name="", giver_age=None, method=Method.SIGNED
+        CHILD, given_by=GivenBy.SELF, giver_name="", giver=None, method=Method.SIGNED
     )
     [disabled] = consent_problems(
-        GUARDED_ADULT, given_by=GivenBy.SELF, giver_name="", giver_age=None, method=Method.SIGNED
+        GUARDED_ADULT, given_by=GivenBy.SELF, giver_name="", giver=None, method=Method.SIGNED
     )
     assert "child" in child.message
     assert "disability" in disabled.message

@@ -370,8 +370,9 @@ def partner_view(referral: Referral) -> dict[str, Any]:
             "outcome": "",
         }
     household = referral.case.household
-    subject = referral.person or household.members.filter(relationship="head").first()
     consent = getattr(referral, "consent", None)  # none on referrals sent before the records
+    # the person the consent covers; before the records, the head as the family then was
+    subject = referral.person or household.members.filter(relationship="head").first()
     village = household.village
     return {
         "id": referral.pk,

@@ -918,14 +918,16 @@ def send_referral(
         _consent_subject(subject, today),
         given_by=consent_by,
         giver_name=consent_giver_name,
-        giver_age=_age(consent_giver, today),
+        giver=_consent_subject(consent_giver, today) if consent_giver else None,
+        giver_is_subject=consent_giver is not None and consent_giver.pk == subject.pk,
         method=consent_method,
     )
     if problems:
         raise TransitionRefused(problems)
     referral = Referral.objects.create(
         case=case,
-        person=person,
+        # whom the partner sees is whom the consent covers, whoever heads the family later
+        person=subject,
         programme_code=chosen.code,
         organisation=chosen.agency,
         programme=chosen.name,
@@ -966,7 +968,10 @@ def _age(person: Person | None, today: date) -> int | None:
 
 
 def _consent_subject(person: Person, today: date) -> consent.Subject:
-    return consent.Subject(_age(person, today), person.disability, person.disability_severity)
+    deceased = person.deceased_date is not None and person.deceased_date <= today
+    return consent.Subject(
+        _age(person, today), person.disability, person.disability_severity, deceased
+    )
 
 
 @transaction.atomic

@@ -47,6 +47,7 @@ class Subject:
     age: int | None  # None: birth date unknown
     disability: str | None
     severity: str | None
+    deceased: bool = False
 
 
 def guarded(subject: Subject) -> Guarded | None:
@@ -64,12 +65,21 @@ def consent_problems(
     *,
     given_by: str,
     giver_name: str,
-    giver_age: int | None,
+    giver: Subject | None,
+    giver_is_subject: bool = False,
     method: str,
 ) -> list[Finding]:
-    """Why this consent cannot stand for sharing the subject's data. ``giver_age``: the age of
-    the parent or guardian when the registry holds them (else None: an outside guardian)."""
+    """Why this consent cannot stand for sharing the subject's data. ``giver``: the parent or
+    guardian as the registry holds them (None: a guardian from outside the family)."""
     findings: list[Finding] = []
+    if subject.deceased:
+        findings.append(
+            error(
+                "CONSENT_SUBJECT_DECEASED",
+                gettext_noop("the person has died: their data are not referred"),
+                "person",
+            )
+        )
     if method not in Method.__members__.values():
         findings.append(
             error(
@@ -113,12 +123,19 @@ def consent_problems(
                     "consent_giver_name",
                 )
             )
-        if giver_age is not None and giver_age < ADULT_AGE:
+        if giver_is_subject or (giver is not None and not _may_consent_for_another(giver)):
             findings.append(
                 error(
-                    "CONSENT_GIVER_CHILD",
-                    gettext_noop("whoever consents for another person is an adult"),
+                    "CONSENT_GIVER_UNFIT",
+                    gettext_noop(
+                        "whoever consents for another person is a living adult who decides "
+                        "for themselves, not the person"
+                    ),
                     "consent_giver",
                 )
             )
     return findings
+
+
+def _may_consent_for_another(giver: Subject) -> bool:
+    return not giver.deceased and guarded(giver) is None
