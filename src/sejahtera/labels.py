@@ -332,6 +332,7 @@ PARTICIPATION_LABELS: dict[str, Promise] = {
     "objection": _("Objection"),
     "correction": _("Correction of my data"),
     "decision_review": _("Review of an automated decision"),
+    "received": _("Received: an office checks who filed it"),
     "upheld": _("Upheld: the automated decision stands"),
     "overturned": _("Overturned: the reviewer's decision applies from the next targeting run"),
     "requested": _("Awaiting review"),

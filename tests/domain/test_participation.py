@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 
 from sejahtera.domain import participation as p
 from sejahtera.domain.findings import Finding, Severity, error
-from sejahtera.domain.participation import Actor, ObjectionStatus, ProposalStage
+from sejahtera.domain.participation import (
+    SAME_PERSON,
+    Actor,
+    ObjectionStatus,
+    ProposalStage,
+    decision_review_intake,
+    decision_review_request,
+    decision_review_verdict,
+)
 
 READY = p.ProposalFacts(
     reason="tidak memenuhi syarat",
@@ -232,3 +240,56 @@ def test_each_kind_changes_only_its_own_columns():
         assert [f.code for f in p.proposal_columns(kind, household, member)] == [
             p.COLUMNS_NOT_ALLOWED
         ], kind
+
+
+# -- objections to an automated decision -------------------------------------------------------
+
+REQUEST = {
+    "in_current_run": True,
+    "limited": False,
+    "pending": False,
+    "standing": False,
+    "reviewed": False,
+    "requester_name": "Siti",
+    "grounds": "penghasilan turun",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({}, []),
+        ({"in_current_run": False}, ["REVIEW_OLD_DECISION"]),
+        ({"limited": True}, ["REVIEW_LIMITED"]),
+        ({"pending": True, "reviewed": True}, ["REVIEW_PENDING"]),
+        ({"standing": True, "reviewed": True}, ["REVIEW_STANDING"]),
+        ({"reviewed": True}, ["REVIEW_DONE"]),
+        ({"requester_known": False}, ["REQUESTER_NOT_SUBJECT"]),
+        ({"subject_deceased": True}, ["REVIEW_SUBJECT_DECEASED"]),
+        ({"requester_name": " ", "grounds": ""}, ["REQUESTER_MISSING", "GROUNDS_MISSING"]),
+    ],
+)
+def test_which_objections_to_a_decision_are_taken(change, expected):
+    assert [f.code for f in decision_review_request(**(REQUEST | change))] == expected
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        ({}, []),
+        ({"still_open": False}, ["REVIEW_NOT_OPEN"]),
+        ({"took_it_in": True}, [SAME_PERSON]),
+        ({"note": " "}, ["REVIEW_NOTE_MISSING"]),
+        ({"facts_changed": True}, []),  # upholding stays possible
+        ({"facts_changed": True, "overturn": True}, ["REVIEW_FACTS_CHANGED"]),
+        ({"nothing_to_pay": True, "overturn": True}, ["REVIEW_NOTHING_TO_PAY"]),
+    ],
+)
+def test_when_a_reviewer_decides(facts, expected):
+    verdict = {"still_open": True, "took_it_in": False, "note": "dikunjungi"} | facts
+    assert [f.code for f in decision_review_verdict(**verdict)] == expected
+
+
+def test_a_public_objection_is_taken_in_once():
+    assert decision_review_intake(received=True) == []
+    assert [f.code for f in decision_review_intake(received=False)] == ["REVIEW_TAKEN_IN"]

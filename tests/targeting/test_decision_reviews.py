@@ -3,7 +3,7 @@ decision deciding later runs until the facts change."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -12,9 +12,10 @@ from django.db import IntegrityError, transaction
 from sejahtera.accounts.models import Role
 from sejahtera.domain.findings import StepRefused
 from sejahtera.domain.participation import parse_tracking_number
+from sejahtera.registry.models import Person
 from sejahtera.registry.services.records import household_cells, update_household
 from sejahtera.targeting.models import Decision, DecisionReview
-from sejahtera.targeting.reviews import decide_review, request_review, reviews_for
+from sejahtera.targeting.reviews import decide_review, request_review, reviews_for, take_in
 from sejahtera.targeting.services import run_targeting_for_registry
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def sembako(run, household) -> Decision:
 def objection(staff, decision, **kwargs) -> DecisionReview:
     fields = {
         "requester_name": "Rudi 0",
-        "requester_nik": "3201011203850001",
+        "requester_nik": "",
         "grounds": "Mobil itu milik majikan; saya sopir, gaji tidak cukup",
     } | kwargs
     return request_review(actor=staff["clerk"], decision=decision, **fields)
@@ -138,7 +139,7 @@ def test_the_reviewer_is_another_person_in_the_region(population, staff, make_us
     with pytest.raises(StepRefused, match="reasons of your verdict"):
         decide_review(actor=staff["office"], review=review, overturn=True, note=" ")
     decided = decide_review(actor=staff["office"], review=review, overturn=True, note="Dicek")
-    with pytest.raises(StepRefused, match="already decided"):
+    with pytest.raises(StepRefused, match="decided or not yet taken in"):
         decide_review(actor=staff["office"], review=review, overturn=False, note="lagi")
     # one standing verdict per decision, whatever a caller does
     with pytest.raises(StepRefused, match="until the facts change"):
@@ -181,13 +182,14 @@ def test_the_participation_report_counts_outcomes_per_programme(population, staf
     table = decision_reviews_by_programme(make_user(Role.MINISTRY_ANALYST), AS_OF)
     assert table.columns == (
         "programme",
+        "received",
         "open",
         "upheld",
         "overturned",
         "overturn_rate",
         "median_days_to_review",
     )
-    assert table.rows == [("SEMBAKO", 1, 1, 1, 0.5, 0)]
+    assert table.rows == [("SEMBAKO", 0, 1, 1, 1, 0.5, 0)]
     elsewhere = make_user(Role.DISTRICT_OFFICE, "3273")
     assert decision_reviews_by_programme(elsewhere, AS_OF).rows == []
 
@@ -208,3 +210,81 @@ def test_the_figures_hide_atensi_objections_from_roles_without_specific_data(
     analyst_rows = decision_reviews_by_programme(make_user(Role.MINISTRY_ANALYST), AS_OF).rows
     assert [row[0] for row in office_rows] == ["ATENSI"]
     assert analyst_rows == []
+
+
+def test_a_verdict_is_given_on_the_facts_objected_to(population, staff):
+    """Edited after the objection, the household is decided by the next run on its new
+    facts: the reviewer may uphold, not overturn. A name, or an edit undone, changes nothing
+    the engine decides on."""
+    rich = population["rich"][0]
+    first = run_targeting_for_registry(AS_OF)
+    review = objection(staff, sembako(first, rich))
+    cells = household_cells(rich)
+    bigger = cells | {"floor_area_m2": "400"}
+    update_household(
+        actor=staff["office"], household=rich, cells=bigger, expected_version=rich.version
+    )
+    with pytest.raises(StepRefused, match="changed after the objection"):
+        decide_review(actor=staff["office"], review=review, overturn=True, note="Dicek")
+    rich.refresh_from_db()
+    update_household(actor=staff["office"], household=rich, cells=cells | {"address": "Jl. Lain"},
+                     expected_version=rich.version)  # fmt: skip
+    decided = decide_review(actor=staff["office"], review=review, overturn=True, note="Dicek")
+    assert decided.status == DecisionReview.Status.OVERTURNED
+    assert sembako(run_targeting_for_registry(AS_OF), rich).eligible
+
+
+def test_a_verdict_ends_when_it_grows_old(population, staff, settings):
+    settings.SEJAHTERA_VERDICT_DAYS = 30
+    rich = population["rich"][1]
+    first = run_targeting_for_registry(AS_OF)
+    review = objection(staff, sembako(first, rich))
+    decide_review(actor=staff["office"], review=review, overturn=True, note="Dicek")
+    later = run_targeting_for_registry(date.today() + timedelta(days=31))
+    review.refresh_from_db()
+    assert review.lapsed_in_run == later.pk
+    assert not sembako(later, rich).eligible
+
+
+def test_who_may_object_and_for_whom(population, staff, make_user):
+    first = run_targeting_for_registry(AS_OF)
+    rich = population["rich"][2]
+    with pytest.raises(StepRefused) as refused:
+        objection(staff, sembako(first, rich), requester_nik="3201016007850002")
+    assert [f.code for f in refused.value.findings] == ["REQUESTER_NOT_SUBJECT"]
+    head = rich.members.get(relationship="head")
+    assert objection(staff, sembako(first, rich), requester_nik=head.nik or "").pk
+    # a person who died is not objected for
+    poor = population["poor"][0]
+    child = poor.members.exclude(relationship="head").first()
+    Person.objects.filter(pk=child.pk).update(deceased_date=date(2026, 6, 1))
+    pbi = Decision.objects.get(run=first, person=child, programme="PBI_JK")
+    with pytest.raises(StepRefused, match="has died"):
+        objection(staff, pbi, requester_nik="")
+
+
+def test_no_overturn_into_a_decision_that_pays_nothing(population, staff):
+    first = run_targeting_for_registry(AS_OF)
+    rich = population["rich"][3]  # one civil servant, no member PKH pays for
+    pkh = Decision.objects.get(run=first, household=rich, programme="PKH")
+    review = objection(staff, pkh, requester_nik="")
+    with pytest.raises(StepRefused, match="pay nothing"):
+        decide_review(actor=staff["office"], review=review, overturn=True, note="Dicek")
+
+
+def test_a_public_objection_is_taken_in_before_anyone_reviews_it(population, staff):
+    first = run_targeting_for_registry(AS_OF)
+    review = request_review(
+        actor=None, decision=sembako(first, population["rich"][4]), requester_name="Rudi 4",
+        requester_nik="", grounds="Penghasilan turun",
+    )  # fmt: skip
+    assert review.status == DecisionReview.Status.RECEIVED
+    with pytest.raises(StepRefused, match="not yet taken in"):
+        decide_review(actor=staff["office"], review=review, overturn=True, note="Dicek")
+    taken = take_in(actor=staff["office"], review=review)
+    assert (taken.status, taken.filed_by) == (DecisionReview.Status.OPEN, staff["office"])
+    # the office that took it in does not decide it: another person does
+    with pytest.raises(StepRefused, match="took in the objection"):
+        decide_review(actor=staff["office"], review=taken, overturn=True, note="Dicek")
+    with pytest.raises(StepRefused, match="already taken in"):
+        take_in(actor=staff["clerk"], review=taken)

@@ -43,7 +43,9 @@ def test_an_objection_taken_in_and_overturned(client, decided, staff):
     assert f"/targeting/decisions/{decided.pk}/object/" in household_page
     form = client.get(f"/targeting/decisions/{decided.pk}/object/")
     assert "SEMBAKO" in form.content.decode()
-    assert AuditEntry.objects.filter(entity="decision", record_ids=[decided.pk]).exists()
+    # the reasons tell of the household's members: the read is theirs, in their copies
+    members = list(decided.household.members.values_list("pk", flat=True))
+    assert AuditEntry.objects.filter(entity="person_decision", record_ids=members).exists()
 
     answer = object_to(client, decided)
     review = DecisionReview.objects.get()
@@ -155,10 +157,19 @@ def test_a_person_objects_on_the_public_page(client, decided, staff):
         answer = client.post("/layanan/keberatan/", form | wrong | solved())
         assert answer.status_code == 400
         assert 'id="no-match"' in answer.content.decode()
+    # already under review: the same one answer, telling nothing of the decision
     again = client.post("/layanan/keberatan/", form | solved())
-    assert "menunggu peninjau" in again.content.decode()
+    assert again.status_code == 400
+    assert 'id="no-match"' in again.content.decode()
     assert DecisionReview.objects.count() == 1
-    # any reviewer of the region may decide it: no staff member took it in
+    # an office takes it in (checking who filed it); another person reviews it
+    client.force_login(staff["clerk"])
+    page = client.get(f"/decision-reviews/{review.pk}/").content.decode()
+    assert 'name="take_in"' in page
+    assert 'name="verdict"' not in page
+    client.post(f"/decision-reviews/{review.pk}/", {"take_in": "1"})
+    review.refresh_from_db()
+    assert (review.status, review.filed_by) == (DecisionReview.Status.OPEN, staff["clerk"])
     client.force_login(staff["office"])
     client.post(f"/decision-reviews/{review.pk}/", {"verdict": "upheld", "note": "Data benar"})
     review.refresh_from_db()
@@ -170,3 +181,45 @@ def test_the_public_objection_counts_lookups_per_nik(client, decided, settings):
     form = {"nik": NIK, "name": "Orang Lain", "programme": "SEMBAKO", "grounds": "x"}
     assert client.post("/layanan/keberatan/", form | solved()).status_code == 400
     assert client.post("/layanan/keberatan/", form | solved()).status_code == 429
+
+
+def test_a_members_copy_leaves_out_what_another_member_told(client, household_factory, staff):
+    spouse_nik = "3201010201880001"
+    household = household_factory(
+        VILLAGE,
+        members=[
+            {"full_name": "Siti Aminah", "sex": "P", "birth_date": "1990-08-05",
+             "relationship": "head", "nik": NIK},
+            {"full_name": "Budi Santoso", "sex": "L", "birth_date": "1988-01-02",
+             "relationship": "spouse", "nik": spouse_nik},
+        ],
+    )  # fmt: skip
+    run = run_targeting_for_registry(date(2026, 7, 1))
+    decision = Decision.objects.get(run=run, household=household, programme="SEMBAKO")
+    client.force_login(staff["clerk"])
+    object_to(client, decision, grounds="Saya sakit berat dan tidak bisa bekerja")
+    client.force_login(staff["office"])
+    for nik, told in ((NIK, True), (spouse_nik, False)):
+        person = household.members.get(nik=nik)
+        data = client.get(f"/registry/persons/{person.pk}/personal-data.json").json()
+        [review] = data["targeting"]["reviews"]
+        assert review["status"] == "open"
+        assert ("sakit berat" in review["grounds"]) is told
+
+
+def test_a_decision_of_a_household_that_moved_away_is_not_found(client, decided, staff, make_user):
+    from sejahtera.registry.services.records import household_cells, update_household
+
+    household = decided.household
+    update_household(
+        actor=make_user(Role.ADMINISTRATOR),
+        household=household,
+        cells=household_cells(household) | {"region_code": "3273011001"},
+        expected_version=household.version,
+    )
+    client.force_login(staff["clerk"])
+    assert client.get(f"/targeting/decisions/{decided.pk}/object/").status_code == 404
+    run_targeting_for_registry(date(2026, 8, 1))
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3273"))
+    # a decision of an earlier run is not the current one: not found either
+    assert client.get(f"/targeting/decisions/{decided.pk}/object/").status_code == 404

@@ -208,6 +208,9 @@ SEJAHTERA_REQUIRE_TWO_FACTOR = os.environ.get("SEJAHTERA_REQUIRE_TWO_FACTOR", "1
 OTP_TOTP_ISSUER = "Sejahtera"
 # Days the regency's office has to verify an objection (sanggah) before it lapses.
 SEJAHTERA_OBJECTION_DAYS = int(os.environ.get("SEJAHTERA_OBJECTION_DAYS", "14"))
+# A reviewer's verdict on an automated decision decides the runs of at most this many days
+# after it (then the rules decide again): ages and circumstances change without an edit.
+SEJAHTERA_VERDICT_DAYS = int(os.environ.get("SEJAHTERA_VERDICT_DAYS", "365"))
 # Requests to the public pages (status check, proposals, complaints, tracking) per client
 # address, and lookups per NIK: "count/minute", "count/hour" or "count/day".
 SEJAHTERA_PUBLIC_RATE = os.environ.get("SEJAHTERA_PUBLIC_RATE", "30/hour")

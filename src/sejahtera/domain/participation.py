@@ -546,11 +546,29 @@ def decision_review_request(
     reviewed: bool,
     requester_name: str,
     grounds: str,
+    requester_known: bool = True,
+    subject_deceased: bool = False,
 ) -> list[Finding]:
     """Why an objection to a targeting decision cannot be taken in: only the current run's
     decisions are reviewed, one review at a time, and a place a quota or the budget cut is a
-    waiting-list place, not an assessment of the person."""
+    waiting-list place, not an assessment of the person. Who objects is the person decided
+    about or, for a household's decision, one of its members (``requester_known``): their NIK
+    follows the outcome on the public page."""
     findings = []
+    if subject_deceased:
+        findings.append(
+            error("REVIEW_SUBJECT_DECEASED", gettext_noop("the person decided about has died"))
+        )
+    if not requester_known:
+        findings.append(
+            error(
+                "REQUESTER_NOT_SUBJECT",
+                gettext_noop(
+                    "the NIK is not of the person decided about, nor of a member of their household"
+                ),
+                "requester_nik",
+            )
+        )
     if not in_current_run:
         findings.append(
             error(
@@ -597,12 +615,49 @@ def decision_review_request(
     return findings
 
 
-def decision_review_verdict(*, still_open: bool, took_it_in: bool, note: str) -> list[Finding]:
-    """Why a reviewer may not decide now: once only, never on an objection they took in
-    themselves, and with the reasons the person will read."""
+def decision_review_intake(*, received: bool) -> list[Finding]:
+    """Why an objection filed on the public page cannot be taken in: only once. Taking it in
+    (the person's identity checked by an office) makes it a staff member's, so that another
+    person reviews it."""
+    if not received:
+        return [error("REVIEW_TAKEN_IN", gettext_noop("the objection is already taken in"))]
+    return []
+
+
+def decision_review_verdict(
+    *,
+    still_open: bool,
+    took_it_in: bool,
+    note: str,
+    overturn: bool = False,
+    facts_changed: bool = False,
+    nothing_to_pay: bool = False,
+) -> list[Finding]:
+    """Why a reviewer may not decide now: once only, after an office took the objection in,
+    never on one they took in themselves, and with the reasons the person will read. A
+    decision is overturned only on the facts it was objected to (changed since, the next run
+    decides on the new ones), and not into one that pays nothing (a household with no member
+    the programme pays for)."""
     if not still_open:
-        return [error("REVIEW_DECIDED", gettext_noop("the review is already decided"))]
+        return [error("REVIEW_NOT_OPEN", gettext_noop("the review is decided or not yet taken in"))]
     findings = []
+    if overturn and facts_changed:
+        findings.append(
+            error(
+                "REVIEW_FACTS_CHANGED",
+                gettext_noop(
+                    "the household's data changed after the objection: the next targeting run "
+                    "decides on them (uphold, saying so, or wait for it)"
+                ),
+            )
+        )
+    if overturn and nothing_to_pay:
+        findings.append(
+            error(
+                "REVIEW_NOTHING_TO_PAY",
+                gettext_noop("no member is one the programme pays for: eligible would pay nothing"),
+            )
+        )
     if took_it_in:
         findings.append(
             error(SAME_PERSON, gettext_noop("whoever took in the objection cannot review it"))

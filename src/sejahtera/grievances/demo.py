@@ -282,9 +282,13 @@ def _decision_reviews(village: Region, staff: dict[str, User]) -> None:
         eligible=False,
         limited_by="",
     ).select_related("household")
-    for decision, (grounds, overturn, note) in zip(
-        decisions.order_by("-programme", "household_id"), DECISION_OBJECTIONS, strict=False
-    ):
+    # a family PKH pays nothing (no child, no one elderly…) is not one to object for
+    objectable = [
+        d
+        for d in decisions.order_by("-programme", "household_id")[:50]
+        if not any(r.startswith(reviews.NO_COMPONENT) for r in d.reasons)
+    ]
+    for decision, (grounds, overturn, note) in zip(objectable, DECISION_OBJECTIONS, strict=False):
         head = decision.household.members.filter(relationship="head").first()
         review = reviews.request_review(
             actor=staff["village_operator"],

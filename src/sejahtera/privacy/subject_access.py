@@ -91,7 +91,9 @@ def subject_data(user: User, person_id: int) -> dict[str, Any]:
             ],
             "reviews": [
                 _review(r, person.nik)
-                for r in DecisionReview.objects.filter(own, household=household).order_by("pk")
+                for r in DecisionReview.objects.filter(
+                    Q(person_id__in=ids) | Q(person__isnull=True, household=household)
+                ).order_by("pk")
             ],
         },
         "conditionality": _rows(
@@ -161,13 +163,17 @@ def _decision(decision: Decision) -> dict[str, Any]:
 
 def _review(review: DecisionReview, nik: str | None) -> dict[str, Any]:
     """An objection to a decision about the person or the family, with the decision's reasons
-    as ``_decision`` gives them; who objected only when it was the person."""
+    as ``_decision`` gives them. Of an objection to the family's decision that another member
+    made, only what became of it: who objected, their grounds and the reviewer's reasons may
+    tell of that member."""
     row = _row(review)
     reasons = review.reasons_by_rules
     if review.person_id is None:
         reasons = [r for r in reasons if r.split(PARAM_SEPARATOR, 1)[0] in FAMILY_REASONS]
     if not nik or review.requester_nik != nik:
         row |= {"requester_name": "", "requester_nik": ""}
+        if review.person_id is None:
+            row |= {"grounds": "", "review_note": ""}
     return row | {
         "reasons_by_rules": reasons,
         "reason_text": i18n.render_reasons(reasons),

@@ -253,6 +253,7 @@ class DecisionReview(models.Model):
     ``lapsed_in_run``, and the rules decide again. Upheld, the automated decision stands."""
 
     class Status(models.TextChoices):
+        RECEIVED = "received", _("Filed on the public page: awaiting an office")
         OPEN = "open", _("Awaiting review")
         UPHELD = "upheld", _("Automated decision upheld")
         OVERTURNED = "overturned", _("Overturned by the reviewer")
@@ -289,7 +290,8 @@ class DecisionReview(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(_("reviewer's reasons"), blank=True)
-    # A digest of the household's and its members' record versions when the reviewer decided.
+    # A digest of what the engine reads of the household and its members when the objection
+    # was made: the verdict holds while it is unchanged.
     facts = models.CharField(max_length=64, blank=True)
     lapsed_in_run = models.BigIntegerField(null=True, blank=True)
 
@@ -300,7 +302,7 @@ class DecisionReview(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["subject", "programme"],
-                condition=models.Q(status="open"),
+                condition=models.Q(status__in=["received", "open"]),
                 name="one_open_review_per_decision",
             ),
             models.UniqueConstraint(
@@ -316,7 +318,7 @@ class DecisionReview(models.Model):
     @property
     def verdict_eligible(self) -> bool | None:
         """The reviewer's verdict (None while open; the rules' own when upheld)."""
-        if self.status == self.Status.OPEN:
+        if self.status in (self.Status.RECEIVED, self.Status.OPEN):
             return None
         overturned = self.status == self.Status.OVERTURNED
         return self.eligible_by_rules != overturned

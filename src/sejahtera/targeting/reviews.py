@@ -2,11 +2,15 @@
 decision about them be reviewed by a person, who reads its reasons and upholds it or turns it
 around.
 
+An objection filed on the public page is first taken in by an office (``take_in``: whoever
+checked the person's identity); whoever took an objection in never reviews it.
+
 An overturned decision becomes an input of every later run (``standing_verdicts``), deciding
-that subject and programme in place of the rules, until the facts the reviewer judged change:
-the household or one of its members edited, a member added or gone. The run that first sees the
-change ends the verdict (``lapsed_in_run``) and the rules decide again, so a verdict never
-outlives the facts it was given on. The guards are ``domain.participation``'s."""
+that subject and programme in place of the rules, until the facts the objection was made on
+change — a value the engine reads of the household or a member, a member added or gone — or
+``SEJAHTERA_VERDICT_DAYS`` pass. The run that first sees it ends the verdict (``lapsed_in_run``)
+and the rules decide again, so a verdict never outlives the facts it was given on. The guards
+are ``domain.participation``'s."""
 
 from __future__ import annotations
 
@@ -14,9 +18,11 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -24,16 +30,19 @@ from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.domain.findings import StepRefused
 from sejahtera.domain.participation import (
+    decision_review_intake,
     decision_review_request,
     decision_review_verdict,
     tracking_number,
 )
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Household, Person
+from sejahtera.registry.services.snapshot import HOUSEHOLD_SNAPSHOT, PERSON_SNAPSHOT, cell
 from sejahtera.targeting.models import Decision, DecisionReview
 from sejahtera.targeting.selectors import latest_run, rules_of, subject_of
 
 Status = DecisionReview.Status
+NO_COMPONENT = "NO_COMPONENT"  # the reason: no member is one the programme pays for
 
 
 @transaction.atomic
@@ -45,48 +54,79 @@ def request_review(
     requester_nik: str,
     grounds: str,
 ) -> DecisionReview:
-    """Take in a person's objection to a decision of the current run: by staff, for a
-    household in their region, or (``actor`` None) from the person on the public page. It waits
-    for a reviewer of the regency's social office."""
+    """A person's objection to a decision of the current run: taken in by staff for a
+    household in their region (it waits for a reviewer), or (``actor`` None) filed on the
+    public page (it waits for an office to take it in: ``take_in``)."""
+    household = Household.objects.select_for_update().get(pk=decision.household_id)
     if actor is not None:
         access.require(actor, access.DECISION_REVIEW_TAKERS)
-        access.require_region(actor, decision.region_code)
+        access.require_region(actor, household.village_id)
         revealing = decision.programme in rules_of(decision.run).revealing_programmes
         if revealing and not privacy.may_read_specific(actor):
             raise PermissionDenied  # as on the household page, where it is not shown
     subject = subject_of(decision)
-    # Serialise requests for the same subject: two clerks clicking at once make one review.
-    Household.objects.select_for_update().filter(pk=decision.household_id).first()
+    # The household row is locked above: two clerks clicking at once make one review.
     reviews = DecisionReview.objects.filter(subject=subject, programme=decision.programme)
     current = latest_run()
+    nik = requester_nik.strip()
+    dead = Person.objects.filter(pk=decision.person_id or 0, deceased_date__isnull=False)
     findings = decision_review_request(
         in_current_run=current is not None and current.pk == decision.run_id,
         limited=bool(decision.limited_by),
-        pending=reviews.filter(status=Status.OPEN).exists(),
+        pending=reviews.filter(status__in=[Status.RECEIVED, Status.OPEN]).exists(),
         standing=reviews.filter(status=Status.OVERTURNED, lapsed_in_run__isnull=True).exists(),
         reviewed=reviews.filter(decision=decision).exists(),
         requester_name=requester_name,
         grounds=grounds,
+        # the person, or a member for them (a parent for a child) or for the household
+        requester_known=not nik or household.members.filter(nik=nik).exists(),
+        subject_deceased=decision.person_id is not None and dead.exists(),
     )
     if findings:
         raise StepRefused(findings)
-    review = DecisionReview.objects.create(
-        subject=subject,
-        household_id=decision.household_id,
-        person_id=decision.person_id,
-        programme=decision.programme,
-        decision=decision,
-        run_id_decided=decision.run_id,
-        eligible_by_rules=decision.eligible,
-        reasons_by_rules=decision.reasons,
-        requester_name=requester_name.strip(),
-        requester_nik=requester_nik.strip(),
-        grounds=grounds.strip(),
-        filed_by=actor,
-    )
+    try:
+        with transaction.atomic():
+            review = DecisionReview.objects.create(
+                subject=subject,
+                household_id=decision.household_id,
+                person_id=decision.person_id,
+                programme=decision.programme,
+                decision=decision,
+                run_id_decided=decision.run_id,
+                eligible_by_rules=decision.eligible,
+                reasons_by_rules=decision.reasons,
+                requester_name=requester_name.strip(),
+                requester_nik=nik,
+                grounds=grounds.strip(),
+                filed_by=actor,
+                status=Status.OPEN if actor is not None else Status.RECEIVED,
+                facts=facts_digests([decision.household_id])[decision.household_id],
+            )
+    except IntegrityError:  # a concurrent objection won (SQLite takes no row lock)
+        raise StepRefused(
+            decision_review_request(**_PENDING, requester_name="-", grounds="-")
+        ) from None
     review.tracking_number = tracking_number("decision_review", timezone.now().year, review.pk)
     review.save(update_fields=["tracking_number"])
     return review
+
+
+_PENDING = {"in_current_run": True, "limited": False, "pending": True, "standing": False,
+            "reviewed": False}  # fmt: skip
+
+
+@transaction.atomic
+def take_in(*, actor: User, review: DecisionReview) -> DecisionReview:
+    """An office takes in an objection filed on the public page, having checked who filed it:
+    it becomes that staff member's, so that another person reviews it."""
+    access.require(actor, access.DECISION_REVIEW_TAKERS)
+    access.require_region(actor, review.household.village_id)
+    locked = DecisionReview.objects.select_for_update().get(pk=review.pk)
+    if findings := decision_review_intake(received=locked.status == Status.RECEIVED):
+        raise StepRefused(findings)
+    locked.status, locked.filed_by = Status.OPEN, actor
+    locked.save(update_fields=["status", "filed_by"])
+    return locked
 
 
 @transaction.atomic
@@ -103,32 +143,41 @@ def decide_review(
         still_open=locked.status == Status.OPEN,
         took_it_in=locked.filed_by_id == actor.pk,
         note=note,
+        overturn=overturn,
+        facts_changed=facts_digests([locked.household_id])[locked.household_id] != locked.facts,
+        nothing_to_pay=not locked.eligible_by_rules
+        and any(r.startswith(NO_COMPONENT) for r in locked.reasons_by_rules),
     )
     if findings:
         raise StepRefused(findings)
     locked.status = Status.OVERTURNED if overturn else Status.UPHELD
     locked.reviewed_by, locked.reviewed_at, locked.review_note = actor, timezone.now(), note.strip()
-    locked.facts = facts_digests([locked.household_id])[locked.household_id]
-    locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note", "facts"])
+    locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
     return locked
 
 
+# What the engine reads of a household and its members, less what only names them (an edit of
+# a name or an address does not change a decision, nor end a verdict).
+IDENTITY_ONLY = frozenset({"household_id", "person_id", "full_name", "nik", "kk_number",
+                           "address", "rt", "rw", "birth_place"})  # fmt: skip
+HOUSEHOLD_FACTS = [f for c, f in HOUSEHOLD_SNAPSHOT.items() if c not in IDENTITY_ONLY]
+PERSON_FACTS = [f for c, f in PERSON_SNAPSHOT.items() if c not in IDENTITY_ONLY]
+
+
 def facts_digests(households: list[int]) -> dict[int, str]:
-    """A digest of what the registry holds on each household and its members (their record
-    versions, which every edit raises, and who the members are)."""
-    versions: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for household, person, version in (
+    """A digest of the facts the engine decides on for each household: its own and its
+    members' values (an edit undone leaves it as it was)."""
+    members: dict[int, list[list[str | None]]] = defaultdict(list)
+    for row in (
         Person.objects.filter(household__in=households)
         .order_by("household", "pk")
-        .values_list("household", "pk", "version")
+        .values_list("household", "pk", *PERSON_FACTS)
     ):
-        versions[household].append((person, version))
+        members[row[0]].append([cell(v) for v in row[1:]])
     digests = {}
-    for household, version in Household.objects.filter(pk__in=households).values_list(
-        "pk", "version"
-    ):
-        content = json.dumps([version, versions[household]])
-        digests[household] = hashlib.sha256(content.encode()).hexdigest()
+    for row in Household.objects.filter(pk__in=households).values_list("pk", *HOUSEHOLD_FACTS):
+        content = json.dumps([[cell(v) for v in row[1:]], members[row[0]]])
+        digests[row[0]] = hashlib.sha256(content.encode()).hexdigest()
     return digests
 
 
@@ -141,7 +190,10 @@ class StandingVerdicts:
     lapsed: list[int]
 
 
-def standing_verdicts() -> StandingVerdicts:
+def standing_verdicts(as_of: date) -> StandingVerdicts:
+    """Every overturned decision whose facts still hold and that is not older, on the run's
+    day, than ``SEJAHTERA_VERDICT_DAYS`` (ages and circumstances move on without an edit)."""
+    oldest = as_of - timedelta(days=settings.SEJAHTERA_VERDICT_DAYS)
     standing = list(
         DecisionReview.objects.filter(status=Status.OVERTURNED, lapsed_in_run__isnull=True)
         .order_by("pk")
@@ -153,12 +205,14 @@ def standing_verdicts() -> StandingVerdicts:
             "eligible_by_rules",
             "facts",
             "tracking_number",
+            "reviewed_at",
         )
     )
     digests = facts_digests(sorted({r.household_id for r in standing}))
     rows, lapsed = [], []
     for review in standing:
-        if digests.get(review.household_id) != review.facts:
+        too_old = review.reviewed_at is not None and review.reviewed_at.date() < oldest
+        if too_old or digests.get(review.household_id) != review.facts:
             lapsed.append(review.pk)
             continue
         unit, subject = (
@@ -194,11 +248,15 @@ def reviews_in_scope(user: User) -> QuerySet[DecisionReview]:
 
 
 def decision_to_review(user: User, pk: int) -> Decision:
-    """A decision of a household in the user's region that the user may object to on a
-    person's behalf (DoesNotExist otherwise: the page answers 404)."""
+    """A decision of the current run about a household now in the user's region, that the
+    user may object to on a person's behalf (DoesNotExist otherwise: the page answers 404)."""
     access.require(user, access.DECISION_REVIEW_TAKERS)
+    current = latest_run()
     decision = Decision.objects.select_related("run", "household", "person").get(
-        pk=pk, region_code__startswith=access.region_prefix(user)
+        # the household's region now (it may have moved since the run), the current run only
+        pk=pk,
+        run=current.pk if current else 0,
+        household__village__code__startswith=access.region_prefix(user),
     )
     revealing = decision.programme in rules_of(decision.run).revealing_programmes
     if revealing and not privacy.may_read_specific(user):

@@ -308,10 +308,10 @@ def snapshot_manual_clusters(folder: Path, on: date) -> Path:
     return path
 
 
-def snapshot_verdicts(folder: Path) -> tuple[Path, list[int]]:
+def snapshot_verdicts(folder: Path, as_of: date) -> tuple[Path, list[int]]:
     """The reviewers' standing verdicts for the engine, and the reviews whose facts changed
-    since (the run ends them)."""
-    verdicts = standing_verdicts()
+    since or that grew too old (the run ends them)."""
+    verdicts = standing_verdicts(as_of)
     path = folder / "overrides.parquet"
     export_parquet(iter(verdicts.rows), list(OVERRIDE_COLUMNS), path)
     return path, verdicts.lapsed
@@ -361,7 +361,7 @@ def execute_run(run: TargetingRun, progress: Progress | None = None) -> Targetin
         with tempfile.TemporaryDirectory(prefix="sejahtera-targeting-") as folder:
             report("snapshot", 0, 1)
             households, persons, n_households, n_persons = snapshot_registry(Path(folder))
-            overrides, lapsed = snapshot_verdicts(Path(folder))
+            overrides, lapsed = snapshot_verdicts(Path(folder), run.as_of)
             result = run_targeting(
                 households,
                 persons,

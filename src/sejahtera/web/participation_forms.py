@@ -218,7 +218,9 @@ class DecisionObjectionForm(forms.Form):
     name = forms.CharField(label=_("Full name as registered"), max_length=200)
     programme = forms.ChoiceField(label=_("The decision about which programme?"))
     grounds = forms.CharField(
-        label=_("Why is the decision wrong?"), widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Why is the decision wrong?"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
     def __init__(self, *args: Any, programmes: tuple[str, ...], **kwargs: Any) -> None:

@@ -31,7 +31,7 @@ PERSON_SNAPSHOT = {name: name for name in fmt.PERSON_COLUMN_NAMES} | {
 }
 
 
-def _cell(value: Any) -> str | None:
+def cell(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -57,7 +57,7 @@ def export_parquet(rows: Iterator[tuple[Any, ...]], columns: Sequence[str], path
 
 
 def _write_chunk(writer: pq.ParquetWriter, schema: pa.Schema, chunk: list[tuple[Any, ...]]) -> int:
-    arrays = [pa.array([_cell(row[i]) for row in chunk], pa.string()) for i in range(len(schema))]
+    arrays = [pa.array([cell(row[i]) for row in chunk], pa.string()) for i in range(len(schema))]
     writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
     return len(chunk)
 

@@ -905,6 +905,7 @@ class DecisionObjectionForm(forms.Form):
     requester_nik = NikField(required=False)
     grounds = forms.CharField(
         label=_("Why the decision is wrong, in their words"),
+        max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
@@ -921,6 +922,19 @@ class DecisionVerdictForm(forms.Form):
     note = forms.CharField(
         label=_("Your reasons (the person reads them)"), widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+def _log_reasons_read(
+    request: AuthenticatedRequest, entity: str, shown: Decision | DecisionReview
+) -> None:
+    """A decision's reasons tell of the person (a household's, of its members): the read is
+    logged under their ids, so each one's copy of their data lists it."""
+    ids = (
+        [shown.person_id]
+        if shown.person_id
+        else list(shown.household.members.values_list("pk", flat=True))
+    )
+    access.log_sensitive_read(request.user, entity, ids, request.path)
 
 
 def _subject_name(user: Any, decision_or_review: Decision | DecisionReview) -> str:
@@ -958,7 +972,7 @@ def decision_review_new(request: AuthenticatedRequest, decision_pk: int) -> Http
             return submit_once(request, write)
         except StepRefused as exc:
             refused = _refusals(exc)
-    access.log_sensitive_read(request.user, "decision", [decision.pk], request.path)
+    _log_reasons_read(request, "person_decision", decision)
     return render(
         request,
         "web/participation/decision_review_new.html",
@@ -988,6 +1002,15 @@ def decision_review_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def decision_review_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(reviews.reviews_for(request.user), pk=pk)
+    if request.method == "POST" and "take_in" in request.POST:
+        try:
+            reviews.take_in(actor=request.user, review=found)
+        except StepRefused as exc:
+            for message in _refusals(exc):
+                messages.error(request, message)
+        else:
+            messages.success(request, gettext("Taken in: another person reviews it."))
+        return redirect(reverse("web:decision-review", args=[found.pk]))
     may_decide = found.status == DecisionReview.Status.OPEN and access.has_role(
         request.user, access.DECISION_REVIEWERS
     )
@@ -1007,7 +1030,7 @@ def decision_review_detail(request: AuthenticatedRequest, pk: int) -> HttpRespon
     )
     if isinstance(acted, HttpResponse):
         return acted
-    access.log_sensitive_read(request.user, "decision_review", [found.pk], request.path)
+    _log_reasons_read(request, "person_decision_review", found)
     return render(
         request,
         "web/participation/decision_review.html",
@@ -1016,5 +1039,7 @@ def decision_review_detail(request: AuthenticatedRequest, pk: int) -> HttpRespon
             "subject": _subject_name(request.user, found),
             "form": form if may_decide else None,
             "refused": acted,
+            "may_take_in": found.status == DecisionReview.Status.RECEIVED
+            and access.has_role(request.user, access.DECISION_REVIEW_TAKERS),
         },
     )

@@ -188,22 +188,26 @@ def object_to_decision(request: HttpRequest) -> HttpResponse:
                 return _too_many(request)
             person = selectors.person_by_identity(nik, name)
             programme = form.cleaned_data["programme"]
-            decision = reviews.current_decision_of(person, programme) if person else None
-            if decision is None:
-                context["unknown"] = True  # one answer: no such NIK, name or decision
+            decision = None
+            if person is not None and person.deceased_date is None:
+                decision = reviews.current_decision_of(person, programme)
+            try:
+                if decision is None:
+                    raise StepRefused([])
+                review = reviews.request_review(
+                    actor=None,
+                    decision=decision,
+                    requester_name=name,
+                    requester_nik=nik,
+                    grounds=form.cleaned_data["grounds"],
+                )
+            except StepRefused:
+                # One answer for every refusal: no such person or decision, one cut by a quota,
+                # one already under review. Each would tell whoever knows a NIK and a name
+                # something of the person's decisions.
+                context["unknown"] = True
             else:
-                try:
-                    review = reviews.request_review(
-                        actor=None,
-                        decision=decision,
-                        requester_name=name,
-                        requester_nik=nik,
-                        grounds=form.cleaned_data["grounds"],
-                    )
-                except StepRefused as refused:
-                    context["refused"] = [render_finding(f) for f in refused.findings]
-                else:
-                    return _filed(request, challenge, review.tracking_number)
+                return _filed(request, challenge, review.tracking_number)
     status = 400 if context.get("unknown") else _status(context)
     return render(request, "web/public/object.html", context, status=status)
 
