@@ -555,8 +555,9 @@ def _ask(client, user: User, path: str):
     before = _denied(user, path)
     response = client.get(path)
     if response.streaming:
+        # read to its end; not closed here: closing a response sends request_finished, which
+        # closes the test's database connection (PostgreSQL)
         b"".join(response.streaming_content)
-        response.close()
     return response, _denied(user, path) > before
 
 
