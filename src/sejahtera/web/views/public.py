@@ -7,6 +7,7 @@ NIK; the status page gives one answer for "no such NIK" and for "the name does n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_GET
 from sejahtera.domain.findings import StepRefused
 from sejahtera.grievances import corrections, selectors
 from sejahtera.i18n import render_finding
-from sejahtera.registry.models import Region
+from sejahtera.registry.models import Person, Region
 from sejahtera.registry.services.records import RecordInvalid
 from sejahtera.targeting import reviews
 from sejahtera.targeting.selectors import latest_run, rules_of
@@ -131,30 +132,49 @@ def complain(request: HttpRequest) -> HttpResponse:
     return render(request, "web/public/complain.html", context, status=_status(context))
 
 
+@dataclass(frozen=True)
+class _Asking:
+    nik: str
+    name: str
+    person: Person | None  # the living or dead person of that NIK and name, if any
+
+
+def _person_asking(
+    request: HttpRequest, form: forms.Form, challenge: ChallengeForm
+) -> HttpResponse | _Asking | None:
+    """The steps every page takes where a person asks about themselves by NIK and name: the
+    client's limit, the sum and the form, the NIK's own limit (counted once the sum is
+    solved). An answer to give at once (too many requests; the same form posted again), who
+    asks and the person found, or None when the form or the sum needs correcting."""
+    if _limited(request):
+        return _too_many(request)
+    if not all([challenge.is_valid(), form.is_valid()]):
+        number = challenge.filed_before()
+        return _filed(request, challenge, number) if number else None
+    nik, name = form.cleaned_data["nik"], form.cleaned_data["name"]
+    if _nik_limited(nik):
+        return _too_many(request)
+    return _Asking(nik, name, selectors.person_by_identity(nik, name))
+
+
 def correct(request: HttpRequest) -> HttpResponse:
     """A person asks that their own name, sex, birth date or birth place be corrected."""
     form = CorrectionForm(request.POST or None)
     challenge = ChallengeForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "challenge": challenge}
     if request.method == "POST":
-        if _limited(request):
-            return _too_many(request)
-        if not all([challenge.is_valid(), form.is_valid()]):
-            if number := challenge.filed_before():
-                return _filed(request, challenge, number)
-        else:
-            nik, name = form.cleaned_data["nik"], form.cleaned_data["name"]
-            if _nik_limited(nik):
-                return _too_many(request)
-            person = selectors.person_by_identity(nik, name)
+        asking = _person_asking(request, form, challenge)
+        if isinstance(asking, HttpResponse):
+            return asking
+        if asking is not None:
             try:
-                if person is None:
+                if asking.person is None:
                     context["unknown"] = True
                 else:
                     request_made = corrections.request_correction(
-                        person=person,
-                        requester_name=name,
-                        requester_nik=nik,
+                        person=asking.person,
+                        requester_name=asking.name,
+                        requester_nik=asking.nik,
                         description=form.cleaned_data["description"],
                         cells=form.corrected(),
                         received_on=date.today(),
@@ -177,28 +197,21 @@ def object_to_decision(request: HttpRequest) -> HttpResponse:
     challenge = ChallengeForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "challenge": challenge}
     if request.method == "POST":
-        if _limited(request):
-            return _too_many(request)
-        if not all([challenge.is_valid(), form.is_valid()]):
-            if number := challenge.filed_before():
-                return _filed(request, challenge, number)
-        else:
-            nik, name = form.cleaned_data["nik"], form.cleaned_data["name"]
-            if _nik_limited(nik):
-                return _too_many(request)
-            person = selectors.person_by_identity(nik, name)
-            programme = form.cleaned_data["programme"]
-            decision = None
+        asking = _person_asking(request, form, challenge)
+        if isinstance(asking, HttpResponse):
+            return asking
+        if asking is not None:
+            person, decision = asking.person, None
             if person is not None and person.deceased_date is None:
-                decision = reviews.current_decision_of(person, programme)
+                decision = reviews.current_decision_of(person, form.cleaned_data["programme"])
             try:
                 if decision is None:
                     raise StepRefused([])
                 review = reviews.request_review(
                     actor=None,
                     decision=decision,
-                    requester_name=name,
-                    requester_nik=nik,
+                    requester_name=asking.name,
+                    requester_nik=asking.nik,
                     grounds=form.cleaned_data["grounds"],
                 )
             except StepRefused:
