@@ -42,8 +42,12 @@ def test_a_request_gets_a_tracking_number_and_keeps_only_what_a_person_may_corre
     request = ask(person, full_name="Siti Aminah Lubis", hiv="true", birth_place="")
     assert participation.parse_tracking_number(request.tracking_number)[0] == "correction"
     assert request.cells == {"full_name": "Siti Aminah Lubis"}
-    assert tracked_by_number("correction", 2026, request.pk, nik=NIK).status == "requested"
-    assert tracked_by_number("correction", 2026, request.pk, nik="3201010000000000") is None
+    found = tracked_by_number("correction", 2026, request.pk, nik=NIK, name=" siti  AMINAH")
+    assert found.status == "requested"
+    assert tracked_by_number("correction", 2026, request.pk, nik="3201010000000000",
+                             name="Siti Aminah") is None  # fmt: skip
+    # the NIK alone does not open it: tracking numbers are sequential
+    assert tracked_by_number("correction", 2026, request.pk, nik=NIK, name="Siti") is None
 
 
 def test_a_value_the_registry_refuses_is_refused_when_asked(person):

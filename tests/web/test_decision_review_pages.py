@@ -71,7 +71,8 @@ def test_an_objection_taken_in_and_overturned(client, decided, staff):
     # the person follows it by its number and their NIK
     client.logout()
     found = client.post(
-        "/layanan/lacak/", {"number": review.tracking_number, "nik": NIK, **solved()}
+        "/layanan/lacak/",
+        {"number": review.tracking_number, "nik": NIK, "name": "Siti Aminah", **solved()},
     ).content.decode()
     assert f'data-tracking="{review.tracking_number}"' in found
     assert "Dikunjungi: suami sakit" in found

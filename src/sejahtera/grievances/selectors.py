@@ -99,10 +99,11 @@ def citizen_status(nik: str, name: str) -> CitizenStatus | None:
     return CitizenStatus(registered=known, programmes=programmes, tracked=tracked)
 
 
-def tracked_by_number(kind: str, year: int, serial: int, *, nik: str) -> Tracked | None:
+def tracked_by_number(kind: str, year: int, serial: int, *, nik: str, name: str) -> Tracked | None:
     """The status of one proposal, objection, complaint, correction or decision review, for
-    whoever gives its tracking number and the NIK given when filing (``None`` for any
-    mismatch: one answer)."""
+    whoever gives its tracking number and the NIK and name given when filing (``None`` for any
+    mismatch: one answer). Numbers are sequential: the name keeps whoever knows a NIK from
+    trying them."""
     filer = {
         "proposal": "proposer",
         "objection": "objector",
@@ -123,10 +124,10 @@ def tracked_by_number(kind: str, year: int, serial: int, *, nik: str) -> Tracked
         record = Complaint.objects.filter(pk=serial, complainant_nik=nik).first()
     if record is None or not nik or record.tracking_number != tracking_number(kind, year, serial):
         return None
+    if not _same_name(getattr(record, f"{filer}_name"), name):
+        return None
     return next(
-        item
-        for item in _tracked(nik, getattr(record, f"{filer}_name"))
-        if item.tracking_number == record.tracking_number
+        item for item in _tracked(nik, name) if item.tracking_number == record.tracking_number
     )
 
 

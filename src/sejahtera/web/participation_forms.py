@@ -63,6 +63,7 @@ class StatusForm(forms.Form):
 class TrackForm(forms.Form):
     number = forms.CharField(label=_("Tracking number"), max_length=30)
     nik = NikField(label=_("The NIK you gave when filing"))
+    name = forms.CharField(label=_("The name you gave when filing"), max_length=200)
 
     def clean_number(self) -> tuple[str, int, int]:
         parsed = parse_tracking_number(self.cleaned_data["number"])

@@ -84,7 +84,7 @@ def track(request: HttpRequest) -> HttpResponse:
             number, nik = form.cleaned_data["number"], form.cleaned_data["nik"]
             if _nik_limited(nik):
                 return _too_many(request)
-            item = selectors.tracked_by_number(*number, nik=nik)
+            item = selectors.tracked_by_number(*number, nik=nik, name=form.cleaned_data["name"])
             context |= {"answered": True, "items": [item] if item else []}
     return render(request, "web/public/track.html", context)
 
