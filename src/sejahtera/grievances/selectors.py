@@ -4,10 +4,12 @@ page ("cek bansos") gives a citizen. Complaints are read through
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from sejahtera.accounts import access
@@ -99,99 +101,80 @@ def citizen_status(nik: str, name: str) -> CitizenStatus | None:
     return CitizenStatus(registered=known, programmes=programmes, tracked=tracked)
 
 
+@dataclass(frozen=True)
+class _Trackable:
+    """What a citizen files and follows: its model, whose ``<filer>_nik`` and
+    ``<filer>_name`` say who filed it, and how they see it."""
+
+    model: type[Model]
+    filer: str
+    seen: Callable[[Any], Tracked]
+    prefetch: tuple[str, ...] = ()
+
+    def filed_by(self, nik: str) -> QuerySet[Any]:
+        found = self.model._default_manager.filter(**{f"{self.filer}_nik": nik})
+        return found.prefetch_related(*self.prefetch)
+
+    def by_name(self, record: Any, name: str) -> bool:
+        return _same_name(getattr(record, f"{self.filer}_name"), name)
+
+
+def _proposal_seen(proposal: Proposal) -> Tracked:
+    last = list(proposal.steps.all())[-1]
+    return Tracked(proposal.tracking_number or "", proposal.kind, proposal.stage, last.on,
+                   last.reason)  # fmt: skip
+
+
+def _objection_seen(objection: Objection) -> Tracked:
+    since = objection.verified_on or objection.lapsed_on or objection.filed_on
+    # what the verification found is about another family: the objector hears the verdict
+    return Tracked(objection.tracking_number or "", "objection", objection.status, since, "")
+
+
+def _complaint_seen(complaint: Complaint) -> Tracked:
+    since = complaint.resolved_on or complaint.received_on
+    return Tracked(complaint.tracking_number or "", complaint.category, complaint.status, since,
+                   complaint.outcome)  # fmt: skip
+
+
+def _correction_seen(correction: CorrectionRequest) -> Tracked:
+    since = correction.reviewed_on or correction.received_on
+    return Tracked(correction.tracking_number or "", "correction", correction.status, since,
+                   correction.note)  # fmt: skip
+
+
+def _review_seen(review: DecisionReview) -> Tracked:
+    since = timezone.localdate(review.reviewed_at or review.filed_at)
+    return Tracked(review.tracking_number or "", "decision_review", review.status, since,
+                   review.review_note)  # fmt: skip
+
+
+# by the kinds of ``domain.participation.TRACKING_PREFIXES``, in the order a person sees them
+TRACKABLE: dict[str, _Trackable] = {
+    "proposal": _Trackable(Proposal, "proposer", _proposal_seen, ("steps",)),
+    "objection": _Trackable(Objection, "objector", _objection_seen),
+    "complaint": _Trackable(Complaint, "complainant", _complaint_seen),
+    "correction": _Trackable(CorrectionRequest, "requester", _correction_seen),
+    "decision_review": _Trackable(DecisionReview, "requester", _review_seen),
+}
+
+
 def tracked_by_number(kind: str, year: int, serial: int, *, nik: str, name: str) -> Tracked | None:
     """The status of one proposal, objection, complaint, correction or decision review, for
     whoever gives its tracking number and the NIK and name given when filing (``None`` for any
     mismatch: one answer). Numbers are sequential: the name keeps whoever knows a NIK from
     trying them."""
-    filer = {
-        "proposal": "proposer",
-        "objection": "objector",
-        "complaint": "complainant",
-        "correction": "requester",
-        "decision_review": "requester",
-    }[kind]
-    record: Proposal | Objection | Complaint | CorrectionRequest | DecisionReview | None
-    if kind == "correction":
-        record = CorrectionRequest.objects.filter(pk=serial, requester_nik=nik).first()
-    elif kind == "decision_review":
-        record = DecisionReview.objects.filter(pk=serial, requester_nik=nik).first()
-    elif kind == "proposal":
-        record = Proposal.objects.filter(pk=serial, proposer_nik=nik).first()
-    elif kind == "objection":
-        record = Objection.objects.filter(pk=serial, objector_nik=nik).first()
-    else:
-        record = Complaint.objects.filter(pk=serial, complainant_nik=nik).first()
-    if record is None or not nik or record.tracking_number != tracking_number(kind, year, serial):
+    trackable = TRACKABLE[kind]
+    record = trackable.filed_by(nik).filter(pk=serial).first() if nik else None
+    if record is None or record.tracking_number != tracking_number(kind, year, serial):
         return None
-    if not _same_name(getattr(record, f"{filer}_name"), name):
-        return None
-    return next(
-        item for item in _tracked(nik, name) if item.tracking_number == record.tracking_number
-    )
+    return trackable.seen(record) if trackable.by_name(record, name) else None
 
 
 def _tracked(nik: str, name: str) -> list[Tracked]:
-    found: list[Tracked] = []
-    for proposal in Proposal.objects.filter(proposer_nik=nik).prefetch_related("steps"):
-        if _same_name(proposal.proposer_name, name):
-            last = list(proposal.steps.all())[-1]
-            found.append(
-                Tracked(
-                    proposal.tracking_number or "",
-                    proposal.kind,
-                    proposal.stage,
-                    last.on,
-                    last.reason,
-                )
-            )
-    for objection in Objection.objects.filter(objector_nik=nik):
-        if _same_name(objection.objector_name, name):
-            since = objection.verified_on or objection.lapsed_on or objection.filed_on
-            # what the verification found is about another family: the objector hears the verdict
-            found.append(
-                Tracked(
-                    objection.tracking_number or "",
-                    "objection",
-                    objection.status,
-                    since,
-                    "",
-                )
-            )
-    for complaint in Complaint.objects.filter(complainant_nik=nik):
-        if _same_name(complaint.complainant_name, name):
-            since = complaint.resolved_on or complaint.received_on
-            found.append(
-                Tracked(
-                    complaint.tracking_number or "",
-                    complaint.category,
-                    complaint.status,
-                    since,
-                    complaint.outcome,
-                )
-            )
-    for correction in CorrectionRequest.objects.filter(requester_nik=nik):
-        if _same_name(correction.requester_name, name):
-            since = correction.reviewed_on or correction.received_on
-            found.append(
-                Tracked(
-                    correction.tracking_number or "",
-                    "correction",
-                    correction.status,
-                    since,
-                    correction.note,
-                )
-            )
-    for review in DecisionReview.objects.filter(requester_nik=nik):
-        if _same_name(review.requester_name, name):
-            since = review.reviewed_at or review.filed_at
-            found.append(
-                Tracked(
-                    review.tracking_number or "",
-                    "decision_review",
-                    review.status,
-                    timezone.localdate(since),
-                    review.review_note,
-                )
-            )
-    return found
+    return [
+        trackable.seen(record)
+        for trackable in TRACKABLE.values()
+        for record in trackable.filed_by(nik)
+        if trackable.by_name(record, name)
+    ]
