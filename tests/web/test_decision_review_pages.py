@@ -165,6 +165,9 @@ def test_a_person_objects_on_the_public_page(client, decided, staff):
     assert DecisionReview.objects.count() == 1
     # an office takes it in (checking who filed it); another person reviews it
     client.force_login(staff["clerk"])
+    household_page = client.get(f"/registry/households/{decided.household_id}/").content.decode()
+    assert 'data-review="received"' in household_page
+    assert f"/targeting/decisions/{decided.pk}/object/" not in household_page
     page = client.get(f"/decision-reviews/{review.pk}/").content.decode()
     assert 'name="take_in"' in page
     assert 'name="verdict"' not in page

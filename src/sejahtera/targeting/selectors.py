@@ -367,7 +367,7 @@ def objectable(decision: Decision, latest: DecisionReview | None) -> bool:
     return not decision_review_request(
         in_current_run=True,
         limited=bool(decision.limited_by),
-        pending=status == DecisionReview.Status.OPEN,
+        pending=status in (DecisionReview.Status.RECEIVED, DecisionReview.Status.OPEN),
         standing=status == DecisionReview.Status.OVERTURNED and not lapsed,
         reviewed=latest is not None and latest.decision_id == decision.pk,
         requester_name="-",
