@@ -103,16 +103,14 @@ def request_review(
                 facts=facts_digests([decision.household_id])[decision.household_id],
             )
     except IntegrityError:  # a concurrent objection won (SQLite takes no row lock)
-        raise StepRefused(
-            decision_review_request(**_PENDING, requester_name="-", grounds="-")
-        ) from None
+        pending = decision_review_request(
+            in_current_run=True, limited=False, pending=True, standing=False, reviewed=False,
+            requester_name=requester_name, grounds=grounds,
+        )  # fmt: skip
+        raise StepRefused(pending) from None
     review.tracking_number = tracking_number("decision_review", timezone.now().year, review.pk)
     review.save(update_fields=["tracking_number"])
     return review
-
-
-_PENDING = {"in_current_run": True, "limited": False, "pending": True, "standing": False,
-            "reviewed": False}  # fmt: skip
 
 
 @transaction.atomic
