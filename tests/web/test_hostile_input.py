@@ -12,7 +12,7 @@ from django.urls import get_resolver
 from tests.web.conftest import page_patterns, record_key
 
 from sejahtera.accounts.models import Role
-from sejahtera.web.views.cases import RECORDS
+from sejahtera.web.views.cases import RECORD_FORMS
 
 pytestmark = pytest.mark.django_db
 HOSTILE = [
@@ -42,7 +42,7 @@ def _urls(pks: dict[str, int]) -> list[str]:
         if pattern.name in SKIPPED:
             continue
         route = str(pattern.pattern)
-        kinds = list(RECORDS) if "<str:kind>" in route else [""]
+        kinds = list(RECORD_FORMS) if "<str:kind>" in route else [""]
         for kind, fmt in itertools.product(kinds, EXPORT_FORMATS):
             url = "/" + route
             url = url.replace("<str:kind>", kind).replace("<str:fmt>", fmt)

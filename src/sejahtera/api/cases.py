@@ -8,6 +8,7 @@ agency with the minimum data (accept, reject, complete)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from typing import Any, Literal
@@ -29,7 +30,7 @@ from sejahtera.api.common import (
     page_of,
     token_user,
 )
-from sejahtera.cases import selectors, services
+from sejahtera.cases import actions, selectors, services
 from sejahtera.cases.graduation import graduation_check
 from sejahtera.cases.models import (
     Case,
@@ -589,8 +590,11 @@ class Saved(Schema):
 RECORD_RESPONSES = {201: Saved, 409: schemas.Problem, **PROBLEMS}
 
 
-def _record(request: HttpRequest, case_pk: int, save: Any) -> Status[Saved] | HttpResponse:
-    """Run ``save(actor, case, today)``; a refused guard is a 422 with its codes."""
+def _write(
+    request: HttpRequest, case_pk: int, save: Callable[[User, Case, date], Any]
+) -> Status[Saved] | HttpResponse:
+    """Run ``save(actor, case, today)`` once per idempotency key; a refused guard is a 422
+    with its codes."""
     case = _case(request, case_pk)
     actor = token_user(request, SCOPE)
 
@@ -603,6 +607,21 @@ def _record(request: HttpRequest, case_pk: int, save: Any) -> Status[Saved] | Ht
         return Status(201, Saved(id=record.pk, case=_detail(request, case)))
 
     return once_per_key(request, actor, write)
+
+
+def _record(
+    request: HttpRequest,
+    case_pk: int,
+    kind: str,
+    arguments: Callable[[Case], dict[str, Any]],
+) -> Status[Saved] | HttpResponse:
+    """Write a record of the catalogue (``cases.actions``); ``arguments(case)`` turns the body
+    into the service's arguments (a member's id into the member, 404 if not one)."""
+
+    def save(actor: User, case: Case, today: date) -> Any:
+        return actions.perform(kind, actor=actor, case=case, today=today, arguments=arguments(case))
+
+    return _write(request, case_pk, save)
 
 
 def _staff(worker: str, supervisor: str | None) -> tuple[User, User | None]:
@@ -625,145 +644,82 @@ def _member(case: Case, person_id: int | None) -> Person | None:
 
 @router.post("/cases/{case_pk}/assessments", response=RECORD_RESPONSES)
 def add_assessment(request: HttpRequest, case_pk: Path[RecordId], body: AssessmentIn) -> Any:
-    def save(actor: User, case: Case, today: date) -> Any:
+    def arguments(case: Case) -> dict[str, Any]:
         members = [
             services.MemberAssessment(_member(case, m.person_id), tuple(m.clusters), m.conditions)
             for m in body.members
         ]
-        return services.record_assessment(actor=actor, case=case, members=members, today=today)[0]
+        return {"members": members}
 
-    return _record(request, case_pk, save)
+    return _record(request, case_pk, "assessment", arguments)
+
+
+def _fields(body: Schema) -> Callable[[Case], dict[str, Any]]:
+    """The body's fields are the service's arguments as they are."""
+    return lambda case: body.model_dump()
+
+
+def _with_member(body: Schema, **ids: str) -> Callable[[Case], dict[str, Any]]:
+    """The body's fields, with each member id (``argument="id_field"``) replaced by the member
+    of the case's family."""
+
+    def arguments(case: Case) -> dict[str, Any]:
+        values = body.model_dump(exclude=set(ids.values()))
+        return values | {name: _member(case, getattr(body, field)) for name, field in ids.items()}
+
+    return arguments
 
 
 @router.post("/cases/{case_pk}/plans", response=RECORD_RESPONSES)
 def add_plan(request: HttpRequest, case_pk: Path[RecordId], body: PlanIn) -> Any:
-    return _record(
-        request,
-        case_pk,
-        lambda actor, case, today: services.write_plan(
-            actor=actor, case=case, today=today, **body.model_dump()
-        ),
-    )
+    return _record(request, case_pk, "plan", _fields(body))
 
 
 @router.post("/cases/{case_pk}/services", response=RECORD_RESPONSES)
 def add_service(request: HttpRequest, case_pk: Path[RecordId], body: ServiceIn) -> Any:
-    return _record(
-        request,
-        case_pk,
-        lambda actor, case, today: services.record_service(
-            actor=actor, case=case, **body.model_dump()
-        ),
-    )
+    return _record(request, case_pk, "service", _fields(body))
 
 
 @router.post("/cases/{case_pk}/empowerment", response=RECORD_RESPONSES)
 def add_empowerment(request: HttpRequest, case_pk: Path[RecordId], body: EmpowermentIn) -> Any:
-    return _record(
-        request,
-        case_pk,
-        lambda actor, case, today: services.record_empowerment(
-            actor=actor, case=case, **body.model_dump()
-        ),
-    )
+    return _record(request, case_pk, "empowerment", _fields(body))
 
 
 @router.post("/cases/{case_pk}/functioning", response=RECORD_RESPONSES)
 def add_functioning(request: HttpRequest, case_pk: Path[RecordId], body: FunctioningIn) -> Any:
-    def save(actor: User, case: Case, today: date) -> Any:
-        return services.record_functioning(
-            actor=actor,
-            case=case,
-            person=_member(case, body.person_id),
-            assessed_on=body.assessed_on,
-            phase=body.phase,
-            scores=body.scores,
-            notes=body.notes,
-        )
-
-    return _record(request, case_pk, save)
+    return _record(request, case_pk, "functioning", _with_member(body, person="person_id"))
 
 
 @router.post("/cases/{case_pk}/atensi-steps", response=RECORD_RESPONSES)
 def mark_atensi_step(request: HttpRequest, case_pk: Path[RecordId], body: AtensiStepIn) -> Any:
-    return _record(
-        request,
-        case_pk,
-        lambda actor, case, today: services.mark_atensi_step(
-            actor=actor, case=case, step=body.step, on=body.on, note=body.note
-        ),
-    )
+    return _record(request, case_pk, "atensi-step", _fields(body))
 
 
 @router.post("/cases/{case_pk}/conditionality", response=RECORD_RESPONSES)
 def add_conditionality(
     request: HttpRequest, case_pk: Path[RecordId], body: ConditionalityIn
 ) -> Any:
-    def save(actor: User, case: Case, today: date) -> Any:
-        person = _member(case, body.person_id)
-        if person is None:  # a person_id is required, so never
-            raise Http404
-        return services.record_conditionality(
-            actor=actor,
-            case=case,
-            person=person,
-            obligation=body.obligation,
-            month=body.month,
-            value=body.value,
-            today=today,
-        )
-
-    return _record(request, case_pk, save)
+    return _record(request, case_pk, "conditionality", _with_member(body, person="person_id"))
 
 
 @router.post("/cases/{case_pk}/trainings", response=RECORD_RESPONSES)
 def add_training(request: HttpRequest, case_pk: Path[RecordId], body: TrainingIn) -> Any:
-    return _record(
-        request,
-        case_pk,
-        lambda actor, case, today: services.record_training(
-            actor=actor, case=case, **body.model_dump()
-        ),
-    )
+    return _record(request, case_pk, "training", _fields(body))
 
 
 @router.post("/cases/{case_pk}/placements", response=RECORD_RESPONSES)
 def add_placement(request: HttpRequest, case_pk: Path[RecordId], body: PlacementIn) -> Any:
-    return _record(
-        request,
-        case_pk,
-        lambda actor, case, today: services.record_placement(
-            actor=actor, case=case, **body.model_dump()
-        ),
-    )
+    return _record(request, case_pk, "placement", _fields(body))
 
 
 @router.post("/cases/{case_pk}/incomes", response=RECORD_RESPONSES)
 def add_income(request: HttpRequest, case_pk: Path[RecordId], body: IncomeIn) -> Any:
-    return _record(
-        request,
-        case_pk,
-        lambda actor, case, today: services.record_income(
-            actor=actor, case=case, month=body.month, amount=body.amount
-        ),
-    )
+    return _record(request, case_pk, "income", _fields(body))
 
 
 @router.post("/cases/{case_pk}/graduation", response=RECORD_RESPONSES)
 def propose_graduation(request: HttpRequest, case_pk: Path[RecordId], body: GraduationIn) -> Any:
-    return _record(
-        request,
-        case_pk,
-        lambda actor, case, today: services.propose_graduation(
-            actor=actor,
-            case=case,
-            type=GraduationType(body.type),
-            signed_statement=body.signed_statement,
-            evidence=body.evidence,
-            cite_noncompliance=body.cite_noncompliance,
-            today=today,
-        ),
-    )
+    return _record(request, case_pk, "graduation", _fields(body))
 
 
 @router.post("/cases/{case_pk}/graduation/{request_pk}/decision", response=RECORD_RESPONSES)
@@ -773,101 +729,63 @@ def decide_graduation(
     request_pk: Path[RecordId],
     body: GraduationDecisionIn,
 ) -> Any:
+    """The supervisor's decision on a proposal (not a record the social worker keeps)."""
+
     def save(actor: User, case: Case, today: date) -> Any:
         proposal = GraduationRequest.objects.filter(case=case, pk=request_pk).first()
         if proposal is None:
             raise Http404
         return services.decide_graduation(
-            actor=actor,
-            request=proposal,
-            approve=body.approve,
-            reason=body.reason,
-            expected_version=body.expected_version,
-            today=today,
+            actor=actor, request=proposal, today=today, **body.model_dump()
         )
 
-    return _record(request, case_pk, save)
+    return _write(request, case_pk, save)
 
 
 @router.post("/cases/{case_pk}/enrolment-requests", response=RECORD_RESPONSES)
 def request_enrolment(request: HttpRequest, case_pk: Path[RecordId], body: EnrolmentIn) -> Any:
-    return _record(
-        request,
-        case_pk,
-        lambda actor, case, today: services.request_enrolment(
-            actor=actor, case=case, today=today, **body.model_dump()
-        ),
-    )
+    return _record(request, case_pk, "enrolment", _fields(body))
 
 
 @router.post("/cases/{case_pk}/referrals", response=RECORD_RESPONSES)
 def send_referral(request: HttpRequest, case_pk: Path[RecordId], body: ReferralIn) -> Any:
-    return _record(
-        request,
-        case_pk,
-        lambda actor, case, today: services.send_referral(
-            actor=actor,
-            case=case,
-            today=today,
-            programme=body.programme,
-            person=_member(case, body.person_id),
-            consent_method=body.consent_method,
-            consent_by=body.consent_by,
-            consent_giver=_member(case, body.consent_giver_id),
-            consent_giver_name=body.consent_giver_name,
-        ),
-    )
+    arguments = _with_member(body, person="person_id", consent_giver="consent_giver_id")
+    return _record(request, case_pk, "referral", arguments)
 
 
 @router.post("/cases/{case_pk}/referrals/{referral_pk}/revoke", response=RECORD_RESPONSES)
 def revoke_referral(
     request: HttpRequest, case_pk: Path[RecordId], referral_pk: Path[RecordId], body: FollowUpIn
 ) -> Any:
-    def save(actor: User, case: Case, today: date) -> Any:
+    def arguments(case: Case) -> dict[str, Any]:
         referral = case.referrals.filter(pk=referral_pk).first()
         if referral is None:
             raise Http404
-        return services.update_referral(
-            actor=actor,
-            referral=referral,
-            status=Referral.Status.REVOKED,
-            outcome=body.notes,
-            today=today,
-        )
+        return {"referral": referral, "outcome": body.notes}
 
-    return _record(request, case_pk, save)
+    return _record(request, case_pk, "revoke-referral", arguments)
 
 
 @router.post("/cases/{case_pk}/follow-ups/{follow_up_pk}/done", response=RECORD_RESPONSES)
 def complete_follow_up(
     request: HttpRequest, case_pk: Path[RecordId], follow_up_pk: Path[RecordId], body: FollowUpIn
 ) -> Any:
-    def save(actor: User, case: Case, today: date) -> Any:
+    def arguments(case: Case) -> dict[str, Any]:
         follow_up = FollowUp.objects.filter(case=case, pk=follow_up_pk).first()
         if follow_up is None:
             raise Http404
-        return services.complete_follow_up(
-            actor=actor, follow_up=follow_up, notes=body.notes, today=today
-        )
+        return {"follow_up": follow_up, "notes": body.notes}
 
-    return _record(request, case_pk, save)
+    return _record(request, case_pk, "follow-up", arguments)
 
 
 @router.post("/cases/{case_pk}/transfer", response=RECORD_RESPONSES)
 def transfer_case(request: HttpRequest, case_pk: Path[RecordId], body: TransferIn) -> Any:
-    def save(actor: User, case: Case, today: date) -> Any:
+    def arguments(case: Case) -> dict[str, Any]:
         worker, supervisor = _staff(body.social_worker, body.supervisor)
-        return services.assign_case(
-            actor=actor,
-            case=case,
-            social_worker=worker,
-            supervisor=supervisor,
-            expected_version=body.expected_version,
-            reason=body.reason,
-            today=today,
-        )
+        return body.model_dump() | {"social_worker": worker, "supervisor": supervisor}
 
-    return _record(request, case_pk, save)
+    return _record(request, case_pk, "transfer", arguments)
 
 
 @router.post("/cases", response={201: CaseDetail, **PROBLEMS})

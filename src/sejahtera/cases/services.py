@@ -91,7 +91,7 @@ def _require_member(case: Case, person: Person | None) -> None:
         )
 
 
-def _require_stage(case: Case, record: str) -> None:
+def require_stage(case: Case, record: str) -> None:
     """Refuse a record the case's stage does not take (``journey.RECORD_STAGES``)."""
     if Stage(case.stage) not in journey.RECORD_STAGES[record]:
         raise _refuse(
@@ -314,7 +314,7 @@ def _require_track(case: Case, record: str) -> None:
 def record_service(*, actor: User, case: Case, **values: Any) -> ServiceRecord:
     """An ATENSI service; ATENSI requires an assessment first."""
     _require_case(actor, case, access.CASE_WORKERS)
-    _require_stage(case, "service")
+    require_stage(case, "service")
     if not case.assessments.exists():
         raise _refuse(journey.ASSESSMENT_MISSING, gettext_noop("record an assessment first"))
     service = ServiceRecord.objects.create(case=case, recorded_by=actor, **values)
@@ -343,7 +343,7 @@ def record_functioning(
     ``domain.rehabilitation``); the case page and the report show the change over time."""
     _require_case(actor, case, access.CASE_WORKERS)
     _require_member(case, person)
-    _require_stage(case, "functioning")
+    require_stage(case, "functioning")
     problems = rehabilitation.score_problems(scores)
     if phase not in tuple(rehabilitation.Phase):
         problems.append(
@@ -374,7 +374,7 @@ def record_functioning(
 def mark_atensi_step(*, actor: User, case: Case, step: str, on: date, note: str = "") -> CaseEvent:
     """A practice step of ATENSI taken (engagement … aftercare), on the timeline."""
     _require_case(actor, case, access.CASE_WORKERS)
-    _require_stage(case, "atensi-step")
+    require_stage(case, "atensi-step")
     if step not in tuple(rehabilitation.PracticeStep):
         raise _refuse(
             "CASE_ATENSI_STEP_UNKNOWN",
@@ -398,7 +398,7 @@ def record_conditionality(
     """A month of one member's PKH obligation: school attendance in percent or health visits
     (recording the same month again corrects it); on the case's timeline."""
     _require_case(actor, case, access.CASE_WORKERS)
-    _require_stage(case, "conditionality")
+    require_stage(case, "conditionality")
     _require_member(case, person)
     problems = conditionality_rules.value_problems(obligation, value)
     problems += conditionality.month_problems(person, obligation, month.replace(day=1), today)
@@ -437,7 +437,7 @@ def record_empowerment(
     together), is capped by the rules."""
     _require_case(actor, case, access.CASE_WORKERS)
     _require_member(case, person)
-    _require_stage(case, "empowerment")
+    require_stage(case, "empowerment")
     _require_track(case, "empowerment")
     value = sum(int(item.get("value") or 0) for item in capital_items)
     given = sum(case.empowerment.values_list("capital_value", flat=True))
@@ -485,7 +485,7 @@ def record_training(
     """Skills training on the employment track."""
     _require_case(actor, case, access.CASE_WORKERS)
     _require_member(case, person)
-    _require_stage(case, "training")
+    require_stage(case, "training")
     _require_track(case, "training")
     if ended_on is not None and ended_on < started_on:
         raise _refuse("CASE_DATES_REVERSED", gettext_noop("the training ends before it starts"))
@@ -522,7 +522,7 @@ def record_placement(
     """A job found on the employment track."""
     _require_case(actor, case, access.CASE_WORKERS)
     _require_member(case, person)
-    _require_stage(case, "placement")
+    require_stage(case, "placement")
     _require_track(case, "placement")
     placement = JobPlacement.objects.create(
         case=case,
@@ -576,7 +576,7 @@ def request_enrolment(
     """Ask for the family's enrolment in (or suspension from) a programme; on the timeline.
     A suspension of PKH for non-compliance cites the records (``cite_noncompliance``)."""
     _require_case(actor, case, access.CASE_WORKERS)
-    _require_stage(case, "enrolment")
+    require_stage(case, "enrolment")
     cited: list[dict[str, object]] = []
     if cite_noncompliance:
         if (programme, action) != ("PKH", EnrolmentRequest.Action.SUSPEND):
@@ -785,7 +785,7 @@ def propose_graduation(
     """A proposal for the supervisor. A *paksa* graduation for non-compliance cites the
     family's repeated PKH non-compliance by its records (``cite_noncompliance``)."""
     _require_case(actor, case, access.CASE_WORKERS)
-    _require_stage(case, "graduation")
+    require_stage(case, "graduation")
     cited: list[dict[str, object]] = []
     if cite_noncompliance:
         if type is not GraduationType.PAKSA:

@@ -7,7 +7,7 @@ Views translate forms into service calls; the guards, access and history live in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import Role, User
-from sejahtera.cases import evidence, reports, selectors, services
+from sejahtera.cases import actions, evidence, reports, selectors, services
 from sejahtera.cases.graduation import case_track, graduation_check
 from sejahtera.cases.models import (
     CAPITAL_FORM_CHOICES,
@@ -72,6 +72,11 @@ class CaseForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.case = case
 
+    def arguments(self) -> dict[str, Any]:
+        """The service's keyword arguments (``cases.actions``): the fields, unless a form
+        says otherwise."""
+        return dict(self.cleaned_data)
+
 
 class MoveForm(CaseForm):
     to_stage = forms.ChoiceField(label=_("Next stage"))
@@ -112,6 +117,12 @@ class AssessmentForm(CaseForm):
             self.fields[topic] = forms.CharField(label=str(label), required=False)
         members = Person.objects.filter(household_id=case.household_id).order_by("birth_date")
         self.fields["person"].queryset = members  # type: ignore[attr-defined]
+
+    def arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        conditions = {topic: data[topic] for topic in services.ASSESSMENT_TOPICS}
+        member = services.MemberAssessment(data["person"], tuple(data["clusters"]), conditions)
+        return {"members": [member]}
 
 
 class PlanForm(CaseForm):
@@ -210,6 +221,9 @@ class GraduationForm(CaseForm):
     )
     evidence = forms.CharField(label=_("Evidence"), required=False, widget=forms.Textarea)
 
+    def arguments(self) -> dict[str, Any]:
+        return {**self.cleaned_data, "type": GraduationType(self.cleaned_data["type"])}
+
 
 class EmpowermentForm(CaseForm):
     given_on = forms.DateField(label=_("Given on"), widget=DATE)
@@ -221,6 +235,13 @@ class EmpowermentForm(CaseForm):
     value = RupiahField(label=_("Value (Rp)"), min_value=0, required=False)
     training = forms.CharField(label=_("Skills training"), required=False)
     mentoring_sessions = forms.IntegerField(label=_("Mentoring sessions"), min_value=0, initial=0)
+
+    def arguments(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        item, value = data.pop("item"), data.pop("value")
+        data["capital_items"] = [{"item": item, "value": value}] if item else []
+        data["mentoring_sessions"] = data["mentoring_sessions"] or 0
+        return data
 
 
 class FunctioningForm(CaseForm):
@@ -250,6 +271,11 @@ class FunctioningForm(CaseForm):
             )
         # the scores before the notes
         self.order_fields(["person", "assessed_on", "phase", *rehabilitation.DOMAINS, "notes"])
+
+    def arguments(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["scores"] = {domain: data.pop(domain) for domain in rehabilitation.DOMAINS}
+        return data
 
 
 class AtensiStepForm(CaseForm):
@@ -315,6 +341,11 @@ class TransferForm(CaseForm):
         _offer_staff(self, case.region_code)
         self.fields["version"].initial = case.version
 
+    def arguments(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["expected_version"] = data.pop("version")
+        return data
+
 
 class FollowUpForm(CaseForm):
     follow_up = forms.ModelChoiceField(label=_("Visit"), queryset=FollowUp.objects.none())
@@ -350,140 +381,24 @@ class EnrolmentForm(CaseForm):
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea)
 
 
-def _empowerment(actor: Any, case: Case, data: dict[str, Any], today: date) -> object:
-    items = [{"item": data["item"], "value": data["value"]}] if data["item"] else []
-    return services.record_empowerment(
-        actor=actor,
-        case=case,
-        given_on=data["given_on"],
-        capital_items=items,
-        capital_form=data["capital_form"],
-        training=data["training"],
-        mentoring_sessions=data["mentoring_sessions"] or 0,
-    )
-
-
-def _functioning(actor: Any, case: Case, data: dict[str, Any], today: date) -> object:
-    scores = {domain: data[domain] for domain in rehabilitation.DOMAINS}
-    return services.record_functioning(
-        actor=actor,
-        case=case,
-        person=data["person"],
-        assessed_on=data["assessed_on"],
-        phase=data["phase"],
-        scores=scores,
-        notes=data["notes"],
-    )
-
-
-def _assessment(actor: Any, case: Case, data: dict[str, Any], today: date) -> object:
-    conditions = {k: data[k] for k in services.ASSESSMENT_TOPICS}
-    member = services.MemberAssessment(data["person"], tuple(data["clusters"]), conditions)
-    return services.record_assessment(actor=actor, case=case, members=[member], today=today)
-
-
-# kind → (title, form, service call): one view serves every record kept on a case.
-RECORDS: dict[str, tuple[Any, type[CaseForm], Callable[..., object]]] = {
-    "assessment": (_("Assessment"), AssessmentForm, _assessment),
-    "plan": (
-        _("Plan"),
-        PlanForm,
-        lambda actor, case, data, today: services.write_plan(
-            actor=actor, case=case, today=today, **data
-        ),
-    ),
-    "functioning": (_("Social functioning score"), FunctioningForm, _functioning),
-    "atensi-step": (
-        _("ATENSI practice step"),
-        AtensiStepForm,
-        lambda actor, case, data, today: services.mark_atensi_step(actor=actor, case=case, **data),
-    ),
-    "conditionality": (
-        _("PKH conditionality (school, health)"),
-        ConditionalityForm,
-        lambda actor, case, data, today: services.record_conditionality(
-            actor=actor, case=case, today=today, **data
-        ),
-    ),
-    "service": (
-        _("ATENSI service"),
-        ServiceForm,
-        lambda actor, case, data, today: services.record_service(actor=actor, case=case, **data),
-    ),
-    "income": (
-        _("Monthly income"),
-        IncomeForm,
-        lambda actor, case, data, today: services.record_income(actor=actor, case=case, **data),
-    ),
-    "referral": (
-        _("Referral"),
-        ReferralForm,
-        lambda actor, case, data, today: services.send_referral(
-            actor=actor, case=case, today=today, **data
-        ),
-    ),
-    "enrolment": (
-        _("Request enrolment or suspension"),
-        EnrolmentForm,
-        lambda actor, case, data, today: services.request_enrolment(
-            actor=actor, case=case, today=today, **data
-        ),
-    ),
-    "empowerment": (_("Capital and mentoring (PENA)"), EmpowermentForm, _empowerment),
-    "training": (
-        _("Skills training"),
-        TrainingForm,
-        lambda actor, case, data, today: services.record_training(actor=actor, case=case, **data),
-    ),
-    "placement": (
-        _("Job placement"),
-        PlacementForm,
-        lambda actor, case, data, today: services.record_placement(actor=actor, case=case, **data),
-    ),
-    "transfer": (
-        _("Transfer the case"),
-        TransferForm,
-        lambda actor, case, data, today: services.assign_case(
-            actor=actor,
-            case=case,
-            social_worker=data["social_worker"],
-            supervisor=data["supervisor"],
-            expected_version=data["version"],
-            reason=data["reason"],
-            today=today,
-        ),
-    ),
-    "follow-up": (
-        _("Follow-up visit done"),
-        FollowUpForm,
-        lambda actor, case, data, today: services.complete_follow_up(
-            actor=actor, follow_up=data["follow_up"], notes=data["notes"], today=today
-        ),
-    ),
-    "revoke-referral": (
-        _("Revoke a referral"),
-        RevokeReferralForm,
-        lambda actor, case, data, today: services.update_referral(
-            actor=actor,
-            referral=data["referral"],
-            status=Referral.Status.REVOKED,
-            outcome=data["outcome"],
-            today=today,
-        ),
-    ),
-    "graduation": (
-        _("Propose graduation"),
-        GraduationForm,
-        lambda actor, case, data, today: services.propose_graduation(
-            actor=actor,
-            case=case,
-            today=today,
-            type=GraduationType(data["type"]),
-            signed_statement=data["signed_statement"],
-            evidence=data["evidence"],
-            cite_noncompliance=data["cite_noncompliance"],
-        ),
-    ),
+# kind → the form that fills it in; ``cases.actions`` has each kind's title and service
+RECORD_FORMS: dict[str, type[CaseForm]] = {
+    "assessment": AssessmentForm,
+    "plan": PlanForm,
+    "functioning": FunctioningForm,
+    "atensi-step": AtensiStepForm,
+    "conditionality": ConditionalityForm,
+    "service": ServiceForm,
+    "income": IncomeForm,
+    "referral": ReferralForm,
+    "enrolment": EnrolmentForm,
+    "empowerment": EmpowermentForm,
+    "training": TrainingForm,
+    "placement": PlacementForm,
+    "transfer": TransferForm,
+    "follow-up": FollowUpForm,
+    "revoke-referral": RevokeReferralForm,
+    "graduation": GraduationForm,
 }
 
 
@@ -499,7 +414,7 @@ def _records_offered(case: Case) -> list[tuple[str, Any]]:
         allowed.discard("follow-up")
     if not case.referrals.filter(status__in=OPEN_REFERRAL_STATUSES).exists():
         allowed.discard("revoke-referral")
-    return [(kind, title) for kind, (title, _f, _s) in RECORDS.items() if kind in allowed]
+    return [(kind, action.title) for kind, action in actions.ACTIONS.items() if kind in allowed]
 
 
 def _case(request: AuthenticatedRequest, pk: int) -> Case:
@@ -721,9 +636,9 @@ def case_record(request: AuthenticatedRequest, pk: int, kind: str) -> HttpRespon
     # is not shown a form it could not save
     access.require(request.user, access.CASE_WORKERS)
     case = _case(request, pk)
-    if kind not in RECORDS:
+    if kind not in RECORD_FORMS:
         raise Http404
-    title, form_class, save = RECORDS[kind]
+    title, form_class = actions.ACTIONS[kind].title, RECORD_FORMS[kind]
     if kind not in records_allowed(Stage(case.stage)):
         refused = [
             gettext("A case in the stage “%(stage)s” takes no such record.")
@@ -736,7 +651,13 @@ def case_record(request: AuthenticatedRequest, pk: int, kind: str) -> HttpRespon
     if request.method == "POST" and form.is_valid():
 
         def write() -> str:
-            save(request.user, case, form.cleaned_data, date.today())
+            actions.perform(
+                kind,
+                actor=request.user,
+                case=case,
+                today=date.today(),
+                arguments=form.arguments(),
+            )
             messages.success(request, gettext("Saved."))
             return reverse("web:case", args=[case.pk])
 
