@@ -3,8 +3,10 @@
     python bench/targeting.py [--persons 10000000] [--spark-persons 1000000] [--skip-spark]
 
 Generates the population with ``sejahtera synth`` in a temporary directory under /tmp (deleted
-at the end), converts it to Parquet (every column kept as text; timed separately), then, each in
-its own process so that its peak memory (RSS, DuckDB included) is its own:
+at the end) and converts it to Parquet twice (timed separately): every column kept as text, as
+``target evaluate`` reads files, and typed, as the registry's snapshot holds it for a run in
+the application (dates, numbers and flags as values). Then, for each input, each in its own
+process so that its peak memory (RSS, DuckDB included) is its own:
 
 - the engine: ``run_targeting(..., engine="duckdb", out_dir=...)`` — scores,
   national/province/regency deciles, the 12 clusters, every programme decision with reasons,
@@ -14,8 +16,9 @@ its own process so that its peak memory (RSS, DuckDB included) is its own:
   scores (coefficients read from the shipped ``pmt-default.json``) and person-weighted national
   deciles, written to Parquet the same way;
 
-checks that both give every household the same national decile, and prints the ratio of the
-whole run and, like for like, of the engine's stages up to its deciles. Then the engine on Spark
+checks that both give every household the same national decile (and that the typed input
+decides as the text does), and prints the ratio of the whole run and, like for like, of the
+engine's stages up to its deciles. Then the engine on Spark
 local[2] over a smaller population (time only).
 Goal (issue #14, replacing issue #4's ≤ 60 s): 10 M persons in ≤ 30 s and ≤ 6 GB on a quiet
 2-core machine, ≤ 2.5× the baseline.
@@ -46,13 +49,14 @@ def peak_rss_mb() -> float:
 # -- the hand-written baseline ----------------------------------------------------------------
 
 
-def baseline_sql(households: str, persons: str, as_of: date) -> str:
+def baseline_sql(households: str, persons: str, as_of: date, typed: bool) -> str:
     """PMT score and person-weighted national decile of every household, as one query.
 
     The same conventions as the engine (trimmed text, empty = missing, dates and numbers only
-    when well-formed, members = born by and not deceased at as_of, head = the smallest person_id
-    among living heads), written directly: each categorical feature is one CASE that yields its
-    coefficient, and the head is picked inside the household aggregate (no self-join)."""
+    when well-formed — or taken as they are from a typed file —, members = born by and not
+    deceased at as_of, head = the smallest person_id among living heads), written directly:
+    each categorical feature is one CASE that yields its coefficient, and the head is picked
+    inside the household aggregate (no self-join)."""
     from sejahtera.domain.targeting.pmt import (
         CHILD_AGE_BELOW,
         EARNING_JOBS,
@@ -121,17 +125,24 @@ def baseline_sql(households: str, persons: str, as_of: date) -> str:
 
     day = f"DATE '{as_of.isoformat()}'"
     md = as_of.month * 100 + as_of.day
-    date_re = "'^[0-9]{4}-[0-9]{2}-[0-9]{2}$'"
+
+    def parsed(column: str, shape: str, sql_type: str) -> str:
+        if typed:
+            return column
+        return (
+            f"CASE WHEN regexp_matches(TRIM({column}), '{shape}') "
+            f"THEN TRY_CAST(TRIM({column}) AS {sql_type}) END"
+        )
+
+    date_re = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
     return f"""
 WITH h AS (
     SELECT
         TRIM(household_id) AS household_id,
         house_ownership, floor_type, wall_type, roof_type, drinking_water, lighting,
         cooking_fuel, toilet,
-        CASE WHEN regexp_matches(TRIM(electricity_va), '^[0-9]+$')
-            THEN TRY_CAST(TRIM(electricity_va) AS BIGINT) END AS va,
-        CASE WHEN regexp_matches(TRIM(floor_area_m2), '^[0-9]+([.][0-9]+)?$')
-            THEN TRY_CAST(TRIM(floor_area_m2) AS DOUBLE) END AS area,
+        {parsed("electricity_va", "^[0-9]+$", "BIGINT")} AS va,
+        {parsed("floor_area_m2", "^[0-9]+([.][0-9]+)?$", "DOUBLE")} AS area,
         ';' || REPLACE(COALESCE(assets, ''), ' ', '') || ';' AS assets,
         COALESCE(SUBSTR(TRIM(region_code), 7, 1) = '1', FALSE) AS urban,
         SUBSTR(TRIM(region_code), 1, 4) AS regency
@@ -145,12 +156,9 @@ p AS (
         NULLIF(TRIM(sex), '') AS sex,
         NULLIF(TRIM(education), '') AS education,
         NULLIF(TRIM(employment), '') AS employment,
-        CASE WHEN regexp_matches(TRIM(birth_date), {date_re})
-            THEN TRY_CAST(TRIM(birth_date) AS DATE) END AS born,
-        CASE WHEN regexp_matches(TRIM(deceased_date), {date_re})
-            THEN TRY_CAST(TRIM(deceased_date) AS DATE) END AS died,
-        CASE WHEN regexp_matches(TRIM(monthly_income_idr), '^[0-9]+$')
-            THEN TRY_CAST(TRIM(monthly_income_idr) AS BIGINT) END AS income
+        {parsed("birth_date", date_re, "DATE")} AS born,
+        {parsed("deceased_date", date_re, "DATE")} AS died,
+        {parsed("monthly_income_idr", "^[0-9]+$", "BIGINT")} AS income
     FROM read_parquet('{persons}')
 ),
 c AS (
@@ -199,17 +207,45 @@ WINDOW w AS (ORDER BY welfare_score, household_id ROWS UNBOUNDED PRECEDING)
 # -- workers (each in its own process) ---------------------------------------------------------
 
 
+def typed_value(column: str, sql_type: str) -> str:
+    """A text column as the registry would hold it: a well-formed value as a value, else NULL
+    (the import would have rejected the row; the engine reads NULL the same way)."""
+    from sejahtera.domain import registry_format as fmt
+
+    if sql_type == "BOOLEAN":
+        words = ", ".join(f"'{w}'" for w in sorted(fmt.TRUE_WORDS))
+        return f"LOWER(TRIM({column})) IN ({words})"
+    shape = {"DATE": fmt.DATE_SHAPE, "BIGINT": fmt.DIGITS_SHAPE}.get(
+        sql_type, fmt.PLAIN_DECIMAL_SHAPE
+    )
+    return (
+        f"CASE WHEN regexp_matches(TRIM({column}), '{shape}') "
+        f"THEN TRY_CAST(TRIM({column}) AS {sql_type}) END"
+    )
+
+
 def worker_convert(data: Path) -> dict:
-    """CSV → Parquet, every column kept as text (the engine reads all columns as text)."""
+    """CSV → Parquet twice: every column kept as text, and typed (``data/typed``)."""
     import duckdb
+
+    from sejahtera.targeting_engine.run import TYPED_HOUSEHOLD_COLUMNS, TYPED_PERSON_COLUMNS
 
     con = duckdb.connect()
     started = time.perf_counter()
-    for name in ("households", "persons"):
+    (data / "typed").mkdir()
+    for name, types in (("households", TYPED_HOUSEHOLD_COLUMNS), ("persons", TYPED_PERSON_COLUMNS)):
         con.execute(
             f"COPY (SELECT * FROM read_csv('{data / name}.csv', header=true, all_varchar=true, "
             f"sep=',', quote='\"', escape='\"')) TO '{data / name}.parquet' "
             "(FORMAT parquet, COMPRESSION zstd)"
+        )
+        text = con.read_parquet(str(data / f"{name}.parquet"))
+        select = ", ".join(
+            f"{typed_value(c, types[c])} AS {c}" if c in types else c for c in text.columns
+        )
+        con.execute(
+            f"COPY (SELECT {select} FROM read_parquet('{data / name}.parquet')) "
+            f"TO '{data / 'typed' / name}.parquet' (FORMAT parquet, COMPRESSION zstd)"
         )
     return {"seconds": time.perf_counter() - started, "peak_mb": peak_rss_mb()}
 
@@ -259,8 +295,10 @@ def ranking_seconds(phases: dict[str, float]) -> float:
 def worker_baseline(data: Path) -> dict:
     import duckdb
 
-    sql = baseline_sql(str(data / "households.parquet"), str(data / "persons.parquet"), AS_OF)
     con = duckdb.connect()
+    persons = str(data / "persons.parquet")
+    born = con.sql(f"SELECT birth_date FROM read_parquet('{persons}') LIMIT 0").types[0]
+    sql = baseline_sql(str(data / "households.parquet"), persons, AS_OF, typed=born == "DATE")
     started = time.perf_counter()
     # Written like the engine's outputs: to Parquet by DuckDB, zstd.
     con.execute(f"COPY ({sql}) TO '{data / 'baseline.parquet'}' (FORMAT parquet, COMPRESSION zstd)")
@@ -337,8 +375,9 @@ def synth(persons: int, seed: int, out: Path) -> float:
     return time.perf_counter() - started
 
 
-def compare(data: Path) -> dict:
-    """Households whose national decile differs between the engine and the baseline."""
+def compare(data: Path, other: Path) -> dict:
+    """Households whose national decile differs between the engine's results in ``data`` and
+    ``other`` (the baseline's, or another run's household results)."""
     import duckdb
 
     con = duckdb.connect()
@@ -351,12 +390,44 @@ def compare(data: Path) -> dict:
             COUNT(*) FILTER (WHERE e.welfare_score IS DISTINCT FROM b.welfare_score)
                 AS scores_differ
         FROM read_parquet('{data / "engine/household_results.parquet"}') AS e
-        FULL JOIN read_parquet('{data / "baseline.parquet"}') AS b
+        FULL JOIN read_parquet('{other}') AS b
             ON b.household_id = e.household_id
         """
     ).fetchone()
     assert row is not None
     return {"ranked": row[0], "deciles_differ": row[1], "scores_differ": row[2]}
+
+
+def report(label: str, data: Path) -> None:
+    """Run the engine and the baseline on the input in ``data`` and print the figures."""
+    engine = run_worker("engine", data)
+    load_engine = os.getloadavg()[0]
+    baseline = run_worker("baseline", data)
+    load_baseline = os.getloadavg()[0]
+    check = compare(data, data / "baseline.parquet")
+    print(
+        f"DuckDB, {label} input: {engine['households']:,} households, "
+        f"{engine['persons']:,} persons, {engine['decisions']:,} decisions"
+    )
+    print(line("engine (full targeting)", engine) + f"   load {load_engine:.2f}")
+    print(line("baseline (one PMT + decile query)", baseline) + f"   load {load_baseline:.2f}")
+    print(
+        f"  ratio engine / baseline: {engine['seconds'] / baseline['seconds']:.2f}x "
+        "(goal ≤ 2.5x; engine ≤ 30 s and ≤ 6 GB)"
+    )
+    ranking = ranking_seconds(engine["phases"])
+    print(
+        f"  engine up to its deciles (the baseline's work, plus province and regency "
+        f"deciles): {ranking:.1f} s, {ranking / baseline['seconds']:.2f}x the baseline"
+    )
+    print(
+        f"  national deciles differing: {check['deciles_differ']:,} of "
+        f"{check['ranked']:,} ranked households (welfare scores differing: "
+        f"{check['scores_differ']:,})"
+    )
+    print("  engine phases (s):")
+    for stage, spent in engine["phases"].items():
+        print(f"    {stage:<28} {spent:6.1f}")
 
 
 def line(label: str, result: dict) -> str:
@@ -387,34 +458,13 @@ def main() -> None:
         converted = run_worker("convert", data)
         print(line("CSV → Parquet (not in the runs)", converted))
 
-        engine = run_worker("engine", data)
-        load_engine = os.getloadavg()[0]
-        baseline = run_worker("baseline", data)
-        load_baseline = os.getloadavg()[0]
-        check = compare(data)
+        for label, folder in (("text", data), ("typed", data / "typed")):
+            report(label, folder)
+        same = compare(data, data / "typed/engine/household_results.parquet")
         print(
-            f"DuckDB, {engine['households']:,} households, {engine['persons']:,} persons, "
-            f"{engine['decisions']:,} decisions"
+            f"typed input vs text: national deciles differing {same['deciles_differ']:,}, "
+            f"welfare scores differing {same['scores_differ']:,} of {same['ranked']:,}"
         )
-        print(line("engine (full targeting)", engine) + f"   load {load_engine:.2f}")
-        print(line("baseline (one PMT + decile query)", baseline) + f"   load {load_baseline:.2f}")
-        print(
-            f"  ratio engine / baseline: {engine['seconds'] / baseline['seconds']:.2f}x "
-            "(goal ≤ 2.5x; engine ≤ 30 s and ≤ 6 GB)"
-        )
-        ranking = ranking_seconds(engine["phases"])
-        print(
-            f"  engine up to its deciles (the baseline's work, plus province and regency "
-            f"deciles): {ranking:.1f} s, {ranking / baseline['seconds']:.2f}x the baseline"
-        )
-        print(
-            f"  national deciles differing: {check['deciles_differ']:,} of "
-            f"{check['ranked']:,} ranked households (welfare scores differing: "
-            f"{check['scores_differ']:,})"
-        )
-        print("  engine phases (s):")
-        for stage, spent in engine["phases"].items():
-            print(f"    {stage:<28} {spent:6.1f}")
 
         if not args.skip_spark:
             shutil.rmtree(data)

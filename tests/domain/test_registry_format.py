@@ -21,6 +21,7 @@ from sejahtera.domain.registry_format import (
     PersonValidator,
     RowResult,
     ValueProblem,
+    as_text,
     missing_required_columns,
     parse_bool,
     parse_date,
@@ -1072,3 +1073,27 @@ def test_household_validation_never_raises(row, kk):
     if kk is not None:
         row["kk_number"] = kk
     _check_result(HOUSEHOLDS.validate(row), SPEC_HOUSEHOLD_COLUMNS)
+
+
+@given(
+    st.one_of(
+        st.booleans(),
+        st.dates(),
+        st.integers(min_value=0, max_value=10**12),
+        st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False),
+    )
+)
+def test_a_value_written_as_the_format_writes_it_reads_back(value):
+    text = as_text(value)
+    assert text is not None
+    assert text == text.strip()
+    if isinstance(value, bool):
+        assert parse_bool(text) is value
+    elif isinstance(value, date):
+        assert parse_date(text) == value
+    else:
+        assert Decimal(text) == value
+
+
+def test_an_empty_value_stays_empty():
+    assert as_text(None) is None

@@ -21,7 +21,12 @@ from sejahtera.domain.registry_format import HOUSEHOLD_COLUMN_NAMES, PERSON_COLU
 from sejahtera.domain.targeting.reasons import render, render_clusters
 from sejahtera.domain.targeting.rules import DEFAULT_RULES_PATH, Rules, load_rules, parse_rules
 from sejahtera.targeting_engine import run_targeting
-from sejahtera.targeting_engine.run import OVERRIDE_COLUMNS, TargetingResult
+from sejahtera.targeting_engine.run import (
+    OVERRIDE_COLUMNS,
+    TYPED_HOUSEHOLD_COLUMNS,
+    TYPED_PERSON_COLUMNS,
+    TargetingResult,
+)
 
 AS_OF = date(2026, 7, 1)
 
@@ -51,6 +56,26 @@ def born_aged(age: int, as_of: date = AS_OF, *, days_before_birthday: int = 0) -
 
 def table(rows: list[dict[str, str]], columns: tuple[str, ...]) -> pa.Table:
     return pa.table({c: pa.array([r.get(c) for r in rows], pa.string()) for c in columns})
+
+
+def typed(text: pa.Table) -> pa.Table:
+    """A format v1 table of (clean) text as the registry's snapshot holds it: dates, numbers
+    and flags as values."""
+    import duckdb
+
+    types = TYPED_HOUSEHOLD_COLUMNS | TYPED_PERSON_COLUMNS
+    con = duckdb.connect()
+    con.register("text_table", text)
+
+    def value(column: str) -> str:
+        if column not in types:
+            return column
+        if types[column] == "BOOLEAN":
+            return f"LOWER(TRIM({column})) IN ('true', '1', 'ya') AS {column}"
+        return f"TRY_CAST(NULLIF(TRIM({column}), '') AS {types[column]}) AS {column}"
+
+    select = ", ".join(value(column) for column in text.column_names)
+    return con.sql(f"SELECT {select} FROM text_table").to_arrow_table()
 
 
 def rules_data() -> dict[str, Any]:

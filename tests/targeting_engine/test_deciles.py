@@ -9,7 +9,12 @@ import pyarrow.csv as pacsv
 import pytest
 from targeting_builders import born_aged, default_rules, household, person
 
-from sejahtera.domain.targeting.pmt import FEATURES, predict, regency_features
+from sejahtera.domain.targeting.pmt import (
+    FEATURES,
+    person_weighted_deciles,
+    predict,
+    regency_features,
+)
 from sejahtera.synth import SynthConfig, generate
 from sejahtera.targeting_engine import InputError, run_targeting
 from sejahtera.targeting_engine.plan import build_plan, script, to_spark
@@ -56,6 +61,19 @@ def test_sql_scores_equal_the_numpy_model_on_every_feature(population):
     rows = [r for r in result.read("household_results").to_pylist() if r["living_members"] > 0]
     for row in rows:
         assert row["log_welfare_score"] == pytest.approx(expected[row["household_id"]], abs=1e-9)
+
+
+def test_the_engine_cuts_deciles_as_calibration_and_the_generator_do(result):
+    """One cut, written twice (SQL for the engine, numpy for calibration and the synthetic
+    population's true deciles): held equal here."""
+    ranked = [r for r in result.read("household_results").to_pylist() if r["national_decile"]]
+    expected = person_weighted_deciles(
+        np.array([r["welfare_score"] for r in ranked]),
+        np.array([r["living_members"] for r in ranked]),
+        np.array([r["household_id"] for r in ranked]),
+    )
+    assert [r["national_decile"] for r in ranked] == expected.tolist()
+    assert len(set(expected.tolist())) == 10
 
 
 def test_national_deciles_hold_about_10_percent_of_people_each(result):

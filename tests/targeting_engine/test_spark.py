@@ -5,7 +5,7 @@ The suite's one SparkSession (tests/conftest.py) serves every test that uses Spa
 from datetime import date
 
 import pyarrow.compute as pc
-from targeting_builders import born_aged, default_rules, household, person, rules_with
+from targeting_builders import born_aged, default_rules, household, person, rules_with, typed
 
 from sejahtera.synth import SynthConfig, generate
 from sejahtera.targeting_engine import run_targeting
@@ -44,6 +44,16 @@ def check_synthetic_population(spark):
     assert difference < 1e-9
     eligible = pc.sum(spark_decisions["eligible"]).as_py()
     assert eligible > 1_000  # the comparison is not trivially all-false
+    # the registry's typed snapshot, read on Spark as it is
+    typed_on_spark = run_targeting(
+        typed(population.households),
+        typed(population.persons),
+        AS_OF,
+        default_rules(),
+        "spark",
+        spark=spark,
+    )
+    assert typed_on_spark.read("decisions").equals(on_duckdb.read("decisions"))
 
 
 def check_edge_cases_with_external_deciles(run, spark):

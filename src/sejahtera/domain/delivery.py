@@ -40,6 +40,18 @@ class Reason(StrEnum):
     REQUESTED = "requested"  # a social worker's request, accepted by the programme office
 
 
+# A subject's prefix, followed by the id of its person or household.
+PERSON_SUBJECT = "P"
+HOUSEHOLD_SUBJECT = "H"
+
+
+def unit_subject(household_id: int, person_id: int | None = None) -> str:
+    """The subject of a unit: its person's when it enrols a person, else its household's."""
+    if person_id is not None:
+        return f"{PERSON_SUBJECT}{person_id}"
+    return f"{HOUSEHOLD_SUBJECT}{household_id}"
+
+
 class FourEyesViolation(PermissionError):
     pass
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -81,13 +81,15 @@ DISABILITY = ("none", "physical", "intellectual", "mental", "sensory", "multiple
 DISABILITY_SEVERITY = ("none", "mild", "moderate", "severe")
 INMATE_STATUS = ("none", "inmate", "former_inmate")
 
+# A flag is read from any of these words and written as the first of each.
 TRUE_WORDS = frozenset({"true", "1", "ya"})
+FALSE_WORDS = frozenset({"false", "0", "tidak"})
+TRUE_TEXT, FALSE_TEXT = "true", "false"
 # The shapes of dates and numbers as regular expressions, for the code that checks whole
 # columns at once (the import's Arrow screen, the welfare model, the targeting engine's SQL).
 DATE_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 DIGITS_SHAPE = r"^[0-9]+$"
 PLAIN_DECIMAL_SHAPE = r"^[0-9]+([.][0-9]+)?$"  # what the welfare model reads as a number
-FALSE_WORDS = frozenset({"false", "0", "tidak"})
 # Indonesia's extent with a margin: coordinates outside it are kept but flagged.
 INDONESIA_LATITUDE = (-11.5, 6.5)
 INDONESIA_LONGITUDE = (94.5, 141.5)
@@ -107,6 +109,13 @@ class Kind(StrEnum):
     VILLAGE_CODE = "village_code"
     NIK = "nik"
     KK = "kk"
+
+
+# The kinds a typed file (the registry's own snapshot) holds as values, not text: its dates,
+# numbers and flags were validated when they were stored, so an engine takes them as they are.
+TYPED_KINDS = frozenset(
+    {Kind.DATE, Kind.BOOL, Kind.INTEGER, Kind.POSITIVE_NUMBER, Kind.LATITUDE, Kind.LONGITUDE}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +211,23 @@ def _not_allowed(column: Column, value: str) -> ValueProblem:
         column=column.name,
         allowed=", ".join(column.choices),
     )
+
+
+def as_text(value: Any) -> str | None:
+    """A value as the format writes it (None stays None: an empty cell): a stored record's, or
+    a spreadsheet's or Parquet file's cell (a date typed as a midnight datetime, a whole number
+    typed as a float)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return TRUE_TEXT if value else FALSE_TEXT
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def parse_bool(value: str) -> bool:

@@ -11,9 +11,10 @@ import csv
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+
+from sejahtera.domain import registry_format as fmt
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".parquet")
 
@@ -46,17 +47,7 @@ class TableSource:
 
 def cell_text(value: Any) -> str:
     """A spreadsheet or Parquet cell as the text the exchange format expects."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return fmt.as_text(value) or ""
 
 
 class CsvSource(TableSource):

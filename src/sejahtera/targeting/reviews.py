@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
+from sejahtera.domain.delivery import unit_subject
 from sejahtera.domain.findings import StepRefused
 from sejahtera.domain.participation import (
     decision_review_intake,
@@ -35,11 +36,12 @@ from sejahtera.domain.participation import (
     decision_review_verdict,
     tracking_number,
 )
+from sejahtera.domain.registry_format import as_text
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Household, Person
-from sejahtera.registry.services.snapshot import HOUSEHOLD_SNAPSHOT, PERSON_SNAPSHOT, cell
+from sejahtera.registry.services.snapshot import HOUSEHOLD_SNAPSHOT, PERSON_SNAPSHOT
 from sejahtera.targeting.models import Decision, DecisionReview
-from sejahtera.targeting.selectors import latest_run, rules_of, subject_of
+from sejahtera.targeting.selectors import latest_run, rules_of
 
 Status = DecisionReview.Status
 NO_COMPONENT = "NO_COMPONENT"  # the reason: no member is one the programme pays for
@@ -64,7 +66,7 @@ def request_review(
         revealing = decision.programme in rules_of(decision.run).revealing_programmes
         if revealing and not privacy.may_read_specific(actor):
             raise PermissionDenied  # as on the household page, where it is not shown
-    subject = subject_of(decision)
+    subject = unit_subject(decision.household_id, decision.person_id)
     # The household row is locked above: two clerks clicking at once make one review.
     reviews = DecisionReview.objects.filter(subject=subject, programme=decision.programme)
     current = latest_run()
@@ -171,10 +173,10 @@ def facts_digests(households: list[int]) -> dict[int, str]:
         .order_by("household", "pk")
         .values_list("household", "pk", *PERSON_FACTS)
     ):
-        members[row[0]].append([cell(v) for v in row[1:]])
+        members[row[0]].append([as_text(v) for v in row[1:]])
     digests = {}
     for row in Household.objects.filter(pk__in=households).values_list("pk", *HOUSEHOLD_FACTS):
-        content = json.dumps([[cell(v) for v in row[1:]], members[row[0]]])
+        content = json.dumps([[as_text(v) for v in row[1:]], members[row[0]]])
         digests[row[0]] = hashlib.sha256(content.encode()).hexdigest()
     return digests
 

@@ -1,5 +1,8 @@
-"""Parsing the input views (registry format v1, every column a string) into typed rows, and who
-is a living member at ``as_of``."""
+"""Parsing the input views into typed rows, and who is a living member at ``as_of``.
+
+An input of format v1 text is parsed as the import reads it (the shapes and words of
+``registry_format``); a typed input (the registry's snapshot) already holds its dates, numbers
+and flags as values, validated when they were stored, so they are taken as they are."""
 
 from __future__ import annotations
 
@@ -30,25 +33,31 @@ def _clean(column: str) -> str:
     return f"NULLIF(TRIM({column}), '')"
 
 
-def _boolean(column: str) -> str:
+def _boolean(column: str, typed: bool) -> str:
+    if typed:
+        return f"COALESCE({column}, FALSE)"
     return f"COALESCE(LOWER(TRIM({column})) IN ({texts(sorted(TRUE_WORDS))}), FALSE)"
 
 
-def _date(column: str) -> str:
+def _parsed(column: str, shape: str, sql_type: str, typed: bool) -> str:
+    """A value of text matching ``shape`` as ``sql_type`` (else NULL); a typed one as it is."""
+    if typed:
+        return column
     return (
-        f"CASE WHEN regexp_matches(TRIM({column}), '{DATE_SHAPE}') "
-        f"THEN TRY_CAST(TRIM({column}) AS DATE) END"
+        f"CASE WHEN regexp_matches(TRIM({column}), '{shape}') "
+        f"THEN TRY_CAST(TRIM({column}) AS {sql_type}) END"
     )
 
 
-def _integer(column: str) -> str:
-    return (
-        f"CASE WHEN regexp_matches(TRIM({column}), '{DIGITS_SHAPE}') "
-        f"THEN TRY_CAST(TRIM({column}) AS BIGINT) END"
-    )
+def _date(column: str, typed: bool) -> str:
+    return _parsed(column, DATE_SHAPE, "DATE", typed)
 
 
-def households_parsed() -> str:
+def _integer(column: str, typed: bool) -> str:
+    return _parsed(column, DIGITS_SHAPE, "BIGINT", typed)
+
+
+def households_parsed(typed: bool = False) -> str:
     categories = ",\n    ".join(f"{_clean(column)} AS {column}" for column in HOUSEHOLD_CATEGORIES)
     return f"""
 SELECT
@@ -58,28 +67,27 @@ SELECT
     NULLIF(SUBSTR(TRIM(region_code), 1, 4), '') AS regency_code,
     COALESCE(SUBSTR(TRIM(region_code), 7, 1) = '1', FALSE) AS urban,
     {categories},
-    {_integer("electricity_va")} AS electricity_va,
-    CASE WHEN regexp_matches(TRIM(floor_area_m2), '{PLAIN_DECIMAL_SHAPE}')
-        THEN TRY_CAST(TRIM(floor_area_m2) AS DOUBLE) END AS floor_area_m2,
+    {_integer("electricity_va", typed)} AS electricity_va,
+    {_parsed("floor_area_m2", PLAIN_DECIMAL_SHAPE, "DOUBLE", typed)} AS floor_area_m2,
     ';' || REPLACE(COALESCE(assets, ''), ' ', '') || ';' AS asset_list
 FROM households_input"""
 
 
-def persons_parsed() -> str:
-    booleans = ",\n    ".join(f"{_boolean(flag)} AS {flag}" for flag in BOOLEAN_FLAGS)
+def persons_parsed(typed: bool = False) -> str:
+    booleans = ",\n    ".join(f"{_boolean(flag, typed)} AS {flag}" for flag in BOOLEAN_FLAGS)
     disabilities = texts([d for d in DISABILITY if d != "none"])
     return f"""
 SELECT
     TRIM(person_id) AS person_id,
     TRIM(household_id) AS household_id,
     {_clean("sex")} AS sex,
-    {_date("birth_date")} AS birth_date,
-    {_date("deceased_date")} AS deceased_date,
+    {_date("birth_date", typed)} AS birth_date,
+    {_date("deceased_date", typed)} AS deceased_date,
     {_clean("relationship")} AS relationship,
     {_clean("education")} AS education,
     {_clean("school_enrolled")} AS school_enrolled,
     {_clean("employment")} AS employment,
-    {_integer("monthly_income_idr")} AS monthly_income_idr,
+    {_integer("monthly_income_idr", typed)} AS monthly_income_idr,
     CASE WHEN TRIM(disability) IN ({disabilities}) THEN TRIM(disability)
         ELSE 'none' END AS disability,
     CASE WHEN TRIM(disability_severity) IN ({texts(DISABILITY_SEVERITY)})

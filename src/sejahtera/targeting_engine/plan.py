@@ -83,11 +83,15 @@ def build_plan(
     external_deciles: bool = False,
     manual_clusters: bool = False,
     reviewed: bool = False,
+    typed_households: bool = False,
+    typed_persons: bool = False,
 ) -> list[Stage]:
     """Every stage of a targeting run, in the order they must run. The last three are the
     outputs: ``household_results``, ``person_results`` and ``decisions``. ``manual_clusters``:
     the run reads ``manual_clusters_input`` (memberships recorded by social workers);
-    ``reviewed``: ``decision_overrides_input`` (a reviewer's verdicts on objections)."""
+    ``reviewed``: ``decision_overrides_input`` (a reviewer's verdicts on objections);
+    ``typed_households``/``typed_persons``: that input holds its dates, numbers and flags as
+    values (the registry's snapshot), not as format v1 text."""
     model = rules.pmt_model
     manual = [Stage("manual_clusters", clusters.manual_clusters())] if manual_clusters else []
     overrides = (
@@ -104,8 +108,8 @@ def build_plan(
         else []
     )
     return [
-        Stage("households_parsed", inputs.households_parsed(), materialize=True),
-        Stage("persons_parsed", inputs.persons_parsed()),
+        Stage("households_parsed", inputs.households_parsed(typed_households), materialize=True),
+        Stage("persons_parsed", inputs.persons_parsed(typed_persons)),
         Stage("persons_at_as_of", inputs.persons_at_as_of(as_of), materialize=True),
         Stage("living_members", "\nSELECT * FROM persons_at_as_of WHERE status = 'member'"),
         Stage("household_composition", inputs.household_composition()),

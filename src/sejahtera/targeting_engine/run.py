@@ -6,10 +6,12 @@
         ...
     result.read("household_results")          # a whole pyarrow Table, sorted (small runs)
 
-Inputs are registry format v1 tables: CSV or Parquet paths, or pyarrow Tables (every column is
-read as a string; optional columns may be absent). The engine writes its three outputs to
-Parquet itself (DuckDB: one file each; Spark: a folder of part files each), so no output is ever
-held in memory as a whole; their rows are in no particular order.
+Inputs are registry format v1 tables: CSV or Parquet paths, or pyarrow Tables; optional columns
+may be absent. A file of text is parsed as the import reads it; a typed file (the registry's
+snapshot, ``registry_format.TYPED_KINDS``) has its dates, numbers and flags taken as they are.
+The engine writes its three outputs to Parquet itself (DuckDB: one file each; Spark: a folder of
+part files each), so no output is ever held in memory as a whole; their rows are in no
+particular order.
 """
 
 from __future__ import annotations
@@ -28,7 +30,14 @@ from typing import Any, Literal, Protocol, TypeAlias
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from sejahtera.domain.registry_format import HOUSEHOLD_COLUMN_NAMES, PERSON_COLUMN_NAMES
+from sejahtera.domain.registry_format import (
+    HOUSEHOLD_COLUMN_NAMES,
+    HOUSEHOLD_COLUMNS,
+    PERSON_COLUMN_NAMES,
+    PERSON_COLUMNS,
+    TYPED_KINDS,
+    Kind,
+)
 from sejahtera.domain.targeting.rules import CLUSTER_CODES, Rules, load_rules
 from sejahtera.targeting_engine.plan import OUTPUTS, build_plan, to_spark
 from sejahtera.targeting_engine.programmes import VERDICTS
@@ -49,6 +58,20 @@ Progress = Callable[[str, int, int], None]  # (stage name, stages done, stages i
 REQUIRED_HOUSEHOLD_COLUMNS = ("household_id", "region_code")
 REQUIRED_PERSON_COLUMNS = ("person_id", "household_id", "sex", "birth_date", "relationship")
 DECILE_COLUMNS = ("household_id", "national_decile")
+# The SQL type (DuckDB's and Spark's alike) of each typed kind: a typed file's columns of these
+# kinds are read as such (the registry's snapshot); text files are parsed by the plan.
+SQL_TYPES = {
+    Kind.DATE: "DATE",
+    Kind.BOOL: "BOOLEAN",
+    Kind.INTEGER: "BIGINT",
+    Kind.POSITIVE_NUMBER: "DOUBLE",
+    Kind.LATITUDE: "DOUBLE",
+    Kind.LONGITUDE: "DOUBLE",
+}
+TYPED_HOUSEHOLD_COLUMNS = {
+    c.name: SQL_TYPES[c.kind] for c in HOUSEHOLD_COLUMNS if c.kind in TYPED_KINDS
+}
+TYPED_PERSON_COLUMNS = {c.name: SQL_TYPES[c.kind] for c in PERSON_COLUMNS if c.kind in TYPED_KINDS}
 MANUAL_CLUSTER_COLUMNS = ("person_id", "cluster", "reason")
 OVERRIDE_COLUMNS = ("subject_type", "subject_id", "programme", "verdict", "reference")
 # The order of the rows of ``TargetingResult.read`` (NULL ids last; the built-in programmes
@@ -175,13 +198,6 @@ def run_targeting(
     if not isinstance(as_of, date):
         raise TypeError(f"as_of must be a date, got {as_of!r}")
     rules = rules or load_rules()
-    plan = build_plan(
-        rules,
-        as_of,
-        external_deciles=deciles is not None,
-        manual_clusters=manual_clusters is not None,
-        reviewed=overrides is not None,
-    )
     runner: Runner
     if engine == "duckdb":
         runner = DuckDBRunner()
@@ -202,10 +218,20 @@ def run_targeting(
         "sejahtera.engine": engine,
     }
     try:
-        runner.load(
-            "households_input", households, HOUSEHOLD_COLUMN_NAMES, REQUIRED_HOUSEHOLD_COLUMNS
+        typed_households = runner.load(
+            "households_input",
+            households,
+            HOUSEHOLD_COLUMN_NAMES,
+            REQUIRED_HOUSEHOLD_COLUMNS,
+            typed=TYPED_HOUSEHOLD_COLUMNS,
         )
-        runner.load("persons_input", persons, PERSON_COLUMN_NAMES, REQUIRED_PERSON_COLUMNS)
+        typed_persons = runner.load(
+            "persons_input",
+            persons,
+            PERSON_COLUMN_NAMES,
+            REQUIRED_PERSON_COLUMNS,
+            typed=TYPED_PERSON_COLUMNS,
+        )
         _check_unique(runner, "households_input", "household_id", "households")
         _check_unique(runner, "persons_input", "person_id", "persons")
         if deciles is not None:
@@ -222,6 +248,15 @@ def run_targeting(
         if overrides is not None:
             runner.load("decision_overrides_input", overrides, OVERRIDE_COLUMNS, OVERRIDE_COLUMNS)
             _check_overrides(runner, rules)
+        plan = build_plan(
+            rules,
+            as_of,
+            external_deciles=deciles is not None,
+            manual_clusters=manual_clusters is not None,
+            reviewed=overrides is not None,
+            typed_households=typed_households,
+            typed_persons=typed_persons,
+        )
         # The stages, then the writes (named "write <output>"), each followed by dropping the
         # stored stages no later step reads.
         steps: list[tuple[str, Callable[[], None]]] = [
@@ -382,8 +417,13 @@ def _typed(schema: pa.Schema, types: dict[str, pa.DataType]) -> pa.Schema:
 
 class Runner(Protocol):
     def load(
-        self, view: str, source: Source, columns: tuple[str, ...], required: tuple[str, ...]
-    ) -> None: ...
+        self,
+        view: str,
+        source: Source,
+        columns: tuple[str, ...],
+        required: tuple[str, ...],
+        typed: dict[str, str] | None = None,
+    ) -> bool: ...
 
     def run(self, stage: Stage) -> None: ...
 
@@ -410,8 +450,31 @@ def _kind(source: Source) -> str:
     raise InputError(f"{source}: expected a .csv or .parquet file")
 
 
+# Type names of a column that holds text, or nothing at all (a column of NULLs only).
+_TEXT_OR_NOTHING = frozenset({"varchar", "string", "null", "void"})
+
+
+def _native(view: str, types: dict[str, str], typed: dict[str, str]) -> dict[str, str]:
+    """``typed`` (column → SQL type) when the source holds those columns as values, else {}:
+    a source is format v1 text or typed, never both."""
+    present = [c for c in typed if c in types and types[c].lower() not in ("null", "void")]
+    values = [c for c in present if types[c].lower() not in _TEXT_OR_NOTHING]
+    text = [c for c in present if c not in values]
+    if values and text:
+        raise InputError(
+            f"{view.removesuffix('_input')}: {text[0]} is text but {values[0]} is "
+            f"{types[values[0]]}: a file holds format v1 text or typed values, not both"
+        )
+    return typed if values else {}
+
+
 def _normalised(
-    view: str, present: list[str], columns: tuple[str, ...], required: tuple[str, ...], cast: str
+    view: str,
+    present: list[str],
+    columns: tuple[str, ...],
+    required: tuple[str, ...],
+    cast: str,
+    native: dict[str, str],
 ) -> str:
     missing = [c for c in required if c not in present]
     if missing:
@@ -419,7 +482,7 @@ def _normalised(
             f"{view.removesuffix('_input')}: required columns missing: {', '.join(missing)}"
         )
     selected = [
-        f"CAST({_quote(c)} AS {cast}) AS {c}" if c in present else f"CAST(NULL AS {cast}) AS {c}"
+        f"CAST({_quote(c) if c in present else 'NULL'} AS {native.get(c, cast)}) AS {c}"
         for c in columns
     ]
     return "SELECT " + ", ".join(selected)
@@ -444,8 +507,16 @@ class DuckDBRunner:
         self.con.execute("SET preserve_insertion_order = false")
 
     def load(
-        self, view: str, source: Source, columns: tuple[str, ...], required: tuple[str, ...]
-    ) -> None:
+        self,
+        view: str,
+        source: Source,
+        columns: tuple[str, ...],
+        required: tuple[str, ...],
+        typed: dict[str, str] | None = None,
+    ) -> bool:
+        """Make ``view`` of the source's ``columns`` (absent optional ones as NULL), every column
+        text; with ``typed`` (column → SQL type), those columns keep their type when the source
+        holds them as values (a typed file): then True."""
         kind = _kind(source)
         raw = f"{view}_raw"
         if kind == "arrow":
@@ -459,8 +530,11 @@ class DuckDBRunner:
         else:
             _exists(source)
             self.con.read_parquet(str(source)).to_view(raw)
-        select = _normalised(view, self.columns(raw), columns, required, "VARCHAR")
+        types = dict(zip(self.columns(raw), map(str, self.con.table(raw).types), strict=True))
+        native = _native(view, types, typed or {})
+        select = _normalised(view, list(types), columns, required, "VARCHAR", native)
         self.con.execute(f"CREATE TEMP VIEW {view} AS {select} FROM {raw}")
+        return bool(native)
 
     def run(self, stage: Stage) -> None:
         # Stages read by several later ones are stored; the others stay views that DuckDB
@@ -548,8 +622,16 @@ class SparkRunner:
         self.views: list[str] = []
 
     def load(
-        self, view: str, source: Source, columns: tuple[str, ...], required: tuple[str, ...]
-    ) -> None:
+        self,
+        view: str,
+        source: Source,
+        columns: tuple[str, ...],
+        required: tuple[str, ...],
+        typed: dict[str, str] | None = None,
+    ) -> bool:
+        """Make ``view`` of the source's ``columns`` (absent optional ones as NULL), every column
+        text; with ``typed`` (column → SQL type), those columns keep their type when the source
+        holds them as values (a typed file): then True."""
         kind = _kind(source)
         if kind == "arrow":
             assert isinstance(source, pa.Table)
@@ -565,11 +647,12 @@ class SparkRunner:
         raw = f"{view}_raw"
         frame.createOrReplaceTempView(raw)
         self.views.append(raw)
-        select = _normalised(view, list(frame.columns), columns, required, "STRING").replace(
-            '"', "`"
-        )
+        native = _native(view, dict(frame.dtypes), typed or {})
+        select = _normalised(view, list(frame.columns), columns, required, "STRING", native)
+        select = select.replace('"', "`")
         self.spark.sql(f"{select} FROM {raw}").createOrReplaceTempView(view)
         self.views.append(view)
+        return bool(native)
 
     def run(self, stage: Stage) -> None:
         frame = self.spark.sql(to_spark(stage.sql))

@@ -122,7 +122,7 @@ class RegistryCellsForm(forms.Form):
         for column in self.columns:
             value = self.cleaned_data.get(column.name)
             if column.kind is fmt.Kind.BOOL:
-                cells[column.name] = "true" if value else "false"
+                cells[column.name] = fmt.TRUE_TEXT if value else fmt.FALSE_TEXT
             elif column.kind is fmt.Kind.ENUM_SET:
                 cells[column.name] = ";".join(value or [])
             elif column.kind in IDENTIFIER_KINDS:

@@ -49,7 +49,7 @@ def display(name: str, cell: str) -> str:
     if name == "assets":
         return ", ".join(value_label(item) for item in cell.split(";"))
     if name in BOOL_COLUMNS:
-        return _("yes") if cell == "true" else _("no")
+        return _("yes") if cell == fmt.TRUE_TEXT else _("no")
     if name in DATE_COLUMNS:
         return formats.date_format(date.fromisoformat(cell))
     if name in MONEY_COLUMNS:

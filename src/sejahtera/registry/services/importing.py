@@ -30,6 +30,7 @@ from sejahtera.accounts import access
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.findings import Finding, error, gettext_noop
 from sejahtera.linkage.run import LinkageError
+from sejahtera.registry.fields import HOUSEHOLD_FIELDS, PERSON_FIELDS, renamed
 from sejahtera.registry.models import (
     ChangeRecord,
     Household,
@@ -54,8 +55,8 @@ ProgressCallback = Callable[[str, int, int], None]
 DEFAULT_BATCH_SIZE = 10_000
 
 # Format column → model column (attname); the rest keep their names.
-HOUSEHOLD_DB_NAMES = {"household_id": "external_id", "region_code": "village_id"}
-PERSON_DB_NAMES = {"person_id": "external_id", "household_id": "household_id"}
+HOUSEHOLD_DB_NAMES = renamed(HOUSEHOLD_FIELDS)
+PERSON_DB_NAMES = renamed(PERSON_FIELDS)
 # From this many rows (both files) on, reading and validating runs in a child process beside
 # the database work (pipeline.py); below it the process start-up would cost more than it saves.
 PIPELINE_MIN_ROWS = 50_000

@@ -22,17 +22,10 @@ from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.findings import Finding, error, gettext_noop
+from sejahtera.registry.fields import HOUSEHOLD_FIELDS, PERSON_FIELDS
 from sejahtera.registry.models import ChangeRecord, Household, Person
 from sejahtera.registry.services.duplicates import holders_of, record_shared_niks
 
-HOUSEHOLD_FIELDS = {name: name for name in fmt.HOUSEHOLD_COLUMN_NAMES} | {
-    "household_id": "external_id",
-    "region_code": "village_id",
-}
-PERSON_FIELDS = {name: name for name in fmt.PERSON_COLUMN_NAMES} | {
-    "person_id": "external_id",
-    "household_id": "household_id",
-}
 # Cells a form or API client never sends: ids are assigned here, household links resolved.
 SYSTEM_COLUMNS = frozenset({"household_id", "person_id"})
 
@@ -417,10 +410,4 @@ def person_cells(person: Person) -> dict[str, str]:
 
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+    return fmt.as_text(value) or ""

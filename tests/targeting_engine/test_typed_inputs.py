@@ -1,0 +1,54 @@
+"""A typed input (the registry's snapshot: dates, numbers and flags as values) decides exactly
+as the same data as format v1 text, without parsing it again; a file is one or the other."""
+
+from datetime import date
+
+import pyarrow as pa
+import pytest
+from targeting_builders import default_rules, typed
+
+from sejahtera.synth import SynthConfig, generate
+from sejahtera.targeting_engine import run_targeting
+from sejahtera.targeting_engine.plan import build_plan
+from sejahtera.targeting_engine.run import InputError
+
+AS_OF = date(2026, 11, 30)
+
+
+@pytest.fixture(scope="module")
+def population():
+    return generate(SynthConfig(persons=2_000, seed=21))
+
+
+def test_a_typed_registry_decides_as_its_text_does(population):
+    as_text = run_targeting(population.households, population.persons, AS_OF, default_rules())
+    households, persons = typed(population.households), typed(population.persons)
+    assert persons.schema.field("birth_date").type == pa.date32()
+    assert persons.schema.field("hiv").type == pa.bool_()
+    assert households.schema.field("floor_area_m2").type == pa.float64()
+    as_values = run_targeting(households, persons, AS_OF, default_rules())
+    for output in ("decisions", "person_results", "household_results"):
+        assert as_values.read(output).equals(as_text.read(output)), output
+    assert as_text.read("decisions").num_rows > 1_000
+
+
+def test_a_typed_input_is_not_parsed_again():
+    (parsed_text,) = [s for s in build_plan(default_rules(), AS_OF) if s.name == "persons_parsed"]
+    (parsed_values,) = [
+        s
+        for s in build_plan(default_rules(), AS_OF, typed_persons=True)
+        if s.name == "persons_parsed"
+    ]
+    assert "regexp_matches" in parsed_text.sql
+    assert "regexp_matches" not in parsed_values.sql
+
+
+def test_a_file_of_text_and_values_at_once_is_refused(population):
+    persons = typed(population.persons)
+    mixed = persons.set_column(
+        persons.schema.get_field_index("deceased_date"),
+        "deceased_date",
+        pa.array(["2020-01-01"] * persons.num_rows),
+    )
+    with pytest.raises(InputError, match="persons: deceased_date is text but birth_date is DATE"):
+        run_targeting(population.households, mixed, AS_OF, default_rules())
