@@ -469,8 +469,8 @@ ENDPOINTS = [
         "post",
         "/cases/{case}/transfer",
         CASES,
-        # services.assign_case: access.require(actor, GRADUATION_APPROVERS | {DISTRICT_OFFICE})
-        access.CASE_READERS & (access.GRADUATION_APPROVERS | {Role.DISTRICT_OFFICE}),
+        # services.assign_case: access.require(actor, CASE_ASSIGNERS)
+        access.CASE_READERS & access.CASE_ASSIGNERS,
         201,
         body=_transfer_body,
     ),

@@ -187,7 +187,7 @@ PAGES: dict[str, Page] = {
         "tests/web/test_duplicates.py",
         access.DUPLICATE_REVIEWERS,
     ),
-    # ``registry.selectors.import_runs_for``: a district's office's import is followed by the
+    # ``registry.services.uploads.import_runs_for``: a district's office's import is followed by the
     # offices above it and by administrators
     "imports": Page("/imports/", access.REGISTRY_IMPORTERS),
     "import": Page("/imports/{office_import}/", access.REGISTRY_IMPORTERS),

@@ -73,6 +73,8 @@ COMPLAINT_HANDLERS = frozenset(
     {Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.MINISTRY_ANALYST, Role.ADMINISTRATOR}
 )
 COMPLAINT_READERS = COMPLAINT_HANDLERS | {Role.AUDITOR}
+# Complaints about staff are read by the supervising levels and auditors alone.
+MISCONDUCT_READERS = frozenset({Role.PROVINCIAL_OFFICE, Role.MINISTRY_ANALYST, Role.AUDITOR})
 # A person's request to correct their data is reviewed by the regency's (or the province's)
 # social office of the person's household; auditors read them.
 CORRECTION_REVIEWERS = frozenset({Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, Role.ADMINISTRATOR})
@@ -141,6 +143,9 @@ ENROLMENT_KEEPERS = DECREE_MAKERS | {Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFIC
 # whose regions cover the family's.
 CASE_CARRIERS = frozenset({Role.SOCIAL_WORKER})
 CASE_SUPERVISORS = frozenset({Role.SUPERVISOR})
+# Who transfers a case to another social worker (and supervisor): the team's supervisor, the
+# district office and administrators.
+CASE_ASSIGNERS = GRADUATION_APPROVERS | {Role.DISTRICT_OFFICE}
 REFERRAL_PARTNERS = frozenset({Role.PARTNER_AGENCY})
 # Counts of cases per stage and graduation rates of a region (no family in them): the
 # dashboard's journey figures, for the ministry as well as for those who carry the cases.

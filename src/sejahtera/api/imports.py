@@ -12,9 +12,8 @@ from ninja.files import UploadedFile
 from sejahtera.accounts.models import ApiToken
 from sejahtera.api import schemas
 from sejahtera.api.common import PROBLEMS, RecordId, token_user
-from sejahtera.registry import selectors
 from sejahtera.registry.models import ImportRun
-from sejahtera.registry.services.uploads import UploadRejected, start_import
+from sejahtera.registry.services.uploads import UploadRejected, import_runs_for, start_import
 
 router = Router(tags=["imports"])
 
@@ -50,7 +49,7 @@ def submit_import(
 @router.get("/imports/{run_pk}", response={200: schemas.ImportOut, **PROBLEMS})
 def import_status(request: HttpRequest, run_pk: Path[RecordId]) -> schemas.ImportOut:
     user = token_user(request, ApiToken.Scope.IMPORTS)
-    run = selectors.import_runs_for(user).filter(pk=run_pk).first()
+    run = import_runs_for(user).filter(pk=run_pk).first()
     if run is None:
         raise Http404
     return _import_out(request, run)

@@ -19,7 +19,7 @@ from sejahtera.i18n import render_reasons
 from sejahtera.registry import privacy
 from sejahtera.registry import selectors as registry_selectors
 from sejahtera.registry.models import Household
-from sejahtera.targeting import selectors, services
+from sejahtera.targeting import selectors, tasks
 from sejahtera.targeting.limits import LimitsInvalid
 from sejahtera.targeting.models import TargetingRun
 
@@ -167,7 +167,7 @@ def start_run(request: HttpRequest, body: RunCreate) -> Status[RunOut]:
     user = token_user(request, SCOPE)
     access.require(user, access.TARGETING_RUNNERS)
     try:
-        run = services.start_run(
+        run = tasks.start_run(
             user,
             body.as_of,
             engine=body.engine,

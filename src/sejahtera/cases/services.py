@@ -199,7 +199,7 @@ def assign_case(
     today: date,
 ) -> Case:
     """Transfer a case to another social worker (and supervisor); the caseload limit holds."""
-    access.require(actor, access.GRADUATION_APPROVERS | {Role.DISTRICT_OFFICE})
+    access.require(actor, access.CASE_ASSIGNERS)
     if not Case.objects.filter(access.case_filter(actor), pk=case.pk).exists():
         raise PermissionDenied
     check_assignment(social_worker, supervisor, case.region_code)

@@ -41,8 +41,6 @@ STAFF_LEVELS: dict[str, Level] = {
     Role.PROGRAMME_MANAGER: Level.MINISTRY,
     Role.ADMINISTRATOR: Level.MINISTRY,
 }
-# who may read complaints about staff: the supervising levels and auditors
-MISCONDUCT_READERS = frozenset({Role.PROVINCIAL_OFFICE, Role.MINISTRY_ANALYST, Role.AUDITOR})
 DESCRIPTION_MISSING = "COMPLAINT_DESCRIPTION_MISSING"
 
 

@@ -25,7 +25,6 @@ from sejahtera.domain.participation import (
     ObjectionStatus,
     ProposalStage,
 )
-from sejahtera.grievances.complaints import MISCONDUCT_READERS
 from sejahtera.grievances.models import Complaint, Objection, Proposal
 from sejahtera.registry.models import Region
 from sejahtera.targeting.models import DecisionReview
@@ -126,7 +125,7 @@ def complaints_by_category(user: User, today: date) -> Table:
     received, resolved, open past the deadline, and the median days to resolve."""
     prefix = access.region_prefix(user)
     complaints = Complaint.objects.filter(region__code__startswith=prefix)
-    if user.role not in MISCONDUCT_READERS:  # not even counted below the supervising level
+    if user.role not in access.MISCONDUCT_READERS:  # not even counted below the supervising level
         complaints = complaints.exclude(category=ComplaintCategory.STAFF_MISCONDUCT)
     found = complaints.values_list(
         "category", "level", "status", "received_on", "resolved_on", "due_on"

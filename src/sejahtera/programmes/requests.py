@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.cases.models import CaseEvent, EnrolmentRequest
-from sejahtera.domain.delivery import Change, Reason, Suspension
+from sejahtera.domain.delivery import Change, Reason, Suspension, unit_subject
 from sejahtera.domain.findings import gettext_noop
 from sejahtera.programmes import cycles
 from sejahtera.programmes.models import Decree, DecreeLine, Enrolment
@@ -78,7 +78,7 @@ def _add_to_draft(decree: Decree, request: EnrolmentRequest) -> None:
             programme=decree.programme,
         )
     household = request.case.household
-    subject = f"H{household.pk}"
+    subject = unit_subject(household.pk)
     decision = (
         Decision.objects.filter(run=decree.run, programme=decree.programme, household=household)
         .filter(person__isnull=True)

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from django.db.models import (
-    CharField,
     Count,
     DateField,
     Exists,
@@ -15,12 +14,12 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
-    Value,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Substr
+from django.db.models.functions import Coalesce, Substr
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
+from sejahtera.domain.delivery import HOUSEHOLD_SUBJECT, PERSON_SUBJECT
 from sejahtera.programmes.models import (
     Cycle,
     Decree,
@@ -30,6 +29,7 @@ from sejahtera.programmes.models import (
     LedgerEntry,
     Payment,
 )
+from sejahtera.programmes.subjects import subject_expression
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Person, Region
 from sejahtera.targeting.models import Decision, TargetingRun
@@ -54,14 +54,11 @@ def deceased_before(day: date) -> Q:
     living = Person.objects.filter(household=OuterRef("household_id")).filter(
         Q(deceased_date__isnull=True) | Q(deceased_date__gte=day)
     )
-    persons = dead.annotate(unit=_subject("P", "id")).values("unit")
-    households = dead.filter(~Exists(living)).annotate(unit=_subject("H", "household_id"))
+    persons = dead.annotate(unit=subject_expression(PERSON_SUBJECT, "id")).values("unit")
+    households = dead.filter(~Exists(living)).annotate(
+        unit=subject_expression(HOUSEHOLD_SUBJECT, "household_id")
+    )
     return Q(subject__in=persons.union(households.values("unit")))
-
-
-def _subject(prefix: str, key: str) -> Concat:
-    """A unit's ``subject`` as ``programmes.services`` writes it: P<person>, H<household>."""
-    return Concat(Value(prefix), Cast(key, CharField()), output_field=CharField())
 
 
 def decrees_for(user: User) -> QuerySet[Decree]:

@@ -31,6 +31,7 @@ from sejahtera.domain.delivery import (
 from sejahtera.domain.findings import Refused, gettext_noop
 from sejahtera.programmes.models import Decree, DecreeLine
 from sejahtera.programmes.selectors import deceased_before
+from sejahtera.programmes.subjects import subject_sql
 from sejahtera.programmes.tasks import refresh_coverage
 from sejahtera.registry import privacy
 from sejahtera.registry.models import DuplicateCandidate
@@ -51,16 +52,9 @@ def _not_a_draft(decree: Decree) -> DecreeRefused:
     )
 
 
-def _subject(table: str) -> str:
-    return (
-        f"CASE WHEN {table}.person_id IS NULL THEN 'H' || {table}.household_id "
-        f"ELSE 'P' || {table}.person_id END"
-    )
-
-
 OPEN_ENROLMENT = (
     "programmes_enrolment e ON e.programme = d.programme AND e.ended_on IS NULL "
-    f"AND e.subject = {_subject('d')}"
+    f"AND e.subject = {subject_sql('d')}"
 )
 LINE_COLUMNS = (
     "decree_id, subject, household_id, person_id, region_code, change, reason, monthly_amount, "
@@ -70,7 +64,7 @@ LINE_COLUMNS = (
 # The run's eligible subjects: new, continuing, or continuing with other amounts.
 ELIGIBLE = f"""
 INSERT INTO programmes_decreeline ({LINE_COLUMNS})
-SELECT %(decree)s, {_subject("d")}, d.household_id, d.person_id, d.region_code,
+SELECT %(decree)s, {subject_sql("d")}, d.household_id, d.person_id, d.region_code,
        CASE WHEN e.id IS NULL THEN 'new'
             WHEN COALESCE(e.yearly_amount, -1) = COALESCE(d.yearly_amount, -1)
              AND COALESCE(e.monthly_amount, -1) = COALESCE(d.monthly_amount, -1)
@@ -91,7 +85,7 @@ SELECT %(decree)s, e.subject, e.household_id, e.person_id, e.region_code, 'leavi
        NULL, NULL, NULL, e.yearly_amount, NULL, d.id
 FROM programmes_enrolment e
 LEFT JOIN targeting_decision d
-  ON d.run_id = %(run)s AND d.programme = e.programme AND {_subject("d")} = e.subject
+  ON d.run_id = %(run)s AND d.programme = e.programme AND {subject_sql("d")} = e.subject
 WHERE e.programme = %(programme)s AND e.ended_on IS NULL AND (d.id IS NULL OR NOT d.eligible)
 """
 
@@ -99,7 +93,7 @@ WHERE e.programme = %(programme)s AND e.ended_on IS NULL AND (d.id IS NULL OR NO
 # poorest first (as the limits took them).
 WAITING = f"""
 INSERT INTO programmes_decreeline ({LINE_COLUMNS})
-SELECT %(decree)s, {_subject("d")}, d.household_id, d.person_id, d.region_code, 'waiting',
+SELECT %(decree)s, {subject_sql("d")}, d.household_id, d.person_id, d.region_code, 'waiting',
        'limit', d.monthly_amount, d.per_stage_amount, d.yearly_amount, NULL,
        ROW_NUMBER() OVER (ORDER BY r.welfare_score, d.household_id, d.person_id), d.id
 FROM targeting_decision d

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any, overload
 
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
-from django.utils import timezone
 
 from sejahtera.accounts import access
-from sejahtera.accounts.models import Role, User
+from sejahtera.accounts.models import User
 from sejahtera.registry import privacy
 from sejahtera.registry.models import (
     ChangeRecord,
@@ -236,25 +235,8 @@ class ImportReport:
 
 def import_report(run: ImportRun, severity: str) -> ImportReport:
     """``run``'s report lines of ``severity`` ("error": the rejected rows, or "warning");
-    ``run`` comes from ``import_runs_for``, which decides who may read it."""
+    ``run`` comes from ``uploads.import_runs_for``, which decides who may read it."""
     return ImportReport(Path(run.report_file), severity)
-
-
-def import_runs_for(user: User) -> QuerySet[ImportRun]:
-    """The imports the user may follow: their own and those of the offices below their region
-    (a provincial office follows its districts'; an administrator, all). Runs that died are
-    marked failed first, so nobody waits on a run that will never finish."""
-    from sejahtera.registry.services.uploads import expire_stale_runs
-
-    access.require(user, access.REGISTRY_IMPORTERS)
-    expire_stale_runs(timezone.now())
-    runs = ImportRun.objects.select_related("created_by")
-    prefix = access.region_prefix(user)
-    if user.role == Role.ADMINISTRATOR or not prefix:
-        return runs if user.role == Role.ADMINISTRATOR else runs.filter(created_by=user)
-    # Offices below this one's region (a colleague in the same office keeps theirs).
-    below = Q(created_by__region__code__startswith=prefix) & ~Q(created_by__region__code=prefix)
-    return runs.filter(Q(created_by=user) | below)
 
 
 def region_path(code: str) -> list[Region]:

@@ -10,12 +10,8 @@ from typing import Any
 
 import tomlkit
 
-from sejahtera.domain.targeting.rules import (
-    DEFAULT_RULES_PATH,
-    Rules,
-    RulesError,
-    parse_rules_text,
-)
+from sejahtera.domain.targeting import rules as domain_rules
+from sejahtera.domain.targeting.rules import DEFAULT_RULES_PATH, Rules, RulesError
 from sejahtera.domain.targeting.settings import SettingPath, TunableSetting, tunable_settings
 
 
@@ -63,10 +59,10 @@ def parse_rules(text: str, source: str = "rules") -> Rules:
 
     The PMT model is looked up beside the shipped rules; a pasted file may only name a file
     there, never a path elsewhere on the server."""
-    try:
-        model = tomllib.loads(text).get("welfare", {}).get("pmt_model", "")
-    except (tomllib.TOMLDecodeError, AttributeError):
-        model = ""  # the loader reports it properly below
+    data = domain_rules.decode_rules_text(text, source)  # once, for this check and the loader
+    welfare = data.get("welfare")
+    # a welfare that is not a table is the loader's to report
+    model = welfare.get("pmt_model", "") if isinstance(welfare, dict) else ""
     if isinstance(model, str) and ("/" in model or "\\" in model or model.startswith(".")):
         raise RulesError(source, [("welfare.pmt_model", "must be a file name beside the rules")])
-    return parse_rules_text(text, base_dir=DEFAULT_RULES_PATH.parent, source=source)
+    return domain_rules.parse_rules(data, base_dir=DEFAULT_RULES_PATH.parent, source=source)

@@ -16,6 +16,7 @@ from django.db.models.functions import Substr
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
+from sejahtera.domain.delivery import unit_subject
 from sejahtera.domain.participation import decision_review_request
 from sejahtera.domain.targeting.rules import CLUSTER_CODES, Rules
 from sejahtera.registry import privacy
@@ -106,9 +107,12 @@ DECISION_TALLIES = {
 }
 
 
-def programme_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
+def programme_counts(
+    run: TargetingRun, prefix: str, rules: Rules | None = None
+) -> list[dict[str, Any]]:
     """Per programme: subjects decided, eligible, left out by a limit, and the yearly cost
-    (from the run's figures per district when the region is a district or larger)."""
+    (from the run's figures per district when the region is a district or larger). ``rules``:
+    the run's, when the caller holds them parsed already (the run itself, as it completes)."""
     figures = _programme_figures(run, prefix)
     counted: QuerySet[Any, dict[str, Any]]
     if figures is not None:
@@ -124,7 +128,7 @@ def programme_counts(run: TargetingRun, prefix: str) -> list[dict[str, Any]]:
     empty = {"decided": 0, "eligible": 0, "limited": 0, "yearly_cost": 0}
     return [
         {**empty, **rows.get(code, {}), "programme": code, "yearly_cost": _int(rows, code)}
-        for code in programme_codes(run)
+        for code in (rules.programme_codes if rules is not None else programme_codes(run))
     ]
 
 
@@ -340,7 +344,9 @@ def household_targeting(
     reviews = latest_reviews(decisions)
     may_object = unmasked and access.has_role(user, access.DECISION_REVIEW_TAKERS)
     for decision in decisions:
-        review = reviews.get((subject_of(decision), decision.programme))
+        review = reviews.get(
+            (unit_subject(decision.household_id, decision.person_id), decision.programme)
+        )
         decision.review = review  # type: ignore[attr-defined]
         decision.may_object = may_object and objectable(decision, review)  # type: ignore[attr-defined]
         if decision.person_id in by_person:
@@ -352,11 +358,6 @@ def household_targeting(
         members=list(by_person.values()),
         withheld=not unmasked,
     )
-
-
-def subject_of(decision: Decision) -> str:
-    """How a decree and a review name a decision's subject: ``H<id>`` or ``P<id>``."""
-    return f"P{decision.person_id}" if decision.person_id else f"H{decision.household_id}"
 
 
 def objectable(decision: Decision, latest: DecisionReview | None) -> bool:
@@ -377,7 +378,7 @@ def objectable(decision: Decision, latest: DecisionReview | None) -> bool:
 
 def latest_reviews(decisions: list[Decision]) -> dict[tuple[str, str], DecisionReview]:
     """The latest objection to each of these decisions' subject and programme."""
-    subjects = {subject_of(d) for d in decisions}
+    subjects = {unit_subject(d.household_id, d.person_id) for d in decisions}
     found: dict[tuple[str, str], DecisionReview] = {}
     for review in DecisionReview.objects.filter(subject__in=subjects).order_by("pk"):
         found[(review.subject, review.programme)] = review

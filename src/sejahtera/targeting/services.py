@@ -208,7 +208,7 @@ def summarise(run: TargetingRun, rules: Rules | None = None) -> dict[str, Any]:
     from sejahtera.targeting import selectors
 
     summary: dict[str, Any] = {
-        "programmes": selectors.programme_counts(run, ""),
+        "programmes": selectors.programme_counts(run, "", rules),
         "clusters": selectors.cluster_counts(run, ""),
     }
     if rules is not None:
@@ -436,34 +436,6 @@ def run_targeting_for_registry(
         deciles=deciles,
     )
     return execute_run(run, progress)
-
-
-def start_run(
-    actor: User,
-    as_of: date,
-    *,
-    engine: str = "duckdb",
-    rules_text: str | None = None,
-    simulation: bool = False,
-    base_run: TargetingRun | None = None,
-    limits: dict[str, Any] | None = None,
-) -> TargetingRun:
-    """Queue a run in the background (web page, API); analysts and administrators only."""
-    from sejahtera.targeting.tasks import run_targeting_task
-
-    access.require(actor, access.TARGETING_RUNNERS)
-    run = create_run(
-        as_of,
-        engine=engine,
-        rules_text=rules_text,
-        actor=actor,
-        simulation=simulation,
-        base_run=base_run,
-        limits=limits,
-    )
-    run_targeting_task.enqueue(run.pk)
-    run.refresh_from_db()
-    return run
 
 
 # -- manual clusters ---------------------------------------------------------------------------

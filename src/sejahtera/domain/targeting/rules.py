@@ -424,11 +424,15 @@ def load_rules(path: Path | str | None = None) -> Rules:
 
 
 def parse_rules_text(text: str, *, base_dir: Path, source: str = "<text>") -> Rules:
+    return parse_rules(decode_rules_text(text, source), base_dir=base_dir, source=source)
+
+
+def decode_rules_text(text: str, source: str = "<text>") -> dict[str, Any]:
+    """The TOML document of a rules text, not yet validated (``parse_rules`` does that)."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(source, [("", f"is not valid TOML: {exc}")]) from None
-    return parse_rules(data, base_dir=base_dir, source=source)
 
 
 def parse_rules(

@@ -18,7 +18,6 @@ from operator import attrgetter
 from typing import Any, TypeVar
 
 from django.db.models import QuerySet
-from django.http import HttpResponse, StreamingHttpResponse
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
@@ -120,20 +119,3 @@ def xlsx_bytes(rows: Iterable[list[Any]], sheet_title: str) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def download(
-    rows: Iterable[list[Any]], name: str, fmt: str
-) -> HttpResponse | StreamingHttpResponse:
-    """A CSV (streamed) or XLSX attachment of ``rows`` (the first row is the header)."""
-    filename = f"{name}-{date.today():%Y%m%d}.{fmt}"
-    response: HttpResponse | StreamingHttpResponse
-    if fmt == "csv":
-        response = StreamingHttpResponse(csv_chunks(rows), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            xlsx_bytes(rows, name[:31]),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

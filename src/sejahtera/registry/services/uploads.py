@@ -1,5 +1,5 @@
 """Starting an import from uploaded files (web page and API): save the files, queue the run;
-marking dead runs failed; purging old uploads."""
+following the runs, marking dead ones failed; purging old uploads."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from sejahtera.accounts import access
-from sejahtera.accounts.models import User
+from sejahtera.accounts.models import Role, User
 from sejahtera.registry.models import ImportRun
 from sejahtera.registry.sources import SUPPORTED_SUFFIXES
+from sejahtera.registry.tasks import run_import
 
 
 class UploadRejected(Exception):
@@ -55,8 +56,6 @@ def start_import(
     actor: User, households: UploadedFile, persons: UploadedFile | None = None
 ) -> ImportRun:
     """Save the uploaded files and queue their import as a background task."""
-    from sejahtera.registry.tasks import run_import
-
     access.require(actor, access.REGISTRY_IMPORTERS)
     folder = uploads_root() / uuid.uuid4().hex
     folder.mkdir(parents=True, mode=0o700)
@@ -72,6 +71,21 @@ def start_import(
     run_import.enqueue(run.pk)
     run.refresh_from_db()
     return run
+
+
+def import_runs_for(user: User) -> QuerySet[ImportRun]:
+    """The imports the user may follow: their own and those of the offices below their region
+    (a provincial office follows its districts'; an administrator, all). Runs that died are
+    marked failed first, so nobody waits on a run that will never finish."""
+    access.require(user, access.REGISTRY_IMPORTERS)
+    expire_stale_runs(timezone.now())
+    runs = ImportRun.objects.select_related("created_by")
+    prefix = access.region_prefix(user)
+    if user.role == Role.ADMINISTRATOR or not prefix:
+        return runs if user.role == Role.ADMINISTRATOR else runs.filter(created_by=user)
+    # Offices below this one's region (a colleague in the same office keeps theirs).
+    below = Q(created_by__region__code__startswith=prefix) & ~Q(created_by__region__code=prefix)
+    return runs.filter(Q(created_by=user) | below)
 
 
 def purge_uploads(older_than: timedelta, now: datetime) -> int:

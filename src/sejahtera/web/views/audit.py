@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from sejahtera.accounts import access, audit
 from sejahtera.accounts.models import AuditEntry
 from sejahtera.accounts.selectors import AuditSearch, audit_entries
-from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.web import params
+from sejahtera.web.downloads import csv_download
 from sejahtera.web.http import AuthenticatedRequest
 
 PAGE_SIZE = 50
@@ -95,6 +95,4 @@ def export(request: AuthenticatedRequest) -> StreamingHttpResponse:
                 entry.client_address, entry.request_id, entry.digest,
             ]  # fmt: skip
 
-    response = StreamingHttpResponse(csv_chunks(rows()), content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
-    return response
+    return csv_download(rows(), "audit-trail.csv")

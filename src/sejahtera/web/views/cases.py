@@ -56,9 +56,9 @@ from sejahtera.programmes import selectors as delivery
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Person
 from sejahtera.registry.selectors import region_path
-from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting.selectors import household_targeting
 from sejahtera.web import documents, params, presenters
+from sejahtera.web.downloads import csv_download
 from sejahtera.web.forms import OneTimeKey, RupiahField, iso_date_input, submit_once
 from sejahtera.web.http import AuthenticatedRequest
 
@@ -862,10 +862,8 @@ def report_csv(request: AuthenticatedRequest, name: str = "stages") -> Streaming
         for row in table.rows:
             yield [_cell(v) for v in row]
 
-    response = StreamingHttpResponse(csv_chunks(values()), content_type="text/csv")
     filename = "journey-stages.csv" if name == "stages" else f"journey-{name}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(values(), filename)
 
 
 class OpenCaseForm(forms.Form):

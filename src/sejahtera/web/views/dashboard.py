@@ -20,9 +20,9 @@ from sejahtera.labels import cluster_label, stage_label
 from sejahtera.programmes import coverage
 from sejahtera.registry import selectors
 from sejahtera.registry.dashboard import INDICATORS, dashboard_for
-from sejahtera.registry.services import exports
 from sejahtera.targeting import selectors as targeting
 from sejahtera.web import params
+from sejahtera.web.downloads import download
 from sejahtera.web.http import AuthenticatedRequest
 
 
@@ -154,4 +154,4 @@ def export(request: AuthenticatedRequest, fmt: str) -> HttpResponse | StreamingH
     rows = [list(AREA_COLUMNS)] + [
         [getattr(area, column) for column in AREA_COLUMNS] for area in figures.areas
     ]
-    return exports.download(rows, f"sejahtera-regions-{figures.total.code or 'id'}", fmt)
+    return download(rows, f"sejahtera-regions-{figures.total.code or 'id'}", fmt)

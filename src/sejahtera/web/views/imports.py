@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from sejahtera.registry import selectors
-from sejahtera.registry.services.uploads import UploadRejected, start_import
+from sejahtera.registry.services.uploads import UploadRejected, import_runs_for, start_import
 from sejahtera.web import params
 from sejahtera.web.forms import ImportUploadForm
 from sejahtera.web.http import AuthenticatedRequest
@@ -23,7 +23,7 @@ REPORT_SHOWS = {"rejected": "error", "warnings": "warning"}
 
 @login_required
 def imports(request: AuthenticatedRequest) -> HttpResponse:
-    runs = selectors.import_runs_for(request.user)
+    runs = import_runs_for(request.user)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -39,7 +39,7 @@ def imports(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    run = selectors.import_runs_for(request.user).filter(pk=pk).first()
+    run = import_runs_for(request.user).filter(pk=pk).first()
     if run is None:
         raise Http404
     partial = request.headers.get("HX-Request") == "true"
@@ -59,7 +59,7 @@ def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_report(request: AuthenticatedRequest, pk: int) -> FileResponse:
-    run = selectors.import_runs_for(request.user).filter(pk=pk).first()
+    run = import_runs_for(request.user).filter(pk=pk).first()
     if run is None or not run.report_file or not Path(run.report_file).is_file():
         raise Http404
     return FileResponse(

@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -46,11 +46,12 @@ from sejahtera.labels import column_label, participation_label
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Household, Region
 from sejahtera.registry.selectors import household_for, households_for
-from sejahtera.registry.services import exports, records
+from sejahtera.registry.services import records
 from sejahtera.registry.services.records import RecordInvalid
 from sejahtera.targeting import reviews
 from sejahtera.targeting.models import Decision, DecisionReview
 from sejahtera.web import params, presenters
+from sejahtera.web.downloads import download
 from sejahtera.web.forms import OneTimeKey, iso_date_input, submit_once
 from sejahtera.web.http import AuthenticatedRequest
 from sejahtera.web.participation_forms import (
@@ -216,13 +217,15 @@ def report(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
-def report_export(request: AuthenticatedRequest, name: str, fmt: str) -> HttpResponse:
+def report_export(
+    request: AuthenticatedRequest, name: str, fmt: str
+) -> HttpResponse | StreamingHttpResponse:
     access.require(request.user, access.PARTICIPATION_REPORT_READERS)
     if name not in reports.REPORTS or fmt not in ("csv", "xlsx"):
         raise Http404
     table = reports.REPORTS[name](request.user, date.today())
     rows = [list(table.columns), *([v if v is not None else "" for v in row] for row in table.rows)]
-    return exports.download(rows, f"participation-{name}", fmt)  # type: ignore[return-value]
+    return download(rows, f"participation-{name}", fmt)
 
 
 def _heading(column: str) -> str:

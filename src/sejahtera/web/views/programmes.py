@@ -51,9 +51,9 @@ from sejahtera.programmes.models import (
 )
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Person, Region
-from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting import selectors as targeting
 from sejahtera.web import documents, params
+from sejahtera.web.downloads import csv_download
 from sejahtera.web.forms import RunChoiceField, iso_date_input
 from sejahtera.web.http import AuthenticatedRequest
 
@@ -251,9 +251,7 @@ def decree_annex(
              r.line.household.village.name, r.line.change, r.line.yearly_amount]
             for r in rows
         ]  # fmt: skip
-        response = StreamingHttpResponse(csv_chunks(values), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="decree-{decree.pk}-{regency}.csv"'
-        return response
+        return csv_download(values, f"decree-{decree.pk}-{regency}.csv")
     decided = decree.decided_at.date() if decree.decided_at else decree.period_start
     context = {
         "decree": decree,

@@ -19,8 +19,8 @@ from sejahtera.cases.selectors import open_cases_without_living_member
 from sejahtera.domain import quality
 from sejahtera.registry import quality as registry_quality
 from sejahtera.registry.models import Region
-from sejahtera.registry.services.exports import csv_chunks
 from sejahtera.targeting.selectors import deceased_with_decisions
+from sejahtera.web.downloads import csv_download
 from sejahtera.web.http import AuthenticatedRequest
 
 Query = Callable[[User, date], QuerySet[Any]]
@@ -116,6 +116,4 @@ def rule_csv(request: AuthenticatedRequest, code: str) -> StreamingHttpResponse:
     ids = list(records.values_list("pk", flat=True))
     access.log_sensitive_read(request.user, str(rule.subject), ids, request.path)
     rows = [list(COLUMNS[rule.subject]), *_values(rule.subject, records.filter(pk__in=ids))]
-    response = StreamingHttpResponse(csv_chunks(rows), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{code.lower()}.csv"'
-    return response
+    return csv_download(rows, f"{code.lower()}.csv")

@@ -19,13 +19,14 @@ from sejahtera.accounts import access
 from sejahtera.cases import selectors as case_selectors
 from sejahtera.domain.identifiers import parse_nik
 from sejahtera.domain.regions import default_catalog
-from sejahtera.domain.registry_format import parse_date
+from sejahtera.domain.registry_format import FALSE_TEXT, TRUE_TEXT, parse_date
 from sejahtera.programmes import selectors as delivery
 from sejahtera.registry import privacy, selectors
 from sejahtera.registry.models import Household, Person, Region
 from sejahtera.registry.services import exports, records
 from sejahtera.targeting import selectors as targeting
 from sejahtera.web import documents, params, presenters
+from sejahtera.web.downloads import download
 from sejahtera.web.forms import (
     HouseholdForm,
     MemberFormSet,
@@ -312,8 +313,8 @@ def edit_person(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def _form_initial(cells: dict[str, str]) -> dict[str, object]:
     initial: dict[str, object] = dict(cells)
     for name, cell in cells.items():
-        if cell in ("true", "false"):
-            initial[name] = cell == "true"
+        if cell in (TRUE_TEXT, FALSE_TEXT):
+            initial[name] = cell == TRUE_TEXT
     if "assets" in cells:
         initial["assets"] = [a for a in cells["assets"].split(";") if a]
     return initial
@@ -359,4 +360,4 @@ def export(request: AuthenticatedRequest, fmt: str) -> HttpResponse | StreamingH
         unmasked=privacy.may_read_specific(request.user),
         path=request.get_full_path(),
     )
-    return exports.download(rows, "sejahtera-persons", fmt)
+    return download(rows, "sejahtera-persons", fmt)

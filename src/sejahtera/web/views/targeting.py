@@ -6,7 +6,6 @@ simulations is for analysts and administrators.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -24,11 +23,11 @@ from sejahtera.domain.targeting.rules import PROGRAMME_CODES, RulesError
 from sejahtera.domain.targeting.settings import SettingKind, TunableSetting
 from sejahtera.labels import setting_label
 from sejahtera.programmes import selectors as delivery
-from sejahtera.registry.services.exports import csv_chunks
-from sejahtera.targeting import reports, rules, selectors, services
+from sejahtera.targeting import reports, rules, selectors, tasks
 from sejahtera.targeting.limits import LimitsInvalid, merged_limits, parse_limits_text
 from sejahtera.targeting.models import TargetingRun
 from sejahtera.web import params
+from sejahtera.web.downloads import csv_download
 from sejahtera.web.forms import RunChoiceField, RupiahField, iso_date_input
 from sejahtera.web.http import AuthenticatedRequest
 
@@ -136,12 +135,6 @@ def _run(request: AuthenticatedRequest, pk: int) -> TargetingRun:
         raise Http404 from None
 
 
-def _csv(rows: Iterator[list[str]], filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_chunks(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @login_required
 def runs(request: AuthenticatedRequest) -> HttpResponse:
     listed = selectors.runs_for(request.user)
@@ -156,7 +149,7 @@ def runs(request: AuthenticatedRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 limits = merged_limits(form.cleaned_data["limits_file"], _budgets_typed(request))
-                run = services.start_run(
+                run = tasks.start_run(
                     request.user,
                     form.cleaned_data["as_of"],
                     engine=form.cleaned_data["engine"],
@@ -222,7 +215,7 @@ def run_diff(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def run_diff_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
     run = _run(request, pk)
     base = _base(request, run)
-    return _csv(
+    return csv_download(
         reports.diff_rows(request.user, base, run, request.get_full_path()),
         f"targeting-diff-{base.pk}-{run.pk}.csv",
     )
@@ -242,7 +235,7 @@ def whatif(request: AuthenticatedRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            run = services.start_run(
+            run = tasks.start_run(
                 request.user,
                 form.cleaned_data["as_of"],
                 rules_text=form.cleaned_data["rules_text"],
@@ -315,7 +308,9 @@ def run_compare_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpResp
     run = _run(request, pk)
     base = _base(request, run)
     comparison = reports.compare(request.user, base, run)
-    return _csv(reports.comparison_rows(comparison), f"targeting-whatif-{base.pk}-{run.pk}.csv")
+    return csv_download(
+        reports.comparison_rows(comparison), f"targeting-whatif-{base.pk}-{run.pk}.csv"
+    )
 
 
 @login_required
@@ -333,7 +328,7 @@ def run_audit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_GET
 def run_audit_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
     run = _run(request, pk)
-    return _csv(
+    return csv_download(
         reports.audit_rows(request.user, run, request.get_full_path()),
         f"targeting-audit-{run.pk}.csv",
     )
