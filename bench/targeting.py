@@ -450,6 +450,8 @@ def main() -> None:
 
     print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}, as_of {AS_OF}")
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    memory = os.environ.get("SEJAHTERA_DUCKDB_MEMORY") or "DuckDB's default, 80 % of memory"
+    print(f"DuckDB memory limit (SEJAHTERA_DUCKDB_MEMORY): {memory}")
     tmp = Path(tempfile.mkdtemp(prefix="sejahtera-bench-targeting-", dir="/tmp"))
     try:
         data = tmp / "data"

@@ -8,9 +8,10 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from sejahtera.cases import actions
-from sejahtera.cases.models import CasePlan, IncomeRecord
+from sejahtera.cases.models import CasePlan, ConsentRecord, IncomeRecord, Referral
 from sejahtera.domain.cases import RECORD_STAGES, Stage
 from sejahtera.web.views.cases import RECORD_FORMS
 
@@ -64,3 +65,64 @@ def test_perform_writes_through_the_kinds_service(case, worker):
     assert isinstance(plan, CasePlan)
     assert (plan.created_on, plan.created_by) == (TODAY, worker)
     assert case.events.filter(kind="plan").exists()
+
+
+def _referral(case, worker):
+    from sejahtera.cases import services
+
+    return services.send_referral(
+        actor=worker, case=case, programme="PNM_MEKAAR", consent_method="signed", today=TODAY
+    )
+
+
+@pytest.mark.django_db
+def test_consent_is_withdrawn_after_the_case_closed(api_post, case, worker, move):
+    """A referral outlives its case (the partner takes it up later), so the family may still
+    withdraw the consent that lets the partner see them."""
+    referral = _referral(case, worker)
+    move(case, Stage.CLOSED, reason="referred on; the family moved away")
+    body = {"notes": "the family withdrew consent"}
+    path = f"/api/v1/cases/{case.pk}/referrals/{referral.pk}/revoke"
+    revoked = api_post(worker, path, body, "revoke-1")
+    assert revoked.status_code == 201
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.REVOKED
+    assert ConsentRecord.objects.get(referral=referral).withdrawn_on is not None
+
+
+@pytest.mark.django_db
+def test_a_record_about_another_case_is_refused(case, worker, household_factory, supervisor):
+    from sejahtera.cases import services
+
+    other_family = household_factory(
+        members=[
+            {"full_name": "Ani", "sex": "P", "birth_date": "1985-01-01", "relationship": "head"}
+        ]
+    )
+    other = services.open_case(
+        actor=worker,
+        household=other_family,
+        social_worker=worker,
+        supervisor=supervisor,
+        today=TODAY,
+    )
+    referral = _referral(other, worker)
+    with pytest.raises(PermissionDenied):
+        actions.perform(
+            "revoke-referral",
+            actor=worker,
+            case=case,
+            today=TODAY,
+            arguments={"referral": referral, "outcome": "withdrawn"},
+        )
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.SENT
+
+
+@pytest.mark.django_db
+def test_who_may_not_write_is_told_so_before_the_stage(api_post, case, move, make_user):
+    move(case, Stage.CLOSED, reason="the family moved away")
+    office = make_user("district_office", "3201")
+    body = {"kind": "rehabilitation", "goals": "daily routine"}
+    refused = api_post(office, f"/api/v1/cases/{case.pk}/plans", body, "plan-2")
+    assert refused.status_code == 403

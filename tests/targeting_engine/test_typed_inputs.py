@@ -52,3 +52,34 @@ def test_a_file_of_text_and_values_at_once_is_refused(population):
     )
     with pytest.raises(InputError, match="persons: deceased_date is text but birth_date is DATE"):
         run_targeting(population.households, mixed, AS_OF, default_rules())
+
+
+def test_a_text_column_of_nothing_but_empty_cells_is_text(population):
+    """An Arrow table (or pandas) types a column of None only as null: still a text file."""
+    persons = population.persons
+    empty = persons.set_column(
+        persons.schema.get_field_index("deceased_date"),
+        "deceased_date",
+        pa.nulls(persons.num_rows),
+    )
+    assert empty.schema.field("deceased_date").type == pa.null()
+    decided = run_targeting(population.households, empty, AS_OF, default_rules())
+    assert decided.read("person_results").num_rows == persons.num_rows
+
+
+def test_a_typed_number_no_text_could_hold_is_unknown(population):
+    persons = typed(population.persons)
+    negative = persons.set_column(
+        persons.schema.get_field_index("monthly_income_idr"),
+        "monthly_income_idr",
+        pa.array([-5] * persons.num_rows, pa.int64()),
+    )
+    unknown = negative.set_column(
+        persons.schema.get_field_index("monthly_income_idr"),
+        "monthly_income_idr",
+        pa.nulls(persons.num_rows, pa.int64()),
+    )
+    households = typed(population.households)
+    as_negative = run_targeting(households, negative, AS_OF, default_rules())
+    as_unknown = run_targeting(households, unknown, AS_OF, default_rules())
+    assert as_negative.read("household_results").equals(as_unknown.read("household_results"))

@@ -202,6 +202,7 @@ def assign_case(
     access.require(actor, access.CASE_ASSIGNERS)
     if not Case.objects.filter(access.case_filter(actor), pk=case.pk).exists():
         raise PermissionDenied
+    require_stage(case, "transfer")
     check_assignment(social_worker, supervisor, case.region_code)
     if social_worker.pk != case.social_worker_id:
         _check_caseload(social_worker)
@@ -239,6 +240,7 @@ def record_assessment(
     """Store the assessment; each cluster found becomes a manual cluster membership (the rule
     runs never remove those), so targeting sees what the social worker saw."""
     _require_case(actor, case, access.CASE_WORKERS)
+    require_stage(case, "assessment")
     saved = []
     for member in members:
         if member.person is not None and member.person.household_id != case.household_id:
@@ -286,6 +288,7 @@ def write_plan(
     """A rehabilitation or empowerment plan; an empowerment plan chooses the family's track
     (the latest one counts: a family may switch from business to employment)."""
     _require_case(actor, case, access.CASE_WORKERS)
+    require_stage(case, "plan")
     problems = empowerment.plan_problems(kind, track)
     if problems:
         raise TransitionRefused(problems)
@@ -540,6 +543,7 @@ def record_placement(
 @transaction.atomic
 def record_income(*, actor: User, case: Case, month: date, amount: int) -> IncomeRecord:
     _require_case(actor, case, access.CASE_WORKERS)
+    require_stage(case, "income")
     record, _ = IncomeRecord.objects.update_or_create(
         case=case,
         month=month.replace(day=1),
@@ -622,6 +626,7 @@ def request_enrolment(
 @transaction.atomic
 def complete_follow_up(*, actor: User, follow_up: FollowUp, notes: str, today: date) -> FollowUp:
     _require_case(actor, follow_up.case, access.CASE_WORKERS)
+    require_stage(follow_up.case, "follow-up")
     follow_up.done_on, follow_up.notes = today, notes
     follow_up.save(update_fields=["done_on", "notes"])
     _event(
@@ -898,6 +903,7 @@ def send_referral(
     address: the person's own, or for a child or a person whose disability calls for it a
     parent's or guardian's (``domain.consent``)."""
     _require_case(actor, case, access.CASE_WORKERS)
+    require_stage(case, "referral")
     _require_member(case, person)
     _require_member(case, consent_giver)
     chosen = partners.programme(programme)
@@ -989,6 +995,7 @@ def update_referral(
             raise PermissionDenied
     else:
         _require_case(actor, referral.case, access.CASE_WORKERS)
+        require_stage(referral.case, "revoke-referral")
     previous = referral.status
     # the status check in the filter keeps two concurrent decisions from both applying
     updated = Referral.objects.filter(pk=referral.pk, status=previous).update(

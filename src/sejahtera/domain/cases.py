@@ -68,7 +68,8 @@ RECORD_STAGES: Mapping[str, frozenset[Stage]] = {
     "plan": _ANY_OPEN,
     "income": _ANY_OPEN,
     "transfer": _ANY_OPEN,
-    "revoke-referral": _ANY_OPEN,
+    # consent may be withdrawn whenever: a referral outlives the case that made it
+    "revoke-referral": frozenset(Stage),
     "referral": _ANY_OPEN,
     "follow-up": _ANY_OPEN,  # aftercare visits stay due after a re-entry
     "service": _ANY_OPEN,  # ATENSI needs an assessment, checked on its own

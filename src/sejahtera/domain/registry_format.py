@@ -81,7 +81,7 @@ DISABILITY = ("none", "physical", "intellectual", "mental", "sensory", "multiple
 DISABILITY_SEVERITY = ("none", "mild", "moderate", "severe")
 INMATE_STATUS = ("none", "inmate", "former_inmate")
 
-# A flag is read from any of these words and written as the first of each.
+# A flag is read from any of these words and written as TRUE_TEXT or FALSE_TEXT.
 TRUE_WORDS = frozenset({"true", "1", "ya"})
 FALSE_WORDS = frozenset({"false", "0", "tidak"})
 TRUE_TEXT, FALSE_TEXT = "true", "false"

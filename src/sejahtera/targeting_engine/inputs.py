@@ -40,9 +40,10 @@ def _boolean(column: str, typed: bool) -> str:
 
 
 def _parsed(column: str, shape: str, sql_type: str, typed: bool) -> str:
-    """A value of text matching ``shape`` as ``sql_type`` (else NULL); a typed one as it is."""
+    """A value of text matching ``shape`` as ``sql_type`` (else NULL); a typed one as it is,
+    unless it is one no text of that shape could be (a negative number)."""
     if typed:
-        return column
+        return column if sql_type == "DATE" else f"CASE WHEN {column} >= 0 THEN {column} END"
     return (
         f"CASE WHEN regexp_matches(TRIM({column}), '{shape}') "
         f"THEN TRY_CAST(TRIM({column}) AS {sql_type}) END"

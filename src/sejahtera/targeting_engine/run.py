@@ -457,8 +457,10 @@ _TEXT_OR_NOTHING = frozenset({"varchar", "string", "null", "void"})
 def _native(view: str, types: dict[str, str], typed: dict[str, str]) -> dict[str, str]:
     """``typed`` (column → SQL type) when the source holds those columns as values, else {}:
     a source is format v1 text or typed, never both."""
-    present = [c for c in typed if c in types and types[c].lower() not in ("null", "void")]
-    values = [c for c in present if types[c].lower() not in _TEXT_OR_NOTHING]
+    # DuckDB names a column of NULLs only "NULL" with the quotes, Spark ``void``
+    kinds = {c: type_name.strip('"').lower() for c, type_name in types.items()}
+    present = [c for c in typed if c in kinds and kinds[c] not in ("null", "void")]
+    values = [c for c in present if kinds[c] not in _TEXT_OR_NOTHING]
     text = [c for c in present if c not in values]
     if values and text:
         raise InputError(
@@ -502,6 +504,11 @@ class DuckDBRunner:
         self.con.execute("SET autoinstall_known_extensions = false")
         self.con.execute("SET autoload_known_extensions = false")
         self.con.execute("SET temp_directory = ?", [self.spill.name])
+        # DuckDB takes 80 % of the machine's memory by default; a box that also serves the web
+        # application sets less, and DuckDB spills what does not fit.
+        memory_limit = os.environ.get("SEJAHTERA_DUCKDB_MEMORY", "")
+        if memory_limit:
+            self.con.execute("SET memory_limit = ?", [memory_limit])
         # No stage relies on the row order of another, nor does any output; not keeping it
         # lets DuckDB stream and spill more freely.
         self.con.execute("SET preserve_insertion_order = false")

@@ -25,6 +25,7 @@ from sejahtera.domain.findings import Finding, error, gettext_noop
 from sejahtera.registry.fields import HOUSEHOLD_FIELDS, PERSON_FIELDS
 from sejahtera.registry.models import ChangeRecord, Household, Person
 from sejahtera.registry.services.duplicates import holders_of, record_shared_niks
+from sejahtera.registry.sources import cell_text
 
 # Cells a form or API client never sends: ids are assigned here, household links resolved.
 SYSTEM_COLUMNS = frozenset({"household_id", "person_id"})
@@ -394,20 +395,15 @@ def _move_findings(person: Person, to_household: Household) -> list[Finding]:
 
 def household_cells(household: Household) -> dict[str, str]:
     """A household as format v1 text cells (what forms show and the API returns)."""
-    return {
-        column: _cell(getattr(household, attname)) for column, attname in HOUSEHOLD_FIELDS.items()
-    }
+    fields = HOUSEHOLD_FIELDS.items()
+    return {column: cell_text(getattr(household, attname)) for column, attname in fields}
 
 
 def person_cells(person: Person) -> dict[str, str]:
     cells = {
-        column: _cell(getattr(person, attname))
+        column: cell_text(getattr(person, attname))
         for column, attname in PERSON_FIELDS.items()
         if column != "household_id"
     }
     cells["household_id"] = person.household.external_id
     return cells
-
-
-def _cell(value: Any) -> str:
-    return fmt.as_text(value) or ""
