@@ -9,7 +9,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sejahtera.registry.services.snapshot import snapshot_registry
+from sejahtera.domain.registry_format import TYPED_KINDS
+from sejahtera.registry.services.snapshot import ARROW_TYPES, snapshot_registry
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +45,7 @@ def test_the_snapshot_holds_the_stored_values_with_their_types(household_factory
     assert head["monthly_income_idr"] == 1_250_000
     assert (child["monthly_income_idr"], child["deceased_date"]) == (None, None)
     assert child["household_id"] == str(family.pk)
+
+
+def test_the_snapshot_types_every_typed_kind():
+    assert ARROW_TYPES.keys() == TYPED_KINDS

@@ -83,3 +83,10 @@ def test_a_typed_number_no_text_could_hold_is_unknown(population):
     as_negative = run_targeting(households, negative, AS_OF, default_rules())
     as_unknown = run_targeting(households, unknown, AS_OF, default_rules())
     assert as_negative.read("household_results").equals(as_unknown.read("household_results"))
+
+
+def test_the_engine_reads_every_typed_kind():
+    from sejahtera.domain.registry_format import TYPED_KINDS
+    from sejahtera.targeting_engine.run import INPUT_SQL_TYPES
+
+    assert INPUT_SQL_TYPES.keys() == TYPED_KINDS

@@ -60,7 +60,7 @@ REQUIRED_PERSON_COLUMNS = ("person_id", "household_id", "sex", "birth_date", "re
 DECILE_COLUMNS = ("household_id", "national_decile")
 # The SQL type (DuckDB's and Spark's alike) of each typed kind: a typed file's columns of these
 # kinds are read as such (the registry's snapshot); text files are parsed by the plan.
-SQL_TYPES = {
+INPUT_SQL_TYPES = {
     Kind.DATE: "DATE",
     Kind.BOOL: "BOOLEAN",
     Kind.INTEGER: "BIGINT",
@@ -69,9 +69,11 @@ SQL_TYPES = {
     Kind.LONGITUDE: "DOUBLE",
 }
 TYPED_HOUSEHOLD_COLUMNS = {
-    c.name: SQL_TYPES[c.kind] for c in HOUSEHOLD_COLUMNS if c.kind in TYPED_KINDS
+    c.name: INPUT_SQL_TYPES[c.kind] for c in HOUSEHOLD_COLUMNS if c.kind in TYPED_KINDS
 }
-TYPED_PERSON_COLUMNS = {c.name: SQL_TYPES[c.kind] for c in PERSON_COLUMNS if c.kind in TYPED_KINDS}
+TYPED_PERSON_COLUMNS = {
+    c.name: INPUT_SQL_TYPES[c.kind] for c in PERSON_COLUMNS if c.kind in TYPED_KINDS
+}
 MANUAL_CLUSTER_COLUMNS = ("person_id", "cluster", "reason")
 OVERRIDE_COLUMNS = ("subject_type", "subject_id", "programme", "verdict", "reference")
 # The order of the rows of ``TargetingResult.read`` (NULL ids last; the built-in programmes
@@ -423,7 +425,11 @@ class Runner(Protocol):
         columns: tuple[str, ...],
         required: tuple[str, ...],
         typed: dict[str, str] | None = None,
-    ) -> bool: ...
+    ) -> bool:
+        """Make ``view`` of the source's ``columns`` (absent optional ones as NULL), every column
+        text; with ``typed`` (column → SQL type), those columns keep their type when the source
+        holds them as values (a typed file): then True."""
+        ...
 
     def run(self, stage: Stage) -> None: ...
 
@@ -521,9 +527,6 @@ class DuckDBRunner:
         required: tuple[str, ...],
         typed: dict[str, str] | None = None,
     ) -> bool:
-        """Make ``view`` of the source's ``columns`` (absent optional ones as NULL), every column
-        text; with ``typed`` (column → SQL type), those columns keep their type when the source
-        holds them as values (a typed file): then True."""
         kind = _kind(source)
         raw = f"{view}_raw"
         if kind == "arrow":
@@ -636,9 +639,6 @@ class SparkRunner:
         required: tuple[str, ...],
         typed: dict[str, str] | None = None,
     ) -> bool:
-        """Make ``view`` of the source's ``columns`` (absent optional ones as NULL), every column
-        text; with ``typed`` (column → SQL type), those columns keep their type when the source
-        holds them as values (a typed file): then True."""
         kind = _kind(source)
         if kind == "arrow":
             assert isinstance(source, pa.Table)
