@@ -17,7 +17,7 @@ from typing import Any, TypeAlias
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 
 PRESERVED_ON_UPDATE = frozenset({"external_id", "created_at", "source_import_id", "version"})
@@ -91,9 +91,28 @@ def insert(model: type[Model], columns: Sequence[str], rows: Rows) -> None:
             _copy(cursor, table, column_list, rows)
         else:
             placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(
-                f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", python_rows(rows)
-            )
+            sql = f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})"
+            if model._meta.db_table == "registry_person":
+                _insert_persons_sqlite(cursor, sql, python_rows(rows))
+            else:
+                cursor.executemany(sql, python_rows(rows))
+
+
+def _insert_persons_sqlite(cursor: Any, sql: str, rows: Any) -> None:
+    """Persons on SQLite, their names added to the search index in one statement: the index's
+    row-by-row trigger pauses for this transaction alone (migration 0014)."""
+    with transaction.atomic():
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM registry_person")
+        (last,) = cursor.fetchone()
+        cursor.execute("INSERT INTO registry_person_name_paused DEFAULT VALUES")
+        cursor.executemany(sql, rows)
+        # new rows get ids above every earlier one (AUTOINCREMENT)
+        cursor.execute(
+            "INSERT INTO registry_person_name(rowid, full_name) "
+            "SELECT id, full_name FROM registry_person WHERE id > %s",
+            [last],
+        )
+        cursor.execute("DELETE FROM registry_person_name_paused")
 
 
 def upsert(model: type[Model], columns: Sequence[str], rows: Rows) -> None:
