@@ -566,7 +566,30 @@ def complaints_escalate() -> None:
 
 @main.group()
 def privacy() -> None:
-    """Personal data under UU 27/2022: retention."""
+    """Personal data under UU 27/2022: retention, the keys that seal specific data."""
+
+
+@privacy.command("new-key")
+def privacy_new_key() -> None:
+    """Print a new data key as an entry of SEJAHTERA_DATA_KEYS (``id:key``; the id is today's
+    date). Put it first, keep the old ones after it, restart, then run `privacy rotate-keys`."""
+    from sejahtera.registry.sealing import new_key
+
+    click.echo(f"k{date.today():%Y%m%d}:{new_key()}")
+
+
+@privacy.command("rotate-keys")
+@audited()
+def privacy_rotate_keys() -> None:
+    """Seal again, under the first key of SEJAHTERA_DATA_KEYS, every specific value an older
+    key sealed. Safe to stop and start again; once it reports nothing left, the old keys may
+    leave SEJAHTERA_DATA_KEYS."""
+    setup_django()
+    from sejahtera.registry.sealing import key_ring, reseal_everything
+
+    for field, count in reseal_everything().items():
+        click.echo(f"{field}: {count} sealed again")
+    click.echo(f"every specific value is sealed with key {key_ring().current!r}")
 
 
 @privacy.command("anonymise")

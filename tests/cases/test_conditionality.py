@@ -171,7 +171,7 @@ def test_a_list_is_imported_row_by_row_within_the_offices_region(
             ("3201014508900001", "2026-02", "school", "110"),
         ],
     )
-    Person.objects.filter(nik="3201014508900001").update(pregnant=True)  # health visits bind her
+    _pregnant(Person.objects.filter(nik="3201014508900001"))  # health visits bind her
     report = import_months(actor=office, path=path, today=TODAY)
     assert report.saved == 1
     assert [(line, f.column, f.code) for line, f in report.rejected] == [
@@ -259,7 +259,8 @@ def test_an_import_refuses_an_ambiguous_nik_a_stray_digit_and_a_social_worker(
             {"full_name": "Kembar", "sex": "P", "birth_date": "1990-08-05", "relationship": "head"}
         ],
     )
-    Person.objects.filter(household=twin).update(nik="3201014508900001", pregnant=True)
+    Person.objects.filter(household=twin).update(nik="3201014508900001")
+    _pregnant(Person.objects.filter(household=twin))
     path = _list(
         tmp_path / "list.csv",
         [
@@ -276,3 +277,9 @@ def test_an_import_refuses_an_ambiguous_nik_a_stray_digit_and_a_social_worker(
     with pytest.raises(PermissionDenied):
         import_months(actor=worker, path=path, today=TODAY)
     assert not ConditionalityRecord.objects.exists()
+
+
+def _pregnant(persons):
+    for person in persons:
+        person.pregnant = True
+        person.save(update_fields=["specific_data"])

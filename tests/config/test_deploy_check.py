@@ -27,6 +27,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path, tls):
         "DJANGO_SETTINGS_MODULE": "sejahtera.config.settings",
         "SEJAHTERA_HOME": str(tmp_path),
         "SEJAHTERA_DEBUG": "0",
+        "SEJAHTERA_DATA_KEYS": "k1:" + "A" * 43 + "=",
         **tls,
     }
     checked = subprocess.run(

@@ -452,3 +452,22 @@ def test_an_administrator_takes_one_step_of_a_proposal_beyond_the_village(staff,
     assert [f.code for f in again.refused[proposal.tracking_number]] == [participation.SAME_PERSON]
     assert proposals.move_many(other, [proposal], "validated", today=TODAY).moved
     assert proposals.move_many(other, [proposal], "approved", today=TODAY).refused
+
+
+def test_a_proposed_members_specific_values_are_sealed_in_the_table():
+    disabled = {**NEW_FAMILY["member_cells"][1], "disability": "physical"}
+    proposal = propose(
+        household_cells=NEW_FAMILY["household_cells"],
+        member_cells=[NEW_FAMILY["member_cells"][0], disabled],
+    )
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT CAST(member_cells AS text) FROM grievances_proposal WHERE id = %s",
+            [proposal.pk],
+        )
+        ((raw,),) = cursor.fetchall()
+    assert "physical" not in raw
+    assert "Ani Santoso" in raw
+    assert Proposal.objects.get(pk=proposal.pk).member_cells[1]["disability"] == "physical"

@@ -222,6 +222,11 @@ SEJAHTERA_RETENTION_YEARS = int(os.environ.get("SEJAHTERA_RETENTION_YEARS", "10"
 # who can write to the database cannot rewrite the trail unnoticed. Without it, one derived
 # from the secret key (changing that key then breaks `sejahtera audit verify`).
 SEJAHTERA_AUDIT_KEY = os.environ.get("SEJAHTERA_AUDIT_KEY", "")
+# The keys that seal specific personal data at rest (registry.sealing): "id:base64key", several
+# separated by commas, the one that seals first (`sejahtera privacy new-key`). Kept outside the
+# database, so that a dump of it alone reveals no one's health, disability or record. Without
+# it, one derived from the secret key (the demo, the tests; `check --deploy` warns).
+SEJAHTERA_DATA_KEYS = os.environ.get("SEJAHTERA_DATA_KEYS", "")
 # Each API token may make this many requests (per s, m, h or d); more answer 429 with
 # Retry-After. Counted in the cache, which is the database's (shared by every server process).
 SEJAHTERA_API_RATE = os.environ.get("SEJAHTERA_API_RATE", "1200/m")

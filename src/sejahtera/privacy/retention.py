@@ -22,7 +22,6 @@ from django.db.models.functions import TruncYear
 from sejahtera.accounts import audit
 from sejahtera.accounts.models import AuditEntry
 from sejahtera.cases.models import Case
-from sejahtera.domain.registry_format import SPECIFIC_PERSON_FIELDS
 from sejahtera.programmes.models import Enrolment
 from sejahtera.registry.models import ChangeRecord, Household, Person
 
@@ -64,7 +63,7 @@ def anonymise(*, today: date, years: int, dry_run: bool = False) -> Retention:
                 birth_date=TruncYear("birth_date"),
                 anonymised_on=today,
                 **dict.fromkeys(PERSON_IDENTIFYING),
-                **dict.fromkeys(SPECIFIC_PERSON_FIELDS),
+                specific_data=None,
             )
         for ids in _batches(households):
             Household.objects.filter(pk__in=ids).update(**dict.fromkeys(HOUSEHOLD_IDENTIFYING))

@@ -25,6 +25,7 @@ from sejahtera.cases import models as case_models
 from sejahtera.domain.targeting.reasons import PARAM_SEPARATOR
 from sejahtera.programmes.models import Enrolment, Entitlement, Payment
 from sejahtera.registry.models import ChangeRecord, Person
+from sejahtera.registry.sealing import SPECIFIC_NAMES, SealedPersonData
 from sejahtera.registry.selectors import persons_for
 from sejahtera.targeting.models import (
     Decision,
@@ -226,6 +227,9 @@ def _row(instance: models.Model) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
         if field.name in LEFT_OUT:
+            continue
+        if isinstance(field, SealedPersonData):  # each specific field by its own name
+            row |= {name: getattr(instance, name) for name in SPECIFIC_NAMES}
             continue
         if field.is_relation and field.related_model is User:
             staff = getattr(instance, field.name)

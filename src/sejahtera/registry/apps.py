@@ -11,6 +11,7 @@ class RegistryConfig(AppConfig):
         from django.db.models import CharField
         from django.db.models.functions import Lower
 
+        from sejahtera.registry import checks  # noqa: F401 (registers the key checks)
         from sejahtera.registry.name_search import register_sqlite_function
 
         CharField.register_lookup(Lower)

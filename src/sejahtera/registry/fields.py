@@ -4,7 +4,14 @@ as the format's text is ``registry_format.as_text``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
+from typing import Any
+
+from django.db.models import QuerySet
+
 from sejahtera.domain import registry_format as fmt
+from sejahtera.registry.sealing import SPECIFIC_NAMES, open_person
 
 # Model attribute per format column: the exchange ids are stored as ``external_id``, a
 # household's region is its village.
@@ -21,3 +28,33 @@ PERSON_FIELDS = {name: name for name in fmt.PERSON_COLUMN_NAMES} | {
 def renamed(fields: dict[str, str]) -> dict[str, str]:
     """The columns whose model attribute has another name."""
     return {column: attname for column, attname in fields.items() if column != attname}
+
+
+def reading_specific(
+    attributes: Sequence[str],
+) -> tuple[list[str], Callable[[tuple[Any, ...]], tuple[Any, ...]]]:
+    """The stored columns to read for these person attributes, and what turns a row of them
+    into the attributes' values: a specific field is not a column but part of the sealed
+    ``specific_data`` (read last, opened or still sealed)."""
+    stored = [a for a in attributes if a not in SPECIFIC_NAMES] + ["specific_data"]
+    # a row and its specific values in one tuple, picked into place by one C call
+    position = {a: i for i, a in enumerate((*stored, *SPECIFIC_NAMES))}
+    pick = itemgetter(*(position[a] for a in attributes))
+
+    def values(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        specific = row[-1] if isinstance(row[-1], dict) else open_person(row[-1])
+        return pick(row + _SPECIFIC(specific))
+
+    return stored, values
+
+
+def person_values(
+    persons: QuerySet[Any], attributes: Sequence[str], chunk_size: int | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """``values_list(*attributes)`` of persons, their specific fields included."""
+    stored, values = reading_specific(attributes)
+    rows = persons.values_list(*stored)
+    return map(values, rows.iterator(chunk_size) if chunk_size else rows)
+
+
+_SPECIFIC = itemgetter(*SPECIFIC_NAMES)

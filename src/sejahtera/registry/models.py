@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.regions import RegionLevel
+from sejahtera.registry.sealing import SealedPersonData, SealedSpecificCells, SpecificAttribute
 
 
 def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -186,29 +187,25 @@ class Person(RegistryRecord):
         max_length=20, choices=_choices(fmt.EMPLOYMENT), null=True, blank=True
     )
     monthly_income_idr = models.BigIntegerField(null=True, blank=True)
-    disability = models.CharField(  # noqa: DJ001
-        max_length=14, choices=_choices(fmt.DISABILITY), null=True, blank=True
-    )
-    disability_severity = models.CharField(  # noqa: DJ001
-        max_length=10, choices=_choices(fmt.DISABILITY_SEVERITY), null=True, blank=True
-    )
-    chronic_illness = models.BooleanField(null=True, blank=True)
-    pregnant = models.BooleanField(null=True, blank=True)
     neglected = models.BooleanField(null=True, blank=True)
     orphan = models.BooleanField(null=True, blank=True)
     street_situation = models.BooleanField(null=True, blank=True)
-    child_in_conflict_with_law = models.BooleanField(null=True, blank=True)
     disaster_victim = models.BooleanField(null=True, blank=True)
     disaster_event = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     remote_indigenous = models.BooleanField(null=True, blank=True)
-    inmate_status = models.CharField(  # noqa: DJ001
-        max_length=14, choices=_choices(fmt.INMATE_STATUS), null=True, blank=True
-    )
-    violence_victim = models.BooleanField(null=True, blank=True)
-    trafficking_victim = models.BooleanField(null=True, blank=True)
-    drug_user = models.BooleanField(null=True, blank=True)
-    hiv = models.BooleanField(null=True, blank=True)
-    social_problem = models.BooleanField(null=True, blank=True)
+    # The specific fields (UU 27/2022) as one sealed value; each is an attribute below.
+    specific_data = SealedPersonData(null=True, blank=True, editable=False)
+    disability = SpecificAttribute()
+    disability_severity = SpecificAttribute()
+    chronic_illness = SpecificAttribute()
+    pregnant = SpecificAttribute()
+    child_in_conflict_with_law = SpecificAttribute()
+    inmate_status = SpecificAttribute()
+    violence_victim = SpecificAttribute()
+    trafficking_victim = SpecificAttribute()
+    drug_user = SpecificAttribute()
+    hiv = SpecificAttribute()
+    social_problem = SpecificAttribute()
     deceased_date = models.DateField(null=True, blank=True)
     # When the retention period ended and the record was anonymised (privacy.retention).
     anonymised_on = models.DateField(null=True, blank=True)
@@ -263,8 +260,9 @@ class ChangeRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
     )
     import_run = models.ForeignKey(ImportRun, on_delete=models.PROTECT, null=True, blank=True)
-    # {field: [old, new]} with values as the exchange format writes them.
-    changes = models.JSONField(default=dict)
+    # {field: [old, new]} with values as the exchange format writes them; a specific field's
+    # pair sealed (registry.sealing).
+    changes = SealedSpecificCells(default=dict)
     # the tracking number of the decided proposal (usulan) that made the change
     proposal = models.CharField(_("proposal"), max_length=24, blank=True)
 

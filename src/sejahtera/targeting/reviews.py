@@ -38,6 +38,7 @@ from sejahtera.domain.participation import (
 )
 from sejahtera.domain.registry_format import as_text
 from sejahtera.registry import privacy
+from sejahtera.registry.fields import person_values
 from sejahtera.registry.models import Household, Person
 from sejahtera.registry.services.snapshot import HOUSEHOLD_SNAPSHOT, PERSON_SNAPSHOT
 from sejahtera.targeting.models import Decision, DecisionReview
@@ -168,11 +169,8 @@ def facts_digests(households: list[int]) -> dict[int, str]:
     """A digest of the facts the engine decides on for each household: its own and its
     members' values (an edit undone leaves it as it was)."""
     members: dict[int, list[list[str | None]]] = defaultdict(list)
-    for row in (
-        Person.objects.filter(household__in=households)
-        .order_by("household", "pk")
-        .values_list("household", "pk", *PERSON_FACTS)
-    ):
+    persons = Person.objects.filter(household__in=households).order_by("household", "pk")
+    for row in person_values(persons, ["household", "pk", *PERSON_FACTS]):
         members[row[0]].append([as_text(v) for v in row[1:]])
     digests = {}
     for row in Household.objects.filter(pk__in=households).values_list("pk", *HOUSEHOLD_FACTS):

@@ -30,13 +30,14 @@ from sejahtera.accounts import access
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.findings import Finding, error, gettext_noop
 from sejahtera.linkage.run import LinkageError
-from sejahtera.registry.fields import HOUSEHOLD_FIELDS, PERSON_FIELDS, renamed
+from sejahtera.registry.fields import HOUSEHOLD_FIELDS, PERSON_FIELDS, reading_specific, renamed
 from sejahtera.registry.models import (
     ChangeRecord,
     Household,
     ImportRun,
     Person,
 )
+from sejahtera.registry.sealing import seal_person_columns
 from sejahtera.registry.services.bulk import analyse, insert, python_rows, upsert
 from sejahtera.registry.services.deduplication import check_imported_persons
 from sejahtera.registry.services.duplicates import record_shared_niks, shared_nik_warning
@@ -152,6 +153,15 @@ def _rows_by_key(
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, [f"{{{literal}}}"])
         return cursor.fetchall()
+
+
+def _existing_rows(model: type[Model], ids: list[str], columns: list[str]) -> list[tuple[Any, ...]]:
+    """``id`` and ``columns`` of the records with these external ids: a person's specific
+    fields opened from their sealed value."""
+    if model is not Person:
+        return _rows_by_key(model, "external_id", ids, ["id", *columns])
+    stored, values = reading_specific(["id", *columns])
+    return [values(row) for row in _rows_by_key(model, "external_id", ids, stored)]
 
 
 def _existing_outside(model: type[Model], region: str, ids: list[str], scope: str) -> set[str]:
@@ -358,7 +368,7 @@ class RegistryImport:
                 # Mostly every row is new (a first import), so insert them all without looking
                 # them up first; if one exists after all, nothing of the attempt stays.
                 with transaction.atomic():
-                    insert(model, self._all_columns(columns), self._with_provenance(table, now))
+                    insert(model, *self._stored(model, columns, table, now))
             except IntegrityError:
                 self._merge(model, entity, columns, table, counts, now)
             else:
@@ -375,9 +385,7 @@ class RegistryImport:
     ) -> None:
         """Upsert new and changed rows of a batch some of whose records exist; record changes."""
         ids = table.column(0).to_pylist()
-        existing = {
-            row[1]: row for row in _rows_by_key(model, "external_id", ids, ["id", *columns])
-        }
+        existing = {row[1]: row for row in _existing_rows(model, ids, columns)}
         # Compare the rows that exist value by value; new ones need no look.
         known = [i for i, external_id in enumerate(ids) if external_id in existing]
         changed: list[int] = []
@@ -407,30 +415,30 @@ class RegistryImport:
             )
         new = table.filter(pc.invert(pc.is_in(table.column(0), pa.array(list(existing)))))
         counts.created += new.num_rows
-        all_columns = self._all_columns(columns)
         try:
             with transaction.atomic():
-                insert(model, all_columns, self._with_provenance(new, now))
+                insert(model, *self._stored(model, columns, new, now))
         except IntegrityError:
             # Another import created some of these ids since we looked: merge instead.
-            upsert(model, all_columns, self._with_provenance(new, now))
+            upsert(model, *self._stored(model, columns, new, now))
         updated = table.take(pa.array(changed, pa.int64()))
-        upsert(model, all_columns, self._with_provenance(updated, now))
+        upsert(model, *self._stored(model, columns, updated, now))
         ChangeRecord.objects.bulk_create(changes)
 
-    @staticmethod
-    def _all_columns(columns: list[str]) -> list[str]:
-        return [*columns, *PROVENANCE_COLUMNS]
-
-    def _with_provenance(self, table: pa.Table, now: datetime) -> pa.Table:
-        """The rows followed by the PROVENANCE_COLUMNS: created, updated, source run, version."""
+    def _stored(
+        self, model: type[Model], columns: list[str], table: pa.Table, now: datetime
+    ) -> tuple[list[str], pa.Table]:
+        """The columns and rows to store: a person's specific fields sealed into one value,
+        followed by the PROVENANCE_COLUMNS: created, updated, source run, version."""
+        if model is Person:
+            table, columns = seal_person_columns(table, columns)
         rows = table.num_rows
         # The time as the database takes it in text: Arrow's CSV writer formats a timestamp
         # column far slower than it copies a constant string.
         stamp = str(connection.ops.adapt_datetimefield_value(now))
         for name, value in zip(PROVENANCE_COLUMNS, (stamp, stamp, self.run.pk, 1), strict=True):
             table = table.append_column(name, pa.repeat(value, rows))
-        return table
+        return [*columns, *PROVENANCE_COLUMNS], table
 
     def _progress(self, stage: str, done: int, total: int) -> None:
         ImportRun.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())

@@ -24,6 +24,7 @@ from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.findings import Finding, error, gettext_noop
 from sejahtera.registry.fields import HOUSEHOLD_FIELDS, PERSON_FIELDS
 from sejahtera.registry.models import ChangeRecord, Household, Person
+from sejahtera.registry.sealing import stored_values
 from sejahtera.registry.services.duplicates import holders_of, record_shared_niks
 from sejahtera.registry.sources import cell_text
 
@@ -249,8 +250,11 @@ def _update(
     }
     if not changes:
         return 0
+    specific = instance.specific_data if isinstance(instance, Person) else None
     updated = model._default_manager.filter(pk=instance.pk, version=expected_version).update(
-        **new_values, version=expected_version + 1, updated_at=timezone.now()
+        **stored_values(new_values, specific),
+        version=expected_version + 1,
+        updated_at=timezone.now(),
     )
     if not updated:
         current = model._default_manager.filter(pk=instance.pk).values_list("version", flat=True)

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from django.db.models import QuerySet
 
 from sejahtera.domain import registry_format as fmt
-from sejahtera.registry.fields import HOUSEHOLD_FIELDS, PERSON_FIELDS
+from sejahtera.registry.fields import HOUSEHOLD_FIELDS, PERSON_FIELDS, person_values
 from sejahtera.registry.models import Household, Person
 
 CHUNK = 5000
@@ -104,7 +104,7 @@ def snapshot_registry(
         typed_schema(list(HOUSEHOLD_SNAPSHOT)),
     )
     n_persons = export_parquet(
-        chosen.order_by("id").values_list(*PERSON_SNAPSHOT.values()).iterator(chunk_size=CHUNK),
+        person_values(chosen.order_by("id"), list(PERSON_SNAPSHOT.values()), CHUNK),
         list(PERSON_SNAPSHOT),
         persons,
         typed_schema(list(PERSON_SNAPSHOT)),

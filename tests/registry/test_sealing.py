@@ -1,0 +1,299 @@
+"""Specific personal data sealed at rest (issue #15, decision 0020): a dump of the database
+alone reveals no one's disability, illness, HIV, drug use, violence or criminal record."""
+
+import base64
+import json
+
+import pyarrow as pa
+import pytest
+from django.db import connection
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sejahtera.domain import registry_format as fmt
+from sejahtera.registry import sealing
+from sejahtera.registry.sealing import (
+    SPECIFIC_COLUMNS,
+    SPECIFIC_NAMES,
+    KeyRing,
+    Purpose,
+    SealError,
+)
+
+KEY_A = "a:" + base64.b64encode(b"A" * 32).decode()
+KEY_B = "b:" + base64.b64encode(b"B" * 32).decode()
+
+
+def _value_strategy(column: fmt.Column) -> st.SearchStrategy:
+    if column.kind is fmt.Kind.BOOL:
+        return st.none() | st.booleans()
+    return st.none() | st.sampled_from(column.choices)
+
+
+SPECIFIC_VALUES = st.fixed_dictionaries({c.name: _value_strategy(c) for c in SPECIFIC_COLUMNS})
+
+
+# -- the key ring ------------------------------------------------------------------------------
+
+
+def test_the_first_key_seals_and_every_key_opens():
+    old = KeyRing.parse(KEY_A)
+    token = old.seal(b"hiv", Purpose.PERSON)
+    ring = KeyRing.parse(f"{KEY_B},{KEY_A}")
+    assert ring.current == "b"
+    assert sealing.key_id_of(token) == "a"
+    assert ring.open(token, Purpose.PERSON) == b"hiv"
+    assert sealing.key_id_of(ring.seal(b"hiv", Purpose.PERSON)) == "b"
+
+
+def test_the_same_value_sealed_twice_differs():
+    ring = KeyRing.parse(KEY_A)
+    assert ring.seal(b"1", Purpose.PERSON) != ring.seal(b"1", Purpose.PERSON)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("", "holds no key"),
+        ("a b:" + "A" * 44, "key id 'a b'"),
+        (f"{KEY_A},{KEY_A}", "appears twice"),
+        ("a:c2hvcnQ=", "32 random bytes"),
+        ("a:not base64!", "32 random bytes"),
+    ],
+)
+def test_a_malformed_key_setting_says_what_is_wrong(text, says):
+    with pytest.raises(ValueError, match=says):
+        KeyRing.parse(text)
+
+
+def test_a_changed_value_a_value_moved_elsewhere_or_an_unknown_key_does_not_open():
+    ring = KeyRing.parse(KEY_A)
+    token = ring.seal(b"drug_user", Purpose.PERSON)
+    body = bytearray(base64.b64decode(token.split(":")[2]))
+    body[-1] ^= 1
+    changed = "sealed:a:" + base64.b64encode(bytes(body)).decode()
+    with pytest.raises(SealError, match="changed"):
+        ring.open(changed, Purpose.PERSON)
+    with pytest.raises(SealError, match="changed"):
+        ring.open(token, Purpose.HISTORY)
+    with pytest.raises(SealError, match="does not hold"):
+        KeyRing.parse(KEY_B).open(token, Purpose.PERSON)
+
+
+# -- a person's specific fields as one value ---------------------------------------------------
+
+
+def test_no_choice_holds_the_separator():
+    assert not [v for c in SPECIFIC_COLUMNS for v in c.choices if "|" in v]
+
+
+@given(SPECIFIC_VALUES)
+def test_packing_keeps_every_value_and_unknown_stays_unknown(values):
+    packed = sealing.pack(values)
+    if all(v is None for v in values.values()):
+        assert packed is None
+    else:
+        assert sealing.unpack(packed) == values
+
+
+@given(st.lists(SPECIFIC_VALUES, min_size=1, max_size=20))
+def test_an_import_batch_is_sealed_as_one_person_at_a_time_would_be(rows):
+    # the import's Arrow path and the ORM's path write values that open the same
+    names = ["external_id", *SPECIFIC_NAMES, "nik_warnings"]
+    kinds = {
+        c.name: pa.bool_() if c.kind is fmt.Kind.BOOL else pa.string() for c in SPECIFIC_COLUMNS
+    }
+    table = pa.table(
+        {
+            "external_id": [f"P{i}" for i in range(len(rows))],
+            **{n: pa.array([row[n] for row in rows], kinds.field(n).type) for n in SPECIFIC_NAMES},
+            "nik_warnings": [None] * len(rows),
+        }
+    )
+    sealed, columns = sealing.seal_person_columns(table, names)
+    assert columns == ["external_id", "nik_warnings", "specific_data"]
+    assert sealed.column(0).to_pylist() == [f"P{i}" for i in range(len(rows))]
+    for token, row in zip(sealed.column("specific_data").to_pylist(), rows, strict=True):
+        assert sealing.open_person(token) == row
+        assert (token is None) == (sealing.seal_person(row) is None)
+
+
+# -- in the database -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def person_with_specific_data(household_factory, make_user):
+    from sejahtera.registry.services.records import update_person
+
+    household = household_factory(
+        members=[
+            {
+                "full_name": "Rina Wulandari",
+                "sex": "P",
+                "birth_date": "1988-02-01",
+                "relationship": "head",
+                "disability": "mental",
+                "hiv": "ya",
+            }
+        ]
+    )
+    person = household.members.get()
+    cells = {
+        "full_name": "Rina Wulandari",
+        "sex": "P",
+        "birth_date": "1988-02-01",
+        "relationship": "head",
+        "disability": "mental",
+        "hiv": "ya",
+        "drug_user": "ya",
+        "inmate_status": "former_inmate",
+    }
+    update_person(
+        actor=make_user("administrator"),
+        person=person,
+        cells=cells,
+        expected_version=person.version,
+    )
+    person.refresh_from_db()
+    return person
+
+
+def _raw(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def test_the_raw_tables_hold_no_specific_value_in_plaintext(person_with_specific_data):
+    person = person_with_specific_data
+    assert (person.disability, person.hiv, person.drug_user) == ("mental", True, True)
+    assert person.inmate_status == "former_inmate"
+
+    columns = {c.name for c in connection.introspection.get_table_description(
+        connection.cursor(), "registry_person")}  # fmt: skip
+    assert not columns & set(SPECIFIC_NAMES)
+    ((stored,),) = _raw("SELECT specific_data FROM registry_person WHERE id = %s", [person.pk])
+    assert stored.startswith("sealed:derived:")
+    assert "mental" not in stored
+    assert "former_inmate" not in stored
+
+    (history,) = _raw(
+        "SELECT CAST(changes AS text) FROM registry_changerecord WHERE record_id = %s "
+        "AND entity = 'person' AND action = 'updated'",
+        [person.pk],
+    )
+    changes = json.loads(history[0])
+    assert set(changes) == {"drug_user", "inmate_status"}
+    assert all(sealing.is_sealed(value) for value in changes.values())
+    assert "former_inmate" not in history[0]
+    # … and the application reads the history as it was written
+    from sejahtera.registry.models import ChangeRecord
+
+    record = ChangeRecord.objects.get(record_id=person.pk, action="updated")
+    assert record.changes == {"drug_user": [None, True], "inmate_status": [None, "former_inmate"]}
+
+
+def test_the_same_values_are_not_the_same_bytes(household_factory):
+    member = {"sex": "L", "birth_date": "1970-01-01", "relationship": "head", "hiv": "ya"}
+    one = household_factory(members=[{**member, "full_name": "Budi"}]).members.get()
+    two = household_factory(members=[{**member, "full_name": "Joko"}]).members.get()
+    stored = _raw(
+        "SELECT specific_data FROM registry_person WHERE id IN (%s, %s)", [one.pk, two.pk]
+    )
+    assert len({s for (s,) in stored}) == 2
+
+
+def test_a_person_of_whom_nothing_specific_is_known_stores_nothing(household_factory):
+    person = household_factory().members.get()
+    assert _raw("SELECT specific_data FROM registry_person WHERE id = %s", [person.pk]) == [(None,)]
+    assert person.hiv is None
+    assert person.disability is None
+
+
+def test_only_the_specific_values_of_cells_are_sealed_each_in_its_place():
+    from sejahtera.grievances.models import Proposal
+
+    field = Proposal._meta.get_field("member_cells")
+    cells = [{"full_name": "Rina", "hiv": "ya", "disability": "mental"}, {"full_name": "Ani"}]
+    stored = field.get_prep_value(cells)
+    assert stored[0]["full_name"] == "Rina"
+    assert stored[1] == {"full_name": "Ani"}
+    assert sealing.is_sealed(stored[0]["hiv"])
+    assert sealing.is_sealed(stored[0]["disability"])
+    assert field.from_db_value(json.dumps(stored), None, connection) == cells
+
+
+# -- a new key ----------------------------------------------------------------------------------
+
+
+def _derived_entry(settings) -> str:
+    """The key used without SEJAHTERA_DATA_KEYS, as an entry of it."""
+    import hashlib
+
+    digest = hashlib.sha256(f"data-key:{settings.SECRET_KEY}".encode()).digest()
+    return "derived:" + base64.b64encode(digest).decode()
+
+
+def _key_ids_in_raw_tables() -> set[str]:
+    found = set()
+    for model, field in sealing.sealed_fields():
+        table, column = model._meta.db_table, field.column
+        for (text,) in _raw(
+            f"SELECT CAST({column} AS text) FROM {table} WHERE {column} IS NOT NULL"
+        ):
+            found |= set(sealing._KEY_IDS.findall(text))
+    return found
+
+
+def test_a_new_key_reseals_everything_and_then_the_old_one_may_go(
+    settings, person_with_specific_data
+):
+    from click.testing import CliRunner
+
+    from sejahtera.accounts.models import AuditEntry
+    from sejahtera.cli import main
+    from sejahtera.registry.models import ChangeRecord, Person
+
+    assert _key_ids_in_raw_tables() == {"derived"}
+    created = CliRunner().invoke(main, ["privacy", "new-key"])
+    new_entry = created.output.strip()
+    assert KeyRing.parse(new_entry).current.startswith("k")
+
+    settings.SEJAHTERA_DATA_KEYS = f"{new_entry},{_derived_entry(settings)}"
+    rotated = CliRunner().invoke(main, ["privacy", "rotate-keys"])
+    assert rotated.exit_code == 0, rotated.output
+    assert "registry.person.specific_data: 1 sealed again" in rotated.output
+    assert "registry.changerecord.changes: 1 sealed again" in rotated.output
+    assert _key_ids_in_raw_tables() == {new_entry.split(":")[0]}
+    assert AuditEntry.objects.filter(action="command", entity="privacy rotate-keys").exists()
+
+    settings.SEJAHTERA_DATA_KEYS = new_entry  # the old key gone: everything still opens
+    person = Person.objects.get(pk=person_with_specific_data.pk)
+    assert (person.disability, person.hiv, person.inmate_status) == (
+        "mental",
+        True,
+        "former_inmate",
+    )
+    record = ChangeRecord.objects.get(record_id=person.pk, action="updated")
+    assert record.changes["drug_user"] == [None, True]
+    assert set(sealing.reseal_everything().values()) == {0}  # nothing left to do
+
+
+def test_a_value_sealed_by_a_key_no_longer_held_says_so(settings, person_with_specific_data):
+    from sejahtera.registry.models import Person
+
+    settings.SEJAHTERA_DATA_KEYS = KEY_A
+    with pytest.raises(SealError, match="key 'derived'"):
+        Person.objects.get(pk=person_with_specific_data.pk)
+
+
+def test_the_key_checks(settings):
+    from sejahtera.registry.checks import data_keys_readable, data_keys_set
+
+    assert [w.id for w in data_keys_set()] == ["sejahtera.W002"]
+    settings.SEJAHTERA_DATA_KEYS = "a:short"
+    assert [e.id for e in data_keys_readable()] == ["sejahtera.E001"]
+    assert "32 random bytes" in data_keys_readable()[0].msg
+    settings.SEJAHTERA_DATA_KEYS = KEY_A
+    assert data_keys_readable() == []
+    assert data_keys_set() == []
