@@ -53,7 +53,7 @@ def main() -> None:
 
     from sejahtera.registry.sealing import (
         SPECIFIC_NAMES,
-        open_person,
+        open_person_values,
         seal_person_columns,
     )
     from sejahtera.registry.services.importing import DEFAULT_BATCH_SIZE, import_registry
@@ -79,9 +79,12 @@ def main() -> None:
         cursor.execute("SELECT specific_data FROM registry_person")
         tokens = [token for (token,) in cursor.fetchall()]
     opened, open_seconds = timed(
-        f"opening {len(tokens):,} stored values", lambda: [open_person(t) for t in tokens]
+        f"opening {len(tokens):,} stored values", lambda: [open_person_values(t) for t in tokens]
     )
-    table = pa.Table.from_pylist(opened, schema=typed_schema(SPECIFIC_NAMES))
+    schema = typed_schema(SPECIFIC_NAMES)
+    columns = zip(*opened, strict=True)
+    arrays = [pa.array(values, f.type) for values, f in zip(columns, schema, strict=True)]
+    table = pa.Table.from_arrays(arrays, schema=schema)
     batches = [
         table.slice(start, DEFAULT_BATCH_SIZE)
         for start in range(0, table.num_rows, DEFAULT_BATCH_SIZE)

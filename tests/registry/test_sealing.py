@@ -19,6 +19,7 @@ from sejahtera.registry.sealing import (
     Purpose,
     SealError,
 )
+from sejahtera.registry.services.snapshot import typed_schema
 
 KEY_A = "a:" + base64.b64encode(b"A" * 32).decode()
 KEY_B = "b:" + base64.b64encode(b"B" * 32).decode()
@@ -100,9 +101,7 @@ def test_packing_keeps_every_value_and_unknown_stays_unknown(values):
 def test_an_import_batch_is_sealed_as_one_person_at_a_time_would_be(rows):
     # the import's Arrow path and the ORM's path write values that open the same
     names = ["external_id", *SPECIFIC_NAMES, "nik_warnings"]
-    kinds = {
-        c.name: pa.bool_() if c.kind is fmt.Kind.BOOL else pa.string() for c in SPECIFIC_COLUMNS
-    }
+    kinds = typed_schema(SPECIFIC_NAMES)
     table = pa.table(
         {
             "external_id": [f"P{i}" for i in range(len(rows))],

@@ -8,10 +8,11 @@ from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, TextField
+from django.db.models.functions import Cast
 
 from sejahtera.domain import registry_format as fmt
-from sejahtera.registry.sealing import SPECIFIC_NAMES, open_person
+from sejahtera.registry.sealing import SPECIFIC_NAMES, open_person_values
 
 # Model attribute per format column: the exchange ids are stored as ``external_id``, a
 # household's region is its village.
@@ -42,8 +43,10 @@ def reading_specific(
     pick = itemgetter(*(position[a] for a in attributes))
 
     def values(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        specific = row[-1] if isinstance(row[-1], dict) else open_person(row[-1])
-        return pick(row + _SPECIFIC(specific))
+        specific = row[-1]
+        if isinstance(specific, dict):
+            return pick(row + _SPECIFIC(specific))
+        return pick(row + open_person_values(specific))
 
     return stored, values
 
@@ -53,7 +56,9 @@ def person_values(
 ) -> Iterator[tuple[Any, ...]]:
     """``values_list(*attributes)`` of persons, their specific fields included."""
     stored, values = reading_specific(attributes)
-    rows = persons.values_list(*stored)
+    # the sealed value as stored: opened straight into a tuple, not a dict first
+    sealed = Cast("specific_data", output_field=TextField())
+    rows = persons.values_list(*stored[:-1], sealed)
     return map(values, rows.iterator(chunk_size) if chunk_size else rows)
 
 

@@ -185,17 +185,15 @@ def pack(values: Mapping[str, Any]) -> str | None:
 
 
 def unpack(text: str) -> dict[str, Any]:
-    # a copy: the model's value is the caller's to change
-    return dict(_unpacked(text))
+    return dict(zip(SPECIFIC_NAMES, unpacked_values(text), strict=True))
 
 
 @lru_cache(maxsize=4096)
-def _unpacked(text: str) -> dict[str, Any]:
-    """Few persons differ in all eleven fields: most texts repeat, and are read once."""
-    return {
-        name: _field_value(name, part)
-        for name, part in zip(SPECIFIC_NAMES, text.split(_SEPARATOR), strict=True)
-    }
+def unpacked_values(text: str) -> tuple[Any, ...]:
+    """The values in ``SPECIFIC_NAMES`` order. Few persons differ in all eleven fields: most
+    texts repeat, and are read once."""
+    parts = text.split(_SEPARATOR)
+    return tuple(_field_value(n, part) for n, part in zip(SPECIFIC_NAMES, parts, strict=True))
 
 
 def seal_person(values: Mapping[str, Any]) -> str | None:
@@ -204,9 +202,17 @@ def seal_person(values: Mapping[str, Any]) -> str | None:
 
 
 def open_person(token: str | None) -> dict[str, Any]:
+    return dict(zip(SPECIFIC_NAMES, open_person_values(token), strict=True))
+
+
+_UNKNOWN = (None,) * len(SPECIFIC_NAMES)
+
+
+def open_person_values(token: str | None) -> tuple[Any, ...]:
+    """A person's specific values in ``SPECIFIC_NAMES`` order (the batch paths' way: no dict)."""
     if token is None:
-        return dict.fromkeys(SPECIFIC_NAMES)
-    return unpack(key_ring().open(token, Purpose.PERSON).decode())
+        return _UNKNOWN
+    return unpacked_values(key_ring().open(token, Purpose.PERSON).decode())
 
 
 def seal_person_columns(table: pa.Table, column_names: list[str]) -> tuple[pa.Table, list[str]]:
