@@ -51,7 +51,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from sejahtera.registry.sealing import (
+    from sejahtera.sealing import (
         SPECIFIC_NAMES,
         open_person_values,
         seal_person_columns,

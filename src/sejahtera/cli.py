@@ -573,7 +573,7 @@ def privacy() -> None:
 def privacy_new_key() -> None:
     """Print a new data key as an entry of SEJAHTERA_DATA_KEYS (``id:key``; the id is today's
     date). Put it first, keep the old ones after it, restart, then run `privacy rotate-keys`."""
-    from sejahtera.registry.sealing import new_key
+    from sejahtera.sealing import new_key
 
     click.echo(f"k{date.today():%Y%m%d}:{new_key()}")
 
@@ -585,11 +585,16 @@ def privacy_rotate_keys() -> None:
     key sealed. Safe to stop and start again; once it reports nothing left, the old keys may
     leave SEJAHTERA_DATA_KEYS."""
     setup_django()
-    from sejahtera.registry.sealing import key_ring, reseal_everything
+    from sejahtera.sealing import key_ring, reseal_everything, under_older_keys
 
     for field, count in reseal_everything().items():
         click.echo(f"{field}: {count} sealed again")
-    click.echo(f"every specific value is sealed with key {key_ring().current!r}")
+    left = {field: count for field, count in under_older_keys().items() if count}
+    current = key_ring().current
+    if left:
+        listed = ", ".join(f"{field} {count}" for field, count in left.items())
+        raise click.ClickException(f"still under older keys: {listed}; run it again")
+    click.echo(f"every specific value is sealed with key {current!r}; older keys may go")
 
 
 @privacy.command("anonymise")

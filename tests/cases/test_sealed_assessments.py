@@ -6,7 +6,7 @@ from django.db import connection
 
 from sejahtera.cases import services
 from sejahtera.cases.models import Assessment
-from sejahtera.registry.sealing import is_sealed
+from sejahtera.sealing import is_sealed
 
 from .conftest import TODAY
 
@@ -29,3 +29,20 @@ def test_assessment_notes_are_sealed_in_the_table_and_read_back_whole(case, work
     assert "sabu" not in raw
     assert is_sealed(raw.strip('"'))
     assert Assessment.objects.get().conditions == NOTES
+
+
+def test_the_answer_kept_for_a_repeated_write_is_sealed_too(case, worker, api_post):
+    # the API keeps a write's answer for its Idempotency-Key; the answer repeats the notes
+    head = case.household.members.get(relationship="head")
+    body = {"members": [{"person_id": head.pk, "clusters": [], "conditions": NOTES}]}
+    path = f"/api/v1/cases/{case.pk}/assessments"
+    first = api_post(worker, path, body, "assess-once")
+    assert first.status_code == 201, first.content
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT CAST(body AS text) FROM accounts_submissionkey")
+        ((raw,),) = cursor.fetchall()
+    assert "HIV" not in raw
+    assert "sabu" not in raw
+    again = api_post(worker, path, body, "assess-once")
+    assert again.json() == first.json()
+    assert Assessment.objects.count() == 1

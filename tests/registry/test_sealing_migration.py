@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from sejahtera.registry.sealing import is_sealed
+from sejahtera.sealing import is_sealed
 
 BEFORE = [("registry", "0014_person_name_index_paused")]
 AFTER = [("registry", "0015_sealed_specific_data")]

@@ -288,3 +288,34 @@ def test_a_public_objection_is_taken_in_before_anyone_reviews_it(population, sta
         decide_review(actor=staff["office"], review=taken, overturn=True, note="Dicek")
     with pytest.raises(StepRefused, match="already taken in"):
         take_in(actor=staff["clerk"], review=taken)
+
+
+def test_the_facts_digest_is_keyed_and_old_plain_digests_are_carried_over(population, staff):
+    # the facts hold specific data: an unkeyed digest in a dump could be matched by trying
+    # values (decision 0020)
+    import hashlib
+    import importlib
+
+    from django.utils.crypto import salted_hmac
+
+    from sejahtera.targeting.reviews import FACTS_SALT, facts_contents, facts_digests
+
+    rich = population["rich"][0]
+    review = objection(staff, sembako(run_targeting_for_registry(AS_OF), rich))
+    content = facts_contents([rich.pk])[rich.pk]
+    plain = hashlib.sha256(content.encode()).hexdigest()
+    assert review.facts not in ("", plain)
+    assert review.facts == salted_hmac(FACTS_SALT, content, algorithm="sha256").hexdigest()
+    other_key = salted_hmac(FACTS_SALT, content, secret="another", algorithm="sha256")
+    assert other_key.hexdigest() != review.facts
+
+    # migration 0008 turns a digest of unchanged facts into the keyed one, and no other
+    migration = importlib.import_module("sejahtera.targeting.migrations.0008_facts_digests_keyed")
+    DecisionReview.objects.filter(pk=review.pk).update(facts=plain)
+    stale = objection(staff, sembako(run_targeting_for_registry(AS_OF), population["rich"][1]))
+    DecisionReview.objects.filter(pk=stale.pk).update(facts="0" * 64)
+    from django.apps import apps
+
+    migration._redigest(migration._plain, migration._keyed)(apps, None)
+    assert DecisionReview.objects.get(pk=review.pk).facts == facts_digests([rich.pk])[rich.pk]
+    assert DecisionReview.objects.get(pk=stale.pk).facts == "0" * 64

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sejahtera.accounts import scopes
 from sejahtera.domain.regions import CODE_LENGTHS, RegionLevel
+from sejahtera.sealing import Purpose, SealedJSONField
 
 
 class Role(models.TextChoices):
@@ -195,7 +196,8 @@ class SubmissionKey(models.Model):
     # What the key was used for (method, path and body): the same key may not do anything else.
     fingerprint = models.CharField(max_length=64)
     status = models.PositiveSmallIntegerField(null=True)
-    body = models.JSONField(null=True)
+    # the answer's body, sealed: it may repeat a member's specific data (sejahtera.sealing)
+    body = SealedJSONField(null=True, purpose=Purpose.ANSWER)
     location = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

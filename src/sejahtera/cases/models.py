@@ -19,7 +19,7 @@ from sejahtera.domain.empowerment import CapitalForm, Track
 from sejahtera.domain.rehabilitation import Phase
 from sejahtera.domain.wages import CODE_LENGTH
 from sejahtera.registry.models import Household, Person, Region
-from sejahtera.registry.sealing import Purpose, SealedJSONField
+from sejahtera.sealing import Purpose, SealedJSONField
 
 USER = settings.AUTH_USER_MODEL
 
@@ -174,7 +174,7 @@ class Assessment(CaseRecord):
     assessed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     clusters = models.JSONField(_("clusters"), default=list, blank=True)
     # health, disability, education, work, family_functioning, risks: free text per topic,
-    # sealed (registry.sealing): what a social worker writes of health is specific data
+    # sealed (sejahtera.sealing): what a social worker writes of health is specific data
     conditions = SealedJSONField(
         _("conditions"), default=dict, blank=True, purpose=Purpose.ASSESSMENT
     )

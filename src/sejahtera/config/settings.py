@@ -222,7 +222,7 @@ SEJAHTERA_RETENTION_YEARS = int(os.environ.get("SEJAHTERA_RETENTION_YEARS", "10"
 # who can write to the database cannot rewrite the trail unnoticed. Without it, one derived
 # from the secret key (changing that key then breaks `sejahtera audit verify`).
 SEJAHTERA_AUDIT_KEY = os.environ.get("SEJAHTERA_AUDIT_KEY", "")
-# The keys that seal specific personal data at rest (registry.sealing): "id:base64key", several
+# The keys that seal specific personal data at rest (sejahtera.sealing): "id:base64key", several
 # separated by commas, the one that seals first (`sejahtera privacy new-key`). Kept outside the
 # database, so that a dump of it alone reveals no one's health, disability or record. Without
 # it, one derived from the secret key (the demo, the tests; `check --deploy` warns).

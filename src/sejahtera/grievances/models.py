@@ -18,7 +18,7 @@ from sejahtera.domain.participation import (
     ProposalStage,
 )
 from sejahtera.registry.models import ChangeRecord, Household, Person, Region
-from sejahtera.registry.sealing import Purpose, SealedSpecificCells
+from sejahtera.sealing import Purpose, SealedSpecificCells
 
 
 def _choices(values: type[StrEnum]) -> list[tuple[str, str]]:
@@ -73,7 +73,7 @@ class Proposal(models.Model):
     # registry-format cells: the new household's, or the household fields that change
     household_cells = models.JSONField(default=dict, blank=True)
     # the new members' cells, or for a change to one member the fields that change; the
-    # specific ones sealed (registry.sealing)
+    # specific ones sealed (sejahtera.sealing)
     member_cells = SealedSpecificCells(default=list, blank=True, purpose=Purpose.PROPOSAL)
     to_household = models.ForeignKey(  # where a leaving member goes
         Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -25,8 +25,8 @@ from sejahtera.cases import models as case_models
 from sejahtera.domain.targeting.reasons import PARAM_SEPARATOR
 from sejahtera.programmes.models import Enrolment, Entitlement, Payment
 from sejahtera.registry.models import ChangeRecord, Person
-from sejahtera.registry.sealing import SPECIFIC_NAMES, SealedPersonData
 from sejahtera.registry.selectors import persons_for
+from sejahtera.sealing import SPECIFIC_NAMES, SealedPersonData
 from sejahtera.targeting.models import (
     Decision,
     DecisionReview,

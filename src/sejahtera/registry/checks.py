@@ -1,4 +1,4 @@
-"""Checks of the keys that seal specific data (registry.sealing): a malformed
+"""Checks of the keys that seal specific data (sejahtera.sealing): a malformed
 SEJAHTERA_DATA_KEYS stops every command; without it, `check --deploy` warns."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from sejahtera.registry.sealing import KeyRing
+from sejahtera.sealing import KeyRing
 
 
 @register(Tags.security)

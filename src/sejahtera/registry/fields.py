@@ -12,7 +12,7 @@ from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 
 from sejahtera.domain import registry_format as fmt
-from sejahtera.registry.sealing import SPECIFIC_NAMES, open_person_values
+from sejahtera.sealing import SPECIFIC_NAMES, open_person_values
 
 # Model attribute per format column: the exchange ids are stored as ``external_id``, a
 # household's region is its village.

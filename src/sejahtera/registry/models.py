@@ -17,7 +17,7 @@ from django.utils.translation import pgettext_lazy
 
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.regions import RegionLevel
-from sejahtera.registry.sealing import SealedPersonData, SealedSpecificCells, SpecificAttribute
+from sejahtera.sealing import SealedPersonData, SealedSpecificCells, SpecificAttribute
 
 
 def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -261,7 +261,7 @@ class ChangeRecord(models.Model):
     )
     import_run = models.ForeignKey(ImportRun, on_delete=models.PROTECT, null=True, blank=True)
     # {field: [old, new]} with values as the exchange format writes them; a specific field's
-    # pair sealed (registry.sealing).
+    # pair sealed (sejahtera.sealing).
     changes = SealedSpecificCells(default=dict)
     # the tracking number of the decided proposal (usulan) that made the change
     proposal = models.CharField(_("proposal"), max_length=24, blank=True)

@@ -14,7 +14,6 @@ are ``domain.participation``'s."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
@@ -167,16 +167,28 @@ PERSON_FACTS = [f for c, f in PERSON_SNAPSHOT.items() if c not in IDENTITY_ONLY]
 
 def facts_digests(households: list[int]) -> dict[int, str]:
     """A digest of the facts the engine decides on for each household: its own and its
-    members' values (an edit undone leaves it as it was)."""
+    members' values (an edit undone leaves it as it was). Keyed by the secret key: the facts
+    hold specific data, which an unkeyed digest kept in the database would let anyone holding
+    a dump recover by trying the few values each can take (decision 0020)."""
+    return {
+        household: salted_hmac(FACTS_SALT, content, algorithm="sha256").hexdigest()
+        for household, content in facts_contents(households).items()
+    }
+
+
+FACTS_SALT = "sejahtera.targeting.reviews.facts"
+
+
+def facts_contents(households: list[int]) -> dict[int, str]:
+    """The facts ``facts_digests`` digests, as one text per household."""
     members: dict[int, list[list[str | None]]] = defaultdict(list)
     persons = Person.objects.filter(household__in=households).order_by("household", "pk")
     for row in person_values(persons, ["household", "pk", *PERSON_FACTS]):
         members[row[0]].append([as_text(v) for v in row[1:]])
-    digests = {}
-    for row in Household.objects.filter(pk__in=households).values_list("pk", *HOUSEHOLD_FACTS):
-        content = json.dumps([[as_text(v) for v in row[1:]], members[row[0]]])
-        digests[row[0]] = hashlib.sha256(content.encode()).hexdigest()
-    return digests
+    return {
+        row[0]: json.dumps([[as_text(v) for v in row[1:]], members[row[0]]])
+        for row in Household.objects.filter(pk__in=households).values_list("pk", *HOUSEHOLD_FACTS)
+    }
 
 
 @dataclass(frozen=True)

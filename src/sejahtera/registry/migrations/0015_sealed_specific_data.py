@@ -8,16 +8,18 @@ import importlib
 
 from django.db import migrations
 
-import sejahtera.registry.sealing
-from sejahtera.registry.sealing import SPECIFIC_NAMES, open_person, reseal, seal_person, unseal
+import sejahtera.sealing
+from sejahtera.sealing import SPECIFIC_NAMES, open_person, reseal, seal_person, unseal
 
 BATCH = 5000
 
 # The history's append-only guard (migration 0011) lets a re-sealing through as well: an UPDATE
 # in a transaction that has set ``sejahtera.resealing`` (this migration, `privacy rotate-keys`).
-REFUSE_EXCEPT_REDACTION = importlib.import_module(
+REDACTION_MIGRATION = importlib.import_module(
     "sejahtera.registry.migrations.0011_person_anonymised_on"
-).REFUSE_EXCEPT_REDACTION
+)
+REFUSE_EXCEPT_REDACTION = REDACTION_MIGRATION.REFUSE_EXCEPT_REDACTION
+_on_postgresql = REDACTION_MIGRATION._on_postgresql
 REFUSE_EXCEPT_MAINTENANCE = """
 CREATE OR REPLACE FUNCTION sejahtera_refuse_audit_change() RETURNS trigger AS $$
 BEGIN
@@ -31,15 +33,6 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 """
-
-
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            with schema_editor.connection.cursor() as cursor:
-                cursor.execute(sql)
-
-    return run
 
 
 def seal_persons(apps, schema_editor):
@@ -88,14 +81,14 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="person",
             name="specific_data",
-            field=sejahtera.registry.sealing.SealedPersonData(
+            field=sejahtera.sealing.SealedPersonData(
                 blank=True, editable=False, null=True
             ),
         ),
         migrations.AlterField(
             model_name="changerecord",
             name="changes",
-            field=sejahtera.registry.sealing.SealedSpecificCells(
+            field=sejahtera.sealing.SealedSpecificCells(
                 default=dict, purpose=b"change-history"
             ),
         ),

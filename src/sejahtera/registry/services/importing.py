@@ -37,7 +37,6 @@ from sejahtera.registry.models import (
     ImportRun,
     Person,
 )
-from sejahtera.registry.sealing import seal_person_columns
 from sejahtera.registry.services.bulk import analyse, insert, python_rows, upsert
 from sejahtera.registry.services.deduplication import check_imported_persons
 from sejahtera.registry.services.duplicates import record_shared_niks, shared_nik_warning
@@ -49,6 +48,7 @@ from sejahtera.registry.services.pipeline import (
     iter_batches,
 )
 from sejahtera.registry.sources import TableSource, open_source
+from sejahtera.sealing import seal_person_columns
 
 logger = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.findings import Finding, error, gettext_noop
 from sejahtera.registry.fields import HOUSEHOLD_FIELDS, PERSON_FIELDS
 from sejahtera.registry.models import ChangeRecord, Household, Person
-from sejahtera.registry.sealing import stored_values
 from sejahtera.registry.services.duplicates import holders_of, record_shared_niks
 from sejahtera.registry.sources import cell_text
+from sejahtera.sealing import stored_values
 
 # Cells a form or API client never sends: ids are assigned here, household links resolved.
 SYSTEM_COLUMNS = frozenset({"household_id", "person_id"})

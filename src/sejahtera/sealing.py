@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -42,6 +42,8 @@ PREFIX = "sealed:"
 NONCE_BYTES = 12
 KEY_BYTES = 32
 _KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+# The id of the key derived from the secret key, used without SEJAHTERA_DATA_KEYS.
+DERIVED = "derived"
 
 
 class Purpose:
@@ -51,6 +53,7 @@ class Purpose:
     HISTORY = b"change-history"
     PROPOSAL = b"proposal-member"
     ASSESSMENT = b"case-assessment"
+    ANSWER = b"write-answer"
 
 
 class SealError(Exception):
@@ -70,11 +73,14 @@ class KeyRing:
         keys: dict[str, AESGCM] = {}
         for position, entry in enumerate(filter(None, (e.strip() for e in text.split(","))), 1):
             key_id, _, encoded = entry.partition(":")
-            if not _KEY_ID.match(key_id):
+            # never echo the entry: without its id it is the key itself
+            if not _KEY_ID.match(key_id) or not encoded:
                 raise ValueError(
-                    f"SEJAHTERA_DATA_KEYS entry {position}: the key id {key_id!r} must be 1–16 "
-                    "letters, digits, '-' or '_', followed by ':' and the key"
+                    f"SEJAHTERA_DATA_KEYS entry {position} must be a key id (1–16 letters, "
+                    "digits, '-' or '_'), ':' and the key"
                 )
+            if key_id == DERIVED:
+                raise ValueError(f"SEJAHTERA_DATA_KEYS: the key id {DERIVED!r} is reserved")
             if key_id in keys:
                 raise ValueError(f"SEJAHTERA_DATA_KEYS: key id {key_id!r} appears twice")
             try:
@@ -137,13 +143,15 @@ def new_key() -> str:
 
 @cache
 def key_ring() -> KeyRing:
-    """The configured keys; without SEJAHTERA_DATA_KEYS (the demo, the tests), one derived from
-    the secret key (`check --deploy` warns: who reads the server's configuration would hold
-    both)."""
-    if settings.SEJAHTERA_DATA_KEYS:
-        return KeyRing.parse(settings.SEJAHTERA_DATA_KEYS)
-    derived = hashlib.sha256(f"data-key:{settings.SECRET_KEY}".encode()).digest()
-    return KeyRing({"derived": AESGCM(derived)}, "derived")
+    """The configured keys. Without SEJAHTERA_DATA_KEYS (the demo, the tests), one derived
+    from the secret key seals (`check --deploy` warns: who reads the server's configuration
+    would hold both); with it, the derived key still opens what it sealed, until
+    `privacy rotate-keys` has sealed all of it again."""
+    derived = AESGCM(hashlib.sha256(f"data-key:{settings.SECRET_KEY}".encode()).digest())
+    if not settings.SEJAHTERA_DATA_KEYS:
+        return KeyRing({DERIVED: derived}, DERIVED)
+    configured = KeyRing.parse(settings.SEJAHTERA_DATA_KEYS)
+    return KeyRing({**configured.keys, DERIVED: derived}, configured.current)
 
 
 @receiver(setting_changed)
@@ -156,31 +164,33 @@ def _forget_keys(setting: str, **_kwargs: Any) -> None:
 
 SPECIFIC_COLUMNS = tuple(c for c in fmt.PERSON_COLUMNS if c.specific)
 SPECIFIC_NAMES = tuple(c.name for c in SPECIFIC_COLUMNS)
-_BOOLS = frozenset(c.name for c in SPECIFIC_COLUMNS if c.kind is fmt.Kind.BOOL)
-# Fields joined by '|': no choice of an enum holds one (a test holds it), a flag is 1 or 0,
-# unknown is empty. Arrow builds the same text for a whole import batch at once.
-_SEPARATOR = "|"
-_ALL_UNKNOWN = _SEPARATOR * (len(SPECIFIC_NAMES) - 1)
+# One character per field, so that every sealed value has one length and its size tells
+# nothing: a flag 1 or 0, a choice its position (no field has more than ten; a test holds
+# it), unknown '-'. Arrow builds the same text for a whole import batch at once.
+_UNKNOWN_CHAR = "-"
+_ALL_UNKNOWN = _UNKNOWN_CHAR * len(SPECIFIC_NAMES)
 
 
-def _field_text(name: str, value: Any) -> str:
+def _field_char(column: fmt.Column, value: Any) -> str:
     if value is None:
-        return ""
-    if name in _BOOLS:
+        return _UNKNOWN_CHAR
+    if column.kind is fmt.Kind.BOOL:
         return "1" if value else "0"
-    return str(value)
+    return str(column.choices.index(value))
 
 
-def _field_value(name: str, text: str) -> Any:
-    if not text:
+def _field_value(column: fmt.Column, char: str) -> Any:
+    if char == _UNKNOWN_CHAR:
         return None
-    return text == "1" if name in _BOOLS else text
+    if column.kind is fmt.Kind.BOOL:
+        return char == "1"
+    return column.choices[int(char)]
 
 
 def pack(values: Mapping[str, Any]) -> str | None:
     """A person's specific fields as one text; None when every one is unknown (nothing to
     hide, and nothing stored)."""
-    text = _SEPARATOR.join(_field_text(name, values.get(name)) for name in SPECIFIC_NAMES)
+    text = "".join(_field_char(c, values.get(c.name)) for c in SPECIFIC_COLUMNS)
     return None if text == _ALL_UNKNOWN else text
 
 
@@ -192,8 +202,7 @@ def unpack(text: str) -> dict[str, Any]:
 def unpacked_values(text: str) -> tuple[Any, ...]:
     """The values in ``SPECIFIC_NAMES`` order. Few persons differ in all eleven fields: most
     texts repeat, and are read once."""
-    parts = text.split(_SEPARATOR)
-    return tuple(_field_value(n, part) for n, part in zip(SPECIFIC_NAMES, parts, strict=True))
+    return tuple(_field_value(c, char) for c, char in zip(SPECIFIC_COLUMNS, text, strict=True))
 
 
 def seal_person(values: Mapping[str, Any]) -> str | None:
@@ -219,12 +228,14 @@ def seal_person_columns(table: pa.Table, column_names: list[str]) -> tuple[pa.Ta
     """An import batch's specific columns (model values) replaced by one ``specific_data``
     column of sealed values: the text built by Arrow, one cipher call per person."""
     texts = []
-    for name in SPECIFIC_NAMES:
-        column = table.column(column_names.index(name))
-        if name in _BOOLS:
-            column = pc.if_else(column, "1", "0")
-        texts.append(pc.fill_null(column.cast(pa.string()), ""))
-    joined = pc.binary_join_element_wise(*texts, _SEPARATOR).to_pylist()
+    for c in SPECIFIC_COLUMNS:
+        column = table.column(column_names.index(c.name))
+        if c.kind is fmt.Kind.BOOL:
+            chars = pc.if_else(column, "1", "0")
+        else:
+            chars = pc.index_in(column, value_set=pa.array(c.choices)).cast(pa.string())
+        texts.append(pc.fill_null(chars, _UNKNOWN_CHAR))
+    joined = pc.binary_join_element_wise(*texts, "").to_pylist()
     ring = key_ring()
     known = [i for i, text in enumerate(joined) if text != _ALL_UNKNOWN]
     sealed: list[str | None] = [None] * len(joined)
@@ -256,6 +267,11 @@ class SealedPersonData(models.TextField):
         return seal_person(value)
 
 
+# A JSON value sealed is padded to a multiple of this, so that its size does not tell a
+# flag from a choice, nor one choice from another (JSON ignores the trailing spaces).
+PADDING = 64
+
+
 class SealedJSONField(models.JSONField):
     """A JSON value of which ``sealed_values`` chooses what is sealed (each part its own sealed
     value, stored in its place); the rest stays plain JSON that queries can read."""
@@ -269,17 +285,20 @@ class SealedJSONField(models.JSONField):
         kwargs["purpose"] = self.purpose
         return name, path, args, kwargs
 
-    def sealed_values(self, value: Any, change: Any) -> Any:
-        """``value`` with each part to seal passed through ``change``: the whole value."""
-        return change(value)
+    def sealed_values(self, value: Any, change: Callable[[Any, str], Any]) -> Any:
+        """``value`` with each part to seal passed through ``change`` with the name it is
+        bound to (a part sealed under one name does not open under another): the whole."""
+        return change(value, "")
 
     def get_prep_value(self, value: Any) -> Any:
         ring = key_ring()
 
-        def seal(part: Any) -> Any:
-            if part is None or is_sealed(part):
+        def seal(part: Any, name: str) -> Any:
+            if is_sealed(part):
                 return part
-            return ring.seal(json.dumps(part).encode(), self.purpose)
+            text = json.dumps(part).encode()
+            padded = text + b" " * (-len(text) % PADDING)
+            return ring.seal(padded, self.purpose + b":" + name.encode())
 
         return super().get_prep_value(self.sealed_values(value, seal))
 
@@ -287,8 +306,10 @@ class SealedJSONField(models.JSONField):
         loaded = super().from_db_value(value, expression, connection)
         ring = key_ring()
 
-        def unseal(part: Any) -> Any:
-            return json.loads(ring.open(part, self.purpose)) if is_sealed(part) else part
+        def unseal(part: Any, name: str) -> Any:
+            if not is_sealed(part):
+                return part
+            return json.loads(ring.open(part, self.purpose + b":" + name.encode()))
 
         return self.sealed_values(loaded, unseal)
 
@@ -298,12 +319,12 @@ class SealedSpecificCells(SealedJSONField):
     sealed, every other one plain (a change record's ``{field: [old, new]}``, a proposal's
     members)."""
 
-    def sealed_values(self, value: Any, change: Any) -> Any:
+    def sealed_values(self, value: Any, change: Callable[[Any, str], Any]) -> Any:
         if isinstance(value, list):
             return [self.sealed_values(item, change) for item in value]
         if isinstance(value, dict):
             return {
-                k: change(v) if k in fmt.SPECIFIC_PERSON_FIELDS else v for k, v in value.items()
+                k: change(v, k) if k in fmt.SPECIFIC_PERSON_FIELDS else v for k, v in value.items()
             }
         return value
 
@@ -337,7 +358,6 @@ def stored_values(values: Mapping[str, Any], current: Mapping[str, Any] | None) 
 
 # -- re-sealing: a new key, or values stored before they were sealed ---------------------------
 
-RESEAL_BATCH = 2000
 _KEY_IDS = re.compile(re.escape(PREFIX) + r"([A-Za-z0-9_-]+):")
 
 
@@ -356,10 +376,25 @@ def sealed_fields() -> list[tuple[type[models.Model], models.Field[Any, Any]]]:
 def reseal_everything() -> dict[str, int]:
     """Every sealed field of every model sealed under the current key (after a new key was
     put first in SEJAHTERA_DATA_KEYS): rows changed per ``app.model.field``."""
+    return {_label(model, field): reseal(model, field) for model, field in sealed_fields()}
+
+
+def under_older_keys() -> dict[str, int]:
+    """Rows per ``app.model.field`` still holding a value another key sealed (what
+    ``reseal_everything`` left: rows written meanwhile are sealed with the current key)."""
+    current = key_ring().current
     return {
-        f"{model._meta.label_lower}.{field.name}": reseal(model, field)
+        _label(model, field): sum(
+            bool(set(_KEY_IDS.findall(text)) - {current})
+            for batch in _stored_batches(model, field)
+            for _, text in batch
+        )
         for model, field in sealed_fields()
     }
+
+
+def _label(model: type[models.Model], field: models.Field[Any, Any]) -> str:
+    return f"{model._meta.label_lower}.{field.name}"
 
 
 def reseal(model: type[models.Model], field: models.Field[Any, Any]) -> int:
@@ -394,35 +429,67 @@ def _rewrite(
     model: type[models.Model], field: models.Field[Any, Any], rewrite: Callable[[str], Any]
 ) -> int:
     """Each stored value of ``field`` (as text) passed through ``rewrite``, which gives the
-    value to store or None to leave it. Batches by primary key, each its own transaction: an
-    interrupted run goes on where it stopped when started again."""
-    quote = connection.ops.quote_name
-    table, column, pk = model._meta.db_table, field.column, model._meta.pk.column
+    value to store or None to leave it. A row is written only if it still holds what was read:
+    one a user changed meanwhile was sealed with the current key by that change."""
+    table, column, pk, read = _sql_names(model, field)
     postgres = connection.vendor == "postgresql"
-    read = f"CAST({quote(column)} AS text)" if postgres else quote(column)
     write = "CAST(%s AS jsonb)" if postgres and isinstance(field, SealedJSONField) else "%s"
-    changed, last = 0, None
+    changed = 0
+    with connection.cursor() as cursor:
+        for batch in _stored_batches(model, field):
+            updates = []
+            for key, text in batch:
+                try:
+                    value = rewrite(text)
+                except SealError as failure:
+                    raise SealError(f"{model._meta.db_table} row {key}: {failure}") from failure
+                if value is not None:
+                    updates.append((value, key, text))
+            for update in updates:
+                cursor.execute(
+                    f"UPDATE {table} SET {column} = {write} WHERE {pk} = %s AND {read} = %s",
+                    update,
+                )
+                changed += cursor.rowcount
+    return changed
+
+
+RESEAL_BATCH = 2000
+
+
+def _sql_names(model: type[models.Model], field: models.Field[Any, Any]) -> tuple[str, ...]:
+    """The table, the column, the primary key and the column read as text, quoted."""
+    quote = connection.ops.quote_name
+    column = quote(field.column)
+    text = f"CAST({column} AS text)" if connection.vendor == "postgresql" else column
+    return quote(model._meta.db_table), column, quote(model._meta.pk.column), text
+
+
+def _stored_batches(
+    model: type[models.Model], field: models.Field[Any, Any]
+) -> Iterator[list[tuple[Any, str]]]:
+    """The stored values of ``field`` as text, with their primary keys, a batch at a time in
+    key order; each batch in its own transaction (which a caller's writes join), so that an
+    interrupted run goes on where it stopped when started again."""
+    table, column, pk, read = _sql_names(model, field)
+    postgres = connection.vendor == "postgresql"
+    last = None
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
             if postgres:
                 # the change history is append-only but for this (registry migration 0015)
                 cursor.execute("SELECT set_config('sejahtera.resealing', 'on', true)")
-            after = "" if last is None else f"AND {quote(pk)} > %s "
+            after = "" if last is None else f"AND {pk} > %s "
             cursor.execute(
-                f"SELECT {quote(pk)}, {read} FROM {quote(table)} "
-                f"WHERE {quote(column)} IS NOT NULL {after}ORDER BY {quote(pk)} LIMIT %s",
+                f"SELECT {pk}, {read} FROM {table} WHERE {column} IS NOT NULL "
+                f"{after}ORDER BY {pk} LIMIT %s",
                 [RESEAL_BATCH] if last is None else [last, RESEAL_BATCH],
             )
             rows = cursor.fetchall()
             if not rows:
-                return changed
+                return
             last = rows[-1][0]
-            updates = [(value, key) for key, text in rows if (value := rewrite(text)) is not None]
-            cursor.executemany(
-                f"UPDATE {quote(table)} SET {quote(column)} = {write} WHERE {quote(pk)} = %s",
-                updates,
-            )
-            changed += len(updates)
+            yield rows
 
 
 def sealing_migration(app_label: str, model_name: str, field_name: str) -> migrations.RunPython:
