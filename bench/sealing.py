@@ -51,14 +51,14 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from sejahtera.registry.services.importing import DEFAULT_BATCH_SIZE, import_registry
+    from sejahtera.registry.services.regions import load_regions
+    from sejahtera.registry.services.snapshot import snapshot_registry, typed_schema
     from sejahtera.sealing import (
         SPECIFIC_NAMES,
         open_person_values,
         seal_person_columns,
     )
-    from sejahtera.registry.services.importing import DEFAULT_BATCH_SIZE, import_registry
-    from sejahtera.registry.services.regions import load_regions
-    from sejahtera.registry.services.snapshot import snapshot_registry, typed_schema
 
     call_command("migrate", verbosity=0)
     load_regions()
