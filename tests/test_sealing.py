@@ -42,9 +42,9 @@ def test_the_first_key_seals_and_every_key_opens():
     token = old.seal(b"hiv", Purpose.PERSON)
     ring = KeyRing.parse(f"{KEY_B},{KEY_A}")
     assert ring.current == "b"
-    assert sealing.key_id_of(token) == "a"
+    assert token.split(":")[1] == "a"
     assert ring.open(token, Purpose.PERSON) == b"hiv"
-    assert sealing.key_id_of(ring.seal(b"hiv", Purpose.PERSON)) == "b"
+    assert ring.seal(b"hiv", Purpose.PERSON).split(":")[1] == "b"
 
 
 def test_the_same_value_sealed_twice_differs():
@@ -104,7 +104,7 @@ def test_packing_keeps_every_value_and_unknown_stays_unknown(values):
     if all(v is None for v in values.values()):
         assert packed is None
     else:
-        assert sealing.unpack(packed) == values
+        assert dict(zip(SPECIFIC_NAMES, sealing.unpacked_values(packed), strict=True)) == values
 
 
 @given(st.lists(SPECIFIC_VALUES, min_size=1, max_size=20))
@@ -300,7 +300,7 @@ def test_a_value_changed_while_keys_rotate_keeps_the_change(
     assert sealing.reseal(Person, field) == 0  # the row changed since it was read: left
     person = Person.objects.get(pk=person_with_specific_data.pk)
     assert person.hiv is False
-    assert sealing.key_id_of(_raw("SELECT specific_data FROM registry_person")[0][0]) == "b"
+    assert _raw("SELECT specific_data FROM registry_person")[0][0].split(":")[1] == "b"
 
 
 def test_a_history_value_does_not_open_under_another_field():

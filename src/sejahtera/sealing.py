@@ -128,10 +128,6 @@ def _split(token: str) -> tuple[str, str]:
     return key_id, body
 
 
-def key_id_of(token: str) -> str:
-    return _split(token)[0]
-
-
 def is_sealed(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(PREFIX)
 
@@ -192,10 +188,6 @@ def pack(values: Mapping[str, Any]) -> str | None:
     hide, and nothing stored)."""
     text = "".join(_field_char(c, values.get(c.name)) for c in SPECIFIC_COLUMNS)
     return None if text == _ALL_UNKNOWN else text
-
-
-def unpack(text: str) -> dict[str, Any]:
-    return dict(zip(SPECIFIC_NAMES, unpacked_values(text), strict=True))
 
 
 @lru_cache(maxsize=4096)
@@ -261,10 +253,8 @@ class SealedPersonData(models.TextField):
             return value
         return open_person(value)
 
-    def get_prep_value(self, value: Any) -> str | None:
-        if value is None or is_sealed(value):
-            return value
-        return seal_person(value)
+    def get_prep_value(self, value: Mapping[str, Any] | None) -> str | None:
+        return None if value is None else seal_person(value)
 
 
 # A JSON value sealed is padded to a multiple of this, so that its size does not tell a
@@ -276,7 +266,7 @@ class SealedJSONField(models.JSONField):
     """A JSON value of which ``sealed_values`` chooses what is sealed (each part its own sealed
     value, stored in its place); the rest stays plain JSON that queries can read."""
 
-    def __init__(self, *args: Any, purpose: bytes = Purpose.HISTORY, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, purpose: bytes, **kwargs: Any) -> None:
         self.purpose = purpose
         super().__init__(*args, **kwargs)
 
@@ -294,8 +284,6 @@ class SealedJSONField(models.JSONField):
         ring = key_ring()
 
         def seal(part: Any, name: str) -> Any:
-            if is_sealed(part):
-                return part
             text = json.dumps(part).encode()
             padded = text + b" " * (-len(text) % PADDING)
             return ring.seal(padded, self.purpose + b":" + name.encode())

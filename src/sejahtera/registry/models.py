@@ -17,7 +17,7 @@ from django.utils.translation import pgettext_lazy
 
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.regions import RegionLevel
-from sejahtera.sealing import SealedPersonData, SealedSpecificCells, SpecificAttribute
+from sejahtera.sealing import Purpose, SealedPersonData, SealedSpecificCells, SpecificAttribute
 
 
 def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -262,7 +262,7 @@ class ChangeRecord(models.Model):
     import_run = models.ForeignKey(ImportRun, on_delete=models.PROTECT, null=True, blank=True)
     # {field: [old, new]} with values as the exchange format writes them; a specific field's
     # pair sealed (sejahtera.sealing).
-    changes = SealedSpecificCells(default=dict)
+    changes = SealedSpecificCells(default=dict, purpose=Purpose.HISTORY)
     # the tracking number of the decided proposal (usulan) that made the change
     proposal = models.CharField(_("proposal"), max_length=24, blank=True)
 

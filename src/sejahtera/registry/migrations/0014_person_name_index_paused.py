@@ -6,7 +6,13 @@ adds the batch's names to the index with one ``INSERT … SELECT``, about twenty
 than the trigger row by row (``registry.services.bulk``). PostgreSQL needs none of this.
 """
 
+import importlib
+
 from django.db import migrations
+
+NAME_SEARCH = importlib.import_module("sejahtera.registry.migrations.0006_person_name_search_sqlite")
+ROW_BY_ROW_INSERT = NAME_SEARCH.CREATE[1]  # the trigger as migration 0006 made it
+run = NAME_SEARCH.run  # statements run on SQLite only
 
 PAUSED_TRIGGER = [
     "CREATE TABLE registry_person_name_paused (id INTEGER PRIMARY KEY)",
@@ -17,19 +23,9 @@ PAUSED_TRIGGER = [
 ]
 ROW_BY_ROW_TRIGGER = [
     "DROP TRIGGER registry_person_name_insert",
-    "CREATE TRIGGER registry_person_name_insert AFTER INSERT ON registry_person BEGIN "
-    "INSERT INTO registry_person_name(rowid, full_name) VALUES (new.id, new.full_name); END",
+    ROW_BY_ROW_INSERT,
     "DROP TABLE registry_person_name_paused",
 ]
-
-
-def run(statements):
-    def operation(apps, schema_editor):
-        if schema_editor.connection.vendor == "sqlite":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return operation
 
 
 class Migration(migrations.Migration):
