@@ -383,7 +383,7 @@ def import_command(
         console.print(f"[yellow]warning[/]: {warning}")
     click.echo(
         f"warnings: {summary.warnings}, possible duplicates: {summary.possible_duplicates}, "
-        f"report: {summary.report_path}"
+        f"held for review: {summary.held_for_review}, report: {summary.report_path}"
     )
 
 

@@ -15,12 +15,15 @@ from sejahtera.accounts.models import Role
 from sejahtera.linkage import link_persons
 from sejahtera.linkage.model import Training
 from sejahtera.registry import selectors
-from sejahtera.registry.models import DuplicateCandidate, Person
+from sejahtera.registry.models import DuplicateCandidate, ImportRun, Person
 from sejahtera.registry.services.deduplication import (
     ReviewRefused,
     confirm_above,
+    hold_imported_duplicates,
     link_registry,
+    merge_pair,
     review_duplicate,
+    unmerge,
 )
 from sejahtera.registry.services.importing import import_registry
 from sejahtera.synth import SynthConfig, generate, write
@@ -210,12 +213,17 @@ def test_an_import_flags_a_person_already_registered_under_another_id(
         persons_path=tmp_path / "persons.csv",
         report_path=tmp_path / "report.csv",
     )
-    with (tmp_path / "report.csv").open(encoding="utf-8") as handle:
-        flagged = [r for r in csv.DictReader(handle) if r["code"] == "PERSON_POSSIBLE_DUPLICATE"]
+    flagged = _rows(tmp_path / "report.csv", "PERSON_POSSIBLE_DUPLICATE")
     assert [row["record_id"] for row in flagged] == ["NEW-P1"]
     assert again["person_id"] in flagged[0]["message"]
     assert summary.possible_duplicates == 1
-    pair = DuplicateCandidate.objects.get(other=Person.objects.get(external_id="NEW-P1"))
+    # Held before anyone works with it: the second record is no record of the registry yet.
+    held = [r["record_id"] for r in _rows(tmp_path / "report.csv", "PERSON_HELD_FOR_REVIEW")]
+    assert held == ["NEW-P1"]
+    assert summary.held_for_review == 1
+    assert not Person.objects.filter(external_id="NEW-P1").exists()
+    assert Person.objects.filter(external_id="NEW-P2").exists()
+    pair = DuplicateCandidate.objects.get(other=Person.all_objects.get(external_id="NEW-P1"))
     assert pair.person.external_id == again["person_id"]
     assert pair.reason == DuplicateCandidate.Reason.LINKAGE
     # Without a model (no linkage run yet) an import checks nothing more than before.
@@ -226,6 +234,51 @@ def test_an_import_flags_a_person_already_registered_under_another_id(
         report_path=tmp_path / "again.csv",
     )
     assert again.possible_duplicates == 0
+
+
+def _rows(report, code):
+    with report.open(encoding="utf-8") as handle:
+        return [row for row in csv.DictReader(handle) if row["code"] == code]
+
+
+def test_a_held_person_is_released_when_the_pair_is_two_persons(household_factory, make_user):
+    siti, again = _held_pair(household_factory)
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    pair = DuplicateCandidate.objects.get()
+    review_duplicate(office, pair.pk, same_person=False, note="twins, two KTPs")
+    again.refresh_from_db()
+    assert not again.held_for_review
+    assert Person.objects.filter(pk=again.pk).exists()
+    siti.refresh_from_db()
+    assert not siti.held_for_review
+
+
+def test_a_held_person_kept_by_a_merge_is_held_again_by_its_unmerge(household_factory, make_user):
+    siti, again = _held_pair(household_factory)
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    pair = DuplicateCandidate.objects.get()
+    merge = merge_pair(office, pair.pk, survivor_id=again.pk, note="the newer record is right")
+    again.refresh_from_db()
+    assert not again.held_for_review
+    assert merge.survivor_was_held
+    assert list(Person.objects.filter(pk__in=[siti.pk, again.pk])) == [again]
+    unmerge(office, merge.pk, note="two sisters after all")
+    again.refresh_from_db()
+    assert again.held_for_review
+    assert list(Person.objects.filter(pk__in=[siti.pk, again.pk])) == [siti]
+
+
+def _held_pair(household_factory):
+    """Siti Aminah registered, then imported again under another id with her NIK: the new
+    record is held."""
+    siti = household_factory(KARADENAN, [member("Siti Aminah", "3201014405800001")]).members.get()
+    run = ImportRun.objects.create(households_file="h.csv")
+    again = household_factory(PONDOK_RAJEG, [member("Siti Aminah", "3201014405800001")])
+    again.members.update(source_import=run)
+    second = again.members.get()
+    assert DuplicateCandidate.objects.filter(person=siti, other=second).exists()
+    assert hold_imported_duplicates(run) == [second.external_id]
+    return siti, second
 
 
 def test_an_import_whose_check_cannot_run_keeps_its_rows_and_says_so(

@@ -3,13 +3,15 @@ unmerge that puts every row back exactly."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from sejahtera.accounts.models import Role
 from sejahtera.cases import services as cases
+from sejahtera.programmes.models import Decree, Enrolment
 from sejahtera.registry.models import (
     ChangeRecord,
     DuplicateCandidate,
@@ -26,7 +28,8 @@ from sejahtera.registry.services.deduplication import (
     unmerge,
 )
 from sejahtera.registry.services.records import update_person
-from sejahtera.targeting.models import Decision, TargetingRun
+from sejahtera.targeting.models import Decision, PersonCluster, TargetingRun
+from sejahtera.targeting.selectors import latest_run
 
 pytestmark = pytest.mark.django_db
 KARADENAN, PONDOK_RAJEG = "3201011002", "3201011001"
@@ -75,15 +78,52 @@ def world(household_factory, make_user, served_case):
         },
         expected_version=duplicate.version,
     )
-    run = TargetingRun.objects.create(as_of=TODAY, rules_text="", status="completed")
-    Decision.objects.create(
-        run=run,
-        household=other_home,
-        person=duplicate,
-        region_code=PONDOK_RAJEG,
-        programme="PBI_JK",
-        eligible=True,
+    earlier, run = (
+        TargetingRun.objects.create(
+            as_of=TODAY, rules_text="", status="completed", finished_at=timezone.now() - age
+        )
+        for age in (timedelta(days=30), timedelta(0))
     )
+    for each in (earlier, run):
+        Decision.objects.create(
+            run=each,
+            household=other_home,
+            person=duplicate,
+            region_code=PONDOK_RAJEG,
+            programme="PBI_JK",
+            eligible=True,
+        )
+        PersonCluster.objects.create(
+            run=each,
+            person=duplicate,
+            household=other_home,
+            region_code=PONDOK_RAJEG,
+            cluster="PEREMPUAN_RENTAN",
+        )
+    # Kept has her own decision of the current run for ATENSI: the duplicate's stays.
+    for person, home in ((kept, kept_home), (duplicate, other_home)):
+        Decision.objects.create(
+            run=run,
+            household=home,
+            person=person,
+            region_code=home.village_id,
+            programme="ATENSI",
+            eligible=False,
+        )
+    decree = Decree.objects.create(
+        programme="PBI_JK", period_start=TODAY, run=earlier, prepared_by=admin
+    )
+    for ended_on in (date(2026, 6, 1), None):
+        Enrolment.objects.create(
+            programme="PBI_JK",
+            subject=f"P{duplicate.pk}",
+            household=other_home,
+            person=duplicate,
+            region_code=PONDOK_RAJEG,
+            started_on=date(2026, 1, 1),
+            ended_on=ended_on,
+            start_decree=decree,
+        )
     candidate = DuplicateCandidate.objects.create(
         person=min(kept, duplicate, key=lambda p: p.pk),
         other=max(kept, duplicate, key=lambda p: p.pk),
@@ -97,6 +137,8 @@ def snapshot() -> dict[str, list[dict]]:
     """Every row of every table that holds a person, as it is."""
     tables = {m._meta.label_lower: m for m, _ in person_links()} | {
         "targeting.decision": Decision,
+        "targeting.personcluster": PersonCluster,
+        "programmes.enrolment": Enrolment,
         "registry.person": Person,
         "registry.changerecord": ChangeRecord,
     }
@@ -125,7 +167,24 @@ def test_merge_moves_what_is_about_the_person_and_unmerge_restores_every_row(wor
     assert list(Household.objects.get(pk=duplicate.household_id).members.all()) == [
         Person.objects.get(full_name="Rahmat")
     ]
-    assert Decision.objects.get().person == duplicate  # a run's decision stays with its record
+    # What is about the person now follows: the current run's decision and cluster, and the
+    # open enrolment, under the kept record's subject; earlier runs, ended enrolments and a
+    # decision the kept record has its own of stay as the record of their day.
+    now = Decision.objects.filter(run=latest_run())
+    assert set(now.values_list("programme", "person", "household", "region_code")) == {
+        ("PBI_JK", kept.pk, kept.household_id, KARADENAN),
+        ("ATENSI", kept.pk, kept.household_id, KARADENAN),
+        ("ATENSI", duplicate.pk, duplicate.household_id, PONDOK_RAJEG),
+    }
+    assert Decision.objects.exclude(run=latest_run()).get().person == duplicate
+    assert {c.run_id: c.person for c in PersonCluster.objects.all()} == {
+        latest_run().pk: kept,
+        Decision.objects.exclude(run=latest_run()).get().run_id: duplicate,
+    }
+    assert set(Enrolment.objects.values_list("subject", "person", "ended_on")) == {
+        (f"P{kept.pk}", kept.pk, None),
+        (f"P{duplicate.pk}", duplicate.pk, date(2026, 6, 1)),
+    }
     candidate.refresh_from_db()
     assert candidate.status == DuplicateCandidate.Status.SAME_PERSON
 

@@ -147,3 +147,26 @@ def test_a_pair_page_shows_the_other_pairs_of_its_persons(
     assert [c for c, _, _ in client.get(f"/registry/duplicates/{other.pk}/").context["group"]] == [
         pair
     ]
+
+
+def test_the_pair_page_marks_the_record_an_import_holds(client, make_user, pair):
+    """The second record an import held is no record of the registry until reviewed: the
+    pair page is where the office sees it, marked as held."""
+    pair.other.held_for_review = True
+    pair.other.save(update_fields=["held_for_review"])
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    page = client.get(f"/registry/duplicates/{pair.pk}/", HTTP_ACCEPT_LANGUAGE="id")
+    assert page.content.decode().count("data-held") == 1
+    assert "ditahan untuk ditinjau" in page.content.decode()
+
+
+def test_the_household_page_says_a_member_is_held_and_shows_no_more_of_them(
+    client, make_user, pair
+):
+    pair.other.held_for_review = True
+    pair.other.save(update_fields=["held_for_review"])
+    client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    page = client.get(f"/registry/households/{pair.other.household_id}/")
+    assert page.context["held_members"] == 1
+    assert pair.other.pk not in [m.pk for m in page.context["members"]]
+    assert 'id="held"' in page.content.decode()

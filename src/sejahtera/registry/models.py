@@ -157,11 +157,12 @@ class Household(RegistryRecord):
 
 
 class CurrentPersonManager(models.Manager["Person"]):
-    """Persons who are still records of their own: one merged into another (a duplicate,
-    ``PersonMerge``) is kept, recoverable, but read by no page, run or export."""
+    """Persons who are records of the registry: one merged into another (a duplicate,
+    ``PersonMerge``) is kept, recoverable, and one an import found already registered is held
+    until its pair is reviewed; neither is read by a page, run or export."""
 
     def get_queryset(self) -> models.QuerySet[Person]:
-        return super().get_queryset().filter(merged_into__isnull=True)
+        return super().get_queryset().filter(merged_into__isnull=True, held_for_review=False)
 
 
 class Person(RegistryRecord):
@@ -212,6 +213,9 @@ class Person(RegistryRecord):
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A new record an import found to be a person already registered: kept, not yet a record
+    # of the registry, until its pair is reviewed (deduplication.hold_imported_duplicates).
+    held_for_review = models.BooleanField(default=False, db_default=False, editable=False)
 
     objects = CurrentPersonManager()
     all_objects = models.Manager()  # noqa: DJ012 (ruff takes the custom manager for a field)
@@ -357,6 +361,9 @@ class PersonMerge(models.Model):
     merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     moves = models.JSONField(default=list)  # [{"table": "app.model", "field": …, "ids": […]}]
     kept = models.JSONField(default=list)  # rows left with the merged record: the same shape
+    # The kept record was an import's held one: the merge made it a record, an unmerge holds
+    # it again.
+    survivor_was_held = models.BooleanField(default=False)
     note = models.TextField()
     merged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -145,6 +145,13 @@ def change_history_of_persons(person_ids: list[int]) -> QuerySet[ChangeRecord]:
     ).select_related("actor", "import_run")
 
 
+def held_members_of(household: Household) -> QuerySet[Person]:
+    """The persons an import sent for ``household`` and holds until their pair is reviewed."""
+    return Person.all_objects.filter(
+        household=household, held_for_review=True, merged_into__isnull=True
+    )
+
+
 def merged_into(person_ids: list[int]) -> dict[int, int]:
     """The records merged into these persons: merged record id → the person it is now."""
     merged = Person.all_objects.filter(merged_into__in=person_ids)

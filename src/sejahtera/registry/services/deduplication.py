@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ import pyarrow.csv as pacsv
 from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import ManyToOneRel, Model, Q
+from django.db.models import ManyToOneRel, Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -216,6 +216,31 @@ def check_imported_persons(
     ]
 
 
+def hold_imported_duplicates(run: ImportRun) -> list[str]:
+    """Hold each person ``run`` created whom an open pair names with a person registered
+    before it: the new record is kept but read by no page, run, export or decree until the
+    pair is reviewed (two persons: it is released; one: the merge makes one record of the
+    two). Returns the held persons' external ids."""
+    pairs = DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN)
+    held = Person.objects.filter(source_import=run).filter(
+        Q(pk__in=pairs.exclude(other__source_import=run).values("person"))
+        | Q(pk__in=pairs.exclude(person__source_import=run).values("other"))
+    )
+    external_ids = sorted(held.values_list("external_id", flat=True))
+    Person.objects.filter(source_import=run, external_id__in=external_ids).update(
+        held_for_review=True
+    )
+    return external_ids
+
+
+def _release_cleared(person_ids: Iterable[int]) -> None:
+    """Release the held among ``person_ids`` that no open pair names any more."""
+    pairs = DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN)
+    Person.all_objects.filter(pk__in=list(person_ids), held_for_review=True).exclude(
+        pk__in=pairs.values("person")
+    ).exclude(pk__in=pairs.values("other")).update(held_for_review=False)
+
+
 def review_duplicate(
     actor: User, candidate_id: int, *, same_person: bool, note: str
 ) -> DuplicateCandidate:
@@ -235,6 +260,8 @@ def review_duplicate(
         candidate.reviewed_at = timezone.now()
         candidate.review_note = note
         candidate.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+        if not same_person:
+            _release_cleared([candidate.person_id, candidate.other_id])
     return candidate
 
 
@@ -276,6 +303,27 @@ STAYS_WITH_THE_RECORD = frozenset(
         "registry.person",
     }
 )
+
+
+@dataclass(frozen=True)
+class PartFollows:
+    """A table of another app of which *some* rows about a person follow a merge: the ones
+    that are about the person now (the current run's decisions, the open enrolments), not the
+    record of a past day. ``rows`` chooses them among the merged record's, leaving those the
+    survivor has the like of; ``values`` says what they become for the survivor. Registered by
+    the app that owns the table (``follow_on_merge``), which the registry does not import."""
+
+    model: type[Model]
+    rows: Callable[[Person, Person], QuerySet[Any]]  # (merged, survivor) → rows that move
+    values: Callable[[Person], dict[str, Any]]  # survivor → the rows' new values
+
+
+PARTLY_FOLLOWING: list[PartFollows] = []
+
+
+def follow_on_merge(part: PartFollows) -> None:
+    if all(known.model is not part.model for known in PARTLY_FOLLOWING):
+        PARTLY_FOLLOWING.append(part)
 
 
 def person_links() -> list[tuple[type[Model], str]]:
@@ -320,7 +368,13 @@ def merge_pair(actor: User, candidate_id: int, *, survivor_id: int, note: str) -
                 moves.append({"table": table, "field": field, "ids": moved})
             if stayed := sorted(set(ids) - set(moved)):
                 kept.append({"table": table, "field": field, "ids": stayed})
+        by_id = {p.pk: p for p in persons}
+        for part in PARTLY_FOLLOWING:
+            if rewritten := _rewrite(part, by_id[merged_id], by_id[survivor_id]):
+                moves.append(rewritten)
         Person.all_objects.filter(pk=merged_id).update(merged_into=survivor_id)
+        survivor_was_held = by_id[survivor_id].held_for_review
+        Person.all_objects.filter(pk=survivor_id).update(held_for_review=False)
         if candidate.status == DuplicateCandidate.Status.OPEN:
             candidate.reviewed_by, candidate.reviewed_at = actor, timezone.now()
             candidate.review_note = note
@@ -332,6 +386,7 @@ def merge_pair(actor: User, candidate_id: int, *, survivor_id: int, note: str) -
             merged_id=merged_id,
             moves=moves,
             kept=kept,
+            survivor_was_held=survivor_was_held,
             note=note,
             merged_by=actor,
         )
@@ -350,11 +405,15 @@ def unmerge(actor: User, merge_id: int, *, note: str) -> PersonMerge:
         if merge.unmerged_at is not None:
             raise ReviewRefused(_("This merge has already been undone."))
         for move in merge.moves:
-            model = apps.get_model(move["table"])
-            model._base_manager.filter(pk__in=move["ids"]).update(
-                **{move["field"]: merge.merged_id}
-            )
+            rows = apps.get_model(move["table"])._base_manager
+            if "restore" in move:  # rows rewritten in part: each gets its own values back
+                for pk, values in move["restore"].items():
+                    rows.filter(pk=pk).update(**values)
+            else:
+                rows.filter(pk__in=move["ids"]).update(**{move["field"]: merge.merged_id})
         Person.all_objects.filter(pk=merge.merged_id).update(merged_into=None)
+        if merge.survivor_was_held:
+            Person.all_objects.filter(pk=merge.survivor_id).update(held_for_review=True)
         merge.unmerged_by, merge.unmerged_at, merge.unmerge_note = actor, timezone.now(), note
         merge.save(update_fields=["unmerged_by", "unmerged_at", "unmerge_note"])
         DuplicateCandidate.objects.filter(pk=merge.candidate_id).update(
@@ -386,6 +445,23 @@ def _move(model: type[Model], field: str, ids: list[int], to: int) -> list[int]:
             except IntegrityError:
                 continue
         return moved
+
+
+def _rewrite(part: PartFollows, merged: Person, survivor: Person) -> dict[str, Any] | None:
+    """Give the rows of ``part`` that follow ``merged`` the survivor's values, each row in its
+    own savepoint (a unique constraint may refuse one: it stays); returns the move as
+    ``PersonMerge.moves`` keeps it, each row with the values an unmerge restores."""
+    values = part.values(survivor)
+    restore: dict[str, dict[str, Any]] = {}
+    for old in part.rows(merged, survivor).values("pk", *values):
+        pk = old.pop("pk")
+        try:
+            with transaction.atomic():
+                part.model._base_manager.filter(pk=pk).update(**values)
+        except IntegrityError:
+            continue
+        restore[str(pk)] = old
+    return {"table": part.model._meta.label_lower, "restore": restore} if restore else None
 
 
 def _locked_candidate(actor: User, candidate_id: int) -> DuplicateCandidate:

@@ -61,6 +61,18 @@ def possible_duplicate_warning(others: Iterable[tuple[str, str]], scope: str) ->
     )
 
 
+def held_for_review_warning() -> Finding:
+    """The import report's note on a new person held because an open pair names them with a
+    person registered before (``deduplication.hold_imported_duplicates``)."""
+    return warning(
+        "PERSON_HELD_FOR_REVIEW",
+        gettext_noop(
+            "Held: not a record of the registry until the possible duplicate is reviewed (the "
+            "same person: merged; two persons: released)"
+        ),
+    )
+
+
 def shared_nik_warning(others: Iterable[tuple[str, str]], scope: str) -> Finding:
     """The import report's note on a NIK that ``others`` — (person id, region code) pairs —
     hold too."""

@@ -38,8 +38,15 @@ from sejahtera.registry.models import (
     Person,
 )
 from sejahtera.registry.services.bulk import analyse, insert, python_rows, upsert
-from sejahtera.registry.services.deduplication import check_imported_persons
-from sejahtera.registry.services.duplicates import record_shared_niks, shared_nik_warning
+from sejahtera.registry.services.deduplication import (
+    check_imported_persons,
+    hold_imported_duplicates,
+)
+from sejahtera.registry.services.duplicates import (
+    held_for_review_warning,
+    record_shared_niks,
+    shared_nik_warning,
+)
 from sejahtera.registry.services.exports import safe_row
 from sejahtera.registry.services.pipeline import (
     HOUSEHOLDS,
@@ -87,6 +94,7 @@ class ImportSummary:
     persons: RecordCounts = field(default_factory=RecordCounts)
     warnings: int = 0
     possible_duplicates: int = 0
+    held_for_review: int = 0  # new persons matching earlier ones, kept out until reviewed
     issues_by_code: Counter[str] = field(default_factory=Counter)
     file_warnings: list[str] = field(default_factory=list)
     report_path: str = ""
@@ -541,10 +549,15 @@ def import_registry(
                 # The rows are in: a check that cannot run is said, not a failed import.
                 matches = []
                 summary.file_warnings.append(f"possible duplicates not checked: {exc}")
+            file = persons.path.name if persons is not None else ""
             for record_id, finding in matches:
-                file = persons.path.name if persons is not None else ""
                 importer_report.add(file, "", record_id, [finding])
             summary.possible_duplicates += len(matches)
+            # A second record of someone registered is not made a record until reviewed.
+            held = hold_imported_duplicates(run)
+            for record_id in held:
+                importer_report.add(file, "", record_id, [held_for_review_warning()])
+            summary.held_for_review = len(held)
     except BaseException as exc:
         run.status = ImportRun.Status.FAILED
         run.error = f"{type(exc).__name__}: {exc}"

@@ -75,7 +75,7 @@ def count_registry(area_length: int, as_of: date, within: str = "") -> RegistryC
                    sum(CASE WHEN p.nik_warnings IS NOT NULL THEN 1 ELSE 0 END),
                    sum(CASE WHEN p.deceased_date IS NOT NULL THEN 1 ELSE 0 END)
             FROM registry_person p JOIN registry_household h ON h.id = p.household_id
-            {where} AND p.merged_into_id IS NULL
+            {where} AND p.merged_into_id IS NULL AND NOT p.held_for_review
             GROUP BY 1, 2, 3
             """,
             age_params + pattern,

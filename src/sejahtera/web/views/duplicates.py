@@ -92,6 +92,7 @@ def pair(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "web/registry/duplicate.html",
         {
             "candidate": candidate,
+            "pair_persons": (candidate.person, candidate.other),
             "rows": rows,
             "evidence": evidence,
             "form": form,

@@ -135,6 +135,7 @@ def household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 unmasked=unmasked,
                 today=today,
             ),
+            "held_members": selectors.held_members_of(record).count(),
             "duplicates": presenters.duplicate_notices(
                 request.user, selectors.duplicate_candidates_of(member_ids), record, today=today
             ),
