@@ -2,7 +2,7 @@
 build its disbursement batches, import the channels' result files.
 
     python bench/delivery.py [--persons 3000000] [--programme SEMBAKO] [--postgres URL]
-                             [--reuse] [--slow SECONDS]
+                             [--reuse] [--slow SECONDS] [--profile]
 
 Builds a fresh database ``sejahtera_bench_delivery``, imports a synthetic population and runs
 the targeting once (DuckDB) — or, with ``--reuse``, copies the population and run kept by an
@@ -16,7 +16,9 @@ enrols deciles 1–4: about 2.5 M households).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import sys
 import tempfile
 import time
@@ -29,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import AS_OF, postgres_database_exists, recreate_postgres_database, synthesise
 
 PERIOD = date(2027, 1, 1)
+PROFILE = False
 
 
 def main() -> None:
@@ -50,7 +53,14 @@ def main() -> None:
         metavar="SECONDS",
         help="print every SQL statement of the steps that takes longer than this",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print where each step spends its time in Python (cProfile, cumulative)",
+    )
     args = parser.parse_args()
+    global PROFILE
+    PROFILE = args.profile
     kept = f"sejahtera_bench_delivery_{args.persons}"
     reuse = args.reuse and postgres_database_exists(args.postgres, kept)
     os.environ["DATABASE_URL"] = recreate_postgres_database(
@@ -124,9 +134,16 @@ def populate(persons: int) -> None:
 
 
 def timed(step: Callable[[], Any]) -> tuple[Any, float]:
+    profile = cProfile.Profile() if PROFILE else None
     started = time.perf_counter()
+    if profile:
+        profile.enable()
     result = step()
-    return result, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    if profile:
+        profile.disable()
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(18)
+    return result, seconds
 
 
 def copy_baseline(table: str, columns: list[str], query: str, params: list[Any]) -> float:
@@ -297,10 +314,12 @@ def disburse(manager: Any, cycle: Any) -> None:
                 f"{'rekening tidak aktif' if failed else ''},{'' if failed else '2027-01-20'}"
             )
         files.append((batch, ("\n".join(lines) + "\n").encode()))
-    started = time.perf_counter()
-    for batch, content in files:
-        disbursement.import_result(manager, batch, f"result-{batch.file_name}", content)
-    seconds = time.perf_counter() - started
+    _, seconds = timed(
+        lambda: [
+            disbursement.import_result(manager, batch, f"result-{batch.file_name}", content)
+            for batch, content in files
+        ]
+    )
     baseline = copy_baseline(
         "programmes_resultline",
         [],

@@ -272,6 +272,7 @@ DELIVERY_REASON_LABELS: dict[str, Promise] = {
     "deceased": _("deceased"),
     "graduated": _("graduated"),
     "duplicate_review": _("possible duplicate under review"),
+    "merged": _("merged into another record of the same person"),
     "moved": _("moved"),
     "freed_place": _("takes a place that was freed"),
     "requested": _("at a social worker's request"),

@@ -35,6 +35,7 @@ class Reason(StrEnum):
     DECEASED = "deceased"
     GRADUATED = "graduated"
     DUPLICATE_REVIEW = "duplicate_review"
+    MERGED = "merged"  # the record was merged into another record of the same person
     MOVED = "moved"  # enrolled elsewhere before; continues where the family lives now
     FREED_PLACE = "freed_place"  # a waiting family taking the place of one that left
     REQUESTED = "requested"  # a social worker's request, accepted by the programme office

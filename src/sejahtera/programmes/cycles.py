@@ -36,15 +36,20 @@ ENTITLEMENTS = """
 INSERT INTO programmes_entitlement (cycle_id, enrolment_id, subject, household_id, person_id,
   nik, region_code, amount, status, reason)
 SELECT %(cycle)s, e.id, e.subject, e.household_id, e.person_id, e.nik, e.region_code,
-  CASE WHEN e.status = 'suspended' OR {second_nik} THEN 0 ELSE {amount} END,
-  CASE WHEN e.status = 'suspended' THEN 'suspended' WHEN {second_nik} THEN 'held'
-       ELSE 'payable' END,
-  CASE WHEN e.status = 'suspended' THEN e.suspension WHEN {second_nik} THEN 'duplicate_nik'
+  CASE WHEN e.status = 'suspended' OR e.unrecorded = 1 OR {second_nik} THEN 0
+       ELSE {amount} END,
+  CASE WHEN e.status = 'suspended' THEN 'suspended'
+       WHEN e.unrecorded = 1 OR {second_nik} THEN 'held' ELSE 'payable' END,
+  CASE WHEN e.status = 'suspended' THEN e.suspension
+       WHEN e.unrecorded = 1 THEN 'duplicate_review' WHEN {second_nik} THEN 'duplicate_nik'
        ELSE '' END
 FROM (
   -- The person's NIK by its key (household units have none): never a join over every
-  -- person of the country.
-  SELECT e.*, (SELECT p.nik FROM registry_person p WHERE p.id = e.person_id) AS nik
+  -- person of the country. A person an import holds for review, or merged into another
+  -- record, is no record of the registry: nothing is paid to that record.
+  SELECT e.*, (SELECT p.nik FROM registry_person p WHERE p.id = e.person_id) AS nik,
+    (SELECT 1 FROM registry_person p WHERE p.id = e.person_id
+       AND (p.held_for_review OR p.merged_into_id IS NOT NULL)) AS unrecorded
   FROM programmes_enrolment e
   WHERE e.programme = %(programme)s AND e.started_on < %(end)s
     AND (e.ended_on IS NULL OR e.ended_on > %(start)s)
@@ -55,7 +60,12 @@ LEFT JOIN (
   SELECT DISTINCT x.nik AS nik_paid FROM programmes_entitlement x
   WHERE x.cycle_id = %(cycle)s AND x.status = 'payable' AND x.nik IS NOT NULL
 ) paid ON paid.nik_paid = e.nik
-WHERE 1 = 1 -- SQLite reads "ON CONFLICT" right after FROM as a join's ON
+-- Enrolments with a line already, read once too: one line per enrolment, even when its
+-- subject changed since (a merge moves an open enrolment to the record kept).
+LEFT JOIN (
+  SELECT x.enrolment_id FROM programmes_entitlement x WHERE x.cycle_id = %(cycle)s
+) had ON had.enrolment_id = e.id
+WHERE had.enrolment_id IS NULL -- (SQLite reads "ON CONFLICT" right after FROM as a join's ON)
 ON CONFLICT DO NOTHING
 """
 # A person-level programme pays a NIK once per cycle, even when two person records (in two

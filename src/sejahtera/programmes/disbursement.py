@@ -63,14 +63,16 @@ WHERE t.cycle_id = %(cycle)s AND t.status = 'payable' AND e.status = 'active'
   AND COALESCE(sent.live, 0) = 0
 """
 # The name and NIK a channel pays: the person's own for a person-level programme, else the
-# household head's. Index lookups, each a scalar subquery: a join could make the database read
+# household head's (a record of the registry: not one held for review or merged). Index
+# lookups, each a scalar subquery: a join could make the database read
 # every person of the country once per batch. "ORDER BY x.id + 0": ordered by the bare key,
 # PostgreSQL, knowing how few people are heads, walks the primary key from the lowest id for
 # every line (minutes for a batch) instead of reading the household's few members.
 RECIPIENT = (
     "COALESCE((SELECT x.{column} FROM registry_person x WHERE x.id = t.person_id), "
     "(SELECT x.{column} FROM registry_person x WHERE x.household_id = t.household_id "
-    "AND x.relationship = 'head' ORDER BY x.id + 0 LIMIT 1), '')"
+    "AND x.relationship = 'head' AND x.merged_into_id IS NULL AND NOT x.held_for_review "
+    "ORDER BY x.id + 0 LIMIT 1), '')"
 )
 # Every line into its channel's new batch, in one statement, with whom it pays as it stands
 # today: the batch file is written from the payments alone, the same file whenever asked.

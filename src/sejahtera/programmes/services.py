@@ -34,7 +34,7 @@ from sejahtera.programmes.selectors import deceased_before
 from sejahtera.programmes.subjects import subject_sql
 from sejahtera.programmes.tasks import refresh_coverage
 from sejahtera.registry import privacy
-from sejahtera.registry.models import DuplicateCandidate
+from sejahtera.registry.models import DuplicateCandidate, Person
 from sejahtera.registry.services.bulk import analyse
 from sejahtera.targeting.models import TargetingRun
 from sejahtera.targeting.selectors import programme_codes, rules_of
@@ -106,8 +106,9 @@ WHERE d.run_id = %(run)s AND d.programme = %(programme)s AND NOT d.eligible
 
 def _overrides(period_start: date) -> list[tuple[Reason, Q]]:
     """What the run cannot know turns a subject around: graduated families leave social
-    assistance (freeing aid for those who need it more), the dead leave, and a person whose NIK
-    another record holds waits for the pair's review."""
+    assistance (freeing aid for those who need it more), the dead leave, a record merged into
+    another leaves (the person is the record kept), and a person whose NIK another record
+    holds, or whom an import holds, waits for the pair's review."""
     open_pairs = DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN)
     return [
         (
@@ -120,9 +121,14 @@ def _overrides(period_start: date) -> list[tuple[Reason, Q]]:
         ),
         (Reason.DECEASED, deceased_before(period_start)),
         (
+            Reason.MERGED,
+            Q(person_id__in=Person.all_objects.filter(merged_into__isnull=False).values("pk")),
+        ),
+        (
             Reason.DUPLICATE_REVIEW,
             Q(person_id__in=open_pairs.values("person_id"))
-            | Q(person_id__in=open_pairs.values("other_id")),
+            | Q(person_id__in=open_pairs.values("other_id"))
+            | Q(person_id__in=Person.all_objects.filter(held_for_review=True).values("pk")),
         ),
     ]
 

@@ -232,7 +232,13 @@ class Person(RegistryRecord):
                 fields=["deceased_date"],
                 condition=models.Q(deceased_date__isnull=False),
                 name="person_deceased",
-            )
+            ),
+            # As few, and looked for by every decree (programmes.services._overrides).
+            models.Index(
+                fields=["held_for_review"],
+                condition=models.Q(held_for_review=True),
+                name="person_held",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,8 @@
 """What of a run follows a person's merge (``registry.services.deduplication``): the current
 run's clusters and decisions about the merged record become the kept record's, unless that
-record has its own; earlier runs stay as the record of their day."""
+record has its own; earlier runs stay as the record of their day. A row keeps the household
+and region the run scored it in (the decree ranks a waiting person by that household's
+score): only the person changes."""
 
 from __future__ import annotations
 
@@ -31,11 +33,7 @@ def _in_current_run(
 
 
 def _the_survivors(survivor: Person) -> dict[str, Any]:
-    return {
-        "person_id": survivor.pk,
-        "household_id": survivor.household_id,
-        "region_code": survivor.household.village_id,
-    }
+    return {"person_id": survivor.pk}
 
 
 DECISIONS = PartFollows(Decision, _in_current_run(Decision, "programme"), _the_survivors)

@@ -37,6 +37,14 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
+        migrations.AddIndex(
+            model_name="person",
+            index=models.Index(
+                condition=models.Q(("held_for_review", True)),
+                fields=["held_for_review"],
+                name="person_held",
+            ),
+        ),
         migrations.AddField(
             model_name="personmerge",
             name="survivor_was_held",

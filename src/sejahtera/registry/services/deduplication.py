@@ -234,11 +234,18 @@ def hold_imported_duplicates(run: ImportRun) -> list[str]:
 
 
 def _release_cleared(person_ids: Iterable[int]) -> None:
-    """Release the held among ``person_ids`` that no open pair names any more."""
-    pairs = DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN)
-    Person.all_objects.filter(pk__in=list(person_ids), held_for_review=True).exclude(
-        pk__in=pairs.values("person")
-    ).exclude(pk__in=pairs.values("other")).update(held_for_review=False)
+    """Release the held among ``person_ids`` that no open pair names with a record not merged.
+    A merged record keeps its hold: an unmerge brings it back with it."""
+    pairs = DuplicateCandidate.objects.filter(
+        status=DuplicateCandidate.Status.OPEN,
+        person__merged_into__isnull=True,
+        other__merged_into__isnull=True,
+    )
+    Person.all_objects.filter(
+        pk__in=list(person_ids), held_for_review=True, merged_into__isnull=True
+    ).exclude(pk__in=pairs.values("person")).exclude(pk__in=pairs.values("other")).update(
+        held_for_review=False
+    )
 
 
 def review_duplicate(
@@ -285,10 +292,11 @@ def confirm_above(actor: User, threshold: float, note: str) -> int:
 
 
 # What a run or a payment made for a record stays with it, as of its day: a run's clusters and
-# decisions, a decree's lines, enrolments, entitlements, payments and the ledger. The pair and
-# its merges are about the two records themselves. The change history is an append-only audit
-# trail: it stays too, and the kept record's pages show it (selectors.change_history_of_persons).
-# Everything else about the person moves.
+# decisions, a decree's lines, enrolments, entitlements, payments and the ledger, but for the
+# part that is about the person now (PartFollows). The pair and its merges are about the two
+# records themselves; the merged record's other open pairs move (_move_open_pairs). The change
+# history is an append-only audit trail: it stays too, and the kept record's pages show it
+# (selectors.change_history_of_persons). Everything else about the person moves.
 STAYS_WITH_THE_RECORD = frozenset(
     {
         "targeting.personcluster",
@@ -357,7 +365,8 @@ def merge_pair(actor: User, candidate_id: int, *, survivor_id: int, note: str) -
         persons = list(Person.all_objects.select_for_update().filter(pk__in=pair))
         if any(p.merged_into_id for p in persons):
             raise ReviewRefused(_("One of these records is already merged into another."))
-        moves, kept = [], []
+        moves: list[dict[str, Any]] = []
+        kept: list[dict[str, Any]] = []
         for model, field in person_links():
             ids = list(
                 model._base_manager.filter(**{field: merged_id}).values_list("pk", flat=True)
@@ -372,9 +381,14 @@ def merge_pair(actor: User, candidate_id: int, *, survivor_id: int, note: str) -
         for part in PARTLY_FOLLOWING:
             if rewritten := _rewrite(part, by_id[merged_id], by_id[survivor_id]):
                 moves.append(rewritten)
+        if pairs := _move_open_pairs(candidate, merged_id, survivor_id):
+            moves.append({"table": DuplicateCandidate._meta.label_lower, "pairs": pairs})
         Person.all_objects.filter(pk=merged_id).update(merged_into=survivor_id)
+        # One of the two was a record of the registry: so is the person now. Two held records
+        # of one person stay held, on the pairs they have with the registered one.
         survivor_was_held = by_id[survivor_id].held_for_review
-        Person.all_objects.filter(pk=survivor_id).update(held_for_review=False)
+        if not by_id[merged_id].held_for_review:
+            Person.all_objects.filter(pk=survivor_id).update(held_for_review=False)
         if candidate.status == DuplicateCandidate.Status.OPEN:
             candidate.reviewed_by, candidate.reviewed_at = actor, timezone.now()
             candidate.review_note = note
@@ -409,6 +423,11 @@ def unmerge(actor: User, merge_id: int, *, note: str) -> PersonMerge:
             if "restore" in move:  # rows rewritten in part: each gets its own values back
                 for pk, values in move["restore"].items():
                     rows.filter(pk=pk).update(**values)
+            elif "pairs" in move:  # pairs moved to the survivor: back, unless reviewed since
+                for pk, (person, other) in move["pairs"].items():
+                    rows.filter(pk=pk, status=DuplicateCandidate.Status.OPEN).update(
+                        person_id=person, other_id=other
+                    )
             else:
                 rows.filter(pk__in=move["ids"]).update(**{move["field"]: merge.merged_id})
         Person.all_objects.filter(pk=merge.merged_id).update(merged_into=None)
@@ -445,6 +464,29 @@ def _move(model: type[Model], field: str, ids: list[int], to: int) -> list[int]:
             except IntegrityError:
                 continue
         return moved
+
+
+def _move_open_pairs(candidate: DuplicateCandidate, merged_id: int, survivor_id: int) -> dict:
+    """Point the merged record's other open pairs at the survivor: a third record of the
+    person (held, perhaps) stays reviewable against a record of the registry, and no open pair
+    is left naming a merged record. A pair the survivor already has stays. Returns each moved
+    pair's two persons as they were, for an unmerge."""
+    others = DuplicateCandidate.objects.filter(
+        Q(person_id=merged_id) | Q(other_id=merged_id), status=DuplicateCandidate.Status.OPEN
+    ).exclude(pk=candidate.pk)
+    moved: dict[str, list[int]] = {}
+    for pair in others:
+        partner = pair.other_id if pair.person_id == merged_id else pair.person_id
+        if partner == survivor_id:
+            continue
+        low, high = sorted((survivor_id, partner))
+        try:
+            with transaction.atomic():
+                DuplicateCandidate.objects.filter(pk=pair.pk).update(person_id=low, other_id=high)
+        except IntegrityError:
+            continue
+        moved[str(pair.pk)] = [pair.person_id, pair.other_id]
+    return moved
 
 
 def _rewrite(part: PartFollows, merged: Person, survivor: Person) -> dict[str, Any] | None:

@@ -14,9 +14,10 @@ Holders = Mapping[str, Sequence[tuple[int, str]]]  # NIK → (person pk, externa
 def holders_of(niks: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
     """Every person holding each of ``niks`` (a few at a time; the import has a faster path)."""
     holders: dict[str, list[tuple[int, str]]] = {}
-    rows = Person.objects.filter(nik__in=[n for n in niks if n]).values_list(
-        "nik", "id", "external_id"
-    )
+    # A record held for review holds its NIK too (merged ones are the person kept).
+    rows = Person.all_objects.filter(
+        nik__in=[n for n in niks if n], merged_into__isnull=True
+    ).values_list("nik", "id", "external_id")
     for nik, pk, external_id in rows:
         if nik:  # always, given the filter; says so to the type checker
             holders.setdefault(nik, []).append((pk, external_id))

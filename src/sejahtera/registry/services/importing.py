@@ -143,7 +143,9 @@ def _rows_by_key(
     if not values:
         return []
     if connection.vendor != "postgresql":
-        queryset = model._default_manager.all()
+        # Every row that holds the key: a record held for review or merged is still the row
+        # an external id names (the PostgreSQL query below reads the table as it is too).
+        queryset = model._base_manager.all()
         target = f"{connection.ops.quote_name(model._meta.db_table)}.{key}"
         where = f"{target} IN ({', '.join(['%s'] * len(values))})"
         return list(queryset.extra(where=[where], params=values).values_list(*columns))
@@ -176,7 +178,7 @@ def _existing_outside(model: type[Model], region: str, ids: list[str], scope: st
     """The ``external_id``s among ``ids`` of records that exist outside the ``scope`` prefix
     (``region`` the lookup of their village code)."""
     return set(
-        model._default_manager.filter(external_id__in=ids)
+        model._base_manager.filter(external_id__in=ids)
         .exclude(**{f"{region}__startswith": scope})
         .values_list("external_id", flat=True)
     )
@@ -332,9 +334,14 @@ class RegistryImport:
         # Every holder of every NIK of the batch (one index probe per NIK), kept where shared.
         holders: dict[str, list[tuple[int, str]]] = {}
         household_of: dict[int, int] = {}
-        for nik, pk, external_id, household_pk in _rows_by_key(
-            Person, "nik", batch_niks, ("nik", "id", "external_id", "household_id")
+        for nik, pk, external_id, household_pk, merged_into in _rows_by_key(
+            Person,
+            "nik",
+            batch_niks,
+            ("nik", "id", "external_id", "household_id", "merged_into_id"),
         ):
+            if merged_into is not None:  # the person is the record kept, which holds it too
+                continue
             holders.setdefault(nik, []).append((pk, external_id))
             household_of[pk] = household_pk
         shared = {nik: people for nik, people in holders.items() if len(people) > 1}
@@ -549,12 +556,14 @@ def import_registry(
                 # The rows are in: a check that cannot run is said, not a failed import.
                 matches = []
                 summary.file_warnings.append(f"possible duplicates not checked: {exc}")
+            finally:
+                # A second record of someone registered is not made a record until reviewed:
+                # held by the pairs found, even when the check failed after a shared NIK's.
+                held = hold_imported_duplicates(run)
             file = persons.path.name if persons is not None else ""
             for record_id, finding in matches:
                 importer_report.add(file, "", record_id, [finding])
             summary.possible_duplicates += len(matches)
-            # A second record of someone registered is not made a record until reviewed.
-            held = hold_imported_duplicates(run)
             for record_id in held:
                 importer_report.add(file, "", record_id, [held_for_review_warning()])
             summary.held_for_review = len(held)
