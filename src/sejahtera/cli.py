@@ -10,7 +10,7 @@ import os
 import socket
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -608,10 +608,13 @@ def privacy_rotate_keys() -> None:
 def privacy_anonymise(years: int | None, dry_run: bool) -> None:
     """Anonymise the records whose retention period has ended: persons who died more than
     the retention period ago (name, NIK, birth place and specific data cleared, history
-    values redacted), and households left with only such members."""
+    values redacted), and households left with only such members. Also forgets the answers
+    kept for writes' Idempotency-Keys older than SEJAHTERA_ANSWER_DAYS."""
     setup_django()
     from django.conf import settings
+    from django.utils import timezone
 
+    from sejahtera.accounts.idempotency import forget_answers
     from sejahtera.privacy.retention import anonymise
 
     kept = settings.SEJAHTERA_RETENTION_YEARS if years is None else years
@@ -622,6 +625,10 @@ def privacy_anonymise(years: int | None, dry_run: bool) -> None:
         click.echo(f"{len(done.held)} held: their family's case or enrolment is still open")
     if dry_run and done.persons:
         click.echo("persons: " + " ".join(map(str, done.persons[:50])))
+    if not dry_run:
+        days = timedelta(days=settings.SEJAHTERA_ANSWER_DAYS)
+        forgotten = forget_answers(timezone.now() - days)
+        click.echo(f"{forgotten} answers kept for retried writes forgotten")
 
 
 @main.group()

@@ -2,12 +2,13 @@
 anonymised (and their change history redacted) unless their family's case is still open; a
 household left with only such members loses its address; a dry run changes nothing."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from click.testing import CliRunner
+from django.utils import timezone
 
-from sejahtera.accounts.models import AuditEntry, Role
+from sejahtera.accounts.models import AuditEntry, Role, SubmissionKey
 from sejahtera.cli import main
 from sejahtera.privacy.retention import ANONYMOUS_NAME, REDACTED, anonymise
 from sejahtera.registry.models import ChangeRecord, Household, Person
@@ -98,3 +99,23 @@ def test_the_command(world):
     done = runner.invoke(main, ["privacy", "anonymise", "--years", "10"])
     assert done.exit_code == 0, done.output
     assert AuditEntry.objects.filter(action="command", entity="privacy anonymise").exists()
+
+
+def test_the_command_forgets_the_answers_kept_for_retried_writes_after_their_days(
+    world, make_user, settings
+):
+    settings.SEJAHTERA_ANSWER_DAYS = 30
+    user = make_user(Role.VILLAGE_OPERATOR, "3201011002")
+    old, recent = (
+        SubmissionKey.objects.create(
+            user=user, key=key, fingerprint="f", status=201, body={"nik": "3201014405800001"}
+        )
+        for key in ("old", "recent")
+    )
+    SubmissionKey.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    done = CliRunner().invoke(main, ["privacy", "anonymise", "--years", "10"])
+    assert "1 answers kept for retried writes forgotten" in done.output
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.body, old.status) == (None, 201)  # the key stays: a late retry does nothing
+    assert recent.body == {"nik": "3201014405800001"}

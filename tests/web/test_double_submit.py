@@ -2,11 +2,14 @@
 its Idempotency-Key take effect once."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from sejahtera.accounts.models import ApiToken, Role
+from sejahtera.accounts.idempotency import forget_answers
+from sejahtera.accounts.models import ApiToken, Role, SubmissionKey
 from sejahtera.accounts.tokens import create_token
 from sejahtera.registry.models import Household
 
@@ -68,6 +71,17 @@ def test_an_api_registration_retried_with_its_key_registers_once(api_post, make_
     assert reused.status_code == 422
     assert reused.json()["title"] == "Idempotency key reused"
     assert Household.objects.count() == 1
+
+
+def test_a_retry_after_the_answer_was_forgotten_registers_nothing_and_says_so(api_post, make_user):
+    operator = make_user(Role.VILLAGE_OPERATOR, VILLAGE)
+    assert api_post(operator, "/api/v1/households", HOUSEHOLD, "late-1").status_code == 201
+    assert forget_answers(timezone.now() + timedelta(minutes=1)) == 1
+    late = api_post(operator, "/api/v1/households", HOUSEHOLD, "late-1")
+    assert late.status_code == 409
+    assert late.json()["title"] == "Idempotency key expired"
+    assert Household.objects.count() == 1
+    assert SubmissionKey.objects.get().body is None
 
 
 def test_api_keys_are_per_user(api_post, make_user):

@@ -4,7 +4,9 @@ A double-clicked form or a client retrying after a timeout sends the same write 
 (an API ``Idempotency-Key`` header, a form's one-time token) is stored in the same transaction as
 the write, under a unique constraint: a second request with the key waits for the first to
 commit, then gets the first answer instead of making a second record. A write that fails stores
-nothing, so it may be retried with the same key.
+nothing, so it may be retried with the same key. After ``SEJAHTERA_ANSWER_DAYS`` the answer's
+body (which may repeat personal data) is forgotten; the key is kept, so a late retry still
+makes nothing twice and gets the status and location without the body.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -32,6 +35,10 @@ class Answer:
 
 class KeyReused(Exception):
     """The key was already used for a different request."""
+
+
+class AnswerForgotten(Exception):
+    """The key's write was done long ago and its answer's body is no longer kept."""
 
 
 def fingerprint(*parts: str | bytes) -> str:
@@ -66,3 +73,8 @@ def once(user: User, key: str, request_fingerprint: str, write: Callable[[], Ans
         record.status, record.body, record.location = answer.status, answer.body, answer.location
         record.save(update_fields=["status", "body", "location"])
         return answer
+
+
+def forget_answers(before: datetime) -> int:
+    """Drop the bodies of the answers kept for keys used before ``before``; returns how many."""
+    return SubmissionKey.objects.filter(created_at__lt=before, body__isnull=False).update(body=None)

@@ -116,6 +116,15 @@ def key_reused(request: HttpRequest, exc: idempotency.KeyReused) -> HttpResponse
     return problem(request, 422, "Idempotency key reused", detail=detail)
 
 
+@api.exception_handler(idempotency.AnswerForgotten)
+def answer_forgotten(request: HttpRequest, exc: idempotency.AnswerForgotten) -> HttpResponse:
+    detail = (
+        "This Idempotency-Key was used long ago: its request was done then and is not done "
+        "again, and its answer is no longer kept."
+    )
+    return problem(request, 409, "Idempotency key expired", detail=detail)
+
+
 @api.exception_handler(ValidationError)
 def invalid_request(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [

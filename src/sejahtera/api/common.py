@@ -4,6 +4,7 @@ token's user for a scope, pages, field errors and the once-per-key retry of crea
 from __future__ import annotations
 
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
@@ -89,4 +90,8 @@ def once_per_key(
 
     fingerprint = idempotency.fingerprint(request.method or "", request.path, request.body)
     first = idempotency.once(user, f"api:{key}", fingerprint, answer)
-    return refused[0] if refused else Status(first.status, first.body)
+    if refused:
+        return refused[0]
+    if first.body is None and first.status != HTTPStatus.NO_CONTENT:
+        raise idempotency.AnswerForgotten(key)  # done once; not again, and not re-answered
+    return Status(first.status, first.body)

@@ -218,6 +218,9 @@ SEJAHTERA_PUBLIC_NIK_RATE = os.environ.get("SEJAHTERA_PUBLIC_NIK_RATE", "5/hour"
 # Persons who died longer ago than this are anonymised by `sejahtera privacy anonymise`
 # (privacy.retention), unless their family's case or enrolment is still open.
 SEJAHTERA_RETENTION_YEARS = int(os.environ.get("SEJAHTERA_RETENTION_YEARS", "10"))
+# The answer kept for a write's Idempotency-Key (or a form's one-time key) may repeat personal
+# data: `sejahtera privacy anonymise` forgets its body after this many days (accounts.idempotency).
+SEJAHTERA_ANSWER_DAYS = int(os.environ.get("SEJAHTERA_ANSWER_DAYS", "30"))
 # The key of the audit trail's chain (accounts.audit): kept outside the database, so that one
 # who can write to the database cannot rewrite the trail unnoticed. Without it, one derived
 # from the secret key (changing that key then breaks `sejahtera audit verify`).
