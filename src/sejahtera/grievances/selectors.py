@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from sejahtera.accounts import access
@@ -93,8 +93,11 @@ def citizen_status(nik: str, name: str) -> CitizenStatus | None:
     if known and person is not None:
         programmes = sorted(
             set(
+                # The person's own too: a merge moves an enrolment to the record kept, in the
+                # household it was decreed in.
                 Enrolment.objects.filter(
-                    household=person.household_id, status=Enrolment.Status.ACTIVE
+                    Q(household=person.household_id) | Q(person=person),
+                    status=Enrolment.Status.ACTIVE,
                 ).values_list("programme", flat=True)
             )
         )

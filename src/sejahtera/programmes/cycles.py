@@ -69,11 +69,13 @@ WHERE had.enrolment_id IS NULL -- (SQLite reads "ON CONFLICT" right after FROM a
 ON CONFLICT DO NOTHING
 """
 # A person-level programme pays a NIK once per cycle, even when two person records (in two
-# households) hold it: the first enrolment is paid, the others are held for review.
+# households) hold it: the first enrolment is paid, the others are held for review. A record
+# that is no record of the registry (held, merged) comes last: it never takes the NIK's
+# payment from the record that is.
 # A NIK already payable in the cycle (from an earlier opening) holds the newcomer too.
 SECOND_NIK = (
     "(e.nik IS NOT NULL AND (ROW_NUMBER() OVER (PARTITION BY e.nik "
-    "ORDER BY CASE WHEN e.status = 'suspended' THEN 1 ELSE 0 END, e.id) > 1 "
+    "ORDER BY CASE WHEN e.status = 'suspended' OR e.unrecorded = 1 THEN 1 ELSE 0 END, e.id) > 1 "
     "OR paid.nik_paid IS NOT NULL))"
 )
 

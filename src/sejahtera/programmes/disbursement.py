@@ -42,10 +42,12 @@ CHANNEL = (
     "CASE WHEN c.programme IN ({premium}) THEN '{insurer}' ELSE COALESCE(a.channel, 'POS') END"
 )
 
-# Entitlements still to send: payable, the unit still active, and no payment issued or paid;
-# a failed or returned payment is sent again as the next attempt. What was sent before is read
-# once, grouped, never probed per line in the table being filled: on a table the planner
-# believes empty, each probe would be a scan of everything the statement has inserted so far.
+# Entitlements still to send: payable, the unit still active, its person (if any) still a
+# record of the registry (held for review or merged since the cycle opened: not sent), and no
+# payment issued or paid; a failed or returned payment is sent again as the next attempt. What
+# was sent before is read once, grouped, never probed per line in the table being filled: on a
+# table the planner believes empty, each probe would be a scan of everything the statement has
+# inserted so far.
 SOURCES = """
 FROM programmes_entitlement t
 JOIN programmes_cycle c ON c.id = t.cycle_id
@@ -61,6 +63,8 @@ LEFT JOIN (
 TO_ISSUE = """
 WHERE t.cycle_id = %(cycle)s AND t.status = 'payable' AND e.status = 'active'
   AND COALESCE(sent.live, 0) = 0
+  AND NOT EXISTS (SELECT 1 FROM registry_person p WHERE p.id = t.person_id
+                  AND (p.held_for_review OR p.merged_into_id IS NOT NULL))
 """
 # The name and NIK a channel pays: the person's own for a person-level programme, else the
 # household head's (a record of the registry: not one held for review or merged). Index

@@ -109,7 +109,13 @@ def _overrides(period_start: date) -> list[tuple[Reason, Q]]:
     assistance (freeing aid for those who need it more), the dead leave, a record merged into
     another leaves (the person is the record kept), and a person whose NIK another record
     holds, or whom an import holds, waits for the pair's review."""
-    open_pairs = DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN)
+    # A pair with a record an import holds makes the held record wait, not the registered
+    # one: a second record of an enrolled beneficiary does not end their enrolment.
+    open_pairs = DuplicateCandidate.objects.filter(
+        status=DuplicateCandidate.Status.OPEN,
+        person__held_for_review=False,
+        other__held_for_review=False,
+    )
     return [
         (
             Reason.GRADUATED,

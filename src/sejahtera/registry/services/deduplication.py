@@ -220,16 +220,16 @@ def hold_imported_duplicates(run: ImportRun) -> list[str]:
     """Hold each person ``run`` created whom an open pair names with a person registered
     before it: the new record is kept but read by no page, run, export or decree until the
     pair is reviewed (two persons: it is released; one: the merge makes one record of the
-    two). Returns the held persons' external ids."""
+    two). Returns the external ids of every person of ``run`` held now."""
     pairs = DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN)
-    held = Person.objects.filter(source_import=run).filter(
+    created = Person.all_objects.filter(source_import=run, merged_into__isnull=True)
+    matched = created.filter(
         Q(pk__in=pairs.exclude(other__source_import=run).values("person"))
         | Q(pk__in=pairs.exclude(person__source_import=run).values("other"))
     )
-    external_ids = sorted(held.values_list("external_id", flat=True))
-    Person.objects.filter(source_import=run, external_id__in=external_ids).update(
-        held_for_review=True
-    )
+    external_ids = sorted(matched.values_list("external_id", flat=True))
+    # Also called per batch (a shared NIK): what an earlier call held is held already.
+    matched.filter(held_for_review=False).update(held_for_review=True)
     return external_ids
 
 

@@ -315,8 +315,11 @@ class RegistryImport:
         table = table.set_column(1, "household_id", pa.array(pks, pa.int64()))
 
         columns = [PERSON_DB_NAMES.get(c, c) for c in fmt.PERSON_COLUMN_NAMES] + ["nik_warnings"]
-        self._write(Person, ChangeRecord.Entity.PERSON, columns, table, self.summary.persons)
-        duplicate_warnings = self._record_duplicate_niks(table.column(0), table.column(2))
+        # The rows, their shared NIKs' pairs and the holds those pairs make commit together:
+        # an import that fails at a later batch leaves no second record unheld.
+        with transaction.atomic():
+            self._write(Person, ChangeRecord.Entity.PERSON, columns, table, self.summary.persons)
+            duplicate_warnings = self._record_duplicate_niks(table.column(0), table.column(2))
         flagged = {i for i, person_id in enumerate(ids) if person_id in duplicate_warnings}
         no_warnings: list[Finding] = []
         for i in sorted((batch.warnings.keys() | flagged) - refused.keys()):
@@ -348,6 +351,7 @@ class RegistryImport:
         self.summary.possible_duplicates += record_shared_niks(shared, self.run)
         if not shared:
             return {}
+        hold_imported_duplicates(self.run)
         # The report names only the holders inside the importer's region.
         region_of: dict[int, str] = {}
         if self.scope:
