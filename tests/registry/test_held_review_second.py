@@ -15,7 +15,7 @@ from sejahtera.programmes import cycles, disbursement, services
 from sejahtera.programmes.models import DecreeLine, Entitlement, Payment
 from sejahtera.registry.models import DuplicateCandidate, Person
 from sejahtera.registry.services import importing
-from sejahtera.registry.services.deduplication import merge_pair, unmerge
+from sejahtera.registry.services.deduplication import ReviewRefused, merge_pair, unmerge
 
 from .test_held_review import (
     JULY,
@@ -199,3 +199,18 @@ def test_two_registered_records_of_one_person_both_wait_for_their_review(
     decree = services.prepare_decree(manager, "PBI_JK", JULY, run)
     lines = dict(DecreeLine.objects.filter(decree=decree).values_list("subject", "change"))
     assert lines == {f"P{siti.pk}": "leaving", f"P{other.pk}": "held"}
+
+
+def test_merges_are_undone_last_first(household_factory, office):
+    """Was a defect (rows restored to the wrong record): undoing a merge whose record kept was
+    merged again since put back rows that had moved on. The later merge is undone first."""
+    siti = household_factory(KARADENAN, [member("Siti Aminah", SITI_NIK)]).members.get()
+    again = household_factory(PONDOK_RAJEG, [member("Hj. Siti Aminah")]).members.get()
+    third = household_factory(PONDOK_RAJEG, [member("Siti A.")]).members.get()
+    first = merge_pair(office, pair_of(siti, again).pk, survivor_id=again.pk, note="one KTP")
+    second = merge_pair(office, pair_of(again, third).pk, survivor_id=third.pk, note="one KTP")
+    with pytest.raises(ReviewRefused):
+        unmerge(office, first.pk, note="out of order")
+    unmerge(office, second.pk, note="two women")
+    unmerge(office, first.pk, note="three women")
+    assert Person.objects.filter(pk__in=[siti.pk, again.pk, third.pk]).count() == 3

@@ -355,6 +355,14 @@ def merge_pair(actor: User, candidate_id: int, *, survivor_id: int, note: str) -
     the other is kept hidden and what was about the person moves to the survivor."""
     note = _reason(note)
     with transaction.atomic():
+        # The persons first, in one order, then the pair: two offices merging pairs that share
+        # a record wait for each other instead of deadlocking over the pairs this one moves.
+        scoped = selectors.duplicate_candidates_for(actor).get(pk=candidate_id)
+        persons = list(
+            Person.all_objects.select_for_update()
+            .filter(pk__in=(scoped.person_id, scoped.other_id))
+            .order_by("pk")
+        )
         candidate = _locked_candidate(actor, candidate_id)
         if candidate.status == DuplicateCandidate.Status.DIFFERENT_PERSONS:
             raise ReviewRefused(_("This pair was reviewed as two different persons."))
@@ -362,7 +370,6 @@ def merge_pair(actor: User, candidate_id: int, *, survivor_id: int, note: str) -
         if survivor_id not in pair:
             raise ReviewRefused(_("Choose one of the pair's two records to keep."))
         (merged_id,) = pair - {survivor_id}
-        persons = list(Person.all_objects.select_for_update().filter(pk__in=pair))
         if any(p.merged_into_id for p in persons):
             raise ReviewRefused(_("One of these records is already merged into another."))
         moves: list[dict[str, Any]] = []
@@ -418,6 +425,11 @@ def unmerge(actor: User, merge_id: int, *, note: str) -> PersonMerge:
         )
         if merge.unmerged_at is not None:
             raise ReviewRefused(_("This merge has already been undone."))
+        if Person.all_objects.filter(pk=merge.survivor_id, merged_into__isnull=False).exists():
+            # Its rows moved on with it: undo the later merge first, so each gets its own back.
+            raise ReviewRefused(
+                _("The record kept was merged into another since: undo that merge first.")
+            )
         for move in merge.moves:
             rows = apps.get_model(move["table"])._base_manager
             if "restore" in move:  # rows rewritten in part: each gets its own values back
