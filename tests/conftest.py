@@ -77,6 +77,22 @@ def make_user(db):
 
 
 @pytest.fixture
+def manager(make_user):
+    """A ministry programme manager: prepares decrees, opens cycles, pays."""
+    from sejahtera.accounts.models import Role
+
+    return make_user(Role.PROGRAMME_MANAGER)
+
+
+@pytest.fixture
+def approver(make_user):
+    """A second decree maker, to approve what the manager prepares (four eyes)."""
+    from sejahtera.accounts.models import Role
+
+    return make_user(Role.ADMINISTRATOR)
+
+
+@pytest.fixture
 def household_factory(db):
     """household_factory(village, members=[{...cells...}], **household cells) → Household,
     registered through the registry service as an administrator would."""

@@ -1,27 +1,11 @@
 """The targeting tests' small registry (poor and well-off households in Bogor and Bandung),
-a programme manager, a second decree maker to approve what the manager prepares, and
-programmes enrolled from it."""
+and programmes enrolled from it by the manager and the approver (tests/conftest.py)."""
 
 from datetime import date
 
 import pytest
 
 from ..targeting.conftest import population  # noqa: F401 (a fixture)
-
-
-@pytest.fixture
-def manager(make_user):
-    from sejahtera.accounts.models import Role
-
-    return make_user(Role.PROGRAMME_MANAGER)
-
-
-@pytest.fixture
-def approver(make_user):
-    from sejahtera.accounts.models import Role
-
-    return make_user(Role.ADMINISTRATOR)
-
 
 AS_OF = JULY = date(2026, 7, 1)
 

@@ -53,21 +53,6 @@ def _files(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def office(make_user):
-    return make_user(Role.DISTRICT_OFFICE, "3201")
-
-
-@pytest.fixture
-def manager(make_user):
-    return make_user(Role.PROGRAMME_MANAGER)
-
-
-@pytest.fixture
-def approver(make_user):
-    return make_user(Role.ADMINISTRATOR)
-
-
 def pair_of(a: Person, b: Person, reason=DuplicateCandidate.Reason.LINKAGE) -> DuplicateCandidate:
     low, high = sorted([a, b], key=lambda p: p.pk)
     found = DuplicateCandidate.objects.filter(person=low, other=high).first()
@@ -83,6 +68,15 @@ def hold(*households) -> ImportRun:
         Person.all_objects.filter(household=home).update(source_import=run)
     hold_imported_duplicates(run)
     return run
+
+
+def siti_sent_again() -> tuple[list[dict], list[dict]]:
+    """Import rows: a new household of Pondok Rajeg whose head is Siti again, with her NIK."""
+    return (
+        [household("H-NEW", region_code=PONDOK_RAJEG)],
+        [person("P-NEW", "H-NEW", full_name="Siti Aminah", sex="P", birth_date="1990-08-05",
+                nik=SITI_NIK)],
+    )  # fmt: skip
 
 
 def current_run(**extra) -> TargetingRun:
@@ -221,11 +215,7 @@ def test_an_import_that_fails_after_writing_still_holds_its_second_records(
     files again holds nothing either (the record is updated, its source_import is the failed
     run's)."""
     household_factory(KARADENAN, [member("Siti Aminah", SITI_NIK)])
-    rows = (
-        [household("H-NEW", region_code=PONDOK_RAJEG)],
-        [person("P-NEW", "H-NEW", full_name="Siti Aminah", sex="P", birth_date="1990-08-05",
-                nik=SITI_NIK)],
-    )  # fmt: skip
+    rows = siti_sent_again()
 
     def broken(run, **kwargs):
         raise MemoryError("duckdb: out of memory")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 from django.db.models import Q
 
-from sejahtera.accounts.models import Role
 from sejahtera.grievances import selectors as grievance_selectors
 from sejahtera.programmes import cycles, disbursement, services
 from sejahtera.programmes.models import DecreeLine, Entitlement, Payment
@@ -17,11 +16,12 @@ from sejahtera.registry.models import DuplicateCandidate, Person
 from sejahtera.registry.services import importing
 from sejahtera.registry.services.deduplication import ReviewRefused, merge_pair, unmerge
 
-from .test_held_review import (
+from .test_held_review import (  # noqa: F401 (_files: a fixture)
     JULY,
     KARADENAN,
     PONDOK_RAJEG,
     SITI_NIK,
+    _files,
     current_run,
     decree_of,
     hold,
@@ -29,27 +29,13 @@ from .test_held_review import (
     pair_of,
     pbi_decision,
     pbi_enrolment,
+    siti_sent_again,
 )
-from .test_importing import household, person, run_import
+from .test_importing import run_import
 
 pytestmark = pytest.mark.django_db
 
 OTHER_NIK = "3201014508900002"
-
-
-@pytest.fixture(autouse=True)
-def _files(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def office(make_user):
-    return make_user(Role.DISTRICT_OFFICE, "3201")
-
-
-@pytest.fixture
-def manager(make_user):
-    return make_user(Role.PROGRAMME_MANAGER)
 
 
 def test_a_merged_records_enrolment_does_not_take_the_nik_away_from_the_person_kept(
@@ -123,11 +109,7 @@ def test_an_import_that_fails_while_writing_still_holds_its_second_records(
     record of Siti and its shared-NIK pair: the hold never runs, and re-running the same files
     holds nothing (the record is updated; its source_import stays the failed run's)."""
     household_factory(KARADENAN, [member("Siti Aminah", SITI_NIK)])
-    rows = (
-        [household("H-NEW", region_code=PONDOK_RAJEG)],
-        [person("P-NEW", "H-NEW", full_name="Siti Aminah", sex="P", birth_date="1990-08-05",
-                nik=SITI_NIK)],
-    )  # fmt: skip
+    rows = siti_sent_again()
     flush = importing.RegistryImport._flush_persons
 
     def flush_then_fail(self, batch):
