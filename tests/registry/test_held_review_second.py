@@ -45,8 +45,8 @@ def test_a_merged_records_enrolment_does_not_take_the_nik_away_from_the_person_k
     each enrolled in PBI-JK (the older record's enrolment first). The office merges the older
     record into the newer: its enrolment cannot move (the kept record has its own), it stays
     open with the merged record. The next cycle ranks the NIK's enrolments by id only: the
-    merged record's line is first (and held, "unrecorded"), so the kept record's line is second
-    and held as duplicate_nik. Nobody is paid for Siti (before the change, one line was)."""
+    merged record's line was first (and held), so the kept record's line was second and held as
+    duplicate_nik: nobody was paid for Siti. The merged record's line is held as *merged*."""
     siti = household_factory(KARADENAN, [member("Siti Aminah", SITI_NIK)]).members.get()
     kept = household_factory(PONDOK_RAJEG, [member("Siti Aminah", SITI_NIK)]).members.get()
     decree = decree_of(current_run(), manager)
@@ -57,6 +57,8 @@ def test_a_merged_records_enrolment_does_not_take_the_nik_away_from_the_person_k
     cycle = cycles.open_cycle(manager, "PBI_JK", JULY)
     line = Entitlement.objects.get(cycle=cycle, enrolment=kept_enrolment)
     assert (line.status, line.reason) == ("payable", "")
+    merged_line = Entitlement.objects.get(cycle=cycle, person=siti)
+    assert (merged_line.status, merged_line.reason, merged_line.amount) == ("held", "merged", 0)
     assert Entitlement.objects.filter(cycle=cycle, nik=SITI_NIK, status="payable").count() == 1
 
 

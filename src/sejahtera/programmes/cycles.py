@@ -36,20 +36,21 @@ ENTITLEMENTS = """
 INSERT INTO programmes_entitlement (cycle_id, enrolment_id, subject, household_id, person_id,
   nik, region_code, amount, status, reason)
 SELECT %(cycle)s, e.id, e.subject, e.household_id, e.person_id, e.nik, e.region_code,
-  CASE WHEN e.status = 'suspended' OR e.unrecorded = 1 OR {second_nik} THEN 0
+  CASE WHEN e.status = 'suspended' OR e.unrecorded IS NOT NULL OR {second_nik} THEN 0
        ELSE {amount} END,
   CASE WHEN e.status = 'suspended' THEN 'suspended'
-       WHEN e.unrecorded = 1 OR {second_nik} THEN 'held' ELSE 'payable' END,
+       WHEN e.unrecorded IS NOT NULL OR {second_nik} THEN 'held' ELSE 'payable' END,
   CASE WHEN e.status = 'suspended' THEN e.suspension
-       WHEN e.unrecorded = 1 THEN 'duplicate_review' WHEN {second_nik} THEN 'duplicate_nik'
+       WHEN e.unrecorded IS NOT NULL THEN e.unrecorded WHEN {second_nik} THEN 'duplicate_nik'
        ELSE '' END
 FROM (
   -- The person's NIK by its key (household units have none): never a join over every
   -- person of the country. A person an import holds for review, or merged into another
   -- record, is no record of the registry: nothing is paid to that record.
   SELECT e.*, (SELECT p.nik FROM registry_person p WHERE p.id = e.person_id) AS nik,
-    (SELECT 1 FROM registry_person p WHERE p.id = e.person_id
-       AND (p.held_for_review OR p.merged_into_id IS NOT NULL)) AS unrecorded
+    (SELECT CASE WHEN p.merged_into_id IS NOT NULL THEN 'merged'
+                 WHEN p.held_for_review THEN 'duplicate_review' END
+     FROM registry_person p WHERE p.id = e.person_id) AS unrecorded
   FROM programmes_enrolment e
   WHERE e.programme = %(programme)s AND e.started_on < %(end)s
     AND (e.ended_on IS NULL OR e.ended_on > %(start)s)
@@ -75,7 +76,7 @@ ON CONFLICT DO NOTHING
 # A NIK already payable in the cycle (from an earlier opening) holds the newcomer too.
 SECOND_NIK = (
     "(e.nik IS NOT NULL AND (ROW_NUMBER() OVER (PARTITION BY e.nik "
-    "ORDER BY CASE WHEN e.status = 'suspended' OR e.unrecorded = 1 THEN 1 ELSE 0 END, e.id) > 1 "
+    "ORDER BY CASE WHEN e.status = 'suspended' OR e.unrecorded IS NOT NULL THEN 1 ELSE 0 END, e.id) > 1 "
     "OR paid.nik_paid IS NOT NULL))"
 )
 
