@@ -2,7 +2,7 @@
 directory of each test's own."""
 
 import pytest
-from tests.programmes.conftest import approver, enrolled, manager  # noqa: F401 (fixtures)
+from tests.programmes.conftest import enrolled  # noqa: F401 (a fixture)
 from tests.targeting.conftest import population  # noqa: F401 (a fixture)
 
 

@@ -138,7 +138,7 @@ def test_the_to_review_cards_open_the_persons_behind_them(client, make_user, two
 
 # -- the ministry's question: the clusters served, programmes, deciles, the journey ----------
 
-from ..programmes.conftest import approver, enrolled, manager  # noqa: E402, F401 (fixtures)
+from ..programmes.conftest import enrolled  # noqa: E402, F401 (a fixture)
 from ..targeting.conftest import population  # noqa: E402, F401 (a fixture)
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
