@@ -478,7 +478,9 @@ def _move(model: type[Model], field: str, ids: list[int], to: int) -> list[int]:
         return moved
 
 
-def _move_open_pairs(candidate: DuplicateCandidate, merged_id: int, survivor_id: int) -> dict:
+def _move_open_pairs(
+    candidate: DuplicateCandidate, merged_id: int, survivor_id: int
+) -> dict[str, list[int]]:
     """Point the merged record's other open pairs at the survivor: a third record of the
     person (held, perhaps) stays reviewable against a record of the registry, and no open pair
     is left naming a merged record. A pair the survivor already has stays. Returns each moved
