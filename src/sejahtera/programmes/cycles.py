@@ -76,7 +76,8 @@ ON CONFLICT DO NOTHING
 # A NIK already payable in the cycle (from an earlier opening) holds the newcomer too.
 SECOND_NIK = (
     "(e.nik IS NOT NULL AND (ROW_NUMBER() OVER (PARTITION BY e.nik "
-    "ORDER BY CASE WHEN e.status = 'suspended' OR e.unrecorded IS NOT NULL THEN 1 ELSE 0 END, e.id) > 1 "
+    "ORDER BY CASE WHEN e.status = 'suspended' OR e.unrecorded IS NOT NULL THEN 1 ELSE 0 END, "
+    "e.id) > 1 "
     "OR paid.nik_paid IS NOT NULL))"
 )
 
