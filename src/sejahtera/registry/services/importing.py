@@ -337,21 +337,25 @@ class RegistryImport:
         # Every holder of every NIK of the batch (one index probe per NIK), kept where shared.
         holders: dict[str, list[tuple[int, str]]] = {}
         household_of: dict[int, int] = {}
-        for nik, pk, external_id, household_pk, merged_into in _rows_by_key(
+        registered_before: set[str] = set()  # NIKs held by a record of an earlier import
+        for nik, pk, external_id, household_pk, merged_into, source in _rows_by_key(
             Person,
             "nik",
             batch_niks,
-            ("nik", "id", "external_id", "household_id", "merged_into_id"),
+            ("nik", "id", "external_id", "household_id", "merged_into_id", "source_import_id"),
         ):
             if merged_into is not None:  # the person is the record kept, which holds it too
                 continue
             holders.setdefault(nik, []).append((pk, external_id))
             household_of[pk] = household_pk
+            if source != self.run.pk:
+                registered_before.add(nik)
         shared = {nik: people for nik, people in holders.items() if len(people) > 1}
         self.summary.possible_duplicates += record_shared_niks(shared, self.run)
         if not shared:
             return {}
-        hold_imported_duplicates(self.run)
+        if registered_before & shared.keys():  # a second record of someone registered
+            hold_imported_duplicates(self.run)
         # The report names only the holders inside the importer's region.
         region_of: dict[int, str] = {}
         if self.scope:
