@@ -11,6 +11,7 @@ from django.utils import timezone
 from sejahtera.accounts.idempotency import forget_answers
 from sejahtera.accounts.models import ApiToken, Role, SubmissionKey
 from sejahtera.accounts.tokens import create_token
+from sejahtera.api.api import api
 from sejahtera.registry.models import Household
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +83,9 @@ def test_a_retry_after_the_answer_was_forgotten_registers_nothing_and_says_so(ap
     assert late.json()["title"] == "Idempotency key expired"
     assert Household.objects.count() == 1
     assert SubmissionKey.objects.get().body is None
+    documented = api.get_openapi_schema()["paths"]
+    for path in ("/api/v1/households", "/api/v1/cases"):
+        assert 409 in documented[path]["post"]["responses"]
 
 
 def test_api_keys_are_per_user(api_post, make_user):

@@ -22,6 +22,7 @@ from sejahtera.accounts.models import ApiToken, User
 from sejahtera.api import schemas
 from sejahtera.api.api import problem
 from sejahtera.api.common import (
+    KEYED_PROBLEMS,
     PROBLEMS,
     PageQuery,
     RecordId,
@@ -788,7 +789,7 @@ def transfer_case(request: HttpRequest, case_pk: Path[RecordId], body: TransferI
     return _record(request, case_pk, "transfer", arguments)
 
 
-@router.post("/cases", response={201: CaseDetail, **PROBLEMS})
+@router.post("/cases", response={201: CaseDetail, **KEYED_PROBLEMS})
 def open_case(request: HttpRequest, body: OpenCaseIn) -> Any:
     from sejahtera.registry import selectors as registry_selectors
     from sejahtera.registry.models import Household

@@ -28,6 +28,9 @@ NikText = Annotated[str, Field(max_length=32, pattern=r"^[^\x00/]*$")]
 PROBLEMS: dict[int, type[schemas.Problem]] = dict.fromkeys(
     (400, 401, 403, 404, 413, 422), schemas.Problem
 )
+# What a creating write that takes an Idempotency-Key may answer besides: 409 when the key's
+# answer is no longer kept (once_per_key).
+KEYED_PROBLEMS = {**PROBLEMS, 409: schemas.Problem}
 
 
 def token_user(request: HttpRequest, scope: str, query: type[Schema] | None = None) -> User:

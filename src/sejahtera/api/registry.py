@@ -14,6 +14,7 @@ from sejahtera.accounts import access
 from sejahtera.accounts.models import ApiToken, User
 from sejahtera.api import schemas
 from sejahtera.api.common import (
+    KEYED_PROBLEMS,
     PROBLEMS,
     NikText,
     PageQuery,
@@ -105,7 +106,7 @@ def get_household(request: HttpRequest, household_pk: Path[RecordId]) -> schemas
     return _household_out(request, user, household)
 
 
-@router.post("/households", response={201: schemas.HouseholdOut, **PROBLEMS})
+@router.post("/households", response={201: schemas.HouseholdOut, **KEYED_PROBLEMS})
 def create_household(
     request: HttpRequest, body: schemas.HouseholdCreate
 ) -> Status[schemas.HouseholdOut]:
