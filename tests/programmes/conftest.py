@@ -20,3 +20,20 @@ def enrolled(manager, approver, population):  # noqa: F811 (a fixture)
     for programme in ("SEMBAKO", "PKH", "PBI_JK"):
         services.approve_decree(approver, services.prepare_decree(manager, programme, JULY, run))
     return run
+
+
+@pytest.fixture
+def sembako(enrolled, manager):
+    """The SEMBAKO cycle of July (seven families); two in Bogor hold a BRI account."""
+    from sejahtera.programmes import cycles
+    from sejahtera.programmes.models import Enrolment, PaymentAccount
+
+    bogor_first = Enrolment.objects.filter(programme="SEMBAKO").order_by("region_code", "pk")
+    for i, enrolment in enumerate(bogor_first[:2]):
+        PaymentAccount.objects.create(
+            household=enrolment.household,
+            channel="BRI",
+            account_number=f"0021010{i:08d}",
+            opened_on=date(2025, 1, 1),
+        )
+    return cycles.open_cycle(manager, "SEMBAKO", JULY)

@@ -220,3 +220,23 @@ def _enrolments_in_two_households(programme: str) -> tuple[Enrolment, Enrolment]
         one_per_household.setdefault(enrolment.household_id, enrolment)
     first, second = list(one_per_household.values())[:2]
     return first, second
+
+
+@pytest.mark.usefixtures("enrolled")
+def test_a_unit_enrolled_twice_within_a_cycle_gets_one_line_from_its_latest_enrolment(manager):
+    """An enrolment ended in August and the unit's next one, from August: one line, and
+    opening the cycle again, or its enrolments read in another order, changes nothing."""
+    ended = Enrolment.objects.filter(programme="SEMBAKO", ended_on=None).first()
+    august = date(2026, 8, 1)
+    Enrolment.objects.filter(pk=ended.pk).update(ended_on=august, status="ended")
+    latest = Enrolment.objects.get(pk=ended.pk)
+    latest.pk, latest.started_on, latest.ended_on, latest.status = None, august, None, "active"
+    latest.monthly_amount = 250_000
+    latest.save()
+    cycle = cycles.open_cycle(manager, "SEMBAKO", JULY)
+    line = lines(cycle).get(subject=ended.subject)
+    assert (line.enrolment_id, line.amount) == (latest.pk, 500_000)
+    count = lines(cycle).count()
+    cycles.open_cycle(manager, "SEMBAKO", JULY)
+    assert lines(cycle).count() == count
+    assert LedgerEntry.objects.filter(entitlement=line).count() == 1

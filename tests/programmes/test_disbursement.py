@@ -21,7 +21,6 @@ from sejahtera.programmes.models import (
     Enrolment,
     LedgerEntry,
     Payment,
-    PaymentAccount,
     ResultImport,
 )
 
@@ -33,20 +32,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _files(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def sembako(enrolled, manager):
-    """The SEMBAKO cycle of July (seven families); two in Bogor hold a BRI account."""
-    bogor_first = Enrolment.objects.filter(programme="SEMBAKO").order_by("region_code", "pk")
-    for i, enrolment in enumerate(bogor_first[:2]):
-        PaymentAccount.objects.create(
-            household=enrolment.household,
-            channel="BRI",
-            account_number=f"0021010{i:08d}",
-            opened_on=date(2025, 1, 1),
-        )
-    return cycles.open_cycle(manager, "SEMBAKO", JULY)
 
 
 def result_file(payments, outcome="paid", override=None) -> bytes:

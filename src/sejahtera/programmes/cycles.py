@@ -1,8 +1,9 @@
 """Payment cycles: opening one computes every enrolled unit's entitlement for it, once.
 
 Opening again, or two people opening at the same moment, adds nothing: the cycle is unique per
-programme and period, every line is unique per unit (and payable once per NIK) in the database,
-and the lines are inserted with ``ON CONFLICT DO NOTHING``.
+programme and period and its row is locked while its lines are written; the statement writes a
+line only for the units that have none, one per unit; and the database holds every line
+unique per unit (and payable once per NIK), refusing a second one whatever the code does.
 """
 
 from __future__ import annotations
@@ -35,6 +36,21 @@ from sejahtera.registry.services.bulk import analyse
 ENTITLEMENTS = """
 INSERT INTO programmes_entitlement (cycle_id, enrolment_id, subject, household_id, person_id,
   nik, region_code, amount, status, reason)
+-- The person's NIK by its key (household units have none): never a join over every person of
+-- the country. A person an import holds for review, or merged into another record, is no
+-- record of the registry: nothing is paid to that record. Materialised: each look-up once per
+-- enrolment, however often the statement reads it.
+WITH units AS MATERIALIZED (
+  SELECT e.*, (SELECT p.nik FROM registry_person p WHERE p.id = e.person_id) AS nik,
+    (SELECT CASE WHEN p.merged_into_id IS NOT NULL THEN 'merged'
+                 WHEN p.held_for_review THEN 'duplicate_review' END
+     FROM registry_person p WHERE p.id = e.person_id) AS unrecorded,
+    -- A unit whose enrolment ended and started again within the cycle: one line, the latest.
+    ROW_NUMBER() OVER (PARTITION BY e.subject ORDER BY e.started_on DESC, e.id DESC) AS nth
+  FROM programmes_enrolment e
+  WHERE e.programme = %(programme)s AND e.started_on < %(end)s
+    AND (e.ended_on IS NULL OR e.ended_on > %(start)s)
+)
 SELECT %(cycle)s, e.id, e.subject, e.household_id, e.person_id, e.nik, e.region_code,
   CASE WHEN e.status = 'suspended' OR e.unrecorded IS NOT NULL OR {second_nik} THEN 0
        ELSE {amount} END,
@@ -43,31 +59,21 @@ SELECT %(cycle)s, e.id, e.subject, e.household_id, e.person_id, e.nik, e.region_
   CASE WHEN e.status = 'suspended' THEN e.suspension
        WHEN e.unrecorded IS NOT NULL THEN e.unrecorded WHEN {second_nik} THEN 'duplicate_nik'
        ELSE '' END
-FROM (
-  -- The person's NIK by its key (household units have none): never a join over every
-  -- person of the country. A person an import holds for review, or merged into another
-  -- record, is no record of the registry: nothing is paid to that record.
-  SELECT e.*, (SELECT p.nik FROM registry_person p WHERE p.id = e.person_id) AS nik,
-    (SELECT CASE WHEN p.merged_into_id IS NOT NULL THEN 'merged'
-                 WHEN p.held_for_review THEN 'duplicate_review' END
-     FROM registry_person p WHERE p.id = e.person_id) AS unrecorded
-  FROM programmes_enrolment e
-  WHERE e.programme = %(programme)s AND e.started_on < %(end)s
-    AND (e.ended_on IS NULL OR e.ended_on > %(start)s)
-) e
--- NIKs already payable in the cycle (an earlier opening), read once: probed per line, the
--- table being filled could be scanned once per line.
+FROM units e
+-- What an earlier opening wrote, read once: probed per line, the table being filled could be
+-- scanned once per line. The NIKs already payable in the cycle hold a newcomer; a unit with a
+-- line, or an enrolment with one (a merge may have changed its subject since), gets no other.
 LEFT JOIN (
   SELECT DISTINCT x.nik AS nik_paid FROM programmes_entitlement x
   WHERE x.cycle_id = %(cycle)s AND x.status = 'payable' AND x.nik IS NOT NULL
 ) paid ON paid.nik_paid = e.nik
--- Enrolments with a line already, read once too: one line per enrolment, even when its
--- subject changed since (a merge moves an open enrolment to the record kept).
 LEFT JOIN (
   SELECT x.enrolment_id FROM programmes_entitlement x WHERE x.cycle_id = %(cycle)s
 ) had ON had.enrolment_id = e.id
-WHERE had.enrolment_id IS NULL -- (SQLite reads "ON CONFLICT" right after FROM as a join's ON)
-ON CONFLICT DO NOTHING
+LEFT JOIN (
+  SELECT x.subject FROM programmes_entitlement x WHERE x.cycle_id = %(cycle)s
+) unit_had ON unit_had.subject = e.subject
+WHERE e.nth = 1 AND had.enrolment_id IS NULL AND unit_had.subject IS NULL
 """
 # A person-level programme pays a NIK once per cycle, even when two person records (in two
 # households) hold it: the first enrolment is paid, the others are held for review. A record
@@ -125,6 +131,8 @@ def open_cycle(
             period_start=period_start,
             defaults={"period_end": end, "opened_by": actor},
         )
+        # A second opening waits here, then finds every line written.
+        Cycle.objects.select_for_update().get(pk=cycle.pk)
         report("suspend", 0, 4)
         suspend_the_dead(programme, period_start)
         report("entitle", 1, 4)
@@ -141,10 +149,11 @@ def open_cycle(
             "end": end,
         }
         with connection.cursor() as cursor:
+            written_after = ledger.last_id(cursor, "programmes_entitlement")
             cursor.execute(sql, params)
         analyse("programmes_entitlement")
         report("ledger", 2, 4)
-        ledger.record_entitled(cycle.pk)
+        ledger.record_entitled(cycle.pk, written_after)
         report("totals", 3, 4)
         cycle.totals = cycle_totals(cycle)
         cycle.save(update_fields=["totals"])

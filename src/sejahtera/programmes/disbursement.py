@@ -91,7 +91,6 @@ SELECT b.id, t.id,
 {{sources}}
 JOIN programmes_batch b ON b.channel = {{channel}} AND b.id IN ({{batches}})
 {{to_issue}}
-ON CONFLICT DO NOTHING
 """
 FILE_ROWS = """
 SELECT id, account_number, recipient_nik, recipient_name, amount, region_code

@@ -1,10 +1,14 @@
 """The payment ledger: what happened to each unit's money, one row per event, appended by the
 step that caused it in one set-based statement, never changed (the database refuses updates).
 
-An event is unique per entitlement, attempt and kind, so a step replayed appends nothing.
+Each statement reads back exactly the rows its step just wrote (their step holds the lock of
+their cycle or batch), so a step replayed, which writes nothing, appends nothing. An event is
+unique per entitlement, attempt and kind in the database too.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -17,8 +21,8 @@ ENTITLED = f"""
 INSERT INTO programmes_ledgerentry ({COLUMNS})
 SELECT t.subject, t.household_id, t.person_id, t.cycle_id, t.id, NULL, 0, 'entitled',
   t.amount, %(now)s
-FROM programmes_entitlement t WHERE t.cycle_id = %(cycle)s AND t.status = 'payable'
-ON CONFLICT DO NOTHING
+FROM programmes_entitlement t
+WHERE t.id > %(after)s AND t.cycle_id = %(cycle)s AND t.status = 'payable'
 """
 PAYMENTS = f"""
 INSERT INTO programmes_ledgerentry ({COLUMNS})
@@ -26,7 +30,6 @@ SELECT p.subject, p.household_id, p.person_id, b.cycle_id, p.entitlement_id, p.i
   {{kind}}, p.amount, %(now)s
 FROM programmes_payment p JOIN programmes_batch b ON b.id = p.batch_id
 WHERE {{where}}
-ON CONFLICT DO NOTHING
 """
 
 
@@ -35,9 +38,15 @@ def _append(sql: str, **params: int) -> None:
         cursor.execute(sql, {**params, "now": timezone.now()})
 
 
-def record_entitled(cycle_id: int) -> None:
-    """Every payable line of a cycle just opened."""
-    _append(ENTITLED, cycle=cycle_id)
+def last_id(cursor: Any, table: str) -> int:
+    """The highest id in ``table``: the rows a statement writes next come after it."""
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+    return int(cursor.fetchone()[0])
+
+
+def record_entitled(cycle_id: int, written_after: int) -> None:
+    """Every payable line just written in the cycle (ids after ``written_after``)."""
+    _append(ENTITLED, cycle=cycle_id, after=written_after)
 
 
 def record_issued(batch_ids: list[int]) -> None:

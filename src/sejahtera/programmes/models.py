@@ -37,6 +37,14 @@ def _copied_key(to: type[models.Model], **options: Any) -> Any:
     return models.ForeignKey(to, related_name="+", db_constraint=False, **options)
 
 
+def _checked_key(to: type[models.Model] | str, **options: Any) -> Any:
+    """A key of a table written a million rows at a time: the database checks it once per
+    statement (a trigger, migration 0009), not once per row at commit (decision 0022)."""
+    options.setdefault("on_delete", models.PROTECT)
+    options.setdefault("related_name", "+")
+    return models.ForeignKey(to, db_constraint=False, **options)
+
+
 class Amounts(models.Model):
     """What a subject receives, as its decision says (whole rupiah)."""
 
@@ -86,20 +94,17 @@ class Decree(models.Model):
 
 
 class DecreeLine(Amounts):
-    decree = models.ForeignKey(Decree, on_delete=models.CASCADE, related_name="lines")
+    decree = _checked_key(Decree, on_delete=models.CASCADE, related_name="lines")
     subject = models.CharField(max_length=24)
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    # The decision's household and person (or, for a leaving line, the enrolment's).
+    household = _copied_key(Household)
+    person = _copied_key(Person, null=True, blank=True)
     region_code = models.CharField(max_length=10)
     change = models.CharField(max_length=12, choices=_choices(Change))
     reason = models.CharField(max_length=20, choices=_choices(Reason), blank=True)
     previous_yearly_amount = models.BigIntegerField(null=True, blank=True)
     rank = models.PositiveIntegerField(null=True, blank=True)  # waiting: 1 = the poorest
-    decision = models.ForeignKey(
-        Decision, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    decision = _checked_key(Decision, on_delete=models.SET_NULL, null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -130,10 +135,8 @@ class Enrolment(Amounts):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
-    start_decree = models.ForeignKey(Decree, on_delete=models.PROTECT, related_name="+")
-    end_decree = models.ForeignKey(
-        Decree, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    start_decree = _checked_key(Decree)
+    end_decree = _checked_key(Decree, null=True, blank=True)
     end_reason = models.CharField(max_length=20, choices=_choices(Reason), blank=True)
     suspension = models.CharField(max_length=20, blank=True)  # why, while suspended
     decision = _copied_key(Decision, on_delete=models.SET_NULL, null=True, blank=True)
@@ -194,10 +197,8 @@ class Entitlement(models.Model):
         HELD = "held", _("Held for review")
 
     # The cycle leads both unique constraints: it needs no index of its own.
-    cycle = models.ForeignKey(
-        Cycle, on_delete=models.PROTECT, related_name="entitlements", db_index=False
-    )
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="+")
+    cycle = _checked_key(Cycle, related_name="entitlements", db_index=False)
+    enrolment = _checked_key(Enrolment)
     subject = models.CharField(max_length=24)
     # The enrolment's household and person, checked through it (as on Payment).
     household = _copied_key(Household)
@@ -284,12 +285,8 @@ class Payment(models.Model):
 
     # Indexes: only those a query uses (each one slows a national batch's writes); the batch
     # and the entitlement are the first columns of the composite ones below.
-    batch = models.ForeignKey(
-        Batch, on_delete=models.PROTECT, related_name="payments", db_index=False
-    )
-    entitlement = models.ForeignKey(
-        Entitlement, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
+    batch = _checked_key(Batch, related_name="payments", db_index=False)
+    entitlement = _checked_key(Entitlement, db_index=False)
     attempt = models.PositiveSmallIntegerField(default=1)
     # Copies of the entitlement's keys, for reading without a join. The database checks them
     # through the entitlement (its own keys are constrained), not once more per payment: a
@@ -306,9 +303,7 @@ class Payment(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED)
     reason = models.CharField(max_length=200, blank=True)
     paid_on = models.DateField(null=True, blank=True)
-    result = models.ForeignKey(
-        "ResultImport", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    result = _checked_key("ResultImport", null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -352,7 +347,7 @@ class ResultLine(models.Model):
     """One row of a result file as it came, and what became of it: applied, rejected with the
     field and why (the registry import's report columns), or a mismatch."""
 
-    result = models.ForeignKey(
+    result = _checked_key(
         ResultImport, on_delete=models.CASCADE, related_name="rows", db_index=False
     )  # first column of the (result, verdict) index
     line = models.PositiveIntegerField()
@@ -387,17 +382,8 @@ class LedgerEntry(models.Model):
     household = _copied_key(Household, db_index=False)
     person = _copied_key(Person, null=True, blank=True, db_index=False)
     cycle = _copied_key(Cycle, db_index=False)
-    entitlement = models.ForeignKey(
-        Entitlement, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    payment = models.ForeignKey(
-        Payment,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    entitlement = _checked_key(Entitlement, db_index=False)
+    payment = _checked_key(Payment, null=True, blank=True, db_index=False)
     attempt = models.PositiveSmallIntegerField(default=0)  # 0: the entitlement itself
     kind = models.CharField(max_length=10, choices=_choices(Entry))
     amount = models.BigIntegerField()

@@ -111,10 +111,11 @@ def _overrides(period_start: date) -> list[tuple[Reason, Q]]:
     holds, or whom an import holds, waits for the pair's review."""
     # A pair with a record an import holds makes the held record wait, not the registered
     # one: a second record of an enrolled beneficiary does not end their enrolment.
-    open_pairs = DuplicateCandidate.objects.filter(
-        status=DuplicateCandidate.Status.OPEN,
-        person__held_for_review=False,
-        other__held_for_review=False,
+    # Held records are few (their own index): a join to every person of the country would
+    # read them all.
+    held = Person.all_objects.filter(held_for_review=True).values("pk")
+    open_pairs = DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN).exclude(
+        Q(person_id__in=held) | Q(other_id__in=held)
     )
     return [
         (
@@ -134,7 +135,7 @@ def _overrides(period_start: date) -> list[tuple[Reason, Q]]:
             Reason.DUPLICATE_REVIEW,
             Q(person_id__in=open_pairs.values("person_id"))
             | Q(person_id__in=open_pairs.values("other_id"))
-            | Q(person_id__in=Person.all_objects.filter(held_for_review=True).values("pk")),
+            | Q(person_id__in=held),
         ),
     ]
 

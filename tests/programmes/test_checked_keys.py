@@ -1,0 +1,105 @@
+"""The keys of the delivery tables written a million rows at a time are checked by the
+database once per statement (decision 0022), and still refuse a key that names no row; the
+rows they name are kept from deletion by the application (PROTECT) on either database."""
+
+from __future__ import annotations
+
+import re
+from importlib import import_module
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
+
+from sejahtera.programmes import disbursement
+from sejahtera.programmes.models import Batch, Decree, Entitlement
+
+from .test_disbursement import result_file
+
+pytestmark = pytest.mark.django_db
+
+KEYS = import_module("sejahtera.programmes.migrations.0009_keys_checked_per_statement").KEYS
+CHECKED = [(table, column) for table, keys in KEYS.items() for column, _ in keys]
+NO_ROW = 987_654_321
+# A copy of a row that no unique constraint refuses, so that only its key can be wrong.
+DISTINCT_COPY = {
+    "programmes_decreeline": {"subject": "'copy'"},
+    "programmes_enrolment": {"subject": "'copy'"},
+    "programmes_entitlement": {"subject": "'copy'", "nik": "NULL"},
+    "programmes_payment": {"attempt": "attempt + 100", "status": "'failed'"},
+    "programmes_ledgerentry": {"attempt": "attempt + 100"},
+}
+
+
+@pytest.fixture
+def every_table(manager, sembako, settings, tmp_path):
+    """A decree, enrolments, a cycle, a batch paid by its result file: a row in each table."""
+    settings.MEDIA_ROOT = tmp_path
+    batch = disbursement.build_batches(manager, sembako)[0]
+    content = result_file(batch.payments.all())
+    disbursement.import_result(manager, batch, "result.csv", content)
+    return Batch.objects.get(pk=batch.pk)
+
+
+only_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite, the demo's database, checks these keys by construction alone",
+)
+
+
+def refused(table: str, column: str):
+    return pytest.raises(IntegrityError, match=re.escape(f"{table}.{column}"))
+
+
+def first_row(table: str) -> str:
+    return f"(SELECT MIN(id) FROM {table})"
+
+
+@only_postgresql
+@pytest.mark.parametrize(("table", "column"), CHECKED)
+def test_a_row_written_with_a_key_naming_no_row_is_refused(every_table, table, column):
+    with connection.cursor() as cursor:
+        description = connection.introspection.get_table_description(cursor, table)
+        names = [c.name for c in description if c.name != "id"]
+        values = DISTINCT_COPY.get(table, {}) | {column: str(NO_ROW)}
+        quoted = {n: connection.ops.quote_name(n) for n in names}
+        sql = (
+            f"INSERT INTO {table} ({', '.join(quoted.values())}) "
+            f"SELECT {', '.join(values.get(n, q) for n, q in quoted.items())} FROM {table} "
+            f"WHERE id = {first_row(table)}"
+        )
+        with refused(table, column), transaction.atomic():
+            cursor.execute(sql)
+
+
+@only_postgresql
+@pytest.mark.parametrize(
+    ("table", "column"), [key for key in CHECKED if key[0] != "programmes_ledgerentry"]
+)  # the ledger refuses every change
+def test_a_key_changed_to_name_no_row_is_refused(every_table, table, column):
+    with connection.cursor() as cursor, refused(table, column), transaction.atomic():
+        cursor.execute(f"UPDATE {table} SET {column} = {NO_ROW} WHERE id = {first_row(table)}")
+
+
+@only_postgresql
+def test_a_statement_of_many_rows_names_the_key_that_is_wrong(every_table):
+    """One wrong key among the rows of one statement refuses the whole statement."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM programmes_payment")
+        (payments,) = cursor.fetchone()
+        assert payments > 1
+        with refused("programmes_payment", "batch_id"), transaction.atomic():
+            cursor.execute(
+                "UPDATE programmes_payment SET batch_id = CASE WHEN id = "
+                f"{first_row('programmes_payment')} THEN {NO_ROW} ELSE batch_id END"
+            )
+        cursor.execute(
+            "SELECT COUNT(*) FROM programmes_payment WHERE batch_id = %s", [every_table.pk]
+        )
+        assert cursor.fetchone()[0] == every_table.lines
+
+
+def test_the_rows_a_key_names_cannot_be_deleted_from_under_it(every_table):
+    for parent in (every_table, Entitlement.objects.first(), Decree.objects.first()):
+        with pytest.raises(ProtectedError), transaction.atomic():
+            parent.delete()
