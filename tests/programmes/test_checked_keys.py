@@ -4,15 +4,26 @@ rows they name are kept from deletion by the application (PROTECT) on either dat
 
 from __future__ import annotations
 
+import io
 import re
 from importlib import import_module
 
 import pytest
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 
 from sejahtera.programmes import disbursement
-from sejahtera.programmes.models import Batch, Decree, Entitlement
+from sejahtera.programmes.models import (
+    Batch,
+    Decree,
+    Entitlement,
+    LedgerEntry,
+    Payment,
+    ResultImport,
+    ResultLine,
+)
+from sejahtera.registry.services.bulk import insert
 
 from .test_disbursement import result_file
 
@@ -103,3 +114,30 @@ def test_the_rows_a_key_names_cannot_be_deleted_from_under_it(every_table):
     for parent in (every_table, Entitlement.objects.first(), Decree.objects.first()):
         with pytest.raises(ProtectedError), transaction.atomic():
             parent.delete()
+
+
+@only_postgresql
+def test_rows_copied_in_are_checked_too(every_table):
+    """Result lines go in by COPY: the statement's transition table holds its rows as well."""
+    columns = ("result_id", "line", "reference", "payment_number", "account_number", "amount",
+               "outcome", "reason", "paid_on", "verdict", "column", "message")  # fmt: skip
+    row = (NO_ROW, 2, "SJT0000000001", 1, "x", 1, "paid", "r", None, "applied", "c", "m")
+    with refused("programmes_resultline", "result_id"), transaction.atomic():
+        insert(ResultLine, columns, [row])
+
+
+@only_postgresql
+def test_a_dump_of_the_delivery_tables_loads_again(every_table, tmp_path):
+    """The check is immediate, not deferred to the commit: ``loaddata`` writes the rows in the
+    models' order, which puts every row after the rows it names."""
+    counts = {m: m.objects.count() for m in (Payment, ResultImport, ResultLine, LedgerEntry)}
+    dump = io.StringIO()
+    call_command("dumpdata", "programmes", stdout=dump)
+    (tmp_path / "programmes.json").write_text(dump.getvalue())
+    tables = [t for t in connection.introspection.table_names() if t.startswith("programmes_")]
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE wants no pending key checks
+        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    call_command("loaddata", str(tmp_path / "programmes.json"), verbosity=0)
+    assert {m: m.objects.count() for m in counts} == counts

@@ -240,3 +240,22 @@ def test_a_unit_enrolled_twice_within_a_cycle_gets_one_line_from_its_latest_enro
     cycles.open_cycle(manager, "SEMBAKO", JULY)
     assert lines(cycle).count() == count
     assert LedgerEntry.objects.filter(entitlement=line).count() == 1
+
+
+@pytest.mark.usefixtures("enrolled")
+def test_opening_again_enters_only_the_new_lines_in_the_ledger(manager):
+    """A unit enrolled after the opening: opening again writes its line and its one *entitled*
+    entry, and every payable line has exactly one."""
+    late = Enrolment.objects.filter(programme="SEMBAKO", ended_on=None).order_by("pk").last()
+    Enrolment.objects.filter(pk=late.pk).update(started_on=SEPTEMBER)
+    cycle = cycles.open_cycle(manager, "SEMBAKO", JULY)
+    before = LedgerEntry.objects.filter(cycle=cycle, kind="entitled").count()
+    Enrolment.objects.filter(pk=late.pk).update(started_on=JULY)
+    cycles.open_cycle(manager, "SEMBAKO", JULY)
+    cycles.open_cycle(manager, "SEMBAKO", JULY)
+    payable = lines(cycle).filter(status="payable")
+    entries = LedgerEntry.objects.filter(cycle=cycle, kind="entitled")
+    assert entries.count() == before + 1 == payable.count()
+    assert set(entries.values_list("entitlement_id", flat=True)) == set(
+        payable.values_list("pk", flat=True)
+    )

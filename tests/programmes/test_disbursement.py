@@ -23,6 +23,7 @@ from sejahtera.programmes.models import (
     Payment,
     ResultImport,
 )
+from sejahtera.registry.models import Person
 
 from .conftest import JULY
 
@@ -303,6 +304,28 @@ def test_premiums_go_to_the_insurer(manager, enrolled):
     [batch] = disbursement.build_batches(manager, cycle)
     assert batch.channel == "BPJS"
     assert batch.lines == cycle.totals["payable"]["lines"]
+
+
+def test_a_person_is_paid_under_their_own_name_and_nik_never_the_heads(manager, enrolled):
+    """A person-level line names the person; a person without a NIK is sent without one,
+    not with the NIK of the head of their household."""
+    cycle = cycles.open_cycle(manager, "PBI_JK", JULY)
+    member = (
+        Enrolment.objects.filter(programme="PBI_JK", ended_on=None)
+        .exclude(person__relationship="head")
+        .first()
+    )
+    Person.objects.filter(pk=member.person_id).update(nik=None)
+    [batch] = disbursement.build_batches(manager, cycle)
+    payments = {p.person_id: p for p in batch.payments.all()}
+    person = Person.objects.get(pk=member.person_id)
+    assert (payments[person.pk].recipient_nik, payments[person.pk].recipient_name) == (
+        "",
+        person.full_name,
+    )
+    for person_id, payment in payments.items():
+        if person_id != person.pk:
+            assert payment.recipient_nik == (Person.objects.get(pk=person_id).nik or "")
 
 
 @pytest.mark.database

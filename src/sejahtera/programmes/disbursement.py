@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import io
 from collections.abc import Iterator
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +29,13 @@ from django.utils.translation import gettext
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.domain import disbursement as rules
-from sejahtera.domain.disbursement import Channel, Layout
+from sejahtera.domain.disbursement import Channel, Layout, reference
 from sejahtera.programmes import ledger
 from sejahtera.programmes.cycles import Progress, no_progress, suspend_the_dead
 from sejahtera.programmes.models import Batch, Cycle, Payment, ResultImport, ResultLine
 from sejahtera.programmes.selectors import hidden_programmes
 from sejahtera.registry.services.bulk import analyse, insert
-from sejahtera.registry.services.exports import safe_row
+from sejahtera.registry.services.exports import safe_cell
 
 # The channel of an entitlement ``t`` whose household's KKS account is ``a`` (the rule of
 # ``domain.disbursement.PREMIUM_PROGRAMMES``, as SQL: a million lines in one statement).
@@ -66,32 +67,37 @@ WHERE t.cycle_id = %(cycle)s AND t.status = 'payable' AND e.status = 'active'
   AND NOT EXISTS (SELECT 1 FROM registry_person p WHERE p.id = t.person_id
                   AND (p.held_for_review OR p.merged_into_id IS NOT NULL))
 """
-# The name and NIK a channel pays: the person's own for a person-level programme, else the
-# household head's (a record of the registry: not one held for review or merged). Index
-# lookups, each a scalar subquery: a join could make the database read
-# every person of the country once per batch. "ORDER BY x.id + 0": ordered by the bare key,
-# PostgreSQL, knowing how few people are heads, walks the primary key from the lowest id for
-# every line (minutes for a batch) instead of reading the household's few members.
-RECIPIENT = (
-    "COALESCE((SELECT x.{column} FROM registry_person x WHERE x.id = t.person_id), "
-    "(SELECT x.{column} FROM registry_person x WHERE x.household_id = t.household_id "
-    "AND x.relationship = 'head' AND x.merged_into_id IS NULL AND NOT x.held_for_review "
-    "ORDER BY x.id + 0 LIMIT 1), '')"
-)
+# Whom a line pays: the person of a person-level programme, else the household head (a record
+# of the registry: not one held for review or merged). Index look-ups, each a scalar subquery:
+# a join could make the database read every person of the country once per batch. "ORDER BY
+# x.id + 0": ordered by the bare key, PostgreSQL, knowing how few people are heads, walks the
+# primary key from the lowest id for every line (minutes for a batch) instead of reading the
+# household's few members.
+RECIPIENT = """COALESCE(t.person_id, (
+  SELECT x.id FROM registry_person x WHERE x.household_id = t.household_id
+    AND x.relationship = 'head' AND x.merged_into_id IS NULL AND NOT x.held_for_review
+  ORDER BY x.id + 0 LIMIT 1))"""
 # Every line into its channel's new batch, in one statement, with whom it pays as it stands
-# today: the batch file is written from the payments alone, the same file whenever asked.
+# today: the batch file is written from the payments alone, the same file whenever asked. The
+# lines are materialised so that each recipient is found once, not once per column read.
 ISSUE = f"""
 INSERT INTO programmes_payment (batch_id, entitlement_id, attempt, subject, household_id,
   person_id, region_code, account_number, recipient_nik, recipient_name, amount, status, reason)
-SELECT b.id, t.id,
-  1 + COALESCE(sent.attempts, 0),
-  t.subject, t.household_id, t.person_id, t.region_code,
-  CASE WHEN b.channel IN ('POS', 'BPJS') THEN '' ELSE a.account_number END,
-  {RECIPIENT.format(column="nik")}, {RECIPIENT.format(column="full_name")}, t.amount, 'issued', ''
-{{sources}}
-JOIN programmes_batch b ON b.channel = {{channel}} AND b.id IN ({{batches}})
-{{to_issue}}
+WITH lines AS MATERIALIZED (
+  SELECT t.id, 1 + COALESCE(sent.attempts, 0) AS attempt, t.subject, t.household_id,
+    t.person_id, t.region_code, t.amount, a.account_number, {{channel}} AS channel,
+    {RECIPIENT} AS recipient_id
+  {{sources}}
+  {{to_issue}}
+)
+SELECT b.id, l.id, l.attempt, l.subject, l.household_id, l.person_id, l.region_code,
+  CASE WHEN b.channel IN ('POS', 'BPJS') THEN '' ELSE l.account_number END,
+  COALESCE((SELECT x.nik FROM registry_person x WHERE x.id = l.recipient_id), ''),
+  COALESCE((SELECT x.full_name FROM registry_person x WHERE x.id = l.recipient_id), ''),
+  l.amount, 'issued', ''
+FROM lines l JOIN programmes_batch b ON b.channel = l.channel AND b.id IN ({{batches}})
 """
+# In the order of ``domain.disbursement.FIELDS``.
 FILE_ROWS = """
 SELECT id, account_number, recipient_nik, recipient_name, amount, region_code
 FROM programmes_payment WHERE batch_id = %s ORDER BY id
@@ -193,6 +199,7 @@ def _write_file(batch: Batch) -> None:
 def _file_chunks(batch: Batch) -> Iterator[bytes]:
     layout = channel_layouts()[Channel(batch.channel)]
     period = f"{batch.cycle.period_start:%Y-%m}"
+    pick = itemgetter(*(rules.FIELDS.index(column) for column in layout.columns))
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=layout.delimiter, lineterminator="\n")
     if layout.header:
@@ -201,18 +208,13 @@ def _file_chunks(batch: Batch) -> Iterator[bytes]:
     with connection.chunked_cursor() as cursor:
         cursor.execute(FILE_ROWS, [batch.pk])
         while rows := cursor.fetchmany(10_000):
-            for pk, account, nik, name, amount, region in rows:
-                values = {
-                    "reference": rules.reference(pk),
-                    "account": account,
-                    "nik": nik or "",
-                    "name": name or "",
-                    "amount": amount,
-                    "region": region,
-                    "period": period,
-                }
-                # Operators open these files in spreadsheets too: a name is never a formula.
-                writer.writerow(safe_row(values[c] for c in layout.columns))
+            # Operators open these files in spreadsheets too: text from outside (an account
+            # number, a NIK, a name) is never a formula.
+            writer.writerows(
+                pick((reference(pk), safe_cell(account), safe_cell(nik), safe_cell(name), amount,
+                      region, period))
+                for pk, account, nik, name, amount, region in rows
+            )  # fmt: skip
             yield buffer.getvalue().encode()
             buffer.seek(0)
             buffer.truncate()

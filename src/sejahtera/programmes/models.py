@@ -272,6 +272,27 @@ class Batch(models.Model):
         return self.file_name
 
 
+class ResultImport(models.Model):
+    """A channel's result file for a batch. The same file (by SHA-256) is taken once."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="results")
+    file_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    imported_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    # Rows per verdict: applied, rejected (unreadable), and each mismatch.
+    counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-imported_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "sha256"], name="one_import_per_file")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} for batch {self.batch_id}"
+
+
 class Payment(models.Model):
     """One entitlement sent to a channel. A failed or returned payment may be sent again (a
     new payment, the next attempt); the database holds at most one *live* (issued or paid)
@@ -303,7 +324,7 @@ class Payment(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED)
     reason = models.CharField(max_length=200, blank=True)
     paid_on = models.DateField(null=True, blank=True)
-    result = _checked_key("ResultImport", null=True, blank=True)
+    result = _checked_key(ResultImport, null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -320,27 +341,6 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{reference(self.pk)} {self.amount} ({self.status})"
-
-
-class ResultImport(models.Model):
-    """A channel's result file for a batch. The same file (by SHA-256) is taken once."""
-
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="results")
-    file_name = models.CharField(max_length=200)
-    sha256 = models.CharField(max_length=64)
-    imported_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    imported_at = models.DateTimeField(auto_now_add=True)
-    # Rows per verdict: applied, rejected (unreadable), and each mismatch.
-    counts = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["-imported_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["batch", "sha256"], name="one_import_per_file")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.file_name} for batch {self.batch_id}"
 
 
 class ResultLine(models.Model):
@@ -373,7 +373,8 @@ class ResultLine(models.Model):
 class LedgerEntry(models.Model):
     """What happened to a unit's money, one row per event, never changed: entitled (a cycle
     opened), issued or re-issued (in a batch), paid, failed, returned (the channel's result).
-    Each event is unique per entitlement and attempt, so replaying a step writes nothing."""
+    Each event is unique per entitlement, attempt and kind: a step replayed writes nothing,
+    and the database refuses a second event."""
 
     # Read by household (the composite index) and by entitlement (the unique one): the other
     # keys carry no index of their own, which would only slow a national cycle's writes. The

@@ -38,20 +38,25 @@ KEYS = {
     "programmes_resultline": [("result_id", "programmes_resultimport")],
 }
 
-# The distinct keys of the statement's rows, each looked up once by the parent's primary key.
-# "OFFSET 0" keeps the look-up a probe per key: as an anti-join, the planner may choose to read
-# the whole parent table (every decision of a national run) to check a few thousand keys.
+# The distinct keys of the statement's rows, each looked up once by the parent's primary key
+# (of an UPDATE, only the keys it changed). "OFFSET 0" keeps the look-up a probe per key: as an
+# anti-join, the planner may choose to read the whole parent table (every decision of a
+# national run) to check a few thousand keys.
 CHECK_FUNCTION = """
 CREATE FUNCTION programmes_check_keys() RETURNS trigger AS $$
 DECLARE
   i integer := 0;
   missing bigint;
+  unchanged text := '';
 BEGIN
   WHILE i < TG_NARGS LOOP
+    IF TG_OP = 'UPDATE' THEN
+      unchanged := format(' EXCEPT SELECT %1$I FROM before', TG_ARGV[i]);
+    END IF;
     EXECUTE format(
-      'SELECT n.k FROM (SELECT DISTINCT %1$I AS k FROM written WHERE %1$I IS NOT NULL) n '
+      'SELECT n.k FROM (SELECT %1$I AS k FROM written WHERE %1$I IS NOT NULL%3$s) n '
       'WHERE NOT EXISTS (SELECT 1 FROM %2$I p WHERE p.id = n.k OFFSET 0) LIMIT 1',
-      TG_ARGV[i], TG_ARGV[i + 1]) INTO missing;
+      TG_ARGV[i], TG_ARGV[i + 1], unchanged) INTO missing;
     IF missing IS NOT NULL THEN
       RAISE foreign_key_violation USING MESSAGE = format(
         '%s.%s = %s names no row of %s', TG_TABLE_NAME, TG_ARGV[i], missing, TG_ARGV[i + 1]);
@@ -70,10 +75,13 @@ def postgresql_triggers():
     yield CHECK_FUNCTION
     for table, keys in KEYS.items():
         arguments = ", ".join(f"'{name}'" for pair in keys for name in pair)
-        for event in ("INSERT", "UPDATE"):
+        for event, transitions in (
+            ("INSERT", "NEW TABLE AS written"),
+            ("UPDATE", "OLD TABLE AS before NEW TABLE AS written"),
+        ):
             yield (
                 f"CREATE TRIGGER {table}_keys_{event.lower()} AFTER {event} ON {table} "
-                "REFERENCING NEW TABLE AS written FOR EACH STATEMENT "
+                f"REFERENCING {transitions} FOR EACH STATEMENT "
                 f"EXECUTE FUNCTION programmes_check_keys({arguments})"
             )
 
