@@ -31,7 +31,7 @@ from sejahtera.domain.findings import gettext_noop
 from sejahtera.programmes import ledger
 from sejahtera.programmes.models import Cycle, Enrolment, Entitlement
 from sejahtera.programmes.selectors import deceased_before, hidden_programmes
-from sejahtera.registry.services.bulk import analyse
+from sejahtera.registry.services.bulk import analyse, without_jit
 
 ENTITLEMENTS = """
 INSERT INTO programmes_entitlement (cycle_id, enrolment_id, subject, household_id, person_id,
@@ -126,6 +126,7 @@ def open_cycle(
     calendar = calendar_of(programme)
     report = progress or no_progress
     with transaction.atomic():
+        without_jit()
         cycle, _ = Cycle.objects.get_or_create(
             programme=programme,
             period_start=period_start,

@@ -34,7 +34,7 @@ from sejahtera.programmes import ledger
 from sejahtera.programmes.cycles import Progress, no_progress, suspend_the_dead
 from sejahtera.programmes.models import Batch, Cycle, Payment, ResultImport, ResultLine
 from sejahtera.programmes.selectors import hidden_programmes
-from sejahtera.registry.services.bulk import analyse, insert
+from sejahtera.registry.services.bulk import analyse, insert, without_jit
 from sejahtera.registry.services.exports import safe_cell
 
 # The channel of an entitlement ``t`` whose household's KKS account is ``a`` (the rule of
@@ -131,6 +131,7 @@ def build_batches(actor: User, cycle: Cycle, progress: Progress | None = None) -
     channel = CHANNEL.format(premium=premium or "''", insurer=Channel.BPJS)
     report = progress or no_progress
     with transaction.atomic():
+        without_jit()
         Cycle.objects.select_for_update().get(pk=cycle.pk)
         report("suspend", 0, 3)
         suspend_the_dead(cycle.programme, cycle.period_start)
@@ -280,6 +281,7 @@ def import_result(actor: User, batch: Batch, file_name: str, content: bytes) -> 
         return earlier
     rows = _read_rows(content)
     with transaction.atomic():
+        without_jit()
         Batch.objects.select_for_update().get(pk=batch.pk)
         try:
             with transaction.atomic():

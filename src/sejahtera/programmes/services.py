@@ -35,7 +35,7 @@ from sejahtera.programmes.subjects import subject_sql
 from sejahtera.programmes.tasks import refresh_coverage
 from sejahtera.registry import privacy
 from sejahtera.registry.models import DuplicateCandidate, Person
-from sejahtera.registry.services.bulk import analyse
+from sejahtera.registry.services.bulk import analyse, without_jit
 from sejahtera.targeting.models import TargetingRun
 from sejahtera.targeting.selectors import programme_codes, rules_of
 
@@ -168,6 +168,7 @@ def prepare_decree(actor: User, programme: str, period_start: date, run: Targeti
         raise PermissionDenied
 
     with transaction.atomic():
+        without_jit()
         decree = Decree.objects.create(
             programme=programme, period_start=period_start, run=run, prepared_by=actor
         )
@@ -231,6 +232,7 @@ def approve_decree(actor: User, decree: Decree) -> Decree:
     all at once. A second person approves; a decree is approved once."""
     access.require(actor, access.DECREE_MAKERS)
     with transaction.atomic():
+        without_jit()
         decree = Decree.objects.select_for_update().get(pk=decree.pk)
         if decree.status != Decree.Status.DRAFT:
             raise _not_a_draft(decree)

@@ -151,6 +151,15 @@ def upsert(model: type[Model], columns: Sequence[str], rows: Rows) -> None:
             )
 
 
+def without_jit() -> None:
+    """No JIT compilation for the rest of this transaction (PostgreSQL). A bulk statement runs
+    for seconds, and compiling its plan took about as long as running it: 1.1 s of a 3.5 s
+    batch of 92,126 payments."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+
+
 def analyse(table: str) -> None:
     """Fresh planner statistics after a bulk write (PostgreSQL), so that the statements after
     it do not plan for the table as it was before."""

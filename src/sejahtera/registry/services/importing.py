@@ -37,7 +37,7 @@ from sejahtera.registry.models import (
     ImportRun,
     Person,
 )
-from sejahtera.registry.services.bulk import analyse, insert, python_rows, upsert
+from sejahtera.registry.services.bulk import analyse, insert, python_rows, upsert, without_jit
 from sejahtera.registry.services.deduplication import (
     check_imported_persons,
     hold_imported_duplicates,
@@ -160,7 +160,7 @@ def _rows_by_key(
         f"FROM {quote(model._meta.db_table)} t WHERE t.{quote(key)} = k.value OFFSET 0) r"
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
+        without_jit()
         cursor.execute(sql, [f"{{{literal}}}"])
         return cursor.fetchall()
 
