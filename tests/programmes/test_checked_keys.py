@@ -5,7 +5,7 @@ rows they name are kept from deletion by the application (PROTECT) on either dat
 from __future__ import annotations
 
 import io
-import re
+from collections.abc import Callable
 from importlib import import_module
 
 import pytest
@@ -58,8 +58,15 @@ only_postgresql = pytest.mark.skipif(
 )
 
 
-def refused(table: str, column: str):
-    return pytest.raises(IntegrityError, match=re.escape(f"{table}.{column}"))
+def refusal(write: Callable[[], object]) -> str:
+    """The message of the IntegrityError that ``write`` raises (none fails the test)."""
+    with pytest.raises(IntegrityError) as refused, transaction.atomic():
+        write()
+    return str(refused.value)
+
+
+def names_no_row(table: str, column: str) -> str:
+    return f"{table}.{column} = {NO_ROW} names no row"
 
 
 def first_row(table: str) -> str:
@@ -79,8 +86,7 @@ def test_a_row_written_with_a_key_naming_no_row_is_refused(every_table, table, c
             f"SELECT {', '.join(values.get(n, q) for n, q in quoted.items())} FROM {table} "
             f"WHERE id = {first_row(table)}"
         )
-        with refused(table, column), transaction.atomic():
-            cursor.execute(sql)
+        assert names_no_row(table, column) in refusal(lambda: cursor.execute(sql))
 
 
 @only_postgresql
@@ -88,8 +94,9 @@ def test_a_row_written_with_a_key_naming_no_row_is_refused(every_table, table, c
     ("table", "column"), [key for key in CHECKED if key[0] != "programmes_ledgerentry"]
 )  # the ledger refuses every change
 def test_a_key_changed_to_name_no_row_is_refused(every_table, table, column):
-    with connection.cursor() as cursor, refused(table, column), transaction.atomic():
-        cursor.execute(f"UPDATE {table} SET {column} = {NO_ROW} WHERE id = {first_row(table)}")
+    sql = f"UPDATE {table} SET {column} = {NO_ROW} WHERE id = {first_row(table)}"
+    with connection.cursor() as cursor:
+        assert names_no_row(table, column) in refusal(lambda: cursor.execute(sql))
 
 
 @only_postgresql
@@ -99,11 +106,12 @@ def test_a_statement_of_many_rows_names_the_key_that_is_wrong(every_table):
         cursor.execute("SELECT COUNT(*) FROM programmes_payment")
         (payments,) = cursor.fetchone()
         assert payments > 1
-        with refused("programmes_payment", "batch_id"), transaction.atomic():
-            cursor.execute(
-                "UPDATE programmes_payment SET batch_id = CASE WHEN id = "
-                f"{first_row('programmes_payment')} THEN {NO_ROW} ELSE batch_id END"
-            )
+        sql = (
+            "UPDATE programmes_payment SET batch_id = CASE WHEN id = "
+            f"{first_row('programmes_payment')} THEN {NO_ROW} ELSE batch_id END"
+        )
+        message = refusal(lambda: cursor.execute(sql))
+        assert names_no_row("programmes_payment", "batch_id") in message
         cursor.execute(
             "SELECT COUNT(*) FROM programmes_payment WHERE batch_id = %s", [every_table.pk]
         )
@@ -122,8 +130,8 @@ def test_rows_copied_in_are_checked_too(every_table):
     columns = ("result_id", "line", "reference", "payment_number", "account_number", "amount",
                "outcome", "reason", "paid_on", "verdict", "column", "message")  # fmt: skip
     row = (NO_ROW, 2, "SJT0000000001", 1, "x", 1, "paid", "r", None, "applied", "c", "m")
-    with refused("programmes_resultline", "result_id"), transaction.atomic():
-        insert(ResultLine, columns, [row])
+    message = refusal(lambda: insert(ResultLine, columns, [row]))
+    assert names_no_row("programmes_resultline", "result_id") in message
 
 
 @only_postgresql
