@@ -37,7 +37,7 @@ DISTINCT_COPY = {
     "programmes_decreeline": {"subject": "'copy'"},
     "programmes_enrolment": {"subject": "'copy'"},
     "programmes_entitlement": {"subject": "'copy'", "nik": "NULL"},
-    "programmes_payment": {"attempt": "attempt + 100", "status": "'failed'"},
+    "programmes_payment": {"attempt": "attempt + 100", "status": "'failed'", "live": "FALSE"},
     "programmes_ledgerentry": {"attempt": "attempt + 100"},
 }
 

@@ -82,7 +82,8 @@ RECIPIENT = """COALESCE(t.person_id, (
 # lines are materialised so that each recipient is found once, not once per column read.
 ISSUE = f"""
 INSERT INTO programmes_payment (batch_id, entitlement_id, attempt, subject, household_id,
-  person_id, region_code, account_number, recipient_nik, recipient_name, amount, status, reason)
+  person_id, region_code, account_number, recipient_nik, recipient_name, amount, status, live,
+  reason)
 WITH lines AS MATERIALIZED (
   SELECT t.id, 1 + COALESCE(sent.attempts, 0) AS attempt, t.subject, t.household_id,
     t.person_id, t.region_code, t.amount, a.account_number, {{channel}} AS channel,
@@ -94,7 +95,7 @@ SELECT b.id, l.id, l.attempt, l.subject, l.household_id, l.person_id, l.region_c
   CASE WHEN b.channel IN ('POS', 'BPJS') THEN '' ELSE l.account_number END,
   COALESCE((SELECT x.nik FROM registry_person x WHERE x.id = l.recipient_id), ''),
   COALESCE((SELECT x.full_name FROM registry_person x WHERE x.id = l.recipient_id), ''),
-  l.amount, 'issued', ''
+  l.amount, 'issued', TRUE, ''
 FROM lines l JOIN programmes_batch b ON b.channel = l.channel AND b.id IN ({{batches}})
 """
 # In the order of ``domain.disbursement.FIELDS``.
@@ -250,7 +251,7 @@ RESULT_COLUMNS = (
     "reason", "paid_on", "verdict", "column", "message",
 )  # fmt: skip
 APPLY = """
-UPDATE programmes_payment SET status = r.outcome, reason = r.reason,
+UPDATE programmes_payment SET status = r.outcome, live = r.outcome = 'paid', reason = r.reason,
   paid_on = COALESCE(r.paid_on, programmes_payment.paid_on), result_id = %(result)s
 FROM programmes_resultline r
 WHERE r.result_id = %(result)s AND r.verdict = 'applied'

@@ -59,5 +59,8 @@ def record_issued(batch_ids: list[int]) -> None:
 def record_results(result_id: int) -> None:
     """Every payment a result file settled: paid, failed or returned (a paid line returned
     later has both)."""
-    where = "p.result_id = %(result)s AND p.status <> 'issued'"
+    where = (
+        "p.id IN (SELECT r.payment_number FROM programmes_resultline r "
+        "WHERE r.result_id = %(result)s AND r.verdict IN ('applied', 'paid_to_suspended'))"
+    )
     _append(PAYMENTS.format(kind="p.status", where=where), result=result_id)

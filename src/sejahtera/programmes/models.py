@@ -293,10 +293,21 @@ class ResultImport(models.Model):
         return f"{self.file_name} for batch {self.batch_id}"
 
 
+# A payment that is money on its way or in hand; a failed or returned one may be sent again.
+LIVE = ("issued", "paid")
+NOT_LIVE = ("failed", "returned")
+
+
 class Payment(models.Model):
     """One entitlement sent to a channel. A failed or returned payment may be sent again (a
     new payment, the next attempt); the database holds at most one *live* (issued or paid)
-    payment per entitlement: never paid twice."""
+    payment per entitlement: never paid twice.
+
+    ``live`` says issued or paid, as a column of its own that a check keeps equal to the
+    status: the unique index of live payments reads it, and no index reads the status. A
+    result file turning issued into paid then changes no indexed value, so PostgreSQL writes
+    each settled payment in place on its page (a HOT update, hence the free space the table
+    keeps on its pages, migration 0010) instead of a new entry in every index."""
 
     class Status(models.TextChoices):
         ISSUED = "issued", _("Issued")
@@ -322,22 +333,28 @@ class Payment(models.Model):
     recipient_name = models.CharField(max_length=200, blank=True)
     amount = models.BigIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED)
+    live = models.BooleanField(default=True)
     reason = models.CharField(max_length=200, blank=True)
     paid_on = models.DateField(null=True, blank=True)
-    result = _checked_key(ResultImport, null=True, blank=True)
+    # The import that settled it (its result lines are read by their own index).
+    result = _checked_key(ResultImport, null=True, blank=True, db_index=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["entitlement"],
-                condition=Q(status__in=["issued", "paid"]),
+                condition=Q(live=True),
                 name="one_live_payment_per_entitlement",
             ),
             models.UniqueConstraint(
                 fields=["entitlement", "attempt"], name="one_payment_per_attempt"
             ),
+            models.CheckConstraint(
+                condition=Q(live=True, status__in=LIVE) | Q(live=False, status__in=NOT_LIVE),
+                name="payment_live_while_issued_or_paid",
+            ),
         ]
-        indexes = [models.Index(fields=["batch", "status"])]
+        indexes = [models.Index(fields=["batch"], name="payment_batch")]
 
     def __str__(self) -> str:
         return f"{reference(self.pk)} {self.amount} ({self.status})"

@@ -56,7 +56,7 @@ def cycle_reconciliation(user: User, cycle: Cycle) -> Reconciliation:
     cycles_for(user).get(pk=cycle.pk)  # the reader may read the cycle
     payments = _payments(user, batch__cycle=cycle)
     report = _reconcile(user, payments, ResultLine.objects.filter(result__batch__cycle=cycle))
-    live = Payment.objects.filter(entitlement=OuterRef("pk"), status__in=["issued", "paid"])
+    live = Payment.objects.filter(entitlement=OuterRef("pk"), live=True)
     waiting = Entitlement.objects.filter(
         cycle=cycle,
         status=Entitlement.Status.PAYABLE,
