@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import NamedTuple
 
 from sejahtera.domain.findings import Finding, error, gettext_noop
 
@@ -120,8 +121,9 @@ NEEDING_A_REASON = frozenset({Outcome.FAILED.value, Outcome.RETURNED.value})
 REQUIRED_COLUMNS = ("reference", "amount", "status")
 
 
-@dataclass(frozen=True)
-class ResultRow:
+class ResultRow(NamedTuple):
+    """A tuple, not a dataclass: a national result file makes a million of them."""
+
     line: int  # in the file, the header being line 1
     reference: str
     payment_id: int | None
@@ -130,11 +132,11 @@ class ResultRow:
     outcome: str
     reason: str
     paid_on: date | None
-    findings: tuple[Finding, ...] = field(default=())
+    findings: tuple[Finding, ...] = ()
 
     @property
     def rejected(self) -> bool:
-        return any(f.is_error for f in self.findings)
+        return bool(self.findings) and any(f.is_error for f in self.findings)
 
 
 def column_names(header: Iterable[str]) -> list[str]:

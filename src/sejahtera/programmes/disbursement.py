@@ -12,7 +12,6 @@ table, whatever the size of the cycle.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import hashlib
 import io
 from collections.abc import Iterator
@@ -333,7 +332,7 @@ def _read_rows(content: bytes) -> list[rules.ResultRow]:
             row = rules.read_result_row(number, dict(zip(names, values, strict=False)))
             if row.reference in seen and not row.rejected:
                 repeated = rules.repeated_reference(row, seen[row.reference])
-                row = dataclasses.replace(row, findings=(repeated,))
+                row = row._replace(findings=(repeated,))
             seen.setdefault(row.reference, number)
             rows.append(row)
     except csv.Error as broken:  # a NUL byte, a field longer than any real one
@@ -347,7 +346,7 @@ def _read_rows(content: bytes) -> list[rules.ResultRow]:
 
 
 def _line_values(result_id: int, row: rules.ResultRow, verdict: str) -> tuple[Any, ...]:
-    errors = [f for f in row.findings if f.is_error]
+    errors = [f for f in row.findings if f.is_error] if row.findings else []
     message = "; ".join(gettext(f.template).format(**f.params) for f in errors)
     return (
         result_id, row.line, row.reference[:40], row.payment_id, row.account[:40], row.amount,
@@ -361,7 +360,7 @@ def _settle(result: ResultImport, batch: Batch) -> None:
     with connection.cursor() as cursor:
         cursor.execute(APPLY, params)
         cursor.execute(PAID_TO_SUSPENDED, params)
-    ledger.record_results(result.pk)
+    ledger.record_results(result.pk, batch.pk)
     counts = ResultLine.objects.filter(result=result).values_list("verdict").annotate(n=Count("id"))
     result.counts = dict(counts.order_by())
     result.save(update_fields=["counts"])

@@ -56,11 +56,11 @@ def record_issued(batch_ids: list[int]) -> None:
     _append(PAYMENTS.format(kind=kind, where=f"p.batch_id IN ({batches})"))
 
 
-def record_results(result_id: int) -> None:
-    """Every payment a result file settled: paid, failed or returned (a paid line returned
-    later has both)."""
+def record_results(result_id: int, batch_id: int) -> None:
+    """Every payment of ``batch_id`` that its result file ``result_id`` settled: paid, failed
+    or returned (a paid line returned later has both)."""
     where = (
-        "p.id IN (SELECT r.payment_number FROM programmes_resultline r "
-        "WHERE r.result_id = %(result)s AND r.verdict IN ('applied', 'paid_to_suspended'))"
+        "p.batch_id = %(batch)s AND p.id IN (SELECT r.payment_number FROM programmes_resultline r"
+        " WHERE r.result_id = %(result)s AND r.verdict IN ('applied', 'paid_to_suspended'))"
     )
-    _append(PAYMENTS.format(kind="p.status", where=where), result=result_id)
+    _append(PAYMENTS.format(kind="p.status", where=where), result=result_id, batch=batch_id)
