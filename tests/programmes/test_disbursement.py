@@ -254,33 +254,6 @@ def test_the_database_refuses_a_second_live_payment(manager, sembako):
         )
 
 
-def test_a_payment_is_live_exactly_while_issued_or_paid(manager, sembako):
-    batch = next(b for b in disbursement.build_batches(manager, sembako) if b.channel == "BRI")
-    failed, *paid = batch.payments.order_by("id")
-    disbursement.import_result(manager, batch, "1.csv", result_file([failed], "failed"))
-    disbursement.import_result(manager, batch, "2.csv", result_file(paid))
-    assert set(batch.payments.values_list("status", "live")) == {("failed", False), ("paid", True)}
-    for change in ({"status": "returned"}, {"live": False}):
-        with pytest.raises(IntegrityError), transaction.atomic():
-            Payment.objects.filter(pk=paid[0].pk).update(**change)
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="HOT updates are PostgreSQL's")
-def test_settling_a_payment_changes_no_indexed_value_and_has_room_on_its_page():
-    """A result file writes status, reason, paid_on, result and (for a failed or returned
-    line only) live: were any of the first four read by an index, every settled payment would
-    be a new entry in every index of the table instead of a HOT update on its page."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'programmes_payment'")
-        definitions = [row[0] for row in cursor.fetchall()]
-        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'programmes_payment'")
-        options = cursor.fetchone()[0]
-    assert len(definitions) == 5
-    for settled in ("status", "reason", "paid_on", "result_id"):
-        assert not [d for d in definitions if settled in d.split(" USING ")[1]]
-    assert options == ["fillfactor=70"]
-
-
 def test_the_ledger_is_append_only(manager, sembako):
     with pytest.raises(DatabaseError), transaction.atomic():
         ledger().update(amount=1)

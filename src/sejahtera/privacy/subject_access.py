@@ -54,8 +54,9 @@ FAMILY_REASONS = frozenset(
         "REVIEWED_ELIGIBLE", "REVIEWED_NOT_ELIGIBLE",
     }
 )  # fmt: skip
-# Kept out of every row: machinery (the edit counter), not data about the person.
-LEFT_OUT = frozenset({"version", "facts"})
+# Kept out of every row: machinery (the edit counter, a payment's liveness, which its status
+# says already), not data about the person.
+LEFT_OUT = frozenset({"version", "facts", "live"})
 
 
 def subject_data(user: User, person_id: int) -> dict[str, Any]:
