@@ -9,6 +9,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
+from sejahtera.accounts import access
+from sejahtera.accounts.models import Role
 from sejahtera.cases import selectors, services
 from sejahtera.cases.graduation import graduation_check
 from sejahtera.cases.models import Case, CaseEvent, FollowUp, MinimumWage, Referral
@@ -439,3 +441,35 @@ def test_my_work_lists_due_and_overdue_follow_ups(case, worker):
     assert [f.due_on for f in work.overdue_follow_ups] == [date(2026, 2, 1)]
     assert [f.due_on for f in work.due_follow_ups] == [date(2026, 3, 20)]
     assert work.by_stage == {"registered": 1}
+
+
+def test_a_case_moves_with_its_household_by_an_edit_or_an_import(case, family, make_user, tmp_path):
+    """The case is read within its household's region: when the family moves to another
+    regency, the new district office reads it and the old one no longer does."""
+    import csv
+
+    from sejahtera.domain.registry_format import HOUSEHOLD_COLUMN_NAMES
+    from sejahtera.registry.services import records
+    from sejahtera.registry.services.importing import import_registry
+
+    bandung, sukabumi = "3273011001", "3202011001"
+    records.update_household(
+        actor=make_user(Role.ADMINISTRATOR),
+        household=family,
+        cells={**records.household_cells(family), "region_code": bandung},
+        expected_version=family.version,
+    )
+    case.refresh_from_db()
+    assert case.region_code == bandung
+    assert Case.objects.filter(access.case_filter(make_user(Role.DISTRICT_OFFICE, "3273"))).get()
+    assert not Case.objects.filter(access.case_filter(make_user(Role.DISTRICT_OFFICE, "3201")))
+
+    family.refresh_from_db()
+    households = tmp_path / "households.csv"
+    with households.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=HOUSEHOLD_COLUMN_NAMES, restval="")
+        writer.writeheader()
+        writer.writerow({**records.household_cells(family), "region_code": sukabumi})
+    assert import_registry(households_path=households).households.updated == 1
+    case.refresh_from_db()
+    assert case.region_code == sukabumi

@@ -607,7 +607,10 @@ def _write(
         case.refresh_from_db()
         return Status(201, Saved(id=record.pk, case=_detail(request, case)))
 
-    return once_per_key(request, actor, write)
+    def reread(first: dict[str, Any]) -> Saved:
+        return Saved(id=first["id"], case=_detail(request, case))
+
+    return once_per_key(request, actor, write, reread)
 
 
 def _record(
@@ -814,4 +817,7 @@ def open_case(request: HttpRequest, body: OpenCaseIn) -> Any:
             return _refused(request, exc)
         return Status(201, _detail(request, case))
 
-    return once_per_key(request, actor, write)
+    def reread(first: dict[str, Any]) -> CaseDetail:
+        return _detail(request, _case(request, first["id"]))
+
+    return once_per_key(request, actor, write, reread)

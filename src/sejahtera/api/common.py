@@ -70,20 +70,27 @@ def field_error(prefix: str, finding: Finding) -> schemas.FieldError:
 
 
 def once_per_key(
-    request: HttpRequest, user: User, write: Callable[[], Status[Any] | HttpResponse]
+    request: HttpRequest,
+    user: User,
+    write: Callable[[], Status[Any] | HttpResponse],
+    reread: Callable[[dict[str, Any]], Any],
 ) -> Status[Any] | HttpResponse:
     """Run a creating ``write`` once per ``Idempotency-Key`` header (when the client sends one):
-    a retry with the key gets the first answer (status and body) and creates nothing."""
+    a retry with the key creates nothing and gets the first answer's status with what was
+    created, read again (``reread(first body)``) as the caller may read it now — checked,
+    masked and logged like any read, never the copy kept (404 if they no longer may)."""
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if not key:
         return write()
     refused: list[HttpResponse] = []
+    written: list[Status[Any]] = []
 
     def answer() -> idempotency.Answer:
         result = write()
         if isinstance(result, HttpResponse):
             refused.append(result)
             return idempotency.Answer(result.status_code)
+        written.append(result)
         body = (
             result.value.model_dump(mode="json")
             if isinstance(result.value, BaseModel)
@@ -95,6 +102,10 @@ def once_per_key(
     first = idempotency.once(user, f"api:{key}", fingerprint, answer)
     if refused:
         return refused[0]
-    if first.body is None and first.status != HTTPStatus.NO_CONTENT:
+    if written:
+        return written[0]
+    if first.body is None:
+        if first.status == HTTPStatus.NO_CONTENT:
+            return Status(first.status, None)
         raise idempotency.AnswerForgotten(key)  # done once; not again, and not re-answered
-    return Status(first.status, first.body)
+    return Status(first.status, reread(first.body))

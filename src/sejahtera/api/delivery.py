@@ -161,6 +161,11 @@ def decree_lines(
         lines = lines.filter(change=filters.change)
     lines = lines.order_by("change", "rank", "subject")
     start, end = filters.bounds()
+    page = list(lines[start:end])
+    # whom a programme enrols, as the decree's annex: an export of those households, logged
+    access.log_sensitive_read(
+        user, "household_export", [line.household_id for line in page], request.path
+    )
     items = [
         LineOut(
             subject=line.subject,
@@ -175,7 +180,7 @@ def decree_lines(
             previous_yearly_amount=line.previous_yearly_amount,
             rank=line.rank,
         )
-        for line in lines[start:end]
+        for line in page
     ]
     return page_of(filters, lines.count(), items)
 

@@ -77,7 +77,7 @@ class MinimumWage(models.Model):
 
 class Case(models.Model):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
-    # the household's village when the case was opened: region limits without a join
+    # the household's village (kept in step when it moves): region limits without a join
     region_code = models.CharField(max_length=10, db_index=True)
     stage = models.CharField(
         _("stage"), max_length=16, choices=_choices(Stage), default=Stage.REGISTERED

@@ -18,7 +18,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 
 from sejahtera.accounts import access, notifications
 from sejahtera.accounts.models import Role, User
@@ -185,6 +185,14 @@ def open_case(
         raise _already_open() from None
     _event(case, actor, CaseEvent.Kind.OPENED, today, to_stage=Stage.REGISTERED)
     return case
+
+
+def follow_moved_households(sender: object, household_ids: list[int], **_: object) -> None:
+    """A case is read and carried within its household's region: when the household moves (an
+    edit, an import), its cases go with it to the new region's office, which may assign them
+    to its own social workers; the old region's office no longer reads them."""
+    village = Household.objects.filter(pk=OuterRef("household_id")).values("village_id")[:1]
+    Case.objects.filter(household_id__in=household_ids).update(region_code=Subquery(village))
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ from sejahtera.accounts.selectors import naming
 from sejahtera.cases import models as case_models
 from sejahtera.domain.targeting.reasons import PARAM_SEPARATOR
 from sejahtera.programmes.models import Enrolment, Entitlement, Payment
-from sejahtera.registry.models import ChangeRecord, Person
+from sejahtera.registry.models import ChangeRecord, Household, Person
 from sejahtera.registry.selectors import persons_for
 from sejahtera.sealing import SPECIFIC_NAMES, SealedPersonData
 from sejahtera.targeting.models import (
@@ -101,9 +101,7 @@ def subject_data(user: User, person_id: int) -> dict[str, Any]:
         "conditionality": _rows(
             case_models.ConditionalityRecord.objects.filter(person_id__in=ids).order_by("month")
         ),
-        "cases": [
-            _case(case, ids) for case in case_models.Case.objects.filter(household=household)
-        ],
+        "cases": [_case(case, ids) for case in _readable_cases(user, household)],
         # consent to share the person's data, or given by the person for a child or a ward
         "consents": [
             {
@@ -193,6 +191,16 @@ def _recipient_own(rows: list[dict[str, Any]], nik: str | None) -> list[dict[str
         if not nik or recipient != nik:
             row.update({field: None for field in RECIPIENT_FIELDS if field in row})
     return rows
+
+
+def _readable_cases(user: User, household: Household) -> QuerySet[case_models.Case]:
+    """The household's cases the user may read: a copy is no way round the case files'
+    own permission (a village operator reads none; a social worker, those they carry). The
+    district office of the region, which reads them all, makes a complete copy."""
+    cases = case_models.Case.objects.filter(household=household)
+    if user.role not in access.CASE_READERS:
+        return cases.none()
+    return cases.filter(access.case_filter(user))
 
 
 def _case(case: case_models.Case, ids: list[int]) -> dict[str, Any]:

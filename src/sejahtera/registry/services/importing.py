@@ -54,6 +54,7 @@ from sejahtera.registry.services.pipeline import (
     Batch,
     iter_batches,
 )
+from sejahtera.registry.signals import households_moved
 from sejahtera.registry.sources import TableSource, open_source
 from sejahtera.sealing import seal_person_columns
 
@@ -413,6 +414,7 @@ class RegistryImport:
         known = [i for i, external_id in enumerate(ids) if external_id in existing]
         changed: list[int] = []
         changes: list[ChangeRecord] = []
+        moved: list[int] = []
         for i, row in zip(known, python_rows(table.take(pa.array(known, pa.int64()))), strict=True):
             old = existing[row[0]]
             diff = {
@@ -425,6 +427,8 @@ class RegistryImport:
                 continue
             counts.updated += 1
             changed.append(i)
+            if model is Household and "village_id" in diff:
+                moved.append(old[0])
             changes.append(
                 ChangeRecord(
                     entity=entity,
@@ -447,6 +451,8 @@ class RegistryImport:
         updated = table.take(pa.array(changed, pa.int64()))
         upsert(model, *self._stored(model, columns, updated, now))
         ChangeRecord.objects.bulk_create(changes)
+        if moved:
+            households_moved.send(sender=Household, household_ids=moved)
 
     def _stored(
         self, model: type[Model], columns: list[str], table: pa.Table, now: datetime

@@ -25,6 +25,7 @@ from sejahtera.domain.findings import Finding, error, gettext_noop
 from sejahtera.registry.fields import HOUSEHOLD_FIELDS, PERSON_FIELDS
 from sejahtera.registry.models import ChangeRecord, Household, Person
 from sejahtera.registry.services.duplicates import holders_of, record_shared_niks
+from sejahtera.registry.signals import households_moved
 from sejahtera.registry.sources import cell_text
 from sejahtera.sealing import stored_values
 
@@ -289,7 +290,8 @@ def update_household(
         )
     if errors or checked is None:
         raise RecordInvalid(errors)
-    return _update(
+    village = household.village_id
+    changed = _update(
         actor=actor,
         instance=household,
         entity=ChangeRecord.Entity.HOUSEHOLD,
@@ -297,6 +299,9 @@ def update_household(
         expected_version=expected_version,
         proposal=proposal,
     )
+    if household.village_id != village:
+        households_moved.send(sender=Household, household_ids=[household.pk])
+    return changed
 
 
 @transaction.atomic
