@@ -82,8 +82,10 @@ def person_by_identity(nik: str, name: str) -> Person | None:
 
 def citizen_status(nik: str, name: str) -> CitizenStatus | None:
     """What the status page tells whoever knows a NIK and the name on its KTP: whether the
-    household is registered, its current programmes, and the status of what that NIK filed.
-    ``None`` — the one answer for an unknown NIK and for a name that does not match."""
+    household is registered, its current programmes (the household's and the person's own,
+    never another member's: ATENSI would tell of their cluster), and the status of what that
+    NIK filed. ``None`` — the one answer for an unknown NIK and for a name that does not
+    match."""
     person = person_by_identity(nik, name)
     known = person is not None
     tracked = _tracked(nik, name)
@@ -96,7 +98,7 @@ def citizen_status(nik: str, name: str) -> CitizenStatus | None:
                 # The person's own too: a merge moves an enrolment to the record kept, in the
                 # household it was decreed in.
                 Enrolment.objects.filter(
-                    Q(household=person.household_id) | Q(person=person),
+                    Q(household=person.household_id, person__isnull=True) | Q(person=person),
                     status=Enrolment.Status.ACTIVE,
                 ).values_list("programme", flat=True)
             )

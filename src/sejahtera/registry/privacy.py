@@ -3,7 +3,9 @@ logging every read of it. Web pages, exports and the API all go through here."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from django.db.models import Q
 
@@ -47,9 +49,23 @@ def identity_visible(user: User, today: date) -> Q:
 def hidden_columns(person: Person, *, unmasked: bool, today: date) -> frozenset[str]:
     """The person's columns this reader may not see: specific data, and for a child every
     personal detail beyond what identifies the record."""
+    return _hidden(person.birth_date, unmasked=unmasked, today=today)
+
+
+def hidden_cells(cells: Mapping[str, Any], *, unmasked: bool, today: date) -> frozenset[str]:
+    """``hidden_columns`` of a person given as format cells (a proposed member): one whose
+    birth date is missing or unreadable is masked as a child would be."""
+    try:
+        born: date | None = date.fromisoformat(str(cells.get("birth_date") or ""))
+    except ValueError:
+        born = None
+    return _hidden(born, unmasked=unmasked, today=today)
+
+
+def _hidden(born: date | None, *, unmasked: bool, today: date) -> frozenset[str]:
     if unmasked:
         return frozenset()
-    if age_on(person.birth_date, today) < fmt.CHILD_AGE_LIMIT:
+    if born is None or age_on(born, today) < fmt.CHILD_AGE_LIMIT:
         return frozenset(fmt.PERSON_COLUMN_NAMES) - {"person_id", "household_id", "relationship"}
     return fmt.SPECIFIC_PERSON_FIELDS
 

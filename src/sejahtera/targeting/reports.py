@@ -165,18 +165,25 @@ def changes(
                 )
 
 
-def diff_rows(user: User, base: TargetingRun, run: TargetingRun, path: str) -> Iterator[list[str]]:
-    """Everyone entering or leaving each programme, for a CSV; the households it names are
-    logged as read by ``user``."""
-    yield DIFF_HEADER
-    listed = exports.logged(
-        changes(user, base, run),
+def read_changes(
+    user: User, base: TargetingRun, run: TargetingRun, path: str, limit: int | None = None
+) -> Iterator[Change]:
+    """``changes`` as read by ``user`` at ``path`` (a page or an export): whose decisions
+    changed, with reasons that may name a cluster, so the households are logged as read."""
+    return exports.logged(
+        changes(user, base, run, limit=limit),
         reader=user,
         entity="targeting_export",
         path=path,
         record_id=attrgetter("household_pk"),
     )
-    for change in listed:
+
+
+def diff_rows(user: User, base: TargetingRun, run: TargetingRun, path: str) -> Iterator[list[str]]:
+    """Everyone entering or leaving each programme, for a CSV; the households it names are
+    logged as read by ``user``."""
+    yield DIFF_HEADER
+    for change in read_changes(user, base, run, path):
         yield [
             change.direction,
             change.programme,

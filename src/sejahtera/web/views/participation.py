@@ -24,7 +24,6 @@ from django.views.decorators.http import require_POST
 
 from sejahtera.accounts import access
 from sejahtera.cases import evidence
-from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.findings import StepRefused, error, gettext_noop
 from sejahtera.domain.participation import (
     PROPOSAL_STEPS,
@@ -286,6 +285,16 @@ def _proposal(request: AuthenticatedRequest, pk: int) -> Proposal:
     return get_object_or_404(selectors.proposals_for(request.user), pk=pk)
 
 
+def _visible_rows(cells: dict[str, Any], hidden: frozenset[str]) -> list[tuple[str, str]]:
+    return [
+        (
+            column_label(name),
+            privacy.MASK if name in hidden else presenters.display(name, str(value or "")),
+        )
+        for name, value in cells.items()
+    ]
+
+
 @login_required
 def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     proposal = _proposal(request, pk)
@@ -296,7 +305,7 @@ def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         for to, owner in owners.items()
         if proposals.may_act(request.user, owner, proposal.village_id)
     }
-    unmasked = privacy.may_read_specific(request.user)
+    unmasked, today = privacy.may_read_specific(request.user), date.today()
     access.log_sensitive_read(request.user, "proposal", [proposal.pk], request.path)
     return render(
         request,
@@ -308,18 +317,10 @@ def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 (column_label(name), presenters.display(name, str(value or "")))
                 for name, value in proposal.household_cells.items()
             ],
-            # a member's specific data (disability, illness, pregnancy) masked as on the
-            # household page for the roles that may not read it (the regent, the ministry)
+            # masked as on the household page for the roles that may not read it (the
+            # regent, the ministry): a member's specific data, a child's every detail
             "member_rows": [
-                [
-                    (
-                        column_label(name),
-                        presenters.display(name, str(value or ""))
-                        if unmasked or name not in fmt.SPECIFIC_PERSON_FIELDS
-                        else privacy.MASK,
-                    )
-                    for name, value in cells.items()
-                ]
+                _visible_rows(cells, privacy.hidden_cells(cells, unmasked=unmasked, today=today))
                 for cells in proposal.member_cells
             ],
             "visit_form": VisitForm(initial={"visited_on": date.today()})
@@ -879,6 +880,10 @@ def correction_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return acted
     refused = acted
     current = records.person_cells(found.person)
+    # a child's name and birth details masked, before and after, for whom they are elsewhere
+    hidden = privacy.hidden_columns(
+        found.person, unmasked=privacy.may_read_specific(request.user), today=date.today()
+    )
     access.log_sensitive_read(request.user, "correction_request", [found.pk], request.path)
     return render(
         request,
@@ -888,8 +893,10 @@ def correction_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "rows": [
                 (
                     column_label(name),
-                    presenters.display(name, current.get(name, "")),
-                    presenters.display(name, value),
+                    privacy.MASK
+                    if name in hidden
+                    else presenters.display(name, current.get(name, "")),
+                    privacy.MASK if name in hidden else presenters.display(name, value),
                 )
                 for name, value in found.cells.items()
             ],

@@ -17,8 +17,10 @@ from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.cases.selectors import open_cases_without_living_member
 from sejahtera.domain import quality
+from sejahtera.registry import privacy
 from sejahtera.registry import quality as registry_quality
 from sejahtera.registry.models import Region
+from sejahtera.registry.privacy import MASK
 from sejahtera.targeting.selectors import deceased_with_decisions
 from sejahtera.web.downloads import csv_download
 from sejahtera.web.http import AuthenticatedRequest
@@ -85,14 +87,17 @@ def overview(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "web/registry/quality.html", {"rows": rows, "areas": areas})
 
 
-def _values(subject: quality.Subject, records: QuerySet[Any]) -> Iterator[list[str]]:
+def _values(user: User, subject: quality.Subject, records: QuerySet[Any]) -> Iterator[list[str]]:
     if subject is quality.Subject.PERSON:
+        # a child's name and NIK masked for whoever sees them masked on every other page
+        unmasked, today = privacy.may_read_specific(user), date.today()
         for p in records.select_related("household").order_by("household_id", "pk"):
+            hidden = privacy.hidden_columns(p, unmasked=unmasked, today=today)
             yield [
                 p.household.external_id,
                 str(p.pk),
-                p.full_name,
-                p.nik or "",
+                MASK if "full_name" in hidden else p.full_name,
+                MASK if "nik" in hidden and p.nik else p.nik or "",
                 p.household.village_id,
             ]
     elif subject is quality.Subject.HOUSEHOLD:
@@ -115,5 +120,6 @@ def rule_csv(request: AuthenticatedRequest, code: str) -> StreamingHttpResponse:
     records = query(request.user, date.today())
     ids = list(records.values_list("pk", flat=True))
     access.log_sensitive_read(request.user, str(rule.subject), ids, request.path)
-    rows = [list(COLUMNS[rule.subject]), *_values(rule.subject, records.filter(pk__in=ids))]
+    listed = records.filter(pk__in=ids)
+    rows = [list(COLUMNS[rule.subject]), *_values(request.user, rule.subject, listed)]
     return csv_download(rows, f"{code.lower()}.csv")

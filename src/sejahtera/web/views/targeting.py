@@ -203,7 +203,10 @@ def run_diff(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
     base = _base(request, run)
     changes: dict[str, list[reports.Change]] = {p: [] for p in selectors.programme_codes(base, run)}
-    for change in reports.changes(request.user, base, run, limit=reports.LIST_LIMIT):
+    listed = reports.read_changes(
+        request.user, base, run, request.get_full_path(), limit=reports.LIST_LIMIT
+    )
+    for change in listed:
         changes[change.programme].append(change)
     diff = reports.diff(request.user, base, run)
     context = {"diff": diff, "changes": changes, "limit": reports.LIST_LIMIT}
