@@ -9,7 +9,6 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 
 from sejahtera.accounts.models import Role
 from sejahtera.domain.delivery import Suspension
@@ -17,6 +16,7 @@ from sejahtera.domain.disbursement import reference
 from sejahtera.programmes import cycles, disbursement, reconciliation
 from sejahtera.programmes.models import Enrolment, LedgerEntry, Payment, ResultImport
 
+from ..migrating import migrate, migrate_every_app_to_its_latest
 from .test_disbursement import result_file
 
 pytestmark = pytest.mark.django_db
@@ -239,19 +239,6 @@ def _execute(sql, pk):
 # -- 2. the migration, both ways, on a table holding every status ------------------------------
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-
-
-def _migrate_every_app_to_its_latest():
-    """Going back also undid the other apps' migrations that depend on the ones undone: the
-    tests after this one need every app's."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 def _every_status(manager, sembako, make_user):
     """issued, paid, failed, returned (after paid and straight away), paid to a suspended
     unit, and attempts 2 for the failed and returned ones."""
@@ -298,7 +285,7 @@ def test_the_migration_back_and_forth_over_payments_in_every_status(manager, sem
     before = _every_status(manager, sembako, make_user)
     ledger = list(LedgerEntry.objects.order_by("id").values_list("payment_id", "attempt", "kind"))
     assert_invariants()
-    _migrate(BEFORE)
+    migrate(BEFORE)
     try:
         assert "live" not in _columns("programmes_payment")
         names = _constraints("programmes_payment")
@@ -314,7 +301,7 @@ def test_the_migration_back_and_forth_over_payments_in_every_status(manager, sem
         dead = next(pk for pk, (status, _) in before.items() if status == "failed")
         with pytest.raises(IntegrityError), transaction.atomic():
             _execute("UPDATE programmes_payment SET status = 'issued' WHERE id = %s", dead)
-        _migrate(AFTER)
+        migrate(AFTER)
         after = {p.pk: (p.status, p.attempt) for p in Payment.objects.all()}
         assert after == before
         assert set(Payment.objects.values_list("status", "live")) == {
@@ -357,7 +344,7 @@ def test_the_migration_back_and_forth_over_payments_in_every_status(manager, sem
         assert batches(manager, sembako) == {}
         assert_invariants()
     finally:
-        _migrate_every_app_to_its_latest()
+        migrate_every_app_to_its_latest()
 
 
 # -- 3. other readers and writers of payments -------------------------------------------------

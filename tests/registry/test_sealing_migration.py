@@ -5,26 +5,14 @@ import json
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from sejahtera.sealing import is_sealed
+
+from ..migrating import migrate, migrate_every_app_to_its_latest
 
 BEFORE = [("registry", "0014_person_name_index_paused")]
 # Through 0015 to the migration the current models match, which the test reads with.
 AFTER = [("registry", "0016_held_for_review")]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-
-
-def _migrate_every_app_to_its_latest():
-    """Going back also undid the other apps' migrations that depend on the ones undone: the
-    tests after this one need every app's."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def _rows(sql, params=()):
@@ -37,7 +25,7 @@ def _rows(sql, params=()):
 def test_sealing_an_existing_registry_and_undoing_it(household_factory):
     person = household_factory().members.get()
     plain = household_factory().members.get()  # nothing specific known
-    _migrate(BEFORE)
+    migrate(BEFORE)
     try:
         with connection.cursor() as cursor:
             cursor.execute(
@@ -51,7 +39,7 @@ def test_sealing_an_existing_registry_and_undoing_it(household_factory):
                 f"{'CAST(%s AS jsonb)' if connection.vendor == 'postgresql' else '%s'}, '')",
                 [person.pk, json.dumps({"hiv": [None, True], "full_name": ["A", "B"]})],
             )
-        _migrate(AFTER)
+        migrate(AFTER)
 
         from sejahtera.registry.models import ChangeRecord, Person
 
@@ -69,7 +57,7 @@ def test_sealing_an_existing_registry_and_undoing_it(household_factory):
         record = ChangeRecord.objects.get(action="updated")
         assert record.changes == {"hiv": [None, True], "full_name": ["A", "B"]}
 
-        _migrate(BEFORE)
+        migrate(BEFORE)
         assert _rows(
             "SELECT hiv, disability, drug_user FROM registry_person WHERE id = %s", [person.pk]
         ) in ([(True, "sensory", False)], [(1, "sensory", 0)])
@@ -78,4 +66,4 @@ def test_sealing_an_existing_registry_and_undoing_it(household_factory):
         )
         assert json.loads(history) == {"hiv": [None, True], "full_name": ["A", "B"]}
     finally:
-        _migrate_every_app_to_its_latest()
+        migrate_every_app_to_its_latest()
