@@ -127,7 +127,9 @@ def test_a_family_proposed_by_a_citizen_reaches_the_registry(
     citizen.fill("#id_nik", NIK)
     citizen.fill("#id_name", NAME.upper())
     solve(citizen)
-    citizen.click("button.primary[type=submit]")
+    # count() does not wait: the answer is read once the page it comes on has loaded
+    with citizen.expect_navigation():
+        citizen.click("button.primary[type=submit]")
     answer = citizen.locator("#status-answer")
     assert answer.locator("[data-registered=yes]").count() == 1
     assert number in answer.inner_text()
