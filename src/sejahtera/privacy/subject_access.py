@@ -198,7 +198,7 @@ def _readable_cases(user: User, household: Household) -> QuerySet[case_models.Ca
     own permission (a village operator reads none; a social worker, those they carry). The
     district office of the region, which reads them all, makes a complete copy."""
     cases = case_models.Case.objects.filter(household=household)
-    if user.role not in access.CASE_READERS:
+    if not access.has_role(user, access.CASE_READERS):
         return cases.none()
     return cases.filter(access.case_filter(user))
 
