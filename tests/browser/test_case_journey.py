@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from sejahtera.accounts.models import Role
 from sejahtera.cases import services
@@ -61,7 +62,7 @@ def record(page, kind: str, fill) -> None:
     fill(page)
     with page.expect_navigation():
         page.click("form.card button.primary")
-    assert page.locator("h1 [data-stage]").count() == 1, page.content()
+    expect(page.locator("h1 [data-stage]")).to_have_count(1)
 
 
 def test_a_family_goes_from_registration_to_aftercare(
@@ -126,7 +127,7 @@ def test_a_family_goes_from_registration_to_aftercare(
         p.fill("#id_frequency", "weekly")
 
     record(page, "service", service)
-    assert page.locator("li[data-service=vocational]").count() == 1
+    expect(page.locator("li[data-service=vocational]")).to_have_count(1)
     shoot(page, "case-03-rehabilitation")
 
     # empowerment is refused without a plan: the page says why
@@ -147,7 +148,7 @@ def test_a_family_goes_from_registration_to_aftercare(
     record(page, "plan", plan)
     move(page, "empowerment")
     assert stage(page) == "empowerment"
-    assert page.locator("a[data-record=training]").count() == 0  # the other track's record
+    expect(page.locator("a[data-record=training]")).to_have_count(0)  # the other track's record
 
     # capital, then income above the regency's UMK (Rp4,800,000) for four months with
     # mentoring in each month after it rose: every criterion of the track is met
@@ -163,7 +164,7 @@ def test_a_family_goes_from_registration_to_aftercare(
             p.fill("#id_mentoring_sessions", "2")
 
         record(page, "empowerment", support)
-    assert page.locator("[data-graduation-candidate]").count() == 0
+    expect(page.locator("[data-graduation-candidate]")).to_have_count(0)
     assert _criteria(page) == {"GRAD_INCOME_ABOVE_WAGE": "no", "GRAD_MENTORING_AFTER_RISE": "no"}
     for month in months:
 
@@ -172,7 +173,7 @@ def test_a_family_goes_from_registration_to_aftercare(
             p.fill("#id_amount", "5200000")
 
         record(page, "income", income)
-    assert page.locator("li[data-income]").count() == 4
+    expect(page.locator("li[data-income]")).to_have_count(4)
     assert _criteria(page) == {
         "GRAD_INCOME_ABOVE_WAGE": "yes",
         "GRAD_MENTORING_AFTER_RISE": "yes",
@@ -196,26 +197,26 @@ def test_a_family_goes_from_registration_to_aftercare(
     boss = page_for(supervisor, language="en")
     boss.goto(f"{live_server.url}/cases/team/")
     row = boss.locator(f"tr[data-graduation] a[href$='/cases/{case.pk}/']")
-    assert row.count() == 1
+    expect(row).to_have_count(1)
     shoot(boss, "case-06-team-approval")
     with boss.expect_navigation():
         boss.click("tr[data-graduation] button[value=approve]")
     # approving ends the family's assistance: a page shows what is approved, to confirm
-    assert boss.locator("#confirm-graduation").count() == 1
+    expect(boss.locator("#confirm-graduation")).to_have_count(1)
     shoot(boss, "case-06b-confirm-graduation")
     with boss.expect_navigation():
         boss.click("#confirm-graduation button.primary")
-    assert boss.locator("tr[data-graduation]").count() == 0
+    expect(boss.locator("tr[data-graduation]")).to_have_count(0)
     boss.goto(case_url)
     assert stage(boss) == "graduated"
     # the social worker is told, in their notifications
     page.goto(f"{live_server.url}/account/notifications/")
-    assert page.locator("li[data-notification=graduation_approved]").count() == 1
+    expect(page.locator("li[data-notification=graduation_approved]")).to_have_count(1)
 
     # the social worker refers the family to a partner, with consent
     page.goto(case_url)
     assert stage(page) == "graduated"
-    assert page.locator("#follow-ups li[data-follow-up]").count() == 3
+    expect(page.locator("#follow-ups li[data-follow-up]")).to_have_count(3)
 
     def referral(p):
         # the catalogue's programmes the family fits come first: KUR for its business
@@ -228,7 +229,7 @@ def test_a_family_goes_from_registration_to_aftercare(
         p.select_option("#id_consent_method", "signed")
 
     record(page, "referral", referral)
-    assert page.locator("li[data-referral=sent]").count() == 1
+    expect(page.locator("li[data-referral=sent]")).to_have_count(1)
     # termination waits for the partner
     move(page, "terminated")
     assert page.locator("li.refused").all_inner_texts() == [
@@ -249,7 +250,7 @@ def test_a_family_goes_from_registration_to_aftercare(
 
     # hand-over, then aftercare with the follow-up visits scheduled at graduation
     page.goto(case_url)
-    assert page.locator("li[data-referral=accepted]").count() == 1
+    expect(page.locator("li[data-referral=accepted]")).to_have_count(1)
     move(page, "terminated")
     assert stage(page) == "terminated"
     move(page, "monitoring")
@@ -334,7 +335,7 @@ def test_a_family_on_the_employment_track_trains_works_graduates_and_is_handed_o
     record(page, "plan", plan)
     move(page, "empowerment")
     assert stage(page) == "empowerment"
-    assert page.locator("a[data-record=empowerment]").count() == 0  # the other track's record
+    expect(page.locator("a[data-record=empowerment]")).to_have_count(0)  # the other track's record
     assert _criteria(page) == {
         "GRAD_TRAINING_CERTIFIED": "no",
         "GRAD_PLACED_ABOVE_WAGE": "no",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from sejahtera.accounts.models import Role
 from sejahtera.cases import services
@@ -85,7 +86,7 @@ def test_an_office_filters_searches_and_sorts_its_cases(
     with page.expect_navigation():
         page.click("#case-list th a:has-text('Keluarga')")
     assert listed_families(page) == ["Siti Aminah", "Bambang Wijaya", "Agus Salim"]
-    assert page.locator("#case-list th[aria-sort=descending]").count() == 1
+    expect(page.locator("#case-list th[aria-sort=descending]")).to_have_count(1)
     shoot(page, "case-list-02-sorted")
 
     phone = page_for(office, viewport={"width": 390, "height": 844})

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from sejahtera.accounts.models import Role
 from sejahtera.programmes.models import Enrolment
@@ -46,7 +47,7 @@ def test_a_decree_is_prepared_approved_by_another_and_paid_in_a_cycle(
     page.click("#prepare button.primary")
     page.wait_for_url(re.compile(r"/programmes/decrees/\d+/$"))
     assert "Rancangan" in page.locator("#decree-status").inner_text()
-    assert page.locator("#decide").count() == 0  # the preparer does not decide
+    expect(page.locator("#decide")).to_have_count(0)  # the preparer does not decide
     new = int(page.locator("[data-change=new] .value").inner_text())
     assert new > 0
     shoot(page, "delivery-01-draft")
@@ -72,7 +73,7 @@ def test_a_decree_is_prepared_approved_by_another_and_paid_in_a_cycle(
 
     page.click("#build-batches")
     page.wait_for_load_state("networkidle")
-    assert page.locator("[data-batch='POS-1']").count() == 1
+    expect(page.locator("[data-batch='POS-1']")).to_have_count(1)
     shoot(page, "delivery-04-batches")
     page.click("[data-batch='POS-1'] a")
     page.wait_for_url(re.compile(r"/programmes/batches/\d+/$"))
@@ -98,6 +99,6 @@ def test_a_decree_is_prepared_approved_by_another_and_paid_in_a_cycle(
     page.click(".breadcrumbs a >> nth=1")
     page.click("#build-batches")  # the failed line, sent again
     page.wait_for_load_state("networkidle")
-    assert page.locator("[data-batch='POS-2']").count() == 1
+    expect(page.locator("[data-batch='POS-2']")).to_have_count(1)
     assert page.locator("#reconciliation [data-status=issued] .value").inner_text() == "1"
     shoot(page, "delivery-06-reissued")

@@ -5,6 +5,7 @@ Screenshots: artifacts/screenshots/duplicates-*.png."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from sejahtera.accounts.models import Role
 from sejahtera.registry.models import Person
@@ -20,7 +21,7 @@ def test_an_office_reviews_merges_and_unmerges_a_pair(
     page = page_for(make_user(Role.DISTRICT_OFFICE, "3201"))
     page.goto(f"{live_server.url}/registry/")
     page.click("[data-duplicates-link]")
-    assert page.locator("#duplicate-pairs tbody tr").count() == 1
+    expect(page.locator("#duplicate-pairs tbody tr")).to_have_count(1)
     shoot(page, "duplicates-01-queue")
 
     page.click(f"[data-pair='{pair.pk}'] a")
@@ -30,7 +31,7 @@ def test_an_office_reviews_merges_and_unmerges_a_pair(
         .startswith("Nama lengkap")
     )
     assert "tidak ada pada salah satu data" in page.locator("#evidence").inner_text()
-    assert page.locator("#pair tr.differs").count() >= 2  # the name and the NIK
+    expect(page.locator("#pair tr.differs").nth(1)).to_be_attached()  # the name and the NIK
     shoot(page, "duplicates-02-evidence")
 
     page.check(f"#merge-form input[value='{siti.pk}']")

@@ -8,6 +8,7 @@ import csv
 import io
 
 import pytest
+from playwright.sync_api import expect
 
 from sejahtera.accounts.models import Role
 from sejahtera.domain.registry_format import HOUSEHOLD_COLUMN_NAMES
@@ -37,7 +38,7 @@ def test_an_office_sees_the_rows_its_import_rejected(
     page.locator("#import-state", has_text="Selesai").wait_for(timeout=60_000)
     page.reload()  # the finished page lists the report
     rows = page.locator("#report-lines tbody tr")
-    assert rows.count() == 2
+    expect(rows).to_have_count(2)
     text = page.locator("#report-lines").inner_text()
     assert "H-BAD" in text
     assert "bukan kode desa/kelurahan dalam daftar resmi" in text

@@ -12,6 +12,7 @@ import re
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from sejahtera.accounts.models import Role
 from sejahtera.grievances.models import Proposal
@@ -127,11 +128,10 @@ def test_a_family_proposed_by_a_citizen_reaches_the_registry(
     citizen.fill("#id_nik", NIK)
     citizen.fill("#id_name", NAME.upper())
     solve(citizen)
-    # count() does not wait: the answer is read once the page it comes on has loaded
     with citizen.expect_navigation():
         citizen.click("button.primary[type=submit]")
     answer = citizen.locator("#status-answer")
-    assert answer.locator("[data-registered=yes]").count() == 1
+    expect(answer.locator("[data-registered=yes]")).to_have_count(1)
     assert number in answer.inner_text()
     shoot(citizen, "participation-08-status-phone")
     assert fits_the_screen(citizen)

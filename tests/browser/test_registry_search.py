@@ -58,6 +58,6 @@ def test_a_misspelt_name_is_found_as_it_is_typed(
 
     phone = page_for(office, viewport={"width": 390, "height": 844})
     phone.goto(f"{live_server.url}/registry/?q=Sity+Aminah")
-    assert phone.locator("#person-results tbody tr").count() == 2
+    expect(phone.locator("#person-results tbody tr")).to_have_count(2)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     shoot(phone, "registry-search-03-phone")

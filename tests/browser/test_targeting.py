@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from sejahtera.accounts.models import Role
 from sejahtera.targeting.rules import default_rules_text
@@ -86,7 +87,7 @@ def test_an_analyst_simulates_a_new_programme_with_a_budget(
     run_targeting_for_registry(date(2026, 7, 1))
     page = page_for(make_user(Role.MINISTRY_ANALYST), language="en")
     page.goto(f"{live_server.url}/targeting/what-if/")
-    assert page.locator("#budget_MODAL_IBU").count() == 0
+    expect(page.locator("#budget_MODAL_IBU")).to_have_count(0)
 
     page.fill("#id_as_of", "2026-07-01")
     page.click("details.advanced summary")

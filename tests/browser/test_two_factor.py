@@ -7,6 +7,7 @@ import time
 import pytest
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from sejahtera.accounts.models import Role
 
@@ -35,7 +36,7 @@ def test_an_analyst_adds_an_authenticator_then_signs_in_with_it(
     page.click("button.primary[type=submit]")
     codes = page.locator("[data-recovery-codes] code")
     codes.first.wait_for()
-    assert codes.count() == 10
+    expect(codes).to_have_count(10)
     assert re.fullmatch(r"[0-9a-z]{8}", codes.first.inner_text())
     shoot(page, "two-factor-recovery-codes")
     page.click("text=Teruskan")
