@@ -131,6 +131,41 @@ def test_a_replayed_case_record_is_a_logged_read(api, make_user, household_facto
     assert SensitiveAccess.objects.filter(entity="case").count() > reads
 
 
+def test_naming_staff_does_not_tell_which_usernames_exist(api, make_user, household_factory):
+    """POST /cases and a transfer name their social worker and supervisor by username: a name
+    of nobody is refused as the name of someone outside the family's region is, so guessing
+    names does not map who has an account elsewhere in the country."""
+    family = household_factory(BOGOR_VILLAGE, members=[head("Siti")], **POOR)
+    worker = make_user(Role.SOCIAL_WORKER, "3201")
+    stranger = make_user(Role.SOCIAL_WORKER, "3273")
+    boss = make_user(Role.SUPERVISOR, "3273")
+    call = api(worker)
+
+    def answer(path, **body):
+        response = call("post", path, {"social_worker": worker.username, **body})
+        return response.status_code, [e["code"] for e in response.json().get("errors", [])]
+
+    for field, exists, unknown in [
+        ("social_worker", stranger.username, "no-such-worker"),
+        ("supervisor", boss.username, "no-such-supervisor"),
+    ]:
+        assert answer("/cases", household=family.pk, **{field: exists}) == answer(
+            "/cases", household=family.pk, **{field: unknown}
+        )
+    assert not Case.objects.exists()
+    case = case_services.open_case(
+        actor=worker, household=family, social_worker=worker, supervisor=None, today=TODAY
+    )
+    transfer = f"/cases/{case.pk}/transfer"
+    moved = {"expected_version": case.version, "reason": "cuti"}
+    for supervisor in [boss.username, "no-such-supervisor"]:
+        assert answer(transfer, **moved, supervisor=supervisor)[0] == 403  # may not transfer
+    call = api(make_user(Role.DISTRICT_OFFICE, "3201"))
+    known = answer(transfer, **moved, supervisor=boss.username)
+    assert known == answer(transfer, **moved, supervisor="no-such-supervisor")
+    assert known == (422, ["CASE_NOT_A_SUPERVISOR"])
+
+
 def test_reading_a_decrees_lines_is_logged(
     api,
     make_user,

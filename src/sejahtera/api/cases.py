@@ -628,15 +628,6 @@ def _record(
     return _write(request, case_pk, save)
 
 
-def _staff(worker: str, supervisor: str | None) -> tuple[User, User | None]:
-    """The active users named by a request; 404 for a name that is not one."""
-    names = [worker, *([supervisor] if supervisor else [])]
-    found = {u.username: u for u in User.objects.filter(username__in=names, is_active=True)}
-    if any(name not in found for name in names):
-        raise Http404
-    return found[worker], found.get(supervisor or "")
-
-
 def _member(case: Case, person_id: int | None) -> Person | None:
     if person_id is None:
         return None
@@ -785,8 +776,11 @@ def complete_follow_up(
 
 @router.post("/cases/{case_pk}/transfer", response=RECORD_RESPONSES)
 def transfer_case(request: HttpRequest, case_pk: Path[RecordId], body: TransferIn) -> Any:
+    # Before any name is looked up: who may not transfer learns nothing of who exists.
+    access.require(token_user(request, SCOPE), access.CASE_ASSIGNERS)
+
     def arguments(case: Case) -> dict[str, Any]:
-        worker, supervisor = _staff(body.social_worker, body.supervisor)
+        worker, supervisor = services.staff_named(body.social_worker, body.supervisor)
         return body.model_dump() | {"social_worker": worker, "supervisor": supervisor}
 
     return _record(request, case_pk, "transfer", arguments)
@@ -802,10 +796,11 @@ def open_case(request: HttpRequest, body: OpenCaseIn) -> Any:
         household = registry_selectors.household_for(actor, body.household)
     except Household.DoesNotExist:
         raise Http404 from None
-    worker, supervisor = _staff(body.social_worker, body.supervisor)
+    access.require(actor, access.CASE_OPENERS)  # before any name is looked up
 
     def write() -> Status[CaseDetail] | HttpResponse:
         try:
+            worker, supervisor = services.staff_named(body.social_worker, body.supervisor)
             case = services.open_case(
                 actor=actor,
                 household=household,

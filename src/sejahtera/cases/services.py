@@ -132,15 +132,36 @@ def check_assignment(social_worker: User, supervisor: User | None, region_code: 
     """Both people a case is assigned to must be active, of their role, and cover its region
     (else they could not work on it, or a stranger could read it and decide its graduation)."""
     if not access.may_carry_case(social_worker, region_code):
-        raise _refuse(
-            "CASE_NOT_A_SOCIAL_WORKER",
-            gettext_noop("cases go to an active social worker of the family's region"),
-        )
+        raise _not_a_social_worker()
     if supervisor is not None and not access.may_supervise_case(supervisor, region_code):
-        raise _refuse(
-            "CASE_NOT_A_SUPERVISOR",
-            gettext_noop("the supervisor must be an active supervisor of the family's region"),
-        )
+        raise _not_a_supervisor()
+
+
+def staff_named(social_worker: str, supervisor: str | None) -> tuple[User, User | None]:
+    """The active users a case is to be assigned to, by username (the API names them). A name
+    of nobody is refused as ``check_assignment`` refuses someone who may not take the case: the
+    answer must not tell a caller which usernames exist elsewhere in the country."""
+    names = [social_worker, *([supervisor] if supervisor else [])]
+    found = {u.username: u for u in User.objects.filter(username__in=names, is_active=True)}
+    if social_worker not in found:
+        raise _not_a_social_worker()
+    if supervisor and supervisor not in found:
+        raise _not_a_supervisor()
+    return found[social_worker], found.get(supervisor or "")
+
+
+def _not_a_social_worker() -> TransitionRefused:
+    return _refuse(
+        "CASE_NOT_A_SOCIAL_WORKER",
+        gettext_noop("cases go to an active social worker of the family's region"),
+    )
+
+
+def _not_a_supervisor() -> TransitionRefused:
+    return _refuse(
+        "CASE_NOT_A_SUPERVISOR",
+        gettext_noop("the supervisor must be an active supervisor of the family's region"),
+    )
 
 
 def _check_caseload(worker: User) -> None:
