@@ -51,7 +51,7 @@ def test_a_workbook_that_unpacks_too_far_is_refused_before_parsing(tmp_path):
     with pytest.raises(SourceError, match=r"compressed .* times"):
         open_source(bomb)
     with pytest.raises(SourceError, match="unpacks to"):
-        open_source(bomb, SourceLimits(max_xlsx_unpacked_bytes=2**20))
+        open_source(bomb, SourceLimits(max_unpacked_bytes=2**20))
     ordinary = _workbook(tmp_path / "ok.xlsx", "Jl. Mawar 5", rows=50)
     assert open_source(ordinary).row_count == 50
 

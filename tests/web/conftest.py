@@ -19,13 +19,14 @@ def world(household_factory, make_user, served_case):
     from sejahtera.targeting.services import run_targeting_for_registry
 
     household = household_factory(VILLAGE)
-    # a stored value that hostile input can leave behind: a control character in a name
+    # a stored value that hostile input could leave behind before the registry refused it: a
+    # control character in a name
     household_factory(
         VILLAGE,
         members=[
-            {"full_name": "Ani\x01", "sex": "P", "birth_date": "1990-01-01", "relationship": "head"}
+            {"full_name": "Ani", "sex": "P", "birth_date": "1990-01-01", "relationship": "head"}
         ],
-    )
+    ).members.update(full_name="Ani\x01")
     worker = make_user(Role.SOCIAL_WORKER, "3201")
     supervisor = make_user(Role.SUPERVISOR, "3201")
     admin = make_user(Role.ADMINISTRATOR, is_staff=True, is_superuser=True)

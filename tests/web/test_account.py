@@ -56,16 +56,23 @@ def test_cli_creates_a_token(make_user):
     assert missing.exit_code == 2
 
 
-def test_an_administrator_creates_a_token_in_the_admin(client, make_user):
+def test_the_admin_revokes_tokens_but_issues_none(client, make_user):
+    """A token acts as its user: one issued in the admin in another's name would let an
+    administrator act as them. The admin lists and revokes tokens; it issues none."""
+    from sejahtera.accounts.tokens import create_token
+
     admin_user = make_user(Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
     partner = make_user(Role.PARTNER_AGENCY)
+    token, secret = create_token(partner, "Kemenkop UKM", ["registry:read"])
     client.force_login(admin_user)
     response = client.post(
         "/admin/accounts/apitoken/add/",
-        {"user": partner.pk, "name": "Kemenkop UKM", "scopes": ["registry:read"]},
-        follow=True,
+        {"user": partner.pk, "name": "integrasi", "scopes": ["registry:read"]},
     )
-    message = next(str(m) for m in response.context["messages"])
-    secret = message.rsplit(" ", 1)[-1]
-    assert authenticate(secret).user == partner
-    assert ApiToken.objects.get().scopes == ["registry:read"]
+    assert response.status_code == 403
+    assert list(ApiToken.objects.all()) == [token]
+    client.post(
+        "/admin/accounts/apitoken/",
+        {"action": "revoke_tokens", "_selected_action": [token.pk]},
+    )
+    assert authenticate(secret) is None

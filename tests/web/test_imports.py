@@ -199,6 +199,7 @@ def test_uploads_are_size_limited_private_and_purged(client, make_user, settings
     assert purge_uploads(timedelta(days=30), timezone.now()) == 0  # still within retention
     assert purge_uploads(timedelta(days=30), timezone.now() + timedelta(days=31)) == 1
     assert not upload.exists()
+    assert not upload.parent.parent.exists()  # the run's folder goes with the file
     assert Path(run.report_file).exists()  # the report stays downloadable
 
 

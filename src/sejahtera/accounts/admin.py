@@ -1,8 +1,10 @@
-from django import forms
-from django.contrib import admin, messages
+from typing import Any
+
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from sejahtera.accounts.access import log_sensitive_read
 from sejahtera.accounts.models import ApiToken, AuditEntry, SensitiveAccess, User
 
 
@@ -20,6 +22,32 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("Role and scope"), {"fields": ("role", "region", "organisation")}),
     )
+
+
+class ReadsLoggedAdmin(admin.ModelAdmin):
+    """Personal data read in the admin is an entry in the audit trail, as on the pages: the
+    records a list page or a change page showed (``reads`` names them by entity)."""
+
+    def reads(self, objects: list[Any]) -> dict[str, list[int]]:
+        raise NotImplementedError
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None:
+            self._log(request, list(changelist.result_list))
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        shown = (getattr(response, "context_data", None) or {}).get("original")
+        if shown is not None:
+            self._log(request, [shown])
+        return response
+
+    def _log(self, request, objects: list[Any]) -> None:
+        for entity, ids in self.reads(objects).items():
+            log_sensitive_read(request.user, entity, ids, request.path)
 
 
 class AuditTrailAdmin(admin.ModelAdmin):
@@ -54,38 +82,23 @@ class SensitiveAccessAdmin(AuditTrailAdmin):
     search_fields = ("user__username", "path")
 
 
-class ApiTokenForm(forms.ModelForm):
-    scopes = forms.MultipleChoiceField(
-        choices=ApiToken.Scope.choices, widget=forms.CheckboxSelectMultiple
-    )
-
-    class Meta:
-        model = ApiToken
-        fields = ("user", "name", "scopes", "expires_at")
-
-
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    """Adding a token shows its secret once (as on the account page); tokens are revoked, never
-    edited."""
+    """Tokens are listed and revoked here, never issued: a token acts as its user, so one
+    issued here in a colleague's name would let an administrator act as them (approve their
+    own decree, say). A user makes their own on the account page; an operator with the
+    server's shell runs ``sejahtera token create``."""
 
-    form = ApiTokenForm
     list_display = ("prefix", "name", "user", "scopes", "created_at", "last_used_at", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("name", "prefix", "user__username")
-    autocomplete_fields = ("user",)
     actions = ["revoke_tokens"]
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    def save_model(self, request, obj, form, change):
-        from sejahtera.accounts.tokens import issue_secret
-
-        secret = issue_secret(obj)
-        super().save_model(request, obj, form, change)
-        notice = _("Copy this token now — it is shown only once: %(secret)s")
-        messages.warning(request, notice % {"secret": secret})
 
     @admin.action(description=_("Revoke selected tokens"))
     def revoke_tokens(self, request, queryset):

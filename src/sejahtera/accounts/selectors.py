@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from sejahtera.accounts.access import AUDIT_READERS, require
+from sejahtera.accounts.access import AUDIT_READERS, region_prefix, require
 from sejahtera.accounts.models import AuditEntry, User
 
 
@@ -29,6 +29,8 @@ def audit_entries(user: User, search: AuditSearch) -> QuerySet[AuditEntry]:
     """The entries matching the search, newest first."""
     require(user, AUDIT_READERS)
     entries = AuditEntry.objects.select_related("user").order_by("-id")
+    if prefix := region_prefix(user):  # an auditor of one region reads what its staff did
+        entries = entries.filter(user__region__code__startswith=prefix)
     if search.username:
         entries = entries.filter(user__username=search.username)
     if search.action:

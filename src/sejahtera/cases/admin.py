@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sejahtera.accounts.admin import ReadsLoggedAdmin
 from sejahtera.cases import services
 from sejahtera.cases.models import Case, CaseEvent, MinimumWage, Referral
 from sejahtera.i18n import render_finding
@@ -48,7 +49,7 @@ class CaseAssignmentForm(forms.ModelForm):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadsLoggedAdmin):
     # Cases are opened and moved by the services (guards, history); here only reassigned.
     form = CaseAssignmentForm
     list_display = ("id", "household", "stage", "social_worker", "supervisor", "opened_on")
@@ -72,6 +73,9 @@ class CaseAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def reads(self, objects):
+        return {"case": [case.pk for case in objects]}
+
     def save_model(self, request, obj, form, change):
         current = Case.objects.get(pk=obj.pk)
         try:
@@ -90,8 +94,11 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(ReadsLoggedAdmin):
     list_display = ("id", "organisation", "programme", "status", "sent_on")
     list_filter = ("status",)
     raw_id_fields = ("case", "sent_by")
     readonly_fields = ("status",)
+
+    def reads(self, objects):
+        return {"case": [referral.case_id for referral in objects]}

@@ -54,7 +54,7 @@ SECRET_KEY = os.environ.get("SEJAHTERA_SECRET_KEY", "") or _kept_secret_key(HOME
 ALLOWED_HOSTS = os.environ.get("SEJAHTERA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "sejahtera.accounts.admin_site.SejahteraAdminConfig",  # Django's admin, administrators only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -279,8 +279,9 @@ SEJAHTERA_WORKER_STALL_MINUTES = int(os.environ.get("SEJAHTERA_WORKER_STALL_MINU
 MEDIA_ROOT = HOME_DIR / "media"
 
 # Imports (docs/operations.md): the largest upload accepted, the most rows one import may
-# hold, how far an XLSX workbook may unpack, when a queued or running import that shows no life
-# counts as dead, and how long uploaded files are kept (`sejahtera imports purge`).
+# hold, how far an XLSX workbook or a Parquet file may unpack, when a queued or running import
+# that shows no life counts as dead, and how long uploaded files are kept
+# (`sejahtera imports purge`).
 SEJAHTERA_MAX_UPLOAD_MB = int(os.environ.get("SEJAHTERA_MAX_UPLOAD_MB", "200"))
 SEJAHTERA_IMPORT_MAX_ROWS = int(os.environ.get("SEJAHTERA_IMPORT_MAX_ROWS", "5000000"))
 SEJAHTERA_XLSX_MAX_UNPACKED_MB = int(os.environ.get("SEJAHTERA_XLSX_MAX_UNPACKED_MB", "500"))

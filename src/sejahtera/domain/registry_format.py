@@ -7,6 +7,7 @@ exactly as listed) and lenient where spreadsheets differ harmlessly (booleans in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -19,6 +20,10 @@ from sejahtera.domain.identifiers import Sex, parse_kk, parse_nik
 from sejahtera.domain.regions import RegionCatalog, default_catalog
 
 FORMAT_VERSION = 1
+# Control characters a cell may not hold. A line feed and a tab may (an address on two
+# lines); a bare carriage return may not: a spreadsheet starts a new row at it, and
+# PostgreSQL's COPY refuses it.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 HOUSE_OWNERSHIP = ("own", "rent", "free", "official", "other")
 FLOOR_TYPES = ("ceramic", "wood", "cement", "earth", "other")
@@ -414,12 +419,14 @@ class RowValidator:
                         )
                     )
                 continue
-            if "\x00" in cell:
+            if CONTROL_CHARACTER.search(cell):
                 values[name] = None
                 findings.append(
                     error(
                         "TEXT_CONTROL_CHARACTER",
-                        gettext_noop("{column} contains a NUL character"),
+                        gettext_noop(
+                            "{column} contains a control character (a carriage return, NUL, …)"
+                        ),
                         name,
                         column=name,
                     )

@@ -21,8 +21,9 @@ import pyarrow.compute as pc
 from sejahtera.domain import registry_format as fmt
 from sejahtera.domain.identifiers import FEMALE_DAY_OFFSET, Sex
 
-# Printable ASCII at both ends (so strip() changes nothing) and no NUL anywhere.
-PLAIN_TEXT = r"^[!-~](?:[^\x00]*[!-~])?$"
+# Printable ASCII at both ends (so strip() changes nothing) and no control character
+# anywhere (the validator refuses them).
+PLAIN_TEXT = r"^[!-~](?:[^\x00-\x08\x0b-\x1f\x7f]*[!-~])?$"
 # Up to 18 digits fit an int64; longer numbers go to the validator.
 INTEGER_SHAPE = r"^[0-9]{1,18}$"
 # At most 15 significant digits, so comparing as float64 is exact at the bounds used here.

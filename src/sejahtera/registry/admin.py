@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from sejahtera.accounts.admin import AuditTrailAdmin
+from sejahtera.accounts.admin import AuditTrailAdmin, ReadsLoggedAdmin
 from sejahtera.registry.models import (
     ChangeRecord,
     DuplicateCandidate,
@@ -28,25 +28,42 @@ class PersonInline(admin.TabularInline):
     can_delete = False
 
 
+class RegistryRecordAdmin(ReadsLoggedAdmin):
+    """Households and persons are read here, never written: a change goes through the
+    registry's services (its checks, the change history, the record's version)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
+class HouseholdAdmin(RegistryRecordAdmin):
     list_display = ("external_id", "kk_number", "village", "updated_at")
     search_fields = ("external_id", "kk_number")
-    raw_id_fields = ("village", "source_import")
-    readonly_fields = ("created_at", "updated_at", "version", "source_import")
     inlines = [PersonInline]
     list_select_related = ("village",)
     show_full_result_count = False
 
+    def reads(self, objects):
+        members = Person.objects.filter(household__in=objects).values_list("pk", flat=True)
+        return {"person": list(members)}
+
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(RegistryRecordAdmin):
     list_display = ("external_id", "nik", "full_name", "sex", "birth_date", "relationship")
     list_filter = ("sex", "relationship")
     search_fields = ("=external_id", "=nik", "full_name")
-    raw_id_fields = ("household", "source_import")
-    readonly_fields = ("created_at", "updated_at", "version", "source_import", "nik_warnings")
     show_full_result_count = False
+
+    def reads(self, objects):
+        return {"person": [person.pk for person in objects]}
 
 
 @admin.register(ImportRun)
@@ -55,12 +72,22 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     readonly_fields = [f.name for f in ImportRun._meta.fields]
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # its records name it as their source: who registered them, and when
+
 
 @admin.register(ChangeRecord)
-class ChangeRecordAdmin(AuditTrailAdmin):
+class ChangeRecordAdmin(ReadsLoggedAdmin, AuditTrailAdmin):
     list_display = ("changed_at", "entity", "record_id", "action", "actor", "import_run")
     list_filter = ("entity", "action")
     search_fields = ("=record_id",)
+
+    def reads(self, objects):
+        """A change's values are its record's (a person's health, say): read as that record."""
+        records: dict[str, list[int]] = {}
+        for change in objects:
+            records.setdefault(change.entity, []).append(change.record_id)
+        return records
 
 
 @admin.register(DuplicateCandidate)

@@ -22,11 +22,11 @@ SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".parquet")
 @dataclass(frozen=True)
 class SourceLimits:
     """What a file may hold before it is parsed (the import's settings set them): a workbook
-    is a zip whose XML may unpack to far more than the upload, and openpyxl keeps every shared
-    string in memory."""
+    is a zip whose XML may unpack to far more than the upload (and openpyxl keeps every shared
+    string in memory), and a Parquet file's compressed columns likewise."""
 
     max_rows: int = 5_000_000
-    max_xlsx_unpacked_bytes: int = 500 * 1024 * 1024
+    max_unpacked_bytes: int = 500 * 1024 * 1024
     # No real workbook packs this tightly; a zip bomb does (1 GB of one repeated string).
     max_xlsx_compression_ratio: int = 200
 
@@ -114,7 +114,7 @@ def open_source(path: str | Path, limits: SourceLimits | None = None) -> TableSo
             _check_workbook(path, limits)
             source = _open_xlsx(path)
         elif suffix == ".parquet":
-            source = _open_parquet(path)
+            source = _open_parquet(path, limits)
         else:
             raise SourceError(
                 f"{path.name}: unsupported file type {suffix!r}; "
@@ -155,10 +155,10 @@ def _check_workbook(path: Path, limits: SourceLimits) -> None:
     with zipfile.ZipFile(path) as archive:
         members = archive.infolist()
     unpacked = sum(member.file_size for member in members)
-    if unpacked > limits.max_xlsx_unpacked_bytes:
+    if unpacked > limits.max_unpacked_bytes:
         raise SourceError(
             f"{path.name}: the workbook unpacks to {unpacked // 2**20:,} MB, more than "
-            f"{limits.max_xlsx_unpacked_bytes // 2**20:,} MB; save it as CSV instead"
+            f"{limits.max_unpacked_bytes // 2**20:,} MB; save it as CSV instead"
         )
     for member in members:
         ratio = member.file_size // max(member.compress_size, 1)
@@ -198,11 +198,19 @@ def _open_xlsx(path: Path) -> XlsxSource:
     return XlsxSource(path, _clean_header(list(header)), rows)
 
 
-def _open_parquet(path: Path) -> ParquetSource:
+def _open_parquet(path: Path, limits: SourceLimits) -> ParquetSource:
     import pyarrow.parquet as pq
 
     try:
         parquet = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises its own ArrowInvalid for non-Parquet files
         raise SourceError(f"{path.name}: not a Parquet file") from exc
-    return ParquetSource(path, list(parquet.schema_arrow.names), parquet.metadata.num_rows)
+    # A Parquet file is compressed like a workbook: its footer tells what it unpacks to.
+    metadata = parquet.metadata
+    unpacked = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    if unpacked > limits.max_unpacked_bytes:
+        raise SourceError(
+            f"{path.name}: the file unpacks to {unpacked // 2**20:,} MB, more than "
+            f"{limits.max_unpacked_bytes // 2**20:,} MB; split it"
+        )
+    return ParquetSource(path, list(parquet.schema_arrow.names), metadata.num_rows)

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from sejahtera.accounts.admin import ReadsLoggedAdmin
 from sejahtera.domain.targeting.rules import RulesError
 from sejahtera.targeting.models import ManualClusterMembership, RulesVersion, TargetingRun
 from sejahtera.targeting.rules import default_rules_text, parse_rules
@@ -24,11 +25,15 @@ class TargetingRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ManualClusterMembership)
-class ManualClusterMembershipAdmin(admin.ModelAdmin):
+class ManualClusterMembershipAdmin(ReadsLoggedAdmin):
     list_display = ("person", "cluster", "valid_from", "valid_until", "created_by")
     list_filter = ("cluster",)
     raw_id_fields = ("person", "created_by")
     search_fields = ("person__external_id", "person__full_name", "reason")
+
+    def reads(self, objects):
+        """A person's cluster (NAPZA and HIV, a victim of violence) is specific data."""
+        return {"person": [membership.person_id for membership in objects]}
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -75,7 +75,12 @@ XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def safe_cell(value: Any) -> Any:
     """``value`` as it may go into a spreadsheet: text that would start a formula gets a
     leading apostrophe, which makes it plain text; numbers (also "-6.25" as text) stay as
-    they are, so that coordinates and amounts survive a round trip."""
+    they are, so that coordinates and amounts survive a round trip. A carriage return becomes
+    a line feed: the CSV writer quotes a cell holding a line feed, but not one holding a bare
+    carriage return, at which a spreadsheet starts a new row (whose first cell could be a
+    formula)."""
+    if isinstance(value, str) and "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
     if (
         isinstance(value, str)
         and value.startswith(FORMULA_TRIGGERS)

@@ -520,7 +520,7 @@ def import_registry(
         scope = access.region_prefix(actor)
     limits = SourceLimits(
         max_rows=settings.SEJAHTERA_IMPORT_MAX_ROWS,
-        max_xlsx_unpacked_bytes=settings.SEJAHTERA_XLSX_MAX_UNPACKED_MB * 2**20,
+        max_unpacked_bytes=settings.SEJAHTERA_XLSX_MAX_UNPACKED_MB * 2**20,
     )
     try:
         households = open_source(households_path, limits)

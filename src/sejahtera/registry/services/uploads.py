@@ -26,7 +26,7 @@ class UploadRejected(Exception):
     """The upload cannot be imported (wrong file type)."""
 
 
-def _save(upload: UploadedFile, folder: Path) -> Path:
+def _save(upload: UploadedFile, folder: Path, kind: str) -> Path:
     name = Path(upload.name or "upload")
     suffix = name.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -39,7 +39,9 @@ def _save(upload: UploadedFile, folder: Path) -> Path:
             f"{name.name}: {(upload.size or 0) // 2**20:,} MB, more than the {limit:,} MB an "
             "upload may be; split the file"
         )
-    path = folder / f"{name.stem[:60]}{suffix}"
+    # A folder per kind: the two files of one import may bear the same name.
+    (folder / kind).mkdir(mode=0o700)
+    path = folder / kind / f"{name.stem[:60]}{suffix}"
     # Registry files hold personal data: readable by the service's own user only.
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
@@ -59,8 +61,8 @@ def start_import(
     access.require(actor, access.REGISTRY_IMPORTERS)
     folder = uploads_root() / uuid.uuid4().hex
     folder.mkdir(parents=True, mode=0o700)
-    households_path = _save(households, folder)
-    persons_path = _save(persons, folder) if persons is not None else None
+    households_path = _save(households, folder, "households")
+    persons_path = _save(persons, folder, "persons") if persons is not None else None
     run = ImportRun.objects.create(
         created_by=actor,
         status=ImportRun.Status.QUEUED,
@@ -97,8 +99,10 @@ def purge_uploads(older_than: timedelta, now: datetime) -> int:
         households_file__startswith=str(uploads_root()),
     ).exclude(status__in=[ImportRun.Status.QUEUED, ImportRun.Status.RUNNING])
     purged = 0
+    root = uploads_root()
     for run in ended.iterator():
-        folder = Path(run.households_file).parent
+        # The run's own folder (its files are in a folder per kind, or were in it directly).
+        folder = root / Path(run.households_file).relative_to(root).parts[0]
         if folder.is_dir():
             shutil.rmtree(folder)
             purged += 1

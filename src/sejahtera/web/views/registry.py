@@ -359,6 +359,8 @@ def export(request: AuthenticatedRequest, fmt: str) -> HttpResponse | StreamingH
         persons,
         reader=request.user,
         unmasked=privacy.may_read_specific(request.user),
-        path=request.get_full_path(),
+        # Not the query: a search by NIK or name would show the auditor a child's identity.
+        # The entry names the persons exported.
+        path=request.path,
     )
     return download(rows, "sejahtera-persons", fmt)
