@@ -5,7 +5,13 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from sejahtera.accounts import access
-from sejahtera.accounts.models import ROLE_SCOPE_LEVEL, ApiToken, Role, User
+from sejahtera.accounts.models import (
+    ROLE_SCOPE_LEVEL,
+    WHOLE_COUNTRY_ROLES,
+    ApiToken,
+    Role,
+    User,
+)
 from sejahtera.accounts.tokens import create_token
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +44,16 @@ def test_national_roles_need_no_region(role):
     user = User(role=role, is_active=True)
     assert access.has_role(user, frozenset({role}))
     assert access.covers(user, "3201011002")
+
+
+@pytest.mark.parametrize("role", sorted(WHOLE_COUNTRY_ROLES))
+def test_a_role_deciding_for_the_whole_country_with_a_region_may_do_nothing(role):
+    """A programme manager or an administrator scoped to a region would approve decrees, build
+    batches and download files for regions it cannot read: such an account may do nothing."""
+    user = User(role=role, is_active=True, region_id="3201")
+    assert not access.has_role(user, frozenset(Role))
+    with pytest.raises(PermissionDenied):
+        access.region_prefix(user)
 
 
 @pytest.mark.parametrize(
@@ -89,6 +105,12 @@ def test_the_admin_refuses_a_scoped_role_without_a_region(admin_client):
 def test_the_admin_refuses_a_region_broader_than_the_roles_level(admin_client):
     response = _user_form(admin_client, region="32")  # a province for a district office
     assert "or smaller" in response.content.decode()
+    assert User.objects.get(username="office").region_id is None
+
+
+def test_the_admin_refuses_a_region_for_a_programme_manager(admin_client):
+    response = _user_form(admin_client, role=Role.PROGRAMME_MANAGER, region="3201")
+    assert "acts for the whole country" in response.content.decode()
     assert User.objects.get(username="office").region_id is None
 
 

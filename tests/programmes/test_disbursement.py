@@ -140,7 +140,7 @@ def test_a_result_file_settles_its_lines_once(manager, sembako):
     other = disbursement.import_result(manager, batch, "bri-result-2.csv", content + b"\n")
     assert other.counts == {"unchanged": 2}
     assert ledger().count() == entries
-    report = reconciliation.batch_reconciliation(manager, batch)
+    report = reconciliation.batch_reconciliation(manager, batch, path="/")
     assert report.statuses == {"paid": {"lines": 2, "amount": 800_000}}
     assert report.mismatch_counts == {}
 
@@ -172,7 +172,7 @@ def test_missing_extra_and_mismatched_lines_are_each_reported(manager, sembako):
     assert errors[last + 1][0] == "reason"
     wrong_amount.refresh_from_db()
     assert wrong_amount.status == "issued"  # a disputed line is not settled
-    report = reconciliation.batch_reconciliation(manager, batch)
+    report = reconciliation.batch_reconciliation(manager, batch, path="/")
     assert report.mismatch_counts == {
         "missing": 3,  # the omitted line and the two disputed ones, still issued
         "extra": 1,
@@ -269,7 +269,7 @@ def test_a_payment_to_a_unit_suspended_meanwhile_is_flagged(manager, sembako, ma
     assert result.counts == {"paid_to_suspended": 1}
     payment.refresh_from_db()
     assert payment.status == "paid"  # the money went out: the ledger says so
-    report = reconciliation.batch_reconciliation(manager, batch)
+    report = reconciliation.batch_reconciliation(manager, batch, path="/")
     assert report.mismatch_counts["paid_to_suspended"] == 1
 
 
@@ -280,7 +280,7 @@ def test_offices_read_their_region_and_cannot_send_money(manager, sembako, make_
         disbursement.build_batches(bandung, sembako)
     with pytest.raises(PermissionDenied):
         disbursement.import_result(bandung, batch, "x.csv", result_file(batch.payments.all()))
-    report = reconciliation.cycle_reconciliation(bandung, sembako)
+    report = reconciliation.cycle_reconciliation(bandung, sembako, path="/")
     issued = report.statuses["issued"]["lines"]
     sent = Payment.objects.filter(batch__cycle=sembako)
     assert 0 < issued == sent.filter(region_code__startswith="3273").count() < sent.count()
@@ -288,12 +288,12 @@ def test_offices_read_their_region_and_cannot_send_money(manager, sembako, make_
 
 
 def test_a_cycle_reconciliation_counts_what_is_not_yet_sent(manager, sembako):
-    assert reconciliation.cycle_reconciliation(manager, sembako).not_issued == {
+    assert reconciliation.cycle_reconciliation(manager, sembako, path="/").not_issued == {
         "lines": sembako.totals["payable"]["lines"],
         "amount": sembako.totals["payable"]["amount"],
     }
     disbursement.build_batches(manager, sembako)
-    assert reconciliation.cycle_reconciliation(manager, sembako).not_issued == {
+    assert reconciliation.cycle_reconciliation(manager, sembako, path="/").not_issued == {
         "lines": 0,
         "amount": 0,
     }

@@ -39,7 +39,8 @@ def test_a_decree_is_prepared_read_and_approved_by_a_second_person(
         f"/programmes/decrees/{decree.pk}/decide/", {"decision": "approve"}, follow=True
     )
     assert (
-        "Anda menyusun penetapan ini: orang kedua yang menyetujuinya." in refused.content.decode()
+        "Anda menyusun atau mengubah penetapan ini: orang kedua yang menyetujuinya."
+        in refused.content.decode()
     )
     assert not Enrolment.objects.exists()
 

@@ -368,7 +368,7 @@ def test_reconciliation_and_subject_access_read_payments_in_every_status(
     from sejahtera.registry.models import Person
 
     _every_status(manager, sembako, make_user)
-    report = reconciliation.cycle_reconciliation(manager, sembako)
+    report = reconciliation.cycle_reconciliation(manager, sembako, path="/")
     assert report.not_issued == {"lines": 0, "amount": 0}
     assert set(report.statuses) == {"issued", "paid", "failed", "returned"}
     payment = Payment.objects.filter(status="returned").first()

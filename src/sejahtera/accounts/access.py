@@ -11,7 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from sejahtera.accounts import audit
-from sejahtera.accounts.models import ROLE_SCOPE_LEVEL, AuditEntry, Role, User
+from sejahtera.accounts.models import (
+    ROLE_SCOPE_LEVEL,
+    WHOLE_COUNTRY_ROLES,
+    AuditEntry,
+    Role,
+    User,
+)
 
 REGISTRY_READERS = frozenset(
     {
@@ -156,24 +162,24 @@ JOURNEY_FIGURE_READERS = CASE_READERS | {
 }
 
 
-def lacks_required_region(user: User) -> bool:
-    """A region-scoped role without a region: such an account may do nothing (never read it
-    as "the whole country")."""
+def badly_scoped(user: User) -> bool:
+    """A region-scoped role without a region (never read as "the whole country"), or a role
+    that decides for the whole country with one (it would approve, pay and send files of
+    regions it cannot read): such an account may do nothing."""
+    if user.role in WHOLE_COUNTRY_ROLES:
+        return bool(user.region_id)
     return ROLE_SCOPE_LEVEL.get(user.role) is not None and not user.region_id
 
 
 def has_role(user: User, roles: frozenset[str]) -> bool:
     return bool(
-        user.is_authenticated
-        and user.is_active
-        and user.role in roles
-        and not lacks_required_region(user)
+        user.is_authenticated and user.is_active and user.role in roles and not badly_scoped(user)
     )
 
 
 def region_prefix(user: User) -> str:
     """Region codes the user may see start with this ('' = all of Indonesia)."""
-    if lacks_required_region(user):
+    if badly_scoped(user):
         raise PermissionDenied
     return user.region_id or ""
 
@@ -186,7 +192,7 @@ def scoped_region(user: User, region_code: str) -> str:
 
 
 def covers(user: User, region_code: str) -> bool:
-    return not lacks_required_region(user) and region_code.startswith(user.region_id or "")
+    return not badly_scoped(user) and region_code.startswith(user.region_id or "")
 
 
 def require(user: User, roles: frozenset[str]) -> None:

@@ -40,6 +40,10 @@ ROLE_SCOPE_LEVEL: dict[str, str | None] = {
     Role.ADMINISTRATOR: None,
 }
 
+# Roles that decide for the whole country (decrees, payments, the system): never scoped to a
+# region, where they would decide on what they cannot read.
+WHOLE_COUNTRY_ROLES = frozenset({Role.PROGRAMME_MANAGER, Role.ADMINISTRATOR})
+
 SCOPE_LEVEL_NAMES = {
     RegionLevel.PROVINCE: _("province"),
     RegionLevel.REGENCY: _("regency or city"),
@@ -73,8 +77,14 @@ class User(AbstractUser):
     def clean(self) -> None:
         """A region-scoped role needs a region at its level or below (a village operator a
         village, a district office a regency or a part of it); only the national roles may be
-        left without one. ``accounts.access`` refuses such a user everything in any case."""
+        left without one, and those that decide for the whole country must be.
+        ``accounts.access`` refuses such a user everything in any case."""
         super().clean()
+        if self.role in WHOLE_COUNTRY_ROLES and self.region_id:
+            raise ValidationError(
+                {"region": _("A %(role)s acts for the whole country: leave the region empty.")
+                 % {"role": self.get_role_display()}}
+            )  # fmt: skip
         level = ROLE_SCOPE_LEVEL.get(self.role)
         if level is None:
             return

@@ -315,10 +315,10 @@ def _reconciliation_out(report: reconciliation.Reconciliation) -> Reconciliation
                 household=payment.household_id if payment else None,
                 region_code=payment.region_code if payment else None,
                 amount_sent=payment.amount if payment else None,
-                account_sent=payment.account_number if payment else None,
+                account_sent=m["account_sent"] or None,
                 result_line=line.line if line else None,
                 result_amount=line.amount if line else None,
-                result_account=line.account_number if line else None,
+                result_account=m["account_reported"] or None,
                 result_status=line.outcome if line else None,
             )
         )
@@ -364,7 +364,8 @@ def build_batches(request: HttpRequest, cycle_pk: Path[RecordId]) -> list[BatchO
 @router.get("/cycles/{cycle_pk}/reconciliation", response={200: ReconciliationOut, **PROBLEMS})
 def cycle_reconciliation(request: HttpRequest, cycle_pk: Path[RecordId]) -> ReconciliationOut:
     user, cycle = _cycle(request, cycle_pk)
-    return _reconciliation_out(reconciliation.cycle_reconciliation(user, cycle))
+    report = reconciliation.cycle_reconciliation(user, cycle, path=request.path)
+    return _reconciliation_out(report)
 
 
 @router.get("/batches/{batch_pk}", response={200: BatchOut, **PROBLEMS})
@@ -427,7 +428,8 @@ def import_result(
 @router.get("/batches/{batch_pk}/reconciliation", response={200: ReconciliationOut, **PROBLEMS})
 def batch_reconciliation(request: HttpRequest, batch_pk: Path[RecordId]) -> ReconciliationOut:
     user, batch = _batch(request, batch_pk)
-    return _reconciliation_out(reconciliation.batch_reconciliation(user, batch))
+    report = reconciliation.batch_reconciliation(user, batch, path=request.path)
+    return _reconciliation_out(report)
 
 
 # -- enrolments -------------------------------------------------------------------------------
@@ -480,7 +482,8 @@ def _enrolment_out(e: Enrolment) -> EnrolmentOut:
 @router.get("/enrolments", response={200: EnrolmentPage, **PROBLEMS})
 def list_enrolments(request: HttpRequest, filters: Query[EnrolmentQuery]) -> dict[str, Any]:
     """Open enrolments within the token user's region."""
-    listed = selectors.enrolments_for(token_user(request, SCOPE, EnrolmentQuery))
+    user = token_user(request, SCOPE, EnrolmentQuery)
+    listed = selectors.enrolments_for(user)
     listed = listed.filter(region_code__startswith=filters.region)
     if filters.programme:
         listed = listed.filter(programme=filters.programme)
@@ -488,7 +491,11 @@ def list_enrolments(request: HttpRequest, filters: Query[EnrolmentQuery]) -> dic
         listed = listed.filter(status=filters.status)
     listed = listed.order_by("programme", "region_code", "subject")
     start, end = filters.bounds()
-    return page_of(filters, listed.count(), [_enrolment_out(e) for e in listed[start:end]])
+    shown = list(listed[start:end])
+    selectors.log_beneficiary_reads(
+        user, [(e.programme, e.household_id) for e in shown], request.path
+    )
+    return page_of(filters, listed.count(), [_enrolment_out(e) for e in shown])
 
 
 def _enrolment(request: HttpRequest, enrolment_pk: int) -> tuple[User, Enrolment]:

@@ -8,7 +8,7 @@ ATENSI, PENA), written "H<household id>" or "P<person id>".
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -57,10 +57,15 @@ class FourEyesViolation(PermissionError):
     pass
 
 
-def require_second_person(prepared_by: int, approver: int) -> None:
-    """A decree is approved by someone other than who prepared it."""
+def require_second_person(
+    prepared_by: int, approver: int, amended_by: Collection[int] = ()
+) -> None:
+    """A decree is approved by someone other than who prepared it, or changed it since (who
+    adds a family to a draft and approves it would decide that line alone)."""
     if prepared_by == approver:
         raise FourEyesViolation("the person who prepared a decree cannot approve it")
+    if approver in amended_by:
+        raise FourEyesViolation("the person who changed a draft decree cannot approve it")
 
 
 def place_region(region_code: str, quota_regions: Iterable[str]) -> str:

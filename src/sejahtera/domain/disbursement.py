@@ -286,3 +286,8 @@ def verdict(row: ResultRow, sent: Sent | None) -> str:
     if sent.status != "issued" and not (sent.status == "paid" and row.outcome == "returned"):
         return Mismatch.ALREADY_REPORTED
     return APPLIED
+
+
+def masked_account(number: str) -> str:
+    """A bank account as those who check but do not pay read it: its last four digits."""
+    return f"••••{number[-4:]}" if len(number) > 4 else "••••" if number else ""

@@ -73,6 +73,9 @@ class Decree(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
+    # Who changed the draft after it was prepared (accepted a family's request onto it), by
+    # user id: like its preparer, none of them approves it.
+    amended_by = models.JSONField(default=list, blank=True)
     # {"new": n, "continuing": n, ...} and the yearly cost after the decree.
     totals = models.JSONField(default=dict, blank=True)
 

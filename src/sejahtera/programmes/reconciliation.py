@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
-from sejahtera.domain.disbursement import Mismatch
+from sejahtera.domain.disbursement import Mismatch, masked_account
 from sejahtera.programmes.models import Batch, Cycle, Entitlement, Payment, ResultLine
 from sejahtera.programmes.selectors import by_regency, cycles_for
 
@@ -46,16 +46,17 @@ def _payments(user: User, **where: Any) -> QuerySet[Payment]:
     return Payment.objects.filter(region_code__startswith=access.region_prefix(user), **where)
 
 
-def batch_reconciliation(user: User, batch: Batch) -> Reconciliation:
+def batch_reconciliation(user: User, batch: Batch, *, path: str) -> Reconciliation:
     return _reconcile(
-        user, _payments(user, batch=batch), ResultLine.objects.filter(result__batch=batch)
+        user, _payments(user, batch=batch), ResultLine.objects.filter(result__batch=batch), path
     )
 
 
-def cycle_reconciliation(user: User, cycle: Cycle) -> Reconciliation:
+def cycle_reconciliation(user: User, cycle: Cycle, *, path: str) -> Reconciliation:
     cycles_for(user).get(pk=cycle.pk)  # the reader may read the cycle
     payments = _payments(user, batch__cycle=cycle)
-    report = _reconcile(user, payments, ResultLine.objects.filter(result__batch__cycle=cycle))
+    rows = ResultLine.objects.filter(result__batch__cycle=cycle)
+    report = _reconcile(user, payments, rows, path)
     live = Payment.objects.filter(entitlement=OuterRef("pk"), live=True)
     waiting = Entitlement.objects.filter(
         cycle=cycle,
@@ -68,7 +69,7 @@ def cycle_reconciliation(user: User, cycle: Cycle) -> Reconciliation:
 
 
 def _reconcile(
-    user: User, payments: QuerySet[Payment], rows: QuerySet[ResultLine]
+    user: User, payments: QuerySet[Payment], rows: QuerySet[ResultLine], path: str
 ) -> Reconciliation:
     statuses = {
         row["status"]: {"lines": row["n"], "amount": row["amount"] or 0}
@@ -98,7 +99,25 @@ def _reconcile(
         {"verdict": row.verdict, "payment": by_number.get(row.payment_number or 0), "line": row}
         for row in rows_listed
     ]
-    return Reconciliation(statuses, by_regency(payments), counts, listed[:LISTED])
+    listed = _accounts_shown(user, listed[:LISTED], path)
+    return Reconciliation(statuses, by_regency(payments), counts, listed)
+
+
+def _accounts_shown(user: User, listed: list[dict[str, Any]], path: str) -> list[dict[str, Any]]:
+    """Each mismatch with the account sent and the one the channel reported (``account_sent``,
+    ``account_reported``). A bank account is personal financial data: those who send the
+    files read it whole, logged; the offices, analysts and auditors who check the totals read
+    its last four digits, enough to tell two accounts apart."""
+    whole = access.has_role(user, access.DECREE_MAKERS)
+    show = (lambda number: number) if whole else masked_account
+    for mismatch in listed:
+        payment, line = mismatch["payment"], mismatch["line"]
+        mismatch["account_sent"] = show(payment.account_number) if payment else ""
+        mismatch["account_reported"] = show(line.account_number) if line else ""
+    if whole:
+        shown = [m["payment"].pk for m in listed if m["payment"] and m["account_sent"]]
+        access.log_sensitive_read(user, "payment", shown, path)
+    return listed
 
 
 def result_errors(user: User, batch: Batch) -> QuerySet[ResultLine]:

@@ -38,9 +38,7 @@ def answer_request(
 ) -> EnrolmentRequest:
     access.require(actor, access.DECREE_MAKERS)
     if decree.status != Decree.Status.DRAFT or request.programme != decree.programme:
-        raise DecreeRefused(
-            gettext_noop("requests are answered on a draft decree of their programme")
-        )
+        raise _not_on_a_draft()
     if not accept and not note.strip():
         raise DecreeRefused(gettext_noop("give the reason for refusing the request"))
     with transaction.atomic():
@@ -48,7 +46,7 @@ def answer_request(
         if request.status != EnrolmentRequest.Status.PENDING:
             raise DecreeRefused(gettext_noop("this request is already answered"))
         if accept and request.action == EnrolmentRequest.Action.ENROL:
-            _add_to_draft(decree, request)
+            _add_to_draft(actor, decree, request)
         elif accept:
             _suspend(actor, decree.programme, request)
         request.status = (
@@ -68,8 +66,13 @@ def answer_request(
     return request
 
 
-def _add_to_draft(decree: Decree, request: EnrolmentRequest) -> None:
-    """The family as a new line of the draft, with the amounts the decree's run gives it."""
+def _not_on_a_draft() -> DecreeRefused:
+    return DecreeRefused(gettext_noop("requests are answered on a draft decree of their programme"))
+
+
+def _add_to_draft(actor: User, decree: Decree, request: EnrolmentRequest) -> None:
+    """The family as a new line of the draft, with the amounts the decree's run gives it (or,
+    enrolled and leaving by the run, kept at them). Who adds it does not approve the draft."""
     if decree.programme not in HOUSEHOLD_PROGRAMMES:
         raise DecreeRefused(
             gettext_noop(
@@ -97,23 +100,34 @@ def _add_to_draft(decree: Decree, request: EnrolmentRequest) -> None:
             ),
             programme=decree.programme,
         )
+    # Locked, and a draft still: an approval at the same moment sees this line, or this sees
+    # the decree approved.
+    decree = Decree.objects.select_for_update().get(pk=decree.pk)
+    if decree.status != Decree.Status.DRAFT:
+        raise _not_on_a_draft()
     line = DecreeLine.objects.filter(decree=decree, subject=subject).first()
     if line and line.change in (Change.NEW, Change.CONTINUING, Change.CHANGED):
         return  # already in
+    # A family enrolled now (its line says leaving) stays, at the run's amounts: a new line
+    # would enrol it a second time.
+    enrolled = Enrolment.objects.filter(
+        programme=decree.programme, subject=subject, ended_on__isnull=True
+    ).exists()
     DecreeLine.objects.update_or_create(
         decree=decree,
         subject=subject,
         defaults={
             "household": household,
             "region_code": household.village_id,
-            "change": Change.NEW,
+            "change": Change.CHANGED if enrolled else Change.NEW,
             "reason": Reason.REQUESTED,
             "decision": decision,
             **amounts,
         },
     )
     decree.totals = decree_totals(decree)
-    decree.save(update_fields=["totals"])
+    decree.amended_by = sorted({*decree.amended_by, actor.pk})
+    decree.save(update_fields=["totals", "amended_by"])
 
 
 def _suspend(actor: User, programme: str, request: EnrolmentRequest) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -42,6 +43,20 @@ def hidden_programmes(user: User) -> set[str]:
     see their decrees, enrolments and payments, as with their targeting decisions."""
     if privacy.may_read_specific(user):
         return set()
+    return revealing_programmes()
+
+
+def log_beneficiary_reads(user: User, shown: Iterable[tuple[str, int]], path: str) -> None:
+    """A list of beneficiaries of a programme that reveals a cluster (ATENSI) is a read of
+    specific data: the households shown (``(programme, household)`` pairs) are logged."""
+    revealing = revealing_programmes()
+    households = sorted({household for programme, household in shown if programme in revealing})
+    access.log_sensitive_read(user, "household", households, path)
+
+
+def revealing_programmes() -> set[str]:
+    """ATENSI, and any programme the rules of a decreed run decide on clusters or person flags:
+    to know someone is enrolled in one is to know of their vulnerable cluster."""
     runs = TargetingRun.objects.filter(pk__in=Decree.objects.values("run")).distinct()
     return {"ATENSI"} | {code for run in runs for code in rules_of(run).revealing_programmes}
 

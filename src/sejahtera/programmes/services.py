@@ -233,10 +233,28 @@ def approve_decree(actor: User, decree: Decree) -> Decree:
     access.require(actor, access.DECREE_MAKERS)
     with transaction.atomic():
         without_jit()
-        decree = Decree.objects.select_for_update().get(pk=decree.pk)
+        # The programme's decrees locked together (a few a year): of two drafts approved at
+        # once, the second sees the first approved.
+        decrees = list(
+            Decree.objects.select_for_update().filter(programme=decree.programme).order_by("pk")
+        )
+        decree = next(d for d in decrees if d.pk == decree.pk)
         if decree.status != Decree.Status.DRAFT:
             raise _not_a_draft(decree)
-        require_second_person(decree.prepared_by_id, actor.pk)
+        require_second_person(decree.prepared_by_id, actor.pk, decree.amended_by)
+        if any(
+            d.status == Decree.Status.APPROVED
+            and d.decided_at
+            and d.decided_at > decree.prepared_at
+            for d in decrees
+        ):
+            raise DecreeRefused(
+                gettext_noop(
+                    "another {programme} decree was approved after this draft was prepared: "
+                    "its enrolments are no longer the ones this draft changes; prepare a new draft"
+                ),
+                programme=decree.programme,
+            )
         params = {
             "decree": decree.pk,
             "programme": decree.programme,

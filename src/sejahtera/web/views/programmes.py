@@ -114,6 +114,9 @@ def decree_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     for line in page:
         line.change_label = CHANGE_LABELS.get(Change(line.change), line.change)  # type: ignore[attr-defined]
+    selectors.log_beneficiary_reads(
+        request.user, [(decree.programme, line.household_id) for line in page], request.path
+    )
     regions = selectors.decree_regions(request.user, decree, parent)
     names = dict(
         Region.objects.filter(code__in=[r["code"] for r in regions]).values_list("code", "name")
@@ -180,7 +183,9 @@ def decide_decree(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             services.reject_decree(request.user, decree, str(reason))
             messages.success(request, gettext("Decree rejected."))
     except FourEyesViolation:
-        messages.error(request, gettext("You prepared this decree: a second person approves it."))
+        messages.error(
+            request, gettext("You prepared or changed this decree: a second person approves it.")
+        )
     except services.DecreeRefused as refused:
         messages.error(request, render_refusal(refused))
     return redirect("web:decree", pk=decree.pk)
@@ -225,7 +230,7 @@ def cycle_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "cycle": cycle,
         "regions": selectors.cycle_regions(request.user, cycle),
         "batches": reconciliation.batches_for(request.user).filter(cycle=cycle),
-        "report": reconciliation.cycle_reconciliation(request.user, cycle),
+        "report": reconciliation.cycle_reconciliation(request.user, cycle, path=request.path),
         "statuses": PAYMENT_STATUSES,
         "may_send": access.has_role(request.user, access.DECREE_MAKERS),
     }
@@ -414,7 +419,7 @@ def batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "may_send": may_send,
         "results": batch.results.select_related("imported_by"),
         "errors": reconciliation.result_errors(request.user, batch)[:200],
-        "report": reconciliation.batch_reconciliation(request.user, batch),
+        "report": reconciliation.batch_reconciliation(request.user, batch, path=request.path),
         "statuses": PAYMENT_STATUSES,
     }
     return render(request, "web/programmes/batch.html", context)
@@ -497,9 +502,14 @@ def enrolments(request: AuthenticatedRequest) -> HttpResponse:
         listed = listed.filter(status=status)
     if region:
         listed = listed.filter(region_code__startswith=region)
-    page = Paginator(listed.order_by("programme", "region_code", "subject"), LINES_PER_PAGE)
+    page = Paginator(
+        listed.order_by("programme", "region_code", "subject"), LINES_PER_PAGE
+    ).get_page(params.integer(request.GET, "page", 1))
+    selectors.log_beneficiary_reads(
+        request.user, [(e.programme, e.household_id) for e in page], request.path
+    )
     context = {
-        "page": page.get_page(params.integer(request.GET, "page", 1)),
+        "page": page,
         "programme": programme,
         "status": status,
         "region": region,
