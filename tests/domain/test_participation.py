@@ -171,6 +171,17 @@ def test_a_tracking_number_reads_back():
 
 
 @given(
+    prefix=st.sampled_from(sorted(p.TRACKING_PREFIXES.values())),
+    digits=st.text(st.characters(categories=["Nd", "No"]), min_size=12, max_size=12),
+)
+def test_any_digits_read_as_a_tracking_number_or_none(prefix, digits):
+    """What a citizen types never raises, superscript, circled or Arabic-Indic digits
+    included (``isdigit`` takes them, ``int`` does not take all)."""
+    parsed = p.parse_tracking_number(prefix + digits)
+    assert parsed is None or digits.isascii()
+
+
+@given(
     kind=st.sampled_from(sorted(p.TRACKING_PREFIXES)),
     year=st.integers(2020, 2099),
     serial=st.integers(0, 9_999_999),
@@ -283,6 +294,8 @@ def test_which_objections_to_a_decision_are_taken(change, expected):
         ({"facts_changed": True}, []),  # upholding stays possible
         ({"facts_changed": True, "overturn": True}, ["REVIEW_FACTS_CHANGED"]),
         ({"nothing_to_pay": True, "overturn": True}, ["REVIEW_NOTHING_TO_PAY"]),
+        ({"limited": True}, []),  # a quota cut filed on the public page is upheld
+        ({"limited": True, "overturn": True}, ["REVIEW_LIMITED"]),
     ],
 )
 def test_when_a_reviewer_decides(facts, expected):

@@ -144,7 +144,7 @@ def test_the_public_status_check_shows_the_programme_a_merge_moved(
     pbi_enrolment(siti, decree_of(current_run(), manager))
     merge_pair(office, pair_of(siti, kept).pk, survivor_id=kept.pk, note="same person")
 
-    status = grievance_selectors.citizen_status(OTHER_NIK, "Hj. Siti Aminah")
+    status = grievance_selectors.citizen_status(OTHER_NIK, "Hj. Siti Aminah", path="/layanan/")
     assert status is not None
     assert status.programmes == ["PBI_JK"]
 

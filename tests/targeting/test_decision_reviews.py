@@ -290,6 +290,26 @@ def test_a_public_objection_is_taken_in_before_anyone_reviews_it(population, sta
         take_in(actor=staff["clerk"], review=taken)
 
 
+def test_a_public_objection_to_a_quota_cut_is_filed_and_upheld(population, staff, make_user):
+    """The public page files an objection to a place a quota cut (refusing it would tell whoever
+    knows a NIK and a name that the rules found the person eligible); the reviewer upholds it,
+    and may not overturn it."""
+    first = run_targeting_for_registry(AS_OF)
+    limited = sembako(first, population["poor"][0])
+    Decision.objects.filter(pk=limited.pk).update(eligible=False, limited_by="quota")
+    limited.refresh_from_db()
+    review = request_review(
+        actor=None, decision=limited, requester_name="Rudi 0", requester_nik="",
+        grounds="Kami miskin",
+    )  # fmt: skip
+    taken = take_in(actor=staff["office"], review=review)
+    reviewer = make_user(Role.DISTRICT_OFFICE, "3201")
+    with pytest.raises(StepRefused, match="quota or the budget"):
+        decide_review(actor=reviewer, review=taken, overturn=True, note="Dicek")
+    upheld = decide_review(actor=reviewer, review=taken, overturn=False, note="Menunggu kuota")
+    assert upheld.status == DecisionReview.Status.UPHELD
+
+
 def test_the_facts_digest_is_keyed_and_old_plain_digests_are_carried_over(population, staff):
     # the facts hold specific data: an unkeyed digest in a dump could be matched by trying
     # values (decision 0020)

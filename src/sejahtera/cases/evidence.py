@@ -21,6 +21,7 @@ SIGNATURES = {
     ".jpeg": b"\xff\xd8\xff",
     ".png": b"\x89PNG\r\n\x1a\n",
 }
+IMAGES = frozenset({".jpg", ".jpeg", ".png"})
 CONTENT_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 REJECTED = "CASE_EVIDENCE_FILE_REJECTED"
 
@@ -29,8 +30,9 @@ def root() -> Path:
     return Path(settings.MEDIA_ROOT) / "evidence"
 
 
-def problems(upload: UploadedFile) -> list[Finding]:
-    """Why the file cannot be kept as evidence (nothing when it can)."""
+def problems(upload: UploadedFile, *, images_only: bool = False) -> list[Finding]:
+    """Why the file cannot be kept as evidence (nothing when it can). ``images_only``: a photo
+    sent from the public page, where no one vouches for a PDF (it can carry links and script)."""
     suffix = Path(upload.name or "").suffix.lower()
     limit = settings.SEJAHTERA_MAX_EVIDENCE_MB
     if (upload.size or 0) > limit * 2**20:
@@ -44,6 +46,8 @@ def problems(upload: UploadedFile) -> list[Finding]:
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
+    if images_only and suffix not in IMAGES:
+        return [error(REJECTED, gettext_noop("the photo must be a JPEG or PNG file"))]
     if suffix not in SIGNATURES or not head.startswith(SIGNATURES[suffix]):
         return [error(REJECTED, gettext_noop("evidence must be a PDF, JPEG or PNG file"))]
     return []

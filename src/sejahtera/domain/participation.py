@@ -577,15 +577,7 @@ def decision_review_request(
             )
         )
     if limited:
-        findings.append(
-            error(
-                "REVIEW_LIMITED",
-                gettext_noop(
-                    "a quota or the budget left this subject out, not the rules: it waits for "
-                    "a freed place"
-                ),
-            )
-        )
+        findings.append(_left_out_by_a_limit())
     if pending:
         findings.append(
             error("REVIEW_PENDING", gettext_noop("this decision is already awaiting a reviewer"))
@@ -615,6 +607,15 @@ def decision_review_request(
     return findings
 
 
+def _left_out_by_a_limit() -> Finding:
+    return error(
+        "REVIEW_LIMITED",
+        gettext_noop(
+            "a quota or the budget left this subject out, not the rules: it waits for a freed place"
+        ),
+    )
+
+
 def decision_review_intake(*, received: bool) -> list[Finding]:
     """Why an objection filed on the public page cannot be taken in: only once. Taking it in
     (the person's identity checked by an office) makes it a staff member's, so that another
@@ -632,15 +633,19 @@ def decision_review_verdict(
     overturn: bool = False,
     facts_changed: bool = False,
     nothing_to_pay: bool = False,
+    limited: bool = False,
 ) -> list[Finding]:
     """Why a reviewer may not decide now: once only, after an office took the objection in,
     never on one they took in themselves, and with the reasons the person will read. A
     decision is overturned only on the facts it was objected to (changed since, the next run
-    decides on the new ones), and not into one that pays nothing (a household with no member
-    the programme pays for)."""
+    decides on the new ones), not into one that pays nothing (a household with no member the
+    programme pays for), and not when a quota left the subject out (filed on the public page,
+    which does not refuse it: the refusal would tell that the rules found them eligible)."""
     if not still_open:
         return [error("REVIEW_NOT_OPEN", gettext_noop("the review is decided or not yet taken in"))]
     findings = []
+    if overturn and limited:
+        findings.append(_left_out_by_a_limit())
     if overturn and facts_changed:
         findings.append(
             error(
@@ -713,7 +718,8 @@ def parse_tracking_number(text: str) -> tuple[str, int, int] | None:
     compact = "".join(ch for ch in text.upper() if ch.isalnum())
     kinds = {prefix: kind for kind, prefix in TRACKING_PREFIXES.items()}
     prefix, digits = compact[:3], compact[3:]
-    if prefix not in kinds or len(digits) != 12 or not digits.isdigit():
+    # isdigit() alone takes "²" and "①", which int() refuses
+    if prefix not in kinds or len(digits) != 12 or not (digits.isascii() and digits.isdigit()):
         return None
     if _damm(digits[:11]) != int(digits[11]):
         return None

@@ -100,7 +100,7 @@ def submit_proposal(
     if not proposer_name.strip():
         findings.append(error("PROPOSER_NAME_MISSING", gettext_noop("give your name"), "name"))
     if photo is not None:
-        findings += evidence.problems(photo)
+        findings += evidence.problems(photo, images_only=submitted_by is None)
     if findings:
         raise StepRefused(findings)
     household_cells, member_cells = _registry_cells(change)

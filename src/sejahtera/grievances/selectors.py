@@ -12,12 +12,13 @@ from typing import Any
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
-from sejahtera.accounts import access
-from sejahtera.accounts.models import User
+from sejahtera.accounts import access, audit
+from sejahtera.accounts.models import AuditEntry, User
 from sejahtera.domain.participation import PROPOSAL_STEPS, ProposalStage, tracking_number
 from sejahtera.grievances.models import Complaint, CorrectionRequest, Objection, Proposal
 from sejahtera.grievances.proposals import ACTOR_ROLES
 from sejahtera.programmes.models import Enrolment
+from sejahtera.programmes.selectors import revealing_programmes
 from sejahtera.registry.models import Person
 from sejahtera.targeting.models import DecisionReview
 
@@ -80,12 +81,13 @@ def person_by_identity(nik: str, name: str) -> Person | None:
     return next((p for p in holders if _same_name(p.full_name, name)), None)
 
 
-def citizen_status(nik: str, name: str) -> CitizenStatus | None:
+def citizen_status(nik: str, name: str, *, path: str) -> CitizenStatus | None:
     """What the status page tells whoever knows a NIK and the name on its KTP: whether the
     household is registered, its current programmes (the household's and the person's own,
     never another member's: ATENSI would tell of their cluster), and the status of what that
     NIK filed. ``None`` — the one answer for an unknown NIK and for a name that does not
-    match."""
+    match. An answer naming a programme that tells of a cluster is a read of specific data,
+    logged (no user; the client's address) at ``path``."""
     person = person_by_identity(nik, name)
     known = person is not None
     tracked = _tracked(nik, name)
@@ -103,6 +105,14 @@ def citizen_status(nik: str, name: str) -> CitizenStatus | None:
                 ).values_list("programme", flat=True)
             )
         )
+        if set(programmes) & revealing_programmes():
+            audit.record(
+                user=None,
+                action=AuditEntry.Action.READ,
+                entity="person",
+                record_ids=[person.pk],
+                path=path,
+            )
     return CitizenStatus(registered=known, programmes=programmes, tracked=tracked)
 
 

@@ -75,7 +75,10 @@ def request_review(
     dead = Person.objects.filter(pk=decision.person_id or 0, deceased_date__isnull=False)
     findings = decision_review_request(
         in_current_run=current is not None and current.pk == decision.run_id,
-        limited=bool(decision.limited_by),
+        # Not refused on the public page: the answer would tell whoever knows a NIK and a name
+        # that the rules found the person eligible (for ATENSI: in a vulnerable cluster). The
+        # reviewer upholds it, saying why.
+        limited=actor is not None and bool(decision.limited_by),
         pending=reviews.filter(status__in=[Status.RECEIVED, Status.OPEN]).exists(),
         standing=reviews.filter(status=Status.OVERTURNED, lapsed_in_run__isnull=True).exists(),
         reviewed=reviews.filter(decision=decision).exists(),
@@ -148,6 +151,7 @@ def decide_review(
         facts_changed=facts_digests([locked.household_id])[locked.household_id] != locked.facts,
         nothing_to_pay=not locked.eligible_by_rules
         and any(r.startswith(NO_COMPONENT) for r in locked.reasons_by_rules),
+        limited=locked.decision is not None and bool(locked.decision.limited_by),
     )
     if findings:
         raise StepRefused(findings)

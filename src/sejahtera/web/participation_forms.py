@@ -27,6 +27,9 @@ from sejahtera.registry.services.records import RecordInvalid
 from sejahtera.web.forms import RegistryCellsForm, compact_identifier
 
 MEMBER_FORMS = 4
+# What a person writes in their own words, on a page anyone may post to: long enough for any
+# account of a family's need, short enough that a script cannot fill the officers' pages.
+DESCRIPTION_LIMIT = 4000
 
 
 class NikField(forms.CharField):
@@ -99,7 +102,9 @@ class ProposerForm(PlaceForm):
     nik = NikField()
     phone = forms.CharField(label=_("Phone number"), max_length=20, required=False)
     description = forms.CharField(
-        label=_("Why does this family need help?"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Why does this family need help?"),
+        max_length=DESCRIPTION_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     photo = forms.FileField(
         label=_("Photo of the house (JPEG or PNG, optional)"),
@@ -137,7 +142,9 @@ class ComplaintForm(forms.Form):
         choices=[(c.value, participation_label(c.value)) for c in ComplaintCategory],
     )
     description = forms.CharField(
-        label=_("What happened?"), widget=forms.Textarea(attrs={"rows": 4})
+        label=_("What happened?"),
+        max_length=DESCRIPTION_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     name = forms.CharField(label=_("Your name"), max_length=200)
     nik = NikField()
@@ -170,6 +177,7 @@ class ChangeProposalForm(PlaceForm):
     )
     description = forms.CharField(
         label=_("What happened, and how the village knows"),
+        max_length=DESCRIPTION_LIMIT,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     photo = forms.FileField(
@@ -193,7 +201,9 @@ class CorrectionForm(RegistryCellsForm):
     nik = NikField()
     name = forms.CharField(label=_("Full name as registered"), max_length=200)
     description = forms.CharField(
-        label=_("What is wrong in your data?"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What is wrong in your data?"),
+        max_length=DESCRIPTION_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -220,7 +230,7 @@ class DecisionObjectionForm(forms.Form):
     programme = forms.ChoiceField(label=_("The decision about which programme?"))
     grounds = forms.CharField(
         label=_("Why is the decision wrong?"),
-        max_length=4000,
+        max_length=DESCRIPTION_LIMIT,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 

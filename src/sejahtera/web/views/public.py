@@ -66,7 +66,9 @@ def check_status(request: HttpRequest) -> HttpResponse:
         if form.is_valid() and challenge.is_valid():
             if _nik_limited(form.cleaned_data["nik"]):
                 return _too_many(request)
-            found = selectors.citizen_status(form.cleaned_data["nik"], form.cleaned_data["name"])
+            found = selectors.citizen_status(
+                form.cleaned_data["nik"], form.cleaned_data["name"], path=request.path
+            )
             context |= {"answered": True, "status": found}
             form = StatusForm()
             context["form"] = form
