@@ -224,12 +224,15 @@ def log_sensitive_read(user: User, entity: str, record_ids: list[int], path: str
 def case_filter(user: User) -> Q:
     """The cases (as a filter on ``Case``) the user may see."""
     require(user, CASE_READERS)
-    if user.role == Role.SOCIAL_WORKER:
-        return Q(social_worker=user)
-    if user.role == Role.SUPERVISOR:
-        return Q(supervisor=user)
     prefix = region_prefix(user)
-    return Q(region_code__startswith=prefix) if prefix else Q()
+    within = Q(region_code__startswith=prefix) if prefix else Q()
+    # A team's cases within its region: a family that moved away is the new region's office's
+    # to reassign, no longer its old team's.
+    if user.role == Role.SOCIAL_WORKER:
+        return Q(social_worker=user) & within
+    if user.role == Role.SUPERVISOR:
+        return Q(supervisor=user) & within
+    return within
 
 
 def referral_filter(user: User) -> Q:

@@ -152,7 +152,9 @@ def update_household(
     return _household_out(request, user, selectors.household_for(user, household_pk))
 
 
-@router.post("/households/{household_pk}/members", response={201: schemas.PersonOut, **PROBLEMS})
+@router.post(
+    "/households/{household_pk}/members", response={201: schemas.PersonOut, **KEYED_PROBLEMS}
+)
 def add_member(
     request: HttpRequest,
     household_pk: Path[RecordId],
@@ -163,10 +165,20 @@ def add_member(
         household = selectors.household_for(user, household_pk)
     except Household.DoesNotExist:
         raise Http404 from None
-    person = records.add_member(actor=user, household=household, cells=body.model_dump())
-    return Status(
-        201, _person_out(person, unmasked=privacy.may_read_specific(user), today=date.today())
-    )
+
+    def write() -> Status[schemas.PersonOut]:
+        person = records.add_member(actor=user, household=household, cells=body.model_dump())
+        return Status(
+            201, _person_out(person, unmasked=privacy.may_read_specific(user), today=date.today())
+        )
+
+    def reread(first: dict[str, Any]) -> schemas.PersonOut:
+        # As GET /persons/{id}: under the caller's current rights, logged.
+        person = _person(user, first["id"])
+        privacy.log_reads(user, [person], request.path)
+        return _person_out(person, unmasked=privacy.may_read_specific(user), today=date.today())
+
+    return once_per_key(request, user, write, reread)  # type: ignore[return-value]
 
 
 class PersonQuery(PageQuery):

@@ -211,7 +211,7 @@ def open_case(
 def follow_moved_households(sender: object, household_ids: list[int], **_: object) -> None:
     """A case is read and carried within its household's region: when the household moves (an
     edit, an import), its cases go with it to the new region's office, which may assign them
-    to its own social workers; the old region's office no longer reads them."""
+    to its own social workers; the old region's office and team no longer read them."""
     village = Household.objects.filter(pk=OuterRef("household_id")).values("village_id")[:1]
     Case.objects.filter(household_id__in=household_ids).update(region_code=Subquery(village))
 
@@ -656,6 +656,13 @@ def request_enrolment(
 def complete_follow_up(*, actor: User, follow_up: FollowUp, notes: str, today: date) -> FollowUp:
     _require_case(actor, follow_up.case, access.CASE_WORKERS)
     require_stage(follow_up.case, "follow-up")
+    # Locked: of two completions at once, the second finds the visit done.
+    follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    if follow_up.done_on is not None:
+        raise _refuse(
+            "CASE_FOLLOW_UP_DONE",
+            gettext_noop("this visit is already recorded; what it found stays as written"),
+        )
     follow_up.done_on, follow_up.notes = today, notes
     follow_up.save(update_fields=["done_on", "notes"])
     _event(
@@ -889,6 +896,12 @@ def decide_graduation(
     _require_case(actor, case, access.GRADUATION_APPROVERS)
     if request.status != GraduationRequest.Status.PENDING:
         raise _refuse("CASE_GRADUATION_DECIDED", gettext_noop("this proposal is already decided"))
+    if approve and request.proposed_by_id == actor.pk:
+        # Four eyes: graduation ends the family's assistance.
+        raise _refuse(
+            "CASE_GRADUATION_OWN_PROPOSAL",
+            gettext_noop("who proposed a graduation does not approve it: another person does"),
+        )
     request.decided_by, request.decided_on = actor, today
     if not approve:
         request.status = GraduationRequest.Status.REJECTED

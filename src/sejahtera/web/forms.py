@@ -60,7 +60,17 @@ def _field(column: fmt.Column) -> forms.Field:
             widget=forms.CheckboxSelectMultiple,
         )
     if column.kind is fmt.Kind.BOOL:
-        return forms.BooleanField(label=label, required=False)
+        # Three answers, not a checkbox: an unticked box would record "no" for what nobody
+        # asked (decision 0002: an empty input is unknown).
+        return forms.ChoiceField(
+            label=label,
+            required=False,
+            choices=[
+                ("", _("— unknown —")),
+                (fmt.TRUE_TEXT, _("yes")),
+                (fmt.FALSE_TEXT, _("no")),
+            ],
+        )
     if column.kind is fmt.Kind.DATE:
         return forms.CharField(
             label=label, required=column.required, widget=forms.DateInput(attrs={"type": "date"})
@@ -121,9 +131,7 @@ class RegistryCellsForm(forms.Form):
         cells: dict[str, str] = {}
         for column in self.columns:
             value = self.cleaned_data.get(column.name)
-            if column.kind is fmt.Kind.BOOL:
-                cells[column.name] = fmt.TRUE_TEXT if value else fmt.FALSE_TEXT
-            elif column.kind is fmt.Kind.ENUM_SET:
+            if column.kind is fmt.Kind.ENUM_SET:
                 cells[column.name] = ";".join(value or [])
             elif column.kind in IDENTIFIER_KINDS:
                 cells[column.name] = compact_identifier(value or "")

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -125,10 +126,11 @@ class AuditTrail:
     """Every request's entries in the audit trail say where it came from and its area of work
     (the first part of its path: registry, cases, programmes, …). A signed-in user's request
     is an entry of its own when it sends a change through a page or the API (a POST, PUT,
-    PATCH or DELETE that succeeded: the view, the ids in its address and the names of the
-    fields sent, never their values) and when a page or operation refuses it or does not find
-    its record (403, 404: a record outside the user's region answers 404, and probing for
-    them shows here)."""
+    PATCH or DELETE, with its answer's status: a refused one, 409 or 422, shows an attempt, such
+    as moving a household out of one's region; the view, the ids in its address and the names
+    of the fields sent, never their values) and when a page or operation refuses it or does
+    not find its record (403, 404: a record outside the user's region answers 404, and probing
+    for them shows here)."""
 
     SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
     # A login has an entry of its own; choosing the language changes no data.
@@ -161,19 +163,19 @@ class AuditTrail:
         match = request.resolver_match
         if status in (403, 404):
             return AuditEntry.Action.DENIED
-        changes = request.method not in self.SAFE_METHODS and status < 400
+        changes = request.method not in self.SAFE_METHODS
         if changes and not (match and match.url_name in self.NOT_CHANGES):
             return AuditEntry.Action.WRITE
         return None
 
     def _fields(self, request: HttpRequest) -> list[str]:
-        if request.content_type == "application/json":
-            try:
+        try:
+            if request.content_type == "application/json":
                 body = json.loads(request.body or b"{}")
-            except ValueError:
-                return []
-            return list(body) if isinstance(body, dict) else []
-        return [key for key in [*request.POST, *request.FILES] if key not in self.NOT_FIELDS]
+                return list(body) if isinstance(body, dict) else []
+            return [key for key in [*request.POST, *request.FILES] if key not in self.NOT_FIELDS]
+        except (ValueError, RequestDataTooBig):  # a body refused as such (400, 413): no fields
+            return []
 
 
 def _area_of(path: str) -> str:

@@ -19,7 +19,7 @@ from sejahtera.accounts import access
 from sejahtera.cases import selectors as case_selectors
 from sejahtera.domain.identifiers import parse_nik
 from sejahtera.domain.regions import default_catalog
-from sejahtera.domain.registry_format import FALSE_TEXT, TRUE_TEXT, parse_date
+from sejahtera.domain.registry_format import parse_date
 from sejahtera.programmes import selectors as delivery
 from sejahtera.registry import privacy, selectors
 from sejahtera.registry.models import Household, Person, Region
@@ -313,9 +313,6 @@ def edit_person(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 def _form_initial(cells: dict[str, str]) -> dict[str, object]:
     initial: dict[str, object] = dict(cells)
-    for name, cell in cells.items():
-        if cell in (TRUE_TEXT, FALSE_TEXT):
-            initial[name] = cell == TRUE_TEXT
     if "assets" in cells:
         initial["assets"] = [a for a in cells["assets"].split(";") if a]
     return initial
