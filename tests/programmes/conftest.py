@@ -5,9 +5,12 @@ from datetime import date
 
 import pytest
 
+from sejahtera.accounts.models import Role
+
 from ..targeting.conftest import population  # noqa: F401 (a fixture)
 
 AS_OF = JULY = date(2026, 7, 1)
+TODAY = date(2026, 7, 5)
 
 
 @pytest.fixture
@@ -37,3 +40,23 @@ def sembako(enrolled, manager):
             opened_on=date(2025, 1, 1),
         )
     return cycles.open_cycle(manager, "SEMBAKO", JULY)
+
+
+@pytest.fixture
+def ask(make_user, served_case):
+    """ask(household, action) → the enrolment request of a social worker's case in protection."""
+    from sejahtera.cases import services as cases
+
+    def request(household, action, programme="SEMBAKO"):
+        worker = make_user(Role.SOCIAL_WORKER, household.village_id[:4])
+        case = served_case(household, worker, None, TODAY)
+        return cases.request_enrolment(
+            actor=worker,
+            case=case,
+            programme=programme,
+            action=action,
+            reason="lost her job",
+            today=TODAY,
+        )
+
+    return request

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from sejahtera.accounts.models import Role
+from sejahtera.domain.disclosure import SMALL_CELL, SPECIFIC_CLUSTERS
 from sejahtera.domain.targeting.rules import CLUSTER_CODES
 from sejahtera.programmes.coverage import (
     cluster_coverage,
@@ -34,7 +35,7 @@ def _covered(model, run=None, **extra):
 
 
 def test_each_cluster_counts_its_members_the_eligible_and_the_enrolled(enrolled, make_user):
-    rows = {r["cluster"]: r for r in cluster_coverage(make_user(Role.MINISTRY_ANALYST), "")}
+    rows = {r["cluster"]: r for r in cluster_coverage(make_user(Role.ADMINISTRATOR), "")}
     assert list(rows) == list(CLUSTER_CODES)
     eligible = _covered(Decision, run=enrolled, eligible=True)
     active = _covered(Enrolment, status=Enrolment.Status.ACTIVE)
@@ -127,3 +128,21 @@ def test_a_village_is_counted_on_the_spot_as_the_districts_are_stored(enrolled, 
     stored = {r["cluster"]: r for r in cluster_coverage(district, "")}
     assert stored["FAKIR_MISKIN"] == here["FAKIR_MISKIN"]  # all of Bogor's poor live there
     assert set(coverage_by_area(village, "", 10)) == {"3201011002"}
+
+
+def test_an_analyst_reads_no_small_count_of_a_specific_cluster(enrolled, make_user):
+    """A count of one to four persons of a cluster that is specific data is withheld (None,
+    "fewer than five") from a role that may not read specific data, with its share enrolled;
+    other clusters' counts and larger ones are shown (domain.disclosure)."""
+    full = {r["cluster"]: r for r in cluster_coverage(make_user(Role.ADMINISTRATOR), "")}
+    masked = {r["cluster"]: r for r in cluster_coverage(make_user(Role.MINISTRY_ANALYST), "")}
+    for code, row in full.items():
+        small = code in SPECIFIC_CLUSTERS and 0 < row["persons"] < SMALL_CELL
+        if small:
+            assert masked[code]["persons"] is None
+            assert masked[code]["enrolled_percent"] is None
+        else:
+            assert masked[code]["persons"] == row["persons"], code
+    assert any(
+        code in SPECIFIC_CLUSTERS and 0 < row["persons"] < SMALL_CELL for code, row in full.items()
+    )  # the fixture has a small cell to withhold

@@ -86,25 +86,6 @@ def bri_batch(manager, sembako):  # noqa: F811 (a fixture)
     return batch
 
 
-@pytest.fixture
-def ask(make_user, served_case):
-    """ask(household, action) → a social worker's request from a case in protection."""
-
-    def request(household, action, programme="SEMBAKO"):
-        worker = make_user(Role.SOCIAL_WORKER, household.village_id[:4])
-        case = served_case(household, worker, None, TODAY)
-        return case_services.request_enrolment(
-            actor=worker,
-            case=case,
-            programme=programme,
-            action=action,
-            reason="kehilangan pekerjaan",
-            today=TODAY,
-        )
-
-    return request
-
-
 def _waiting_family(run):
     """A family the run decided with an amount but a quota left out (as a limit would)."""
     decision = Decision.objects.filter(run=run, programme="SEMBAKO", eligible=True).first()

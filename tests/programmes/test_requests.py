@@ -6,8 +6,6 @@ from datetime import date
 
 import pytest
 
-from sejahtera.accounts.models import Role
-from sejahtera.cases import services as cases
 from sejahtera.cases.models import CaseEvent, EnrolmentRequest
 from sejahtera.programmes import requests, services
 from sejahtera.programmes.models import DecreeLine, Enrolment
@@ -17,25 +15,6 @@ from sejahtera.targeting.services import run_targeting_for_registry
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 7, 1)
 TODAY = date(2026, 7, 5)
-
-
-@pytest.fixture
-def ask(make_user, served_case):
-    """ask(household, action) → the enrolment request of a social worker's case in protection."""
-
-    def request(household, action, programme="SEMBAKO"):
-        worker = make_user(Role.SOCIAL_WORKER, household.village_id[:4])
-        case = served_case(household, worker, None, TODAY)
-        return cases.request_enrolment(
-            actor=worker,
-            case=case,
-            programme=programme,
-            action=action,
-            reason="lost her job",
-            today=TODAY,
-        )
-
-    return request
 
 
 def test_an_accepted_request_joins_the_draft_and_is_enrolled_on_approval(

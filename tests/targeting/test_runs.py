@@ -110,10 +110,17 @@ def test_manual_clusters_are_an_input_of_every_run_and_survive_it(population, ma
     run = run_targeting_for_registry(AS_OF)
     run_targeting_for_registry(AS_OF)
     assert ManualClusterMembership.objects.filter(created_by=worker).count() == 2
-    counts = {c["cluster"]: c for c in selectors.run_figures(analyst, run)["clusters"]}
+    reader = make_user(Role.ADMINISTRATOR)  # reads specific data: no small cell withheld
+    counts = {c["cluster"]: c for c in selectors.run_figures(reader, run)["clusters"]}
     assert counts["KORBAN_KEKERASAN"]["manual"] == 1
     assert counts["KORBAN_KEKERASAN"]["persons"] == 1  # the run counts her
     assert counts["KORBAN_BENCANA"]["persons"] == 0  # a membership ended before the run's day
+    withheld = {c["cluster"]: c for c in selectors.run_figures(analyst, run)["clusters"]}
+    assert withheld["KORBAN_KEKERASAN"] == {
+        "cluster": "KORBAN_KEKERASAN",
+        "persons": None,
+        "manual": None,
+    }
     placed = PersonCluster.objects.get(run=run, person=siti, cluster="KORBAN_KEKERASAN")
     assert placed.reason == "MANUAL:home visit 2026-06-01"
 

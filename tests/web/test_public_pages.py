@@ -125,7 +125,7 @@ def test_lookups_from_one_client_are_limited_whatever_the_nik(client, settings):
     assert codes == [200, 200, 429, 429]
 
 
-def _proposal_form(**overrides) -> dict[str, str]:
+def proposal_form(**overrides: str) -> dict[str, str]:
     form = {
         "village": VILLAGE,
         "name": "Dewi Lestari",
@@ -150,7 +150,7 @@ def _proposal_form(**overrides) -> dict[str, str]:
 
 
 def test_a_family_proposed_on_the_public_page_gets_a_tracking_number(client):
-    response = client.post("/layanan/usul/", _proposal_form())
+    response = client.post("/layanan/usul/", proposal_form())
     assert response.status_code == 200
     proposal = Proposal.objects.get()
     assert proposal.tracking_number in response.content.decode()
@@ -164,14 +164,14 @@ def test_a_family_proposed_on_the_public_page_gets_a_tracking_number(client):
 
 
 def test_a_proposal_with_a_bad_member_says_which_field_and_keeps_nothing(client):
-    response = client.post("/layanan/usul/", _proposal_form(**{"m-0-birth_date": "2099-01-01"}))
+    response = client.post("/layanan/usul/", proposal_form(**{"m-0-birth_date": "2099-01-01"}))
     assert response.status_code == 400
     assert 'id="id_m-0-birth_date-error"' in response.content.decode()
     assert not Proposal.objects.exists()
 
 
 def test_a_proposal_needs_a_village(client):
-    response = client.post("/layanan/usul/", _proposal_form(village=""))
+    response = client.post("/layanan/usul/", proposal_form(village=""))
     assert response.status_code == 400
     assert 'id="region-village-error"' in response.content.decode()
 
@@ -206,7 +206,7 @@ def test_a_public_complaint_is_routed_and_followed_by_its_number_and_nik(client)
 
 
 def test_the_status_page_lists_what_the_nik_filed_even_before_registration(client):
-    client.post("/layanan/usul/", _proposal_form())
+    client.post("/layanan/usul/", proposal_form())
     answer = status_answer(client, "3201016007850002", "Dewi Lestari")
     assert 'data-registered="no"' in answer
     assert Proposal.objects.get().tracking_number in answer
@@ -327,7 +327,7 @@ def test_a_correction_request_never_tells_what_else_the_record_holds(client, hou
 def test_the_same_form_posted_twice_files_once_and_answers_the_same(client):
     """A double tap, or a resend after the answer was lost on a weak connection: the second
     post of the same solved form shows the first tracking number, not an error."""
-    form = _proposal_form()
+    form = proposal_form()
     first = client.post("/layanan/usul/", form).content.decode()
     again = client.post("/layanan/usul/", form)
     number = Proposal.objects.get().tracking_number

@@ -8,11 +8,9 @@ browser or spreadsheet."""
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import date
 
 import pytest
-from django.core import signing
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -20,7 +18,8 @@ from django.test import Client
 from sejahtera.accounts.models import Role
 from sejahtera.domain.participation import tracking_number
 from sejahtera.grievances.models import Complaint, Proposal
-from sejahtera.web.public_guard import SALT
+
+from .test_public_pages import proposal_form, solved
 
 pytestmark = pytest.mark.django_db
 VILLAGE = "3201011002"
@@ -38,37 +37,8 @@ def fresh_counts():
     cache.clear()
 
 
-def solved() -> dict[str, str]:
-    token = signing.dumps({"sum": 7, "nonce": secrets.token_hex(8)}, salt=SALT)
-    return {"challenge": token, "answer": "7"}
-
-
 def head(name: str, nik: str, sex: str = "P", birth: str = "1990-08-05") -> dict[str, str]:
     return {"full_name": name, "sex": sex, "birth_date": birth, "relationship": "head", "nik": nik}
-
-
-def proposal_form(**overrides: str) -> dict[str, str]:
-    form = {
-        "village": VILLAGE,
-        "name": "Dewi Lestari",
-        "nik": PROPOSER_NIK,
-        "phone": "081234567890",
-        "description": "Suami meninggal, tiga anak kecil",
-        "h-address": "Jl. Mawar 2",
-        "h-rt": "001",
-        "h-rw": "002",
-        "m-TOTAL_FORMS": "4",
-        "m-INITIAL_FORMS": "0",
-        "m-MIN_NUM_FORMS": "0",
-        "m-MAX_NUM_FORMS": "4",
-        "m-0-full_name": "Dewi Lestari",
-        "m-0-nik": PROPOSER_NIK,
-        "m-0-sex": "P",
-        "m-0-birth_date": "1985-07-20",
-        "m-0-relationship": "head",
-        **solved(),
-    }
-    return form | overrides
 
 
 def complaint_form(**overrides: str) -> dict[str, str]:

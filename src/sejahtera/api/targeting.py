@@ -41,18 +41,24 @@ class RunOut(Schema):
     error: str
 
 
+SMALL_CELL_NOTE = (
+    "null: fewer than five, withheld from roles that may not read specific data (a small count "
+    "of a specific cluster, or of a programme that reveals one, points at someone)."
+)
+
+
 class ProgrammeCount(Schema):
     programme: str
-    decided: int
-    eligible: int
-    limited: int
-    yearly_cost: int
+    decided: int | None = Field(description=SMALL_CELL_NOTE)
+    eligible: int | None = Field(description=SMALL_CELL_NOTE)
+    limited: int | None = Field(description=SMALL_CELL_NOTE)
+    yearly_cost: int | None = Field(description="null when its counts are withheld.")
 
 
 class ClusterCount(Schema):
     cluster: str
-    persons: int
-    manual: int
+    persons: int | None = Field(description=SMALL_CELL_NOTE)
+    manual: int | None = Field(description=SMALL_CELL_NOTE)
 
 
 class ExtremePovertyCount(Schema):

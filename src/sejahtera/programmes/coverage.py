@@ -21,8 +21,10 @@ from django.utils import timezone
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
+from sejahtera.domain.disclosure import SPECIFIC_CLUSTERS, suppress
 from sejahtera.domain.targeting.rules import CLUSTER_CODES
 from sejahtera.programmes.models import ClusterCoverage, Enrolment
+from sejahtera.registry import privacy
 from sejahtera.targeting.models import Decision, PersonCluster, TargetingRun
 from sejahtera.targeting.selectors import latest_run
 
@@ -123,11 +125,20 @@ def cluster_coverage(user: User, region_code: str) -> list[dict[str, Any]]:
     if not by_cluster and not _built(live):
         return []
     empty = dict.fromkeys(COUNTS, 0)
-    return [
+    coverage = [
         {**empty, **by_cluster.get(code, {}), "cluster": code}
         | {"enrolled_percent": _percent(by_cluster.get(code, empty))}
         for code in CLUSTER_CODES
     ]
+    if not privacy.may_read_specific(user):
+        suppress(
+            coverage,
+            key="cluster",
+            sensitive=SPECIFIC_CLUSTERS,
+            counts=COUNTS,
+            derived=("enrolled_percent",),
+        )
+    return coverage
 
 
 def coverage_by_area(user: User, region_code: str, area_length: int) -> dict[str, dict[str, int]]:

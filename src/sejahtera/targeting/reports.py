@@ -17,7 +17,7 @@ from django.db.models.functions import Substr
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
-from sejahtera.domain.targeting.rules import CLUSTER_CODES, Rules
+from sejahtera.domain.targeting.rules import Rules
 from sejahtera.i18n import render_reasons
 from sejahtera.registry.models import DuplicateCandidate, Person
 from sejahtera.registry.services import exports
@@ -89,7 +89,7 @@ def diff(user: User, base: TargetingRun, run: TargetingRun) -> Diff:
         ProgrammeFlow(
             p, entering(run, base, p, prefix).count(), leaving(run, base, p, prefix).count()
         )
-        for p in selectors.programme_codes(base, run)
+        for p in selectors.programmes_counted_for(user, base, run)
     ]
     before = HouseholdResult.objects.filter(run=base, household=OuterRef("household")).values(
         "national_decile"
@@ -244,7 +244,7 @@ def _cluster_coverage(run: TargetingRun, prefix: str) -> dict[tuple[str, str], i
 def compare(user: User, base: TargetingRun, run: TargetingRun) -> Comparison:
     """A simulation (or any run) beside its base, within ``user``'s region."""
     prefix = access.region_prefix(user)
-    codes = selectors.programme_codes(base, run)
+    codes = selectors.programmes_counted_for(user, base, run)
     person_codes = [
         p
         for p in codes
@@ -276,7 +276,7 @@ def compare(user: User, base: TargetingRun, run: TargetingRun) -> Comparison:
                 for p in person_codes
             ],
         }
-        for c in CLUSTER_CODES
+        for c in selectors.clusters_counted_for(user)
     ]
     region = Substr("region_code", 1, selectors.sub_region_length(prefix))
     before_r, after_r = _eligible_by(base, prefix, region), _eligible_by(run, prefix, region)
@@ -425,8 +425,10 @@ def audit(user: User, run: TargetingRun) -> Audit:
     prefix = access.region_prefix(user)
     length = selectors.sub_region_length(prefix)
     flags: dict[str, dict[str, Any]] = {}
+    programmes = selectors.programmes_counted_for(user, run)
+    clusters = selectors.clusters_counted_for(user)
     for flag in INCLUSION_FLAGS + EXCLUSION_FLAGS:
-        decisions = flagged(run, flag, prefix)
+        decisions = flagged(run, flag, prefix).filter(programme__in=programmes)
         by_programme = dict(decisions.values_list("programme").annotate(n=Count("id")))
         by_region = dict(
             decisions.annotate(region=Substr("region_code", 1, length))
@@ -442,9 +444,9 @@ def audit(user: User, run: TargetingRun) -> Audit:
         flags[flag] = {
             "kind": "inclusion" if flag in INCLUSION_FLAGS else "exclusion",
             "total": sum(by_programme.values()),
-            "by_programme": [(p, by_programme.get(p, 0)) for p in selectors.programme_codes(run)],
+            "by_programme": [(p, by_programme.get(p, 0)) for p in programmes],
             "by_region": [(c, names.get(c, c), by_region[c]) for c in sorted(by_region)],
-            "by_cluster": [(c, by_cluster[c]) for c in CLUSTER_CODES if c in by_cluster],
+            "by_cluster": [(c, by_cluster[c]) for c in clusters if c in by_cluster],
         }
     return Audit(run, selectors.previous_run(run), flags)
 

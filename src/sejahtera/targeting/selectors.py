@@ -17,6 +17,7 @@ from django.db.models.functions import Substr
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.domain.delivery import unit_subject
+from sejahtera.domain.disclosure import SPECIFIC_CLUSTERS, shown, suppress
 from sejahtera.domain.participation import decision_review_request
 from sejahtera.domain.targeting.rules import CLUSTER_CODES, Rules
 from sejahtera.registry import privacy
@@ -220,7 +221,7 @@ def run_figures(user: User, run: TargetingRun) -> dict[str, Any]:
     """A completed run's figures within ``user``'s region: per programme, cluster, region one
     level down, and decile; the households in extreme poverty."""
     prefix = access.region_prefix(user)
-    return {
+    figures = {
         "programmes": programme_counts(run, prefix),
         "clusters": cluster_counts(run, prefix),
         "regions": region_counts(run, prefix),
@@ -228,6 +229,35 @@ def run_figures(user: User, run: TargetingRun) -> dict[str, Any]:
         "extreme_poor": extreme_poverty(run, prefix),
         "reviews": reviews_carried(run, prefix),
     }
+    if not privacy.may_read_specific(user):
+        _hide_small_cells(run, figures)
+    return figures
+
+
+def _hide_small_cells(run: TargetingRun, figures: dict[str, Any]) -> None:
+    """A run's figures as a role without specific data reads them (``domain.disclosure``):
+    small counts of a specific cluster, and of a programme that reveals one, are withheld."""
+    revealing = rules_of(run).revealing_programmes
+    suppress(
+        figures["programmes"],
+        key="programme",
+        sensitive=revealing,
+        counts=("decided", "eligible", "limited"),
+        derived=("yearly_cost",),
+    )
+    if "clusters" in figures:
+        suppress(
+            figures["clusters"],
+            key="cluster",
+            sensitive=SPECIFIC_CLUSTERS,
+            counts=("persons", "manual"),
+        )
+    codes = programme_codes(run)
+    for region in figures.get("regions", []):
+        region["eligible"] = [
+            shown(n) if code in revealing else n
+            for code, n in zip(codes, region["eligible"], strict=True)
+        ]
 
 
 def reviews_carried(run: TargetingRun, prefix: str) -> list[HouseholdReview]:
@@ -256,12 +286,15 @@ def region_run_figures(user: User, region_code: str) -> dict[str, Any] | None:
     if run is None:
         return None
     prefix = access.scoped_region(user, region_code)
-    return {
+    figures = {
         "run": run,
         "programmes": programme_counts(run, prefix),
         "deciles": decile_counts(run, prefix),
         "extreme_poor": extreme_poverty(run, prefix),
     }
+    if not privacy.may_read_specific(user):
+        _hide_small_cells(run, figures)
+    return figures
 
 
 def extreme_poverty(run: TargetingRun, prefix: str) -> dict[str, int]:
@@ -396,6 +429,25 @@ def decisions_shown_to(
         return decisions
     revealing = {code for run in runs for code in rules_of(run).revealing_programmes}
     return decisions.exclude(programme__in=revealing)
+
+
+def programmes_counted_for(user: User, *runs: TargetingRun) -> tuple[str, ...]:
+    """The programmes whose counts ``user`` reads in breakdowns and comparisons of ``runs``:
+    for a role without specific data, not those that reveal a cluster (the difference of two
+    counts can isolate a person: ``domain.disclosure``)."""
+    codes = programme_codes(*runs)
+    if privacy.may_read_specific(user):
+        return codes
+    revealing = {code for run in runs for code in rules_of(run).revealing_programmes}
+    return tuple(code for code in codes if code not in revealing)
+
+
+def clusters_counted_for(user: User) -> tuple[str, ...]:
+    """The clusters whose counts ``user`` reads in breakdowns and comparisons: for a role
+    without specific data, not those that are specific data."""
+    if privacy.may_read_specific(user):
+        return CLUSTER_CODES
+    return tuple(code for code in CLUSTER_CODES if code not in SPECIFIC_CLUSTERS)
 
 
 def grounds_shown_to(user: User, grounds: list[str] | None) -> list[str]:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sejahtera.domain.conditionality import Breach
 from sejahtera.domain.disbursement import reference
+from sejahtera.domain.disclosure import SMALL_CELL
 from sejahtera.domain.rehabilitation import DOMAINS
 from sejahtera.i18n import render_cluster_reason, render_finding, render_reasons
 from sejahtera.labels import (
@@ -94,6 +95,15 @@ NIK_WARNINGS = {
 @register.filter
 def nik_warning(code: str) -> str:
     return str(NIK_WARNINGS.get(code, code))
+
+
+@register.filter
+def figure(count: int | None) -> str:
+    """A count as a figure, grouped the page's way; a small cell withheld (None, see
+    ``domain.disclosure``) as "fewer than five"."""
+    if count is None:
+        return gettext("fewer than %(limit)s") % {"limit": SMALL_CELL}
+    return number_format(count, decimal_pos=0, use_l10n=True, force_grouping=True)
 
 
 @register.filter
