@@ -149,6 +149,9 @@ def test_a_complaint_goes_to_the_regency_and_one_about_staff_above_it():
     assert p.route(category.STAFF_MISCONDUCT, "3201011002", FILED) == p.Route(
         p.Level.PROVINCE, "32", date(2026, 3, 31)
     )
+    # any complaint that names a regency's officer goes above their office
+    named = p.route(category.AID_NOT_RECEIVED, "3201011002", FILED, staff_level=p.Level.REGENCY)
+    assert named.level is p.Level.PROVINCE
 
 
 def test_a_late_complaint_goes_up_a_level_until_the_ministry():

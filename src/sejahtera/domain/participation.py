@@ -450,15 +450,17 @@ def route(
     region_code: str,
     received_on: date,
     settings: ComplaintSettings | None = None,
-    staff_level: Level = Level.REGENCY,
+    staff_level: Level | None = None,
 ) -> Route:
     """The office that handles a new complaint about a household of ``region_code``: the
-    regency's; for a complaint about staff, the level above the staff's office (never the
+    regency's; for a complaint about staff, or one that names a staff member of
+    ``staff_level`` whatever its category, the level above the staff's office (never the
     office whose staff it names; about the ministry's own staff, the ministry, where the
     auditors read it too)."""
     level = Level.REGENCY
-    if category is ComplaintCategory.STAFF_MISCONDUCT:
-        level = LEVEL_ORDER[min(LEVEL_ORDER.index(staff_level) + 1, len(LEVEL_ORDER) - 1)]
+    if staff_level is not None or category is ComplaintCategory.STAFF_MISCONDUCT:
+        named = staff_level or Level.REGENCY
+        level = LEVEL_ORDER[min(LEVEL_ORDER.index(named) + 1, len(LEVEL_ORDER) - 1)]
     return _at(level, region_code, received_on, category, settings)
 
 

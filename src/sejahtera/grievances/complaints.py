@@ -79,9 +79,7 @@ def file_complaint(
         )
     if findings:
         raise StepRefused(findings)
-    staff_level = (
-        STAFF_LEVELS.get(named_staff.role, Level.REGENCY) if named_staff else Level.REGENCY
-    )
+    staff_level = STAFF_LEVELS.get(named_staff.role, Level.REGENCY) if named_staff else None
     routed = route(ComplaintCategory(category), region.code, received_on, staff_level=staff_level)
     complaint = Complaint.objects.create(
         category=category,

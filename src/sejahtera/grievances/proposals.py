@@ -244,7 +244,8 @@ def _step(
     ):
         raise PermissionDenied
     # the village's visit and deliberation are one office's; every later step another person's
-    earlier = locked.steps.filter(by=actor).exclude(to_stage=ProposalStage.SUBMITTED)
+    # than whoever entered the proposal or took a step of it
+    earlier = locked.steps.filter(by=actor)
     if to_stage in (ProposalStage.VALIDATED, ProposalStage.APPROVED, ProposalStage.DECIDED):
         facts = replace(facts, took_earlier_step=earlier.exists())
     findings = proposal_step(from_stage, to_stage, owner or Actor.SYSTEM, facts)

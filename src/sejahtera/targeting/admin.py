@@ -20,8 +20,17 @@ class TargetingRunAdmin(admin.ModelAdmin):
         "started_at",
     )
     list_filter = ("status", "is_simulation", "engine")
-    readonly_fields = ("summary", "progress", "rules_text")
-    raw_id_fields = ("created_by", "base_run")
+
+    # A run is a record of what was decided: never changed (a what-if made the current run) or
+    # deleted (its decisions with it) here.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ManualClusterMembership)

@@ -93,7 +93,8 @@ class RequireSecondFactor:
     """A signed-in user who must give a second factor (``accounts.two_factor``) and has not yet
     in this session reaches only the pages that take it (or add the authenticator, the first
     time), the logout and the language menu. The API authenticates by token and is not
-    affected. Whether the user needs one is looked up once per session."""
+    affected. Whether the user needs one is looked up once per session and role: an account
+    given a role that needs one in the middle of a session is asked for it at once."""
 
     NEEDED = "sejahtera_needs_second_factor"
     OPEN_PREFIXES = ("/api/", "/i18n/", "/healthz", "/readyz")
@@ -105,10 +106,11 @@ class RequireSecondFactor:
         user = request.user
         if not user.is_authenticated or two_factor.is_verified(user) or self._open(request.path):
             return self.get_response(request)
-        needed = request.session.get(self.NEEDED)
-        if needed is None:
-            needed = request.session[self.NEEDED] = two_factor.needs_second_factor(user)
-        if not needed:
+        role = [user.role, user.is_superuser]
+        known = request.session.get(self.NEEDED)
+        if not known or known[1:] != role:
+            known = request.session[self.NEEDED] = [two_factor.needs_second_factor(user), *role]
+        if not known[0]:
             return self.get_response(request)
         has_one = two_factor.has_authenticator(user)
         page = "web:two-factor-verify" if has_one else "web:two-factor-setup"

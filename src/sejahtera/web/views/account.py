@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from sejahtera.accounts import notifications, tokens
@@ -26,6 +27,7 @@ class TokenForm(forms.Form):
     )
 
 
+@never_cache  # a new token's secret is shown once
 @login_required
 def api_tokens(request: AuthenticatedRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)

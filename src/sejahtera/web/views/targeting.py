@@ -68,6 +68,7 @@ class WhatIfForm(forms.Form):
     rules_text = forms.CharField(
         label=_("or the rules, pasted or edited"),
         required=False,
+        max_length=MAX_RULES_BYTES,  # as an uploaded file
         widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),
     )
 

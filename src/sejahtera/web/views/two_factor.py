@@ -3,6 +3,8 @@ code), giving a code after the password, and recovery codes for a lost phone."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -10,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
@@ -25,6 +28,7 @@ class CodeForm(forms.Form):
     )
 
 
+@never_cache  # the recovery codes are shown once
 @login_required
 def setup(request: AuthenticatedRequest) -> HttpResponse:
     """The user's two-step verification: its state, and adding or replacing the authenticator.
@@ -37,7 +41,7 @@ def setup(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         codes = two_factor.confirm_authenticator(user, form.cleaned_data["code"])
         if codes is not None:
-            otp_login(request, two_factor.confirmed_authenticator(user))
+            _verified(request, two_factor.confirmed_authenticator(user))
             return render(request, "web/account/recovery_codes.html", {"codes": codes})
         form.add_error("code", _("That code is not the one the app shows now. Try the next one."))
     adding = not has_one or "replace" in request.GET or request.method == "POST"
@@ -67,7 +71,7 @@ def verify(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         device = two_factor.verify(request.user, form.cleaned_data["code"])
         if device is not None:
-            otp_login(request, device)
+            _verified(request, device)
             return redirect(_next_of(request))
         form.add_error(
             "code",
@@ -78,6 +82,7 @@ def verify(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def recovery_codes(request: AuthenticatedRequest) -> HttpResponse:
@@ -85,6 +90,13 @@ def recovery_codes(request: AuthenticatedRequest) -> HttpResponse:
         return redirect("web:two-factor-verify")
     codes = two_factor.new_recovery_codes(request.user)
     return render(request, "web/account/recovery_codes.html", {"codes": codes})
+
+
+def _verified(request: AuthenticatedRequest, device: Any) -> None:
+    """The session verified by ``device``, under a new key: a session id seen before the code
+    was given (after the password alone) does not become a verified one."""
+    otp_login(request, device)
+    request.session.cycle_key()
 
 
 def _next_of(request: AuthenticatedRequest) -> str:
