@@ -145,6 +145,30 @@ def test_an_office_of_another_regency_or_role_may_not_verify(objection, make_use
             )
 
 
+def test_who_took_an_objection_in_does_not_confirm_it(household_factory, make_user):
+    """Confirming holds the family's aid: the office clerk who took the objection in may
+    dismiss it, but a colleague confirms it."""
+    clerk, colleague = (
+        make_user(Role.DISTRICT_OFFICE, "3201"),
+        make_user(Role.DISTRICT_OFFICE, "3201"),
+    )
+    objection = file_objection(
+        household=household_factory(BOGOR_VILLAGE),
+        objector_name="Warga Desa",
+        objector_village=Region.objects.get(code=BOGOR_VILLAGE),
+        reason="Keluarga ini punya mobil",
+        filed_on=FILED,
+        filed_by=clerk,
+    )
+    with pytest.raises(StepRefused) as refused:
+        verify_objection(actor=clerk, objection=objection, confirmed=True, note="x", today=FILED)
+    assert [f.code for f in refused.value.findings] == [participation.OBJECTION_SAME_PERSON]
+    confirmed = verify_objection(
+        actor=colleague, objection=objection, confirmed=True, note="mobil ada", today=FILED
+    )
+    assert confirmed.status == ObjectionStatus.CONFIRMED
+
+
 def test_after_the_deadline_it_cannot_be_verified_and_lapses_by_the_command_alone(
     objection, make_user
 ):

@@ -327,6 +327,7 @@ NOT_SAME_VILLAGE = "OBJECTION_NOT_SAME_VILLAGE"
 OBJECTION_LATE = "OBJECTION_VERIFICATION_LATE"
 OBJECTION_NOT_DUE = "OBJECTION_NOT_YET_DUE"
 OBJECTION_STEP_NOT_ALLOWED = "OBJECTION_STEP_NOT_ALLOWED"
+OBJECTION_SAME_PERSON = "OBJECTION_SAME_PERSON"
 
 
 def objection_deadline(filed_on: date, days: int = OBJECTION_DAYS) -> date:
@@ -359,9 +360,11 @@ def objection_step(
     today: date,
     days: int = OBJECTION_DAYS,
     note: str = "",
+    took_it_in: bool = False,
 ) -> list[Finding]:
     """Why ``actor`` may not move an objection: the office verifies until the deadline (with a
-    note of what it found), the scheduled task lapses it only after."""
+    note of what it found), the scheduled task lapses it only after. Whoever took it in does
+    not confirm it (``took_it_in``): confirming holds the family's aid, so two people do."""
     owner = OBJECTION_STEPS.get(from_status, {}).get(to_status)
     if owner is None or owner is not actor:
         return [
@@ -392,6 +395,13 @@ def objection_step(
                 OBJECTION_LATE,
                 gettext_noop("the deadline {deadline} has passed: the objection lapsed"),
                 deadline=deadline.isoformat(),
+            )
+        ]
+    if to_status is ObjectionStatus.CONFIRMED and took_it_in:
+        return [
+            error(
+                OBJECTION_SAME_PERSON,
+                gettext_noop("whoever took in the objection does not confirm it: another does"),
             )
         ]
     if not note.strip():

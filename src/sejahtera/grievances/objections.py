@@ -95,6 +95,7 @@ def verify_objection(
         today=today,
         days=(locked.deadline - locked.filed_on).days,
         note=note,
+        took_it_in=locked.filed_by_id == actor.pk,
     )
     if findings:
         raise StepRefused(findings)
