@@ -18,7 +18,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from sejahtera.accounts.access import log_sensitive_read
 from sejahtera.accounts.models import AuditEntry, Role, SensitiveAccess
 from sejahtera.domain.registry_format import HOUSEHOLD_COLUMN_NAMES, PERSON_COLUMN_NAMES
-from sejahtera.registry.models import ChangeRecord, Household, ImportRun, Person
+from sejahtera.registry.models import (
+    ChangeRecord,
+    DuplicateCandidate,
+    Household,
+    ImportRun,
+    Person,
+)
 from sejahtera.registry.services.records import person_cells, update_person
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +117,9 @@ def test_the_admin_is_closed_to_a_staff_user_who_is_no_administrator(client, mak
     assert response.status_code != 200, "the admin serves a region-scoped role"
 
 
-@pytest.mark.parametrize("page", ["person", "household", "change_record", "person_list"])
+@pytest.mark.parametrize(
+    "page", ["person", "household", "change_record", "person_list", "duplicate_list"]
+)
 def test_what_an_administrator_reads_in_the_admin_is_in_the_audit_trail(
     admin_client, make_user, families, page
 ):
@@ -122,6 +130,7 @@ def test_what_an_administrator_reads_in_the_admin_is_in_the_audit_trail(
     office = make_user(Role.DISTRICT_OFFICE, "3201")
     change = _with_hiv(families["mother"], office)
     child, mother = families["child"], families["mother"]
+    DuplicateCandidate.objects.create(person=mother, other=child, reason="same_nik")
     url, shown, subject = {
         "person": (f"/admin/registry/person/{child.pk}/change/", CHILD_NAME, child.pk),
         "household": (
@@ -131,6 +140,7 @@ def test_what_an_administrator_reads_in_the_admin_is_in_the_audit_trail(
         ),
         "change_record": (f"/admin/registry/changerecord/{change.pk}/change/", "hiv", mother.pk),
         "person_list": (f"/admin/registry/person/?q={CHILD_NAME}", CHILD_NAME, child.pk),
+        "duplicate_list": ("/admin/registry/duplicatecandidate/", CHILD_NAME, child.pk),
     }[page]
     response = admin_client.get(url)
     assert response.status_code == 200

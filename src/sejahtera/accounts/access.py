@@ -44,6 +44,8 @@ DUPLICATE_REVIEWERS = frozenset({Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE, R
 DUPLICATE_BULK_CONFIRMERS = frozenset({Role.ADMINISTRATOR})
 # Other agencies' national lists (deaths, civil servants) are imported by administrators.
 REFERENCE_LIST_IMPORTERS = frozenset({Role.ADMINISTRATOR})
+# Django's admin knows neither regions nor masking (accounts/admin_site.py).
+ADMIN_SITE_USERS = frozenset({Role.ADMINISTRATOR})
 # Roles that read the whole country, decide on money or administer the system sign in with a
 # second factor (an authenticator app); anyone else may choose to.
 TWO_FACTOR_ROLES = frozenset(

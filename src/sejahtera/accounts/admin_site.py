@@ -16,13 +16,13 @@ class SejahteraAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         # Imported here: this module is read while the apps load, before any model.
         from sejahtera.accounts import access
-        from sejahtera.accounts.models import Role, User
+        from sejahtera.accounts.models import User
 
         user = request.user
         return (
             super().has_permission(request)
             and isinstance(user, User)
-            and access.has_role(user, frozenset({Role.ADMINISTRATOR}))
+            and access.has_role(user, access.ADMIN_SITE_USERS)
         )
 
 

@@ -91,7 +91,11 @@ class ChangeRecordAdmin(ReadsLoggedAdmin, AuditTrailAdmin):
 
 
 @admin.register(DuplicateCandidate)
-class DuplicateCandidateAdmin(admin.ModelAdmin):
+class DuplicateCandidateAdmin(ReadsLoggedAdmin):
     list_display = ("person", "other", "reason", "status", "detected_at")
     list_filter = ("reason", "status")
     raw_id_fields = ("person", "other", "import_run")
+
+    def reads(self, objects):
+        """A pair names both persons (a child among them, perhaps)."""
+        return {"person": sorted({p for pair in objects for p in (pair.person_id, pair.other_id)})}

@@ -427,8 +427,12 @@ def decisions_shown_to(
     that lists subjects' decisions goes through here."""
     if privacy.may_read_specific(user):
         return decisions
-    revealing = {code for run in runs for code in rules_of(run).revealing_programmes}
-    return decisions.exclude(programme__in=revealing)
+    return decisions.exclude(programme__in=_revealing(*runs))
+
+
+def _revealing(*runs: TargetingRun) -> set[str]:
+    """The programmes that reveal a vulnerable cluster in the rules of any of ``runs``."""
+    return {code for run in runs for code in rules_of(run).revealing_programmes}
 
 
 def programmes_counted_for(user: User, *runs: TargetingRun) -> tuple[str, ...]:
@@ -438,8 +442,7 @@ def programmes_counted_for(user: User, *runs: TargetingRun) -> tuple[str, ...]:
     codes = programme_codes(*runs)
     if privacy.may_read_specific(user):
         return codes
-    revealing = {code for run in runs for code in rules_of(run).revealing_programmes}
-    return tuple(code for code in codes if code not in revealing)
+    return tuple(code for code in codes if code not in _revealing(*runs))
 
 
 def clusters_counted_for(user: User) -> tuple[str, ...]:
