@@ -515,18 +515,29 @@ def token() -> None:
     required=True,
     type=click.Choice(scopes.ALL),
 )
+@click.option(
+    "--days",
+    type=click.Choice([str(days) for days in scopes.LIFETIME_DAYS]),
+    default=str(scopes.DEFAULT_LIFETIME_DAYS),
+    show_default=True,
+    help="How long the token is valid.",
+)
 @audited()
-def token_create(username: str, name: str, scopes: tuple[str, ...]) -> None:
+def token_create(username: str, name: str, scopes: tuple[str, ...], days: str) -> None:
     """Create an API token and print it (it is shown only this once)."""
     setup_django()
     from sejahtera.accounts.models import User
-    from sejahtera.accounts.tokens import create_token
+    from sejahtera.accounts.tokens import TokenRefused, create_token
 
     user = User.objects.filter(username=username).first()
     if user is None:
         click.echo(f"No user {username!r}", err=True)
         sys.exit(2)
-    _token, secret = create_token(user, name, scopes)
+    try:
+        _token, secret = create_token(user, name, scopes, days=int(days))
+    except TokenRefused as refused:
+        click.echo(str(refused), err=True)
+        sys.exit(2)
     click.echo(secret)
 
 

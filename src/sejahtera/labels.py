@@ -288,6 +288,42 @@ def delivery_reason(code: str) -> str:
     return str(DELIVERY_REASON_LABELS.get(code, code)) if code else ""
 
 
+# The ministry's programmes as a citizen knows them (cek bansos, the public objection form);
+# staff pages keep the codes, which are the programmes' own short names.
+PROGRAMME_LABELS: dict[str, Promise] = {
+    "PKH": _(
+        "Family Hope Programme (PKH): cash for families with children, pregnant women, "
+        "the elderly or people with severe disabilities"
+    ),
+    "SEMBAKO": _("Sembako (BPNT): monthly food assistance"),
+    "PBI_JK": _("PBI-JK: national health insurance (JKN) paid by the state"),
+    "PENA": _("PENA: business capital and mentoring"),
+    "ATENSI": _("ATENSI: social rehabilitation assistance"),
+}
+
+
+def programme_label(code: str) -> str:
+    return str(PROGRAMME_LABELS.get(code, code))
+
+
+# The error audit's findings (targeting.reports): what each flag says of an eligible decision
+# (a likely inclusion error) or a household left out (a likely exclusion error).
+AUDIT_FLAG_LABELS: dict[str, Promise] = {
+    "DECEASED": _("Deceased"),
+    "SHARED_NIK": _("NIK shared with another person"),
+    "CIVIL_SERVANT": _("Civil servant"),
+    "OWNS_CAR": _("Household owns a car"),
+    "ABOVE_CUTOFF": _("Decile above the programme's cut-off"),
+    "NEWLY_ELIGIBLE": _("Eligible now, not in the previous run"),
+    "inclusion": _("likely inclusion error"),
+    "exclusion": _("likely exclusion error"),
+}
+
+
+def audit_flag(code: str) -> str:
+    return str(AUDIT_FLAG_LABELS.get(code, code))
+
+
 # Payment statuses, ledger events and reconciliation verdicts (domain.disbursement).
 PAYMENT_LABELS: dict[str, Promise] = {
     "entitled": _("entitled"),

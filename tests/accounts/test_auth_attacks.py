@@ -206,9 +206,8 @@ def test_revoked_and_expired_tokens_are_refused(client, make_user):
     user = make_user(Role.DISTRICT_OFFICE, "3201")
     revoked, revoked_secret = create_token(user, "r", ["registry:read"])
     ApiToken.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
-    _expired, expired_secret = create_token(
-        user, "e", ["registry:read"], expires_at=timezone.now() - timedelta(seconds=1)
-    )
+    expired, expired_secret = create_token(user, "e", ["registry:read"])
+    ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     for secret in (revoked_secret, expired_secret):
         response = client.get("/api/v1/households", **bearer(secret))
         assert response.status_code == 401
@@ -225,17 +224,19 @@ def test_the_shown_prefix_of_a_token_is_not_a_token(client, make_user):
 
 
 def test_a_token_follows_its_users_role_and_region(client, make_user, household_factory):
-    """A token made while the user was a village operator of Karadenan keeps nothing of it
-    when the user moves to Bandung or becomes a partner agency."""
+    """A token made while the user was a village operator of Karadenan stops when the user
+    moves to Bandung or becomes a partner agency: it never acts in the new role or region."""
     household = household_factory(VILLAGE)
     user = make_user(Role.VILLAGE_OPERATOR, VILLAGE)
     _token, secret = create_token(user, "t", ["registry:read"])
     path = f"/api/v1/households/{household.pk}"
     assert client.get(path, **bearer(secret)).status_code == 200
     User.objects.filter(pk=user.pk).update(region=OTHER_VILLAGE)
-    assert client.get(path, **bearer(secret)).status_code == 404
+    assert client.get(path, **bearer(secret)).status_code == 401
     User.objects.filter(pk=user.pk).update(role=Role.PARTNER_AGENCY, region=None)
-    assert client.get("/api/v1/households", **bearer(secret)).status_code == 403
+    assert client.get("/api/v1/households", **bearer(secret)).status_code == 401
+    User.objects.filter(pk=user.pk).update(role=Role.VILLAGE_OPERATOR, region=VILLAGE)
+    assert client.get(path, **bearer(secret)).status_code == 200
 
 
 def test_a_scope_beyond_the_role_opens_nothing(client, make_user):
@@ -253,16 +254,15 @@ def test_an_unknown_scope_or_a_forged_expiry_makes_no_token(client, make_user):
     client.force_login(make_user(Role.DISTRICT_OFFICE, "3201"))
     client.post("/account/api-tokens/", {"name": "x", "scopes": ["admin"]})
     assert not ApiToken.objects.exists()
+    client.post("/account/api-tokens/", {"name": "z", "scopes": ["registry:read"], "days": "3650"})
+    assert not ApiToken.objects.exists()
     client.post(
         "/account/api-tokens/",
         {"name": "y", "scopes": ["registry:read"], "user": "1", "expires_at": "2999-01-01"},
     )
     token = ApiToken.objects.get()
-    assert (token.user.role, token.expires_at, token.scopes) == (
-        Role.DISTRICT_OFFICE,
-        None,
-        ["registry:read"],
-    )
+    assert (token.user.role, token.scopes) == (Role.DISTRICT_OFFICE, ["registry:read"])
+    assert token.expires_at - timezone.now() <= timedelta(days=90)
 
 
 def test_creating_a_token_needs_the_forms_csrf_token(make_user):
@@ -292,6 +292,29 @@ def test_notifications_are_read_and_marked_only_by_their_user(client, make_user)
     assert "Keluarga Terbuka" in page
     assert "Keluarga Rahasia" not in page
     assert Notification.objects.get(pk=theirs.pk).read_at is None
+    client.post("/account/notifications/read/", {"up_to": theirs.pk})
+    assert Notification.objects.get(pk=theirs.pk).read_at is None
+
+
+def test_another_site_cannot_mark_a_users_notifications_read(make_user):
+    """An image on another site loads the list in a signed-in officer's browser: the GET
+    marks nothing, and the marking POST needs the page's CSRF token. One that came after the
+    page was shown stays new."""
+    worker = make_user(Role.SOCIAL_WORKER, "3201")
+    shown = notifications.notify(worker, "graduation_approved", family="Keluarga A", case=1)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(worker)
+    assert client.get("/account/notifications/").status_code == 200
+    assert client.post("/account/notifications/read/", {"up_to": shown.pk}).status_code == 403
+    assert client.get("/account/notifications/read/").status_code == 405
+    assert notifications.unread_count(worker) == 1
+
+    later = notifications.notify(worker, "graduation_approved", family="Keluarga B", case=2)
+    page = Client()
+    page.force_login(worker)
+    assert page.post("/account/notifications/read/", {"up_to": shown.pk}).status_code == 204
+    assert Notification.objects.get(pk=later.pk).read_at is None
+    assert page.post("/account/notifications/read/", {"up_to": "x"}).status_code == 400
 
 
 # -- signing in and out ------------------------------------------------------------------------

@@ -106,6 +106,8 @@ def test_a_replayed_registration_is_a_checked_and_logged_read(api, make_user):
 
     operator.region_id = BANDUNG_VILLAGE  # reassigned to a village of another regency
     operator.save()
+    assert call("get", f"/households/{household.pk}").status_code == 401  # the token stopped
+    call = api(operator)
     assert call("get", f"/households/{household.pk}").status_code == 404
     replay = call("post", "/households", body, key="register-1")
     assert replay.status_code == 404, "the replay returns a household outside the caller's scope"

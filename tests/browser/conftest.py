@@ -69,6 +69,16 @@ def new_page(browser: Any, csp_violations: list[str]) -> Iterator[Callable[..., 
         context.on("console", watch)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        # A button that asks first (data-confirm): the page records each question and answers
+        # it with page.confirms (True unless a test says otherwise).
+        page.confirmations = []
+        page.confirms = True
+
+        def answer(dialog: Any) -> None:
+            page.confirmations.append(dialog.message)
+            dialog.accept() if page.confirms else dialog.dismiss()
+
+        page.on("dialog", answer)
         return page
 
     yield open_page

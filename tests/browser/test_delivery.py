@@ -55,8 +55,13 @@ def test_a_decree_is_prepared_approved_by_another_and_paid_in_a_cycle(
 
     second = page_for(administrator)
     second.goto(decree_url)
+    second.confirms = False  # asked first, the approver thinks again: nothing happens
     second.click("#decide button[value=approve]")
-    second.wait_for_load_state("networkidle")
+    assert second.confirmations[0].startswith("Setujui penetapan ini? Kepesertaan langsung")
+    assert not Enrolment.objects.exists()
+    second.confirms = True
+    with second.expect_navigation():
+        second.click("#decide button[value=approve]")
     assert "Disetujui" in second.locator("#decree-status").inner_text()
     assert Enrolment.objects.filter(programme="SEMBAKO", ended_on=None).count() == new
     shoot(second, "delivery-02-approved")

@@ -38,6 +38,9 @@ def test_an_office_reviews_merges_and_unmerges_a_pair(
     page.fill("#merge-form textarea, #merge-form input[name=note]", "KTP yang sama di lapangan")
     with page.expect_navigation():
         page.click("#merge-form button[type=submit]")
+    assert page.confirmations == [
+        "Gabungkan kedua data menjadi satu? Penggabungan dapat dibatalkan di halaman ini."
+    ]
     assert page.locator("#merged").is_visible()
     assert Person.all_objects.get(pk=hajjah.pk).merged_into_id == siti.pk
     shoot(page, "duplicates-03-merged")

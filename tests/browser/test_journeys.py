@@ -4,7 +4,10 @@ Screenshots of the main pages are saved under artifacts/screenshots/ (not commit
 a person can look at what users see.
 """
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from sejahtera.accounts.models import Role
 
@@ -30,6 +33,11 @@ def test_village_operator_registers_a_household_and_finds_it(page_for, shoot, ma
     page.fill("#id_m-0-nik", "3201011204840003")
     page.locator("#id_m-0-nik-feedback").get_by_text("NIK sah").wait_for()
 
+    # one member's form to start with; the conditions fold away until needed
+    expect(page.locator("fieldset.member")).to_have_count(1)
+    expect(page.locator("#id_m-0-hiv")).not_to_be_visible()
+    page.click("#add-member")
+    page.locator("#id_m-1-full_name").wait_for()
     page.fill("#id_m-1-full_name", "Sri Wahyuni")
     page.select_option("#id_m-1-sex", "P")
     page.fill("#id_m-1-birth_date", "1986-09-30")
@@ -40,6 +48,12 @@ def test_village_operator_registers_a_household_and_finds_it(page_for, shoot, ma
     page.click("button.primary[type=submit]")
     error = page.locator("#id_m-1-nik-error")
     assert "Kode provinsi 99 pada NIK tidak ada" in error.inner_text()
+    # the page comes back at a summary of what to correct, which leads to the field
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name=re.compile("^Anggota 2 · NIK: Kode provinsi 99")).click()
+    assert page.evaluate("location.hash") == "#id_m-1-nik"
+    shoot(page, "register-error-summary")
 
     page.fill("#id_m-1-nik", "3201017009860001")
     page.click("button.primary[type=submit]")

@@ -116,11 +116,19 @@ def test_a_region_outside_the_scope_says_so(client, make_user, case):
 
 @pytest.mark.parametrize(
     "query",
-    [{"sort": "password"}, {"stage": "heaven"}, {"worker": "x"}, {"region": "32a"}],
+    [{"sort": "password"}, {"stage": "heaven"}, {"worker": "x"}, {"region": "321"}],
 )
 def test_bad_parameters_are_a_400(client, make_user, query):
     client.force_login(make_user("district_office", "3201"))
     assert client.get("/cases/", query).status_code == 400
+
+
+def test_a_region_is_found_by_its_name(client, make_user, case):
+    client.force_login(make_user("district_office", "3201"))
+    found = client.get("/cases/", {"region": "Karadenan"}, **EN).content.decode()
+    assert f'data-case="{case.pk}"' in found
+    elsewhere = client.get("/cases/", {"region": "Pabuaran"}, **EN).content.decode()
+    assert f'data-case="{case.pk}"' not in elsewhere
 
 
 def test_due_visits_and_pending_approvals_name_the_family(client, worker, supervisor, case, move):

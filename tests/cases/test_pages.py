@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from sejahtera.accounts.models import SensitiveAccess
+from sejahtera.accounts.models import Notification, SensitiveAccess
 from sejahtera.cases import services
 from sejahtera.cases.models import Case, GraduationRequest
 from sejahtera.domain.cases import GraduationType, Stage
@@ -104,6 +104,11 @@ def test_the_supervisor_approves_a_graduation(client, case, move, worker, superv
     inbox = client.get("/account/notifications/", **EN).content.decode()
     assert "The graduation of Siti Aminah" in inbox
     assert f'href="/cases/{case.pk}/"' in inbox
+    assert 'data-unread="1"' in client.get("/cases/", **EN).content.decode()
+    # the page, once shown, marks what it showed read (the browser test sees it happen)
+    newest = Notification.objects.get().pk
+    assert f'hx-vals=\'{{"up_to": "{newest}"}}\'' in inbox
+    client.post("/account/notifications/read/", {"up_to": newest})
     assert 'data-unread="0"' in client.get("/cases/", **EN).content.decode()
 
 

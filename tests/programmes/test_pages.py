@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from sejahtera.accounts.models import Role
 from sejahtera.programmes.models import Decree, Enrolment
 from sejahtera.targeting.services import run_targeting_for_registry
+from sejahtera.web.templatetags.sejahtera import rupiah
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 7, 1)
@@ -45,11 +46,26 @@ def test_a_decree_is_prepared_read_and_approved_by_a_second_person(
     assert not Enrolment.objects.exists()
 
     client.force_login(make_user(Role.ADMINISTRATOR))
-    assert 'id="decide"' in client.get(response.url).content.decode()
+    to_decide = client.get(response.url).content.decode()
+    assert 'id="decide"' in to_decide
+    # approving asks first, naming what it does
+    enrolled, cost = decree.totals["enrolled"], rupiah(decree.totals["yearly_cost"])
+    assert (
+        f'data-confirm="Setujui penetapan ini? Kepesertaan langsung berubah: {enrolled} peserta '
+        f'sesudahnya, {cost} setahun."'
+    ) in to_decide
     client.post(f"/programmes/decrees/{decree.pk}/decide/", {"decision": "approve"})
     decree.refresh_from_db()
     assert decree.status == Decree.Status.APPROVED
     assert Enrolment.objects.count() == decree.totals["enrolled"]
+
+
+def test_a_decree_is_prepared_by_default_for_the_first_of_next_month(client, manager):
+    client.force_login(manager)
+    page = client.get("/programmes/decrees/").content.decode()
+    today = date.today()
+    first = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    assert f'name="period_start" value="{first.isoformat()}"' in page
 
 
 def test_an_office_reads_its_regions_lines_only(client, make_user, manager, population):
@@ -365,8 +381,31 @@ def test_an_office_suspends_and_resumes_its_regions_enrolments(client, make_user
     ours.refresh_from_db()
     assert ours.status == "active"
     assert client.post(f"/programmes/enrolments/{theirs.pk}/suspend/").status_code == 404
-    bad = client.post(f"/programmes/enrolments/{ours.pk}/suspend/", {"reason": "whim"})
-    assert bad.status_code == 400
+    for reason in ("whim", ""):  # no reason is chosen for the officer: they choose one
+        bad = client.post(f"/programmes/enrolments/{ours.pk}/suspend/", {"reason": reason})
+        assert bad.status_code == 302
+        ours.refresh_from_db()
+        assert ours.status == "active"
+        after = client.get(bad.url).content.decode()
+        assert "Pilih alasan penangguhan." in after
+    assert 'data-confirm="Tangguhkan kepesertaan ini?' in page
+    assert '<option value="">— alasan —</option>' in page
+
+
+def test_an_enrolment_list_is_filtered_by_a_region_name(client, make_user, enrolled):
+    """An officer types the name of a place, not its code; a name that means nothing or
+    several places finds nothing and says why."""
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    client.force_login(office)
+    page = client.get("/programmes/enrolments/", {"region": "karadenan"}).content.decode()
+    assert 'value="3201011002"' in page
+    assert "Tidak ada wilayah" not in page
+    nothing = client.get("/programmes/enrolments/", {"region": "Atlantis"}).content.decode()
+    assert "Tidak ada wilayah di area Anda yang bernama “Atlantis”." in nothing
+    assert "data-enrolment=" not in nothing
+    # Bandung's villages are outside the office's area: not found, not shown
+    outside = client.get("/programmes/enrolments/", {"region": "Kota Bandung"}).content.decode()
+    assert "data-enrolment=" not in outside
 
 
 @pytest.mark.parametrize(

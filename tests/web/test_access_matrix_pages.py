@@ -132,6 +132,9 @@ PAGES: dict[str, Page] = {
         "/account/api-tokens/{token}/revoke/", "tests/web/test_account.py"
     ),
     "notifications": Page("/account/notifications/", EVERYONE),
+    "notifications-read": post_only(
+        "/account/notifications/read/", "tests/accounts/test_auth_attacks.py"
+    ),
     "two-factor-setup": Page("/account/two-factor/", EVERYONE),
     # without an authenticator yet: on to adding one
     "two-factor-verify": Page("/account/two-factor/verify/", EVERYONE, REDIRECT),

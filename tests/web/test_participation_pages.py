@@ -120,6 +120,19 @@ def test_a_list_rejection_needs_a_reason(client, staff):
     assert proposal.tracking_number in response.content.decode()
 
 
+def test_a_list_action_with_nothing_ticked_says_so(client, staff):
+    proposal = propose()
+    client.force_login(staff["village"])
+    for action in ({"action": "forward", "to_stage": "validated"}, {"action": "reject"}):
+        response = client.post("/proposals/batch/", {**action, "reason": "x"}, follow=True)
+        assert "Centang minimal satu usulan." in response.content.decode()
+    assert Proposal.objects.get(pk=proposal.pk).stage == ProposalStage.SUBMITTED
+    Proposal.objects.filter(pk=proposal.pk).update(stage=ProposalStage.DELIBERATED)
+    client.force_login(staff["office"])
+    page = client.get("/proposals/?stage=deliberated").content.decode()
+    assert 'data-confirm="Tolak usulan yang dicentang, dengan alasan di atas?"' in page
+
+
 def test_a_village_operator_enters_a_proposal_with_a_photo(client, staff):
     client.force_login(staff["village"])
     response = client.post(

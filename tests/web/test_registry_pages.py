@@ -82,6 +82,8 @@ def test_a_partner_agency_cannot_open_the_registry(make_user, login, household_f
         ("SITI AMINAH", True),
         ("aminah", True),
         ("3201", True),
+        ("3201 0145 0890 0001", True),  # as printed on the card
+        ("3201.0145-0890", True),
         ("budi", False),
     ],
 )
@@ -101,6 +103,26 @@ def test_search_results_sort_by_a_column_and_show_dates_in_indonesian(
     assert '<th aria-sort="descending"><a href="?sort=birth_date">Tanggal lahir ▼</a></th>' in page
     assert "5 Agustus 1990" in page
     assert client.get("/registry/", {"sort": "nik"}).status_code == 400  # not a sortable column
+
+
+def test_the_region_filter_takes_a_name_within_the_scope(make_user, login, household_factory):
+    """ "Karadenan" is one village; "Cibinong" a district and two villages of the regency (one
+    more outside it); a place outside the office's regency is not found."""
+    household_factory(VILLAGE)
+    client = login(make_user(Role.DISTRICT_OFFICE, "3201"))
+    page = client.get("/registry/", {"region": "KARADENAN"}).content.decode()
+    assert ">Siti Aminah</a>" in page
+    assert 'value="3201011002"' in page
+    several = client.get("/registry/", {"region": "Cibinong"}).content.decode()
+    assert ">Siti Aminah</a>" not in several
+    assert (
+        "Beberapa wilayah cocok dengan “Cibinong”: Cibinong (320101), Cibinong (3201011006), "
+        "Cibinong (3201112008). Pilih salah satu dengan kodenya."
+    ) in several
+    assert "3214032006" not in several
+    outside = client.get("/registry/", {"region": "Kota Bandung"}).content.decode()
+    assert "Tidak ada wilayah di area Anda yang bernama “Kota Bandung”." in outside
+    assert client.get("/registry/", {"region": "x" * 500}).status_code == 200
 
 
 def test_search_by_kk_number(make_user, login, household_factory):

@@ -166,7 +166,9 @@ class ApiToken(models.Model):
     """A bearer token for the REST API. Only a hash is stored; the token is shown once.
 
     A token acts as its user (same role and region) but only within its scopes, so a partner
-    system can be given read access without write access.
+    system can be given read access without write access. It keeps the role and region its
+    user had when it was made and stops working when either changes: a token made before a
+    promotion never carries the new powers (nor skips the second factor they need).
     """
 
     class Scope(models.TextChoices):
@@ -182,9 +184,18 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True)
     scopes = models.JSONField(default=list)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    region = models.ForeignKey(
+        "registry.Region",
+        verbose_name=_("region scope"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("valid until"))
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

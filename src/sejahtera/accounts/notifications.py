@@ -38,7 +38,8 @@ def unread_count(user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
-def mark_read(user: User) -> int:
-    """Mark every unread notification of ``user`` read (on opening the list)."""
-    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+def mark_read(user: User, up_to: int) -> int:
+    """Mark the unread notifications of ``user`` read, up to the newest one shown (one that
+    came after the list was shown stays new)."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True, pk__lte=up_to)
     return unread.update(read_at=timezone.now())

@@ -3,7 +3,7 @@ token's user for a scope, pages, field errors and the once-per-key retry of crea
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -74,11 +74,16 @@ def once_per_key(
     user: User,
     write: Callable[[], Status[Any] | HttpResponse],
     reread: Callable[[dict[str, Any]], Any],
+    content: Sequence[str | bytes] = (),
 ) -> Status[Any] | HttpResponse:
     """Run a creating ``write`` once per ``Idempotency-Key`` header (when the client sends one):
     a retry with the key creates nothing and gets the first answer's status with what was
     created, read again (``reread(first body)``) as the caller may read it now — checked,
-    masked and logged like any read, never the copy kept (404 if they no longer may)."""
+    masked and logged like any read, never the copy kept (404 if they no longer may).
+
+    The request is told apart from another one with the same key by its body, or by
+    ``content`` (digests of uploaded files, which may be larger than Django reads in memory).
+    """
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if not key:
         return write()
@@ -98,7 +103,9 @@ def once_per_key(
         )
         return idempotency.Answer(result.status_code, body)
 
-    fingerprint = idempotency.fingerprint(request.method or "", request.path, request.body)
+    fingerprint = idempotency.fingerprint(
+        request.method or "", request.path, *(content or [request.body])
+    )
     first = idempotency.once(user, f"api:{key}", fingerprint, answer)
     if refused:
         return refused[0]

@@ -16,7 +16,15 @@ from pydantic import Field
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import ApiToken, User
-from sejahtera.api.common import PROBLEMS, PageQuery, RecordId, page_of, token_user
+from sejahtera.api.common import (
+    KEYED_PROBLEMS,
+    PROBLEMS,
+    PageQuery,
+    RecordId,
+    once_per_key,
+    page_of,
+    token_user,
+)
 from sejahtera.api.schemas import Page
 from sejahtera.domain.delivery import (
     SUSPENSIONS_BY_HAND,
@@ -185,17 +193,29 @@ def decree_lines(
     return page_of(filters, lines.count(), items)
 
 
-@router.post("/decrees", response={201: DecreeOut, **PROBLEMS})
+@router.post("/decrees", response={201: DecreeOut, **KEYED_PROBLEMS})
 def prepare_decree(request: HttpRequest, body: DecreeIn) -> Status[DecreeOut]:
     user = token_user(request, SCOPE)
-    run = TargetingRun.objects.filter(pk=body.run).first()
-    if run is None:
-        raise HttpError(422, f"run {body.run} does not exist")
-    try:
-        decree = services.prepare_decree(user, body.programme, body.period_start, run)
-    except services.DecreeRefused as refused:
-        raise HttpError(422, render_refusal(refused)) from None
-    return Status(201, _decree_out(decree))
+    # Before the run is looked up: who may not prepare a decree learns nothing of the runs.
+    access.require(user, access.DECREE_MAKERS)
+
+    def write() -> Status[DecreeOut]:
+        run = TargetingRun.objects.filter(pk=body.run).first()
+        if run is None:
+            raise HttpError(422, f"run {body.run} does not exist")
+        try:
+            decree = services.prepare_decree(user, body.programme, body.period_start, run)
+        except services.DecreeRefused as refused:
+            raise HttpError(422, render_refusal(refused)) from None
+        return Status(201, _decree_out(decree))
+
+    def reread(first: dict[str, Any]) -> DecreeOut:
+        try:
+            return _decree_out(selectors.decree_for(user, first["id"]))
+        except Decree.DoesNotExist:
+            raise Http404 from None
+
+    return once_per_key(request, user, write, reread)  # type: ignore[return-value]
 
 
 @router.post("/decrees/{decree_pk}/approve", response={200: DecreeOut, **PROBLEMS})

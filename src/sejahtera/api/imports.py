@@ -3,6 +3,9 @@ import."""
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from ninja import File, Path, Router, Status
@@ -11,7 +14,7 @@ from ninja.files import UploadedFile
 
 from sejahtera.accounts.models import ApiToken
 from sejahtera.api import schemas
-from sejahtera.api.common import PROBLEMS, RecordId, token_user
+from sejahtera.api.common import KEYED_PROBLEMS, PROBLEMS, RecordId, once_per_key, token_user
 from sejahtera.registry.models import ImportRun
 from sejahtera.registry.services.uploads import UploadRejected, import_runs_for, start_import
 
@@ -32,18 +35,40 @@ def _import_out(request: HttpRequest, run: ImportRun) -> schemas.ImportOut:
     )
 
 
-@router.post("/imports", response={202: schemas.ImportOut, **PROBLEMS})
+@router.post("/imports", response={202: schemas.ImportOut, **KEYED_PROBLEMS})
 def submit_import(
     request: HttpRequest,
     households: File[UploadedFile],
     persons: File[UploadedFile | None] = None,
 ) -> Status[schemas.ImportOut]:
     user = token_user(request, ApiToken.Scope.IMPORTS)
-    try:
-        run = start_import(user, households, persons)
-    except UploadRejected as rejected:
-        raise HttpError(422, str(rejected)) from None
-    return Status(202, _import_out(request, run))
+
+    def write() -> Status[schemas.ImportOut]:
+        try:
+            run = start_import(user, households, persons)
+        except UploadRejected as rejected:
+            raise HttpError(422, str(rejected)) from None
+        return Status(202, _import_out(request, run))
+
+    def reread(first: dict[str, Any]) -> schemas.ImportOut:
+        run = import_runs_for(user).filter(pk=first["id"]).first()
+        if run is None:
+            raise Http404
+        return _import_out(request, run)
+
+    content = [_digest(upload) for upload in (households, persons)]
+    return once_per_key(request, user, write, reread, content)  # type: ignore[return-value]
+
+
+def _digest(upload: UploadedFile | None) -> str:
+    """A file's name and content, read in chunks (an import may be larger than memory)."""
+    if upload is None:
+        return ""
+    digest = hashlib.sha256((upload.name or "").encode() + b"\0")
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
 
 
 @router.get("/imports/{run_pk}", response={200: schemas.ImportOut, **PROBLEMS})

@@ -237,8 +237,10 @@ class NikQuery(Schema):
 
 @router.get("/nik/{nik}", response={200: schemas.NikCheckOut, **PROBLEMS})
 def check_nik(request: HttpRequest, nik: Path[NikText], query: Query[NikQuery]) -> dict[str, Any]:
-    """Validate a NIK exactly as the import does (stated sex/birth date give warnings)."""
-    token_user(request, ApiToken.Scope.REGISTRY_READ, NikQuery)
+    """Validate a NIK exactly as the import does (stated sex/birth date give warnings): for
+    those who enter persons, as the registry form's live check."""
+    user = token_user(request, ApiToken.Scope.REGISTRY_READ, NikQuery)
+    access.require(user, access.REGISTRY_EDITORS)
     parsed = parse_nik(
         nik,
         sex=query.sex if query.sex in ("L", "P") else None,

@@ -13,7 +13,15 @@ from pydantic import Field
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import ApiToken
-from sejahtera.api.common import PROBLEMS, PageQuery, RecordId, page_of, token_user
+from sejahtera.api.common import (
+    KEYED_PROBLEMS,
+    PROBLEMS,
+    PageQuery,
+    RecordId,
+    once_per_key,
+    page_of,
+    token_user,
+)
 from sejahtera.domain.targeting.rules import RulesError
 from sejahtera.i18n import render_reasons
 from sejahtera.registry import privacy
@@ -168,23 +176,33 @@ def get_run(request: HttpRequest, run_pk: Path[RecordId]) -> RunDetail:
     )
 
 
-@router.post("/targeting/runs", response={202: RunOut, **PROBLEMS})
+@router.post("/targeting/runs", response={202: RunOut, **KEYED_PROBLEMS})
 def start_run(request: HttpRequest, body: RunCreate) -> Status[RunOut]:
     user = token_user(request, SCOPE)
     access.require(user, access.TARGETING_RUNNERS)
-    try:
-        run = tasks.start_run(
-            user,
-            body.as_of,
-            engine=body.engine,
-            rules_text=body.rules_text,
-            simulation=body.simulation,
-            base_run=selectors.latest_run() if body.simulation else None,
-            limits=body.limits,
-        )
-    except (RulesError, LimitsInvalid) as invalid:
-        raise HttpError(422, str(invalid)) from None
-    return Status(202, _run_out(run))
+
+    def write() -> Status[RunOut]:
+        try:
+            run = tasks.start_run(
+                user,
+                body.as_of,
+                engine=body.engine,
+                rules_text=body.rules_text,
+                simulation=body.simulation,
+                base_run=selectors.latest_run() if body.simulation else None,
+                limits=body.limits,
+            )
+        except (RulesError, LimitsInvalid) as invalid:
+            raise HttpError(422, str(invalid)) from None
+        return Status(202, _run_out(run))
+
+    def reread(first: dict[str, Any]) -> RunOut:
+        try:
+            return _run_out(selectors.run_for(user, first["id"]))
+        except TargetingRun.DoesNotExist:
+            raise Http404 from None
+
+    return once_per_key(request, user, write, reread)  # type: ignore[return-value]
 
 
 @router.get("/targeting/households/{household_pk}", response={200: HouseholdDecisions, **PROBLEMS})

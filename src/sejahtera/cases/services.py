@@ -918,10 +918,16 @@ def decide_graduation(
 
 
 def _tell_the_worker(case: Case, kind: str, **params: Any) -> None:
-    """The social worker carrying the case learns of a decision on it in their list."""
+    """The social worker carrying the case learns of a decision on it in their list, if
+    they may still read it (a family that moved away is no longer their old team's)."""
+    worker = case.social_worker
+    if worker is None or not access.has_role(worker, access.CASE_READERS):
+        return
+    if not Case.objects.filter(access.case_filter(worker), pk=case.pk).exists():
+        return
     head = case.household.members.filter(relationship="head").only("full_name").first()
     family = head.full_name if head else case.household.external_id
-    notifications.notify(case.social_worker, kind, family=family, case=case.pk, **params)
+    notifications.notify(worker, kind, family=family, case=case.pk, **params)
 
 
 # -- referrals ---------------------------------------------------------------------------------

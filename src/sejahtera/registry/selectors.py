@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
+from django.db.models.functions import Length
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
@@ -244,6 +245,21 @@ def import_report(run: ImportRun, severity: str) -> ImportReport:
     """``run``'s report lines of ``severity`` ("error": the rejected rows, or "warning");
     ``run`` comes from ``uploads.import_runs_for``, which decides who may read it."""
     return ImportReport(Path(run.report_file), severity)
+
+
+def regions_named(text: str, within: str, limit: int = 5) -> list[Region]:
+    """The regions within ``within`` (a code prefix, '' for the country) whose name is
+    ``text``, ignoring case; failing that, those whose name contains it (at most ``limit``,
+    widest first)."""
+    regions = Region.objects.filter(code__startswith=within) if within else Region.objects.all()
+    exact = list(regions.filter(name__iexact=text)[: limit + 1])
+    if exact:
+        return exact
+    return list(
+        regions.filter(name__icontains=text)
+        .annotate(depth=Length("code"))
+        .order_by("depth", "code")[: limit + 1]
+    )
 
 
 def region_path(code: str) -> list[Region]:

@@ -121,11 +121,26 @@ def compact_identifier(value: str) -> str:
 
 class RegistryCellsForm(forms.Form):
     columns: list[fmt.Column] = []
+    # Fields most records leave empty, shown folded (``_fields.html``) unless one is filled in
+    # or wrong: a phone's form stays short.
+    folded: frozenset[str] = frozenset()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for column in self.columns:
             self.fields[column.name] = _field(column)
+
+    def folded_fields(self) -> list[forms.BoundField]:
+        return [field for field in self.visible_fields() if field.name in self.folded]
+
+    def unfolded_fields(self) -> list[forms.BoundField]:
+        return [field for field in self.visible_fields() if field.name not in self.folded]
+
+    def folded_open(self) -> bool:
+        return any(
+            field.errors or field.value() not in (None, "", [], "unknown")
+            for field in self.folded_fields()
+        )
 
     def to_cells(self) -> dict[str, str]:
         cells: dict[str, str] = {}
@@ -182,8 +197,15 @@ class HouseholdForm(RegistryCellsForm):
             )
 
 
+# A person's conditions (disability onwards, and a date of death): empty for most members.
+PERSON_CONDITIONS = frozenset(
+    c.name for c in PERSON_FORM_COLUMNS[[c.name for c in PERSON_FORM_COLUMNS].index("disability") :]
+)
+
+
 class PersonForm(RegistryCellsForm):
     columns = PERSON_FORM_COLUMNS
+    folded = PERSON_CONDITIONS
 
 
 # A family card lists a household's members; far more is no household, and a forged form
@@ -191,7 +213,7 @@ class PersonForm(RegistryCellsForm):
 MAX_MEMBERS = 40
 MemberFormSet = forms.formset_factory(
     PersonForm,
-    extra=2,
+    extra=0,  # the head's form; "Add member" adds the others
     min_num=1,
     validate_min=True,
     max_num=MAX_MEMBERS,

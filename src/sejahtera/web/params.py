@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.core.exceptions import BadRequest
@@ -10,6 +11,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from sejahtera.domain.regions import CODE_LENGTHS
+from sejahtera.registry import selectors as registry_selectors
 
 # Larger values overflow the database's 64-bit integers.
 MAX_DIGITS = 18
@@ -39,6 +41,14 @@ def region_code(data: QueryDict, name: str = "region") -> str:
     return value
 
 
+def search_text(data: QueryDict, name: str = "q") -> str:
+    """What was typed to search for; a number written in groups ("3201 0145 0890 0001", as
+    on a KTP or KK card, or with dots or dashes) as its digits."""
+    value = data.get(name, "").strip()
+    digits = re.sub(r"[\s.\-]", "", value)
+    return digits if digits.isascii() and digits.isdigit() else value
+
+
 def sort_key(data: QueryDict, allowed: Iterable[str], default: str, name: str = "sort") -> str:
     """The parameter ``name`` as one of the ``allowed`` column keys, "-" first to reverse."""
     value = data.get(name, "").strip()
@@ -58,9 +68,14 @@ def choice(data: QueryDict, name: str, allowed: Iterable[str]) -> str:
 
 
 def scoped_region(data: QueryDict, scope: str, name: str = "region") -> tuple[str, str]:
-    """A region filter and what to tell the user about it. A region wider than the user's
-    ``scope`` means their whole scope; one outside it finds nothing, and the page says why
-    instead of quietly showing something else."""
+    """A region filter, by code or by name, and what to tell the user about it. A region
+    wider than the user's ``scope`` means their whole scope; one outside it finds nothing, and
+    the page says why instead of quietly showing something else. A name is looked up within
+    the scope: one region so named is the filter; none or several find nothing, and the page
+    says which (the text typed stays in the filter)."""
+    typed = data.get(name, "").strip()
+    if typed and not typed.isdigit():
+        return _region_named(typed[:MAX_REGION_NAME], scope)
     code = region_code(data, name)
     if code.startswith(scope):
         return code, ""
@@ -68,3 +83,21 @@ def scoped_region(data: QueryDict, scope: str, name: str = "region") -> tuple[st
         return "", ""
     notice = _("Region %(code)s is outside your area (%(scope)s), so nothing there is shown.")
     return code, notice % {"code": code, "scope": scope}
+
+
+MAX_REGION_NAME = 120
+REGIONS_NAMED = 5
+
+
+def _region_named(text: str, scope: str) -> tuple[str, str]:
+    found = registry_selectors.regions_named(text, scope, limit=REGIONS_NAMED)
+    if len(found) == 1:
+        return found[0].code, ""
+    if not found:
+        notice = _("No region in your area is named “%(name)s”.") % {"name": text}
+        return text, notice
+    shown = ", ".join(f"{region.name} ({region.code})" for region in found[:REGIONS_NAMED])
+    if len(found) > REGIONS_NAMED:
+        shown += ", …"
+    notice = _("Several regions match “%(name)s”: %(regions)s. Choose one by its code.")
+    return text, notice % {"name": text, "regions": shown}

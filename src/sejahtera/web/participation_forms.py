@@ -21,7 +21,7 @@ from sejahtera.domain.participation import (
 from sejahtera.grievances import complaints, proposals
 from sejahtera.grievances.models import Complaint, Proposal
 from sejahtera.grievances.proposals import ProposedChange
-from sejahtera.labels import participation_label
+from sejahtera.labels import participation_label, programme_label
 from sejahtera.registry.models import Region
 from sejahtera.registry.services.records import RecordInvalid
 from sejahtera.web.forms import RegistryCellsForm, compact_identifier
@@ -236,7 +236,7 @@ class DecisionObjectionForm(forms.Form):
 
     def __init__(self, *args: Any, programmes: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["programme"].choices = [(code, code) for code in programmes]  # type: ignore[attr-defined]
+        self.fields["programme"].choices = [(code, programme_label(code)) for code in programmes]  # type: ignore[attr-defined]
 
 
 class NewFamily:

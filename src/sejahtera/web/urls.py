@@ -122,6 +122,7 @@ urlpatterns = [
     path("complaints/<int:pk>/", participation.complaint_detail, name="complaint"),
     path("account/api-tokens/", account.api_tokens, name="api-tokens"),
     path("account/notifications/", account.notification_list, name="notifications"),
+    path("account/notifications/read/", account.notifications_read, name="notifications-read"),
     path(
         "registry/persons/<int:pk>/personal-data.<str:fmt>",
         privacy.subject_access,

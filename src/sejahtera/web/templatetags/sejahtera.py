@@ -14,11 +14,13 @@ from sejahtera.i18n import render_cluster_reason, render_finding, render_reasons
 from sejahtera.labels import (
     ASSESSMENT_TOPIC_LABELS,
     ATENSI_STEP_LABELS,
+    audit_flag,
     cluster_label,
     column_label,
     delivery_reason,
     participation_label,
     payment_label,
+    programme_label,
     stage_label,
     track_label,
     value_label,
@@ -48,6 +50,16 @@ def value(code: str) -> str:
 @register.filter
 def cluster(code: str) -> str:
     return cluster_label(code)
+
+
+@register.filter(name="programme")
+def programme_filter(code: str) -> str:
+    return programme_label(code)
+
+
+@register.filter(name="audit_flag")
+def audit_flag_filter(code: str) -> str:
+    return audit_flag(code)
 
 
 @register.filter

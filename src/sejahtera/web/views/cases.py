@@ -51,7 +51,13 @@ from sejahtera.domain.cases import (
 )
 from sejahtera.domain.targeting.rules import CLUSTER_CODES
 from sejahtera.i18n import render_finding
-from sejahtera.labels import ASSESSMENT_TOPIC_LABELS, ATENSI_STEP_LABELS, stage_label
+from sejahtera.labels import (
+    ASSESSMENT_TOPIC_LABELS,
+    ATENSI_STEP_LABELS,
+    CLUSTER_LABELS,
+    stage_label,
+    value_label,
+)
 from sejahtera.programmes import selectors as delivery
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Person
@@ -102,19 +108,29 @@ class MoveForm(CaseForm):
         self.fields["version"].initial = case.version
 
 
+class MemberChoiceField(forms.ModelChoiceField):
+    """A member of the family by name, relationship and birth year (not by record id)."""
+
+    def label_from_instance(self, obj: Person) -> str:
+        born = f", {obj.birth_date.year}" if obj.birth_date else ""
+        return f"{obj.full_name} ({value_label(obj.relationship)}{born})"
+
+
 class AssessmentForm(CaseForm):
-    person = forms.ModelChoiceField(label=_("Member"), queryset=Person.objects.none())
+    person = MemberChoiceField(label=_("Member"), queryset=Person.objects.none())
     clusters = forms.MultipleChoiceField(
         label=_("Clusters found"),
         required=False,
-        choices=[(c, c) for c in CLUSTER_CODES],
+        choices=[(code, CLUSTER_LABELS[code]) for code in CLUSTER_CODES],
         widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, case=case, **kwargs)
         for topic, label in ASSESSMENT_TOPIC_LABELS.items():
-            self.fields[topic] = forms.CharField(label=str(label), required=False)
+            self.fields[topic] = forms.CharField(
+                label=str(label), required=False, widget=forms.Textarea(attrs={"rows": 3})
+            )
         members = Person.objects.filter(household_id=case.household_id).order_by("birth_date")
         self.fields["person"].queryset = members  # type: ignore[attr-defined]
 
@@ -158,7 +174,7 @@ class ReferralForm(CaseForm):
     """A programme of the partner catalogue, the ones the family fits offered first."""
 
     programme = forms.ChoiceField(label=_("Partner programme"))
-    person = forms.ModelChoiceField(
+    person = MemberChoiceField(
         label=_("For whom"),
         queryset=Person.objects.none(),
         required=False,
@@ -180,7 +196,7 @@ class ReferralForm(CaseForm):
             "calls for it, is given by a parent or guardian."
         ),
     )
-    consent_giver = forms.ModelChoiceField(
+    consent_giver = MemberChoiceField(
         label=_("Parent or guardian in the family"),
         queryset=Person.objects.none(),
         required=False,
@@ -247,7 +263,7 @@ class EmpowermentForm(CaseForm):
 class FunctioningForm(CaseForm):
     """The social functioning instrument: each domain scored 1–5."""
 
-    person = forms.ModelChoiceField(
+    person = MemberChoiceField(
         label=_("Member"),
         queryset=Person.objects.none(),
         required=False,
@@ -287,7 +303,7 @@ class AtensiStepForm(CaseForm):
 
 
 class ConditionalityForm(CaseForm):
-    person = forms.ModelChoiceField(label=_("Member"), queryset=Person.objects.none())
+    person = MemberChoiceField(label=_("Member"), queryset=Person.objects.none())
     obligation = forms.ChoiceField(
         label=_("Obligation"),
         choices=[

@@ -373,10 +373,13 @@ def proposal_batch(request: AuthenticatedRequest) -> HttpResponse:
     )
     if not to_stage:
         raise Http404
-    outcome = proposals.move_many(
-        request.user, chosen, ProposalStage(to_stage), today=date.today(), reason=reason
-    )
-    _report(request, outcome)
+    if ids:
+        outcome = proposals.move_many(
+            request.user, chosen, ProposalStage(to_stage), today=date.today(), reason=reason
+        )
+        _report(request, outcome)
+    else:
+        messages.error(request, gettext("Tick at least one proposal."))
     back = request.POST.get("back", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("web:proposals")  # never a page of another site

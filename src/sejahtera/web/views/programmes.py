@@ -5,12 +5,11 @@ channels' result files and reconciliation."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -84,7 +83,9 @@ class RejectForm(forms.Form):
 def decrees(request: AuthenticatedRequest) -> HttpResponse:
     listed = selectors.decrees_for(request.user)
     can_prepare = access.has_role(request.user, access.DECREE_MAKERS)
-    form = PrepareDecreeForm(request.POST or None, initial={"period_start": date.today()})
+    # A decree is prepared ahead of the period it starts: the first of next month.
+    next_month = (date.today().replace(day=1) + timedelta(days=32)).replace(day=1)
+    form = PrepareDecreeForm(request.POST or None, initial={"period_start": next_month})
     if request.method == "POST":
         access.require(request.user, access.DECREE_MAKERS)
         if form.is_valid():
@@ -495,7 +496,7 @@ def enrolments(request: AuthenticatedRequest) -> HttpResponse:
     codes = sorted(set(listed.values_list("programme", flat=True).distinct()))
     programme = params.choice(request.GET, "programme", codes)
     status = params.choice(request.GET, "status", ["active", "suspended"])
-    region = params.region_code(request.GET)
+    region, region_notice = params.scoped_region(request.GET, access.region_prefix(request.user))
     if programme:
         listed = listed.filter(programme=programme)
     if status:
@@ -513,6 +514,7 @@ def enrolments(request: AuthenticatedRequest) -> HttpResponse:
         "programme": programme,
         "status": status,
         "region": region,
+        "region_notice": region_notice,
         "programmes": codes,
         "waiting_lists": selectors.waiting_lists(request.user),
         "may_keep": access.has_role(request.user, access.ENROLMENT_KEEPERS),
@@ -533,10 +535,13 @@ def keep_enrolment(request: AuthenticatedRequest, pk: int, action: str) -> HttpR
         messages.success(request, gettext("Enrolment resumed: the next cycles pay it again."))
     else:
         form = SuspendForm(request.POST)
-        if not form.is_valid():
-            raise BadRequest(gettext("Choose the reason for the suspension."))
-        cycles.suspend(request.user, enrolment, Suspension(form.cleaned_data["reason"]))
-        messages.success(request, gettext("Enrolment suspended: the next cycles owe it nothing."))
+        if form.is_valid():
+            cycles.suspend(request.user, enrolment, Suspension(form.cleaned_data["reason"]))
+            messages.success(
+                request, gettext("Enrolment suspended: the next cycles owe it nothing.")
+            )
+        else:
+            messages.error(request, gettext("Choose the reason for the suspension."))
     # Back to the list as it was filtered (a query string of this page, nothing else).
     query = request.POST.get("query", "")
     back = reverse("web:enrolments")

@@ -7,7 +7,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -84,7 +84,7 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
 
 def _criteria(request: AuthenticatedRequest, region: str) -> selectors.PersonSearch:
     return selectors.PersonSearch(
-        query=request.GET.get("q", "").strip(),
+        query=params.search_text(request.GET),
         region=region,
         sort=params.sort_key(request.GET, selectors.PERSON_SORTS, default=""),
         concern=params.choice(request.GET, "concern", selectors.CONCERNS),
@@ -96,12 +96,14 @@ def _region_filter(request: AuthenticatedRequest) -> tuple[str, str]:
 
 
 def _read_household(request: AuthenticatedRequest, pk: int) -> tuple[Household, list[Person]]:
-    """A household the user may see and its members, oldest first; the read is logged."""
+    """A household the user may see and its members, the head first, then oldest first (as
+    a family card lists them); the read is logged."""
     try:
         record = selectors.household_for(request.user, pk)
     except Household.DoesNotExist:
         raise Http404 from None
-    members = list(record.members.order_by("birth_date"))
+    head_first = Case(When(relationship="head", then=Value(0)), default=Value(1))
+    members = list(record.members.order_by(head_first, "birth_date"))
     privacy.log_reads(request.user, members, request.path)
     return record, members
 

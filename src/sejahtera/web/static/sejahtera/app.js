@@ -38,3 +38,17 @@ document.addEventListener("click", (event) => {
     longitude.value = position.coords.longitude.toFixed(6);
   });
 });
+
+// <button data-confirm="…">: an action that cannot simply be undone (approving a decree,
+// suspending a payment, merging records) asks first; "cancel" leaves the form unsent.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+});
+
+// <div data-focus-on-load tabindex="-1">: a page that comes back with what to correct (a
+// form's error summary) starts there, for a screen reader too; its links lead to each field.
+document.addEventListener("DOMContentLoaded", () => {
+  const first = document.querySelector("[data-focus-on-load]");
+  if (first) first.focus();
+});
