@@ -232,8 +232,12 @@ def wages_load(path: str | None) -> None:
     """
     setup_django()
     from sejahtera.cases.wages import SHIPPED_TABLE, load_minimum_wages
+    from sejahtera.domain.findings import Refused
 
-    report = load_minimum_wages(Path(path) if path else SHIPPED_TABLE)
+    try:
+        report = load_minimum_wages(Path(path) if path else SHIPPED_TABLE)
+    except Refused as refused:
+        fail(str(refused))
     for line, finding in report.rejected:
         click.echo(f"line {line}, {finding.column}: {finding.code}: {finding.message}", err=True)
     click.echo(f"{report.loaded} minimum wages loaded, {len(report.rejected)} problems")
@@ -260,11 +264,15 @@ def conditionality_import(path: str, username: str) -> None:
     setup_django()
     from sejahtera.accounts.models import User
     from sejahtera.cases.conditionality import import_months
+    from sejahtera.domain.findings import Refused
 
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
         fail(f"no active user {username!r}")
-    report = import_months(actor=user, path=Path(path), today=date.today())
+    try:
+        report = import_months(actor=user, path=Path(path), today=date.today())
+    except Refused as refused:
+        fail(str(refused))
     for line, finding in report.rejected:
         click.echo(f"line {line}, {finding.column}: {finding.code}: {finding.message}", err=True)
     click.echo(f"{report.saved} months saved, {len(report.rejected)} problems")
@@ -812,12 +820,13 @@ def run_command(
     from sejahtera.targeting.limits import LimitsInvalid, parse_limits_text
     from sejahtera.targeting.services import TargetingFailed, run_targeting_for_registry
 
-    rules_text = rules_path.read_text(encoding="utf-8") if rules_path else None
     try:
+        rules_text = rules_path.read_text(encoding="utf-8") if rules_path else None
         limits = parse_limits_text(limits_path.read_text(encoding="utf-8")) if limits_path else {}
+    except UnicodeDecodeError:
+        fail("the rules or limits file is not UTF-8 text")
     except LimitsInvalid as invalid:
         fail(f"{limits_path}: {invalid}")
-        return
     with Progress(transient=True) as bar:
         task = bar.add_task("targeting", total=None)
 

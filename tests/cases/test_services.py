@@ -13,7 +13,14 @@ from sejahtera.accounts import access
 from sejahtera.accounts.models import Role
 from sejahtera.cases import selectors, services
 from sejahtera.cases.graduation import graduation_check
-from sejahtera.cases.models import Case, CaseEvent, FollowUp, MinimumWage, Referral
+from sejahtera.cases.models import (
+    Case,
+    CaseEvent,
+    FollowUp,
+    GraduationRequest,
+    MinimumWage,
+    Referral,
+)
 from sejahtera.domain import cases as journey
 from sejahtera.domain.cases import GraduationType, Stage
 from sejahtera.targeting.models import ManualClusterMembership
@@ -473,3 +480,17 @@ def test_a_case_moves_with_its_household_by_an_edit_or_an_import(case, family, m
     assert import_registry(households_path=households).households.updated == 1
     case.refresh_from_db()
     assert case.region_code == sukabumi
+
+
+def test_the_database_keeps_one_pending_graduation_per_case(case, worker, move):
+    """A second pending proposal written behind the services' back is refused."""
+    from django.db import IntegrityError, transaction
+
+    move(case, Stage.PROTECTION)
+    first = services.propose_graduation(
+        actor=worker, case=case, type=GraduationType.MANDIRI, signed_statement=True, today=TODAY
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        GraduationRequest.objects.create(
+            case=case, type=first.type, proposed_by=worker, proposed_on=TODAY
+        )

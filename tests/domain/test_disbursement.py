@@ -89,12 +89,6 @@ def test_each_wrong_field_of_a_result_row_is_named(cells, columns):
     assert [f.column for f in row.findings] == columns
 
 
-def test_the_required_columns_are_checked_before_any_row():
-    names = rules.column_names(["Reference", " amount "])
-    assert names == ["reference", "amount"]
-    assert rules.missing_columns(names) == ["status"]
-
-
 SENT = rules.Sent(account="0021", amount=400_000, status="issued", settled=False)
 
 

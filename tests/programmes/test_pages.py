@@ -32,6 +32,8 @@ def test_a_decree_is_prepared_read_and_approved_by_a_second_person(
     assert "Rancangan ini menunggu orang kedua" in page
     assert 'id="decide"' not in page  # the preparer does not decide
     assert 'data-line-change="new"' in page
+    line = decree.lines.filter(person__isnull=True).first()
+    assert f">{line.household.members.get(relationship='head').full_name}</a>" in page
     assert 'data-region="32"' in page
     bogor = client.get(response.url, {"region": "32"}).content.decode()
     assert 'data-region="3201"' in bogor
@@ -368,6 +370,8 @@ def test_an_office_suspends_and_resumes_its_regions_enrolments(client, make_user
     theirs = Enrolment.objects.filter(region_code__startswith="3273").first()
     assert f'data-enrolment="{ours.pk}"' in page
     assert f'data-enrolment="{theirs.pk}"' not in page
+    head = ours.household.members.get(relationship="head")
+    assert f">{head.full_name}</a>" in page  # whom it pays, by name
     done = client.post(
         f"/programmes/enrolments/{ours.pk}/suspend/",
         {"reason": "conditionality", "query": "programme=SEMBAKO"},

@@ -51,7 +51,7 @@ def test_the_run_page_explains_a_broken_limits_file(client, analyst, population)
             "limits_file": SimpleUploadedFile("limits.toml", b"[SEMBAKO\n"),
         },
     ).content.decode()
-    assert "the limits are not TOML" in page
+    assert "batasan bukan TOML" in page
     assert not TargetingRun.objects.exists()
 
 

@@ -120,6 +120,56 @@ def test_a_list_rejection_needs_a_reason(client, staff):
     assert proposal.tracking_number in response.content.decode()
 
 
+def test_the_list_names_whom_each_proposal_is_about(client, staff, household_factory):
+    """A new family by its proposed head, a change by the member it concerns; a child is
+    masked for a role that sees children masked."""
+    new_family = propose()
+    child = {**FAMILY[0], "full_name": "Anak Yatim", "birth_date": "2015-05-05", "nik": ""}
+    orphan = proposals.submit_proposal(
+        change=ProposedChange(
+            kind=ProposalKind.NEW_HOUSEHOLD,
+            village=Region.objects.get(code=VILLAGE),
+            household_cells={"address": "Jl. Mawar 1"},
+            member_cells=[child],
+        ),
+        proposer_name="Warga",
+        proposer_nik="3201016007850002",
+        submitted_on=date.today(),
+    )
+    siti = household_factory(VILLAGE).members.get()
+    death = proposals.submit_proposal(
+        change=ProposedChange(
+            kind=ProposalKind.DIED,
+            village=Region.objects.get(code=VILLAGE),
+            household=siti.household,
+            person=siti,
+            member_cells=[{"deceased_date": "2026-11-30"}],
+        ),
+        proposer_name="Warga",
+        proposer_nik="3201016007850002",
+        submitted_on=date.today(),
+    )
+    client.force_login(staff["office"])
+    # the office's own tab lists what waits for it; its "All" tab, everything of its region
+    waiting = client.get("/proposals/?stage=waiting").content.decode()
+    assert 'href="?stage=waiting" aria-current="page"' in waiting
+    assert f'data-proposal="{new_family.tracking_number}"' not in waiting  # the village's step
+    page = client.get("/proposals/?stage=").content.decode()
+    assert 'href="?stage=" aria-current="page"' in page
+
+    def about(proposal):
+        row = page.split(f'data-proposal="{proposal.tracking_number}"')[1].split("</tr>")[0]
+        return row.split("<td data-about>")[1].split("</td>")[0]
+
+    assert about(new_family) == "Budi Santoso"
+    assert about(death) == "Siti Aminah"
+    assert about(orphan) == "Anak Yatim"
+    client.force_login(staff["ministry"])  # sees children masked
+    masked = client.get("/proposals/?stage=").content.decode()
+    assert f'data-proposal="{orphan.tracking_number}"' in masked
+    assert "Anak Yatim" not in masked
+
+
 def test_a_list_action_with_nothing_ticked_says_so(client, staff):
     proposal = propose()
     client.force_login(staff["village"])
@@ -180,7 +230,14 @@ def test_an_objection_is_taken_in_on_the_household_page_and_verified_by_the_offi
         == 403
     )
     client.force_login(staff["office"])
-    assert objection.tracking_number in client.get("/objections/").content.decode()
+    listed = client.get("/objections/").content.decode()
+    assert objection.tracking_number in listed
+    named = f"<td>Siti Aminah · {household.external_id}</td>"  # the family by its head
+    assert named in listed
+    assert (
+        f"Siti Aminah · {household.external_id}</a>"
+        in client.get(f"/objections/{objection.pk}/").content.decode()
+    )
     client.post(f"/objections/{objection.pk}/", {"verdict": "dismissed", "note": "Mobil sewaan"})
     objection.refresh_from_db()
     assert (objection.status, objection.verified_by) == ("dismissed", staff["office"])

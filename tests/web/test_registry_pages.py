@@ -211,7 +211,7 @@ def test_register_a_household_fixing_an_invalid_nik(make_user, login):
     assert household.members.count() == 2
 
 
-def test_registration_takes_a_nik_with_spaces_and_money_with_dots(make_user, login):
+def test_registration_takes_numbers_written_the_indonesian_way(make_user, login):
     client = login(make_user(Role.VILLAGE_OPERATOR, VILLAGE))
     form = {
         "region_code": VILLAGE,
@@ -227,11 +227,17 @@ def test_registration_takes_a_nik_with_spaces_and_money_with_dots(make_user, log
         "m-0-relationship": "head",
         "m-0-nik": "3201 0155 0180 0002",
         "m-0-monthly_income_idr": "Rp 2.250.000",
+        "floor_area_m2": "36,5 m²",
+        "electricity_va": "1.300 VA",
+        "latitude": "-6,4812",
+        "longitude": "106,8",
     }
     response = client.post("/registry/households/new/", form)
     assert response.status_code == 302, response.content.decode()[:3000]
     household = Household.objects.get()
     assert household.kk_number == "3201012001980001"
+    assert (household.floor_area_m2, household.electricity_va) == (36.5, 1300)
+    assert float(household.latitude) == -6.4812
     head = household.members.get()
     assert head.nik == "3201015501800002"
     assert head.monthly_income_idr == 2_250_000

@@ -23,7 +23,7 @@ from sejahtera.api.common import (
     token_user,
 )
 from sejahtera.domain.targeting.rules import RulesError
-from sejahtera.i18n import render_reasons
+from sejahtera.i18n import render_reasons, render_refusal
 from sejahtera.registry import privacy
 from sejahtera.registry import selectors as registry_selectors
 from sejahtera.registry.models import Household
@@ -192,8 +192,10 @@ def start_run(request: HttpRequest, body: RunCreate) -> Status[RunOut]:
                 base_run=selectors.latest_run() if body.simulation else None,
                 limits=body.limits,
             )
-        except (RulesError, LimitsInvalid) as invalid:
+        except RulesError as invalid:
             raise HttpError(422, str(invalid)) from None
+        except LimitsInvalid as invalid:
+            raise HttpError(422, render_refusal(invalid)) from None
         return Status(202, _run_out(run))
 
     def reread(first: dict[str, Any]) -> RunOut:

@@ -5,7 +5,6 @@ post's lists, and the repeated non-compliance a *paksa* graduation or a PKH susp
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +19,7 @@ from sejahtera.cases.models import Case, CaseEvent, ConditionalityRecord
 from sejahtera.domain import conditionality as rules
 from sejahtera.domain.cases import OPEN_STAGES, age_on
 from sejahtera.domain.findings import Finding, error, gettext_noop
+from sejahtera.domain.tables import read_table
 from sejahtera.i18n import render_finding
 from sejahtera.registry.models import Person
 
@@ -59,6 +59,9 @@ class ImportReport:
     rejected: list[tuple[int, Finding]] = field(default_factory=list)  # (line, finding)
 
 
+COLUMNS = ("nik", "month", "obligation", "value")
+
+
 @transaction.atomic
 def import_months(*, actor: User, path: Path, today: date) -> ImportReport:
     """A school's or health post's list (``nik,month,obligation,value``), imported by an office:
@@ -67,8 +70,7 @@ def import_months(*, actor: User, path: Path, today: date) -> ImportReport:
     access.require(actor, access.CONDITIONALITY_IMPORTERS)
     prefix = access.region_prefix(actor)
     report = ImportReport()
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        rows = list(enumerate(csv.DictReader(handle), start=2))
+    rows = read_table(path.read_bytes(), COLUMNS).rows  # Refused: the file is no list
     niks = {(cells.get("nik") or "").strip() for _line, cells in rows}
     found: dict[str, list[Person]] = {}
     for living in Person.objects.filter(
@@ -78,6 +80,7 @@ def import_months(*, actor: User, path: Path, today: date) -> ImportReport:
     # a NIK held by two living persons names nobody for sure: the row is refused
     persons = {nik: people[0] for nik, people in found.items() if len(people) == 1}
     changed: list[ConditionalityRecord] = []
+    first_line: dict[tuple[str, str, str], int] = {}  # (NIK, month, obligation) → its line
     for line, cells in rows:
         nik = (cells.get("nik") or "").strip()
         raw_month = (cells.get("month") or "").strip()
@@ -118,6 +121,16 @@ def import_months(*, actor: User, path: Path, today: date) -> ImportReport:
         if person is not None and month is not None:
             first_day = date(int(month[1]), int(month[2]), 1)
             problems += month_problems(person, obligation, first_day, today)
+            earlier = first_line.setdefault((nik, raw_month, obligation), line)
+            if earlier != line:  # which of the two values is right, the list does not say
+                problems.append(
+                    error(
+                        "PKH_MONTH_REPEATED",
+                        gettext_noop("this month is on line {line} already"),
+                        "month",
+                        line=earlier,
+                    )
+                )
         if problems or person is None or month is None:
             report.rejected.extend((line, finding) for finding in problems)
             continue

@@ -46,9 +46,11 @@ def problems(upload: UploadedFile, *, images_only: bool = False) -> list[Finding
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
-    if images_only and suffix not in IMAGES:
-        return [error(REJECTED, gettext_noop("the photo must be a JPEG or PNG file"))]
-    if suffix not in SIGNATURES or not head.startswith(SIGNATURES[suffix]):
+    if suffix not in (IMAGES if images_only else SIGNATURES) or not head.startswith(
+        SIGNATURES[suffix]
+    ):
+        if images_only:  # a page that takes photos only never offers a PDF
+            return [error(REJECTED, gettext_noop("the photo must be a JPEG or PNG file"))]
         return [error(REJECTED, gettext_noop("evidence must be a PDF, JPEG or PNG file"))]
     return []
 

@@ -380,6 +380,14 @@ class GraduationRequest(CaseRecord):
 
     class Meta:
         ordering = ["-proposed_on", "-id"]
+        constraints = [
+            # A new proposal replaces the pending one; the database keeps it so.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status="pending"),
+                name="one_pending_graduation_per_case",
+            )
+        ]
 
 
 class Referral(CaseRecord):

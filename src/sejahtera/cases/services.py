@@ -165,6 +165,9 @@ def _not_a_supervisor() -> TransitionRefused:
 
 
 def _check_caseload(worker: User) -> None:
+    # Counted under the worker's row lock: two cases given at once cannot both take the last
+    # place.
+    User.objects.select_for_update().filter(pk=worker.pk).first()
     limit = journey_settings().caseload_limit
     open_cases = Case.objects.filter(social_worker=worker, stage__in=journey.OPEN_STAGES).count()
     if open_cases >= limit:
@@ -472,6 +475,7 @@ def record_empowerment(
     require_stage(case, "empowerment")
     _require_track(case, "empowerment")
     value = sum(int(item.get("value") or 0) for item in capital_items)
+    _lock(case)  # two grants at once cannot both fit under the cap
     given = sum(case.empowerment.values_list("capital_value", flat=True))
     maximum = pena_capital_maximum()
     if value < 0 or given + value > maximum:
@@ -836,6 +840,7 @@ def propose_graduation(
             )
         words, cited = _cite_noncompliance(case, today)
         evidence = f"{words}. {evidence}".strip(". ") if evidence.strip() else words
+    _lock(case)  # one pending proposal: a second proposal at once waits, then replaces it
     case.graduations.filter(status=GraduationRequest.Status.PENDING).update(
         status=GraduationRequest.Status.REJECTED, decided_by=actor, decided_on=today
     )
@@ -894,6 +899,10 @@ def decide_graduation(
     rejects a proposal."""
     case = request.case
     _require_case(actor, case, access.GRADUATION_APPROVERS)
+    # Decided under the case's lock, on the proposal as it is now: an approval and a
+    # rejection at once (or one clicked twice) decide it once.
+    _lock(case)
+    request = GraduationRequest.objects.select_related("case").get(pk=request.pk)
     if request.status != GraduationRequest.Status.PENDING:
         raise _refuse("CASE_GRADUATION_DECIDED", gettext_noop("this proposal is already decided"))
     if approve and request.proposed_by_id == actor.pk:
@@ -915,6 +924,12 @@ def decide_graduation(
     _move(case, Stage.GRADUATED, actor, reason, request.evidence, "", expected_version, today)
     _tell_the_worker(case, "graduation_approved")
     return request
+
+
+def _lock(case: Case) -> None:
+    """Hold the case's row until the transaction ends: what is read next is not changed by
+    another write to the case meanwhile."""
+    Case.objects.select_for_update().filter(pk=case.pk).first()
 
 
 def _tell_the_worker(case: Case, kind: str, **params: Any) -> None:

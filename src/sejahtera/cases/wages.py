@@ -3,7 +3,6 @@ wage in force for a family (``sejahtera.domain.wages`` holds the rules)."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -12,7 +11,8 @@ from django.db import transaction
 
 from sejahtera.cases.models import MinimumWage as WageRecord
 from sejahtera.domain.findings import Finding
-from sejahtera.domain.wages import MinimumWage, WageKind, applicable_wage, read_row
+from sejahtera.domain.tables import read_table
+from sejahtera.domain.wages import COLUMNS, MinimumWage, WageKind, applicable_wage, read_row
 from sejahtera.registry.models import Region
 
 SHIPPED_TABLE = Path(str(resources.files("sejahtera") / "data" / "wages" / "minimum-wages.csv"))
@@ -31,23 +31,22 @@ def load_minimum_wages(path: Path = SHIPPED_TABLE) -> LoadReport:
     report = LoadReport()
     levels = ("province", "regency")
     known = set(Region.objects.filter(level__in=levels).values_list("code", flat=True))
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        for line, cells in enumerate(csv.DictReader(handle), start=2):
-            row, findings = read_row(line, cells, known)
-            if row is None:
-                report.rejected.extend((line, finding) for finding in findings)
-                continue
-            WageRecord.objects.update_or_create(
-                region_id=row.wage.region_code,
-                year=row.wage.year,
-                defaults={
-                    "amount": row.wage.amount,
-                    "kind": row.wage.kind.value,
-                    "instrument": row.wage.instrument,
-                    "source_url": row.source_url,
-                },
-            )
-            report.loaded += 1
+    for line, cells in read_table(path.read_bytes(), COLUMNS).rows:  # Refused: no table
+        row, findings = read_row(line, cells, known)
+        if row is None:
+            report.rejected.extend((line, finding) for finding in findings)
+            continue
+        WageRecord.objects.update_or_create(
+            region_id=row.wage.region_code,
+            year=row.wage.year,
+            defaults={
+                "amount": row.wage.amount,
+                "kind": row.wage.kind.value,
+                "instrument": row.wage.instrument,
+                "source_url": row.source_url,
+            },
+        )
+        report.loaded += 1
     return report
 
 

@@ -139,18 +139,8 @@ class ResultRow(NamedTuple):
         return bool(self.findings) and any(f.is_error for f in self.findings)
 
 
-def column_names(header: Iterable[str]) -> list[str]:
-    """A result file's column names as the rows are read by: ``" Reference"`` is ``reference``."""
-    return [name.strip().lower() for name in header]
-
-
-def missing_columns(names: Iterable[str]) -> list[str]:
-    present = set(names)
-    return [name for name in REQUIRED_COLUMNS if name not in present]
-
-
 def read_result_row(line: int, cells: Mapping[str, str | None]) -> ResultRow:
-    """One row of a channel's result file (its cells by ``column_names``), with what is wrong
+    """One row of a channel's result file (its cells by column), with what is wrong
     in it, field by field."""
     get = cells.get  # a million rows a file: no helper call per cell
     findings: list[Finding] = []

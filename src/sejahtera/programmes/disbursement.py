@@ -29,6 +29,9 @@ from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.domain import disbursement as rules
 from sejahtera.domain.disbursement import Channel, Layout, reference
+from sejahtera.domain.findings import Refused
+from sejahtera.domain.tables import read_table
+from sejahtera.i18n import render_refusal
 from sejahtera.programmes import ledger
 from sejahtera.programmes.cycles import Progress, no_progress, suspend_the_dead
 from sejahtera.programmes.models import Batch, Cycle, Payment, ResultImport, ResultLine
@@ -310,36 +313,18 @@ def import_result(actor: User, batch: Batch, file_name: str, content: bytes) -> 
 
 def _read_rows(content: bytes) -> list[rules.ResultRow]:
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as problem:
-        raise DisbursementRefused(gettext("The file is not UTF-8 text.")) from problem
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;|\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    names = rules.column_names(next(reader, []))
-    missing = rules.missing_columns(names)
-    if missing:
-        raise DisbursementRefused(
-            gettext("The file lacks the column(s) %(columns)s; nothing was imported.")
-            % {"columns": ", ".join(missing)}
-        )
+        table = read_table(content, rules.REQUIRED_COLUMNS)
+    except Refused as refused:
+        raise DisbursementRefused(render_refusal(refused)) from None
     rows: list[rules.ResultRow] = []
     seen: dict[str, int] = {}
-    try:
-        for number, values in enumerate(reader, start=2):
-            if not values:  # a blank line, which csv.DictReader skipped too
-                continue
-            row = rules.read_result_row(number, dict(zip(names, values, strict=False)))
-            if row.reference in seen and not row.rejected:
-                repeated = rules.repeated_reference(row, seen[row.reference])
-                row = row._replace(findings=(repeated,))
-            seen.setdefault(row.reference, number)
-            rows.append(row)
-    except csv.Error as broken:  # a NUL byte, a field longer than any real one
-        raise DisbursementRefused(
-            gettext("Line %(line)d of the file cannot be read as CSV; nothing was imported.")
-            % {"line": len(rows) + 2}  # the row after the last one read
-        ) from broken
+    for number, cells in table.rows:
+        row = rules.read_result_row(number, cells)
+        if row.reference in seen and not row.rejected:
+            repeated = rules.repeated_reference(row, seen[row.reference])
+            row = row._replace(findings=(repeated,))
+        seen.setdefault(row.reference, number)
+        rows.append(row)
     if not rows:
         raise DisbursementRefused(gettext("The file has no rows; nothing was imported."))
     return rows

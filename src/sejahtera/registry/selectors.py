@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
@@ -245,6 +245,28 @@ def import_report(run: ImportRun, severity: str) -> ImportReport:
     """``run``'s report lines of ``severity`` ("error": the rejected rows, or "warning");
     ``run`` comes from ``uploads.import_runs_for``, which decides who may read it."""
     return ImportReport(Path(run.report_file), severity)
+
+
+def subject_names(user: User, subjects: Sequence[tuple[int, int | None]], today: date) -> list[str]:
+    """The name of whom each (household id, person id or None) stands for: the person, or the
+    household's head; masked as the household page masks them ("–" for a household without
+    a head). Two queries, whatever the number of subjects."""
+    persons = Person.objects.filter(pk__in={p for _h, p in subjects if p})
+    heads = Person.objects.filter(
+        household_id__in={h for h, p in subjects if not p}, relationship="head"
+    )
+    by_person = {person.pk: person for person in persons.only("full_name", "birth_date")}
+    by_household = {
+        head.household_id: head for head in heads.only("household_id", "full_name", "birth_date")
+    }
+    unmasked = privacy.may_read_specific(user)
+    names = []
+    for household_id, person_id in subjects:
+        person = by_person.get(person_id) if person_id else by_household.get(household_id)
+        names.append(
+            privacy.visible_name(person, unmasked=unmasked, today=today) if person else "–"
+        )
+    return names
 
 
 def regions_named(text: str, within: str, limit: int = 5) -> list[Region]:

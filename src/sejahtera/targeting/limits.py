@@ -22,14 +22,15 @@ from typing import Any
 
 from django.db.models import F, OuterRef, Subquery
 
+from sejahtera.domain.findings import Refused, gettext_noop
 from sejahtera.domain.targeting.reasons import token
 from sejahtera.targeting.models import Decision, HouseholdResult, TargetingRun
 
 REGION_CODE_LENGTHS = (2, 4, 6, 10)
 
 
-class LimitsInvalid(ValueError):
-    pass
+class LimitsInvalid(Refused):
+    """Limits that cannot apply, in words rendered in the reader's language at the edge."""
 
 
 def parse_limits_text(text: str) -> dict[str, Any]:
@@ -42,7 +43,9 @@ def parse_limits_text(text: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as invalid:
-        raise LimitsInvalid(f"the limits are not TOML: {invalid}") from None
+        raise LimitsInvalid(
+            gettext_noop("the limits are not TOML: {detail}"), detail=str(invalid)
+        ) from None
 
 
 def merged_limits(base: dict[str, Any], budgets: dict[str, int]) -> dict[str, Any]:
@@ -59,23 +62,35 @@ def check_limits(limits: dict[str, Any], programmes: tuple[str, ...]) -> dict[st
     clean: dict[str, Any] = {}
     for programme, settings in limits.items():
         if programme not in programmes:
-            raise LimitsInvalid(f"{programme}: unknown programme")
+            raise LimitsInvalid(gettext_noop("{field}: unknown programme"), field=programme)
         if not isinstance(settings, dict) or set(settings) - {"budget", "quotas"}:
-            raise LimitsInvalid(f"{programme}: only 'budget' and 'quotas' may be set")
+            raise LimitsInvalid(
+                gettext_noop("{field}: only 'budget' and 'quotas' may be set"), field=programme
+            )
         entry: dict[str, Any] = {}
         budget = settings.get("budget")
         if budget is not None:
             if not isinstance(budget, int) or isinstance(budget, bool) or budget < 0:
-                raise LimitsInvalid(f"{programme}.budget: must be whole rupiah ≥ 0")
+                raise LimitsInvalid(
+                    gettext_noop("{field}: must be whole rupiah ≥ 0"), field=f"{programme}.budget"
+                )
             entry["budget"] = budget
         quotas = settings.get("quotas") or {}
         if not isinstance(quotas, dict):
-            raise LimitsInvalid(f"{programme}.quotas: must map region codes to numbers")
+            raise LimitsInvalid(
+                gettext_noop("{field}: must map region codes to numbers"),
+                field=f"{programme}.quotas",
+            )
         for code, quota in quotas.items():
             if not (str(code).isdigit() and len(str(code)) in REGION_CODE_LENGTHS):
-                raise LimitsInvalid(f"{programme}.quotas.{code}: not a region code")
+                raise LimitsInvalid(
+                    gettext_noop("{field}: not a region code"), field=f"{programme}.quotas.{code}"
+                )
             if not isinstance(quota, int) or isinstance(quota, bool) or quota < 0:
-                raise LimitsInvalid(f"{programme}.quotas.{code}: must be a whole number ≥ 0")
+                raise LimitsInvalid(
+                    gettext_noop("{field}: must be a whole number ≥ 0"),
+                    field=f"{programme}.quotas.{code}",
+                )
         if quotas:
             entry["quotas"] = {str(k): v for k, v in quotas.items()}
         if entry:

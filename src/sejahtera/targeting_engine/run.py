@@ -16,6 +16,7 @@ particular order.
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import sys
@@ -531,15 +532,29 @@ class DuckDBRunner:
         raw = f"{view}_raw"
         if kind == "arrow":
             self.con.register(raw, source)
-        elif kind == "csv":
-            _exists(source)
-            relation = self.con.read_csv(
-                str(source), header=True, all_varchar=True, sep=",", quotechar='"', escapechar='"'
-            )
-            relation.to_view(raw)
         else:
             _exists(source)
-            self.con.read_parquet(str(source)).to_view(raw)
+            if kind == "csv":
+                _one_column_each(Path(str(source)))
+            import duckdb  # imported where used: Spark runs need no DuckDB
+
+            try:
+                if kind == "csv":
+                    self.con.read_csv(
+                        str(source),
+                        header=True,
+                        all_varchar=True,
+                        sep=",",
+                        quotechar='"',
+                        escapechar='"',
+                    ).to_view(raw)
+                else:
+                    self.con.read_parquet(str(source)).to_view(raw)
+                self.columns(raw)  # DuckDB reads a file lazily: a broken one fails here
+            except duckdb.Error as broken:
+                # empty, not UTF-8, not the format its name says, truncated
+                what = "CSV (UTF-8, comma-separated)" if kind == "csv" else "Parquet"
+                raise InputError(f"{Path(str(source)).name}: cannot be read as {what}") from broken
         types = dict(zip(self.columns(raw), map(str, self.con.table(raw).types), strict=True))
         native = _native(view, types, typed or {})
         select = _normalised(view, list(types), columns, required, "VARCHAR", native)
@@ -571,6 +586,16 @@ class DuckDBRunner:
     def close(self) -> None:
         self.con.close()
         self.spill.cleanup()
+
+
+def _one_column_each(path: Path) -> None:
+    """A CSV header naming a column twice would be read as two columns, one of them renamed
+    and silently left out: refused, as the registry import refuses it."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        header = [name.strip().lower() for name in next(csv.reader(handle), [])]
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if repeated:
+        raise InputError(f"{path.name}: the header names {', '.join(repeated)} twice")
 
 
 def _exists(source: Source) -> None:
@@ -645,6 +670,7 @@ class SparkRunner:
             frame = self.spark.createDataFrame(source)
         elif kind == "csv":
             _exists(source)
+            _one_column_each(Path(str(source)))
             frame = self.spark.read.csv(
                 str(source), header=True, quote='"', escape='"', multiLine=True
             )

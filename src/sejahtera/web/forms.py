@@ -77,9 +77,15 @@ def _field(column: fmt.Column) -> forms.Field:
         )
     if column.name.endswith(MONEY_SUFFIX):
         return RupiahField(label=label, required=column.required, min_value=0)
-    attrs: dict[str, str] = {}
     if column.kind in NUMERIC_KINDS:
-        attrs["inputmode"] = "decimal" if column.kind is not fmt.Kind.INTEGER else "numeric"
+        whole = column.kind is fmt.Kind.INTEGER
+        return MeasureField(
+            label=label,
+            required=column.required,
+            whole=whole,
+            widget=forms.TextInput(attrs={"inputmode": "numeric" if whole else "decimal"}),
+        )
+    attrs: dict[str, str] = {}
     max_length = column.max_length or None
     if column.kind in IDENTIFIER_KINDS:
         # room for the spaces people group a NIK with; the cell is compacted (to_cells)
@@ -112,6 +118,23 @@ class RupiahField(forms.IntegerField):
             return parse_rupiah(str(value))
         except ValueError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class MeasureField(forms.CharField):
+    """A number typed the Indonesian way, passed on as the exchange format writes it: a
+    decimal comma ("12,5"), dots grouping a whole number ("1.300"), the unit after it ("900
+    VA", "36 m²"). What is still not a number is the registry's to refuse, with its reason."""
+
+    UNIT = re.compile(r"\s*(m²|m2|va|watt)\s*$", re.IGNORECASE)
+    GROUPING_DOT = re.compile(r"(?<=\d)\.(?=\d{3}(?!\d))")
+
+    def __init__(self, *, whole: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.whole = whole
+
+    def to_python(self, value: Any) -> str:
+        text = self.UNIT.sub("", super().to_python(value) or "")
+        return self.GROUPING_DOT.sub("", text) if self.whole else text.replace(",", ".")
 
 
 def compact_identifier(value: str) -> str:

@@ -420,6 +420,8 @@ def load_rules(path: Path | str | None = None) -> Rules:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RulesError(str(path), [("", f"cannot be read: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError:
+        raise RulesError(str(path), [("", "is not UTF-8 text")]) from None
     return parse_rules_text(text, base_dir=path.parent, source=str(path))
 
 

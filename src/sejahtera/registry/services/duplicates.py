@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from django.db import connection
+
 from sejahtera.domain.findings import Finding, gettext_noop, warning
 from sejahtera.registry.models import DuplicateCandidate, ImportRun, Person
 
@@ -12,15 +14,24 @@ Holders = Mapping[str, Sequence[tuple[int, str]]]  # NIK → (person pk, externa
 
 
 def holders_of(niks: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
-    """Every person holding each of ``niks`` (a few at a time; the import has a faster path)."""
+    """Every person holding each of ``niks`` (a few at a time; the import has a faster path).
+
+    Called in the transaction that wrote a holder: on PostgreSQL each NIK is locked until it
+    commits, so two transactions registering one NIK at once take turns, and the second sees
+    the first's person (without it, each saw only its own and no pair was recorded)."""
+    wanted = sorted({n for n in niks if n})  # one order everywhere: no deadlock
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for nik in wanted:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"nik:{nik}"])
     holders: dict[str, list[tuple[int, str]]] = {}
     # A record held for review holds its NIK too (merged ones are the person kept).
-    rows = Person.all_objects.filter(
-        nik__in=[n for n in niks if n], merged_into__isnull=True
-    ).values_list("nik", "id", "external_id")
-    for nik, pk, external_id in rows:
-        if nik:  # always, given the filter; says so to the type checker
-            holders.setdefault(nik, []).append((pk, external_id))
+    rows = Person.all_objects.filter(nik__in=wanted, merged_into__isnull=True).values_list(
+        "nik", "id", "external_id"
+    )
+    for held, pk, external_id in rows:
+        if held:  # always, given the filter; says so to the type checker
+            holders.setdefault(held, []).append((pk, external_id))
     return holders
 
 

@@ -9,7 +9,6 @@ left out; the others are kept.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,9 +18,11 @@ from django.utils.translation import gettext
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
-from sejahtera.domain.findings import Finding, error, gettext_noop
+from sejahtera.domain.findings import Finding, Refused, error, gettext_noop
 from sejahtera.domain.identifiers import parse_nik
 from sejahtera.domain.registry_format import ValueProblem, parse_date
+from sejahtera.domain.tables import read_table
+from sejahtera.i18n import render_refusal
 from sejahtera.registry.models import ReferenceList, ReferenceListEntry
 
 DATE_COLUMN = {ReferenceList.Kind.DEATHS: "date_of_death"}
@@ -48,16 +49,16 @@ def import_reference_list(
     kind = ReferenceList.Kind(kind)
     date_column = DATE_COLUMN.get(kind)
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-            header = rows[0].keys() if rows else []
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        rows = read_table(path.read_bytes(), ("nik",)).rows
+    except OSError as exc:
         raise ReferenceListInvalid(f"{path}: {exc}") from exc
-    if "nik" not in header:
-        raise ReferenceListInvalid(f"{path}: the header has no 'nik' column")
+    except Refused as refused:
+        raise ReferenceListInvalid(f"{path}: {render_refusal(refused)}") from None
+    if not rows:
+        raise ReferenceListInvalid(f"{path}: {gettext('The list has no rows.')}")
     entries: dict[str, date | None] = {}
     rejected: list[tuple[int, Finding]] = []
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
         nik = (row.get("nik") or "").strip()
         findings = parse_nik(nik, today=today).errors if nik else [_missing()]
         event_date = None

@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 
 from django import template
@@ -25,7 +26,8 @@ from sejahtera.labels import (
     track_label,
     value_label,
 )
-from sejahtera.registry.models import Person
+from sejahtera.registry.models import Household, Person
+from sejahtera.registry.selectors import subject_names
 
 register = template.Library()
 
@@ -162,3 +164,13 @@ def page_query(context: template.Context, number: int) -> str:
     query = context["request"].GET.copy()
     query["page"] = str(number)
     return query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def household_name(context: template.Context, household: Household) -> str:
+    """A household as people name it: its head, masked as the household page masks them, with
+    the record's id beside it ("Siti Aminah · H000416"); the id alone without a head."""
+    [name] = subject_names(context["request"].user, [(household.pk, None)], date.today())
+    if name == "–":
+        return household.external_id
+    return f"{name} · {household.external_id}"

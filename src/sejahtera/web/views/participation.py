@@ -44,7 +44,7 @@ from sejahtera.i18n import render_finding
 from sejahtera.labels import column_label, participation_label
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Household, Region
-from sejahtera.registry.selectors import household_for, households_for
+from sejahtera.registry.selectors import household_for, households_for, subject_names
 from sejahtera.registry.services import records
 from sejahtera.registry.services.records import RecordInvalid
 from sejahtera.targeting import reviews
@@ -250,7 +250,10 @@ def _number(value: object) -> str:
 def proposal_list(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, access.PROPOSAL_READERS)
     waiting = selectors.stages_awaiting(request.user)
-    stage = params.choice(request.GET, "stage", STAGES) or ("waiting" if waiting else "")
+    # Opened plainly, the list shows what waits for the user; its "All" tab asks for stage=''.
+    default = "waiting" if waiting else ""
+    asked = params.choice(request.GET, "stage", ["waiting", *STAGES])
+    stage = asked if "stage" in request.GET else default
     found = selectors.proposals_for(request.user)
     shown = found.filter(stage__in=waiting) if stage == "waiting" else found
     if stage and stage != "waiting":
@@ -261,11 +264,12 @@ def proposal_list(request: AuthenticatedRequest) -> HttpResponse:
         batch = forwardable[0] if len(forwardable) == 1 and len(waiting) == 1 else None
     else:
         batch = ProposalStage(stage) if stage in forwardable else None
+    listed = list(shown[:200])
     return render(
         request,
         "web/participation/proposals.html",
         {
-            "proposals": shown[:200],
+            "proposals": list(zip(listed, _proposed(request, listed), strict=True)),
             "stage": stage,
             "stages": [(s.value, participation_label(s.value)) for s in ProposalStage],
             "waiting": bool(waiting),
@@ -277,6 +281,27 @@ def proposal_list(request: AuthenticatedRequest) -> HttpResponse:
             "reason_form": ReasonForm(),
         },
     )
+
+
+def _proposed(request: AuthenticatedRequest, proposals: list[Proposal]) -> list[str]:
+    """Whom each proposal is about, by name: the member a change concerns or the household's
+    head, or a new household's head as proposed; masked as the household page masks them."""
+    today = date.today()
+    unmasked = privacy.may_read_specific(request.user)
+    changes = [(p.household_id, p.person_id) for p in proposals if p.household_id]
+    named = iter(subject_names(request.user, changes, today))
+    names = []
+    for proposal in proposals:
+        if proposal.household_id:
+            names.append(next(named))
+            continue
+        head = next(
+            (c for c in proposal.member_cells if c.get("relationship") == "head"),
+            proposal.member_cells[0] if proposal.member_cells else {},
+        )
+        hidden = privacy.hidden_cells(head, unmasked=unmasked, today=today)
+        names.append(privacy.MASK if "full_name" in hidden else head.get("full_name") or "–")
+    return names
 
 
 def _proposal(request: AuthenticatedRequest, pk: int) -> Proposal:

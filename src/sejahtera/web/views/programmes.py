@@ -4,6 +4,7 @@ channels' result files and reconciliation."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -45,11 +46,12 @@ from sejahtera.programmes.models import (
     Decree,
     DecreeLine,
     DeliveryJob,
+    Enrolment,
     Payment,
     ResultImport,
 )
-from sejahtera.registry import privacy
-from sejahtera.registry.models import Person, Region
+from sejahtera.registry import selectors as registry_selectors
+from sejahtera.registry.models import Region
 from sejahtera.targeting import selectors as targeting
 from sejahtera.web import documents, params
 from sejahtera.web.downloads import csv_download
@@ -113,8 +115,9 @@ def decree_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     page = Paginator(lines.order_by("change", "rank", "subject"), LINES_PER_PAGE).get_page(
         params.integer(request.GET, "page", 1)
     )
-    for line in page:
+    for line, name in zip(page, _names(request, page), strict=True):
         line.change_label = CHANGE_LABELS.get(Change(line.change), line.change)  # type: ignore[attr-defined]
+        line.name = name  # type: ignore[attr-defined]
     selectors.log_beneficiary_reads(
         request.user, [(decree.programme, line.household_id) for line in page], request.path
     )
@@ -290,19 +293,14 @@ def _annex_rows(request: AuthenticatedRequest, decree: Decree, regency: str) -> 
     households = [line.household_id for line in lines]
     # an export of the households it lists (PDF or CSV), in the audit trail as such
     access.log_sensitive_read(request.user, "household_export", households, request.path)
-    heads = {
-        p.household_id: p
-        for p in Person.objects.filter(household_id__in=households, relationship="head")
-    }
-    unmasked = privacy.may_read_specific(request.user)
-    rows = []
-    for line in lines:
-        person = line.person or heads.get(line.household_id)
-        name = (
-            privacy.visible_name(person, unmasked=unmasked, today=date.today()) if person else "–"
-        )
-        rows.append(AnnexRow(line, name))
-    return rows
+    names = _names(request, lines)
+    return [AnnexRow(line, name) for line, name in zip(lines, names, strict=True)]
+
+
+def _names(request: AuthenticatedRequest, rows: Iterable[DecreeLine | Enrolment]) -> list[str]:
+    """Whom each decree line or enrolment is for, by name, masked as the household page."""
+    subjects = [(row.household_id, row.person_id) for row in rows]
+    return registry_selectors.subject_names(request.user, subjects, date.today())
 
 
 def _covers(request: AuthenticatedRequest, regency: str) -> bool:
@@ -509,6 +507,8 @@ def enrolments(request: AuthenticatedRequest) -> HttpResponse:
     selectors.log_beneficiary_reads(
         request.user, [(e.programme, e.household_id) for e in page], request.path
     )
+    for enrolment, name in zip(page, _names(request, page), strict=True):
+        enrolment.name = name  # type: ignore[attr-defined]
     context = {
         "page": page,
         "programme": programme,

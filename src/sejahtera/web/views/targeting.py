@@ -18,9 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sejahtera.accounts import access
+from sejahtera.domain.findings import gettext_noop
 from sejahtera.domain.money import parse_rupiah
 from sejahtera.domain.targeting.rules import PROGRAMME_CODES, RulesError
 from sejahtera.domain.targeting.settings import SettingKind, TunableSetting
+from sejahtera.i18n import render_refusal
 from sejahtera.labels import setting_label
 from sejahtera.programmes import selectors as delivery
 from sejahtera.targeting import reports, rules, selectors, tasks
@@ -51,8 +53,10 @@ class RunForm(forms.Form):
             raise forms.ValidationError(_("The limits file is too large."))
         try:
             return parse_limits_text(upload.read().decode("utf-8"))
-        except (UnicodeDecodeError, LimitsInvalid) as invalid:
-            raise forms.ValidationError(str(invalid)) from None
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The limits file is not UTF-8 text.")) from None
+        except LimitsInvalid as invalid:
+            raise forms.ValidationError(render_refusal(invalid)) from None
 
 
 class WhatIfForm(forms.Form):
@@ -157,7 +161,7 @@ def runs(request: AuthenticatedRequest) -> HttpResponse:
                     limits=limits,
                 )
             except LimitsInvalid as invalid:
-                form.add_error(None, str(invalid))
+                form.add_error(None, render_refusal(invalid))
             else:
                 return redirect("web:targeting-run", pk=run.pk)
     return render(
@@ -248,7 +252,7 @@ def whatif(request: AuthenticatedRequest) -> HttpResponse:
                 limits=merged_limits({}, _budgets_typed(request)),
             )
         except LimitsInvalid as invalid:
-            form.add_error(None, str(invalid))
+            form.add_error(None, render_refusal(invalid))
         else:
             return redirect("web:targeting-compare", pk=run.pk)
     return render(
@@ -288,7 +292,9 @@ def _budgets_typed(request: AuthenticatedRequest) -> dict[str, int]:
             try:
                 budgets[programme] = parse_rupiah(text)
             except ValueError:
-                raise LimitsInvalid(f"{programme}: the budget must be whole rupiah") from None
+                raise LimitsInvalid(
+                    gettext_noop("{field}: the budget must be whole rupiah"), field=programme
+                ) from None
     return budgets
 
 
