@@ -4,7 +4,6 @@ filters, ids in bodies and delivery writes that never reach another region."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pytest
@@ -12,7 +11,6 @@ from tests.programmes.conftest import JULY, enrolled  # noqa: F401 (a fixture)
 from tests.targeting.conftest import AS_OF, POOR, RICH, head, population  # noqa: F401
 
 from sejahtera.accounts.models import ApiToken, Role, SensitiveAccess
-from sejahtera.accounts.tokens import create_token
 from sejahtera.cases import services as case_services
 from sejahtera.cases.models import Case, CasePlan
 from sejahtera.programmes import services as delivery
@@ -22,32 +20,9 @@ from sejahtera.registry.services import records
 from sejahtera.targeting.services import run_targeting_for_registry
 
 pytestmark = pytest.mark.django_db
-ALL_SCOPES = [s.value for s in ApiToken.Scope]
 BOGOR_VILLAGE = "3201011002"
 BANDUNG_VILLAGE = "3273011001"
 TODAY = date(2026, 3, 2)
-
-
-@pytest.fixture
-def api(client):
-    """api(user, scopes=ALL) → call(method, path, body=None, key=None, **query)."""
-
-    def as_user(user, scopes=ALL_SCOPES):
-        _token, secret = create_token(user, "review", list(scopes))
-
-        def call(method, path, body=None, key=None, **query):
-            headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-            if key:
-                headers["HTTP_IDEMPOTENCY_KEY"] = key
-            if body is not None:
-                return getattr(client, method)(
-                    f"/api/v1{path}", json.dumps(body), content_type="application/json", **headers
-                )
-            return getattr(client, method)(f"/api/v1{path}", data=query or None, **headers)
-
-        return call
-
-    return as_user
 
 
 def _move_household(household: Household, village: str, actor) -> None:

@@ -21,7 +21,6 @@ from tests.programmes.conftest import JULY
 from tests.targeting.conftest import AS_OF, POOR, child, head, population  # noqa: F401
 
 from sejahtera.accounts.models import ApiToken, Role, SensitiveAccess
-from sejahtera.accounts.tokens import create_token
 from sejahtera.cases import services as case_services
 from sejahtera.cases.models import CasePlan
 from sejahtera.domain.registry_format import HOUSEHOLD_COLUMN_NAMES, PERSON_COLUMN_NAMES
@@ -32,7 +31,6 @@ from sejahtera.targeting.models import Decision, TargetingRun
 from sejahtera.targeting.services import run_targeting_for_registry
 
 pytestmark = pytest.mark.django_db
-ALL_SCOPES = [s.value for s in ApiToken.Scope]
 BOGOR = "3201"
 BOGOR_VILLAGE = "3201011002"
 NEIGHBOUR_VILLAGE = "3201011001"  # Pondok Rajeg, the same district of Bogor
@@ -40,34 +38,6 @@ BANDUNG_VILLAGE = "3273011001"
 TODAY = date(2026, 3, 2)
 ADULT_NIK = "3201014508900001"
 CHILD_NIK = "3201010101150003"
-
-
-@pytest.fixture
-def api(client):
-    """api(user, scopes=ALL) → call(method, path, body=None, key=None, **query)."""
-
-    def as_user(user, scopes=ALL_SCOPES):
-        _token, secret = create_token(user, "parity", list(scopes))
-
-        def call(method, path, body=None, key=None, **query):
-            headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-            if key:
-                headers["HTTP_IDEMPOTENCY_KEY"] = key
-            if body is not None:
-                return getattr(client, method)(
-                    f"/api/v1{path}", json.dumps(body), content_type="application/json", **headers
-                )
-            return getattr(client, method)(f"/api/v1{path}", data=query or None, **headers)
-
-        call.post_files = lambda path, files, key=None: client.post(  # type: ignore[attr-defined]
-            f"/api/v1{path}",
-            files,
-            HTTP_AUTHORIZATION=f"Bearer {secret}",
-            **({"HTTP_IDEMPOTENCY_KEY": key} if key else {}),
-        )
-        return call
-
-    return as_user
 
 
 @pytest.fixture
@@ -129,7 +99,7 @@ def test_nik_check_is_refused_to_the_roles_the_web_refuses_it(api, make_user):
     nik = f"/nik/{ADULT_NIK}"
     assert api(make_user(Role.VILLAGE_OPERATOR, BOGOR_VILLAGE))("get", nik).status_code == 200
     auditor = api(make_user(Role.AUDITOR), [ApiToken.Scope.REGISTRY_READ])
-    partner = api(make_user(Role.PARTNER_AGENCY, organisation="Yayasan"), ALL_SCOPES)
+    partner = api(make_user(Role.PARTNER_AGENCY, organisation="Yayasan"))
     assert [auditor("get", nik).status_code, partner("get", nik).status_code] == [403, 403]
 
 

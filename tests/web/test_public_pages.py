@@ -10,6 +10,7 @@ import secrets
 import pytest
 from django.core import signing
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sejahtera.domain.participation import ProposalStage
 from sejahtera.grievances.models import Complaint, Proposal
@@ -168,6 +169,22 @@ def test_a_proposal_with_a_bad_member_says_which_field_and_keeps_nothing(client)
     assert response.status_code == 400
     assert 'id="id_m-0-birth_date-error"' in response.content.decode()
     assert not Proposal.objects.exists()
+
+
+def test_a_proposal_sent_back_asks_for_its_photo_again(client):
+    """What was typed comes back; a file cannot, and the page says so beside the photo."""
+    photo = SimpleUploadedFile("rumah.jpg", b"\xff\xd8\xff\xe0 jpeg", content_type="image/jpeg")
+    form = proposal_form(**{"m-0-birth_date": "2099-01-01"}) | {"photo": photo}
+    page = client.post("/layanan/usul/", form).content.decode()
+    assert 'id="photo-again"' in page
+    assert "Pilih foto lagi" in page
+    assert 'value="Dewi Lestari"' in page
+    assert (
+        'id="photo-again"'
+        not in client.post(
+            "/layanan/usul/", proposal_form(**{"m-0-birth_date": "2099-01-01"})
+        ).content.decode()
+    )
 
 
 def test_a_proposal_needs_a_village(client):

@@ -110,6 +110,8 @@ def propose(request: HttpRequest) -> HttpResponse:
                 return _filed(request, challenge, proposal.tracking_number)
         elif number := challenge.filed_before():
             return _filed(request, challenge, number)
+        # a page sent back keeps what was typed but never a file: say so beside the photo
+        context["photo_again"] = bool(request.FILES.get("photo"))
     return render(request, "web/public/propose.html", context, status=_status(context))
 
 
