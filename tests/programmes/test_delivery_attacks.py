@@ -6,7 +6,7 @@ referrals."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
@@ -191,6 +191,30 @@ def test_a_stale_draft_approved_after_a_later_decree_is_refused_cleanly(
     assert Enrolment.objects.filter(ended_on__isnull=True).count() == enrolled_before
     stale.refresh_from_db()
     assert stale.status == Decree.Status.DRAFT
+
+
+def test_a_draft_prepared_while_another_decree_was_being_approved_is_refused(
+    manager,
+    approver,
+    population,  # noqa: F811
+):
+    """The approval stamps its time before it commits: a draft prepared in between read the
+    enrolments before that decree, yet carried a later time, and passed a check by clock
+    times. Approval compares which decree the draft followed, by id."""
+    run = run_targeting_for_registry(JULY)
+    first = services.prepare_decree(manager, "SEMBAKO", JULY, run)
+    in_between = services.prepare_decree(manager, "SEMBAKO", SEPTEMBER, run)
+    assert in_between.follows_id is None
+    services.approve_decree(approver, first)
+    # the approval's own time, stamped before its commit, earlier than the draft's
+    Decree.objects.filter(pk=first.pk).update(decided_at=in_between.prepared_at - timedelta(1))
+    open_enrolments = Enrolment.objects.filter(ended_on__isnull=True).count()
+    with pytest.raises(services.DecreeRefused):
+        services.approve_decree(approver, in_between)
+    assert Enrolment.objects.filter(ended_on__isnull=True).count() == open_enrolments
+    after = services.prepare_decree(manager, "SEMBAKO", SEPTEMBER, run)
+    assert after.follows_id == first.pk
+    services.approve_decree(approver, after)
 
 
 def test_accepting_a_request_for_a_leaving_family_does_not_block_the_decree(

@@ -73,6 +73,12 @@ class Decree(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
+    # The programme's decree in force when this draft was prepared: the enrolments this draft
+    # changes are the ones it left. Approval refuses a draft once another decree has been
+    # approved since (compared by id under the programme's lock, not by clock times).
+    follows = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Who changed the draft after it was prepared (accepted a family's request onto it), by
     # user id: like its preparer, none of them approves it.
     amended_by = models.JSONField(default=list, blank=True)

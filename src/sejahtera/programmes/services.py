@@ -169,8 +169,14 @@ def prepare_decree(actor: User, programme: str, period_start: date, run: Targeti
 
     with transaction.atomic():
         without_jit()
+        # Read before the enrolments: a decree approved after this read makes the draft stale.
+        in_force = last_approved(programme)
         decree = Decree.objects.create(
-            programme=programme, period_start=period_start, run=run, prepared_by=actor
+            programme=programme,
+            period_start=period_start,
+            run=run,
+            prepared_by=actor,
+            follows=in_force,
         )
         params = {
             "decree": decree.pk,
@@ -227,6 +233,12 @@ def decree_totals(decree: Decree) -> dict[str, Any]:
     }
 
 
+def last_approved(programme: str) -> Decree | None:
+    """The programme's decree approved last (the one in force)."""
+    approved = Decree.objects.filter(programme=programme, status=Decree.Status.APPROVED)
+    return approved.order_by("-decided_at", "-pk").first()
+
+
 def approve_decree(actor: User, decree: Decree) -> Decree:
     """Apply a draft decree: enrol the new, change the amounts of the changed, end the leaving,
     all at once. A second person approves; a decree is approved once."""
@@ -242,12 +254,8 @@ def approve_decree(actor: User, decree: Decree) -> Decree:
         if decree.status != Decree.Status.DRAFT:
             raise _not_a_draft(decree)
         require_second_person(decree.prepared_by_id, actor.pk, decree.amended_by)
-        if any(
-            d.status == Decree.Status.APPROVED
-            and d.decided_at
-            and d.decided_at > decree.prepared_at
-            for d in decrees
-        ):
+        in_force = last_approved(decree.programme)
+        if (in_force.pk if in_force else None) != decree.follows_id:
             raise DecreeRefused(
                 gettext_noop(
                     "another {programme} decree was approved after this draft was prepared: "
