@@ -234,10 +234,9 @@ def test_an_objection_is_taken_in_on_the_household_page_and_verified_by_the_offi
     assert objection.tracking_number in listed
     named = f"<td>Siti Aminah · {household.external_id}</td>"  # the family by its head
     assert named in listed
-    assert (
-        f"Siti Aminah · {household.external_id}</a>"
-        in client.get(f"/objections/{objection.pk}/").content.decode()
-    )
+    verification = client.get(f"/objections/{objection.pk}/").content.decode()
+    assert f"Siti Aminah · {household.external_id}</a>" in verification
+    assert 'data-confirm="Catat verifikasi ini? Sanggahan yang terbukti menahan' in verification
     client.post(f"/objections/{objection.pk}/", {"verdict": "dismissed", "note": "Mobil sewaan"})
     objection.refresh_from_db()
     assert (objection.status, objection.verified_by) == ("dismissed", staff["office"])
@@ -265,6 +264,8 @@ def test_a_complaint_is_resolved_on_its_page_and_hidden_from_the_staff_named(
     )
     client.force_login(staff["office"])
     assert client.get(f"/complaints/{about_province.pk}/").status_code == 404
+    to_resolve = client.get(f"/complaints/{complaint.pk}/").content.decode()
+    assert 'data-confirm="Selesaikan pengaduan ini?' in to_resolve
     resolved = client.post(f"/complaints/{complaint.pk}/", {"outcome": "Dana dicairkan"})
     assert resolved.status_code == 302
     complaint.refresh_from_db()
