@@ -154,6 +154,17 @@ def test_a_complaint_goes_to_the_regency_and_one_about_staff_above_it():
     assert named.level is p.Level.PROVINCE
 
 
+def test_a_complaint_about_a_whole_province_goes_to_its_province_office():
+    """A regency office "32" does not exist: nobody would ever have read it."""
+    category = p.ComplaintCategory
+    assert p.route(category.AID_NOT_RECEIVED, "32", FILED) == p.Route(
+        p.Level.PROVINCE, "32", date(2026, 3, 15)
+    )
+    assert p.route(category.STAFF_MISCONDUCT, "32", FILED).level is p.Level.PROVINCE
+    named = p.route(category.AID_NOT_RECEIVED, "32", FILED, staff_level=p.Level.PROVINCE)
+    assert named == p.Route(p.Level.MINISTRY, "", date(2026, 3, 15))
+
+
 def test_a_late_complaint_goes_up_a_level_until_the_ministry():
     category = p.ComplaintCategory.WRONG_AMOUNT
     regency = p.route(category, "3201011002", FILED)

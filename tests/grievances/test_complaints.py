@@ -18,6 +18,8 @@ from sejahtera.grievances import complaints
 from sejahtera.grievances.models import Complaint
 from sejahtera.registry.models import Region
 
+from ..migrating import migrate, migrate_every_app_to_its_latest
+
 pytestmark = pytest.mark.django_db
 VILLAGE = "3201011002"
 RECEIVED = date(2026, 3, 2)
@@ -78,6 +80,35 @@ def test_misconduct_goes_above_the_office_and_never_to_the_staff_named(offices):
     assert readers(offices, about_regency) == {"province", "auditor"}
     unnamed = complain(ComplaintCategory.STAFF_MISCONDUCT)
     assert readers(offices, unnamed) == {"province", "auditor"}
+
+
+def test_a_complaint_about_a_whole_province_is_read_by_its_province_office(offices):
+    complaint = complaints.file_complaint(
+        category=ComplaintCategory.AID_NOT_RECEIVED,
+        region=Region.objects.get(code="32"),
+        description="Bantuan di provinsi ini terlambat",
+        complainant_name="Warga",
+        received_on=RECEIVED,
+    )
+    assert (complaint.level, complaint.office_region_code) == (Level.PROVINCE, "32")
+    assert readers(offices, complaint) == {"province", "auditor", "administrator"}
+    assert complaints.may_resolve(offices["province"], complaint)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_sends_complaints_left_at_a_regency_office_32_to_the_province():
+    stuck = complain()
+    Complaint.objects.filter(pk=stuck.pk).update(level=Level.REGENCY, office_region_code="32")
+    regency = complain()
+    migrate([("grievances", "0006_proposal_member_cells_sealed")])
+    try:
+        migrate([("grievances", "0007_province_complaints_to_the_province")])
+    finally:
+        migrate_every_app_to_its_latest()
+    stuck.refresh_from_db()
+    regency.refresh_from_db()
+    assert (stuck.level, stuck.office_region_code) == (Level.PROVINCE, "32")
+    assert (regency.level, regency.office_region_code) == (Level.REGENCY, "3201")
 
 
 def test_only_the_handling_office_resolves_and_it_says_the_outcome(offices):

@@ -471,7 +471,14 @@ def route(
     if staff_level is not None or category is ComplaintCategory.STAFF_MISCONDUCT:
         named = staff_level or Level.REGENCY
         level = LEVEL_ORDER[min(LEVEL_ORDER.index(named) + 1, len(LEVEL_ORDER) - 1)]
+    # A complaint about a whole province has no regency office to go to: its province's.
+    level = max(level, _level_of(region_code), key=LEVEL_ORDER.index)
     return _at(level, region_code, received_on, category, settings)
+
+
+def _level_of(region_code: str) -> Level:
+    """The lowest level whose offices a region of ``region_code`` falls under."""
+    return next(level for level in LEVEL_ORDER if len(region_code) >= LEVEL_CODE_LENGTH[level])
 
 
 def escalate(
