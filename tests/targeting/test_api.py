@@ -10,6 +10,7 @@ import pytest
 from sejahtera.accounts.models import ApiToken, Role, SensitiveAccess
 from sejahtera.accounts.tokens import create_token
 from sejahtera.targeting.models import TargetingRun
+from sejahtera.targeting.rules import default_rules_text
 from sejahtera.targeting.services import run_targeting_for_registry
 
 pytestmark = pytest.mark.django_db
@@ -82,10 +83,29 @@ def test_analysts_start_runs_others_may_not(api, population):
 
 def test_invalid_rules_are_a_problem_422(api, population):
     response = api(Role.ADMINISTRATOR)(
-        "post", "/targeting/runs", {"as_of": "2026-07-01", "rules_text": "version = 1"}
+        "post",
+        "/targeting/runs",
+        {"as_of": "2026-07-01", "rules_text": "version = 1", "simulation": True},
     )
     assert response.status_code == 422
     assert "version" in response.json()["title"]
+
+
+def test_rules_of_ones_own_are_for_simulations_only(api, population):
+    """The rules in force are an administrator's to change, each version kept: an analyst's
+    own rules must not decide a run that decrees follow."""
+    call = api(Role.MINISTRY_ANALYST)
+    looser = default_rules_text().replace("max_decile = 4", "max_decile = 9")
+    real = {"as_of": "2026-07-01", "rules_text": looser}
+    refused = call("post", "/targeting/runs", real, language="id")
+    assert refused.status_code == 422
+    assert "simulasi" in refused.json()["title"]
+    assert not TargetingRun.objects.exists()
+
+    assert call("post", "/targeting/runs", {**real, "simulation": True}).status_code == 202
+    in_force = {"as_of": "2026-07-01", "rules_text": default_rules_text()}
+    assert call("post", "/targeting/runs", in_force).status_code == 202
+    assert sorted(TargetingRun.objects.values_list("is_simulation", flat=True)) == [False, True]
 
 
 def test_the_targeting_scope_is_required(api, population):

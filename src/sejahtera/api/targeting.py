@@ -121,7 +121,10 @@ class RunCreate(Schema):
     as_of: date
     engine: Literal["duckdb", "spark"] = "duckdb"
     rules_text: str | None = Field(
-        None, max_length=200_000, description="Rules TOML; the shipped defaults when absent."
+        None,
+        max_length=200_000,
+        description="Rules TOML, for a simulation only (a real run uses the rules in force, "
+        "which an administrator sets); the rules in force when absent.",
     )
     simulation: bool = False
     limits: dict[str, dict[str, Any]] | None = Field(
@@ -194,7 +197,7 @@ def start_run(request: HttpRequest, body: RunCreate) -> Status[RunOut]:
             )
         except RulesError as invalid:
             raise HttpError(422, str(invalid)) from None
-        except LimitsInvalid as invalid:
+        except (LimitsInvalid, tasks.RulesNotInForce) as invalid:
             raise HttpError(422, render_refusal(invalid)) from None
         return Status(202, _run_out(run))
 
