@@ -50,6 +50,7 @@ def test_a_decree_is_prepared_read_approved_and_paid_through_the_api(
     assert decree["totals"]["by_change"]["new"] > 0
 
     assert preparer("post", f"/decrees/{decree['id']}/approve").status_code == 403  # four eyes
+    assert api(approver)("post", f"/decrees/{decree['id']}/withdraw").status_code == 409
     approved = api(approver)("post", f"/decrees/{decree['id']}/approve")
     assert approved.json()["status"] == "approved"
     assert api(approver)("post", f"/decrees/{decree['id']}/approve").status_code == 409
@@ -78,6 +79,15 @@ def test_refusals_are_clear(api, manager, population):
     mid_month = call("post", "/cycles", {"programme": "SEMBAKO", "period_start": "2026-07-15"})
     assert mid_month.status_code == 422
     assert api(manager, scopes=(ApiToken.Scope.TARGETING,))("get", "/decrees").status_code == 403
+
+
+def test_its_preparer_withdraws_a_draft_through_the_api(api, manager, approver, population):
+    run = run_targeting_for_registry(AS_OF)
+    body = {"programme": "SEMBAKO", "period_start": "2026-07-01", "run": run.pk}
+    decree = api(manager)("post", "/decrees", body).json()
+    withdrawn = api(manager)("post", f"/decrees/{decree['id']}/withdraw")
+    assert withdrawn.json()["status"] == "withdrawn"
+    assert api(approver)("post", f"/decrees/{decree['id']}/approve").status_code == 409
 
 
 def test_offices_cannot_prepare_or_open(api, make_user, population):

@@ -68,6 +68,36 @@ def test_a_rejection_needs_a_reason_and_enrols_nobody(manager, approver, populat
     assert not Enrolment.objects.exists()
 
 
+def test_only_its_preparer_withdraws_a_draft_and_then_nobody_approves_it(
+    client, manager, approver, population
+):
+    """A draft prepared from the wrong run, or left behind by another approval, is taken back
+    by its preparer instead of staying "draft" for ever."""
+    draft = services.prepare_decree(manager, "SEMBAKO", Q3, run_targeting_for_registry(AS_OF))
+    client.force_login(approver)
+    page = client.get(f"/programmes/decrees/{draft.pk}/").content.decode()
+    assert 'value="withdraw"' not in page
+    client.post(f"/programmes/decrees/{draft.pk}/decide/", {"decision": "withdraw"})
+    draft.refresh_from_db()
+    assert draft.status == Decree.Status.DRAFT
+    with pytest.raises(services.DecreeRefused, match="preparer"):
+        services.withdraw_decree(approver, draft)
+
+    client.force_login(manager)
+    page = client.get(f"/programmes/decrees/{draft.pk}/").content.decode()
+    assert 'value="withdraw"' in page
+    assert "data-confirm" in page
+    client.post(f"/programmes/decrees/{draft.pk}/decide/", {"decision": "withdraw"})
+    draft.refresh_from_db()
+    assert (draft.status, draft.decided_by) == (Decree.Status.WITHDRAWN, manager)
+    with pytest.raises(services.DecreeRefused, match="not a draft"):
+        services.approve_decree(approver, draft)
+    with pytest.raises(services.DecreeRefused, match="not a draft"):
+        services.withdraw_decree(manager, draft)
+    assert not Enrolment.objects.exists()
+    assert 'value="withdraw"' not in client.get(f"/programmes/decrees/{draft.pk}/").content.decode()
+
+
 def test_the_next_decree_is_a_diff_with_reasons(manager, approver, population):
     first_run = run_targeting_for_registry(AS_OF)
     enrol(manager, approver, first_run)

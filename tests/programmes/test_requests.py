@@ -49,6 +49,34 @@ def test_an_accepted_request_joins_the_draft_and_is_enrolled_on_approval(
     )
 
 
+@pytest.mark.parametrize("closed", ["rejected", "withdrawn"])
+def test_requests_accepted_onto_a_draft_never_approved_wait_for_the_next(
+    closed, ask, manager, approver, population
+):
+    """The family was never enrolled: its request must not stay "accepted" for ever."""
+    run = run_targeting_for_registry(AS_OF)
+    decision = Decision.objects.filter(run=run, programme="SEMBAKO", eligible=True).first()
+    Decision.objects.filter(pk=decision.pk).update(eligible=False, limited_by="quota")
+    request = ask(decision.household, EnrolmentRequest.Action.ENROL)
+    refused = ask(population["rich"][0], EnrolmentRequest.Action.ENROL)
+    draft = services.prepare_decree(manager, "SEMBAKO", AS_OF, run)
+    requests.answer_request(manager, draft, request, accept=True, note="", today=TODAY)
+    requests.answer_request(manager, draft, refused, accept=False, note="mobil", today=TODAY)
+    if closed == "rejected":
+        services.reject_decree(approver, draft, "wrong run")
+    else:
+        services.withdraw_decree(manager, draft)
+
+    request.refresh_from_db()
+    refused.refresh_from_db()
+    assert (request.status, request.decided_by, request.outcome) == ("pending", None, "")
+    assert refused.status == "refused"  # a refusal stands
+    event = CaseEvent.objects.get(case=request.case, kind="enrol_waiting")
+    assert f"#{draft.pk} {closed}" in event.reason
+    following = services.prepare_decree(manager, "SEMBAKO", date(2026, 10, 1), run)
+    assert list(requests.pending_requests(following)) == [request]
+
+
 def test_a_refusal_needs_a_reason_and_reaches_the_case(ask, manager, population):
     run = run_targeting_for_registry(AS_OF)
     request = ask(population["rich"][0], EnrolmentRequest.Action.ENROL)

@@ -230,6 +230,13 @@ def reject_decree(request: HttpRequest, decree_pk: Path[RecordId], body: RejectI
     return _decide(lambda: services.reject_decree(user, decree, body.reason))
 
 
+@router.post("/decrees/{decree_pk}/withdraw", response={200: DecreeOut, **PROBLEMS})
+def withdraw_decree(request: HttpRequest, decree_pk: Path[RecordId]) -> DecreeOut:
+    """Its preparer takes a draft back; the requests accepted onto it wait again."""
+    user, decree = _decree(request, decree_pk)
+    return _decide(lambda: services.withdraw_decree(user, decree))
+
+
 def _decide(decide: Any) -> DecreeOut:
     try:
         return _decree_out(decide())

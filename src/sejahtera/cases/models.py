@@ -134,6 +134,7 @@ class CaseEvent(CaseRecord):
         REFERRAL = "referral", _("Referral")
         ENROLMENT = "enrolment", _("Enrolment request")
         ENROLMENT_DECIDED = "enrol_decided", _("Enrolment request decided")
+        ENROLMENT_WAITING = "enrol_waiting", _("Enrolment request waiting again")
         PLAN = "plan", _("Plan written")
         SERVICE = "service", _("ATENSI service recorded")
         EMPOWERMENT = "empowerment", _("PENA support recorded")

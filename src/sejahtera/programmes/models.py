@@ -61,6 +61,7 @@ class Decree(models.Model):
         DRAFT = "draft", _("Draft")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     programme = models.CharField(_("programme"), max_length=20)
     period_start = models.DateField(_("period starts"))

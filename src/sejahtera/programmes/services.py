@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
-from sejahtera.cases.models import GraduationRequest
+from sejahtera.cases.models import CaseEvent, EnrolmentRequest, GraduationRequest
 from sejahtera.domain.delivery import (
     Change,
     Reason,
@@ -289,12 +289,55 @@ def reject_decree(actor: User, decree: Decree, reason: str) -> Decree:
         if decree.status != Decree.Status.DRAFT:
             raise _not_a_draft(decree)
         require_second_person(decree.prepared_by_id, actor.pk)
-        decree.status = Decree.Status.REJECTED
-        decree.decided_by = actor
-        decree.decided_at = timezone.now()
         decree.rejection_reason = reason.strip()
-        decree.save(update_fields=["status", "decided_by", "decided_at", "rejection_reason"])
+        _close_unapproved(actor, decree, Decree.Status.REJECTED)
     return decree
+
+
+def withdraw_decree(actor: User, decree: Decree) -> Decree:
+    """Its preparer takes a draft back (prepared from the wrong run, or left behind by another
+    approval); a second person would reject it instead."""
+    access.require(actor, access.DECREE_MAKERS)
+    with transaction.atomic():
+        decree = Decree.objects.select_for_update().get(pk=decree.pk)
+        if decree.status != Decree.Status.DRAFT:
+            raise _not_a_draft(decree)
+        if decree.prepared_by_id != actor.pk:
+            raise DecreeRefused(gettext_noop("only its preparer withdraws a draft: reject it"))
+        _close_unapproved(actor, decree, Decree.Status.WITHDRAWN)
+    return decree
+
+
+def _close_unapproved(actor: User, decree: Decree, status: str) -> None:
+    """A draft that will never be approved: the families whose requests were accepted onto
+    it wait for the next draft again (they were never enrolled), each case told why."""
+    decree.status = status
+    decree.decided_by = actor
+    decree.decided_at = timezone.now()
+    decree.save(update_fields=["status", "decided_by", "decided_at", "rejection_reason"])
+    accepted = CaseEvent.objects.filter(
+        kind=CaseEvent.Kind.ENROLMENT_DECIDED,
+        facts__decree=decree.pk,
+        facts__status=EnrolmentRequest.Status.ACCEPTED,
+    ).values_list("facts__request", flat=True)
+    returned = EnrolmentRequest.objects.select_for_update().filter(
+        pk__in=list(accepted),
+        action=EnrolmentRequest.Action.ENROL,
+        status=EnrolmentRequest.Status.ACCEPTED,
+    )
+    today = timezone.localdate()
+    for request in returned:
+        request.status = EnrolmentRequest.Status.PENDING
+        request.decided_by, request.decided_on, request.outcome = None, None, ""
+        request.save(update_fields=["status", "decided_by", "decided_on", "outcome"])
+        CaseEvent.objects.create(
+            case_id=request.case_id,
+            actor=actor,
+            kind=CaseEvent.Kind.ENROLMENT_WAITING,
+            on=today,
+            reason=f"{request.action} {request.programme}: decree #{decree.pk} {status}",
+            facts={"request": request.pk, "decree": decree.pk, "status": status},
+        )
 
 
 _LINES_OF = "SELECT subject FROM programmes_decreeline WHERE decree_id = %(decree)s AND change = "

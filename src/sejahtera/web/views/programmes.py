@@ -138,6 +138,9 @@ def decree_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "may_decide": decree.status == Decree.Status.DRAFT
         and access.has_role(request.user, access.DECREE_MAKERS)
         and decree.prepared_by_id != request.user.pk,
+        "may_withdraw": decree.status == Decree.Status.DRAFT
+        and access.has_role(request.user, access.DECREE_MAKERS)
+        and decree.prepared_by_id == request.user.pk,
         "reject_form": RejectForm(),
         "requests": (
             requests.pending_requests(decree)
@@ -178,9 +181,16 @@ def answer_request(request: AuthenticatedRequest, pk: int, request_pk: int) -> H
 def decide_decree(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     decree = _decree(request, pk)
     try:
-        if request.POST.get("decision") == "approve":
+        decision = request.POST.get("decision")
+        if decision == "approve":
             services.approve_decree(request.user, decree)
             messages.success(request, gettext("Decree approved: the enrolments follow it."))
+        elif decision == "withdraw":
+            services.withdraw_decree(request.user, decree)
+            messages.success(
+                request,
+                gettext("Draft withdrawn: the requests accepted onto it wait for the next draft."),
+            )
         else:
             form = RejectForm(request.POST)
             reason = form.data.get("reason", "")
