@@ -97,6 +97,18 @@ def test_a_death_in_the_registry_suspends_from_the_next_cycle(manager):
 
 
 @pytest.mark.usefixtures("enrolled")
+def test_a_death_on_the_first_day_of_a_cycle_is_not_paid_that_cycle(manager):
+    """Deceased on the reference date is deceased (shared/spec/targeting-defaults.md): the
+    family would be paid for two months none of its members lived in."""
+    enrolment = Enrolment.objects.filter(programme="SEMBAKO").first()
+    enrolment.household.members.update(deceased_date=SEPTEMBER)
+    assert lines(cycles.open_cycle(manager, "SEMBAKO", JULY)).get(enrolment=enrolment).amount
+    september = cycles.open_cycle(manager, "SEMBAKO", SEPTEMBER)
+    line = lines(september).get(enrolment=enrolment)
+    assert (line.status, line.amount, line.reason) == ("suspended", 0, "deceased")
+
+
+@pytest.mark.usefixtures("enrolled")
 def test_the_database_refuses_a_second_line_behind_the_applications_back(manager):
     cycle = cycles.open_cycle(manager, "SEMBAKO", JULY)
     line = lines(cycle).first()

@@ -68,6 +68,18 @@ def test_a_rejection_needs_a_reason_and_enrols_nobody(manager, approver, populat
     assert not Enrolment.objects.exists()
 
 
+def test_a_decree_starts_after_the_one_in_force(manager, approver, population):
+    """A decree for an earlier period would end its leaving families' enrolments on a day
+    before they started."""
+    run = run_targeting_for_registry(AS_OF)
+    enrol(manager, approver, run, period=Q4)
+    for earlier in (Q3, Q4):
+        with pytest.raises(services.DecreeRefused, match="2026-10-01"):
+            services.prepare_decree(manager, "SEMBAKO", earlier, run)
+    assert Decree.objects.count() == 1
+    services.prepare_decree(manager, "SEMBAKO", date(2027, 1, 1), run)
+
+
 def test_only_its_preparer_withdraws_a_draft_and_then_nobody_approves_it(
     client, manager, approver, population
 ):

@@ -1,9 +1,9 @@
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Count
 
 from sejahtera.programmes.models import Enrolment
-from sejahtera.programmes.selectors import deceased_before
+from sejahtera.programmes.selectors import deceased_by
 from sejahtera.registry.models import Person
 
 DAY = date(2026, 9, 1)
@@ -23,9 +23,10 @@ def test_the_dead_are_a_person_or_a_household_whose_every_member_died(enrolled):
     emptied.household.members.update(deceased_date=date(2026, 8, 1))
     survivor = one_left.household.members.order_by("pk").last()
     one_left.household.members.exclude(pk=survivor.pk).update(deceased_date=date(2026, 8, 1))
-    one_left.household.members.filter(pk=survivor.pk).update(deceased_date=DAY)  # dies later
+    # dies the day after: deceased on the day itself would count as deceased by then
+    one_left.household.members.filter(pk=survivor.pk).update(deceased_date=DAY + timedelta(1))
 
-    dead = set(Enrolment.objects.filter(deceased_before(DAY)).values_list("subject", flat=True))
+    dead = set(Enrolment.objects.filter(deceased_by(DAY)).values_list("subject", flat=True))
 
     assert person_unit.subject in dead
     assert emptied.subject in dead

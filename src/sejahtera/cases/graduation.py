@@ -43,7 +43,8 @@ def pkh_components_left(household: Household) -> int | None:
     decision = Decision.objects.filter(run=run, household=household, programme="PKH").first()
     if decision is None:
         return None
-    return len(decision.components) if decision.eligible else 0
+    # A family cut by a quota or the budget is eligible by the rules: its components count.
+    return len(decision.components) if decision.eligible or decision.limited_by else 0
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from sejahtera.domain.delivery import (
 from sejahtera.domain.findings import gettext_noop
 from sejahtera.programmes import ledger
 from sejahtera.programmes.models import Cycle, Enrolment, Entitlement
-from sejahtera.programmes.selectors import deceased_before, hidden_programmes
+from sejahtera.programmes.selectors import deceased_by, hidden_programmes
 from sejahtera.registry.services.bulk import analyse, without_jit
 
 ENTITLEMENTS = """
@@ -170,12 +170,12 @@ def no_progress(stage: str, done: int, total: int) -> None:
     pass
 
 
-def suspend_the_dead(programme: str, before: date) -> int:
-    """A death recorded in the registry suspends from the first cycle after it: a person, or a
-    household whose every member died."""
+def suspend_the_dead(programme: str, period_start: date) -> int:
+    """A death recorded in the registry suspends from the first cycle that starts on or after
+    its date: a person, or a household whose every member died."""
     return (
         Enrolment.objects.filter(
-            deceased_before(before), programme=programme, status=Enrolment.Status.ACTIVE
+            deceased_by(period_start), programme=programme, status=Enrolment.Status.ACTIVE
         )
         .filter(ended_on__isnull=True)
         .update(status=Enrolment.Status.SUSPENDED, suspension=Suspension.DECEASED)

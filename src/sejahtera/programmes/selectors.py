@@ -61,13 +61,14 @@ def revealing_programmes() -> set[str]:
     return {"ATENSI"} | {code for run in runs for code in rules_of(run).revealing_programmes}
 
 
-def deceased_before(day: date) -> Q:
-    """Rows of units (by their ``subject``) that died before ``day``: the person, or, for a
-    household unit, every member. Found from the dead, who are few (their own index), never
-    from the units: a cycle holds a million of them."""
-    dead = Person.objects.filter(deceased_date__lt=day)
+def deceased_by(day: date) -> Q:
+    """Rows of units (by their ``subject``) that died on or before ``day`` (the registry's
+    convention: deceased on the reference date is deceased): the person, or, for a household
+    unit, every member. A period that starts on the day of death is not paid. Found from the
+    dead, who are few (their own index), never from the units: a cycle holds a million."""
+    dead = Person.objects.filter(deceased_date__lte=day)
     living = Person.objects.filter(household=OuterRef("household_id")).filter(
-        Q(deceased_date__isnull=True) | Q(deceased_date__gte=day)
+        Q(deceased_date__isnull=True) | Q(deceased_date__gt=day)
     )
     persons = dead.annotate(unit=subject_expression(PERSON_SUBJECT, "id")).values("unit")
     households = dead.filter(~Exists(living)).annotate(

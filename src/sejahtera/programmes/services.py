@@ -30,7 +30,7 @@ from sejahtera.domain.delivery import (
 )
 from sejahtera.domain.findings import Refused, gettext_noop
 from sejahtera.programmes.models import Decree, DecreeLine
-from sejahtera.programmes.selectors import deceased_before
+from sejahtera.programmes.selectors import deceased_by
 from sejahtera.programmes.subjects import subject_sql
 from sejahtera.programmes.tasks import refresh_coverage
 from sejahtera.registry import privacy
@@ -126,7 +126,7 @@ def _overrides(period_start: date) -> list[tuple[Reason, Q]]:
                 ).values("case__household_id")
             ),
         ),
-        (Reason.DECEASED, deceased_before(period_start)),
+        (Reason.DECEASED, deceased_by(period_start)),
         (
             Reason.MERGED,
             Q(person_id__in=Person.all_objects.filter(merged_into__isnull=False).values("pk")),
@@ -171,6 +171,15 @@ def prepare_decree(actor: User, programme: str, period_start: date, run: Targeti
         without_jit()
         # Read before the enrolments: a decree approved after this read makes the draft stale.
         in_force = last_approved(programme)
+        if in_force is not None and period_start <= in_force.period_start:
+            # Its leaving families would end before their enrolment in force started.
+            raise DecreeRefused(
+                gettext_noop(
+                    "the {programme} decree in force starts {start}: a new decree starts after it"
+                ),
+                programme=programme,
+                start=in_force.period_start.isoformat(),
+            )
         decree = Decree.objects.create(
             programme=programme,
             period_start=period_start,

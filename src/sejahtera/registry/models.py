@@ -226,7 +226,7 @@ class Person(RegistryRecord):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         # The dead are few, and every decree and payment cycle looks for them
-        # (programmes.selectors.deceased_before): a tiny index instead of a scan of everyone.
+        # (programmes.selectors.deceased_by): a tiny index instead of a scan of everyone.
         indexes = [
             models.Index(
                 fields=["deceased_date"],
