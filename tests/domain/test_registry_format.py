@@ -890,7 +890,7 @@ def test_deceased_date_in_the_future():
     assert not result.is_valid
 
 
-def test_deceased_by_birth():
+def test_deceased_before_birth():
     assert validate("person", deceased_date="1987-08-17").findings == []
     result = validate("person", deceased_date="1987-08-16")
     assert found(result) == [("VALUE_INCONSISTENT", "deceased_date")]
