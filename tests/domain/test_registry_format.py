@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from sejahtera.domain.findings import Severity
 from sejahtera.domain.identifiers import encode_kk, encode_nik
 from sejahtera.domain.registry_format import (
+    EARLIEST_DATE,
     FORMAT_VERSION,
     HOUSEHOLD_COLUMN_NAMES,
     HOUSEHOLD_COLUMNS,
@@ -490,7 +491,7 @@ def test_every_boolean_column(column):
         ("1987-08-17", date(1987, 8, 17)),
         ("2024-02-29", date(2024, 2, 29)),
         ("2000-02-29", date(2000, 2, 29)),
-        ("0001-01-01", date(1, 1, 1)),
+        ("1900-01-01", date(1900, 1, 1)),
     ],
 )
 def test_parse_date(cell, expected):
@@ -890,6 +891,29 @@ def test_deceased_date_in_the_future():
     assert not result.is_valid
 
 
+def test_a_date_before_1900_is_a_typing_slip():
+    """0001-01-01 or 1087 for 1987 would make a member a thousand years old: an elder for
+    every run."""
+    assert validate("person", birth_date="1900-01-01").findings == []
+    for slip in ("0001-01-01", "1087-08-17", "1899-12-31"):
+        result = validate("person", birth_date=slip)
+        assert found(result) == [("DATE_TOO_EARLY", "birth_date")]
+        assert result.findings[0].message == f"{slip} is before 1900-01-01"
+
+
+@pytest.mark.parametrize("cells", ["2147483648", "9" * 19, "1" * 5000])
+def test_a_whole_number_larger_than_its_column_is_the_cells_error(cells):
+    """Not a database error half way through a batch (electricity_va is an integer column,
+    monthly_income_idr a bigint; a number of 5,000 digits is not even read)."""
+    assert validate("household", electricity_va="2147483647").findings == []
+    assert found(validate("household", electricity_va=cells)) == [
+        ("NUMBER_OUT_OF_RANGE", "electricity_va")
+    ]
+    assert found(validate("person", monthly_income_idr=cells)) == [
+        ("NUMBER_OUT_OF_RANGE", "monthly_income_idr")
+    ]
+
+
 def test_deceased_before_birth():
     assert validate("person", deceased_date="1987-08-17").findings == []
     result = validate("person", deceased_date="1987-08-16")
@@ -1078,7 +1102,7 @@ def test_household_validation_never_raises(row, kk):
 @given(
     st.one_of(
         st.booleans(),
-        st.dates(),
+        st.dates(min_value=EARLIEST_DATE),
         st.integers(min_value=0, max_value=10**12),
         st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False),
     )

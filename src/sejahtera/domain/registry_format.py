@@ -93,6 +93,13 @@ TRUE_TEXT, FALSE_TEXT = "true", "false"
 # The shapes of dates and numbers as regular expressions, for the code that checks whole
 # columns at once (the import's Arrow screen, the welfare model, the targeting engine's SQL).
 DATE_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# Nobody living was born before it, and no record of the registry is older: an earlier date is
+# a typing slip (0001-01-01, 1087 for 1987) that would make a member a thousand years old.
+EARLIEST_DATE = date(1900, 1, 1)
+# The largest a PostgreSQL integer column holds (electricity_va): no count, watts or rupiah a
+# month of a family in the registry comes near it, and a larger cell must be a field's error,
+# not the database's.
+WHOLE_NUMBER_MAX = 2_147_483_647
 DIGITS_SHAPE = r"^[0-9]+$"
 PLAIN_DECIMAL_SHAPE = r"^[0-9]+([.][0-9]+)?$"  # what the welfare model reads as a number
 # Indonesia's extent with a margin: coordinates outside it are kept but flagged.
@@ -257,11 +264,19 @@ def parse_date(value: str) -> date:
             value=value,
         )
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise ValueProblem(
             "DATE_INVALID", gettext_noop("{value!r} is not a real date"), value=value
         ) from None
+    if parsed < EARLIEST_DATE:
+        raise ValueProblem(
+            "DATE_TOO_EARLY",
+            gettext_noop("{value} is before {earliest}"),
+            value=value,
+            earliest=EARLIEST_DATE.isoformat(),
+        )
+    return parsed
 
 
 def parse_integer(value: str) -> int:
@@ -270,6 +285,14 @@ def parse_integer(value: str) -> int:
             "NUMBER_INVALID",
             gettext_noop("{value!r} is not a whole number ≥ 0 (digits only, no separators)"),
             value=value,
+        )
+    # Compared by length first: int() of thousands of digits is slow, or refused.
+    if len(value.lstrip("0")) > len(str(WHOLE_NUMBER_MAX)) or int(value) > WHOLE_NUMBER_MAX:
+        raise ValueProblem(
+            "NUMBER_OUT_OF_RANGE",
+            gettext_noop("{value} is larger than {maximum}"),
+            value=value,
+            maximum=WHOLE_NUMBER_MAX,
         )
     return int(value)
 

@@ -24,8 +24,8 @@ from sejahtera.domain.identifiers import FEMALE_DAY_OFFSET, Sex
 # Printable ASCII at both ends (so strip() changes nothing) and no control character
 # anywhere (the validator refuses them).
 PLAIN_TEXT = r"^[!-~](?:[^\x00-\x08\x0b-\x1f\x7f]*[!-~])?$"
-# Up to 18 digits fit an int64; longer numbers go to the validator.
-INTEGER_SHAPE = r"^[0-9]{1,18}$"
+# Up to 10 digits (the largest allowed number has 10); longer numbers go to the validator.
+INTEGER_SHAPE = r"^[0-9]{1,10}$"
 # At most 15 significant digits, so comparing as float64 is exact at the bounds used here.
 POSITIVE_SHAPE = r"^[0-9]{1,9}(?:\.[0-9]{1,6})?$"
 COORDINATE_SHAPE = r"^-?[0-9]{1,3}(?:\.[0-9]{1,6})?$"
@@ -136,7 +136,8 @@ class RowScreen:
             return self._date(text)
         if kind is fmt.Kind.INTEGER:
             shape = _matches(text, INTEGER_SHAPE)
-            return shape, pc.cast(_as_text(text, shape), pa.int64())
+            number = pc.cast(_as_text(text, shape), pa.int64())
+            return pc.and_(shape, pc.less_equal(number, fmt.WHOLE_NUMBER_MAX)), number
         if kind is fmt.Kind.POSITIVE_NUMBER:
             shape = _matches(text, POSITIVE_SHAPE)
             number = pc.cast(_as_text(text, shape), DECIMAL_TYPE)
@@ -161,7 +162,8 @@ class RowScreen:
         shape = _matches(text, fmt.DATE_SHAPE)
         checked = _as_text(text, shape)
         year, month, day = _number(checked, 0, 4), _number(checked, 5, 7), _number(checked, 8, 10)
-        ok = pc.and_(pc.greater_equal(year, 1), _real_day(day, month, year))
+        earliest = fmt.EARLIEST_DATE.year  # the first of January of that year
+        ok = pc.and_(pc.greater_equal(year, earliest), _real_day(day, month, year))
         return ok, pc.cast(_as_text(text, ok), pa.date32())
 
     # -- identifiers -----------------------------------------------------------------------
