@@ -212,7 +212,8 @@ def test_delivery_writes_need_a_decree_maker_and_reads_stay_in_region(
     enrolled,  # noqa: F811
 ):
     decree = Decree.objects.filter(programme="SEMBAKO").get()
-    draft = delivery.prepare_decree(make_user(Role.PROGRAMME_MANAGER), "PKH", JULY, enrolled)
+    october = JULY.replace(month=10)  # after the decree in force
+    draft = delivery.prepare_decree(make_user(Role.PROGRAMME_MANAGER), "PKH", october, enrolled)
     office = api(make_user(Role.DISTRICT_OFFICE, "3201"))
     assert office("post", f"/decrees/{draft.pk}/approve").status_code == 403
     assert office("post", f"/decrees/{draft.pk}/reject", {"reason": "no"}).status_code == 403

@@ -138,6 +138,32 @@ def test_a_member_can_be_added_without_a_nik(make_user, household_factory):
     assert household.members.count() == 2
 
 
+def test_a_household_keeps_a_head_handed_over_new_head_first(make_user, household_factory):
+    """Added or edited one member at a time, a household never gets a second head from
+    outside, nor loses its only one; handing over names the new head first."""
+    household = household_factory(VILLAGE)  # Siti Aminah, the head
+    operator = make_user(Role.VILLAGE_OPERATOR, VILLAGE)
+    with pytest.raises(records.RecordInvalid) as second_head:
+        records.add_member(actor=operator, household=household, cells=HEAD)
+    assert [f.code for f in second_head.value.members[0]] == ["HEAD_COUNT"]
+    assert household.members.count() == 1
+
+    siti = household.members.get()
+    as_spouse = {**records.person_cells(siti), "relationship": "spouse"}
+    with pytest.raises(records.RecordInvalid) as headless:
+        records.update_person(actor=operator, person=siti, cells=as_spouse, expected_version=1)
+    assert [f.code for f in headless.value.members[0]] == ["HEAD_COUNT"]
+
+    budi = records.add_member(
+        actor=operator, household=household, cells={**HEAD, "relationship": "spouse"}
+    )
+    as_head = {**records.person_cells(budi), "relationship": "head"}
+    records.update_person(actor=operator, person=budi, cells=as_head, expected_version=1)
+    records.update_person(actor=operator, person=siti, cells=as_spouse, expected_version=1)
+    relationships = dict(household.members.values_list("full_name", "relationship"))
+    assert relationships == {"Budi Santoso": "head", "Siti Aminah": "spouse"}
+
+
 def test_a_nik_already_in_the_registry_is_recorded_as_a_possible_duplicate(
     make_user, household_factory
 ):

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from sejahtera.accounts import access
@@ -318,6 +319,16 @@ def update_person(
     _require_writer(actor, person.household.village_id, proposal)
     ids = {"person_id": person.external_id, "household_id": person.household.external_id}
     checked, errors = _validate(fmt.PersonValidator(today=today), cells, ids)
+    if (
+        checked is not None
+        and person.relationship == "head"
+        and checked.values["relationship"] != "head"
+        and not _living_heads(person.household_id).exclude(pk=person.pk).exists()
+    ):
+        # Handing over goes the other way round: the new head first (move_member says so).
+        errors.append(
+            _head_count_error(gettext_noop("name the new head first: the household has no other"))
+        )
     if errors or checked is None:
         raise RecordInvalid(members={0: errors})
     changed = _update(
@@ -345,6 +356,16 @@ def add_member(
     _require_writer(actor, household.village_id, proposal)
     ids = {"person_id": new_external_id("P"), "household_id": household.external_id}
     checked, errors = _validate(fmt.PersonValidator(today=today), cells, ids)
+    if (
+        checked is not None
+        and checked.values["relationship"] == "head"
+        and _living_heads(household.pk).exists()
+    ):
+        errors.append(
+            _head_count_error(
+                gettext_noop("the household has its head: add the member by their relationship")
+            )
+        )
     if errors or checked is None:
         raise RecordInvalid(members={0: errors})
     now = timezone.now()
@@ -386,6 +407,16 @@ def move_member(
         expected_version=expected_version,
         proposal=proposal,
     )
+
+
+def _living_heads(household_id: int) -> QuerySet[Person]:
+    return Person.objects.filter(
+        household_id=household_id, relationship="head", deceased_date__isnull=True
+    )
+
+
+def _head_count_error(message: str) -> Finding:
+    return error("HEAD_COUNT", message, "relationship")
 
 
 def _move_findings(person: Person, to_household: Household) -> list[Finding]:
