@@ -52,6 +52,21 @@ def test_list_detail_and_move(api, case, worker):
     assert [e["code"] for e in refused.json()["errors"]] == ["CASE_REASON_MISSING"]
 
 
+@pytest.mark.parametrize(
+    "member",
+    [
+        {"clusters": ["disabilitas"]},  # none of the twelve codes
+        {"clusters": ["X" * 40]},  # longer than the column: a 500 on PostgreSQL
+        {"conditions": {"health": "x" * 2001}},  # every text of a case is bounded
+    ],
+)
+def test_an_assessment_is_refused_whole_with_its_reason(api, case, worker, member):
+    answer = api(worker)("post", f"/cases/{case.pk}/assessments", {"members": [member]})
+    assert answer.status_code == 422
+    assert answer["Content-Type"] == "application/problem+json"
+    assert not case.assessments.exists()
+
+
 def test_scope_and_ownership(api, case, worker, make_user):
     assert api(worker, scopes=("registry:read",))("get", "/cases").status_code == 403
     assert api(make_user("social_worker", "3201"))("get", f"/cases/{case.pk}").status_code == 404

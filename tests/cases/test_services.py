@@ -86,6 +86,38 @@ def test_assessment_clusters_become_manual_memberships(case, assess):
     assert membership.valid_from == TODAY
 
 
+@pytest.mark.parametrize(
+    ("members", "code"),
+    [
+        ([("head", ("NOT_A_CLUSTER",), {})], "CASE_CLUSTER_UNKNOWN"),
+        ([("head", ("PKH",), {})], "CASE_CLUSTER_UNKNOWN"),  # a programme, not a cluster
+        ([(None, ("disabilitas",), {})], "CASE_CLUSTER_UNKNOWN"),  # the family's, too
+        ([(None, (), {"helth": "diabetes, no insulin"})], "CASE_TOPIC_UNKNOWN"),
+        ([("head", (), {"health": "well"}), ("head", (), {"health": "bedridden"})],
+         "CASE_MEMBER_TWICE"),
+    ],
+)  # fmt: skip
+def test_an_assessment_is_kept_whole_or_refused_saying_why(case, worker, members, code):
+    """A typo in a cluster would be a manual membership no run counts; a topic that is none
+    was dropped without a word; one member twice contradicts itself."""
+    head = case.household.members.get(relationship="head")
+    assessed = [
+        services.MemberAssessment(head if who else None, clusters, conditions)
+        for who, clusters, conditions in members
+    ]
+    with pytest.raises(services.TransitionRefused) as refused:
+        services.record_assessment(actor=worker, case=case, members=assessed, today=TODAY)
+    assert codes(refused) == [code]
+    assert not case.assessments.exists()
+    assert not ManualClusterMembership.objects.exists()
+
+
+def test_a_cluster_named_twice_is_one_membership(case, assess):
+    assess(case, clusters=["DISABILITAS", "DISABILITAS"])
+    assert ManualClusterMembership.objects.get().cluster == "DISABILITAS"
+    assert case.assessments.get().clusters == ["DISABILITAS"]
+
+
 def test_a_forbidden_pair_is_refused(case, move):
     with pytest.raises(services.TransitionRefused) as refused:
         move(case, Stage.GRADUATED)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Schema, Status
@@ -436,8 +436,14 @@ Text = Field("", max_length=2000)
 
 class MemberAssessmentIn(Schema):
     person_id: int | None = Field(None, ge=1, le=2**63 - 1, description="None: the family")
-    clusters: list[str] = Field(default_factory=list, max_length=12)
-    conditions: dict[str, str] = Field(default_factory=dict, max_length=10)
+    clusters: list[Annotated[str, Field(max_length=24)]] = Field(
+        default_factory=list, max_length=12, description="codes of the twelve PAS clusters"
+    )
+    conditions: dict[str, Annotated[str, Field(max_length=2000)]] = Field(
+        default_factory=dict,
+        max_length=10,
+        description="findings by topic: " + ", ".join(services.ASSESSMENT_TOPICS),
+    )
 
 
 class AssessmentIn(Schema):

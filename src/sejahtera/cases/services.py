@@ -53,6 +53,7 @@ from sejahtera.domain import conditionality as conditionality_rules
 from sejahtera.domain import consent, empowerment, rehabilitation
 from sejahtera.domain.cases import CaseFacts, Graduation, GraduationType, Stage
 from sejahtera.domain.findings import StepRefused, error, gettext_noop
+from sejahtera.domain.targeting.rules import CLUSTER_CODES
 from sejahtera.registry.models import Household, Person
 from sejahtera.registry.services.records import EditConflict
 from sejahtera.targeting import services as targeting_services
@@ -273,23 +274,24 @@ def record_assessment(
     runs never remove those), so targeting sees what the social worker saw."""
     _require_case(actor, case, access.CASE_WORKERS)
     require_stage(case, "assessment")
+    _check_assessment(members)
     saved = []
     for member in members:
         if member.person is not None and member.person.household_id != case.household_id:
             raise PermissionDenied
-        conditions = {k: v for k, v in member.conditions.items() if k in ASSESSMENT_TOPICS and v}
+        conditions = {k: v for k, v in member.conditions.items() if v}
         saved.append(
             Assessment.objects.create(
                 case=case,
                 person=member.person,
                 assessed_on=today,
                 assessed_by=actor,
-                clusters=list(member.clusters),
+                clusters=list(dict.fromkeys(member.clusters)),
                 conditions=conditions,
             )
         )
         person = member.person
-        for cluster in member.clusters:
+        for cluster in dict.fromkeys(member.clusters):  # each once, in the order given
             if person is None:
                 break  # clusters belong to persons; a family-level note keeps them as text
             targeting_services.add_manual_cluster(
@@ -303,6 +305,38 @@ def record_assessment(
             )
     _event(case, actor, CaseEvent.Kind.ASSESSED, today, facts={"assessments": len(saved)})
     return saved
+
+
+def _check_assessment(members: Sequence[MemberAssessment]) -> None:
+    """Each member once, each cluster one of the twelve, each finding under a topic: what a
+    social worker wrote is kept or refused, never silently dropped."""
+    findings = []
+    assessed = [m.person.pk if m.person else None for m in members]
+    if len(set(assessed)) < len(assessed):
+        findings.append(
+            error("CASE_MEMBER_TWICE", gettext_noop("assess each member once"), "person")
+        )
+    for member in members:
+        for cluster in sorted(set(member.clusters) - set(CLUSTER_CODES)):
+            findings.append(
+                error(
+                    "CASE_CLUSTER_UNKNOWN",
+                    gettext_noop("{cluster!r} is none of the twelve clusters"),
+                    "clusters",
+                    cluster=cluster[:40],
+                )
+            )
+        for topic in sorted(set(member.conditions) - set(ASSESSMENT_TOPICS)):
+            findings.append(
+                error(
+                    "CASE_TOPIC_UNKNOWN",
+                    gettext_noop("{topic!r} is no topic of an assessment"),
+                    "conditions",
+                    topic=topic[:40],
+                )
+            )
+    if findings:
+        raise TransitionRefused(findings)
 
 
 @transaction.atomic

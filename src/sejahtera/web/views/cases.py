@@ -129,7 +129,10 @@ class AssessmentForm(CaseForm):
         super().__init__(*args, case=case, **kwargs)
         for topic, label in ASSESSMENT_TOPIC_LABELS.items():
             self.fields[topic] = forms.CharField(
-                label=str(label), required=False, widget=forms.Textarea(attrs={"rows": 3})
+                label=str(label),
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 3}),
             )
         members = Person.objects.filter(household_id=case.household_id).order_by("birth_date")
         self.fields["person"].queryset = members  # type: ignore[attr-defined]
