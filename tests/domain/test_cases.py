@@ -367,3 +367,25 @@ def test_rejecting_a_referral_says_why():
     who, problems = c.referral_step("sent", "rejected", "  ")
     assert who is c.ReferralActor.PARTNER
     assert [p.code for p in problems] == [c.REASON_MISSING]
+
+
+def test_work_done_is_not_dated_on_a_day_still_to_come():
+    today = date(2026, 7, 1)
+    assert c.dates_problems(today, on=today, given_on=None) == []
+    findings = c.dates_problems(today, on=date(9999, 12, 31))
+    assert [(f.code, f.column, f.params["date"]) for f in findings] == [
+        (c.DATE_TO_COME, "on", "9999-12-31")
+    ]
+
+
+def test_a_span_does_not_end_before_it_starts():
+    start = date(2026, 3, 1)
+    assert c.span_problems(start, None) == []
+    assert c.span_problems(start, start) == []
+    assert codes(c.span_problems(start, date(2025, 1, 1))) == [c.DATES_REVERSED]
+
+
+def test_only_a_move_to_terminated_before_graduating_is_an_early_termination():
+    assert c.is_early_termination(S.EMPOWERMENT, S.TERMINATED)
+    assert not c.is_early_termination(S.GRADUATED, S.TERMINATED)
+    assert not c.is_early_termination(S.EMPOWERMENT, S.PROTECTION)

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import ApiToken, User
@@ -231,10 +231,13 @@ class CasePage(Schema):
 
 
 class MoveIn(Schema):
+    # An evidence file is uploaded on the case page, where it is checked and kept: a name
+    # sent here would show as evidence no file stands behind.
+    model_config = ConfigDict(extra="forbid")
+
     to_stage: Stage
     reason: str = Field("", max_length=2000)
     evidence: str = Field("", max_length=5000)
-    evidence_file: str = Field("", max_length=255)
     expected_version: int = Field(ge=1, le=2**31 - 1)
     termination_reason: Literal[tuple(EARLY_TERMINATION_REASONS)] | None = Field(  # type: ignore[valid-type]
         None,
@@ -385,7 +388,6 @@ def move_case(
             actor=token_user(request, SCOPE),
             reason=body.reason,
             evidence=body.evidence,
-            evidence_file=body.evidence_file,
             expected_version=body.expected_version,
             today=date.today(),
             termination_reason=body.termination_reason or "",

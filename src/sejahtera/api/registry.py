@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from ninja import Path, Query, Router, Schema, Status
+from ninja.errors import HttpError
 from pydantic import Field
 
 from sejahtera.accounts import access
@@ -23,6 +24,7 @@ from sejahtera.api.common import (
     page_of,
     token_user,
 )
+from sejahtera.domain.findings import error
 from sejahtera.domain.identifiers import parse_nik
 from sejahtera.domain.registry_format import ValueProblem, parse_date
 from sejahtera.i18n import render_finding
@@ -61,11 +63,13 @@ def _household_out(request: HttpRequest, user: User, household: Household) -> sc
     )
 
 
-def _optional_date(text: str) -> date | None:
+def _stated_birth_date(text: str) -> date | None:
+    """A date the check cannot read is said so: dropped, the NIK would seem to agree with it."""
     try:
         return parse_date(text) if text else None
-    except ValueProblem:
-        return None
+    except ValueProblem as problem:
+        finding = error(problem.code, problem.template, "birth_date", **problem.params)
+        raise HttpError(422, f"birth_date: {render_finding(finding)}") from None
 
 
 class HouseholdQuery(PageQuery):
@@ -244,7 +248,7 @@ def check_nik(request: HttpRequest, nik: Path[NikText], query: Query[NikQuery]) 
     parsed = parse_nik(
         nik,
         sex=query.sex if query.sex in ("L", "P") else None,
-        birth_date=_optional_date(query.birth_date),
+        birth_date=_stated_birth_date(query.birth_date),
     )
     data = parsed.as_dict()
     for key in ("errors", "warnings"):

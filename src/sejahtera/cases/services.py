@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery
+from django.utils import timezone
 
 from sejahtera.accounts import access, notifications
 from sejahtera.accounts.models import Role, User
@@ -70,6 +71,11 @@ def pena_capital_maximum() -> int:
     from sejahtera.targeting.selectors import rules_in_force
 
     return rules_in_force().pena.max_capital_amount
+
+
+def _today() -> date:
+    """The records that take no ``today`` of their caller date themselves by the clock."""
+    return timezone.localdate()
 
 
 def _refuse(code: str, template: str, **params: Any) -> TransitionRefused:
@@ -356,6 +362,14 @@ def write_plan(
     _require_case(actor, case, access.CASE_WORKERS)
     require_stage(case, "plan")
     problems = empowerment.plan_problems(kind, track)
+    if target_date is not None and target_date < today:
+        problems.append(
+            error(
+                "CASE_TARGET_PASSED",
+                gettext_noop("a plan's target date is not before the day it is written"),
+                "target_date",
+            )
+        )
     if problems:
         raise TransitionRefused(problems)
     plan = CasePlan.objects.create(
@@ -386,6 +400,11 @@ def record_service(*, actor: User, case: Case, **values: Any) -> ServiceRecord:
     require_stage(case, "service")
     if not case.assessments.exists():
         raise _refuse(journey.ASSESSMENT_MISSING, gettext_noop("record an assessment first"))
+    started_on, ended_on = values["started_on"], values.get("ended_on")
+    if problems := journey.dates_problems(_today(), started_on=started_on) + (
+        journey.span_problems(started_on, ended_on)
+    ):
+        raise TransitionRefused(problems)
     service = ServiceRecord.objects.create(case=case, recorded_by=actor, **values)
     _event(
         case,
@@ -414,6 +433,7 @@ def record_functioning(
     _require_member(case, person)
     require_stage(case, "functioning")
     problems = rehabilitation.score_problems(scores)
+    problems += journey.dates_problems(_today(), assessed_on=assessed_on)
     if phase not in tuple(rehabilitation.Phase):
         problems.append(
             error(
@@ -450,6 +470,8 @@ def mark_atensi_step(*, actor: User, case: Case, step: str, on: date, note: str 
             gettext_noop("{step} is not a practice step of ATENSI"),
             step=step,
         )
+    if problems := journey.dates_problems(_today(), on=on):
+        raise TransitionRefused(problems)
     return _event(case, actor, CaseEvent.Kind.ATENSI_STEP, on, reason=note, facts={"step": step})
 
 
@@ -508,6 +530,8 @@ def record_empowerment(
     _require_member(case, person)
     require_stage(case, "empowerment")
     _require_track(case, "empowerment")
+    if problems := journey.dates_problems(_today(), given_on=given_on):
+        raise TransitionRefused(problems)
     value = sum(int(item.get("value") or 0) for item in capital_items)
     _lock(case)  # two grants at once cannot both fit under the cap
     given = sum(case.empowerment.values_list("capital_value", flat=True))
@@ -557,8 +581,8 @@ def record_training(
     _require_member(case, person)
     require_stage(case, "training")
     _require_track(case, "training")
-    if ended_on is not None and ended_on < started_on:
-        raise _refuse("CASE_DATES_REVERSED", gettext_noop("the training ends before it starts"))
+    if problems := journey.span_problems(started_on, ended_on):
+        raise TransitionRefused(problems)
     if certificate.strip() and ended_on is None:
         raise _refuse(
             "CASE_CERTIFICATE_BEFORE_END",
@@ -611,6 +635,9 @@ def record_placement(
 def record_income(*, actor: User, case: Case, month: date, amount: int) -> IncomeRecord:
     _require_case(actor, case, access.CASE_WORKERS)
     require_stage(case, "income")
+    # Earned in a month that has begun: a month to come would count towards graduation.
+    if problems := journey.dates_problems(_today().replace(day=1), month=month.replace(day=1)):
+        raise TransitionRefused(problems)
     record, _ = IncomeRecord.objects.update_or_create(
         case=case,
         month=month.replace(day=1),
@@ -763,7 +790,6 @@ def move_case(
     actor: User,
     reason: str,
     evidence: str = "",
-    evidence_file: str = "",
     evidence_upload: UploadedFile | None = None,
     expected_version: int,
     today: date,
@@ -774,6 +800,7 @@ def move_case(
     first and kept with the step. ``termination_reason``: why a family that has not graduated
     leaves for another agency (``journey.EARLY_TERMINATION_REASONS``)."""
     _require_case(actor, case, access.CASE_WORKERS)
+    evidence_file = ""
     if evidence_upload is not None:
         if rejected := evidence_files.problems(evidence_upload):
             raise TransitionRefused(rejected)
@@ -810,6 +837,12 @@ def _move(
     if case.version != expected_version:
         raise EditConflict(case.version)
     from_stage = Stage(case.stage)
+    if termination_reason and not journey.is_early_termination(from_stage, to_stage):
+        # Kept with the move, it would say the family left for a reason it did not.
+        raise _refuse(
+            "CASE_TERMINATION_REASON_UNUSED",
+            gettext_noop("a termination reason is given only when terminating early"),
+        )
     facts = case_facts(
         case, reason=reason, today=today, actor=actor, termination_reason=termination_reason
     )

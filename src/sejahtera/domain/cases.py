@@ -167,6 +167,8 @@ TERMINATION_REASON_MISSING = "CASE_TERMINATION_REASON_MISSING"
 TERMINATION_NOT_BY_SUPERVISOR = "CASE_TERMINATION_NEEDS_SUPERVISOR"
 PROGRAMME_UNKNOWN = "CASE_PROGRAMME_UNKNOWN"
 RECORD_NOT_IN_STAGE = "CASE_RECORD_NOT_IN_STAGE"
+DATE_TO_COME = "CASE_DATE_TO_COME"
+DATES_REVERSED = "CASE_DATES_REVERSED"
 
 
 def _assessment(facts: CaseFacts, settings: JourneySettings) -> list[Finding]:
@@ -306,9 +308,37 @@ def check_transition(
     guards = list(_TARGET_GUARDS.get(to_stage, ()))
     if is_reentry(from_stage, to_stage):
         guards.append(_reason)
-    if to_stage is S.TERMINATED and from_stage is not S.GRADUATED:
+    if is_early_termination(from_stage, to_stage):
         guards.append(_early_termination)
     return [finding for guard in guards for finding in guard(facts, settings)]
+
+
+def dates_problems(today: date, **done: date | None) -> list[Finding]:
+    """What was done (a score, a step, capital given, a service started, a month's income) is
+    dated when it happened, never on a day still to come: an income in a month to come would
+    count towards graduation, and the timeline's last entry would be in the year 9999."""
+    return [
+        error(
+            DATE_TO_COME,
+            gettext_noop("{field} {date} is still to come"),
+            name,
+            field=name,
+            date=day.isoformat(),
+        )
+        for name, day in done.items()
+        if day is not None and day > today
+    ]
+
+
+def span_problems(started_on: date, ended_on: date | None) -> list[Finding]:
+    if ended_on is None or ended_on >= started_on:
+        return []
+    return [error(DATES_REVERSED, gettext_noop("it ends before it starts"), "ended_on")]
+
+
+def is_early_termination(from_stage: Stage, to_stage: Stage) -> bool:
+    """Leaving for another agency before graduating (the move a termination reason is for)."""
+    return to_stage is S.TERMINATED and from_stage is not S.GRADUATED
 
 
 def allowed_targets(from_stage: Stage) -> list[Stage]:
