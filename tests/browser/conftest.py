@@ -96,11 +96,13 @@ def page_for(new_page: Callable[..., Any], live_server: Any) -> Callable[..., An
         page.goto(f"{live_server.url}/login/")
         page.fill("#id_username", user.username)
         page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         page.wait_for_load_state("networkidle")
         if language:
+            # the arrow keys only move through the list: its button ("Ganti") changes it
+            page.select_option("#language", language)
             with page.expect_navigation():
-                page.select_option("#language", language)
+                page.click("#language ~ button[type=submit]")
             page.wait_for_load_state("networkidle")
         return page
 

@@ -46,7 +46,7 @@ def test_village_operator_registers_a_household_and_finds_it(page_for, shoot, ma
     page.locator("#id_m-1-nik-feedback").get_by_text("Kode provinsi 99").wait_for()
     shoot(page, "register-live-nik-check")
     page.click("button.primary[type=submit]")
-    error = page.locator("#id_m-1-nik-error")
+    error = page.locator("#id_m-1-nik_error")
     assert "Kode provinsi 99 pada NIK tidak ada" in error.inner_text()
     # the page comes back at a summary of what to correct, which leads to the field
     summary = page.locator("#error-summary")

@@ -45,7 +45,7 @@ def test_an_analyst_adds_an_authenticator_then_signs_in_with_it(
     page.click("button:has-text('Keluar')")
     page.fill("#id_username", analyst.username)
     page.fill("#id_password", "pw-for-tests")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.get_by_role("heading", name="Masukkan kode Anda").wait_for()
     shoot(page, "two-factor-verify")
     device.refresh_from_db()

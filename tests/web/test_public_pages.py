@@ -167,7 +167,7 @@ def test_a_family_proposed_on_the_public_page_gets_a_tracking_number(client):
 def test_a_proposal_with_a_bad_member_says_which_field_and_keeps_nothing(client):
     response = client.post("/layanan/usul/", proposal_form(**{"m-0-birth_date": "2099-01-01"}))
     assert response.status_code == 400
-    assert 'id="id_m-0-birth_date-error"' in response.content.decode()
+    assert 'id="id_m-0-birth_date_error"' in response.content.decode()
     assert not Proposal.objects.exists()
 
 

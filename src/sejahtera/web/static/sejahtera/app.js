@@ -1,10 +1,24 @@
 // Behaviour the pages ask for with data attributes, so that no page carries inline script:
 // the Content-Security-Policy forbids it.
 
-// <select data-submit-on-change>: choosing an option submits its form (language, map colour).
+// <select data-submit-on-change> (language, map colour): an option picked with the mouse or a
+// finger submits the form at once; from the keyboard, the arrow keys only move through the
+// options (WCAG 3.2.2: a closed list changes on every arrow key) and the form's own button
+// submits it.
+const pointed = new WeakSet();
+const submitOnChange = (event) =>
+  event.target instanceof Element ? event.target.closest("select[data-submit-on-change]") : null;
+document.addEventListener("pointerdown", (event) => {
+  const select = submitOnChange(event);
+  if (select) pointed.add(select);
+});
+document.addEventListener("keydown", (event) => {
+  const select = submitOnChange(event);
+  if (select) pointed.delete(select);
+});
 document.addEventListener("change", (event) => {
-  const select = event.target.closest("select[data-submit-on-change]");
-  if (select) select.form.submit();
+  const select = submitOnChange(event);
+  if (select && pointed.has(select)) select.form.requestSubmit();
 });
 
 // <button data-formset-total="ID" hx-get=…>: fetches the next form of a Django formset. The
