@@ -817,6 +817,7 @@ def run_command(
 
     setup_django()
     from sejahtera.domain.targeting.rules import RulesError
+    from sejahtera.domain.targeting.runs import RunRefused
     from sejahtera.targeting.limits import LimitsInvalid, parse_limits_text
     from sejahtera.targeting.services import TargetingFailed, run_targeting_for_registry
 
@@ -842,7 +843,7 @@ def run_command(
                 limits=limits,
                 deciles=deciles,
             )
-        except (RulesError, TargetingFailed, LimitsInvalid) as exc:
+        except (RunRefused, RulesError, TargetingFailed, LimitsInvalid) as exc:
             fail(str(exc))
             return
     click.echo(

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sejahtera.accounts.models import ApiToken, Role
 from sejahtera.accounts.tokens import create_token
-from sejahtera.programmes.models import Enrolment
+from sejahtera.programmes.models import Cycle, Decree, Enrolment
 from sejahtera.targeting.services import run_targeting_for_registry
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +79,23 @@ def test_refusals_are_clear(api, manager, population):
     mid_month = call("post", "/cycles", {"programme": "SEMBAKO", "period_start": "2026-07-15"})
     assert mid_month.status_code == 422
     assert api(manager, scopes=(ApiToken.Scope.TARGETING,))("get", "/decrees").status_code == 403
+
+
+def test_a_period_years_away_or_mid_month_is_a_422(api, manager, population):
+    """A cycle from 9999-10-01 would end in the year 10000: refused, not a 500."""
+    run = run_targeting_for_registry(AS_OF)
+    call = api(manager)
+    for start in ("9999-10-01", "0001-01-01"):
+        cycle = call("post", "/cycles", {"programme": "PKH", "period_start": start})
+        assert (cycle.status_code, cycle["Content-Type"]) == (422, "application/problem+json")
+        assert start in cycle.json()["title"]
+    for start in ("2026-07-15", "9999-12-31", "0001-01-01"):
+        body = {"programme": "SEMBAKO", "period_start": start, "run": run.pk}
+        decree = call("post", "/decrees", body)
+        assert decree.status_code == 422
+        assert start in decree.json()["title"]
+    assert not Cycle.objects.exists()
+    assert not Decree.objects.exists()
 
 
 def test_its_preparer_withdraws_a_draft_through_the_api(api, manager, approver, population):

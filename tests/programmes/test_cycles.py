@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from sejahtera.accounts.models import Role
 from sejahtera.domain.delivery import CycleRefused, Suspension
@@ -146,6 +147,23 @@ def test_cycles_start_on_the_first_of_a_month_and_do_not_overlap(manager, approv
         cycles.open_cycle(approver, "ATENSI", JULY)
     with pytest.raises(PermissionDenied):  # its beneficiaries are specific data
         cycles.open_cycle(manager, "ATENSI", JULY)
+
+
+@pytest.mark.parametrize("start", [date(9999, 10, 1), date(1, 1, 1), date(1999, 12, 1)])
+def test_a_cycle_long_ago_or_far_ahead_is_refused_naming_its_date(manager, enrolled, start):
+    """From 9999-10-01, a PKH cycle (three months) would end in the year 10000."""
+    with pytest.raises(CycleRefused, match=start.isoformat()):
+        cycles.open_cycle(manager, "PKH", start)
+    assert not Cycle.objects.exists()
+
+
+def test_a_cycle_is_opened_at_most_a_year_ahead(manager, enrolled):
+    today = timezone.localdate()
+    latest = date(today.year + 1, today.month, 1)
+    after = date(latest.year + latest.month // 12, latest.month % 12 + 1, 1)
+    with pytest.raises(CycleRefused, match=after.isoformat()):
+        cycles.open_cycle(manager, "SEMBAKO", after)
+    assert cycles.open_cycle(manager, "SEMBAKO", latest).period_start == latest
 
 
 @pytest.mark.django_db(transaction=True)

@@ -80,6 +80,17 @@ def test_a_decree_starts_after_the_one_in_force(manager, approver, population):
     services.prepare_decree(manager, "SEMBAKO", date(2027, 1, 1), run)
 
 
+@pytest.mark.parametrize(
+    "start", [date(2026, 7, 15), date(9999, 12, 31), date(9999, 12, 1), date(1, 1, 1)]
+)
+def test_a_decree_starts_on_the_first_of_a_month_near_today(manager, population, start):
+    """Its enrolments start that day, as cycles do: on the first of a month, not years away."""
+    run = run_targeting_for_registry(AS_OF)
+    with pytest.raises(services.DecreeRefused, match=start.isoformat()):
+        services.prepare_decree(manager, "SEMBAKO", start, run)
+    assert not Decree.objects.exists()
+
+
 def test_only_its_preparer_withdraws_a_draft_and_then_nobody_approves_it(
     client, manager, approver, population
 ):

@@ -14,6 +14,7 @@ from sejahtera.web.templatetags.sejahtera import rupiah
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 7, 1)
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def test_a_decree_is_prepared_read_and_approved_by_a_second_person(
@@ -68,6 +69,25 @@ def test_a_decree_is_prepared_by_default_for_the_first_of_next_month(client, man
     today = date.today()
     first = date(today.year + today.month // 12, today.month % 12 + 1, 1)
     assert f'name="period_start" value="{first.isoformat()}"' in page
+
+
+def test_the_pages_refuse_a_period_years_away_or_mid_month(client, manager, population):
+    """The decree and cycle forms refuse what the API refuses, on the page, not with a 500."""
+    from sejahtera.programmes.models import Cycle
+
+    run = run_targeting_for_registry(AS_OF)
+    client.force_login(manager)
+    for start in ("2026-07-15", "9999-12-01", "0001-01-01"):
+        body = {"programme": "SEMBAKO", "period_start": start, "run": run.pk}
+        page = client.post("/programmes/decrees/", body, **EN)
+        assert page.status_code == 200
+        assert start in page.content.decode()
+    for start in ("9999-10-01", "1999-12-01"):
+        page = client.post("/programmes/cycles/", {"programme": "PKH", "period_start": start}, **EN)
+        assert page.status_code == 200
+        assert "a period starts from 2000-01-01 to " in page.content.decode()
+    assert not Decree.objects.exists()
+    assert not Cycle.objects.exists()
 
 
 def test_an_office_reads_its_regions_lines_only(client, make_user, manager, population):

@@ -34,6 +34,16 @@ def api(client, make_user):
     return make
 
 
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31"])
+def test_a_run_dated_in_the_year_1_or_9999_is_a_422(api, population, as_of):
+    call = api(Role.MINISTRY_ANALYST)
+    response = call("post", "/targeting/runs", {"as_of": as_of}, language="en")
+    assert (response.status_code, response["Content-Type"]) == (422, "application/problem+json")
+    assert "as_of: a run is dated from 2000-01-01 to " in response.json()["title"]
+    assert as_of in response.json()["title"]
+    assert not TargetingRun.objects.exists()
+
+
 def test_list_and_detail_within_the_region(api, population):
     run = run_targeting_for_registry(AS_OF)
     call = api(Role.DISTRICT_OFFICE, "3273")

@@ -68,6 +68,22 @@ def test_analyst_starts_a_run_from_the_page(client, analyst, population):
     assert eligible["SEMBAKO"] > 0
 
 
+def test_a_run_or_what_if_dated_in_the_year_9999_is_refused_on_the_page(
+    client, analyst, population
+):
+    current = run_targeting_for_registry(AS_OF)
+    client.force_login(analyst)
+    for path, body in (
+        ("/targeting/", {"engine": "duckdb"}),
+        ("/targeting/what-if/", {"base_run": current.pk, "rules_text": current.rules_text}),
+    ):
+        page = client.post(path, {"as_of": "9999-12-31", **body}, **EN)
+        assert page.status_code == 200
+        assert "a run is dated from 2000-01-01 to " in page.content.decode()
+        assert page.context["form"].errors["as_of"]
+    assert list(TargetingRun.objects.all()) == [current]
+
+
 @pytest.mark.parametrize("role", [Role.DISTRICT_OFFICE, Role.AUDITOR, Role.SOCIAL_WORKER])
 def test_other_roles_may_not_start_runs(client, make_user, role, population):
     client.force_login(make_user(role, "3201" if role != Role.AUDITOR else None))

@@ -76,3 +76,32 @@ def test_the_cli_runs_with_a_limits_file(population, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert limited(TargetingRun.objects.get(), "quota") > 0
+
+
+@pytest.mark.parametrize("code", ["9999", "99", "6404", "320199"])
+def test_a_quota_names_a_region_that_exists(population, code):
+    """A code of the right shape that no region has (a typo, a regency's code before a province
+    split) would limit nobody while the analyst believes a quota applies."""
+    from sejahtera.targeting.limits import LimitsInvalid
+    from sejahtera.targeting.services import run_targeting_for_registry
+
+    limits = {"SEMBAKO": {"quotas": {"3201": 2}}, "PKH": {"quotas": {"3273": 1, code: 10}}}
+    with pytest.raises(LimitsInvalid, match=rf"PKH\.quotas\.{code}: no region has this code"):
+        run_targeting_for_registry(AS_OF, limits=limits)
+    assert not TargetingRun.objects.exists()
+
+
+def test_the_run_page_refuses_a_quota_of_no_region(client, analyst, population):
+    client.force_login(analyst)
+    nowhere = QUOTA.replace("3201", "9999").encode()
+    page = client.post(
+        "/targeting/",
+        {
+            "as_of": AS_OF.isoformat(),
+            "engine": "duckdb",
+            "limits_file": SimpleUploadedFile("limits.toml", nowhere),
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert "SEMBAKO.quotas.9999: no region has this code" in page
+    assert not TargetingRun.objects.exists()

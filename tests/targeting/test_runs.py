@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from click.testing import CliRunner
+from django.utils import timezone
 
 from sejahtera.domain.targeting.rules import RulesError
+from sejahtera.domain.targeting.runs import RunRefused
 from sejahtera.registry.models import Person
 from sejahtera.targeting import selectors
 from sejahtera.targeting.models import (
@@ -84,6 +86,24 @@ def test_previous_runs_are_kept_and_the_latest_real_run_is_current(population):
     assert selectors.previous_run(second) == first
 
 
+@pytest.mark.parametrize("as_of", [date(1, 1, 1), date(1999, 12, 31), date(9999, 12, 31)])
+def test_a_run_dated_long_ago_or_far_ahead_is_refused_before_anything_is_stored(population, as_of):
+    """As of the year 1 the engine overflowed (a failed run); as of 9999 it judged everyone
+    8000 years old and the run became the current one."""
+    with pytest.raises(RunRefused, match=f"as_of: .* not {as_of.isoformat()}"):
+        run_targeting_for_registry(as_of)
+    assert not TargetingRun.objects.exists()
+
+
+def test_a_run_is_dated_a_quarter_ahead_at_most(population):
+    """On the first day of the period its decree will start, prepared ahead; not later."""
+    too_far = timezone.localdate() + timedelta(93)
+    with pytest.raises(RunRefused, match=too_far.isoformat()):
+        run_targeting_for_registry(too_far)
+    ahead = timezone.localdate() + timedelta(92)
+    assert run_targeting_for_registry(ahead).status == TargetingRun.Status.COMPLETED
+
+
 def test_invalid_rules_stop_before_anything_is_stored(population):
     broken = default_rules_text().replace("max_decile = 4", "max_decil = 4", 1)
     with pytest.raises(RulesError, match="max_decil"):
@@ -150,6 +170,15 @@ def test_cli_reports_broken_rules(population, tmp_path):
     )
     assert result.exit_code == 2
     assert "version" in result.output
+
+
+def test_cli_reports_a_run_dated_in_the_year_9999(population):
+    from sejahtera.cli import main
+
+    result = CliRunner().invoke(main, ["target", "run", "--as-of", "9999-12-31"])
+    assert result.exit_code == 2
+    assert "as_of: a run is dated from 2000-01-01 to" in result.output
+    assert not TargetingRun.objects.exists()
 
 
 def test_a_completed_run_keeps_its_figures_per_district_equal_to_its_decisions(population):

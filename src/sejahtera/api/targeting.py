@@ -23,6 +23,7 @@ from sejahtera.api.common import (
     token_user,
 )
 from sejahtera.domain.targeting.rules import RulesError
+from sejahtera.domain.targeting.runs import RunRefused
 from sejahtera.i18n import render_reasons, render_refusal
 from sejahtera.registry import privacy
 from sejahtera.registry import selectors as registry_selectors
@@ -197,7 +198,7 @@ def start_run(request: HttpRequest, body: RunCreate) -> Status[RunOut]:
             )
         except RulesError as invalid:
             raise HttpError(422, str(invalid)) from None
-        except (LimitsInvalid, tasks.RulesNotInForce) as invalid:
+        except (RunRefused, LimitsInvalid, tasks.RulesNotInForce) as invalid:
             raise HttpError(422, render_refusal(invalid)) from None
         return Status(202, _run_out(run))
 

@@ -139,6 +139,49 @@ class CycleRefused(Refused):
     pass
 
 
+# The periods a decree or a cycle may start. Not before 2000: none of the programmes this
+# system delivers paid earlier (PKH began in 2007, PBI-JK in 2014, SEMBAKO in 2017), so an
+# earlier start is a typo (0026, 1926). A fixed floor, not one counted back from today: the
+# periods of past decrees and cycles stay valid as the years pass. Not more than a year ahead
+# of the current month: a decree is prepared, a cycle opened, weeks or a quarter before the
+# period starts (a budget year at most), on the registry and the enrolments as they are now;
+# later is a typo (2062) and, past the year 9999, a cycle would have no end date.
+EARLIEST_PERIOD = date(2000, 1, 1)
+MONTHS_AHEAD = 12
+
+
+def latest_period_start(today: date) -> date:
+    """The latest first of a month a decree or a cycle may start on, ``today``."""
+    months = today.month - 1 + MONTHS_AHEAD
+    return date(today.year + months // 12, months % 12 + 1, 1)
+
+
+def check_period_start(start: date, today: date, refused: type[Refused]) -> None:
+    """A decree's or a cycle's period starts from ``EARLIEST_PERIOD`` to
+    ``latest_period_start(today)``; ``refused`` (CycleRefused, DecreeRefused), naming the date
+    and the bounds, otherwise."""
+    latest = latest_period_start(today)
+    if not EARLIEST_PERIOD <= start <= latest:
+        raise refused(
+            gettext_noop("a period starts from {earliest} to {latest}, not {date}"),
+            earliest=EARLIEST_PERIOD.isoformat(),
+            latest=latest.isoformat(),
+            date=start.isoformat(),
+        )
+
+
+def check_decree_start(start: date, today: date, refused: type[Refused]) -> None:
+    """A decree's period starts on the first of a month, as cycles do (its enrolments start,
+    and its leavers' end, that day: mid-cycle, the cycle would pay them for all of it), within
+    ``check_period_start``'s bounds."""
+    if start.day != 1:
+        raise refused(
+            gettext_noop("a decree's period starts on the first of a month, not {date}"),
+            date=start.isoformat(),
+        )
+    check_period_start(start, today, refused)
+
+
 def cycle_end(start: date, calendar: Calendar) -> date:
     """The first day after a cycle that starts on ``start`` (the first of a month)."""
     if start.day != 1:

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
@@ -25,6 +26,7 @@ from sejahtera.domain.delivery import (
     Calendar,
     CycleRefused,
     Suspension,
+    check_period_start,
     cycle_end,
 )
 from sejahtera.domain.findings import gettext_noop
@@ -100,11 +102,15 @@ def calendar_of(programme: str) -> Calendar:
 
 def check_cycle(actor: User, programme: str, period_start: date) -> date:
     """The first day after the cycle, if ``actor`` may open it (PermissionDenied) and it can
-    be opened (CycleRefused: no calendar, not the first of a month, overlapping another)."""
+    be opened (CycleRefused: no calendar, too long ago or too far ahead, not the first of a
+    month, overlapping another)."""
     access.require(actor, access.DECREE_MAKERS)
     if programme in hidden_programmes(actor):
         raise PermissionDenied
-    end = cycle_end(period_start, calendar_of(programme))
+    calendar = calendar_of(programme)
+    # Before its end is counted: a start past the bounds may have none (the year 10000).
+    check_period_start(period_start, timezone.localdate(), CycleRefused)
+    end = cycle_end(period_start, calendar)
     overlapping = Cycle.objects.filter(
         programme=programme, period_start__lt=end, period_end__gt=period_start
     ).exclude(period_start=period_start)

@@ -24,6 +24,7 @@ from sejahtera.domain.delivery import (
     Change,
     Reason,
     Waiting,
+    check_decree_start,
     fill_freed_places,
     freed_places,
     require_second_person,
@@ -151,8 +152,10 @@ def _execute(sql: str, params: dict[str, Any]) -> int:
 
 def prepare_decree(actor: User, programme: str, period_start: date, run: TargetingRun) -> Decree:
     """A draft decree of ``programme`` from ``period_start``: every subject of the run and of
-    the current enrolments, with what the decree would do to it and why."""
+    the current enrolments, with what the decree would do to it and why (DecreeRefused: a
+    period not starting on the first of a month, or too long ago or too far ahead)."""
     access.require(actor, access.DECREE_MAKERS)
+    check_decree_start(period_start, timezone.localdate(), DecreeRefused)
     if run.status != TargetingRun.Status.COMPLETED or run.is_simulation:
         raise DecreeRefused(
             gettext_noop("a decree is prepared from a completed run that is not a simulation")

@@ -24,6 +24,7 @@ from django.db.models import F, OuterRef, Subquery
 
 from sejahtera.domain.findings import Refused, gettext_noop
 from sejahtera.domain.targeting.reasons import token
+from sejahtera.registry.models import Region
 from sejahtera.targeting.models import Decision, HouseholdResult, TargetingRun
 
 REGION_CODE_LENGTHS = (2, 4, 6, 10)
@@ -57,8 +58,8 @@ def merged_limits(base: dict[str, Any], budgets: dict[str, int]) -> dict[str, An
 
 
 def check_limits(limits: dict[str, Any], programmes: tuple[str, ...]) -> dict[str, Any]:
-    """The limits in canonical form (``programmes``: those the run's rules decide);
-    LimitsInvalid naming the first problem."""
+    """The limits in canonical form (``programmes``: those the run's rules decide; a quota's
+    region is one of the official regions); LimitsInvalid naming the first problem."""
     clean: dict[str, Any] = {}
     for programme, settings in limits.items():
         if programme not in programmes:
@@ -93,6 +94,16 @@ def check_limits(limits: dict[str, Any], programmes: tuple[str, ...]) -> dict[st
                 )
         if quotas:
             entry["quotas"] = {str(k): v for k, v in quotas.items()}
+            # A quota of a code no region has (a typo, a former code) would limit nobody.
+            known = set(
+                Region.objects.filter(code__in=entry["quotas"]).values_list("code", flat=True)
+            )
+            for code in entry["quotas"]:
+                if code not in known:
+                    raise LimitsInvalid(
+                        gettext_noop("{field}: no region has this code"),
+                        field=f"{programme}.quotas.{code}",
+                    )
         if entry:
             clean[programme] = entry
     return clean

@@ -29,7 +29,8 @@ from django.utils import timezone
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
-from sejahtera.domain.targeting.rules import Rules, RulesError
+from sejahtera.domain.targeting.rules import CLUSTER_CODES, Rules, RulesError
+from sejahtera.domain.targeting.runs import check_as_of
 from sejahtera.registry.models import Household, HouseholdReview, Person
 from sejahtera.registry.services import bulk
 from sejahtera.registry.services.snapshot import export_parquet, snapshot_registry
@@ -259,9 +260,11 @@ def create_run(
     limits: dict[str, Any] | None = None,
     deciles: Path | None = None,
 ) -> TargetingRun:
-    """A queued run, its rules validated first (RulesError: nothing is created). ``deciles``:
-    a CSV (household_id, national_decile) of the official deciles to use instead of the PMT;
-    a copy is kept beside the run and its SHA-256 recorded."""
+    """A queued run, its date, rules and limits validated first (RunRefused, RulesError,
+    LimitsInvalid: nothing is created). ``deciles``: a CSV (household_id, national_decile) of
+    the official deciles to use instead of the PMT; a copy is kept beside the run and its
+    SHA-256 recorded."""
+    check_as_of(as_of, timezone.localdate())
     text = rules_text if rules_text is not None else default_rules_text()
     rules = parse_rules(text)
     if engine not in TargetingRun.Engine.values:
@@ -423,8 +426,9 @@ def run_targeting_for_registry(
 ) -> TargetingRun:
     """Rank and decide the whole registry at ``as_of`` now (in this process); the run.
 
-    RulesError before anything is stored when the rules are invalid; TargetingFailed (with the
-    failed run) when the engine cannot run on the registry's rows."""
+    RunRefused, RulesError or LimitsInvalid before anything is stored when the date, the rules
+    or the limits are invalid; TargetingFailed (with the failed run) when the engine cannot run
+    on the registry's rows."""
     run = create_run(
         as_of,
         engine=engine,
@@ -452,6 +456,8 @@ class ManualCluster:
 
 def add_manual_cluster(actor: User, entry: ManualCluster) -> ManualClusterMembership:
     """Record a social worker's assessment; rule runs never change or remove it."""
+    if entry.cluster not in CLUSTER_CODES:
+        raise ValueError(f"{entry.cluster!r} is none of the twelve clusters")
     access.require(actor, access.SPECIFIC_DATA_READERS)
     access.require_region(actor, entry.person.household.village_id)
     return ManualClusterMembership.objects.create(

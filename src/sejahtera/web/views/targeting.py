@@ -21,6 +21,7 @@ from sejahtera.accounts import access
 from sejahtera.domain.findings import gettext_noop
 from sejahtera.domain.money import parse_rupiah
 from sejahtera.domain.targeting.rules import PROGRAMME_CODES, RulesError
+from sejahtera.domain.targeting.runs import RunRefused
 from sejahtera.domain.targeting.settings import SettingKind, TunableSetting
 from sejahtera.i18n import render_refusal
 from sejahtera.labels import setting_label
@@ -160,6 +161,8 @@ def runs(request: AuthenticatedRequest) -> HttpResponse:
                     engine=form.cleaned_data["engine"],
                     limits=limits,
                 )
+            except RunRefused as refused:
+                form.add_error("as_of", render_refusal(refused))
             except LimitsInvalid as invalid:
                 form.add_error(None, render_refusal(invalid))
             else:
@@ -251,6 +254,8 @@ def whatif(request: AuthenticatedRequest) -> HttpResponse:
                 base_run=form.cleaned_data["base_run"],
                 limits=merged_limits({}, _budgets_typed(request)),
             )
+        except RunRefused as refused:
+            form.add_error("as_of", render_refusal(refused))
         except LimitsInvalid as invalid:
             form.add_error(None, render_refusal(invalid))
         else:
