@@ -309,6 +309,10 @@ def test_batches_are_built_downloaded_and_settled_from_their_pages(
     assert "“lost” bukan hasil" in body  # the rejected row, by line and column
     assert 'data-mismatch="extra"' in body
     assert 'data-mismatch="missing"' in body
+    # the family is named by its head, as on its household page (a village code said nothing)
+    missing = body[body.index('data-mismatch="missing"') :].split("</tr>")[0]
+    head = first.household.members.get(relationship="head")
+    assert f"{head.full_name}</a>" in missing
 
 
 def test_offices_read_batches_of_their_region_but_not_their_files(client, make_user, sent_cycle):

@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+from django.utils import timezone
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.domain.disbursement import Mismatch, masked_account
 from sejahtera.programmes.models import Batch, Cycle, Entitlement, Payment, ResultLine
 from sejahtera.programmes.selectors import by_regency, cycles_for
+from sejahtera.registry.selectors import subject_names
 
 # Result rows that disagree with their batch (a *missing* line has no row: it is a payment
 # still issued after its batch's result came back).
@@ -104,14 +106,21 @@ def _reconcile(
 
 
 def _accounts_shown(user: User, listed: list[dict[str, Any]], path: str) -> list[dict[str, Any]]:
-    """Each mismatch with the account sent and the one the channel reported (``account_sent``,
-    ``account_reported``). A bank account is personal financial data: those who send the
-    files read it whole, logged; the offices, analysts and auditors who check the totals read
-    its last four digits, enough to tell two accounts apart."""
+    """Each mismatch with the name of whom it pays (``name``), the account sent and the one
+    the channel reported (``account_sent``, ``account_reported``). A bank account is personal
+    financial data: those who send the files read it whole, logged; the offices, analysts and
+    auditors who check the totals read its last four digits, enough to tell two accounts
+    apart."""
     whole = access.has_role(user, access.DECREE_MAKERS)
     show = (lambda number: number) if whole else masked_account
+    paid = [m["payment"] for m in listed if m["payment"]]
+    # Named as the household page names them (masked for the roles it masks them for).
+    names = iter(
+        subject_names(user, [(p.household_id, p.person_id) for p in paid], timezone.localdate())
+    )
     for mismatch in listed:
         payment, line = mismatch["payment"], mismatch["line"]
+        mismatch["name"] = next(names) if payment else ""
         mismatch["account_sent"] = show(payment.account_number) if payment else ""
         mismatch["account_reported"] = show(line.account_number) if line else ""
     if whole:
