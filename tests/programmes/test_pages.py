@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sejahtera.accounts.models import Role
 from sejahtera.programmes.models import Decree, Enrolment
+from sejahtera.registry.models import Person
 from sejahtera.targeting.services import run_targeting_for_registry
 from sejahtera.web.templatetags.sejahtera import rupiah
 
@@ -434,6 +436,27 @@ def test_an_enrolment_list_is_filtered_by_a_region_name(client, make_user, enrol
     # Bandung's villages are outside the office's area: not found, not shown
     outside = client.get("/programmes/enrolments/", {"region": "Kota Bandung"}).content.decode()
     assert "data-enrolment=" not in outside
+
+
+def test_an_enrolment_is_found_by_a_members_name_or_nik(client, make_user, enrolled):
+    """A family asks at the office: the officer types its name, as on the registry search."""
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    client.force_login(office)
+    enrolment = Enrolment.objects.filter(region_code__startswith="3201", person__isnull=True)[0]
+    head = enrolment.household.members.get(relationship="head")
+    if not head.nik:
+        Person.objects.filter(pk=head.pk).update(nik="3201014508900077")
+        head.refresh_from_db()
+    by_name = client.get("/programmes/enrolments/", {"q": head.full_name.upper()})
+    assert f'data-enrolment="{enrolment.pk}"' in by_name.content.decode()
+    # a NIK typed in groups, as on the KTP, finds the family's enrolments and no other
+    by_nik = client.get("/programmes/enrolments/", {"q": f"{head.nik[:4]} {head.nik[4:]}"})
+    listed = set(re.findall(r'data-enrolment="(\d+)"', by_nik.content.decode()))
+    household_units = Enrolment.objects.filter(household=enrolment.household)
+    assert str(enrolment.pk) in listed
+    assert listed <= {str(pk) for pk in household_units.values_list("pk", flat=True)}
+    nobody = client.get("/programmes/enrolments/", {"q": "Tidak Ada Orang Ini"}).content.decode()
+    assert "data-enrolment=" not in nobody
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ from sejahtera.programmes.models import (
 from sejahtera.programmes.subjects import subject_expression
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Person, Region
+from sejahtera.registry.selectors import PersonSearch, search_persons
 from sejahtera.targeting.models import Decision, TargetingRun
 from sejahtera.targeting.selectors import rules_of
 
@@ -166,6 +167,19 @@ def enrolments_for(user: User) -> QuerySet[Enrolment]:
         )
         .exclude(programme__in=hidden_programmes(user))
         .select_related("household__village", "person")
+    )
+
+
+def enrolments_named(
+    user: User, enrolments: QuerySet[Enrolment], query: str
+) -> QuerySet[Enrolment]:
+    """The enrolments of a family or person the registry search finds by ``query`` (a name,
+    NIK or KK number): a family by any member, a person by themself. The search never
+    matches whom the user sees masked, so neither does this."""
+    found = search_persons(user, PersonSearch(query=query)).order_by()
+    return enrolments.filter(
+        Q(person__in=found.values("id"))
+        | Q(person__isnull=True, household__in=found.values("household_id"))
     )
 
 

@@ -505,6 +505,9 @@ def enrolments(request: AuthenticatedRequest) -> HttpResponse:
     programme = params.choice(request.GET, "programme", codes)
     status = params.choice(request.GET, "status", ["active", "suspended"])
     region, region_notice = params.scoped_region(request.GET, access.region_prefix(request.user))
+    query = params.search_text(request.GET)
+    if query:
+        listed = selectors.enrolments_named(request.user, listed, query)
     if programme:
         listed = listed.filter(programme=programme)
     if status:
@@ -521,6 +524,7 @@ def enrolments(request: AuthenticatedRequest) -> HttpResponse:
         enrolment.name = name  # type: ignore[attr-defined]
     context = {
         "page": page,
+        "query": query,
         "programme": programme,
         "status": status,
         "region": region,
