@@ -427,6 +427,28 @@ def test_an_office_names_the_staff_a_complaint_is_about(client, staff, make_user
     assert client.get(f"/complaints/{complaint.pk}/").status_code == 404
 
 
+def test_the_objection_list_names_families_in_the_same_queries_however_many(
+    client, staff, household_factory, django_assert_max_num_queries
+):
+    """Each family named by its head cost two queries a row (up to 200 rows)."""
+    from sejahtera.grievances.objections import file_objection
+    from sejahtera.registry.models import Region
+
+    village = Region.objects.get(code=VILLAGE)
+    for _ in range(6):
+        file_objection(
+            household=household_factory(VILLAGE),
+            objector_name="Warga",
+            objector_village=village,
+            reason="Punya mobil",
+            filed_on=date.today(),
+        )
+    client.force_login(staff["office"])
+    with django_assert_max_num_queries(20):
+        listed = client.get("/objections/").content.decode()
+    assert listed.count("<td>Siti Aminah · ") == 6
+
+
 def test_a_double_click_enters_one_proposal_one_objection_one_complaint(
     client, staff, household_factory, one_time_key
 ):

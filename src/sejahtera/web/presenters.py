@@ -19,6 +19,7 @@ from sejahtera.linkage.model import COMPARISON_LABELS, LEVEL_WORDS, evidence_wor
 from sejahtera.registry import privacy
 from sejahtera.registry.models import ChangeRecord, DuplicateCandidate, Household, Person
 from sejahtera.registry.privacy import MASK
+from sejahtera.registry.selectors import subject_names
 from sejahtera.registry.services import records
 from sejahtera.web.templatetags.sejahtera import rupiah
 
@@ -336,3 +337,15 @@ def case_row(case: Case, today: date) -> CaseRow:
         next_step=next_step,
         overdue=due is not None and due < today,
     )
+
+
+def household_labels(user: User, households: Iterable[Household]) -> list[str]:
+    """Households as people name them: the head, masked as the household page masks them,
+    with the record's id beside it ("Siti Aminah · H000416"); the id alone without a head.
+    Two queries, however many households."""
+    households = list(households)
+    names = subject_names(user, [(h.pk, None) for h in households], date.today())
+    return [
+        h.external_id if name == "–" else f"{name} · {h.external_id}"
+        for h, name in zip(households, names, strict=True)
+    ]

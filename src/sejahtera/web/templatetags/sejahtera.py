@@ -1,4 +1,3 @@
-from datetime import date
 from decimal import Decimal
 
 from django import template
@@ -27,7 +26,6 @@ from sejahtera.labels import (
     value_label,
 )
 from sejahtera.registry.models import Household, Person
-from sejahtera.registry.selectors import subject_names
 
 register = template.Library()
 
@@ -168,9 +166,8 @@ def page_query(context: template.Context, number: int) -> str:
 
 @register.simple_tag(takes_context=True)
 def household_name(context: template.Context, household: Household) -> str:
-    """A household as people name it: its head, masked as the household page masks them, with
-    the record's id beside it ("Siti Aminah · H000416"); the id alone without a head."""
-    [name] = subject_names(context["request"].user, [(household.pk, None)], date.today())
-    if name == "–":
-        return household.external_id
-    return f"{name} · {household.external_id}"
+    """A household as people name it (``presenters.household_labels``)."""
+    from sejahtera.web.presenters import household_labels  # presenters use these filters
+
+    [label] = household_labels(context["request"].user, [household])
+    return label

@@ -672,11 +672,14 @@ def _stored_file(request: AuthenticatedRequest, entity: str, pk: int, stored: st
 def objection_list(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, access.OBJECTION_READERS)
     status = params.choice(request.GET, "status", ["filed", "confirmed", "dismissed", "lapsed"])
-    found = selectors.objections_for(request.user).filter(status=status or "filed")
+    found = list(selectors.objections_for(request.user).filter(status=status or "filed")[:200])
+    labels = presenters.household_labels(request.user, [o.household for o in found])
+    for objection, label in zip(found, labels, strict=True):
+        objection.household_label = label  # type: ignore[attr-defined]
     return render(
         request,
         "web/participation/objections.html",
-        {"objections": found[:200], "status": status or "filed", "today": date.today()},
+        {"objections": found, "status": status or "filed", "today": date.today()},
     )
 
 
