@@ -46,6 +46,27 @@ def test_the_case_page_shows_a_refused_guard_then_moves(client, case, worker):
     assert Case.objects.get(pk=case.pk).stage == Stage.PROTECTION
 
 
+def test_the_case_page_says_what_each_next_step_still_needs(client, case, worker, move):
+    """Before anyone tries a move and is refused: empowerment needs its plan first."""
+    move(case, Stage.PROTECTION)
+    client.force_login(worker)
+    page = client.get(f"/cases/{case.pk}/", **EN)
+    needs = dict(page.context["next_moves"])
+    assert needs["Empowerment"] == ["write an empowerment plan (goals and actions) first"]
+    assert needs["Rehabilitation"] == ["record an assessment of the family first"]
+    assert needs["Closed"] == ["give the reason for this step"]
+    body = page.content.decode()
+    assert '<li data-ready="no"><strong>Empowerment</strong>: still needs write' in body
+    services.record_assessment(
+        actor=worker,
+        case=case,
+        members=[services.MemberAssessment(None, (), {"work": "sells snacks"})],
+        today=date.today(),
+    )
+    ready = client.get(f"/cases/{case.pk}/", **EN).content.decode()
+    assert '<li data-ready="yes"><strong>Rehabilitation</strong>: ready' in ready
+
+
 def test_record_forms_save_through_the_services(client, case, worker):
     client.force_login(worker)
     head = case.household.members.get(relationship="head")

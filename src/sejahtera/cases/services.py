@@ -53,7 +53,7 @@ from sejahtera.domain import cases as journey
 from sejahtera.domain import conditionality as conditionality_rules
 from sejahtera.domain import consent, empowerment, rehabilitation
 from sejahtera.domain.cases import CaseFacts, Graduation, GraduationType, Stage
-from sejahtera.domain.findings import StepRefused, error, gettext_noop
+from sejahtera.domain.findings import Finding, StepRefused, error, gettext_noop
 from sejahtera.domain.targeting.rules import CLUSTER_CODES
 from sejahtera.registry.models import Household, Person
 from sejahtera.registry.services.records import EditConflict
@@ -773,6 +773,18 @@ def case_facts(
         by_supervisor=actor is not None
         and (actor.pk == case.supervisor_id or actor.role == Role.ADMINISTRATOR),
     )
+
+
+def next_moves(case: Case, actor: User, today: date) -> list[tuple[Stage, list[Finding]]]:
+    """Each stage the case may move to next, with what the move still needs (nothing: it is
+    ready), so the page says so before anyone tries. A reason or a termination reason asked
+    by the move itself shows as needed until it is given."""
+    from_stage = Stage(case.stage)
+    facts = case_facts(case, reason="", today=today, actor=actor)
+    return [
+        (to_stage, journey.check_transition(from_stage, to_stage, facts, journey_settings()))
+        for to_stage in journey.allowed_targets(from_stage)
+    ]
 
 
 def _facts_record(facts: CaseFacts) -> dict[str, Any]:

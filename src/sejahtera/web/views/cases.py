@@ -537,6 +537,10 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 request.user, case.household, list(case.household.members.all())
             ),
             "can_work": access.has_role(request.user, access.CASE_WORKERS),
+            "next_moves": [
+                (stage_label(stage), [render_finding(f) for f in needs])
+                for stage, needs in services.next_moves(case, request.user, today)
+            ],
         },
         status=422 if refused else 200,
     )
