@@ -48,6 +48,25 @@ def test_kk_check():
     assert json.loads(result.output)["errors"][0]["code"] == "KK_DATE_INVALID"
 
 
+def test_synth_says_a_regency_code_is_none(tmp_path):
+    result = run("synth", "--persons", "10", "--out", str(tmp_path), "--regency", "9999")
+    assert result.exit_code == 2
+    assert "--regency" in result.output
+    assert "9999" in result.output
+
+
+@pytest.mark.django_db
+def test_the_demo_writes_nothing_without_the_demo_setting(settings):
+    """It imported 20,000 synthetic people before refusing to make the demo accounts."""
+    from sejahtera.registry.models import Household
+
+    settings.DEMO = False
+    result = run("demo", "--persons", "100")
+    assert result.exit_code == 2
+    assert "SEJAHTERA_DEMO=1" in result.output
+    assert not Household.objects.exists()
+
+
 @pytest.mark.django_db
 def test_demo_prepares_registry_users_cases_and_a_targeting_run(settings, tmp_path):
     from sejahtera.accounts.models import User

@@ -70,6 +70,26 @@ def test_a_malformed_key_setting_says_what_is_wrong(text, says):
     assert "A" * 43 not in str(refused.value)  # a key is never echoed
 
 
+@pytest.mark.django_db
+def test_a_malformed_key_setting_stops_a_command_before_it_writes(settings, tmp_path):
+    """An import wrote its households, then died at the persons' sealed values."""
+    from click.testing import CliRunner
+
+    from sejahtera.cli import main
+    from sejahtera.registry.models import Household
+
+    settings.SEJAHTERA_DATA_KEYS = "a b:" + "A" * 44
+    households, persons = tmp_path / "h.csv", tmp_path / "p.csv"
+    households.write_text("household_id,region_code\nH1,3201011002\n")
+    persons.write_text("person_id,household_id,full_name,sex,birth_date,relationship\n")
+    result = CliRunner().invoke(
+        main, ["import", "--households", str(households), "--persons", str(persons)]
+    )
+    assert result.exit_code == 2
+    assert "entry 1 must be a key id" in result.output
+    assert not Household.objects.exists()
+
+
 def test_a_changed_value_a_value_moved_elsewhere_or_an_unknown_key_does_not_open():
     ring = KeyRing.parse(KEY_A)
     token = ring.seal(b"drug_user", Purpose.PERSON)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import functools
 import getpass
@@ -16,6 +17,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sejahtera.accounts import scopes
@@ -29,6 +31,13 @@ def setup_django() -> None:
     import django
 
     django.setup()
+    from sejahtera.sealing import key_ring
+
+    try:
+        key_ring()  # a malformed data key stops the command before it writes anything
+    except ValueError as malformed:
+        click.echo(f"error: {malformed}", err=True)
+        sys.exit(2)
 
 
 def audited(
@@ -42,9 +51,18 @@ def audited(
     def mark(command: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(command)
         def run(*args: Any, **kwargs: Any) -> Any:
-            result = command(*args, **kwargs)
-            if when is None or when(kwargs):
-                _record_command(kwargs, kwargs.get(acting_as) if acting_as else None)
+            audit = when is None or when(kwargs)
+            username = kwargs.get(acting_as) if acting_as else None
+            try:
+                result = command(*args, **kwargs)
+            except BaseException as stopped:
+                # A command that ends with an error may have changed data first (the good rows
+                # of a file are kept): it is recorded too, with how it ended.
+                if audit:
+                    _record_ending(kwargs, username, stopped)
+                raise
+            if audit:
+                _record_command(kwargs, username)
             return result
 
         return run
@@ -52,7 +70,19 @@ def audited(
     return mark
 
 
-def _record_command(options: dict[str, Any], username: str | None) -> None:
+def _record_ending(options: dict[str, Any], username: str | None, stopped: BaseException) -> None:
+    code = getattr(stopped, "code", getattr(stopped, "exit_code", None))
+    if code in (0, None) and isinstance(stopped, SystemExit | click.exceptions.Exit):
+        _record_command(options, username)
+        return
+    ending = f"exit {code}" if code is not None else type(stopped).__name__
+    try:
+        _record_command(options, username, ending=ending)
+    except Exception as unrecorded:  # the command's own error is the one to show
+        click.echo(f"warning: not recorded in the audit trail: {unrecorded}", err=True)
+
+
+def _record_command(options: dict[str, Any], username: str | None, ending: str = "") -> None:
     setup_django()
     from sejahtera.accounts import audit
     from sejahtera.accounts.models import AuditEntry, User
@@ -70,23 +100,57 @@ def _record_command(options: dict[str, Any], username: str | None) -> None:
         user=user,
         action=AuditEntry.Action.COMMAND,
         entity=name,
-        path=f"sejahtera {name} {given}".strip(),
+        path=f"sejahtera {name} {given}".strip() + (f" [{ending}]" if ending else ""),
         purpose="command",
     )
 
 
-# Django commands that change data or open the database to a person (the others only read).
-AUDITED_MANAGE_COMMANDS = frozenset(
-    {"migrate", "createsuperuser", "changepassword", "shell", "dbshell", "loaddata", "flush"}
+# Django commands that neither change data nor read a person's (checks, the code's own
+# migrations and messages, help). Every other one is audited: an unknown or new command (a
+# dumpdata of the persons, a second-factor code, lifting lockouts) is audited by default.
+UNAUDITED_MANAGE_COMMANDS = frozenset(
+    {
+        "check",
+        "showmigrations",
+        "sqlmigrate",
+        "diffsettings",
+        "help",
+        "version",
+        "makemigrations",
+        "makemessages",
+        "compilemessages",
+    }
 )
 
 
 def changes_data(manage_args: tuple[str, ...]) -> bool:
-    """Whether ``sejahtera manage ARGS`` runs one of the audited Django commands."""
-    return bool(manage_args) and manage_args[0] in AUDITED_MANAGE_COMMANDS
+    """Whether ``sejahtera manage ARGS`` runs a Django command that is audited."""
+    return (
+        bool(manage_args)
+        and not manage_args[0].startswith("-")
+        and manage_args[0] not in UNAUDITED_MANAGE_COMMANDS
+    )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """A database that cannot be reached or is not migrated is a message, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from django.db.utils import OperationalError, ProgrammingError
+
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as unusable:
+            first = str(unusable).strip().splitlines()[0] if str(unusable).strip() else ""
+            click.echo(
+                f"error: the database cannot be used ({first}); is it running, and migrated "
+                "(`sejahtera manage migrate`)?",
+                err=True,
+            )
+            sys.exit(2)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sejahtera")
 def main() -> None:
     """Sejahtera: social registry, targeting and case management."""
@@ -103,11 +167,12 @@ def _print_identifier(parsed: ParsedIdentifier, as_json: bool) -> None:
         table = Table(show_header=False, box=None)
         for key, value in data.items():
             if key not in ("errors", "warnings") and value is not None:
-                table.add_row(key, str(value))
+                table.add_row(key, escape(str(value)))  # as typed, "[b]" included
         Console().print(table)
         for finding in parsed.findings:
             style = "red" if finding.is_error else "yellow"
-            Console().print(f"[{style}]{finding.severity} {finding.code}[/]: {finding.message}")
+            message = escape(finding.message)
+            Console().print(f"[{style}]{finding.severity} {finding.code}[/]: {message}")
     sys.exit(0 if parsed.is_valid else 1)
 
 
@@ -184,7 +249,11 @@ def synth(
         as_of=as_of.date() if as_of else date.today(),
         **{key: value for key, value in overrides.items() if value is not None},
     )
-    counts = write(generate(config, progress=_stage_printer()), out)
+    try:
+        population = generate(config, progress=_stage_printer())
+    except ValueError as unknown:  # a regency code that is none
+        raise click.BadParameter(str(unknown), param_hint="--regency") from None
+    counts = write(population, out)
     click.echo(json.dumps(counts))
 
 
@@ -262,6 +331,8 @@ def conditionality_import(path: str, username: str) -> None:
     line and field and changes nothing; the good rows are saved (a month again: corrected).
     """
     setup_django()
+    from django.core.exceptions import PermissionDenied
+
     from sejahtera.accounts.models import User
     from sejahtera.cases.conditionality import import_months
     from sejahtera.domain.findings import Refused
@@ -273,6 +344,8 @@ def conditionality_import(path: str, username: str) -> None:
         report = import_months(actor=user, path=Path(path), today=date.today())
     except Refused as refused:
         fail(str(refused))
+    except PermissionDenied:
+        fail(f"{username} ({user.role}) may not import conditionality lists")
     for line, finding in report.rejected:
         click.echo(f"line {line}, {finding.column}: {finding.code}: {finding.message}", err=True)
     click.echo(f"{report.saved} months saved, {len(report.rejected)} problems")
@@ -457,9 +530,19 @@ def demo(persons: int, seed: int) -> None:
     """Prepare a demo: migrate, load regions, import a synthetic population, create users and
     cases, run the targeting once and link the registry's persons (the review queue).
 
-    Running it again reuses what exists.
+    Running it again reuses what exists. Only with SEJAHTERA_DEMO=1 (``make run`` sets it):
+    nothing synthetic ever reaches a real registry.
     """
     setup_django()
+    from django.conf import settings
+
+    if not settings.DEMO:
+        click.echo(
+            "error: the demo writes a synthetic population and public demo accounts; it runs "
+            "only with SEJAHTERA_DEMO=1, never on a real registry",
+            err=True,
+        )
+        sys.exit(2)
     from sejahtera.cases.demo import ensure_demo_cases
     from sejahtera.grievances.demo import ensure_demo_participation
     from sejahtera.linkage.model import Training
@@ -786,6 +869,19 @@ from sejahtera.linkage.cli import MODEL, THRESHOLD, dedupe  # noqa: E402
 from sejahtera.targeting_engine.cli import AS_OF, ENGINE, FILE, fail, pmt, target  # noqa: E402
 
 
+def _is_utf8(path: Path) -> bool:
+    """Read in chunks: an official deciles file holds a line per household of the country."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as file:
+            while chunk := file.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 @target.command("run")
 @AS_OF
 @ENGINE
@@ -813,6 +909,7 @@ def run_command(
     deciles: Path | None,
 ) -> None:
     """Rank and decide the whole registry (Django database) and store the results as a run."""
+    from rich.console import Console
     from rich.progress import Progress
 
     setup_django()
@@ -828,7 +925,10 @@ def run_command(
         fail("the rules or limits file is not UTF-8 text")
     except LimitsInvalid as invalid:
         fail(f"{limits_path}: {invalid}")
-    with Progress(transient=True) as bar:
+    if deciles is not None and not _is_utf8(deciles):
+        fail(f"{deciles}: not UTF-8 text (save the deciles as CSV UTF-8)")
+    # The progress on stderr: stdout carries only the result, for a script to read.
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task("targeting", total=None)
 
         def show(stage: str, done: int, total: int) -> None:
@@ -843,9 +943,10 @@ def run_command(
                 limits=limits,
                 deciles=deciles,
             )
-        except (RunRefused, RulesError, TargetingFailed, LimitsInvalid) as exc:
+        except RulesError as invalid:
+            fail(f"{rules_path}: {invalid}" if rules_path else str(invalid))
+        except (RunRefused, TargetingFailed, LimitsInvalid) as exc:
             fail(str(exc))
-            return
     click.echo(
         f"run {run.pk}: {run.households} households, {run.persons} persons, "
         f"rules {run.rules_version}, as of {run.as_of}"

@@ -111,11 +111,28 @@ def test_a_command_that_changes_data_appends_an_entry():
         (("shell",), True),
         (("check", "--deploy"), False),
         (("showmigrations",), False),
+        (("dumpdata", "registry.person"), True),  # every person's NIK and name, to a file
+        (("addstatictoken", "admin"), True),  # a code that passes a second factor
+        (("axes_reset",), True),  # lifts every login lockout
+        (("some_command_added_later",), True),  # audited unless known to be harmless
+        (("--help",), False),
         ((), False),
     ],
 )
-def test_django_commands_are_audited_when_they_change_data(args, audited):
+def test_django_commands_are_audited_unless_they_neither_change_nor_read_data(args, audited):
     assert changes_data(args) is audited
+
+
+def test_a_command_that_fails_after_changing_data_is_recorded_with_how_it_ended(tmp_path):
+    """The good rows of a file are kept when a row is refused (exit 1): that change is
+    audited too."""
+    wages = tmp_path / "wages.csv"
+    wages.write_text("region_code,year,amount\n32,2026,2191232\n32,2026,abc\n")
+    result = CliRunner().invoke(main, ["wages", "load", str(wages)])
+    assert result.exit_code not in (0, None)
+    (entry,) = AuditEntry.objects.filter(action=AuditEntry.Action.COMMAND)
+    assert entry.entity == "wages load"
+    assert entry.path.endswith(f"[exit {result.exit_code}]")
 
 
 def test_a_change_through_a_page_names_the_fields_not_their_values(client, make_user):

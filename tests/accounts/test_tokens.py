@@ -40,6 +40,15 @@ def test_a_lifetime_outside_the_choices_is_refused(make_user):
     assert not ApiToken.objects.exists()
 
 
+def test_no_token_is_made_for_an_inactive_user(make_user):
+    user = make_user(Role.DISTRICT_OFFICE, REGENCY)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    with pytest.raises(TokenRefused, match="not active"):
+        create_token(user, "old laptop", ["registry:read"])
+    assert not ApiToken.objects.exists()
+
+
 def test_a_promotion_stops_the_tokens_made_before_it(client, make_user):
     """An analyst's token, kept after the analyst became a programme manager, would approve
     decrees without the second factor the new role needs."""

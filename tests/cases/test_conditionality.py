@@ -195,6 +195,12 @@ def test_a_list_is_imported_row_by_row_within_the_offices_region(
     assert result.exit_code == 1
     assert "line 4, nik: PKH_PERSON_UNKNOWN" in result.output
     assert "1 months saved, 4 problems" in result.output
+    operator = make_user("village_operator", "3201011002")
+    refused = CliRunner().invoke(
+        main, ["conditionality", "import", str(path), "--as-user", operator.username]
+    )
+    assert refused.exit_code == 2
+    assert "may not import" in refused.output
 
 
 def _record(case, worker, person, obligation, month, value=0):

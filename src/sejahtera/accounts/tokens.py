@@ -38,6 +38,9 @@ def create_token(
 ) -> tuple[ApiToken, str]:
     """A new token for ``user``, valid for ``days``; returns the record and the secret,
     which is never stored."""
+    if not user.is_active:
+        # It could never authenticate: a secret handed out for nothing.
+        raise TokenRefused(_("The user is not active: no token is made for them."))
     if days not in LIFETIME_DAYS:
         raise TokenRefused(
             _("A token is valid for %(choices)s days.")

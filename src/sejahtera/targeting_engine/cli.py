@@ -146,6 +146,7 @@ def report_rejected(screened: Any, report: Path | None) -> None:
         err=True,
     )
     if report:
+        report.parent.mkdir(parents=True, exist_ok=True)  # as the import's report
         with report.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(REPORT_COLUMNS)
@@ -206,6 +207,7 @@ def calibrate_command(
         fail(str(exc))
         return
     if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)  # the fitted model is not lost
         out.write_text(model.to_json(), encoding="utf-8")
     click.echo(_comparison_table(model), err=True)
     click.echo(json.dumps(model.summary(), indent=2))
