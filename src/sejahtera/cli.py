@@ -927,8 +927,10 @@ def run_command(
         fail(f"{limits_path}: {invalid}")
     if deciles is not None and not _is_utf8(deciles):
         fail(f"{deciles}: not UTF-8 text (save the deciles as CSV UTF-8)")
-    # The progress on stderr: stdout carries only the result, for a script to read.
-    with Progress(transient=True, console=Console(stderr=True)) as bar:
+    # The progress on stderr, and only to a person watching: stdout carries only the result,
+    # for a script to read, and a log of stderr only the errors.
+    errors = Console(stderr=True)
+    with Progress(transient=True, console=errors, disable=not errors.is_terminal) as bar:
         task = bar.add_task("targeting", total=None)
 
         def show(stage: str, done: int, total: int) -> None:
