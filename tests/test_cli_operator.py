@@ -197,7 +197,7 @@ def test_token_create_for_an_inactive_user_is_refused(make_user):
     assert not ApiToken.objects.filter(user=analyst).exists()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # a manage command closes the connection
 def test_manage_dumpdata_of_persons_is_an_audited_export(tmp_path, population):
     """`Every read and export of specific personal data ... is an entry of the audit trail`;
     `sejahtera manage dumpdata` writes every person (names, NIKs) to a file and leaves none."""
@@ -212,14 +212,14 @@ def test_manage_dumpdata_of_persons_is_an_audited_export(tmp_path, population):
     assert command_entries("manage").exists(), "a whole-table export left no audit entry"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # a manage command closes the connection
 def test_manage_shell_is_audited_even_when_it_ends_with_an_error():
     result = run("manage", "shell", "-c", "raise SystemExit(3)")
     assert result.exit_code == 3
     assert command_entries("manage").exists(), "a shell on the database left no audit entry"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # a manage command closes the connection
 def test_manage_addstatictoken_a_second_factor_bypass_is_audited(make_user):
     """`addstatictoken` makes a one-time code that passes an administrator's two-step
     verification: a change to a credential, so an entry of the audit trail like
@@ -232,7 +232,7 @@ def test_manage_addstatictoken_a_second_factor_bypass_is_audited(make_user):
     assert command_entries("manage").exists(), "a second-factor code was made unaudited"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # a manage command closes the connection
 def test_manage_axes_reset_lifting_lockouts_is_audited():
     result = run("manage", "axes_reset")
     assert result.exit_code == 0, result.output
