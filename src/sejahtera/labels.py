@@ -348,6 +348,22 @@ def payment_label(code: str) -> str:
     return str(PAYMENT_LABELS.get(code, code)) if code else ""
 
 
+# How a programme's latest cycle stands, as the public status page tells a citizen
+# (programmes.selectors.CITIZEN_STATES): what to expect and whether to go to the office.
+CITIZEN_ASSISTANCE_LABELS: dict[str, Promise] = {
+    "on_hold": _("On hold: ask your regency's social office why"),
+    "enrolled": _("Enrolled; no payment period has opened yet"),
+    "scheduled": _("Due this period; not yet sent to the bank or post office"),
+    "in_payment": _("Sent to the bank or post office; being paid out"),
+    "paid": _("Paid"),
+    "not_received": _("Not received; it will be sent again (ask your regency's social office)"),
+}
+
+
+def citizen_assistance_label(code: str) -> str:
+    return str(CITIZEN_ASSISTANCE_LABELS.get(code, code))
+
+
 # Citizens' participation (domain.participation): proposal kinds and stages, objection and
 # complaint statuses, complaint categories and levels.
 PARTICIPATION_LABELS: dict[str, Promise] = {

@@ -146,7 +146,7 @@ def test_the_public_status_check_shows_the_programme_a_merge_moved(
 
     status = grievance_selectors.citizen_status(OTHER_NIK, "Hj. Siti Aminah", path="/layanan/")
     assert status is not None
-    assert status.programmes == ["PBI_JK"]
+    assert [a.programme for a in status.assistance] == ["PBI_JK"]
 
 
 def test_a_beneficiary_keeps_their_place_when_an_import_holds_a_second_record_of_them(

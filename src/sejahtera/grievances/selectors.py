@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from sejahtera.accounts import access, audit
@@ -17,8 +17,7 @@ from sejahtera.accounts.models import AuditEntry, User
 from sejahtera.domain.participation import PROPOSAL_STEPS, ProposalStage, tracking_number
 from sejahtera.grievances.models import Complaint, CorrectionRequest, Objection, Proposal
 from sejahtera.grievances.proposals import ACTOR_ROLES
-from sejahtera.programmes.models import Enrolment
-from sejahtera.programmes.selectors import revealing_programmes
+from sejahtera.programmes.selectors import Assistance, citizen_assistance, revealing_programmes
 from sejahtera.registry.models import Person
 from sejahtera.targeting.models import DecisionReview
 
@@ -66,7 +65,7 @@ class Tracked:
 @dataclass(frozen=True)
 class CitizenStatus:
     registered: bool
-    programmes: list[str] = field(default_factory=list)
+    assistance: list[Assistance] = field(default_factory=list)
     tracked: list[Tracked] = field(default_factory=list)
 
 
@@ -83,29 +82,23 @@ def person_by_identity(nik: str, name: str) -> Person | None:
 
 def citizen_status(nik: str, name: str, *, path: str) -> CitizenStatus | None:
     """What the status page tells whoever knows a NIK and the name on its KTP: whether the
-    household is registered, its current programmes (the household's and the person's own,
-    never another member's: ATENSI would tell of their cluster), and the status of what that
-    NIK filed. ``None`` — the one answer for an unknown NIK and for a name that does not
-    match. An answer naming a programme that tells of a cluster is a read of specific data,
-    logged (no user; the client's address) at ``path``."""
+    household is registered, its current programmes and how their latest cycle stands (the
+    household's and the person's own, never another member's: ATENSI would tell of their
+    cluster), and the status of what that NIK filed. ``None`` — the one answer for an
+    unknown NIK and for a name that does not match. An answer naming a programme that tells
+    of a cluster is a read of specific data, logged (no user; the client's address) at
+    ``path``."""
     person = person_by_identity(nik, name)
     known = person is not None
     tracked = _tracked(nik, name)
     if not known and not tracked:
         return None
-    programmes: list[str] = []
+    assistance: list[Assistance] = []
     if known and person is not None:
-        programmes = sorted(
-            set(
-                # The person's own too: a merge moves an enrolment to the record kept, in the
-                # household it was decreed in.
-                Enrolment.objects.filter(
-                    Q(household=person.household_id, person__isnull=True) | Q(person=person),
-                    status=Enrolment.Status.ACTIVE,
-                ).values_list("programme", flat=True)
-            )
-        )
-        if set(programmes) & revealing_programmes():
+        # The person's own too: a merge moves an enrolment to the record kept, in the
+        # household it was decreed in.
+        assistance = citizen_assistance(person.household_id, person.pk)
+        if {a.programme for a in assistance} & revealing_programmes():
             audit.record(
                 user=None,
                 action=AuditEntry.Action.READ,
@@ -113,7 +106,7 @@ def citizen_status(nik: str, name: str, *, path: str) -> CitizenStatus | None:
                 record_ids=[person.pk],
                 path=path,
             )
-    return CitizenStatus(registered=known, programmes=programmes, tracked=tracked)
+    return CitizenStatus(registered=known, assistance=assistance, tracked=tracked)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -156,6 +157,71 @@ def household_delivery(user: User, household_pk: int) -> dict[str, object]:
         "entitlements": list(entitlements),
         "ledger": list(ledger),
     }
+
+
+@dataclass(frozen=True)
+class Assistance:
+    """One programme as the public status page tells it to whoever knows the NIK and name:
+    how its latest cycle stands, never the amount (a PKH amount tells of a disability or a
+    pregnancy) nor why it is held."""
+
+    programme: str
+    state: str  # one of CITIZEN_STATES
+    period_start: date | None  # the latest cycle holding a line for the unit
+    period_last_day: date | None
+
+
+# What a citizen reads of a unit's latest cycle: the enrolment suspended or the line held
+# ("on_hold": ask the office), no cycle yet ("enrolled"), a line not yet sent ("scheduled"), sent
+# and not settled ("in_payment"), paid, or failed or returned (not received, to be sent again).
+CITIZEN_STATES = ("on_hold", "enrolled", "scheduled", "in_payment", "paid", "not_received")
+
+
+def citizen_assistance(household_id: int, person_id: int) -> list[Assistance]:
+    """The open enrolments of a household (its own) and of one of its persons (their own,
+    never another member's), each with how its latest cycle stands. For the public status
+    page, which has checked the NIK and name and logs a read of a programme that reveals a
+    cluster; it is not limited by a user."""
+    enrolments = list(
+        Enrolment.objects.filter(
+            Q(household=household_id, person__isnull=True) | Q(person=person_id),
+            ended_on__isnull=True,
+        ).order_by("programme", "pk")
+    )
+    latest: dict[int, Entitlement] = {}
+    for line in Entitlement.objects.filter(enrolment__in=enrolments).select_related("cycle"):
+        shown = latest.get(line.enrolment_id)
+        if shown is None or shown.cycle.period_start < line.cycle.period_start:
+            latest[line.enrolment_id] = line
+    payments: dict[int, Payment] = {}
+    for payment in Payment.objects.filter(entitlement__in=latest.values()).order_by("attempt"):
+        payments[payment.entitlement_id] = payment  # the last attempt
+    return [
+        _assistance(enrolment, latest.get(enrolment.pk), payments) for enrolment in enrolments
+    ]
+
+
+def _assistance(
+    enrolment: Enrolment, line: Entitlement | None, payments: dict[int, Payment]
+) -> Assistance:
+    period = (line.cycle.period_start, line.cycle.last_day) if line else (None, None)
+    payment = payments.get(line.pk) if line else None
+    # a suspended enrolment is what the family must hear of, whatever its last line did
+    if enrolment.status == Enrolment.Status.SUSPENDED or (
+        line is not None and line.status != Entitlement.Status.PAYABLE
+    ):
+        state = "on_hold"
+    elif line is None:
+        state = "enrolled"
+    elif payment is None:
+        state = "scheduled"
+    elif payment.status == Payment.Status.ISSUED:
+        state = "in_payment"
+    elif payment.status == Payment.Status.PAID:
+        state = "paid"
+    else:
+        state = "not_received"
+    return Assistance(enrolment.programme, state, *period)
 
 
 def enrolments_for(user: User) -> QuerySet[Enrolment]:

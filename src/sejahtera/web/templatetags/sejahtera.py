@@ -15,6 +15,7 @@ from sejahtera.labels import (
     ASSESSMENT_TOPIC_LABELS,
     ATENSI_STEP_LABELS,
     audit_flag,
+    citizen_assistance_label,
     cluster_label,
     column_label,
     delivery_reason,
@@ -131,6 +132,7 @@ register.filter("stage", stage_label)
 register.filter("participation", participation_label)
 register.filter("delivery_reason", delivery_reason)
 register.filter("payment", payment_label)
+register.filter("citizen_assistance", citizen_assistance_label)
 register.filter("payment_reference", reference)
 
 
