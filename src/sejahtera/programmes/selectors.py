@@ -196,9 +196,7 @@ def citizen_assistance(household_id: int, person_id: int) -> list[Assistance]:
     payments: dict[int, Payment] = {}
     for payment in Payment.objects.filter(entitlement__in=latest.values()).order_by("attempt"):
         payments[payment.entitlement_id] = payment  # the last attempt
-    return [
-        _assistance(enrolment, latest.get(enrolment.pk), payments) for enrolment in enrolments
-    ]
+    return [_assistance(enrolment, latest.get(enrolment.pk), payments) for enrolment in enrolments]
 
 
 def _assistance(
