@@ -14,6 +14,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 
 from sejahtera.accounts import audit, two_factor
@@ -53,6 +54,23 @@ class RequestId:
                 "user_id": user.pk if user is not None and user.is_authenticated else None,
             },
         )
+        return response
+
+
+class NotKept:
+    """Pages, exports and API answers hold personal data: no browser keeps them (the next user
+    of a shared office computer pressing Back) and no proxy stores them, unless a response
+    says otherwise itself (the map's outline, static files)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control") and not request.path.startswith(
+            settings.STATIC_URL
+        ):
+            add_never_cache_headers(response)  # no-store, private
         return response
 
 
