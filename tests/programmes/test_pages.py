@@ -141,6 +141,28 @@ def test_the_household_page_shows_what_the_family_receives(client, make_user, ma
     assert "Rp\u00a0400.000" in page
 
 
+def test_an_analyst_reads_no_pkh_amount_on_the_household_page(client, make_user, enrolled):
+    """A PKH amount is the sum of the components the members match (a severe disability, a
+    pregnancy): withheld, as the components are, from a role that may not read them."""
+    enrolment = Enrolment.objects.filter(
+        programme="PKH", household__in=Enrolment.objects.filter(programme="SEMBAKO").values(
+            "household_id")
+    ).first()  # fmt: skip
+    household = f"/registry/households/{enrolment.household_id}/"
+    client.force_login(make_user(Role.MINISTRY_ANALYST))
+    page = client.get(household, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row = re.search(r'<tr data-enrolment="PKH".*?</tr>', page, re.S).group(0)
+    assert "withheld" in row
+    assert "Rp" not in row.replace("Amounts (Rp)", "")
+    sembako = re.search(r'<tr data-enrolment="SEMBAKO".*?</tr>', page, re.S).group(0)
+    assert "Rp\u00a0200,000" in sembako
+    client.force_login(make_user(Role.DISTRICT_OFFICE, enrolment.region_code[:4]))
+    page = client.get(household, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row = re.search(r'<tr data-enrolment="PKH".*?</tr>', page, re.S).group(0)
+    assert "withheld" not in row
+    assert "Rp\u00a0" in row
+
+
 def test_a_cycle_is_opened_on_its_page_and_read_by_region(client, make_user, manager, population):
     from sejahtera.programmes import services
     from sejahtera.programmes.models import Cycle

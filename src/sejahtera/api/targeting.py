@@ -30,7 +30,7 @@ from sejahtera.registry import selectors as registry_selectors
 from sejahtera.registry.models import Household
 from sejahtera.targeting import selectors, tasks
 from sejahtera.targeting.limits import LimitsInvalid
-from sejahtera.targeting.models import TargetingRun
+from sejahtera.targeting.models import Decision, TargetingRun
 
 router = Router(tags=["targeting"])
 SCOPE = ApiToken.Scope.TARGETING
@@ -90,15 +90,21 @@ class RunPage(Schema):
     items: list[RunOut]
 
 
+AMOUNT_WITHHELD = (
+    "Null when it is none, or withheld: a PKH amount (or any summed from components) is "
+    "withheld with the components from roles that may not read specific personal data."
+)
+
+
 class DecisionOut(Schema):
     programme: str
     person_id: str | None = Field(description="Source id; null for a household programme.")
     eligible: bool
     components: list[str]
-    monthly_amount: int | None
-    yearly_amount: int | None
-    per_stage_amount: int | None
-    one_off_amount: int | None
+    monthly_amount: int | None = Field(description=AMOUNT_WITHHELD)
+    yearly_amount: int | None = Field(description=AMOUNT_WITHHELD)
+    per_stage_amount: int | None = Field(description=AMOUNT_WITHHELD)
+    one_off_amount: int | None = Field(description=AMOUNT_WITHHELD)
     limited_by: str
     reasons: list[str] = Field(
         description="Why, in words in the language of Accept-Language (Bahasa Indonesia by "
@@ -211,6 +217,11 @@ def start_run(request: HttpRequest, body: RunCreate) -> Status[RunOut]:
     return once_per_key(request, user, write, reread)  # type: ignore[return-value]
 
 
+def _amounts(decision: Decision, *, withheld: bool) -> dict[str, int | None]:
+    fields = ("monthly_amount", "yearly_amount", "per_stage_amount", "one_off_amount")
+    return {name: None if withheld else getattr(decision, name) for name in fields}
+
+
 @router.get("/targeting/households/{household_pk}", response={200: HouseholdDecisions, **PROBLEMS})
 def household_decisions(request: HttpRequest, household_pk: Path[RecordId]) -> HouseholdDecisions:
     """The current run's decisions for a household (reasons withheld from roles that may not
@@ -225,7 +236,9 @@ def household_decisions(request: HttpRequest, household_pk: Path[RecordId]) -> H
     if privacy.may_read_specific(user):  # components and reasons reveal specific data
         access.log_sensitive_read(user, "household", [household.pk], request.path)
     decile = None
+    amounts_withheld: frozenset[str] = frozenset()
     if run is not None:
+        amounts_withheld = selectors.amounts_withheld_from(user, run)
         result = selectors.household_result(run, household)
         decile = result.national_decile if result else None
     return HouseholdDecisions(
@@ -239,10 +252,7 @@ def household_decisions(request: HttpRequest, household_pk: Path[RecordId]) -> H
                 person_id=d.person.external_id if d.person else None,
                 eligible=d.eligible,
                 components=selectors.grounds_shown_to(user, d.components),
-                monthly_amount=d.monthly_amount,
-                yearly_amount=d.yearly_amount,
-                per_stage_amount=d.per_stage_amount,
-                one_off_amount=d.one_off_amount,
+                **_amounts(d, withheld=d.programme in amounts_withheld),
                 limited_by=d.limited_by,
                 reasons=render_reasons(selectors.grounds_shown_to(user, d.reasons)),
                 reason_codes=selectors.grounds_shown_to(user, d.reasons),

@@ -36,7 +36,7 @@ from sejahtera.registry import privacy
 from sejahtera.registry.models import Person, Region
 from sejahtera.registry.selectors import PersonSearch, search_persons
 from sejahtera.targeting.models import Decision, TargetingRun
-from sejahtera.targeting.selectors import rules_of
+from sejahtera.targeting.selectors import amounts_withheld_from, latest_run, rules_of
 
 
 def hidden_programmes(user: User) -> set[str]:
@@ -130,7 +130,7 @@ def decree_runs() -> QuerySet[TargetingRun]:
     ).order_by("-pk")
 
 
-def household_delivery(user: User, household_pk: int) -> dict[str, object]:
+def household_delivery(user: User, household_pk: int) -> dict[str, list[Any]]:
     """A household's enrolments (its own and its members') and its latest entitlements, for a
     household the caller has already read through ``registry.selectors.household_for``."""
     access.require(user, access.REGISTRY_READERS)
@@ -152,11 +152,18 @@ def household_delivery(user: User, household_pk: int) -> dict[str, object]:
         .select_related("cycle")
         .order_by("-recorded_at", "-id")[:24]
     )
-    return {
+    # as on the targeting section: a PKH amount tells of a disability or a pregnancy
+    withheld = amounts_withheld_from(user, latest_run())
+    shown: dict[str, list[Any]] = {
         "enrolments": list(enrolments),
         "entitlements": list(entitlements),
         "ledger": list(ledger),
     }
+    for rows in shown.values():
+        for row in rows:
+            programme = row.programme if isinstance(row, Enrolment) else row.cycle.programme
+            row.amount_withheld = programme in withheld
+    return shown
 
 
 @dataclass(frozen=True)

@@ -375,12 +375,14 @@ def household_targeting(
                 }
             )
     reviews = latest_reviews(decisions)
+    amounts_withheld = amounts_withheld_from(user, run)
     may_object = unmasked and access.has_role(user, access.DECISION_REVIEW_TAKERS)
     for decision in decisions:
         review = reviews.get(
             (unit_subject(decision.household_id, decision.person_id), decision.programme)
         )
         decision.review = review  # type: ignore[attr-defined]
+        decision.amounts_withheld = decision.programme in amounts_withheld  # type: ignore[attr-defined]
         decision.may_object = may_object and objectable(decision, review)  # type: ignore[attr-defined]
         if decision.person_id in by_person:
             by_person[decision.person_id].decisions.append(decision)
@@ -451,6 +453,17 @@ def clusters_counted_for(user: User) -> tuple[str, ...]:
     if privacy.may_read_specific(user):
         return CLUSTER_CODES
     return tuple(code for code in CLUSTER_CODES if code not in SPECIFIC_CLUSTERS)
+
+
+def amounts_withheld_from(user: User, run: TargetingRun | None) -> frozenset[str]:
+    """The programmes whose amounts ``user`` may not read one subject at a time: for a role
+    without specific data, those summed from components in the rules of ``run`` (or those in
+    force) — PKH's Rp 2,400,000 a year is its severe-disability component — withheld as the
+    components themselves are."""
+    if privacy.may_read_specific(user):
+        return frozenset()
+    rules = rules_of(run) if run else rules_in_force()
+    return frozenset(rules.component_programmes)
 
 
 def grounds_shown_to(user: User, grounds: list[str] | None) -> list[str]:

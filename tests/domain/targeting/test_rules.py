@@ -232,7 +232,26 @@ def test_a_new_programme_is_read_with_its_building_blocks():
     # deciding on clusters reveals them, as ATENSI does; a decile and components do not
     assert rules.revealing_programmes == ("ATENSI", "PENDAMPINGAN")
     assert not household.reveals_vulnerability
+    assert rules.component_programmes == ("PKH", "PKH_LANSIA")
     assert load_rules().custom == ()
+
+
+def test_a_programme_matched_only_by_a_disability_or_a_pregnancy_reveals_it():
+    def custom(*components):
+        data = copy.deepcopy(DEFAULT)
+        data["programmes"]["BANTU"] = {
+            "name": "Bantu", "unit": "household", "max_decile": 4, "stages_per_year": 4,
+            "components": list(components),
+        }  # fmt: skip
+        return parse_rules(data, base_dir=DEFAULT_RULES_PATH.parent).custom[0]
+
+    disabled = {"code": "DIFABEL", "disability_severity": "severe", "yearly_amount": 2_400_000}
+    pregnant = {"code": "HAMIL", "pregnant": True, "yearly_amount": 3_000_000}
+    child = {"code": "BALITA", "max_age": 5, "yearly_amount": 3_000_000}
+    assert custom(disabled).reveals_vulnerability
+    assert custom(disabled, pregnant).reveals_vulnerability
+    # one may be eligible by a small child instead: the amount, withheld, would tell which
+    assert not custom(disabled, child).reveals_vulnerability
 
 
 def test_a_misspelt_built_in_programme_is_not_taken_for_a_new_one():

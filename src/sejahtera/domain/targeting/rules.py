@@ -132,6 +132,12 @@ class PkhComponent:
     disability_severity: str | None = None
 
 
+def _tests_health(component: PkhComponent) -> bool:
+    """Whether a member matches ``component`` only by a health condition (a disability, a
+    pregnancy): a programme whose every component is such tells it by its eligibility."""
+    return component.disability_severity is not None or component.pregnant is True
+
+
 @dataclass(frozen=True)
 class PkhRules:
     max_decile: int
@@ -197,7 +203,9 @@ class CustomProgramme:
     def reveals_vulnerability(self) -> bool:
         """Whether being decided eligible tells which vulnerable cluster or condition (drug
         use, HIV, violence, …) a person is in, as ATENSI does: specific personal data."""
-        return bool(self.clusters or self.excluded_clusters or self.any_of)
+        return bool(self.clusters or self.excluded_clusters or self.any_of) or bool(
+            self.components and all(_tests_health(c) for c in self.components)
+        )
 
     @property
     def counted_clusters(self) -> tuple[str, ...]:
@@ -241,6 +249,12 @@ class Rules:
     def revealing_programmes(self) -> tuple[str, ...]:
         """Person programmes whose decisions only roles that may read specific data see."""
         return ("ATENSI", *(p.code for p in self.custom if p.reveals_vulnerability))
+
+    @property
+    def component_programmes(self) -> tuple[str, ...]:
+        """Programmes whose amount is the sum of the components its members match (PKH's
+        disability or pregnancy component among them): the amount tells which."""
+        return ("PKH", *(p.code for p in self.custom if p.components))
 
     @property
     def household_programmes(self) -> tuple[str, ...]:

@@ -43,7 +43,7 @@ from sejahtera.grievances.proposals import BatchOutcome, ProposedChange
 from sejahtera.i18n import render_finding
 from sejahtera.labels import column_label, participation_label
 from sejahtera.registry import privacy
-from sejahtera.registry.models import Household, Region
+from sejahtera.registry.models import Household, Person, Region
 from sejahtera.registry.selectors import household_for, households_for, subject_names
 from sejahtera.registry.services import records
 from sejahtera.registry.services.records import RecordInvalid
@@ -921,6 +921,7 @@ def correction_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "web/participation/correction.html",
         {
             "correction": found,
+            "requester": _requester_name(request.user, found.person, found.requester_name),
             "rows": [
                 (
                     column_label(name),
@@ -976,6 +977,17 @@ def _log_reasons_read(
         else list(shown.household.members.values_list("pk", flat=True))
     )
     access.log_sensitive_read(request.user, entity, ids, request.path)
+
+
+def _requester_name(user: Any, person: Person | None, requester_name: str) -> str:
+    """Who asked, as ``user`` may read it: masked with the person it is about when that
+    person is masked (a child asks under her own name, or a parent names the family)."""
+    if person is None:
+        return requester_name
+    unmasked = privacy.may_read_specific(user)
+    if privacy.visible_name(person, unmasked=unmasked, today=date.today()) != person.full_name:
+        return privacy.MASK
+    return requester_name
 
 
 def _subject_name(user: Any, decision_or_review: Decision | DecisionReview) -> str:
@@ -1078,6 +1090,7 @@ def decision_review_detail(request: AuthenticatedRequest, pk: int) -> HttpRespon
         {
             "review": found,
             "subject": _subject_name(request.user, found),
+            "requester": _requester_name(request.user, found.person, found.requester_name),
             "form": form if may_decide else None,
             "refused": acted,
             "may_take_in": found.status == DecisionReview.Status.RECEIVED
