@@ -378,12 +378,12 @@ def test_a_reference_list_keeps_good_rows_beside_spaced_niks_and_impossible_date
         "3201014508900001,31-02-2026\r\n"  # line 3: no such day
         "3201014508900003,2025-01-02\r\n".encode()  # line 4: good
     )
-    with translation.override("id"):  # the command's language, whatever ran before
+    with translation.override("id"):  # the command speaks English whatever ran before
         result = invoke("reference", "import", str(path), "--kind", "deaths")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "line 2, nik: NIK_NOT_DIGITS: NIK hanya boleh berisi angka, diterima '3201 0145 0890 0001'",
-        "line 3, date_of_death: DATE_INVALID: '31-02-2026' bukan tanggal berformat YYYY-MM-DD",
+        "line 2, nik: NIK_NOT_DIGITS: NIK must contain digits only, got '3201 0145 0890 0001'",
+        "line 3, date_of_death: DATE_INVALID: '31-02-2026' is not a date in the form YYYY-MM-DD",
     ]
     assert "1 NIKs kept, 2 problems" in result.stdout
     assert list(ReferenceListEntry.objects.values_list("nik", flat=True)) == ["3201014508900003"]

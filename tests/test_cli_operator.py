@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -305,3 +306,23 @@ def test_target_run_names_the_deciles_file_it_cannot_read(tmp_path):
     result = run("target", "run", "--as-of", "2026-01-01", "--deciles", str(bad))
     assert result.exit_code == 2, result.output
     assert "dtsen.csv" in result.output
+
+
+def _commands(group: click.Group, path: str = "sejahtera"):
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _commands(command, f"{path} {name}")
+        else:
+            yield f"{path} {name}", command
+
+
+def test_every_option_says_what_it_is_for():
+    """An operator reads `--help` at a server's console: an option named only by its flag
+    (`--invalid-rate`, `--batch-size`) leaves them to read the code."""
+    unexplained = [
+        f"{path} {option.opts[0]}"
+        for path, command in _commands(main)
+        for option in command.params
+        if isinstance(option, click.Option) and not option.help and option.name != "help"
+    ]
+    assert unexplained == []

@@ -31,7 +31,13 @@ def setup_django() -> None:
     import django
 
     django.setup()
+    from django.utils import translation
+
     from sejahtera.sealing import key_ring
+
+    # The command line speaks English throughout: the messages the services share with the
+    # pages (a row's error, a refusal) too, not Indonesian between English lines.
+    translation.activate("en")
 
     try:
         key_ring()  # a malformed data key stops the command before it writes anything
@@ -210,11 +216,28 @@ def kk_check(value: str, as_json: bool) -> None:
 
 @main.command()
 @click.option("--persons", type=click.IntRange(min=1), required=True, help="How many persons.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="The same seed writes the same files."
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for households.csv, persons.csv and the ground truth (made if missing).",
+)
 @click.option("--regency", "regencies", multiple=True, help="4-digit regency code (repeatable).")
-@click.option("--duplicate-rate", type=click.FloatRange(0, 0.5), default=None)
-@click.option("--invalid-rate", type=click.FloatRange(0, 0.5), default=None)
+@click.option(
+    "--duplicate-rate",
+    type=click.FloatRange(0, 0.5),
+    default=None,
+    help="Extra person rows copying a real person, per person (default 0.01).",
+)
+@click.option(
+    "--invalid-rate",
+    type=click.FloatRange(0, 0.5),
+    default=None,
+    help="Share of rows given one deliberate defect, for the import to report (default 0.005).",
+)
 @click.option(
     "--survey-share",
     type=click.FloatRange(0, 1),
@@ -389,11 +412,26 @@ def reference_import(path: str, kind: str) -> None:
 
 
 @main.command("import")
-@click.option("--households", type=click.Path(dir_okay=False), required=True)
-@click.option("--persons", type=click.Path(dir_okay=False))
+@click.option(
+    "--households",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="The households file (CSV, XLSX or Parquet; docs/data-format.md).",
+)
+@click.option(
+    "--persons",
+    type=click.Path(dir_okay=False),
+    help="The persons file; without it only households are imported.",
+)
 @click.option("--report", type=click.Path(dir_okay=False), help="Where to write the row report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Rows read and written per batch (memory against speed).",
+)
 @click.option(
     "--as-user",
     "username",
@@ -523,8 +561,16 @@ class _ImportProgress:
 
 
 @main.command()
-@click.option("--persons", type=click.IntRange(min=100), default=20_000, show_default=True)
-@click.option("--seed", type=int, default=2026, show_default=True)
+@click.option(
+    "--persons",
+    type=click.IntRange(min=100),
+    default=20_000,
+    show_default=True,
+    help="Synthetic persons to import.",
+)
+@click.option(
+    "--seed", type=int, default=2026, show_default=True, help="The same seed, the same demo."
+)
 @audited()
 def demo(persons: int, seed: int) -> None:
     """Prepare a demo: migrate, load regions, import a synthetic population, create users and
@@ -605,6 +651,7 @@ def token() -> None:
     multiple=True,
     required=True,
     type=click.Choice(scopes.ALL),
+    help="What the token may do (repeatable; docs/api.md).",
 )
 @click.option(
     "--days",

@@ -17,7 +17,11 @@ import click
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 ENGINE = click.option(
-    "--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="DuckDB on this machine, or Apache Spark for national scale (the same SQL).",
 )
 REJECTED_REPORT = click.option(
     "--report",
@@ -162,8 +166,13 @@ def pmt() -> None:
 
 
 @pmt.command("calibrate")
-@click.option("--households", type=FILE, required=True)
-@click.option("--persons", type=FILE, required=True)
+@click.option(
+    "--households",
+    type=FILE,
+    required=True,
+    help="Households in registry format, with consumption.",
+)
+@click.option("--persons", type=FILE, required=True, help="Their persons in registry format.")
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the model JSON here."
 )
@@ -172,8 +181,16 @@ def pmt() -> None:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Reference date for ages (default: today).",
 )
-@click.option("--holdout-share", type=click.FloatRange(0, 0.9), default=0.2, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--holdout-share",
+    type=click.FloatRange(0, 0.9),
+    default=0.2,
+    show_default=True,
+    help="Share of surveyed households kept out of the fit to measure its errors.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="The same seed, the same split."
+)
 @click.option(
     "--description", default="", help="Stored in the model (say where the data came from)."
 )
