@@ -153,6 +153,25 @@ def test_lookups_from_one_client_are_limited_whatever_the_nik(client, settings):
     assert codes == [200, 200, 429, 429]
 
 
+def test_a_limited_complaint_keeps_what_was_typed(client, settings):
+    """Someone typing a long complaint on a shared connection (a village hall's) meets the
+    limit: the page says nothing was sent and gives the text back, with a new sum."""
+    settings.SEJAHTERA_PUBLIC_RATE = "1/hour"
+    client.get("/layanan/pengaduan/")
+    client.post("/layanan/cek-bansos/", {"nik": "3201010101010001", "name": "x", **solved()})
+    text = "Bantuan BPNT keluarga kami tidak cair sejak Maret, padahal nama masih terdaftar."
+    response = client.post(
+        "/layanan/pengaduan/",
+        {"village": VILLAGE, "category": "aid_not_received", "description": text,
+         "name": "Dewi Lestari", "nik": "3201016007850002", **solved()},
+    )  # fmt: skip
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert text in page
+    assert "tidak ada yang dikirim" in page.lower()
+    assert not Complaint.objects.exists()
+
+
 def proposal_form(**overrides: str) -> dict[str, str]:
     form = {
         "village": VILLAGE,

@@ -13,8 +13,10 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from sejahtera.domain.findings import StepRefused
@@ -47,8 +49,18 @@ def _nik_limited(nik: str) -> bool:
     return not allow("nik", nik, settings.SEJAHTERA_PUBLIC_NIK_RATE)
 
 
-def _too_many(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/public/too_many.html", status=429)
+def _too_many(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """The page again, with what was typed (a long complaint is not lost), saying why nothing
+    was done; the sum shown is a new one."""
+    messages.error(
+        request,
+        gettext(
+            "This page has been asked too often from your connection or about this NIK: nothing "
+            "was sent. What you typed is kept below; try again in an hour, or ask your village "
+            "office."
+        ),
+    )
+    return render(request, template, context, status=429)
 
 
 @require_GET
@@ -62,10 +74,10 @@ def check_status(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "challenge": challenge}
     if request.method == "POST":
         if _limited(request):
-            return _too_many(request)
+            return _too_many(request, "web/public/status.html", context)
         if form.is_valid() and challenge.is_valid():
             if _nik_limited(form.cleaned_data["nik"]):
-                return _too_many(request)
+                return _too_many(request, "web/public/status.html", context)
             found = selectors.citizen_status(
                 form.cleaned_data["nik"], form.cleaned_data["name"], path=request.path
             )
@@ -81,11 +93,11 @@ def track(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "challenge": challenge}
     if request.method == "POST":
         if _limited(request):
-            return _too_many(request)
+            return _too_many(request, "web/public/track.html", context)
         if form.is_valid() and challenge.is_valid():
             number, nik = form.cleaned_data["number"], form.cleaned_data["nik"]
             if _nik_limited(nik):
-                return _too_many(request)
+                return _too_many(request, "web/public/track.html", context)
             item = selectors.tracked_by_number(*number, nik=nik, name=form.cleaned_data["name"])
             context |= {"answered": True, "items": [item] if item else []}
     return render(request, "web/public/track.html", context)
@@ -98,7 +110,8 @@ def propose(request: HttpRequest) -> HttpResponse:
     context |= region_lists(request.POST.get("village", ""))
     if request.method == "POST":
         if _limited(request):
-            return _too_many(request)
+            context["photo_again"] = bool(request.FILES.get("photo"))
+            return _too_many(request, "web/public/propose.html", context)
         if all([challenge.is_valid(), family.is_valid()]):
             try:
                 proposal = family.submit(date.today())
@@ -123,7 +136,7 @@ def complain(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST":
         if _limited(request):
-            return _too_many(request)
+            return _too_many(request, "web/public/complain.html", context)
         if all([challenge.is_valid(), form.is_valid()]):
             try:
                 complaint = file_complaint(form, date.today())
@@ -144,20 +157,24 @@ class _Asking:
 
 
 def _person_asking(
-    request: HttpRequest, form: forms.Form, challenge: ChallengeForm
+    request: HttpRequest,
+    form: forms.Form,
+    challenge: ChallengeForm,
+    page: tuple[str, dict[str, Any]],
 ) -> HttpResponse | _Asking | None:
     """The steps every page takes where a person asks about themselves by NIK and name: the
     client's limit, the sum and the form, the NIK's own limit (counted once the sum is
-    solved). An answer to give at once (too many requests; the same form posted again), who
-    asks and the person found, or None when the form or the sum needs correcting."""
+    solved). An answer to give at once (too many requests: ``page``, the template and context,
+    again; the same form posted again), who asks and the person found, or None when the form
+    or the sum needs correcting."""
     if _limited(request):
-        return _too_many(request)
+        return _too_many(request, *page)
     if not all([challenge.is_valid(), form.is_valid()]):
         number = challenge.filed_before()
         return _filed(request, challenge, number) if number else None
     nik, name = form.cleaned_data["nik"], form.cleaned_data["name"]
     if _nik_limited(nik):
-        return _too_many(request)
+        return _too_many(request, *page)
     return _Asking(nik, name, selectors.person_by_identity(nik, name))
 
 
@@ -167,7 +184,7 @@ def correct(request: HttpRequest) -> HttpResponse:
     challenge = ChallengeForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "challenge": challenge}
     if request.method == "POST":
-        asking = _person_asking(request, form, challenge)
+        asking = _person_asking(request, form, challenge, ("web/public/correct.html", context))
         if isinstance(asking, HttpResponse):
             return asking
         if asking is not None:
@@ -201,7 +218,7 @@ def object_to_decision(request: HttpRequest) -> HttpResponse:
     challenge = ChallengeForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "challenge": challenge}
     if request.method == "POST":
-        asking = _person_asking(request, form, challenge)
+        asking = _person_asking(request, form, challenge, ("web/public/object.html", context))
         if isinstance(asking, HttpResponse):
             return asking
         if asking is not None:
