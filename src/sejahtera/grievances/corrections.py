@@ -25,7 +25,7 @@ from sejahtera.domain.participation import (
 from sejahtera.grievances.models import Channel, CorrectionRequest
 from sejahtera.registry.models import ChangeRecord, Person
 from sejahtera.registry.services import records
-from sejahtera.registry.services.records import RecordInvalid
+from sejahtera.registry.services.records import EditConflict, RecordInvalid
 
 
 @transaction.atomic
@@ -105,7 +105,8 @@ def review_correction(
     if findings:
         raise StepRefused(findings)
     if accepted and locked.cells:
-        person = Person.objects.get(pk=locked.person_id)
+        # locked: an edit of the person committing meanwhile is waited for, then built on
+        person = Person.objects.select_for_update().get(pk=locked.person_id)
         try:
             changed = records.update_person(
                 actor=actor,
@@ -117,6 +118,14 @@ def review_correction(
         except RecordInvalid as invalid:
             found = [f for errors in invalid.members.values() for f in errors]
             raise StepRefused(found) from invalid
+        except EditConflict as conflict:
+            raise StepRefused(
+                [
+                    error(
+                        "edited_meanwhile", gettext_noop("The record changed meanwhile: try again.")
+                    )
+                ]
+            ) from conflict
         locked.change = (
             None
             if not changed  # the record already read so

@@ -111,6 +111,11 @@ def check_cycle(actor: User, programme: str, period_start: date) -> date:
     # Before its end is counted: a start past the bounds may have none (the year 10000).
     check_period_start(period_start, timezone.localdate(), CycleRefused)
     end = cycle_end(period_start, calendar)
+    _refuse_overlap(programme, period_start, end)
+    return end
+
+
+def _refuse_overlap(programme: str, period_start: date, end: date) -> None:
     overlapping = Cycle.objects.filter(
         programme=programme, period_start__lt=end, period_end__gt=period_start
     ).exclude(period_start=period_start)
@@ -120,7 +125,15 @@ def check_cycle(actor: User, programme: str, period_start: date) -> date:
             programme=programme,
             date=period_start.isoformat(),
         )
-    return end
+
+
+def _lock_cycles_of(programme: str) -> None:
+    """Openings of one programme's cycles take turns (PostgreSQL; SQLite has one writer):
+    July's and August's two-month cycles opened at once would each pass the other's overlap
+    check and owe August twice."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"cycles:{programme}"])
 
 
 def open_cycle(
@@ -133,6 +146,8 @@ def open_cycle(
     report = progress or no_progress
     with transaction.atomic():
         without_jit()
+        _lock_cycles_of(programme)
+        _refuse_overlap(programme, period_start, end)  # as it stands now, under the lock
         cycle, _ = Cycle.objects.get_or_create(
             programme=programme,
             period_start=period_start,

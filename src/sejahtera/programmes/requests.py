@@ -27,10 +27,15 @@ from sejahtera.targeting.models import Decision
 HOUSEHOLD_PROGRAMMES = ("PKH", "SEMBAKO")
 
 
+def requests_of(decree: Decree) -> QuerySet[EnrolmentRequest]:
+    """The requests of the decree's programme, answered or not."""
+    return EnrolmentRequest.objects.filter(programme=decree.programme).select_related(
+        "case__household__village", "requested_by"
+    )
+
+
 def pending_requests(decree: Decree) -> QuerySet[EnrolmentRequest]:
-    return EnrolmentRequest.objects.filter(
-        programme=decree.programme, status=EnrolmentRequest.Status.PENDING
-    ).select_related("case__household__village", "requested_by")
+    return requests_of(decree).filter(status=EnrolmentRequest.Status.PENDING)
 
 
 def answer_request(

@@ -6,6 +6,7 @@ import), whose findings are put back on the fields they name.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -194,19 +195,35 @@ class OneTimeKey(forms.Form):
 
 def submit_once(request: HttpRequest, write: Callable[[], str]) -> HttpResponseRedirect:
     """Run ``write`` (which returns the URL of its result) once per form key: a second post of
-    the same rendered form goes to the first result instead of writing again. A post without a
-    key (not from our pages) is written as it comes."""
+    the same rendered form with the same answers goes to the first result instead of writing
+    again. The same form changed (a typo corrected, then Save again) is a new submission, and a
+    post without a key (not from our pages) is written as it comes."""
     once = OneTimeKey(request.POST)
     key = once.cleaned_data["submission_key"] if once.is_valid() else None
     if key is None:
         return HttpResponseRedirect(write())
-    answer = idempotency.once(
-        request.user,  # type: ignore[arg-type]
-        f"form:{key}",
-        idempotency.fingerprint(request.path),
-        lambda: idempotency.Answer(302, location=write()),
-    )
+    try:
+        answer = idempotency.once(
+            request.user,  # type: ignore[arg-type]
+            f"form:{key}",
+            idempotency.fingerprint(request.path, _posted(request)),
+            lambda: idempotency.Answer(302, location=write()),
+        )
+    except idempotency.KeyReused:
+        return HttpResponseRedirect(write())
     return HttpResponseRedirect(answer.location)
+
+
+def _posted(request: HttpRequest) -> str:
+    """What a form post says (its fields, and its files by name and size), in one order."""
+    fields = sorted(
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "submission_key")
+        for value in values
+    )
+    files = sorted((name, f.name or "", f.size or 0) for name, f in request.FILES.items())
+    return json.dumps([fields, files])
 
 
 class HouseholdForm(RegistryCellsForm):

@@ -77,6 +77,11 @@ def client_address(request: HttpRequest) -> str:
     return address
 
 
+# How long a second post of a sum waits for the first to be filed (a national server files a
+# complaint in well under a second; a failed first post makes the second wait this long).
+FILING_WAIT_SECONDS = 8
+
+
 class ChallengeForm(forms.Form):
     """A form with a sum to solve: ``challenge`` carries the signed answer, ``answer`` is the
     person's. Each rendering shows a new sum (a failed one is never asked again), and a solved
@@ -119,7 +124,8 @@ class ChallengeForm(forms.Form):
         if answer.strip() != str(signed["sum"]):
             raise wrong
         self.nonce = signed["nonce"]
-        if not cache.add(f"public-challenge:{self.nonce}", 1, MAX_AGE_SECONDS):
+        # what the first post of this sum sends, while it is being filed (see filed_before)
+        if not cache.add(f"public-challenge:{self.nonce}", self.content, MAX_AGE_SECONDS):
             self.replayed = True
             raise wrong  # already spent
         return cleaned
@@ -134,8 +140,16 @@ class ChallengeForm(forms.Form):
         ``is_valid``), if any: a changed form is a new request, and needs a new sum."""
         if not self.replayed:
             return None
-        content, number = cache.get(f"public-filed:{self.nonce}", ["", None])
-        return number if content == self.content else None
+        # A double tap on a slow phone: the first post may still be filing this very form. Its
+        # number is waited for, or the second answer would ask for a new sum and the citizen,
+        # told nothing was filed, would file again.
+        deadline = time.monotonic() + FILING_WAIT_SECONDS
+        while True:
+            content, number = cache.get(f"public-filed:{self.nonce}", ["", None])
+            first_sent = cache.get(f"public-challenge:{self.nonce}")
+            if number is not None or first_sent != self.content or time.monotonic() > deadline:
+                return number if content == self.content else None
+            time.sleep(0.2)
 
 
 def _digest(data: Any, left_out: set[str]) -> str:

@@ -418,11 +418,16 @@ def unmerge(actor: User, merge_id: int, *, note: str) -> PersonMerge:
     pair is open for review again."""
     note = _reason(note)
     with transaction.atomic():
-        merge = (
-            PersonMerge.objects.select_for_update()
-            .filter(candidate__in=selectors.duplicate_candidates_for(actor))
-            .get(pk=merge_id)
+        scoped = PersonMerge.objects.filter(candidate__in=selectors.duplicate_candidates_for(actor))
+        found = scoped.get(pk=merge_id)
+        # The persons first, in merge_pair's order: the record kept cannot be merged into
+        # another between the check below and the rows going back.
+        list(
+            Person.all_objects.select_for_update()
+            .filter(pk__in=(found.survivor_id, found.merged_id))
+            .order_by("pk")
         )
+        merge = scoped.select_for_update().get(pk=merge_id)
         if merge.unmerged_at is not None:
             raise ReviewRefused(_("This merge has already been undone."))
         if Person.all_objects.filter(pk=merge.survivor_id, merged_into__isnull=False).exists():

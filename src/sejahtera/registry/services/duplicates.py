@@ -3,6 +3,7 @@ recorded for a person to review. The import, the web forms and the API all recor
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 
 from django.db import connection
@@ -13,17 +14,36 @@ from sejahtera.registry.models import DuplicateCandidate, ImportRun, Person
 Holders = Mapping[str, Sequence[tuple[int, str]]]  # NIK → (person pk, external id) of holders
 
 
+# NIKs are locked by bucket: an import batch locks at most this many (a lock per NIK of ten
+# thousand rows would fill PostgreSQL's shared lock table), a registration one or two.
+NIK_LOCK_BUCKETS = 256
+NIK_LOCK_SPACE = 0x4E494B  # "NIK": advisory locks are keyed (space, bucket)
+
+
+def lock_niks(niks: Iterable[str]) -> None:
+    """Until the transaction ends, whoever writes a holder of one of ``niks`` waits (on
+    PostgreSQL; SQLite has one writer): two transactions registering or importing one NIK at
+    once take turns, and the second sees the first's person. Buckets are taken in one order
+    everywhere: no deadlock."""
+    if connection.vendor != "postgresql":
+        return
+    buckets = sorted({zlib.crc32(nik.encode()) % NIK_LOCK_BUCKETS for nik in niks if nik})
+    if buckets:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(pg_advisory_xact_lock(%s, bucket)) FROM unnest(%s::int[]) bucket",
+                [NIK_LOCK_SPACE, buckets],
+            )
+
+
 def holders_of(niks: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
     """Every person holding each of ``niks`` (a few at a time; the import has a faster path).
 
     Called in the transaction that wrote a holder: on PostgreSQL each NIK is locked until it
     commits, so two transactions registering one NIK at once take turns, and the second sees
     the first's person (without it, each saw only its own and no pair was recorded)."""
-    wanted = sorted({n for n in niks if n})  # one order everywhere: no deadlock
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for nik in wanted:
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"nik:{nik}"])
+    wanted = sorted({n for n in niks if n})
+    lock_niks(wanted)
     holders: dict[str, list[tuple[int, str]]] = {}
     # A record held for review holds its NIK too (merged ones are the person kept).
     rows = Person.all_objects.filter(nik__in=wanted, merged_into__isnull=True).values_list(

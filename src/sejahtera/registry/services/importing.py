@@ -44,6 +44,7 @@ from sejahtera.registry.services.deduplication import (
 )
 from sejahtera.registry.services.duplicates import (
     held_for_review_warning,
+    lock_niks,
     record_shared_niks,
     shared_nik_warning,
 )
@@ -335,6 +336,7 @@ class RegistryImport:
         batch_niks = pc.unique(niks.drop_null()).to_pylist()
         if not batch_niks:
             return {}
+        lock_niks(batch_niks)  # a registration or import of one of them at once takes turns
         # Every holder of every NIK of the batch (one index probe per NIK), kept where shared.
         holders: dict[str, list[tuple[int, str]]] = {}
         household_of: dict[int, int] = {}

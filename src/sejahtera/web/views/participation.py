@@ -143,14 +143,20 @@ def _act_on(
     form: forms.Form,
     *,
     allowed: bool,
+    decided: bool,
     act: Callable[[dict[str, Any]], object],
     done: str,
     back: str,
 ) -> HttpResponse | list[str]:
-    """The POST of a record's one decision form (a verdict, an outcome): refused (403) to
-    whoever may not take it; the service's refusals to show; once done, back to the record."""
+    """The POST of a record's one decision form (a verdict, an outcome): back to the record,
+    saying so, when it was decided already (a double click, a second officer); refused (403)
+    to whoever may not take it; the service's refusals to show; once done, back to the
+    record."""
     if request.method != "POST":
         return []
+    if decided:
+        messages.info(request, gettext("This was decided already; nothing was changed."))
+        return redirect(back)
     if not allowed:
         raise PermissionDenied
     if not form.is_valid():
@@ -695,6 +701,7 @@ def objection_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         request,
         form,
         allowed=may_verify,
+        decided=objection.status != "filed",
         act=lambda data: objections.verify_objection(
             actor=request.user,
             objection=objection,
@@ -803,6 +810,7 @@ def complaint_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         request,
         form,
         allowed=may_resolve,
+        decided=complaint.status != "open",
         act=lambda data: complaints.resolve(
             request.user, complaint, outcome=data["outcome"], today=date.today()
         ),
@@ -897,6 +905,7 @@ def correction_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         request,
         form,
         allowed=may_review,
+        decided=found.status != "requested",
         act=lambda data: corrections.review_correction(
             request.user,
             found,
@@ -1072,6 +1081,7 @@ def decision_review_detail(request: AuthenticatedRequest, pk: int) -> HttpRespon
         request,
         form,
         allowed=may_decide,
+        decided=found.status in (DecisionReview.Status.UPHELD, DecisionReview.Status.OVERTURNED),
         act=lambda data: reviews.decide_review(
             actor=request.user,
             review=found,

@@ -55,7 +55,7 @@ from sejahtera.registry.models import Region
 from sejahtera.targeting import selectors as targeting
 from sejahtera.web import documents, params
 from sejahtera.web.downloads import csv_download
-from sejahtera.web.forms import RunChoiceField, iso_date_input
+from sejahtera.web.forms import OneTimeKey, RunChoiceField, iso_date_input, submit_once
 from sejahtera.web.http import AuthenticatedRequest
 
 LINES_PER_PAGE = 50
@@ -92,15 +92,23 @@ def decrees(request: AuthenticatedRequest) -> HttpResponse:
         access.require(request.user, access.DECREE_MAKERS)
         if form.is_valid():
             data = form.cleaned_data
-            try:
+
+            def prepare() -> str:
                 decree = services.prepare_decree(
                     request.user, data["programme"], data["period_start"], data["run"]
                 )
+                return reverse("web:decree", args=[decree.pk])
+
+            try:
+                return submit_once(request, prepare)  # a double click: one draft
             except services.DecreeRefused as refused:
                 form.add_error(None, render_refusal(refused))
-            else:
-                return redirect("web:decree", pk=decree.pk)
-    context = {"decrees": listed[:100], "form": form, "can_prepare": can_prepare}
+    context = {
+        "decrees": listed[:100],
+        "form": form,
+        "can_prepare": can_prepare,
+        "once": OneTimeKey(request.POST or None),
+    }
     return render(request, "web/programmes/decrees.html", context)
 
 
@@ -157,7 +165,9 @@ def decree_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def answer_request(request: AuthenticatedRequest, pk: int, request_pk: int) -> HttpResponse:
     decree = _decree(request, pk)
     access.require(request.user, access.DECREE_MAKERS)
-    enrolment_request = requests.pending_requests(decree).filter(pk=request_pk).first()
+    # any of the programme's requests: one answered a moment ago (a double click) is refused
+    # by the service as answered, not unknown
+    enrolment_request = requests.requests_of(decree).filter(pk=request_pk).first()
     if enrolment_request is None:
         raise Http404
     try:

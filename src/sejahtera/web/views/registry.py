@@ -248,7 +248,8 @@ def edit_household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 records.update_household(
                     actor=request.user,
                     household=record,
-                    cells=form.to_cells(),
+                    # the columns the page does not edit (the surveyed expenditure) as they are
+                    cells=records.household_cells(record) | form.to_cells(),
                     expected_version=params.integer(request.POST, "version", 0),
                 )
             except records.RecordInvalid as invalid:
@@ -269,7 +270,9 @@ def edit_household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             initial=_form_initial(records.household_cells(record)), villages=villages
         )
     return render(
-        request, "web/registry/edit.html", {"form": form, "record": record, "household": record}
+        request,
+        "web/registry/edit.html",
+        {"form": form, "record": record, "household": record, "version": _version(request, record)},
     )
 
 
@@ -309,8 +312,21 @@ def edit_person(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "web/registry/edit.html",
-        {"form": form, "record": person, "household": person.household},
+        {
+            "form": form,
+            "record": person,
+            "household": person.household,
+            "version": _version(request, person),
+        },
     )
+
+
+def _version(request: AuthenticatedRequest, record: Household | Person) -> int:
+    """The version a form sent back is based on: the one it was posted with, never the
+    record's latest, or saving again would overwrite what someone else saved meanwhile."""
+    if request.method == "POST":
+        return params.integer(request.POST, "version", 0)
+    return record.version
 
 
 def _form_initial(cells: dict[str, str]) -> dict[str, object]:
