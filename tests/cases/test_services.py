@@ -465,6 +465,9 @@ def test_income_above_the_regencys_umk_for_four_months_proposes_graduation(case,
         services.record_income(
             actor=worker, case=case, month=date(2026, month, 15), amount=5_000_000
         )
+    assert not graduation_check(case, TODAY).proposal.candidate  # registered: not yet served
+    type(case).objects.filter(pk=case.pk).update(stage="protection")
+    case.refresh_from_db()
     outlook = graduation_check(case, TODAY).proposal
     assert outlook.candidate
     assert outlook.reasons[0].params == {"wage": 4_900_000, "months": 4}

@@ -879,7 +879,7 @@ def test_birth_date_today_is_fine_but_tomorrow_is_in_the_future():
     assert validate("person", birth_date="2025-06-15").findings == []
     result = validate("person", birth_date="2025-06-16")
     assert found(result) == [("DATE_IN_FUTURE", "birth_date")]
-    assert result.findings[0].message == "birth_date 2025-06-16 is in the future"
+    assert result.findings[0].message == "2025-06-16 is a date still to come"
     assert not result.is_valid
 
 
@@ -887,7 +887,7 @@ def test_deceased_date_in_the_future():
     assert validate("person", deceased_date="2025-06-15").findings == []
     result = validate("person", deceased_date="2026-01-01")
     assert found(result) == [("DATE_IN_FUTURE", "deceased_date")]
-    assert result.findings[0].message == "deceased_date 2026-01-01 is in the future"
+    assert result.findings[0].message == "2026-01-01 is a date still to come"
     assert not result.is_valid
 
 

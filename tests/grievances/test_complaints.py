@@ -193,3 +193,22 @@ def test_a_complaint_about_a_provincial_or_ministry_officer_goes_to_the_ministry
     assert readers(offices, about_province) == {"ministry", "auditor"}
     about_ministry = complain(ComplaintCategory.STAFF_MISCONDUCT, named_staff=offices["ministry"])
     assert readers(offices, about_ministry) == {"auditor"}  # the one named never reads it
+
+
+def test_an_office_finds_its_waiting_complaints_with_the_nearest_deadline(offices, client):
+    """The office's dashboard opens on what waits for it: the complaint routed to it, with its
+    deadline, linked to the list; not the neighbouring regency's, nor an analyst's."""
+    from sejahtera.grievances.selectors import waiting_for
+
+    complaint = complain()
+    [queue] = [q for q in waiting_for(offices["regency"]) if q.kind == "complaints"]
+    assert (queue.count, queue.due) == (1, complaint.due_on)
+    assert not [q for q in waiting_for(offices["other_regency"]) if q.kind == "complaints"]
+    assert waiting_for(offices["ministry"]) == []
+
+    client.force_login(offices["regency"])
+    page = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-queue="complaints"' in page
+    assert 'href="/complaints/"' in page
+    complaints.resolve(offices["regency"], complaint, outcome="paid", today=RECEIVED)
+    assert not [q for q in waiting_for(offices["regency"]) if q.kind == "complaints"]

@@ -98,7 +98,9 @@ class CycleOut(Schema):
     programme: str
     period_start: date
     period_end: date
-    totals: dict[str, Any]
+    totals: dict[str, Any] = Field(
+        description="Lines and amounts by status, within the caller's region."
+    )
 
 
 class CyclePage(Page):
@@ -125,14 +127,18 @@ def _decree_out(decree: Decree) -> DecreeOut:
     )
 
 
-def _cycle_out(cycle: Cycle) -> CycleOut:
-    return CycleOut(
-        id=cycle.pk,
-        programme=cycle.programme,
-        period_start=cycle.period_start,
-        period_end=cycle.period_end,
-        totals=cycle.totals,
-    )
+def _cycles_out(user: User, cycles: list[Cycle]) -> list[CycleOut]:
+    totals = selectors.cycle_totals_for(user, cycles)  # within the user's region
+    return [
+        CycleOut(
+            id=cycle.pk,
+            programme=cycle.programme,
+            period_start=cycle.period_start,
+            period_end=cycle.period_end,
+            totals=totals[cycle.pk],
+        )
+        for cycle in cycles
+    ]
 
 
 def _decree(
@@ -248,9 +254,10 @@ def _decide(decide: Any) -> DecreeOut:
 
 @router.get("/cycles", response={200: CyclePage, **PROBLEMS})
 def list_cycles(request: HttpRequest, filters: Query[PageQuery]) -> dict[str, Any]:
-    listed = selectors.cycles_for(token_user(request, SCOPE, PageQuery))
+    user = token_user(request, SCOPE, PageQuery)
+    listed = selectors.cycles_for(user)
     start, end = filters.bounds()
-    return page_of(filters, listed.count(), [_cycle_out(c) for c in listed[start:end]])
+    return page_of(filters, listed.count(), _cycles_out(user, list(listed[start:end])))
 
 
 @router.post("/cycles", response={200: CycleOut, **PROBLEMS})
@@ -259,7 +266,8 @@ def open_cycle(request: HttpRequest, body: CycleIn) -> CycleOut:
     replay changes nothing."""
     user = token_user(request, SCOPE)
     try:
-        return _cycle_out(cycles.open_cycle(user, body.programme, body.period_start))
+        [opened] = _cycles_out(user, [cycles.open_cycle(user, body.programme, body.period_start)])
+        return opened
     except CycleRefused as refused:
         raise HttpError(422, render_refusal(refused)) from None
 

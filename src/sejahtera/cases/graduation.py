@@ -13,6 +13,7 @@ from sejahtera.cases.models import Case, CasePlan
 from sejahtera.cases.wages import minimum_wage
 from sejahtera.domain import cases as journey
 from sejahtera.domain import empowerment
+from sejahtera.domain.cases import Stage
 from sejahtera.domain.wages import MinimumWage
 from sejahtera.registry.models import Household
 from sejahtera.targeting.models import Decision, HouseholdResult
@@ -101,4 +102,7 @@ def graduation_check(case: Case, today: date) -> GraduationCheck:
         track_criteria_met=bool(criteria) and all(c.met for c in criteria),
         settings=settings,
     )
+    if Stage.GRADUATED not in journey.TRANSITIONS[Stage(case.stage)]:
+        # not a candidate before it is served (a new, unassessed case) nor after it left
+        proposal = journey.GraduationProposal(candidate=False, suggested_type=None, reasons=())
     return GraduationCheck(wage, track, criteria, proposal)

@@ -694,6 +694,15 @@ def request_enrolment(
             programme=programme,
             programmes=", ".join(programmes),
         )
+    waiting = EnrolmentRequest.objects.filter(
+        case=case, programme=programme, action=action, status=EnrolmentRequest.Status.PENDING
+    )
+    if waiting.exists():
+        raise _refuse(
+            "CASE_REQUEST_PENDING",
+            gettext_noop("the same request for {programme} already waits for the decree maker"),
+            programme=programme,
+        )
     request = EnrolmentRequest.objects.create(
         case=case,
         programme=programme,

@@ -255,11 +255,11 @@ def _early_termination(facts: CaseFacts, settings: JourneySettings) -> list[Find
         findings.append(
             error(
                 TERMINATION_REASON_MISSING,
+                # the form lists the reasons by name; the API's schema by code
                 gettext_noop(
-                    "a family that has not graduated is terminated only for a reason of the "
-                    "list ({reasons})"
+                    "a family that has not graduated is terminated only for a reason chosen "
+                    "from the list"
                 ),
-                reasons=", ".join(EARLY_TERMINATION_REASONS),
             )
         )
     if not facts.by_supervisor:

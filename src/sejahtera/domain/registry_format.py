@@ -528,7 +528,7 @@ class PersonValidator(RowValidator):
             findings.append(
                 error(
                     "DATE_IN_FUTURE",
-                    gettext_noop("birth_date {value} is in the future"),
+                    gettext_noop("{value} is a date still to come"),
                     "birth_date",
                     value=birth_date.isoformat(),
                 )
@@ -539,7 +539,7 @@ class PersonValidator(RowValidator):
                 findings.append(
                     error(
                         "DATE_IN_FUTURE",
-                        gettext_noop("deceased_date {value} is in the future"),
+                        gettext_noop("{value} is a date still to come"),
                         "deceased_date",
                         value=deceased.isoformat(),
                     )

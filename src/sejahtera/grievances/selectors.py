@@ -9,17 +9,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import Count, Min, Model, QuerySet
 from django.utils import timezone
 
 from sejahtera.accounts import access, audit
 from sejahtera.accounts.models import AuditEntry, User
 from sejahtera.domain.participation import PROPOSAL_STEPS, ProposalStage, tracking_number
+from sejahtera.grievances.complaints import visible_complaints
+from sejahtera.grievances.corrections import corrections_for
 from sejahtera.grievances.models import Complaint, CorrectionRequest, Objection, Proposal
 from sejahtera.grievances.proposals import ACTOR_ROLES
 from sejahtera.programmes.selectors import Assistance, citizen_assistance, revealing_programmes
-from sejahtera.registry.models import Person
+from sejahtera.registry.models import DuplicateCandidate, Person
+from sejahtera.registry.selectors import duplicate_candidates_for
 from sejahtera.targeting.models import DecisionReview
+from sejahtera.targeting.reviews import reviews_for
 
 
 def proposals_for(user: User) -> QuerySet[Proposal]:
@@ -49,6 +53,41 @@ def objections_for(user: User) -> QuerySet[Objection]:
     return Objection.objects.filter(household__village__code__startswith=prefix).select_related(
         "household__village", "objector_village"
     )
+
+
+@dataclass(frozen=True)
+class Queue:
+    """Work waiting for a user: how many, and the nearest deadline (None when none is set)."""
+
+    kind: str  # complaints, objections, proposals, corrections, decision_reviews, duplicates
+    count: int
+    due: date | None = None
+
+
+def waiting_for(user: User) -> list[Queue]:
+    """What waits for ``user``'s next step, queue by queue, within their region (only the
+    queues of their role, only those not empty): the office's morning list."""
+    queues: list[Queue] = []
+
+    def add(kind: str, waiting: QuerySet[Any], deadline: str | None = None) -> None:
+        figures = waiting.aggregate(n=Count("pk"), **({"due": Min(deadline)} if deadline else {}))
+        if figures["n"]:
+            queues.append(Queue(kind, figures["n"], figures.get("due")))
+
+    if access.has_role(user, access.COMPLAINT_HANDLERS):
+        add("complaints", visible_complaints(user).filter(status="open"), "due_on")
+    if access.has_role(user, access.OBJECTION_VERIFIERS):
+        add("objections", objections_for(user).filter(status="filed"), "deadline")
+    if stages := stages_awaiting(user):
+        add("proposals", proposals_for(user).filter(stage__in=stages))
+    if access.has_role(user, access.CORRECTION_REVIEWERS):
+        add("corrections", corrections_for(user).filter(status="requested"))
+    if access.has_role(user, access.DECISION_REVIEWERS):
+        add("decision_reviews", reviews_for(user).filter(status__in=["received", "open"]))
+    if access.has_role(user, access.DUPLICATE_REVIEWERS):
+        open_pairs = duplicate_candidates_for(user).filter(status=DuplicateCandidate.Status.OPEN)
+        add("duplicates", open_pairs)
+    return queues
 
 
 @dataclass(frozen=True)

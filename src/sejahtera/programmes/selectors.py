@@ -229,6 +229,20 @@ def _assistance(
     return Assistance(enrolment.programme, state, *period)
 
 
+def open_enrolment_states(
+    household_id: int, programme: str, *, household_only: bool = False
+) -> set[str]:
+    """How the household's open enrolments in ``programme`` stand (active, suspended): its own
+    and its members' (only its own with ``household_only``). For a page that already shows
+    the household."""
+    enrolments = Enrolment.objects.filter(
+        household_id=household_id, programme=programme, ended_on__isnull=True
+    )
+    if household_only:
+        enrolments = enrolments.filter(person__isnull=True)
+    return set(enrolments.values_list("status", flat=True))
+
+
 def enrolments_for(user: User) -> QuerySet[Enrolment]:
     """Open enrolments (active or suspended) within the user's region."""
     access.require(user, access.DELIVERY_READERS)
@@ -274,6 +288,25 @@ def cycle_regions(user: User, cycle: Cycle) -> list[dict[str, Any]]:
     """Entitlement lines and amounts per regency and status, within the user's region."""
     prefix = access.region_prefix(user)
     return by_regency(Entitlement.objects.filter(cycle=cycle, region_code__startswith=prefix))
+
+
+def cycle_totals_for(user: User, cycles: list[Cycle]) -> dict[int, dict[str, Any]]:
+    """Each cycle's lines and amounts by status (``{"payable": {"lines", "amount"}}``, as
+    ``Cycle.totals``) within the user's region: a regency office counts its own families, not
+    the country's. One query for a regional user; the stored totals for a national one."""
+    prefix = access.region_prefix(user)
+    if not prefix:
+        return {cycle.pk: cycle.totals for cycle in cycles}
+    rows = (
+        Entitlement.objects.filter(cycle__in=cycles, region_code__startswith=prefix)
+        .values("cycle_id", "status")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+        .order_by()
+    )
+    totals: dict[int, dict[str, Any]] = {cycle.pk: {} for cycle in cycles}
+    for row in rows:
+        totals[row["cycle_id"]][row["status"]] = {"lines": row["n"], "amount": row["amount"] or 0}
+    return totals
 
 
 def by_regency(lines: QuerySet[Any]) -> list[dict[str, Any]]:

@@ -222,7 +222,11 @@ def _posted(request: HttpRequest) -> str:
         if name not in ("csrfmiddlewaretoken", "submission_key")
         for value in values
     )
-    files = sorted((name, f.name or "", f.size or 0) for name, f in request.FILES.items())
+    files = sorted(
+        (name, f.name or "", f.size or 0)
+        for name, uploaded in request.FILES.lists()
+        for f in uploaded
+    )
     return json.dumps([fields, files])
 
 

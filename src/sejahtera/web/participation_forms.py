@@ -21,7 +21,7 @@ from sejahtera.domain.participation import (
 from sejahtera.grievances import complaints, proposals
 from sejahtera.grievances.models import Complaint, Proposal
 from sejahtera.grievances.proposals import ProposedChange
-from sejahtera.labels import participation_label, programme_label
+from sejahtera.labels import PARTICIPATION_LABELS, programme_label
 from sejahtera.registry.models import Region
 from sejahtera.registry.services.records import RecordInvalid
 from sejahtera.web.forms import RegistryCellsForm, compact_identifier
@@ -139,7 +139,7 @@ class ComplaintForm(forms.Form):
     village = VillageField(label=_("Village where it happened"))
     category = forms.ChoiceField(
         label=_("What is the complaint about?"),
-        choices=[(c.value, participation_label(c.value)) for c in ComplaintCategory],
+        choices=[(c.value, PARTICIPATION_LABELS[c.value]) for c in ComplaintCategory],  # lazy
     )
     description = forms.CharField(
         label=_("What happened?"),
@@ -166,7 +166,7 @@ class ChangeProposalForm(PlaceForm):
 
     kind = forms.ChoiceField(
         label=_("What changed?"),
-        choices=[(k.value, participation_label(k.value)) for k in CHANGE_KINDS],
+        choices=[(k.value, PARTICIPATION_LABELS[k.value]) for k in CHANGE_KINDS],  # lazy
     )
     member = forms.TypedChoiceField(label=_("Which member"), coerce=int, required=False)
     deceased_date = forms.DateField(

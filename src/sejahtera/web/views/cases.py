@@ -399,6 +399,30 @@ class EnrolmentForm(CaseForm):
     )
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea)
 
+    def clean(self) -> dict[str, Any]:
+        """A request the decree maker could only refuse is refused here, at once."""
+        data = super().clean() or {}
+        programme, action = data.get("programme"), data.get("action")
+        if programme and action:
+            household = self.case.household_id
+            if action == EnrolmentRequest.Action.ENROL and delivery.open_enrolment_states(
+                household, programme, household_only=True
+            ):  # a person programme may still enrol another member
+                self.add_error(
+                    "programme",
+                    gettext("This family already receives %(programme)s.")
+                    % {"programme": programme},
+                )
+            elif action == EnrolmentRequest.Action.SUSPEND and (
+                "active" not in delivery.open_enrolment_states(household, programme)
+            ):
+                self.add_error(
+                    "programme",
+                    gettext("This family receives no %(programme)s to suspend.")
+                    % {"programme": programme},
+                )
+        return data
+
 
 # kind → the form that fills it in; ``cases.actions`` has each kind's title and service
 RECORD_FORMS: dict[str, type[CaseForm]] = {

@@ -11,11 +11,14 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from sejahtera.accounts import access
+from sejahtera.accounts.models import User
 from sejahtera.cases import reports as journey
 from sejahtera.domain.regions import data_dir
+from sejahtera.grievances.selectors import waiting_for
 from sejahtera.labels import cluster_label, stage_label
 from sejahtera.programmes import coverage
 from sejahtera.registry import selectors
@@ -46,7 +49,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     figures = dashboard_for(user, _region(request))
     code = figures.total.code
     indicators: tuple[str, ...] = INDICATORS
-    context: dict[str, Any] = {"figures": figures}
+    context: dict[str, Any] = {"figures": figures, "queues": _queues(user)}
     if access.has_role(user, access.TARGETING_READERS):
         indicators += COVERAGE_INDICATORS
         clusters = coverage.cluster_coverage(user, code)
@@ -93,6 +96,32 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
         "show_map": figures.region is None,
     }
     return render(request, "web/dashboard.html", context)
+
+
+# Each queue of ``grievances.selectors.waiting_for``: its name and its list.
+QUEUES = {
+    "complaints": (_("Complaints to answer"), "web:complaints"),
+    "objections": (_("Objections to verify"), "web:objections"),
+    "proposals": (_("Proposals at your step"), "web:proposals"),
+    "corrections": (_("Corrections to review"), "web:corrections"),
+    "decision_reviews": (_("Objections to decisions to review"), "web:decision-reviews"),
+    "duplicates": (_("Possible duplicates to review"), "web:duplicates"),
+}
+
+
+def _queues(user: User) -> list[dict[str, Any]]:
+    today = date.today()
+    return [
+        {
+            "kind": queue.kind,
+            "label": QUEUES[queue.kind][0],
+            "url": QUEUES[queue.kind][1],
+            "count": queue.count,
+            "due": queue.due,
+            "overdue": queue.due is not None and queue.due < today,
+        }
+        for queue in waiting_for(user)
+    ]
 
 
 @login_required

@@ -239,8 +239,12 @@ def cycle_list(request: AuthenticatedRequest) -> HttpResponse:
                 form.add_error(None, render_refusal(refused))
             else:
                 return _follow(request, job)
+    cycles = list(listed[:100])
+    totals = selectors.cycle_totals_for(request.user, cycles)
+    for cycle in cycles:
+        cycle.shown_totals = totals[cycle.pk]  # type: ignore[attr-defined]
     context = {
-        "cycles": listed[:100],
+        "cycles": cycles,
         "form": form,
         "can_open": access.has_role(request.user, access.DECREE_MAKERS),
     }
@@ -252,6 +256,7 @@ def cycle_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     cycle = _cycle(request, pk)
     context = {
         "cycle": cycle,
+        "totals": selectors.cycle_totals_for(request.user, [cycle])[cycle.pk],
         "regions": selectors.cycle_regions(request.user, cycle),
         "batches": reconciliation.batches_for(request.user).filter(cycle=cycle),
         "report": reconciliation.cycle_reconciliation(request.user, cycle, path=request.path),
