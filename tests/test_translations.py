@@ -17,7 +17,7 @@ GLOSSARY = PACKAGE.parents[1] / "docs" / "glossary.md"
 
 # Words Indonesian uses unchanged; any other msgstr equal to its msgid was left in English.
 SAME_IN_BOTH_LANGUAGES = {
-    "Administrator", "ATENSI", "Auditor", "Diploma", "HIV", "ID", "Indonesia", "manual", "Mental",
+    "Administrator", "ATENSI", "Auditor", "Diploma", "HIV", "ID", "Indonesia", "manual", "Menu", "Mental",
     "No.", "NIK", "PENA", "REST API", "RT", "RW", "Status", "Supervisor", "supervisor", "Target",
     "Token", "TV",
 }  # fmt: skip

@@ -99,6 +99,9 @@ def page_for(new_page: Callable[..., Any], live_server: Any) -> Callable[..., An
         page.click("main button[type=submit]")
         page.wait_for_load_state("networkidle")
         if language:
+            toggle = page.locator("header .menu-toggle")
+            if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
+                toggle.click()  # a phone folds the menu, the language list with it
             # the arrow keys only move through the list: its button ("Ganti") changes it
             page.select_option("#language", language)
             with page.expect_navigation():

@@ -323,7 +323,7 @@ def test_language_menu_does_not_reload_the_page_on_an_arrow_key(page_for, live_s
 
 
 def test_skip_link_comes_first_and_leads_into_main_at_phone_width(page_for, live_server, world):
-    """2.4.1 / 2.4.3: at 375 px the header holds ~19 tab stops (the whole menu, no collapse):
+    """2.4.1 / 2.4.3: at 375 px the header holds several tab stops (the brand, the menu button):
     the first Tab shows the skip link, and after it the next Tab is inside <main>."""
     page = page_for(world["office"], viewport=PHONE)
     page.goto(live_server.url + "/registry/?q=siti")
@@ -356,6 +356,28 @@ def test_phone_header_menu_is_reachable_by_keyboard(page_for, live_server, world
     assert len(reached) == wanted
     assert off_screen == []
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_phone_header_folds_its_menu_behind_a_button(page_for, live_server, world):
+    """At 375 px the header's menu, account links and language list filled about 454 px of
+    667: every page started below the first screen. The menu now folds behind a "Menu" button
+    that says whether it is open (4.1.2); on a wide screen it stays in the bar."""
+    page = page_for(world["office"], viewport=PHONE)
+    page.goto(live_server.url + "/cases/")
+    header = page.evaluate("document.querySelector('header').getBoundingClientRect().height")
+    assert header < 120, header
+    toggle = page.locator("header .menu-toggle")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert not page.locator("header nav").is_visible()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert page.locator("header nav a").first.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    wide = page_for(world["office"])
+    wide.goto(live_server.url + "/cases/")
+    assert not wide.locator("header .menu-toggle").is_visible()
+    assert wide.locator("header nav a").first.is_visible()
 
 
 def test_registry_search_results_are_announced(page_for, live_server, world):

@@ -22,7 +22,7 @@ def test_village_operator_registers_a_household_and_finds_it(page_for, shoot, ma
     assert page.url.endswith("/registry/")
     shoot(page, "registry-search-phone")
 
-    page.click("text=Daftarkan rumah tangga")
+    page.click("#register-household")  # on the first screen; the menu is folded on a phone
     page.select_option("#id_region_code", VILLAGE)
     page.fill("#id_address", "Jl. Melati No. 7")
     page.check("input[value=tv]")
@@ -62,7 +62,8 @@ def test_village_operator_registers_a_household_and_finds_it(page_for, shoot, ma
     assert "Sri Wahyuni" in page.content()
     shoot(page, "household-page")
 
-    page.click("text=Registri")
+    page.click("header .menu-toggle")  # the menu folds on a phone
+    page.click("header nav >> text=Registri")
     page.fill("#q", "sri wahyu")
     page.keyboard.press("Enter")
     # typing and Enter each ask for the results: let both answers land before clicking, or

@@ -42,6 +42,7 @@ def test_an_analyst_adds_an_authenticator_then_signs_in_with_it(
     page.click("text=Teruskan")
     page.get_by_role("heading", name="Dasbor").wait_for()
 
+    page.click("header .menu-toggle")  # folded on a phone
     page.click("button:has-text('Keluar')")
     page.fill("#id_username", analyst.username)
     page.fill("#id_password", "pw-for-tests")

@@ -66,3 +66,17 @@ document.addEventListener("DOMContentLoaded", () => {
   const first = document.querySelector("[data-focus-on-load]");
   if (first) first.focus();
 });
+
+// The header's menu on a phone: folded behind its button so that a page starts on the first
+// screen; the button says whether it is open. Without this script the menu stays open.
+const menuToggle = document.querySelector("header .menu-toggle");
+const siteMenu = document.getElementById("site-menu");
+if (menuToggle && siteMenu) {
+  const fold = (folded) => {
+    siteMenu.toggleAttribute("data-folded", folded);
+    menuToggle.setAttribute("aria-expanded", String(!folded));
+  };
+  menuToggle.hidden = false;
+  fold(window.matchMedia("(max-width: 40rem)").matches);
+  menuToggle.addEventListener("click", () => fold(!siteMenu.hasAttribute("data-folded")));
+}
