@@ -17,9 +17,9 @@ GLOSSARY = PACKAGE.parents[1] / "docs" / "glossary.md"
 
 # Words Indonesian uses unchanged; any other msgstr equal to its msgid was left in English.
 SAME_IN_BOTH_LANGUAGES = {
-    "Administrator", "ATENSI", "Auditor", "Diploma", "HIV", "ID", "Indonesia", "manual", "Menu", "Mental",
-    "No.", "NIK", "PENA", "REST API", "RT", "RW", "Status", "Supervisor", "supervisor", "Target",
-    "Token", "TV",
+    "Administrator", "ATENSI", "Auditor", "Diploma", "HIV", "ID", "Indonesia", "manual", "Menu",
+    "Mental", "No.", "NIK", "PENA", "REST API", "RT", "RW", "Status", "Supervisor", "supervisor",
+    "Target", "Token", "TV",
 }  # fmt: skip
 
 # Reviewed groups of English messages that Indonesian rightly says with one phrase.
