@@ -24,6 +24,8 @@ from sejahtera.accounts.models import Role
 from sejahtera.registry.models import Household, Person, Region
 
 from .targeting.conftest import population  # noqa: F401 (a fixture)
+from .test_concurrent_writes import meet_after as concurrent_meet_after
+from .test_concurrent_writes import race as concurrent_race
 
 BOGOR = "3201"
 VILLAGE = "3201011002"  # Karadenan, Cibinong
@@ -40,40 +42,13 @@ def needs_postgresql() -> None:
 def race(*steps: Callable[[], Any]) -> list[Any]:
     """Run each step in its own thread and connection, started together; what each returned
     (or raised), in order."""
-    barrier = threading.Barrier(len(steps))
-    results: list[Any] = [None] * len(steps)
-
-    def run(index: int, step: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = step()
-        except Exception as exc:  # the outcome is what the test reads
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, s)) for i, s in enumerate(steps)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a request never finished"
-    return results
+    return concurrent_race(*((lambda step=step: step) for step in steps))
 
 
-def meet_after(original: Callable[..., Any], parties: int = 2, wait: float = 10.0):
-    """``original``, but each caller waits (up to ``wait`` seconds) for the others to reach
-    the same point: the interleaving a busy server may make. A fix that serialises the two
-    only delays the meeting (the barrier breaks, the first goes on)."""
-    barrier = threading.Barrier(parties)
-
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        result = original(*args, **kwargs)
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=wait)
-        return result
-
-    return wrapped
+def meet_after(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``original``, but each caller waits for the other to reach the same point (a fix that
+    serialises the two only delays the meeting: the barrier breaks, the first goes on)."""
+    return concurrent_meet_after(original, wait=10.0)
 
 
 def logged_in(user) -> Client:
