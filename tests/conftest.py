@@ -204,3 +204,32 @@ def served_case(db):
         return case
 
     return open_and_serve
+
+
+@pytest.fixture
+def enrol(make_user):
+    """enrol(household, programme) → an open, active enrolment of the household, from a decree
+    of a completed run (no cycle): a family the programme already serves."""
+    from datetime import date
+
+    from sejahtera.accounts.models import Role
+    from sejahtera.programmes.models import Decree, Enrolment
+    from sejahtera.targeting.models import TargetingRun
+    from sejahtera.targeting.rules import default_rules_text
+
+    def make(household, programme: str):
+        run = TargetingRun.objects.create(
+            as_of=date(2026, 1, 1), rules_text=default_rules_text(), status="completed"
+        )
+        decree = Decree.objects.create(
+            programme=programme, period_start=date(2026, 1, 1), run=run,
+            prepared_by=make_user(Role.PROGRAMME_MANAGER),
+        )  # fmt: skip
+        return Enrolment.objects.create(
+            programme=programme, subject=f"H{household.pk}", household=household,
+            region_code=household.village_id, started_on=date(2026, 1, 1),
+            per_stage_amount=937_500, monthly_amount=200_000, yearly_amount=3_750_000,
+            start_decree=decree,
+        )  # fmt: skip
+
+    return make

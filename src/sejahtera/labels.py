@@ -349,7 +349,7 @@ def payment_label(code: str) -> str:
 
 
 # How a programme's latest cycle stands, as the public status page tells a citizen
-# (programmes.selectors.CITIZEN_STATES): what to expect and whether to go to the office.
+# (programmes.selectors.Assistance.state): what to expect and whether to go to the office.
 CITIZEN_ASSISTANCE_LABELS: dict[str, Promise] = {
     "on_hold": _("On hold: ask your regency's social office why"),
     "enrolled": _("Enrolled; no payment period has opened yet"),

@@ -400,6 +400,18 @@ def test_an_enrolment_request_names_a_programme_of_the_rules(world):
     assert _mentions(problem, "BLT_DESA")
 
 
+def test_an_enrolment_request_the_decree_maker_could_only_refuse_is_refused(world, enrol):
+    """As on the case's form: suspending what the family does not receive, or enrolling it in
+    what it receives already, waits for nobody."""
+    suspend = {"programme": "SEMBAKO", "action": "suspend", "reason": "moved"}
+    assert _mentions(_problem(world.post("enrolment-requests", suspend)), "CASE_NOT_ENROLLED")
+    enrol(world.family, "SEMBAKO")
+    enrol = {"programme": "SEMBAKO", "action": "enrol", "reason": "poor"}
+    assert _mentions(_problem(world.post("enrolment-requests", enrol)), "CASE_ALREADY_ENROLLED")
+    assert world.post("enrolment-requests", suspend).status_code == 201
+    assert _mentions(_problem(world.post("enrolment-requests", suspend)), "CASE_REQUEST_PENDING")
+
+
 @pytest.mark.parametrize(
     ("record", "body"),
     [

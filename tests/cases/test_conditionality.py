@@ -113,8 +113,10 @@ def test_repeated_non_compliance_shows_and_a_paksa_graduation_cites_it(client, c
     ]
 
 
-def test_a_pkh_suspension_cites_the_records(api_post, case, worker, pupil):
+def test_a_pkh_suspension_cites_the_records(api_post, case, worker, pupil, enrol):
     Case.objects.filter(pk=case.pk).update(stage=Stage.PROTECTION)
+    enrol(case.household, "PKH")  # a suspension is of what the family receives
+    enrol(case.household, "SEMBAKO")
     today = date.today()  # the API's day: the months cited are recent ones
     for back in (3, 2, 1):
         index = today.year * 12 + today.month - 1 - back

@@ -243,12 +243,12 @@ def test_in_protection_the_worker_requests_enrolment_or_suspension(
     assert case.enrolment_requests.get().programme == "PKH"
     refused = api(worker)(
         f"/cases/{case.pk}/enrolment-requests",
-        {"programme": "SEMBAKO", "action": "suspend", "reason": " "},
+        {"programme": "SEMBAKO", "action": "enrol", "reason": " "},
     )
     assert {e["code"] for e in refused.json()["errors"]} == {"CASE_REASON_MISSING"}
     saved = api(worker)(
         f"/cases/{case.pk}/enrolment-requests",
-        {"programme": "SEMBAKO", "action": "suspend", "reason": "moved away"},
+        {"programme": "SEMBAKO", "action": "enrol", "reason": "lost her job"},
     )
     assert saved.status_code == 201
     assert "enrolment" in {e["kind"] for e in saved.json()["case"]["timeline"]}

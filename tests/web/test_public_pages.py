@@ -79,26 +79,8 @@ def test_a_known_nik_and_name_shows_registration_and_nothing_else(client, family
         assert private not in answer
 
 
-def test_the_answer_says_how_each_programme_stands_but_never_its_amount(client, family, make_user):
-    from datetime import date
-
-    from sejahtera.accounts.models import Role
-    from sejahtera.programmes.models import Decree, Enrolment
-    from sejahtera.targeting.models import TargetingRun
-    from sejahtera.targeting.rules import default_rules_text
-
-    run = TargetingRun.objects.create(
-        as_of=date(2026, 1, 1), rules_text=default_rules_text(), status="completed"
-    )
-    decree = Decree.objects.create(
-        programme="PKH", period_start=date(2026, 1, 1), run=run,
-        prepared_by=make_user(Role.PROGRAMME_MANAGER),
-    )  # fmt: skip
-    Enrolment.objects.create(
-        programme="PKH", subject=f"H{family.pk}", household=family, region_code=VILLAGE,
-        started_on=date(2026, 1, 1), per_stage_amount=937_500, yearly_amount=3_750_000,
-        start_decree=decree,
-    )  # fmt: skip
+def test_the_answer_says_how_each_programme_stands_but_never_its_amount(client, family, enrol):
+    enrol(family, "PKH")
     answer = status_answer(client, HEAD_NIK, "Siti Aminah")
     assert 'data-programme="PKH" data-state="enrolled"' in answer
     assert "belum ada periode pembayaran" in answer.lower()

@@ -47,6 +47,7 @@ from sejahtera.domain.conditionality import Obligation
 from sejahtera.domain.empowerment import Track
 from sejahtera.domain.rehabilitation import DOMAINS, Phase, PracticeStep
 from sejahtera.i18n import render_finding
+from sejahtera.programmes import requests
 from sejahtera.registry.models import Person
 
 router = Router(tags=["cases"])
@@ -747,7 +748,13 @@ def decide_graduation(
 
 @router.post("/cases/{case_pk}/enrolment-requests", response=RECORD_RESPONSES)
 def request_enrolment(request: HttpRequest, case_pk: Path[RecordId], body: EnrolmentIn) -> Any:
-    return _record(request, case_pk, "enrolment", _fields(body))
+    def arguments(case: Case) -> dict[str, Any]:
+        refused = requests.pointless_request(case.household_id, body.programme, body.action)
+        if refused:
+            raise services.TransitionRefused([refused])
+        return body.model_dump()
+
+    return _record(request, case_pk, "enrolment", arguments)
 
 
 @router.post("/cases/{case_pk}/referrals", response=RECORD_RESPONSES)

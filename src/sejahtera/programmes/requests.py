@@ -18,13 +18,40 @@ from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.cases.models import CaseEvent, EnrolmentRequest
 from sejahtera.domain.delivery import Change, Reason, Suspension, unit_subject
-from sejahtera.domain.findings import gettext_noop
+from sejahtera.domain.findings import Finding, error, gettext_noop
 from sejahtera.programmes import cycles
 from sejahtera.programmes.models import Decree, DecreeLine, Enrolment
 from sejahtera.programmes.services import DecreeRefused, decree_totals
 from sejahtera.targeting.models import Decision
 
 HOUSEHOLD_PROGRAMMES = ("PKH", "SEMBAKO")
+
+
+def pointless_request(household_id: int, programme: str, action: str) -> Finding | None:
+    """Why a case's request the decree maker could only refuse is refused at once (the page and
+    the API alike): enrolling a family that receives the programme already (its own enrolment:
+    a person programme may still enrol another member), or suspending one that receives none."""
+    open_states = Enrolment.objects.filter(
+        household_id=household_id, programme=programme, ended_on__isnull=True
+    )
+    if action == EnrolmentRequest.Action.ENROL and open_states.filter(person__isnull=True).exists():
+        return error(
+            "CASE_ALREADY_ENROLLED",
+            gettext_noop("the family already receives {programme}"),
+            "programme",
+            programme=programme,
+        )
+    if (
+        action == EnrolmentRequest.Action.SUSPEND
+        and not open_states.filter(status=Enrolment.Status.ACTIVE).exists()
+    ):
+        return error(
+            "CASE_NOT_ENROLLED",
+            gettext_noop("the family receives no {programme} to suspend"),
+            "programme",
+            programme=programme,
+        )
+    return None
 
 
 def requests_of(decree: Decree) -> QuerySet[EnrolmentRequest]:

@@ -173,15 +173,13 @@ class Assistance:
     pregnancy) nor why it is held."""
 
     programme: str
-    state: str  # one of CITIZEN_STATES
+    # The enrolment suspended or the line held ("on_hold": ask the office), no cycle yet
+    # ("enrolled"), a line not yet sent ("scheduled"), sent and not settled ("in_payment"),
+    # "paid", or failed or returned ("not_received": to be sent again). Each has its words in
+    # labels.CITIZEN_ASSISTANCE_LABELS.
+    state: str
     period_start: date | None  # the latest cycle holding a line for the unit
     period_last_day: date | None
-
-
-# What a citizen reads of a unit's latest cycle: the enrolment suspended or the line held
-# ("on_hold": ask the office), no cycle yet ("enrolled"), a line not yet sent ("scheduled"), sent
-# and not settled ("in_payment"), paid, or failed or returned (not received, to be sent again).
-CITIZEN_STATES = ("on_hold", "enrolled", "scheduled", "in_payment", "paid", "not_received")
 
 
 def citizen_assistance(household_id: int, person_id: int) -> list[Assistance]:
@@ -227,20 +225,6 @@ def _assistance(
     else:
         state = "not_received"
     return Assistance(enrolment.programme, state, *period)
-
-
-def open_enrolment_states(
-    household_id: int, programme: str, *, household_only: bool = False
-) -> set[str]:
-    """How the household's open enrolments in ``programme`` stand (active, suspended): its own
-    and its members' (only its own with ``household_only``). For a page that already shows
-    the household."""
-    enrolments = Enrolment.objects.filter(
-        household_id=household_id, programme=programme, ended_on__isnull=True
-    )
-    if household_only:
-        enrolments = enrolments.filter(person__isnull=True)
-    return set(enrolments.values_list("status", flat=True))
 
 
 def enrolments_for(user: User) -> QuerySet[Enrolment]:

@@ -58,6 +58,7 @@ from sejahtera.labels import (
     stage_label,
     value_label,
 )
+from sejahtera.programmes import requests
 from sejahtera.programmes import selectors as delivery
 from sejahtera.registry import privacy
 from sejahtera.registry.models import Person
@@ -404,23 +405,9 @@ class EnrolmentForm(CaseForm):
         data = super().clean() or {}
         programme, action = data.get("programme"), data.get("action")
         if programme and action:
-            household = self.case.household_id
-            if action == EnrolmentRequest.Action.ENROL and delivery.open_enrolment_states(
-                household, programme, household_only=True
-            ):  # a person programme may still enrol another member
-                self.add_error(
-                    "programme",
-                    gettext("This family already receives %(programme)s.")
-                    % {"programme": programme},
-                )
-            elif action == EnrolmentRequest.Action.SUSPEND and (
-                "active" not in delivery.open_enrolment_states(household, programme)
-            ):
-                self.add_error(
-                    "programme",
-                    gettext("This family receives no %(programme)s to suspend.")
-                    % {"programme": programme},
-                )
+            refused = requests.pointless_request(self.case.household_id, programme, action)
+            if refused:
+                self.add_error("programme", render_finding(refused))
         return data
 
 
