@@ -35,6 +35,20 @@ def _ensure_regions() -> None:
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite the test database is a file, as the app's is, not memory. Over an in-memory
+    database the live server's threads share the tests' one connection, and two threads on it
+    at once (a page's background request beside the test's own query) break it for every test
+    after; over a file each thread has its own connection and SQLite makes them take turns."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        folder = tmp_path_factory.mktemp("database")
+        database.setdefault("TEST", {})["NAME"] = str(folder / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database holds the official regions, loaded once per session."""
     with django_db_blocker.unblock():

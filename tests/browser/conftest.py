@@ -6,11 +6,13 @@ the console fails the test that caused it."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.signals import request_finished, request_started
 
 # Playwright's sync API runs an event loop in this thread; the live server thread is the one
 # serving requests, and the test only touches the ORM to set data up.
@@ -50,8 +52,46 @@ def csp_violations() -> Iterator[list[str]]:
     assert not violations, "Content-Security-Policy violated:\n" + "\n".join(violations)
 
 
+class RequestsInFlight:
+    """The live server's requests still being answered. A page closed right after a click may
+    leave its request running; on SQLite the server thread shares the test's connection, so
+    that request must end before the database is emptied for the next test, or both break.
+    The test client's requests, answered in the tests' own thread, are not counted."""
+
+    def __init__(self) -> None:
+        self.tests_thread = threading.get_ident()
+        self.threads: set[int] = set()
+        self.changed = threading.Condition()
+
+    def started(self, **_: Any) -> None:
+        if threading.get_ident() != self.tests_thread:
+            with self.changed:
+                self.threads.add(threading.get_ident())
+
+    def finished(self, **_: Any) -> None:
+        with self.changed:
+            self.threads.discard(threading.get_ident())
+            self.changed.notify_all()
+
+    def wait_until_none(self, timeout: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: not self.threads, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def requests_in_flight() -> Iterator[RequestsInFlight]:
+    in_flight = RequestsInFlight()
+    request_started.connect(in_flight.started, dispatch_uid="browser-requests-started")
+    request_finished.connect(in_flight.finished, dispatch_uid="browser-requests-finished")
+    yield in_flight
+    request_started.disconnect(dispatch_uid="browser-requests-started")
+    request_finished.disconnect(dispatch_uid="browser-requests-finished")
+
+
 @pytest.fixture
-def new_page(browser: Any, csp_violations: list[str]) -> Iterator[Callable[..., Any]]:
+def new_page(
+    browser: Any, csp_violations: list[str], requests_in_flight: RequestsInFlight
+) -> Iterator[Callable[..., Any]]:
     """new_page(viewport=None, locale="id-ID") → a page in a browser context of its own, not
     logged in, whose console is watched for Content-Security-Policy violations."""
     contexts = []
@@ -84,6 +124,7 @@ def new_page(browser: Any, csp_violations: list[str]) -> Iterator[Callable[..., 
     yield open_page
     for context in contexts:
         context.close()
+    assert requests_in_flight.wait_until_none(timeout=30), "a request outlived its test's pages"
 
 
 @pytest.fixture
