@@ -1,9 +1,11 @@
-"""Settings as a fresh installation gets them: no debug pages, a secret key of its own."""
+"""Settings as a fresh installation gets them: no debug pages, a secret key of its own, a
+database file no other account reads."""
 
 import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 PRINT_SETTINGS = "from sejahtera.config import settings as s; print(s.DEBUG, s.DEMO, s.SECRET_KEY)"
 
@@ -35,3 +37,18 @@ def test_each_installation_generates_and_keeps_its_own_secret_key(tmp_path):
     assert stat.S_IMODE((tmp_path / "a" / "secret_key").stat().st_mode) == 0o600
     assert settings_in(tmp_path / "c", SEJAHTERA_SECRET_KEY="given")[2] == "given"
     assert not (tmp_path / "c" / "secret_key").exists()
+
+
+def test_the_embedded_database_is_readable_by_the_apps_user_only(tmp_path):
+    """Was a defect: the SQLite file, which holds specific personal data, was created 0644 —
+    readable by every account on the machine."""
+    settings_in(tmp_path / "new")
+    assert stat.S_IMODE((tmp_path / "new" / "sejahtera.sqlite3").stat().st_mode) == 0o600
+    (tmp_path / "old").mkdir()
+    earlier = tmp_path / "old" / "sejahtera.sqlite3"
+    earlier.write_bytes(b"")
+    earlier.chmod(0o644)  # as an earlier version left it
+    settings_in(tmp_path / "old")
+    assert stat.S_IMODE(earlier.stat().st_mode) == 0o600
+    settings_in(tmp_path / "memory", DATABASE_URL="sqlite://:memory:")
+    assert not Path(":memory:").exists()  # no file named after an in-memory database

@@ -50,6 +50,17 @@ def _kept_secret_key(home: Path) -> str:
     return path.read_text().strip()
 
 
+def _keep_private(database: Path) -> None:
+    """The embedded database holds specific personal data: only the app's own user may read
+    it. SQLite gives its WAL and shared-memory files the database file's mode."""
+    if str(database) in ("", ":memory:") or not database.parent.is_dir():
+        return
+    if not database.exists():
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+    elif database.stat().st_mode & 0o077 and database.stat().st_uid == os.geteuid():
+        database.chmod(0o600)  # made readable to others by an earlier version
+
+
 SECRET_KEY = os.environ.get("SEJAHTERA_SECRET_KEY", "") or _kept_secret_key(HOME_DIR)
 ALLOWED_HOSTS = os.environ.get("SEJAHTERA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
@@ -163,6 +174,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     HOME_DIR.mkdir(parents=True, exist_ok=True)
+    _keep_private(Path(DATABASES["default"]["NAME"]))
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web app read while an import writes; IMMEDIATE avoids upgrade deadlocks.
