@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from sejahtera.accounts.models import ApiToken, Role
 from sejahtera.accounts.tokens import create_token
@@ -237,6 +238,9 @@ def test_enrolments_are_listed_suspended_and_resumed_through_the_api(api, make_u
     first = listed["items"][0]["id"]
     suspended = office("post", f"/enrolments/{first}/suspend", {"reason": "moved"})
     assert (suspended.json()["status"], suspended.json()["suspension"]) == ("suspended", "moved")
+    assert suspended.json()["suspended_on"] == timezone.localdate().isoformat()
+    other_reason = office("post", f"/enrolments/{first}/suspend", {"reason": "conditionality"})
+    assert other_reason.status_code == 409  # the first reason stands
     assert office("post", f"/enrolments/{first}/suspend", {"reason": "whim"}).status_code == 422
     by_itself = office("post", f"/enrolments/{first}/suspend", {"reason": "deceased"})
     assert by_itself.status_code == 422  # a death is recorded in the registry, not here

@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from sejahtera.accounts.models import Role
-from sejahtera.domain.delivery import CycleRefused, Suspension
+from sejahtera.domain.delivery import CycleRefused, EnrolmentKept, Suspension
 from sejahtera.programmes import cycles
 from sejahtera.programmes.models import Cycle, Enrolment, Entitlement, LedgerEntry
 from sejahtera.registry.models import Person
@@ -73,6 +73,38 @@ def test_a_suspended_unit_gets_a_zero_line_with_the_reason_until_resumed(manager
     cycles.resume(office, enrolment)
     september = cycles.open_cycle(manager, "SEMBAKO", SEPTEMBER)
     assert lines(september).get(enrolment=enrolment).status == "payable"
+
+
+@pytest.mark.usefixtures("enrolled")
+def test_a_suspension_says_since_when_and_a_repeat_changes_nothing(make_user):
+    enrolment = Enrolment.objects.filter(programme="SEMBAKO", region_code__startswith="3201")[0]
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    suspended = cycles.suspend(office, enrolment, Suspension.MOVED)
+    assert (suspended.status, suspended.suspended_on) == ("suspended", timezone.localdate())
+    again = cycles.suspend(office, enrolment, Suspension.MOVED)
+    assert (again.suspension, again.suspended_on) == ("moved", suspended.suspended_on)
+    resumed = cycles.resume(office, enrolment)
+    assert (resumed.status, resumed.suspension, resumed.suspended_on) == ("active", "", None)
+
+
+@pytest.mark.usefixtures("enrolled")
+def test_a_suspension_for_a_death_is_neither_overwritten_nor_resumed_while_recorded(make_user):
+    """Was a defect: suspending again with another reason (by the API) replaced "deceased"
+    by "moved", which an office could then resume by hand; and a dead family's enrolment
+    was resumed by hand while the registry still recorded the death."""
+    enrolment = Enrolment.objects.filter(programme="SEMBAKO", region_code__startswith="3201")[0]
+    enrolment.household.members.update(deceased_date=date(2026, 6, 1))
+    cycles.suspend_the_dead("SEMBAKO", JULY)
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    with pytest.raises(EnrolmentKept):
+        cycles.suspend(office, enrolment, Suspension.MOVED)
+    with pytest.raises(EnrolmentKept):
+        cycles.resume(office, enrolment)
+    enrolment.refresh_from_db()
+    assert (enrolment.status, enrolment.suspension) == ("suspended", "deceased")
+    assert enrolment.suspended_on == timezone.localdate()
+    enrolment.household.members.update(deceased_date=None)  # the registry corrected
+    assert cycles.resume(office, enrolment).status == "active"
 
 
 @pytest.mark.usefixtures("enrolled")

@@ -15,7 +15,7 @@ from sejahtera.accounts.models import ApiToken, Role, SensitiveAccess
 from sejahtera.accounts.tokens import create_token
 from sejahtera.cases import services as case_services
 from sejahtera.cases.models import EnrolmentRequest, Referral
-from sejahtera.domain.delivery import FourEyesViolation, Suspension
+from sejahtera.domain.delivery import EnrolmentKept, FourEyesViolation, Suspension
 from sejahtera.domain.disbursement import reference
 from sejahtera.programmes import cycles, disbursement, requests, services
 from sejahtera.programmes.models import (
@@ -428,7 +428,7 @@ def test_resuming_a_family_suspended_by_death_does_not_send_its_payment(
     sembako,  # noqa: F811
 ):
     """An office resumes an enrolment that a recorded death suspended, just before the
-    batches are built: the family is suspended again and nothing is sent for it."""
+    batches are built: the resumption is refused and nothing is sent for the family."""
     from sejahtera.registry.models import Person
 
     enrolment = Enrolment.objects.filter(programme="SEMBAKO", region_code__startswith="3201")
@@ -437,7 +437,8 @@ def test_resuming_a_family_suspended_by_death_does_not_send_its_payment(
     cycles.suspend_the_dead("SEMBAKO", JULY)
     enrolment.refresh_from_db()
     assert enrolment.suspension == Suspension.DECEASED
-    cycles.resume(make_user(Role.DISTRICT_OFFICE, "3201"), enrolment)
+    with pytest.raises(EnrolmentKept):
+        cycles.resume(make_user(Role.DISTRICT_OFFICE, "3201"), enrolment)
     disbursement.build_batches(manager, sembako)
     assert not Payment.objects.filter(household=enrolment.household).exists()
 

@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from sejahtera.accounts.models import Role
 from sejahtera.programmes.models import Decree, Enrolment
@@ -429,6 +431,8 @@ def test_an_office_suspends_and_resumes_its_regions_enrolments(client, make_user
     assert (ours.status, ours.suspension) == ("suspended", "conditionality")
     listed = client.get("/programmes/enrolments/", {"status": "suspended"}).content.decode()
     assert "(komitmen PKH tidak dipenuhi)" in listed
+    row = re.search(rf'data-enrolment="{ours.pk}".*?</tr>', listed, re.S).group()
+    assert date_format(timezone.localdate()) in row  # suspended since today, not since July
     client.post(f"/programmes/enrolments/{ours.pk}/resume/")
     ours.refresh_from_db()
     assert ours.status == "active"

@@ -145,6 +145,9 @@ DELIVERY_READERS = DECREE_MAKERS | {
     Role.PROVINCIAL_OFFICE,
     Role.AUDITOR,
 }
+# Who reads a delivery line's amount even where it tells of a component (PKH's severe
+# disability): those who pay it and those who check the payments (docs/privacy.md §7).
+DELIVERY_AMOUNT_READERS = DECREE_MAKERS | {Role.AUDITOR}
 # Who suspends and resumes enrolments (offices within their region).
 ENROLMENT_KEEPERS = DECREE_MAKERS | {Role.DISTRICT_OFFICE, Role.PROVINCIAL_OFFICE}
 # Who may be assigned to a case: it is carried by a social worker under a supervisor, both of

@@ -4,6 +4,7 @@ channels' result files and reconciliation."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -30,6 +31,7 @@ from sejahtera.domain.delivery import (
     SUSPENSIONS_BY_HAND,
     Change,
     CycleRefused,
+    EnrolmentKept,
     FourEyesViolation,
     Suspension,
 )
@@ -53,7 +55,7 @@ class DecreeOut(Schema):
     decided_by: str | None
     decided_at: datetime | None
     rejection_reason: str
-    totals: dict[str, Any]
+    totals: dict[str, Any]  # lines per change, enrolled, yearly cost: within the caller's region
 
 
 class DecreePage(Page):
@@ -112,19 +114,29 @@ class CycleIn(Schema):
     period_start: date
 
 
-def _decree_out(decree: Decree) -> DecreeOut:
-    return DecreeOut(
-        id=decree.pk,
-        programme=decree.programme,
-        period_start=decree.period_start,
-        run=decree.run_id,
-        status=decree.status,
-        prepared_by=str(decree.prepared_by),
-        decided_by=str(decree.decided_by) if decree.decided_by else None,
-        decided_at=decree.decided_at,
-        rejection_reason=decree.rejection_reason,
-        totals=decree.totals,
-    )
+def _decree_out(user: User, decree: Decree) -> DecreeOut:
+    [out] = _decrees_out(user, [decree])
+    return out
+
+
+def _decrees_out(user: User, decrees: Iterable[Decree]) -> list[DecreeOut]:
+    decrees = list(decrees)
+    totals = selectors.decree_totals_for(user, decrees)  # within the user's region
+    return [
+        DecreeOut(
+            id=decree.pk,
+            programme=decree.programme,
+            period_start=decree.period_start,
+            run=decree.run_id,
+            status=decree.status,
+            prepared_by=str(decree.prepared_by),
+            decided_by=str(decree.decided_by) if decree.decided_by else None,
+            decided_at=decree.decided_at,
+            rejection_reason=decree.rejection_reason,
+            totals=totals[decree.pk],
+        )
+        for decree in decrees
+    ]
 
 
 def _cycles_out(user: User, cycles: list[Cycle]) -> list[CycleOut]:
@@ -153,15 +165,16 @@ def _decree(
 
 @router.get("/decrees", response={200: DecreePage, **PROBLEMS})
 def list_decrees(request: HttpRequest, filters: Query[PageQuery]) -> dict[str, Any]:
-    decrees = selectors.decrees_for(token_user(request, SCOPE, PageQuery))
+    user = token_user(request, SCOPE, PageQuery)
+    decrees = selectors.decrees_for(user)
     start, end = filters.bounds()
-    return page_of(filters, decrees.count(), [_decree_out(d) for d in decrees[start:end]])
+    return page_of(filters, decrees.count(), _decrees_out(user, decrees[start:end]))
 
 
 @router.get("/decrees/{decree_pk}", response={200: DecreeOut, **PROBLEMS})
 def get_decree(request: HttpRequest, decree_pk: Path[RecordId]) -> DecreeOut:
-    _, decree = _decree(request, decree_pk)
-    return _decree_out(decree)
+    user, decree = _decree(request, decree_pk)
+    return _decree_out(user, decree)
 
 
 @router.get("/decrees/{decree_pk}/lines", response={200: LinePage, **PROBLEMS})
@@ -176,6 +189,7 @@ def decree_lines(
     lines = lines.order_by("change", "rank", "subject")
     start, end = filters.bounds()
     page = list(lines[start:end])
+    selectors.withhold_amounts(user, page, decree.programme)
     # whom a programme enrols, as the decree's annex: an export of those households, logged
     access.log_sensitive_read(
         user, "household_export", [line.household_id for line in page], request.path
@@ -213,11 +227,11 @@ def prepare_decree(request: HttpRequest, body: DecreeIn) -> Status[DecreeOut]:
             decree = services.prepare_decree(user, body.programme, body.period_start, run)
         except services.DecreeRefused as refused:
             raise HttpError(422, render_refusal(refused)) from None
-        return Status(201, _decree_out(decree))
+        return Status(201, _decree_out(user, decree))
 
     def reread(first: dict[str, Any]) -> DecreeOut:
         try:
-            return _decree_out(selectors.decree_for(user, first["id"]))
+            return _decree_out(user, selectors.decree_for(user, first["id"]))
         except Decree.DoesNotExist:
             raise Http404 from None
 
@@ -227,25 +241,25 @@ def prepare_decree(request: HttpRequest, body: DecreeIn) -> Status[DecreeOut]:
 @router.post("/decrees/{decree_pk}/approve", response={200: DecreeOut, **PROBLEMS})
 def approve_decree(request: HttpRequest, decree_pk: Path[RecordId]) -> DecreeOut:
     user, decree = _decree(request, decree_pk)
-    return _decide(lambda: services.approve_decree(user, decree))
+    return _decide(user, lambda: services.approve_decree(user, decree))
 
 
 @router.post("/decrees/{decree_pk}/reject", response={200: DecreeOut, **PROBLEMS})
 def reject_decree(request: HttpRequest, decree_pk: Path[RecordId], body: RejectIn) -> DecreeOut:
     user, decree = _decree(request, decree_pk)
-    return _decide(lambda: services.reject_decree(user, decree, body.reason))
+    return _decide(user, lambda: services.reject_decree(user, decree, body.reason))
 
 
 @router.post("/decrees/{decree_pk}/withdraw", response={200: DecreeOut, **PROBLEMS})
 def withdraw_decree(request: HttpRequest, decree_pk: Path[RecordId]) -> DecreeOut:
     """Its preparer takes a draft back; the requests accepted onto it wait again."""
     user, decree = _decree(request, decree_pk)
-    return _decide(lambda: services.withdraw_decree(user, decree))
+    return _decide(user, lambda: services.withdraw_decree(user, decree))
 
 
-def _decide(decide: Any) -> DecreeOut:
+def _decide(user: User, decide: Any) -> DecreeOut:
     try:
-        return _decree_out(decide())
+        return _decree_out(user, decide())
     except FourEyesViolation as violation:
         raise PermissionDenied(str(violation)) from None
     except services.DecreeRefused as refused:
@@ -282,7 +296,7 @@ class BatchOut(Schema):
     sequence: int
     file_name: str
     sha256: str
-    lines: int
+    lines: int  # within the caller's region
     amount: int
     created_at: datetime
 
@@ -325,18 +339,23 @@ class ReconciliationOut(Schema):
     not_issued: dict[str, int] | None
 
 
-def _batch_out(batch: Batch) -> BatchOut:
-    return BatchOut(
-        id=batch.pk,
-        cycle=batch.cycle_id,
-        channel=batch.channel,
-        sequence=batch.sequence,
-        file_name=batch.file_name,
-        sha256=batch.sha256,
-        lines=batch.lines,
-        amount=batch.amount,
-        created_at=batch.created_at,
-    )
+def _batches_out(user: User, batches: Iterable[Batch]) -> list[BatchOut]:
+    batches = list(batches)
+    totals = reconciliation.batch_totals_for(user, batches)  # within the user's region
+    return [
+        BatchOut(
+            id=batch.pk,
+            cycle=batch.cycle_id,
+            channel=batch.channel,
+            sequence=batch.sequence,
+            file_name=batch.file_name,
+            sha256=batch.sha256,
+            lines=totals[batch.pk]["lines"],
+            amount=totals[batch.pk]["amount"],
+            created_at=batch.created_at,
+        )
+        for batch in batches
+    ]
 
 
 def _reconciliation_out(report: reconciliation.Reconciliation) -> ReconciliationOut:
@@ -349,10 +368,10 @@ def _reconciliation_out(report: reconciliation.Reconciliation) -> Reconciliation
                 reference=line.reference if line else reference(payment.pk),
                 household=payment.household_id if payment else None,
                 region_code=payment.region_code if payment else None,
-                amount_sent=payment.amount if payment else None,
+                amount_sent=m["amount_sent"],
                 account_sent=m["account_sent"] or None,
                 result_line=line.line if line else None,
-                result_amount=line.amount if line else None,
+                result_amount=m["amount_reported"],
                 result_account=m["account_reported"] or None,
                 result_status=line.outcome if line else None,
             )
@@ -385,7 +404,7 @@ def _batch(request: HttpRequest, batch_pk: int) -> tuple[User, Batch]:
 @router.get("/cycles/{cycle_pk}/batches", response={200: list[BatchOut], **PROBLEMS})
 def list_batches(request: HttpRequest, cycle_pk: Path[RecordId]) -> list[BatchOut]:
     user, cycle = _cycle(request, cycle_pk)
-    return [_batch_out(b) for b in reconciliation.batches_for(user).filter(cycle=cycle)]
+    return _batches_out(user, reconciliation.batches_for(user).filter(cycle=cycle))
 
 
 @router.post("/cycles/{cycle_pk}/batches", response={200: list[BatchOut], **PROBLEMS})
@@ -393,7 +412,7 @@ def build_batches(request: HttpRequest, cycle_pk: Path[RecordId]) -> list[BatchO
     """Batches of every payable line not yet sent (failed and returned lines again), one per
     channel; an empty list when nothing is left: a replay changes nothing."""
     user, cycle = _cycle(request, cycle_pk)
-    return [_batch_out(b) for b in disbursement.build_batches(user, cycle)]
+    return _batches_out(user, disbursement.build_batches(user, cycle))
 
 
 @router.get("/cycles/{cycle_pk}/reconciliation", response={200: ReconciliationOut, **PROBLEMS})
@@ -405,7 +424,9 @@ def cycle_reconciliation(request: HttpRequest, cycle_pk: Path[RecordId]) -> Reco
 
 @router.get("/batches/{batch_pk}", response={200: BatchOut, **PROBLEMS})
 def get_batch(request: HttpRequest, batch_pk: Path[RecordId]) -> BatchOut:
-    return _batch_out(_batch(request, batch_pk)[1])
+    user, batch = _batch(request, batch_pk)
+    [out] = _batches_out(user, [batch])
+    return out
 
 
 @router.get(
@@ -480,6 +501,7 @@ class EnrolmentOut(Schema):
     status: str
     suspension: str
     started_on: date
+    suspended_on: date | None  # since when, while suspended
     monthly_amount: int | None
     per_stage_amount: int | None
 
@@ -509,6 +531,7 @@ def _enrolment_out(e: Enrolment) -> EnrolmentOut:
         status=e.status,
         suspension=e.suspension,
         started_on=e.started_on,
+        suspended_on=e.suspended_on,
         monthly_amount=e.monthly_amount,
         per_stage_amount=e.per_stage_amount,
     )
@@ -527,6 +550,7 @@ def list_enrolments(request: HttpRequest, filters: Query[EnrolmentQuery]) -> dic
     listed = listed.order_by("programme", "region_code", "subject")
     start, end = filters.bounds()
     shown = list(listed[start:end])
+    selectors.withhold_amounts(user, shown)
     selectors.log_beneficiary_reads(
         user, [(e.programme, e.household_id) for e in shown], request.path
     )
@@ -541,7 +565,7 @@ def _enrolment(request: HttpRequest, enrolment_pk: int) -> tuple[User, Enrolment
     return user, enrolment
 
 
-@router.post("/enrolments/{enrolment_pk}/suspend", response={200: EnrolmentOut, **PROBLEMS})
+@router.post("/enrolments/{enrolment_pk}/suspend", response={200: EnrolmentOut, **KEYED_PROBLEMS})
 def suspend_enrolment(
     request: HttpRequest, enrolment_pk: Path[RecordId], body: SuspendIn
 ) -> EnrolmentOut:
@@ -550,10 +574,17 @@ def suspend_enrolment(
     user, enrolment = _enrolment(request, enrolment_pk)
     if body.reason not in SUSPENSIONS_BY_HAND:
         raise HttpError(422, f"{body.reason} suspends by itself, not by hand")
-    return _enrolment_out(cycles.suspend(user, enrolment, body.reason))
+    try:
+        return _enrolment_out(cycles.suspend(user, enrolment, body.reason))
+    except EnrolmentKept as kept:
+        raise HttpError(409, render_refusal(kept)) from None
 
 
-@router.post("/enrolments/{enrolment_pk}/resume", response={200: EnrolmentOut, **PROBLEMS})
+@router.post("/enrolments/{enrolment_pk}/resume", response={200: EnrolmentOut, **KEYED_PROBLEMS})
 def resume_enrolment(request: HttpRequest, enrolment_pk: Path[RecordId]) -> EnrolmentOut:
+    """Resume a suspended enrolment; 409 while the registry still records the unit's death."""
     user, enrolment = _enrolment(request, enrolment_pk)
-    return _enrolment_out(cycles.resume(user, enrolment))
+    try:
+        return _enrolment_out(cycles.resume(user, enrolment))
+    except EnrolmentKept as kept:
+        raise HttpError(409, render_refusal(kept)) from None

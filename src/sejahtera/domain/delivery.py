@@ -139,6 +139,10 @@ class CycleRefused(Refused):
     pass
 
 
+class EnrolmentKept(Refused):
+    """A suspension or a resumption that would undo what another step decided."""
+
+
 # The periods a decree or a cycle may start. Not before 2000: none of the programmes this
 # system delivers paid earlier (PKH began in 2007, PBI-JK in 2014, SEMBAKO in 2017), so an
 # earlier start is a typo (0026, 1926). A fixed floor, not one counted back from today: the

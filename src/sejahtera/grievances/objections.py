@@ -111,7 +111,11 @@ def verify_objection(
         )
         Enrolment.objects.filter(
             household=locked.household_id, status=Enrolment.Status.ACTIVE
-        ).update(status=Enrolment.Status.SUSPENDED, suspension=Suspension.OBJECTION_REVIEW)
+        ).update(
+            status=Enrolment.Status.SUSPENDED,
+            suspension=Suspension.OBJECTION_REVIEW,
+            suspended_on=today,
+        )
     return locked
 
 

@@ -25,6 +25,7 @@ from sejahtera.domain.delivery import (
     Basis,
     Calendar,
     CycleRefused,
+    EnrolmentKept,
     Suspension,
     check_period_start,
     cycle_end,
@@ -199,7 +200,11 @@ def suspend_the_dead(programme: str, period_start: date) -> int:
             deceased_by(period_start), programme=programme, status=Enrolment.Status.ACTIVE
         )
         .filter(ended_on__isnull=True)
-        .update(status=Enrolment.Status.SUSPENDED, suspension=Suspension.DECEASED)
+        .update(
+            status=Enrolment.Status.SUSPENDED,
+            suspension=Suspension.DECEASED,
+            suspended_on=timezone.localdate(),
+        )
     )
 
 
@@ -214,22 +219,41 @@ def cycle_totals(cycle: Cycle) -> dict[str, Any]:
 
 
 def suspend(actor: User, enrolment: Enrolment, reason: Suspension) -> Enrolment:
-    """Suspend an enrolment with its reason: the next cycles owe it nothing until resumed."""
+    """Suspend an active enrolment with its reason: the next cycles owe it nothing until
+    resumed. A suspended one keeps the reason it has (EnrolmentKept): a death or an objection
+    under review is not overwritten by a later reason, which a hand could then resume."""
     _require_keeper(actor, enrolment)
-    Enrolment.objects.filter(pk=enrolment.pk, ended_on__isnull=True).update(
-        status=Enrolment.Status.SUSPENDED, suspension=reason
-    )
-    enrolment.refresh_from_db()
-    return enrolment
+    with transaction.atomic():
+        locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+        if locked.status == Enrolment.Status.SUSPENDED and locked.suspension != reason:
+            raise EnrolmentKept(
+                gettext_noop("The enrolment is suspended already, for another reason")
+            )
+        if locked.status == Enrolment.Status.ACTIVE:
+            locked.status, locked.suspension = Enrolment.Status.SUSPENDED, reason
+            locked.suspended_on = timezone.localdate()
+            locked.save(update_fields=["status", "suspension", "suspended_on"])
+    return locked
 
 
 def resume(actor: User, enrolment: Enrolment) -> Enrolment:
+    """Resume a suspended enrolment, unless the registry still records the unit's death: the
+    registry is corrected first (EnrolmentKept)."""
     _require_keeper(actor, enrolment)
-    Enrolment.objects.filter(pk=enrolment.pk, status=Enrolment.Status.SUSPENDED).update(
-        status=Enrolment.Status.ACTIVE, suspension=""
-    )
-    enrolment.refresh_from_db()
-    return enrolment
+    with transaction.atomic():
+        locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+        if locked.status != Enrolment.Status.SUSPENDED:
+            return locked
+        if (
+            locked.suspension == Suspension.DECEASED
+            and Enrolment.objects.filter(deceased_by(timezone.localdate()), pk=locked.pk).exists()
+        ):
+            raise EnrolmentKept(
+                gettext_noop("The registry records a death: correct the registry before resuming")
+            )
+        locked.status, locked.suspension, locked.suspended_on = Enrolment.Status.ACTIVE, "", None
+        locked.save(update_fields=["status", "suspension", "suspended_on"])
+    return locked
 
 
 def _require_keeper(actor: User, enrolment: Enrolment) -> None:

@@ -149,6 +149,7 @@ class Enrolment(Amounts):
     end_decree = _checked_key(Decree, null=True, blank=True)
     end_reason = models.CharField(max_length=20, choices=_choices(Reason), blank=True)
     suspension = models.CharField(max_length=20, blank=True)  # why, while suspended
+    suspended_on = models.DateField(null=True, blank=True)  # since when, while suspended
     decision = _copied_key(Decision, on_delete=models.SET_NULL, null=True, blank=True)
 
     class Meta:

@@ -3,6 +3,7 @@ it, by status and region, and every line that does not agree — within the read
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,8 +13,19 @@ from django.utils import timezone
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.domain.disbursement import Mismatch, masked_account
-from sejahtera.programmes.models import Batch, Cycle, Entitlement, Payment, ResultLine
-from sejahtera.programmes.selectors import by_regency, cycles_for
+from sejahtera.programmes.models import (
+    Batch,
+    Cycle,
+    Entitlement,
+    Payment,
+    ResultImport,
+    ResultLine,
+)
+from sejahtera.programmes.selectors import (
+    by_regency,
+    cycles_for,
+    delivery_amounts_withheld_from,
+)
 from sejahtera.registry.selectors import subject_names
 
 # Result rows that disagree with their batch (a *missing* line has no row: it is a payment
@@ -44,21 +56,61 @@ def batch_for(user: User, pk: int) -> Batch:
     return batches_for(user).get(pk=pk)
 
 
+def batch_totals_for(user: User, batches: Iterable[Batch]) -> dict[int, dict[str, int]]:
+    """Each batch's lines and amount (``{"lines", "amount"}``) within the user's region: a
+    file pays several regions, and a regency office counts its own families only."""
+    batches = list(batches)
+    if not access.region_prefix(user):
+        return {b.pk: {"lines": b.lines, "amount": b.amount} for b in batches}
+    totals = {b.pk: {"lines": 0, "amount": 0} for b in batches}
+    rows = (
+        _payments(user, batch__in=batches)
+        .values("batch_id")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+        .order_by()
+    )
+    for row in rows:
+        totals[row["batch_id"]] = {"lines": row["n"], "amount": row["amount"] or 0}
+    return totals
+
+
+def result_counts_for(user: User, results: Iterable[ResultImport]) -> dict[int, dict[str, int]]:
+    """Each result file's lines per verdict within the user's region: the lines naming a
+    payment of the region (a line naming none, an extra, is the sender's to read)."""
+    results = list(results)
+    if not access.region_prefix(user):
+        return {r.pk: r.counts for r in results}
+    counts: dict[int, dict[str, int]] = {r.pk: {} for r in results}
+    rows = (
+        ResultLine.objects.filter(
+            result__in=results,
+            payment_number__in=_payments(user, batch__in={r.batch_id for r in results}).values(
+                "id"
+            ),
+        )
+        .values("result_id", "verdict")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        counts[row["result_id"]][row["verdict"]] = row["n"]
+    return counts
+
+
 def _payments(user: User, **where: Any) -> QuerySet[Payment]:
     return Payment.objects.filter(region_code__startswith=access.region_prefix(user), **where)
 
 
 def batch_reconciliation(user: User, batch: Batch, *, path: str) -> Reconciliation:
-    return _reconcile(
-        user, _payments(user, batch=batch), ResultLine.objects.filter(result__batch=batch), path
-    )
+    payments, rows = _payments(user, batch=batch), ResultLine.objects.filter(result__batch=batch)
+    return _reconcile(user, batch.cycle.programme, payments, rows, path)
 
 
 def cycle_reconciliation(user: User, cycle: Cycle, *, path: str) -> Reconciliation:
     cycles_for(user).get(pk=cycle.pk)  # the reader may read the cycle
     payments = _payments(user, batch__cycle=cycle)
     rows = ResultLine.objects.filter(result__batch__cycle=cycle)
-    report = _reconcile(user, payments, rows, path)
+    report = _reconcile(user, cycle.programme, payments, rows, path)
     live = Payment.objects.filter(entitlement=OuterRef("pk"), live=True)
     waiting = Entitlement.objects.filter(
         cycle=cycle,
@@ -71,7 +123,7 @@ def cycle_reconciliation(user: User, cycle: Cycle, *, path: str) -> Reconciliati
 
 
 def _reconcile(
-    user: User, payments: QuerySet[Payment], rows: QuerySet[ResultLine], path: str
+    user: User, programme: str, payments: QuerySet[Payment], rows: QuerySet[ResultLine], path: str
 ) -> Reconciliation:
     statuses = {
         row["status"]: {"lines": row["n"], "amount": row["amount"] or 0}
@@ -102,6 +154,13 @@ def _reconcile(
         for row in rows_listed
     ]
     listed = _accounts_shown(user, listed[:LISTED], path)
+    withheld = programme in delivery_amounts_withheld_from(user)
+    for mismatch in listed:
+        payment, line = mismatch["payment"], mismatch["line"]
+        # one family's PKH payment tells of its components, as its decree line does
+        mismatch["amount_sent"] = payment.amount if payment and not withheld else None
+        mismatch["amount_reported"] = line.amount if line and not withheld else None
+        mismatch["amount_withheld"] = withheld
     return Reconciliation(statuses, by_regency(payments), counts, listed)
 
 

@@ -170,4 +170,5 @@ def _suspend(actor: User, programme: str, request: EnrolmentRequest) -> None:
         raise DecreeRefused(
             gettext_noop("the family is not enrolled in {programme}"), programme=programme
         )
-    cycles.suspend(actor, enrolment, Suspension.CASE_REQUEST)
+    if enrolment.status == Enrolment.Status.ACTIVE:  # suspended already: its reason stands
+        cycles.suspend(actor, enrolment, Suspension.CASE_REQUEST)

@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce, Substr
 
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
-from sejahtera.domain.delivery import HOUSEHOLD_SUBJECT, PERSON_SUBJECT
+from sejahtera.domain.delivery import HOUSEHOLD_SUBJECT, PERSON_SUBJECT, Change
 from sejahtera.programmes.models import (
     Cycle,
     Decree,
@@ -89,6 +89,30 @@ def decree_for(user: User, pk: int) -> Decree:
     """Decree.DoesNotExist when there is none (every reader sees every decree; its lines are
     limited to their region)."""
     return decrees_for(user).get(pk=pk)
+
+
+def delivery_amounts_withheld_from(user: User) -> frozenset[str]:
+    """The programmes whose amounts ``user`` reads on no delivery line (a decree's, an
+    enrolment's, a payment's): those summed from components, for a role that reads no
+    specific data and neither pays nor checks the payments — as on the household page."""
+    if access.has_role(user, access.DELIVERY_AMOUNT_READERS):
+        return frozenset()
+    return amounts_withheld_from(user, latest_run())
+
+
+AMOUNT_FIELDS = ("monthly_amount", "per_stage_amount", "yearly_amount", "previous_yearly_amount")
+
+
+def withhold_amounts(user: User, rows: Iterable[Any], programme: str = "") -> None:
+    """Blank the amounts ``user`` may not read on decree lines (of ``programme``) or
+    enrolments (each of its own), in memory; ``amount_withheld`` marks them for the page."""
+    withheld = delivery_amounts_withheld_from(user)
+    for row in rows:
+        row.amount_withheld = (programme or row.programme) in withheld
+        if row.amount_withheld:
+            for name in AMOUNT_FIELDS:
+                if hasattr(row, name):
+                    setattr(row, name, None)
 
 
 def decree_lines(user: User, decree: Decree) -> QuerySet[DecreeLine]:
@@ -272,6 +296,33 @@ def cycle_regions(user: User, cycle: Cycle) -> list[dict[str, Any]]:
     """Entitlement lines and amounts per regency and status, within the user's region."""
     prefix = access.region_prefix(user)
     return by_regency(Entitlement.objects.filter(cycle=cycle, region_code__startswith=prefix))
+
+
+def decree_totals_for(user: User, decrees: Iterable[Decree]) -> dict[int, dict[str, Any]]:
+    """Each decree's lines per change, enrolled count and yearly cost (as ``Decree.totals``)
+    within the user's region: a regency office counts its own families, not the country's.
+    One query for a regional user; the stored totals for a national one."""
+    decrees = list(decrees)
+    prefix = access.region_prefix(user)
+    if not prefix:
+        return {decree.pk: decree.totals for decree in decrees}
+    rows = (
+        DecreeLine.objects.filter(decree__in=decrees, region_code__startswith=prefix)
+        .values("decree_id", "change")
+        .annotate(n=Count("id"), amount=Sum("yearly_amount"))
+        .order_by()
+    )
+    totals: dict[int, dict[str, Any]] = {}
+    for decree in decrees:
+        by_change = dict.fromkeys(map(str, Change), 0)
+        totals[decree.pk] = {"by_change": by_change, "enrolled": 0, "yearly_cost": 0}
+    for row in rows:
+        decree_totals = totals[row["decree_id"]]
+        decree_totals["by_change"][row["change"]] = row["n"]
+        if row["change"] in ENROLLED_CHANGES:
+            decree_totals["enrolled"] += row["n"]
+            decree_totals["yearly_cost"] += row["amount"] or 0
+    return totals
 
 
 def cycle_totals_for(user: User, cycles: list[Cycle]) -> dict[int, dict[str, Any]]:

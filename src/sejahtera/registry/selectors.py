@@ -269,6 +269,20 @@ def subject_names(user: User, subjects: Sequence[tuple[int, int | None]], today:
     return names
 
 
+def names_masked_in(user: User, text: str, household_id: int, today: date) -> str:
+    """``text`` (words a social worker or the system wrote about a family) with the name of
+    each member ``user`` sees masked replaced as the household page masks it: a cited child's
+    non-compliance, read by a programme manager."""
+    if not text or privacy.may_read_specific(user):
+        return text
+    members = Person.objects.filter(household_id=household_id).only("full_name", "birth_date")
+    for person in sorted(members, key=lambda p: -len(p.full_name)):  # "Budi Santoso" first
+        shown = privacy.visible_name(person, unmasked=False, today=today)
+        if person.full_name and shown != person.full_name:
+            text = text.replace(person.full_name, shown)
+    return text
+
+
 def regions_named(text: str, within: str, limit: int = 5) -> list[Region]:
     """The regions within ``within`` (a code prefix, '' for the country) whose name is
     ``text``, ignoring case; failing that, those whose name contains it (at most ``limit``,

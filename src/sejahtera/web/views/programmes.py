@@ -20,12 +20,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from sejahtera.accounts import access
+from sejahtera.cases.models import EnrolmentRequest
 from sejahtera.domain import disbursement as rules
 from sejahtera.domain.delivery import (
     DEFAULT_CALENDARS,
     SUSPENSIONS_BY_HAND,
     Change,
     CycleRefused,
+    EnrolmentKept,
     FourEyesViolation,
     Suspension,
 )
@@ -103,8 +105,12 @@ def decrees(request: AuthenticatedRequest) -> HttpResponse:
                 return submit_once(request, prepare)  # a double click: one draft
             except services.DecreeRefused as refused:
                 form.add_error(None, render_refusal(refused))
+    shown = list(listed[:100])
+    totals = selectors.decree_totals_for(request.user, shown)  # within the user's region
+    for decree in shown:
+        decree.shown_totals = totals[decree.pk]  # type: ignore[attr-defined]
     context = {
-        "decrees": listed[:100],
+        "decrees": shown,
         "form": form,
         "can_prepare": can_prepare,
         "once": OneTimeKey(request.POST or None),
@@ -123,6 +129,7 @@ def decree_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     page = Paginator(lines.order_by("change", "rank", "subject"), LINES_PER_PAGE).get_page(
         params.integer(request.GET, "page", 1)
     )
+    selectors.withhold_amounts(request.user, page, decree.programme)
     for line, name in zip(page, _names(request, page), strict=True):
         line.change_label = CHANGE_LABELS.get(Change(line.change), line.change)  # type: ignore[attr-defined]
         line.name = name  # type: ignore[attr-defined]
@@ -135,6 +142,7 @@ def decree_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     for region in regions:
         region["name"] = names.get(str(region["code"]), region["code"])
+    decree.shown_totals = selectors.decree_totals_for(request.user, [decree])[decree.pk]  # type: ignore[attr-defined]
     context = {
         "decree": decree,
         "regions": regions,
@@ -150,14 +158,24 @@ def decree_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         and access.has_role(request.user, access.DECREE_MAKERS)
         and decree.prepared_by_id == request.user.pk,
         "reject_form": RejectForm(),
-        "requests": (
-            requests.pending_requests(decree)
-            if decree.status == Decree.Status.DRAFT
-            and access.has_role(request.user, access.DECREE_MAKERS)
-            else []
-        ),
+        "requests": _pending_requests(request, decree),
     }
     return render(request, "web/programmes/decree.html", context)
+
+
+def _pending_requests(request: AuthenticatedRequest, decree: Decree) -> list[EnrolmentRequest]:
+    """The social workers' requests a decree maker answers on the draft, their reasons with
+    the names masked that the maker reads masked elsewhere (a cited child)."""
+    if decree.status != Decree.Status.DRAFT or not access.has_role(
+        request.user, access.DECREE_MAKERS
+    ):
+        return []
+    pending = list(requests.pending_requests(decree))
+    for pending_request in pending:
+        pending_request.shown_reason = registry_selectors.names_masked_in(  # type: ignore[attr-defined]
+            request.user, pending_request.reason, pending_request.case.household_id, date.today()
+        )
+    return pending
 
 
 @login_required
@@ -258,12 +276,20 @@ def cycle_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "cycle": cycle,
         "totals": selectors.cycle_totals_for(request.user, [cycle])[cycle.pk],
         "regions": selectors.cycle_regions(request.user, cycle),
-        "batches": reconciliation.batches_for(request.user).filter(cycle=cycle),
+        "batches": _batches_with_totals(request, cycle),
         "report": reconciliation.cycle_reconciliation(request.user, cycle, path=request.path),
         "statuses": PAYMENT_STATUSES,
         "may_send": access.has_role(request.user, access.DECREE_MAKERS),
     }
     return render(request, "web/programmes/cycle.html", context)
+
+
+def _batches_with_totals(request: AuthenticatedRequest, cycle: Cycle) -> list[Batch]:
+    batches = list(reconciliation.batches_for(request.user).filter(cycle=cycle))
+    totals = reconciliation.batch_totals_for(request.user, batches)  # within the region
+    for batch in batches:
+        batch.shown_totals = totals[batch.pk]  # type: ignore[attr-defined]
+    return batches
 
 
 @login_required
@@ -278,6 +304,8 @@ def decree_annex(
     if len(regency) != 4 or fmt not in ("pdf", "csv") or not _covers(request, regency):
         raise Http404
     rows = _annex_rows(request, decree, regency)
+    selectors.withhold_amounts(request.user, [r.line for r in rows], decree.programme)
+    withheld = decree.programme in selectors.delivery_amounts_withheld_from(request.user)
     if fmt == "csv":
         header = ["household_id", "name", "village_code", "village", "change", "yearly_amount"]
         values = [header] + [
@@ -291,7 +319,7 @@ def decree_annex(
         "decree": decree,
         "regency": Region.objects.filter(code=regency).first(),
         "rows": rows,
-        "total": sum(r.line.yearly_amount or 0 for r in rows),
+        "total": None if withheld else sum(r.line.yearly_amount or 0 for r in rows),
         **documents.letter(
             "",
             serial=decree.pk,
@@ -437,11 +465,16 @@ def batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _result_message(result))
                 return redirect("web:batch", pk=batch.pk)
+    batch.shown_totals = reconciliation.batch_totals_for(request.user, [batch])[batch.pk]  # type: ignore[attr-defined]
+    results = list(batch.results.select_related("imported_by"))
+    counts = reconciliation.result_counts_for(request.user, results)  # within the region
+    for result in results:
+        result.shown_counts = counts[result.pk]  # type: ignore[attr-defined]
     context = {
         "batch": batch,
         "form": form,
         "may_send": may_send,
-        "results": batch.results.select_related("imported_by"),
+        "results": results,
         "errors": reconciliation.result_errors(request.user, batch)[:200],
         "report": reconciliation.batch_reconciliation(request.user, batch, path=request.path),
         "statuses": PAYMENT_STATUSES,
@@ -535,8 +568,14 @@ def enrolments(request: AuthenticatedRequest) -> HttpResponse:
     selectors.log_beneficiary_reads(
         request.user, [(e.programme, e.household_id) for e in page], request.path
     )
+    # The village it was decreed in, not the family's address now: a family that moved away
+    # stays on its old office's list until the next decree, which must not learn where to.
+    villages = dict(
+        Region.objects.filter(code__in={e.region_code for e in page}).values_list("code", "name")
+    )
     for enrolment, name in zip(page, _names(request, page), strict=True):
         enrolment.name = name  # type: ignore[attr-defined]
+        enrolment.village_name = villages.get(enrolment.region_code, enrolment.region_code)  # type: ignore[attr-defined]
     context = {
         "page": page,
         "query": query,
@@ -559,18 +598,20 @@ def keep_enrolment(request: AuthenticatedRequest, pk: int, action: str) -> HttpR
     enrolment = selectors.enrolments_for(request.user).filter(pk=pk).first()
     if enrolment is None or action not in ("suspend", "resume"):
         raise Http404
-    if action == "resume":
-        cycles.resume(request.user, enrolment)
-        messages.success(request, gettext("Enrolment resumed: the next cycles pay it again."))
-    else:
-        form = SuspendForm(request.POST)
-        if form.is_valid():
+    form = SuspendForm(request.POST)
+    try:
+        if action == "resume":
+            cycles.resume(request.user, enrolment)
+            messages.success(request, gettext("Enrolment resumed: the next cycles pay it again."))
+        elif form.is_valid():
             cycles.suspend(request.user, enrolment, Suspension(form.cleaned_data["reason"]))
             messages.success(
                 request, gettext("Enrolment suspended: the next cycles owe it nothing.")
             )
         else:
             messages.error(request, gettext("Choose the reason for the suspension."))
+    except EnrolmentKept as kept:
+        messages.error(request, render_refusal(kept))
     # Back to the list as it was filtered (a query string of this page, nothing else).
     query = request.POST.get("query", "")
     back = reverse("web:enrolments")
