@@ -387,7 +387,9 @@ PARTICIPATION_LABELS: dict[str, Promise] = {
     "decision_review": _("Review of an automated decision"),
     "received": _("Received: an office checks who filed it"),
     "upheld": _("Upheld: the automated decision stands"),
-    "overturned": _("Overturned: the reviewer's decision applies from the next targeting run"),
+    "overturned": _(
+        "Granted: the decision is changed from the next calculation of who receives aid"
+    ),
     "requested": _("Awaiting review"),
     "accepted": _("Accepted: the data is corrected"),
     "filed": _("Awaiting verification"),

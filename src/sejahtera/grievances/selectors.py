@@ -99,6 +99,7 @@ class Tracked:
     status: str
     since: date
     note: str  # a rejection's reason, a verification's finding or a complaint's outcome
+    about: str = ""  # the programme an objection to a decision is about (none that reveals)
 
 
 @dataclass(frozen=True)
@@ -168,8 +169,12 @@ class _Trackable:
 
 def _proposal_seen(proposal: Proposal) -> Tracked:
     last = list(proposal.steps.all())[-1]
+    # What the village found on its visit is about the family: a neighbour who proposed it
+    # hears the stage (as an objector hears the verdict); the family's own member the reason.
+    member = any(cells.get("nik") == proposal.proposer_nik for cells in proposal.member_cells)
+    told = member or proposal.stage == ProposalStage.WITHDRAWN
     return Tracked(proposal.tracking_number or "", proposal.kind, proposal.stage, last.on,
-                   last.reason)  # fmt: skip
+                   last.reason if told else "")  # fmt: skip
 
 
 def _objection_seen(objection: Objection) -> Tracked:
@@ -192,8 +197,10 @@ def _correction_seen(correction: CorrectionRequest) -> Tracked:
 
 def _review_seen(review: DecisionReview) -> Tracked:
     since = timezone.localdate(review.reviewed_at or review.filed_at)
+    # which aid each objection is about; not ATENSI's like, which tell of a vulnerable cluster
+    about = "" if review.programme in revealing_programmes() else review.programme
     return Tracked(review.tracking_number or "", "decision_review", review.status, since,
-                   review.review_note)  # fmt: skip
+                   review.review_note, about)  # fmt: skip
 
 
 # by the kinds of ``domain.participation.TRACKING_PREFIXES``, in the order a person sees them
