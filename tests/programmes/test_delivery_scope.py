@@ -358,3 +358,24 @@ def test_an_analyst_reads_no_disability_pkh_amount_in_the_reconciliation(
     page = client.get(f"/programmes/batches/{batch.pk}/", **EN).content.decode()
     row = _row(page, r'<tr data-mismatch="missing"')
     assert "600,000" not in row, f"her disability component in the reconciliation: {row}"
+
+
+def test_an_analyst_reads_no_disability_pkh_amount_in_a_small_regions_cost(
+    client, make_user, wati_decreed
+):
+    """Was a defect.
+    The decree's table by region, drilled down to Wati's village, gave the analyst that
+    village's yearly cost: one family's, Rp 2,400,000, her severe-disability component. A cost
+    over fewer than five families of a component programme is withheld from a role without
+    specific data, as a small count is; the programme manager who pays it still reads it."""
+    wati, decree = wati_decreed
+    village = wati.village_id
+    client.force_login(make_user(Role.MINISTRY_ANALYST))
+    for parent, code in (("", village[:2]), (village[:6], village)):
+        page = client.get(f"/programmes/decrees/{decree.pk}/", {"region": parent}, **EN)
+        row = _row(page.content.decode(), rf'<tr data-region="{code}">')
+        assert row, code
+        assert "2,400,000" not in row, row
+    client.force_login(make_user(Role.PROGRAMME_MANAGER))
+    page = client.get(f"/programmes/decrees/{decree.pk}/", {"region": village[:6]}, **EN)
+    assert "2,400,000" in _row(page.content.decode(), rf'<tr data-region="{village}">')

@@ -89,7 +89,7 @@ def test_the_pages_refuse_a_period_years_away_or_mid_month(client, manager, popu
     for start in ("9999-10-01", "1999-12-01"):
         page = client.post("/programmes/cycles/", {"programme": "PKH", "period_start": start}, **EN)
         assert page.status_code == 200
-        assert "a period starts from 2000-01-01 to " in page.content.decode()
+        assert "a period starts from Jan. 1, 2000 to " in page.content.decode()
     assert not Decree.objects.exists()
     assert not Cycle.objects.exists()
 

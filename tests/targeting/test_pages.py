@@ -79,7 +79,7 @@ def test_a_run_or_what_if_dated_in_the_year_9999_is_refused_on_the_page(
     ):
         page = client.post(path, {"as_of": "9999-12-31", **body}, **EN)
         assert page.status_code == 200
-        assert "a run is dated from 2000-01-01 to " in page.content.decode()
+        assert "a run is dated from Jan. 1, 2000 to " in page.content.decode()
         assert page.context["form"].errors["as_of"]
     assert list(TargetingRun.objects.all()) == [current]
 

@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce, Substr
 from sejahtera.accounts import access
 from sejahtera.accounts.models import User
 from sejahtera.domain.delivery import HOUSEHOLD_SUBJECT, PERSON_SUBJECT, Change
+from sejahtera.domain.disclosure import is_small
 from sejahtera.programmes.models import (
     Cycle,
     Decree,
@@ -140,10 +141,16 @@ def decree_regions(user: User, decree: Decree, parent: str = "") -> list[dict[st
         .order_by("area")
     )
     for row in rows:
-        area = counts.setdefault(row["area"], {"code": row["area"], "cost": 0})
+        area = counts.setdefault(row["area"], {"code": row["area"], "cost": 0, "enrolled": 0})
         area[row["change"]] = row["n"]
-        if row["change"] in ("new", "continuing", "changed"):
+        if row["change"] in ENROLLED_CHANGES:
             area["cost"] = int(area["cost"]) + (row["cost"] or 0)  # type: ignore[call-overload]
+            area["enrolled"] = int(area["enrolled"]) + row["n"]  # type: ignore[call-overload]
+    if decree.programme in delivery_amounts_withheld_from(user):
+        # a village's PKH cost over one family is its components: a small cell's is withheld
+        for area in counts.values():
+            if is_small(int(area["enrolled"])):  # type: ignore[call-overload]
+                area["cost"] = None
     return list(counts.values())
 
 
