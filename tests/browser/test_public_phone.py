@@ -102,6 +102,20 @@ def object_to(page, live_server, programme: str) -> str:
     return page.locator("main").inner_text()
 
 
+def dewis_complaint():
+    """Dewi Lestari's complaint that her BPNT did not arrive, taken in at the village."""
+    from sejahtera.domain.participation import ComplaintCategory
+    from sejahtera.grievances import complaints
+    from sejahtera.registry.models import Region
+
+    return complaints.file_complaint(
+        category=ComplaintCategory.AID_NOT_RECEIVED, region=Region.objects.get(code=VILLAGE),
+        description="BPNT belum masuk", complainant_name="Dewi Lestari",
+        complainant_nik=PROPOSER_NIK, complainant_phone="", received_on=date.today(),
+        received_by=None,
+    )  # fmt: skip
+
+
 @pytest.fixture
 def decided(household_factory):
     """Siti Aminah's household, decided by a targeting run of today."""
@@ -188,16 +202,9 @@ def test_a_long_answer_from_the_office_stays_within_the_phone_screen(
     The unbroken address ran past the right edge of her 360-pixel screen: the page scrolled
     sideways and the end of the answer was cut off. She expected the answer to wrap within the
     screen, as every other text does."""
-    from sejahtera.domain.participation import ComplaintCategory
     from sejahtera.grievances import complaints
-    from sejahtera.registry.models import Region
 
-    complaint = complaints.file_complaint(
-        category=ComplaintCategory.AID_NOT_RECEIVED, region=Region.objects.get(code=VILLAGE),
-        description="BPNT belum masuk", complainant_name="Dewi Lestari",
-        complainant_nik=PROPOSER_NIK, complainant_phone="", received_on=date.today(),
-        received_by=None,
-    )  # fmt: skip
+    complaint = dewis_complaint()
     complaints.resolve(
         make_user(Role.DISTRICT_OFFICE, "3201"), complaint, today=date.today(),
         outcome="Silakan lihat https://kemensos.go.id/pengumuman/"
@@ -243,16 +250,7 @@ def test_following_a_number_that_matches_nothing_says_what_to_do(new_page, live_
     pelacakan" where the page, the field and the paper she wrote it on say "nomor lacak". She
     expected to be told to check the number, the NIK and the name exactly as given when filing,
     or whom to ask."""
-    from sejahtera.domain.participation import ComplaintCategory
-    from sejahtera.grievances import complaints
-    from sejahtera.registry.models import Region
-
-    complaint = complaints.file_complaint(
-        category=ComplaintCategory.AID_NOT_RECEIVED, region=Region.objects.get(code=VILLAGE),
-        description="BPNT belum masuk", complainant_name="Dewi Lestari",
-        complainant_nik=PROPOSER_NIK, complainant_phone="", received_on=date.today(),
-        received_by=None,
-    )  # fmt: skip
+    complaint = dewis_complaint()
     page = new_page(PHONE)
     answer = lookup(page, live_server, complaint.tracking_number, PROPOSER_NIK, "Dewi L.")
     assert page.locator("#no-match").count() == 1
