@@ -88,6 +88,18 @@ def test_the_answer_says_how_each_programme_stands_but_never_its_amount(client, 
         assert amount not in answer
 
 
+def test_a_name_typed_without_the_ktps_dots_and_commas_is_found(client, household_factory):
+    """Was a defect: "Hj Siti Aminah S.Pd" did not find the KTP's "Hj. Siti Aminah, S.Pd."
+    (case and spaces were forgiven, dots and commas not)."""
+    household_factory(
+        VILLAGE,
+        members=[{"full_name": "Hj. Siti Aminah, S.Pd.", "sex": "P", "birth_date": "1970-08-05",
+                  "relationship": "head", "nik": HEAD_NIK}],
+    )  # fmt: skip
+    assert 'data-registered="yes"' in status_answer(client, HEAD_NIK, "Hj Siti Aminah S.Pd")
+    assert 'data-registered="yes"' not in status_answer(client, HEAD_NIK, "Hj Siti Aminah")
+
+
 def test_an_unknown_nik_and_a_wrong_name_get_the_same_answer(client, family):
     unknown = status_answer(client, "3201010101010001", "Siti Aminah")
     wrong_name = status_answer(client, HEAD_NIK, "Siti Aminar")

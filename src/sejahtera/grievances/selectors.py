@@ -110,7 +110,13 @@ class CitizenStatus:
 
 
 def _same_name(left: str, right: str) -> bool:
-    return " ".join(left.split()).casefold() == " ".join(right.split()).casefold()
+    """The same name however it is cased, spaced or punctuated: "Hj Siti Aminah S.Pd" is the
+    KTP's "Hj. Siti Aminah, S.Pd." (the NIK must match as well)."""
+    return _letters(left) == _letters(right)
+
+
+def _letters(name: str) -> str:
+    return "".join(c for c in name if c.isalnum()).casefold()
 
 
 def person_by_identity(nik: str, name: str) -> Person | None:
