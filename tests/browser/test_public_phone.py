@@ -302,3 +302,31 @@ def test_an_error_about_a_date_writes_the_date_as_people_do(new_page, live_serve
     told = summary(page)
     assert "Tanggal lahir" in told
     assert not ISO_DATE.search(told), told
+
+
+def test_a_complaint_tells_by_when_it_will_be_answered(new_page, live_server):
+    """Was a defect. Dewi Lestari complained that her aid had not arrived. The page promised
+    "kantor yang bertanggung jawab menjawab dalam batas waktunya, atau pengaduan naik satu
+    tingkat", but neither the page with her tracking number nor "Lacak" ever tells her that
+    deadline: only "Sedang ditangani sejak …" — the same words after the deadline has passed
+    and the complaint has gone up to the province. She expected to read by when an answer is
+    due, so as to know when to ask again."""
+    from django.template.defaultfilters import date as date_filter
+    from django.utils import translation
+
+    from sejahtera.grievances.models import Complaint
+
+    page = new_page(PHONE)
+    page.goto(f"{live_server.url}/layanan/pengaduan/")
+    choose_village(page)
+    page.select_option("#id_category", "aid_not_received")
+    page.fill("#id_description", "BPNT bulan ini belum masuk ke rekening kami")
+    page.fill("#id_name", "Dewi Lestari")
+    page.fill("#id_nik", PROPOSER_NIK)
+    send(page)
+    filed = page.locator("main").inner_text()
+    complaint = Complaint.objects.get()
+    followed = lookup(page, live_server, complaint.tracking_number, PROPOSER_NIK, "Dewi Lestari")
+    with translation.override("id"):
+        due = date_filter(complaint.due_on, "j M Y")
+    assert due in filed or due in followed, (due, followed)

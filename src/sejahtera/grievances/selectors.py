@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from sejahtera.accounts import access, audit
 from sejahtera.accounts.models import AuditEntry, User
-from sejahtera.domain.participation import PROPOSAL_STEPS, ProposalStage, tracking_number
+from sejahtera.domain.participation import (
+    PROPOSAL_STEPS,
+    ComplaintStatus,
+    ProposalStage,
+    tracking_number,
+)
 from sejahtera.grievances.complaints import visible_complaints
 from sejahtera.grievances.corrections import corrections_for
 from sejahtera.grievances.models import Complaint, CorrectionRequest, Objection, Proposal
@@ -100,6 +105,7 @@ class Tracked:
     since: date
     note: str  # a rejection's reason, a verification's finding or a complaint's outcome
     about: str = ""  # the programme an objection to a decision is about (none that reveals)
+    due: date | None = None  # by when an open complaint is answered (or goes a level up)
 
 
 @dataclass(frozen=True)
@@ -191,8 +197,9 @@ def _objection_seen(objection: Objection) -> Tracked:
 
 def _complaint_seen(complaint: Complaint) -> Tracked:
     since = complaint.resolved_on or complaint.received_on
+    due = complaint.due_on if complaint.status == ComplaintStatus.OPEN else None
     return Tracked(complaint.tracking_number or "", complaint.category, complaint.status, since,
-                   complaint.outcome)  # fmt: skip
+                   complaint.outcome, due=due)  # fmt: skip
 
 
 def _correction_seen(correction: CorrectionRequest) -> Tracked:
