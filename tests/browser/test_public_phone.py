@@ -330,3 +330,18 @@ def test_a_complaint_tells_by_when_it_will_be_answered(new_page, live_server):
     with translation.override("id"):
         due = date_filter(complaint.due_on, "j M Y")
     assert due in filed or due in followed, (due, followed)
+
+
+def test_a_head_of_family_not_marked_head_is_told_at_that_field(new_page, live_server):
+    """Was a defect. A neighbour proposing Sri Wahyuni's family chose "Anak" in "Hubungan
+    dengan kepala rumah tangga" for the head of the family (Sri is her father's child, after
+    all). The page came back with "Alamat: rumah tangga harus memiliki tepat satu kepala, yang
+    ini memiliki 0" — under "Alamat", the address, with no link, while the address was right and
+    the field to change is the relationship of "Kepala keluarga". She expected the summary to
+    lead her to that field."""
+    page = new_page(PHONE)
+    fill_proposal(page, live_server, relationship="child")
+    send(page)
+    told = summary(page)
+    assert "kepala" in told.lower(), told
+    assert page.locator("#error-summary a[href='#id_m-0-relationship']").count() == 1, told

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
@@ -24,6 +24,7 @@ from sejahtera.domain.findings import Finding
 from sejahtera.domain.money import parse_rupiah
 from sejahtera.i18n import render_finding
 from sejahtera.labels import choices, column_label
+from sejahtera.registry.services.records import RecordInvalid
 
 
 def iso_date_input() -> forms.DateInput:
@@ -184,6 +185,25 @@ class RegistryCellsForm(forms.Form):
         for finding in findings:
             field = finding.column if finding.column in self.fields else None
             self.add_error(field, render_finding(finding))
+
+
+def show_record_errors(
+    household: RegistryCellsForm, members: Iterable[forms.Form], invalid: RecordInvalid
+) -> None:
+    """Put a refused record's findings on the fields they name: the household's on its form,
+    each member's on theirs (the members filled in, in order). A household finding about a
+    member's column (no member marked head) goes on the first member's, where it is put right,
+    not at the top of the household's fields."""
+    filled = [form for form in members if form.has_changed()]
+    about_members = [
+        f for f in invalid.household if filled and f.column not in household.fields
+        and f.column in filled[0].fields
+    ]  # fmt: skip
+    household.add_findings([f for f in invalid.household if f not in about_members])
+    if about_members:
+        filled[0].add_findings(about_members)  # type: ignore[attr-defined]
+    for index, findings in invalid.members.items():
+        filled[index].add_findings(findings)  # type: ignore[attr-defined]
 
 
 class OneTimeKey(forms.Form):

@@ -24,7 +24,7 @@ from sejahtera.grievances.proposals import ProposedChange
 from sejahtera.labels import PARTICIPATION_LABELS, programme_label
 from sejahtera.registry.models import Region
 from sejahtera.registry.services.records import RecordInvalid
-from sejahtera.web.forms import RegistryCellsForm, compact_identifier
+from sejahtera.web.forms import RegistryCellsForm, compact_identifier, show_record_errors
 
 MEMBER_FORMS = 4
 # What a person writes in their own words, on a page anyone may post to: long enough for any
@@ -282,10 +282,7 @@ class NewFamily:
         )
 
     def show(self, invalid: RecordInvalid) -> None:
-        self.household.add_findings(invalid.household)
-        filled = [form for form in self.members.forms if form.has_changed()]
-        for index, found in invalid.members.items():
-            filled[index].add_findings(found)
+        show_record_errors(self.household, self.members.forms, invalid)
 
 
 class StaffComplaintForm(ComplaintForm):

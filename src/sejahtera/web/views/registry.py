@@ -33,6 +33,7 @@ from sejahtera.web.forms import (
     OneTimeKey,
     PersonForm,
     member_cells,
+    show_record_errors,
     submit_once,
 )
 from sejahtera.web.http import AuthenticatedRequest
@@ -212,10 +213,7 @@ def register(request: AuthenticatedRequest) -> HttpResponse:
             try:
                 return submit_once(request, write)
             except records.RecordInvalid as invalid:
-                form.add_findings(invalid.household)
-                changed = [f for f in members.forms if f.has_changed()]
-                for index, findings in invalid.members.items():
-                    changed[index].add_findings(findings)
+                show_record_errors(form, members.forms, invalid)
     else:
         initial = {"region_code": request.user.region_id} if villages and len(villages) == 1 else {}
         form = HouseholdForm(villages=villages, initial=initial)
