@@ -306,15 +306,20 @@ def cycle_regions(user: User, cycle: Cycle) -> list[dict[str, Any]]:
 
 
 def decree_totals_for(user: User, decrees: Iterable[Decree]) -> dict[int, dict[str, Any]]:
-    """Each decree's lines per change, enrolled count and yearly cost (as ``Decree.totals``)
-    within the user's region: a regency office counts its own families, not the country's.
-    One query for a regional user; the stored totals for a national one."""
+    """Each decree's totals (as ``Decree.totals``) within the user's region: a regency office
+    counts its own families, not the country's. The stored totals for a national user."""
     decrees = list(decrees)
     prefix = access.region_prefix(user)
     if not prefix:
         return {decree.pk: decree.totals for decree in decrees}
+    return line_totals(decrees, DecreeLine.objects.filter(region_code__startswith=prefix))
+
+
+def line_totals(decrees: list[Decree], lines: QuerySet[DecreeLine]) -> dict[int, dict[str, Any]]:
+    """Per decree, of ``lines``: the count per change, and the enrolled count and yearly cost
+    (new, continuing and changed lines) — in one query."""
     rows = (
-        DecreeLine.objects.filter(decree__in=decrees, region_code__startswith=prefix)
+        lines.filter(decree__in=decrees)
         .values("decree_id", "change")
         .annotate(n=Count("id"), amount=Sum("yearly_amount"))
         .order_by()
@@ -324,11 +329,11 @@ def decree_totals_for(user: User, decrees: Iterable[Decree]) -> dict[int, dict[s
         by_change = dict.fromkeys(map(str, Change), 0)
         totals[decree.pk] = {"by_change": by_change, "enrolled": 0, "yearly_cost": 0}
     for row in rows:
-        decree_totals = totals[row["decree_id"]]
-        decree_totals["by_change"][row["change"]] = row["n"]
+        counted = totals[row["decree_id"]]
+        counted["by_change"][row["change"]] = row["n"]
         if row["change"] in ENROLLED_CHANGES:
-            decree_totals["enrolled"] += row["n"]
-            decree_totals["yearly_cost"] += row["amount"] or 0
+            counted["enrolled"] += row["n"]
+            counted["yearly_cost"] += row["amount"] or 0
     return totals
 
 
@@ -371,7 +376,7 @@ def by_regency(lines: QuerySet[Any]) -> list[dict[str, Any]]:
     return list(areas.values())
 
 
-ENROLLED_CHANGES = ("new", "continuing", "changed")
+ENROLLED_CHANGES = ("new", "continuing", "changed")  # the lines a decree enrols by
 
 
 def annex_lines(user: User, decree: Decree, regency: str) -> QuerySet[DecreeLine]:

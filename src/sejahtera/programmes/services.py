@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from sejahtera.accounts import access
@@ -31,7 +31,7 @@ from sejahtera.domain.delivery import (
 )
 from sejahtera.domain.findings import Refused, gettext_noop
 from sejahtera.programmes.models import Decree, DecreeLine
-from sejahtera.programmes.selectors import deceased_by
+from sejahtera.programmes.selectors import ENROLLED_CHANGES, deceased_by, line_totals
 from sejahtera.programmes.subjects import subject_sql
 from sejahtera.programmes.tasks import refresh_coverage
 from sejahtera.registry import privacy
@@ -141,9 +141,6 @@ def _overrides(period_start: date) -> list[tuple[Reason, Q]]:
     ]
 
 
-COUNTED = (Change.NEW, Change.CONTINUING, Change.CHANGED)  # within the run's limits
-
-
 def _execute(sql: str, params: dict[str, Any]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -202,7 +199,7 @@ def prepare_decree(actor: User, programme: str, period_start: date, run: Targeti
         freed = []
         for reason, condition in _overrides(period_start):
             lines = DecreeLine.objects.filter(condition, decree=decree)
-            counted = lines.filter(change__in=COUNTED)
+            counted = lines.filter(change__in=ENROLLED_CHANGES)
             # A place the run filled but the decree does not: the next waiting family takes it.
             freed += list(counted.values_list("region_code", flat=True))
             counted.exclude(change=Change.NEW).update(
@@ -235,14 +232,7 @@ def _promote_waiting(decree: Decree, run: TargetingRun, freed_regions: list[str]
 
 
 def decree_totals(decree: Decree) -> dict[str, Any]:
-    lines = DecreeLine.objects.filter(decree=decree)
-    by_change = dict(lines.values_list("change").annotate(n=Count("id")).order_by())
-    enrolled = lines.filter(change__in=COUNTED)
-    return {
-        "by_change": {str(c): by_change.get(c, 0) for c in Change},
-        "enrolled": enrolled.count(),
-        "yearly_cost": enrolled.aggregate(total=Sum("yearly_amount"))["total"] or 0,
-    }
+    return line_totals([decree], DecreeLine.objects.all())[decree.pk]
 
 
 def last_approved(programme: str) -> Decree | None:

@@ -305,7 +305,7 @@ def decree_annex(
         raise Http404
     rows = _annex_rows(request, decree, regency)
     selectors.withhold_amounts(request.user, [r.line for r in rows], decree.programme)
-    withheld = decree.programme in selectors.delivery_amounts_withheld_from(request.user)
+    withheld = any(r.line.amount_withheld for r in rows)  # type: ignore[attr-defined]
     if fmt == "csv":
         header = ["household_id", "name", "village_code", "village", "change", "yearly_amount"]
         values = [header] + [
