@@ -180,6 +180,21 @@ def test_pkh_needs_decile_4_or_lower(run):
     assert decision["reasons"][0] == "decile 5 > 4"
 
 
+def test_beyond_the_decile_components_are_not_counted_but_their_absence_is_told(run):
+    # Counting a refused household's components changes nothing it receives and cost most
+    # of the PKH stage; that no member qualifies is still said (an objection's reviewer
+    # reads it: turning the decision around would pay nothing).
+    _, child = pkh(run, [person("C", "H1", born_aged(2))], decile=5)
+    assert child["reasons"] == ["decile 5 > 4"]
+    _, adult = pkh(run, [person("A", "H1", born_aged(40))], decile=5)
+    assert adult["reasons"] == ["decile 5 > 4", "no member qualifies for a PKH component"]
+    # Not in the deciles file: refused on that, nothing counted either.
+    out = run([*H, household("H2")], [person("C", "H1", born_aged(2))], deciles={"H2": 3})
+    assert out.decision("H1", "PKH")["reasons"] == [
+        "no national decile: household not in the deciles file"
+    ]
+
+
 def test_household_without_living_members_gets_nothing(run):
     persons = [person("C", "H1", born_aged(2), deceased_date="2020-01-01")]
     out = run(H, persons, deciles={"H1": 1})

@@ -161,8 +161,9 @@ def member_clusters(rules: Rules, manual: bool = False) -> str:
                 f"CASE WHEN {by_hand} THEN {reason('MANUAL', f'h.why_{name}')} END) AS why_{name}"
             )
         else:
+            # The reasons are built only where the cluster holds: most members are in none.
             columns.append(f"{by_rule} AS in_{name}")
-            columns.append(f"{reasons} AS why_{name}")
+            columns.append(f"CASE WHEN {by_rule} THEN {reasons} END AS why_{name}")
     body = ",\n    ".join(columns)
     join = "LEFT JOIN manual_clusters AS h ON h.person_id = m.person_id" if manual else ""
     return f"""
@@ -178,15 +179,18 @@ FROM (
 
 
 def person_clusters() -> str:
+    """The members in at least one cluster, with their clusters and the reasons; a person
+    absent from it is in none (readers join it with ``LEFT JOIN``)."""
     codes = ", ".join(f"CASE WHEN in_{c.lower()} THEN '{c}' END" for c in CLUSTER_CODES)
     reasons = ", ".join(
         f"CASE WHEN in_{c.lower()} THEN '{c}: ' || why_{c.lower()} END" for c in CLUSTER_CODES
     )
-    flags = ", ".join(f"in_{c.lower()}" for c in CLUSTER_CODES)
+    flags = [f"in_{c.lower()}" for c in CLUSTER_CODES]
     return f"""
 SELECT
     person_id,
-    {flags},
-    NULLIF(concat_ws('{LIST_SEPARATOR}', {codes}), '') AS clusters,
-    NULLIF(concat_ws('{CLUSTER_SEPARATOR}', {reasons}), '') AS cluster_reasons
-FROM member_clusters"""
+    {", ".join(flags)},
+    concat_ws('{LIST_SEPARATOR}', {codes}) AS clusters,
+    concat_ws('{CLUSTER_SEPARATOR}', {reasons}) AS cluster_reasons
+FROM member_clusters
+WHERE {" OR ".join(flags)}"""

@@ -120,16 +120,28 @@ def build_plan(
         *manual,
         Stage("member_clusters", clusters.member_clusters(rules, manual_clusters)),
         Stage("person_clusters", clusters.person_clusters(), materialize=True),
-        *components.component_stages("pkh", rules.pkh.components, rules.pkh.max_components),
+        *overrides,
+        *components.component_stages(
+            "pkh",
+            "pkh",
+            rules.pkh.components,
+            rules.pkh.max_components,
+            rules.pkh.max_decile,
+            reviewed,
+        ),
         *(
             stage
             for p in rules.custom
             if p.components
             for stage in components.component_stages(
-                f"programme_{p.code.lower()}", p.components, p.max_components
+                f"programme_{p.code.lower()}",
+                p.code.lower(),
+                p.components,
+                p.max_components,
+                p.max_decile,
+                reviewed,
             )
         ),
-        *overrides,
         Stage(
             "household_programmes",
             programmes.household_programmes(rules, external_deciles, reviewed),
