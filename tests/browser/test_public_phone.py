@@ -9,6 +9,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from sejahtera.accounts.models import Role
 
@@ -345,3 +346,41 @@ def test_a_head_of_family_not_marked_head_is_told_at_that_field(new_page, live_s
     told = summary(page)
     assert "kepala" in told.lower(), told
     assert page.locator("#error-summary a[href='#id_m-0-relationship']").count() == 1, told
+
+
+def test_the_phone_location_button_fills_the_place_beside_it_and_says_so(new_page, live_server):
+    """Was a defect. Dewi Lestari, proposing a family from its doorstep, pressed "Pakai lokasi
+    ponsel ini" at the foot of "Tentang Anda": nothing on the screen changed (the latitude and
+    longitude it filled were at the top of that section), and when her phone refused the
+    permission nothing said so. She expected the place beside the button, and a word either
+    way."""
+    page = new_page(PHONE)
+    page.goto(f"{live_server.url}/layanan/usul/")
+    place = page.locator("fieldset:has(button[data-geolocate])")
+    assert place.locator("#id_latitude").count() == 1
+    assert place.locator("#id_longitude").count() == 1
+    assert place.locator("#id_h-address").count() == 1  # the family's address, not "about you"
+    status = place.locator("[data-geolocate-status]")
+    page.click("button[data-geolocate]")
+    expect(status).to_contain_text("tidak memberi lokasinya")
+    assert page.input_value("#id_latitude") == ""
+
+    page.context.grant_permissions(["geolocation"], origin=live_server.url)
+    page.context.set_geolocation({"latitude": -6.4812, "longitude": 106.8541})
+    page.click("button[data-geolocate]")
+    expect(status).to_contain_text("terisi")
+    expect(page.locator("#id_latitude")).to_have_value("-6.481200")
+    expect(page.locator("#id_longitude")).to_have_value("106.854100")
+
+
+def test_the_family_village_is_not_called_part_of_about_you(new_page, live_server):
+    """Was a defect. Sent without a village, the proposal's summary said "Tentang Anda ·
+    Desa/kelurahan": the village is where the family lives, asked at the top of the page."""
+    page = new_page(PHONE)
+    page.goto(f"{live_server.url}/layanan/usul/")
+    send(page)
+    told = summary(page)
+    assert "Di mana keluarga ini tinggal? · Desa/kelurahan" in told, told
+    assert "Tentang Anda · Desa" not in told
+    assert "Tentang Anda · Nama Anda" in told
+    assert page.locator("#error-summary a[href='#region-village']").count() == 1

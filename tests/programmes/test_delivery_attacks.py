@@ -484,6 +484,31 @@ def test_listing_atensi_enrolments_is_logged(client, api, make_user, atensi):
     assert (after_page, after_api - after_page) >= (1, 1), "unlogged reads"
 
 
+def test_an_atensi_beneficiary_finds_the_read_of_the_list_in_their_data_copy(
+    client, api, make_user, atensi
+):
+    """Was a defect: the reads of ATENSI's lists were logged under the household's id, and
+    a person's copy of their data lists the reads naming the person, so a beneficiary never
+    learnt that an office had read them in a list of a vulnerable cluster."""
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    client.force_login(office)
+    page = "/programmes/enrolments/"
+    listed = client.get(page, {"programme": "ATENSI"}).content.decode()
+    enrolment = next(
+        e
+        for e in Enrolment.objects.filter(programme="ATENSI")
+        if f'data-enrolment="{e.pk}"' in listed
+    )
+    data = client.get(f"/registry/persons/{enrolment.person_id}/personal-data.json").json()
+    assert any(read["where"] == page for read in data["reads"]), data["reads"]
+    # the API's list and the decree's lines alike
+    api(office)("get", "/enrolments", programme="ATENSI")
+    client.get(f"/programmes/decrees/{atensi.pk}/")
+    logged = SensitiveAccess.objects.filter(user=office, entity="person_beneficiary")
+    assert logged.count() == 3
+    assert all(enrolment.person_id in entry.record_ids for entry in logged)
+
+
 def test_atensi_stays_hidden_from_managers_by_every_id(api, make_user, manager, atensi):
     """A programme manager (no reader of specific data) guesses the ATENSI decree's id and
     its enrolments' ids in the API: lines, approve, enrolment suspend and resume all answer

@@ -180,6 +180,39 @@ def test_a_person_objects_on_the_public_page(client, decided, staff):
     assert review.status == DecisionReview.Status.UPHELD
 
 
+def test_the_office_is_told_how_to_reach_whoever_objected(client, decided, staff):
+    """Was a defect: the office was to check "by phone" who filed an objection that asked for
+    no phone, and the person was not told that anyone would check."""
+    form = {"nik": NIK, "name": "Siti Aminah", "programme": "SEMBAKO", "grounds": "Suami sakit"}
+    filed = client.post("/layanan/keberatan/", form | {"phone": " 0812-3456-7890 "} | solved())
+    assert 'id="next-step"' in filed.content.decode()
+    assert "menelepon nomor" in filed.content.decode()
+    review = DecisionReview.objects.get()
+    assert review.requester_phone == "0812-3456-7890"
+    client.force_login(staff["clerk"])
+    page = client.get(f"/decision-reviews/{review.pk}/").content.decode()
+    assert '<span id="requester-phone">0812-3456-7890</span>' in page
+    assert "lewat telepon atau di kantor" in page
+    # without a phone the office is told to wait for the person at the office
+    DecisionReview.objects.filter(pk=review.pk).update(requester_phone="")
+    page = client.get(f"/decision-reviews/{review.pk}/").content.decode()
+    assert 'id="requester-phone"' not in page
+    assert "datang ke kantor" in page
+
+
+def test_an_objection_page_before_any_decision_says_so(client, db):
+    """Was a defect: before the first targeting run the form offered no programme and
+    answered every objection with "this field is required"."""
+    page = client.get("/layanan/keberatan/")
+    assert 'id="nothing-decided"' in page.content.decode()
+    assert 'name="grounds"' not in page.content.decode()
+    form = {"nik": NIK, "name": "Siti Aminah", "programme": "SEMBAKO", "grounds": "x"}
+    answer = client.post("/layanan/keberatan/", form | solved())
+    assert answer.status_code == 200
+    assert 'id="nothing-decided"' in answer.content.decode()
+    assert DecisionReview.objects.count() == 0
+
+
 def test_the_public_objection_counts_lookups_per_nik(client, decided, settings):
     settings.SEJAHTERA_PUBLIC_NIK_RATE = "1/hour"
     form = {"nik": NIK, "name": "Orang Lain", "programme": "SEMBAKO", "grounds": "x"}
@@ -201,7 +234,12 @@ def test_a_members_copy_leaves_out_what_another_member_told(client, household_fa
     run = run_targeting_for_registry(date(2026, 7, 1))
     decision = Decision.objects.get(run=run, household=household, programme="SEMBAKO")
     client.force_login(staff["clerk"])
-    object_to(client, decision, grounds="Saya sakit berat dan tidak bisa bekerja")
+    object_to(
+        client,
+        decision,
+        grounds="Saya sakit berat dan tidak bisa bekerja",
+        requester_phone="0812000111",
+    )
     client.force_login(staff["office"])
     for nik, told in ((NIK, True), (spouse_nik, False)):
         person = household.members.get(nik=nik)
@@ -209,6 +247,7 @@ def test_a_members_copy_leaves_out_what_another_member_told(client, household_fa
         [review] = data["targeting"]["reviews"]
         assert review["status"] == "open"
         assert ("sakit berat" in review["grounds"]) is told
+        assert (review["requester_phone"] == "0812000111") is told
 
 
 def test_a_decision_of_a_household_that_moved_away_is_not_found(client, decided, staff, make_user):

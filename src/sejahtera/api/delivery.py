@@ -552,7 +552,7 @@ def list_enrolments(request: HttpRequest, filters: Query[EnrolmentQuery]) -> dic
     shown = list(listed[start:end])
     selectors.withhold_amounts(user, shown)
     selectors.log_beneficiary_reads(
-        user, [(e.programme, e.household_id) for e in shown], request.path
+        user, [(e.programme, e.household_id, e.person_id) for e in shown], request.path
     )
     return page_of(filters, listed.count(), [_enrolment_out(e) for e in shown])
 

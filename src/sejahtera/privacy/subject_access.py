@@ -171,7 +171,7 @@ def _review(review: DecisionReview, nik: str | None) -> dict[str, Any]:
     if review.person_id is None:
         reasons = [r for r in reasons if r.split(PARAM_SEPARATOR, 1)[0] in FAMILY_REASONS]
     if not nik or review.requester_nik != nik:
-        row |= {"requester_name": "", "requester_nik": ""}
+        row |= {"requester_name": "", "requester_nik": "", "requester_phone": ""}
         if review.person_id is None:
             row |= {"grounds": "", "review_note": ""}
     return row | {

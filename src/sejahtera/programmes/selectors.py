@@ -49,12 +49,23 @@ def hidden_programmes(user: User) -> set[str]:
     return revealing_programmes()
 
 
-def log_beneficiary_reads(user: User, shown: Iterable[tuple[str, int]], path: str) -> None:
+def log_beneficiary_reads(
+    user: User, shown: Iterable[tuple[str, int, int | None]], path: str
+) -> None:
     """A list of beneficiaries of a programme that reveals a cluster (ATENSI) is a read of
-    specific data: the households shown (``(programme, household)`` pairs) are logged."""
+    specific data: the persons it names (``(programme, household, person)`` of each line; a
+    household's line names its members) are logged, so that each one's copy of their data
+    lists the read."""
     revealing = revealing_programmes()
-    households = sorted({household for programme, household in shown if programme in revealing})
-    access.log_sensitive_read(user, "household", households, path)
+    lines = [
+        (household, person) for programme, household, person in shown if programme in revealing
+    ]
+    persons = {person for _, person in lines if person is not None}
+    households = {household for household, person in lines if person is None}
+    if households:
+        members = Person.objects.filter(household_id__in=households)
+        persons |= set(members.values_list("pk", flat=True))
+    access.log_sensitive_read(user, "person_beneficiary", sorted(persons), path)
 
 
 def revealing_programmes() -> set[str]:

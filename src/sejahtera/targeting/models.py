@@ -278,6 +278,8 @@ class DecisionReview(models.Model):
     # as they gave it: the public tracking page asks for this NIK and name.
     requester_name = models.CharField(_("requester's name"), max_length=200)
     requester_nik = models.CharField(_("requester's NIK"), max_length=16, blank=True)
+    # where the office reaches them to check it is them (optional, as on a complaint)
+    requester_phone = models.CharField(_("requester's phone"), max_length=20, blank=True)
     grounds = models.TextField(_("grounds"))
     # the staff member who took it in; None: the person filed it on the public page
     filed_by = models.ForeignKey(

@@ -56,6 +56,7 @@ def request_review(
     requester_name: str,
     requester_nik: str,
     grounds: str,
+    requester_phone: str = "",
 ) -> DecisionReview:
     """A person's objection to a decision of the current run: taken in by staff for a
     household in their region (it waits for a reviewer), or (``actor`` None) filed on the
@@ -103,6 +104,7 @@ def request_review(
                 reasons_by_rules=decision.reasons,
                 requester_name=requester_name.strip(),
                 requester_nik=nik,
+                requester_phone=requester_phone.strip(),
                 grounds=grounds.strip(),
                 filed_by=actor,
                 status=Status.OPEN if actor is not None else Status.RECEIVED,

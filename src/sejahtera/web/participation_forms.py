@@ -96,8 +96,17 @@ class PlaceForm(forms.Form):
     )
 
 
-class ProposerForm(PlaceForm):
+class FamilyPlaceForm(PlaceForm):
+    """Where a proposed family lives: its village (chosen in the region lists) and the place."""
+
     village = VillageField(label=_("Village"))
+
+    field_order = ["village", "latitude", "longitude"]
+
+
+class ProposerForm(forms.Form):
+    """Who proposes a family, and why."""
+
     name = forms.CharField(label=_("Your name"), max_length=200)
     nik = NikField()
     phone = forms.CharField(label=_("Phone number"), max_length=20, required=False)
@@ -233,6 +242,12 @@ class DecisionObjectionForm(forms.Form):
         max_length=DESCRIPTION_LIMIT,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    phone = forms.CharField(
+        label=_("Phone number (optional)"),
+        help_text=_("The social office calls it to check that it is you; without it, ask there."),
+        max_length=20,
+        required=False,
+    )
 
     def __init__(self, *args: Any, programmes: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -244,6 +259,7 @@ class NewFamily:
     members — and their submission: the public page's and the village operator's alike."""
 
     def __init__(self, data: Any, files: Any, *, staff: User | None = None) -> None:
+        self.place = FamilyPlaceForm(data)
         self.proposer = ProposerForm(data, files)
         self.household = ProposedHouseholdForm(data, prefix="h")
         self.members = ProposedMembers(data, prefix="m", initial=[{"relationship": "head"}])
@@ -253,18 +269,25 @@ class NewFamily:
             self.proposer.fields["name"].initial = staff.get_full_name() or staff.username
 
     def context(self) -> dict[str, Any]:
-        return {"proposer": self.proposer, "household": self.household, "members": self.members}
+        return {
+            "place": self.place,
+            "household": self.household,
+            "members": self.members,
+            "proposer": self.proposer,
+        }
 
     def is_valid(self) -> bool:
-        return all([self.proposer.is_valid(), self.household.is_valid(), self.members.is_valid()])
+        # every part validated, not only up to the first invalid one: each shows its errors
+        valid = [part.is_valid() for part in (self.place, self.household, self.members)]
+        return all([*valid, self.proposer.is_valid()])
 
     def submit(self, today: date) -> Proposal:
         """The proposal (RecordInvalid with the registry's findings, StepRefused with the
         workflow's: ``show`` puts the former on their fields)."""
-        data = self.proposer.cleaned_data
+        data, place = self.proposer.cleaned_data, self.place.cleaned_data
         change = ProposedChange(
             kind=ProposalKind.NEW_HOUSEHOLD,
-            village=data["village"],
+            village=place["village"],
             household_cells=self.household.to_cells(),
             member_cells=[f.to_cells() for f in self.members.forms if f.has_changed()],
         )
@@ -275,8 +298,8 @@ class NewFamily:
             proposer_phone=data["phone"],
             description=data["description"],
             photo=data["photo"],
-            latitude=data["latitude"],
-            longitude=data["longitude"],
+            latitude=place["latitude"],
+            longitude=place["longitude"],
             submitted_on=today,
             submitted_by=self.staff,
         )

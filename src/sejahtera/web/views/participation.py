@@ -954,6 +954,7 @@ def correction_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 class DecisionObjectionForm(forms.Form):
     requester_name = forms.CharField(label=_("Name of the person who objects"), max_length=200)
     requester_nik = NikField(required=False)
+    requester_phone = forms.CharField(label=_("Phone number"), max_length=20, required=False)
     grounds = forms.CharField(
         label=_("Why the decision is wrong, in their words"),
         max_length=4000,
@@ -1094,13 +1095,16 @@ def decision_review_detail(request: AuthenticatedRequest, pk: int) -> HttpRespon
     if isinstance(acted, HttpResponse):
         return acted
     _log_reasons_read(request, "person_decision_review", found)
+    requester = _requester_name(request.user, found.person, found.requester_name)
     return render(
         request,
         "web/participation/decision_review.html",
         {
             "review": found,
             "subject": _subject_name(request.user, found),
-            "requester": _requester_name(request.user, found.person, found.requester_name),
+            "requester": requester,
+            # masked with the name: a child's phone, or the parent's who objects for her
+            "phone": found.requester_phone if requester != privacy.MASK else privacy.MASK,
             "form": form if may_decide else None,
             "refused": acted,
             "may_take_in": found.status == DecisionReview.Status.RECEIVED

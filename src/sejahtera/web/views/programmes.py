@@ -134,7 +134,9 @@ def decree_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         line.change_label = CHANGE_LABELS.get(Change(line.change), line.change)  # type: ignore[attr-defined]
         line.name = name  # type: ignore[attr-defined]
     selectors.log_beneficiary_reads(
-        request.user, [(decree.programme, line.household_id) for line in page], request.path
+        request.user,
+        [(decree.programme, line.household_id, line.person_id) for line in page],
+        request.path,
     )
     regions = selectors.decree_regions(request.user, decree, parent)
     names = dict(
@@ -566,7 +568,7 @@ def enrolments(request: AuthenticatedRequest) -> HttpResponse:
         listed.order_by("programme", "region_code", "subject"), LINES_PER_PAGE
     ).get_page(params.integer(request.GET, "page", 1))
     selectors.log_beneficiary_reads(
-        request.user, [(e.programme, e.household_id) for e in page], request.path
+        request.user, [(e.programme, e.household_id, e.person_id) for e in page], request.path
     )
     # The village it was decreed in, not the family's address now: a family that moved away
     # stays on its old office's list until the next decree, which must not learn where to.

@@ -16,10 +16,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET
 
 from sejahtera.domain.findings import StepRefused
+from sejahtera.domain.participation import parse_tracking_number
 from sejahtera.grievances import corrections, selectors
 from sejahtera.i18n import render_finding
 from sejahtera.registry.models import Person, Region
@@ -213,10 +214,11 @@ def object_to_decision(request: HttpRequest) -> HttpResponse:
     """A person objects to a targeting decision about them (UU 27/2022): a person of the social
     office reviews it; the outcome is followed by tracking number."""
     run = latest_run()
-    programmes = rules_of(run).programme_codes if run is not None else ()
-    form = DecisionObjectionForm(request.POST or None, programmes=programmes)
+    if run is None:  # nothing decided yet, nothing to object to: the page says so
+        return render(request, "web/public/object.html", {"decided": False})
+    form = DecisionObjectionForm(request.POST or None, programmes=rules_of(run).programme_codes)
     challenge = ChallengeForm(request.POST or None)
-    context: dict[str, Any] = {"form": form, "challenge": challenge}
+    context: dict[str, Any] = {"form": form, "challenge": challenge, "decided": True}
     if request.method == "POST":
         asking = _person_asking(request, form, challenge, ("web/public/object.html", context))
         if isinstance(asking, HttpResponse):
@@ -233,6 +235,7 @@ def object_to_decision(request: HttpRequest) -> HttpResponse:
                     decision=decision,
                     requester_name=asking.name,
                     requester_nik=asking.nik,
+                    requester_phone=form.cleaned_data["phone"],
                     grounds=form.cleaned_data["grounds"],
                 )
             except StepRefused:
@@ -246,12 +249,31 @@ def object_to_decision(request: HttpRequest) -> HttpResponse:
     return render(request, "web/public/object.html", context, status=status)
 
 
+# What the person does next, where it is more than following the tracking number.
+NEXT_STEPS = {
+    "decision_review": gettext_lazy(
+        "Before anyone reviews it, the social office checks that it is you: it calls the "
+        "phone number you gave, or, without one, you go to your village office or the social "
+        "office with your KTP and this tracking number."
+    ),
+}
+
+
 def _filed(
     request: HttpRequest, challenge: ChallengeForm, tracking_number: str | None
 ) -> HttpResponse:
-    """The tracking number of what was filed; the same form posted again answers the same."""
+    """The tracking number of what was filed and what comes next; the same form posted again
+    answers the same."""
     challenge.remember(tracking_number or "")
-    return render(request, "web/public/filed.html", {"item": {"tracking_number": tracking_number}})
+    parsed = parse_tracking_number(tracking_number or "")
+    return render(
+        request,
+        "web/public/filed.html",
+        {
+            "item": {"tracking_number": tracking_number},
+            "next_step": NEXT_STEPS.get(parsed[0]) if parsed else None,
+        },
+    )
 
 
 def _status(context: dict[str, Any]) -> int:

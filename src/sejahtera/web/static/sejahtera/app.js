@@ -38,19 +38,33 @@ document.addEventListener("htmx:afterRequest", (event) => {
 });
 
 // <button data-geolocate="LAT_ID LON_ID">: fills the two inputs with the phone's position (a
-// proposal's or an objection's place, taken where the family lives). Without the permission
-// or a position the inputs stay as typed.
+// proposal's or an objection's place, taken where the family lives) and says so in the
+// [data-geolocate-status] line beside it (texts from data-located and data-refused). Without
+// the permission or a position the inputs stay as typed, and the line says what to do.
 document.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-geolocate]");
-  if (!button || !navigator.geolocation) return;
+  if (!button) return;
   event.preventDefault();
+  const status = button.parentElement.querySelector("[data-geolocate-status]");
+  const say = (text) => {
+    if (status) status.textContent = text;
+  };
   const [latitude, longitude] = button.dataset.geolocate
     .split(" ")
     .map((id) => document.getElementById(id));
-  navigator.geolocation.getCurrentPosition((position) => {
-    latitude.value = position.coords.latitude.toFixed(6);
-    longitude.value = position.coords.longitude.toFixed(6);
-  });
+  if (!navigator.geolocation) {
+    say(button.dataset.refused);
+    return;
+  }
+  navigator.geolocation.getCurrentPosition(
+    (position) => {
+      latitude.value = position.coords.latitude.toFixed(6);
+      longitude.value = position.coords.longitude.toFixed(6);
+      say(button.dataset.located);
+    },
+    () => say(button.dataset.refused),
+    { timeout: 15000 },
+  );
 });
 
 // <button data-confirm="…">: an action that cannot simply be undone (approving a decree,
