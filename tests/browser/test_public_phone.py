@@ -384,3 +384,32 @@ def test_the_family_village_is_not_called_part_of_about_you(new_page, live_serve
     assert "Tentang Anda · Desa" not in told
     assert "Tentang Anda · Nama Anda" in told
     assert page.locator("#error-summary a[href='#region-village']").count() == 1
+
+
+def test_a_complaint_is_filed_from_a_phone_without_javascript(browser, live_server):
+    """Was a defect. On a phone browser without JavaScript (a data saver, an old phone), the
+    region lists below the province never filled, so Dewi Lestari could choose no village and
+    could file neither a complaint nor a proposal. She expected a button to show the next
+    list."""
+    from sejahtera.grievances.models import Complaint
+
+    context = browser.new_context(viewport=PHONE, locale="id-ID", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{live_server.url}/layanan/pengaduan/")
+        for level, code in (("province", "32"), ("regency", "3201"), ("district", "320101")):
+            page.select_option(f"#region-{level}", code)
+            with page.expect_navigation():
+                page.click("text=Tampilkan daftar berikutnya")
+        page.select_option("#region-village", VILLAGE)
+        page.select_option("#id_category", "aid_not_received")
+        page.fill("#id_description", "BPNT bulan ini belum masuk ke rekening kami")
+        page.fill("#id_name", "Dewi Lestari")
+        page.fill("#id_nik", PROPOSER_NIK)
+        send(page)
+        complaint = Complaint.objects.get()
+        assert complaint.region_id == VILLAGE
+        assert complaint.tracking_number in page.locator("main").inner_text()
+    finally:
+        context.close()

@@ -509,6 +509,29 @@ def test_an_atensi_beneficiary_finds_the_read_of_the_list_in_their_data_copy(
     assert all(enrolment.person_id in entry.record_ids for entry in logged)
 
 
+def _reads_in_copy(client, office, person_id: int) -> list[str]:
+    """Where the reads a person's copy of their data lists were made (made by ``office``)."""
+    client.force_login(office)
+    data = client.get(f"/registry/persons/{person_id}/personal-data.json").json()
+    return [read["where"] for read in data["reads"]]
+
+
+def test_atensi_lines_exported_reach_the_beneficiarys_copy(client, api, make_user, atensi):
+    """Was a defect (found by a review): the ATENSI decree's lines read through
+    GET /decrees/{id}/lines, and its annex downloaded as CSV, were logged as an export of
+    households only, so the beneficiary's copy of her data never showed that her name went
+    out in a list of a vulnerable cluster."""
+    office = make_user(Role.DISTRICT_OFFICE, "3201")
+    items = api(office)("get", f"/decrees/{atensi.pk}/lines").json()["items"]
+    through_api = items[0]["person"]
+    assert f"/api/v1/decrees/{atensi.pk}/lines" in _reads_in_copy(client, office, through_api)
+    line = DecreeLine.objects.filter(decree=atensi, region_code__startswith="3201").first()
+    annex = f"/programmes/decrees/{atensi.pk}/annex.csv"
+    client.force_login(office)
+    assert client.get(annex, {"regency": "3201"}).status_code == 200
+    assert annex in _reads_in_copy(client, office, line.person_id)
+
+
 def test_atensi_stays_hidden_from_managers_by_every_id(api, make_user, manager, atensi):
     """A programme manager (no reader of specific data) guesses the ATENSI decree's id and
     its enrolments' ids in the API: lines, approve, enrolment suspend and resume all answer

@@ -200,6 +200,17 @@ def test_the_office_is_told_how_to_reach_whoever_objected(client, decided, staff
     assert "datang ke kantor" in page
 
 
+@pytest.mark.parametrize("junk", ["tidak ada", "-", "0812", "0812345678901234"])
+def test_a_phone_the_office_could_not_call_is_refused(client, decided, junk):
+    """Was a defect (found by a review): "tidak ada" or a dash in the optional phone was kept
+    as the number the office is told to call."""
+    form = {"nik": NIK, "name": "Siti Aminah", "programme": "SEMBAKO", "grounds": "Suami sakit"}
+    answer = client.post("/layanan/keberatan/", form | {"phone": junk} | solved())
+    assert answer.status_code == 400
+    assert "Tulis nomor telepon dengan angka" in answer.content.decode()
+    assert not DecisionReview.objects.exists()
+
+
 def test_an_objection_page_before_any_decision_says_so(client, db):
     """Was a defect: before the first targeting run the form offered no programme and
     answered every objection with "this field is required"."""

@@ -407,3 +407,21 @@ def test_the_same_form_posted_twice_files_once_and_answers_the_same(client):
     refused = client.post("/layanan/pengaduan/", complaint | {"category": "no-such-category"})
     assert refused.status_code == 400
     assert Complaint.objects.count() == 1
+
+
+def test_the_region_lists_open_without_javascript_to_the_region_chosen(client):
+    """Was a defect: without JavaScript the lists below the province never filled. A GET of
+    the lists chosen so far opens the next; lists chosen out of order stop where they part."""
+    page = client.get("/layanan/pengaduan/").content.decode()
+    assert 'form="region-pick"' in page
+    assert "Tampilkan daftar berikutnya" in page
+    regencies = client.get("/layanan/pengaduan/", {"parent": "32"}).context["region_lists"]
+    assert [chosen for _, _, chosen in regencies] == ["32", "", "", ""]
+    assert "3201" in {r.code for r in regencies[1][1]}
+    down = {"parent": ["32", "3201", "320101"]}
+    villages = client.get("/layanan/usul/", down).context["region_lists"]
+    assert [chosen for _, _, chosen in villages] == ["32", "3201", "320101", ""]
+    assert "3201011002" in {r.code for r in villages[3][1]}
+    parted = client.get("/layanan/usul/", {"parent": ["31", "3201"]}).context["region_lists"]
+    assert [chosen for _, _, chosen in parted] == ["31", "", "", ""]
+    assert not parted[2][1].exists()

@@ -194,6 +194,12 @@ def decree_lines(
     access.log_sensitive_read(
         user, "household_export", [line.household_id for line in page], request.path
     )
+    selectors.log_beneficiary_reads(
+        user,
+        [(decree.programme, line.household_id, line.person_id) for line in page],
+        request.path,
+        export=True,
+    )
     items = [
         LineOut(
             subject=line.subject,

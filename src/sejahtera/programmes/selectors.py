@@ -50,12 +50,12 @@ def hidden_programmes(user: User) -> set[str]:
 
 
 def log_beneficiary_reads(
-    user: User, shown: Iterable[tuple[str, int, int | None]], path: str
+    user: User, shown: Iterable[tuple[str, int, int | None]], path: str, *, export: bool = False
 ) -> None:
-    """A list of beneficiaries of a programme that reveals a cluster (ATENSI) is a read of
-    specific data: the persons it names (``(programme, household, person)`` of each line; a
-    household's line names its members) are logged, so that each one's copy of their data
-    lists the read."""
+    """A list of beneficiaries of a programme that reveals a cluster (ATENSI) is a read
+    (``export``: an export, the annex or the API's lines) of specific data: the persons it
+    names (``(programme, household, person)`` of each line; a household's line names its
+    members) are logged, so that each one's copy of their data lists the read."""
     revealing = revealing_programmes()
     lines = [
         (household, person) for programme, household, person in shown if programme in revealing
@@ -65,7 +65,8 @@ def log_beneficiary_reads(
     if households:
         members = Person.objects.filter(household_id__in=households)
         persons |= set(members.values_list("pk", flat=True))
-    access.log_sensitive_read(user, "person_beneficiary", sorted(persons), path)
+    entity = "person_beneficiary_export" if export else "person_beneficiary"
+    access.log_sensitive_read(user, entity, sorted(persons), path)
 
 
 def revealing_programmes() -> set[str]:

@@ -3,6 +3,7 @@ typed, a village from the region lists, a proposed family, a complaint."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -45,6 +46,29 @@ class NikField(forms.CharField):
         if nik and (len(nik) != 16 or not (nik.isascii() and nik.isdigit())):
             raise forms.ValidationError(_("A NIK has 16 digits."), code="nik")
         return nik
+
+
+class PhoneField(forms.CharField):
+    """A phone number the office can call (optional): 8 to 15 digits, written as people write
+    them (+62, spaces, dashes, dots, brackets). "-" or "tidak ada" is refused, not kept as a
+    number the office would be told to call."""
+
+    SHAPE = re.compile(r"\+?[0-9 ().-]+")
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Phone number"))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "tel", "type": "tel"}))
+        super().__init__(max_length=20, required=False, **kwargs)
+
+    def clean(self, value: Any) -> str:
+        phone = super().clean(value) or ""
+        digits = sum(ch.isdigit() for ch in phone)
+        if phone and not (self.SHAPE.fullmatch(phone) and phone.isascii() and 8 <= digits <= 15):
+            raise forms.ValidationError(
+                _("Write a phone number in digits, e.g. 0812 3456 7890, or leave it empty."),
+                code="phone",
+            )
+        return phone
 
 
 class VillageField(forms.CharField):
@@ -109,7 +133,7 @@ class ProposerForm(forms.Form):
 
     name = forms.CharField(label=_("Your name"), max_length=200)
     nik = NikField()
-    phone = forms.CharField(label=_("Phone number"), max_length=20, required=False)
+    phone = PhoneField()
     description = forms.CharField(
         label=_("Why does this family need help?"),
         max_length=DESCRIPTION_LIMIT,
@@ -157,7 +181,7 @@ class ComplaintForm(forms.Form):
     )
     name = forms.CharField(label=_("Your name"), max_length=200)
     nik = NikField()
-    phone = forms.CharField(label=_("Phone number"), max_length=20, required=False)
+    phone = PhoneField()
 
 
 class ConditionForm(RegistryCellsForm):
@@ -242,11 +266,9 @@ class DecisionObjectionForm(forms.Form):
         max_length=DESCRIPTION_LIMIT,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    phone = forms.CharField(
+    phone = PhoneField(
         label=_("Phone number (optional)"),
         help_text=_("The social office calls it to check that it is you; without it, ask there."),
-        max_length=20,
-        required=False,
     )
 
     def __init__(self, *args: Any, programmes: tuple[str, ...], **kwargs: Any) -> None:

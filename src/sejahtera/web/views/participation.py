@@ -58,13 +58,14 @@ from sejahtera.web.participation_forms import (
     ConditionForm,
     NewFamily,
     NikField,
+    PhoneField,
     PlaceForm,
     ProposedHouseholdForm,
     ProposedMemberForm,
     StaffComplaintForm,
     file_complaint,
 )
-from sejahtera.web.views.public import region_lists
+from sejahtera.web.views.public import chosen_region, region_lists
 
 STAGES = [s.value for s in ProposalStage]
 # what the button says that moves a proposal on to each stage
@@ -513,7 +514,9 @@ def proposal_new(request: AuthenticatedRequest) -> HttpResponse:
         "staff": True,
         "once": OneTimeKey(request.POST or None),
     }
-    context |= region_lists(request.POST.get("village", "") or (request.user.region_id or ""))
+    context |= region_lists(
+        chosen_region(request.POST or request.GET, request.user.region_id or "")
+    )
     return render(request, "web/public/propose.html", context)
 
 
@@ -862,7 +865,9 @@ def complaint_new(request: AuthenticatedRequest) -> HttpResponse:
         "staff": True,
         "once": OneTimeKey(request.POST or None),
     }
-    context |= region_lists(request.POST.get("village", "") or (request.user.region_id or ""))
+    context |= region_lists(
+        chosen_region(request.POST or request.GET, request.user.region_id or "")
+    )
     return render(request, "web/public/complain.html", context, status=400 if form.errors else 200)
 
 
@@ -954,7 +959,7 @@ def correction_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 class DecisionObjectionForm(forms.Form):
     requester_name = forms.CharField(label=_("Name of the person who objects"), max_length=200)
     requester_nik = NikField(required=False)
-    requester_phone = forms.CharField(label=_("Phone number"), max_length=20, required=False)
+    requester_phone = PhoneField()
     grounds = forms.CharField(
         label=_("Why the decision is wrong, in their words"),
         max_length=4000,

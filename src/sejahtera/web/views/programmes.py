@@ -348,6 +348,12 @@ def _annex_rows(request: AuthenticatedRequest, decree: Decree, regency: str) -> 
     households = [line.household_id for line in lines]
     # an export of the households it lists (PDF or CSV), in the audit trail as such
     access.log_sensitive_read(request.user, "household_export", households, request.path)
+    selectors.log_beneficiary_reads(
+        request.user,
+        [(decree.programme, line.household_id, line.person_id) for line in lines],
+        request.path,
+        export=True,
+    )
     names = _names(request, lines)
     return [AnnexRow(line, name) for line, name in zip(lines, names, strict=True)]
 

@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET
@@ -108,7 +108,7 @@ def propose(request: HttpRequest) -> HttpResponse:
     data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
     family, challenge = NewFamily(data, files), ChallengeForm(data)
     context: dict[str, Any] = family.context() | {"challenge": challenge}
-    context |= region_lists(request.POST.get("village", ""))
+    context |= region_lists(chosen_region(request.POST or request.GET))
     if request.method == "POST":
         if _limited(request):
             context["photo_again"] = bool(request.FILES.get("photo"))
@@ -133,7 +133,7 @@ def complain(request: HttpRequest) -> HttpResponse:
     form = ComplaintForm(request.POST or None)
     challenge = ChallengeForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "challenge": challenge} | region_lists(
-        request.POST.get("village", "")
+        chosen_region(request.POST or request.GET)
     )
     if request.method == "POST":
         if _limited(request):
@@ -282,15 +282,34 @@ def _status(context: dict[str, Any]) -> int:
     return 400 if failed else 200
 
 
+CODE_LENGTHS = (2, 4, 6, 10)  # province, regency, district, village
+
+
+def chosen_region(data: QueryDict, default: str = "") -> str:
+    """The region a form's lists open to: its village, else the deepest of the lists above it
+    chosen in order (a phone without JavaScript sends them to open the next list), else
+    ``default`` (a staff member's own region)."""
+    village = data.get("village", "")
+    if len(village) == 10 and village.isdigit():
+        return village
+    code = ""
+    for value, length in zip(data.getlist("parent"), CODE_LENGTHS, strict=False):
+        if not (len(value) == length and value.isdigit() and value.startswith(code)):
+            break
+        code = value
+    return code or default
+
+
 def region_lists(chosen: str) -> dict[str, Any]:
-    """The four region lists of a form, opened down to the village chosen (if any), so that a
-    form shown again keeps the choice."""
-    ancestry = [chosen[:length] for length in (2, 4, 6, 10)] if len(chosen) == 10 else []
+    """The four region lists of a form, opened down to the region chosen (any level), so that
+    a form shown again keeps the choice."""
+    known = chosen.isdigit() and len(chosen) in CODE_LENGTHS
+    ancestry = [chosen[:length] for length in CODE_LENGTHS if known and length <= len(chosen)]
     lists = [Region.objects.filter(level="province")]
     for parent in ancestry[:3]:
         lists.append(Region.objects.filter(parent_id=parent))
     lists += [Region.objects.none()] * (4 - len(lists))
-    chosen_codes = ancestry or [""] * 4
+    chosen_codes = ancestry + [""] * (4 - len(ancestry))
     return {
         "region_lists": list(
             zip(("province", "regency", "district", "village"), lists, chosen_codes, strict=True)

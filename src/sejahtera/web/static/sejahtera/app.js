@@ -74,6 +74,10 @@ document.addEventListener("click", (event) => {
   if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });
 
+// [data-without-script]: a way round for a browser that runs no script (the region lists'
+// button that opens the next list); where this script runs, htmx does it and it is hidden.
+for (const fallback of document.querySelectorAll("[data-without-script]")) fallback.hidden = true;
+
 // <div data-focus-on-load tabindex="-1">: a page that comes back with what to correct (a
 // form's error summary) starts there, for a screen reader too; its links lead to each field.
 document.addEventListener("DOMContentLoaded", () => {
