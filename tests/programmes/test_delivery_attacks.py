@@ -532,6 +532,22 @@ def test_atensi_lines_exported_reach_the_beneficiarys_copy(client, api, make_use
     assert annex in _reads_in_copy(client, office, line.person_id)
 
 
+def test_the_error_audit_counts_atensi_only_for_whom_may_read_it(make_user, atensi):
+    """Was a defect: the targeting error audit's delivery checks counted ATENSI's enrolments
+    for an analyst, who reads no specific data and sees ATENSI nowhere else: a regency's
+    count of ATENSI beneficiaries no longer eligible told of persons in a vulnerable cluster."""
+    from sejahtera.programmes.selectors import delivery_checks
+
+    enrolment = Enrolment.objects.filter(programme="ATENSI").first()
+    Decision.objects.filter(
+        run=atensi.run, programme="ATENSI", person_id=enrolment.person_id
+    ).update(eligible=False)
+    office = make_user(Role.DISTRICT_OFFICE, enrolment.region_code[:4])
+    analyst = make_user(Role.MINISTRY_ANALYST)
+    assert delivery_checks(office, atensi.run)["enrolled_not_eligible"] == 1
+    assert delivery_checks(analyst, atensi.run)["enrolled_not_eligible"] == 0
+
+
 def test_atensi_stays_hidden_from_managers_by_every_id(api, make_user, manager, atensi):
     """A programme manager (no reader of specific data) guesses the ATENSI decree's id and
     its enrolments' ids in the API: lines, approve, enrolment suspend and resume all answer

@@ -405,13 +405,15 @@ def annex_lines(user: User, decree: Decree, regency: str) -> QuerySet[DecreeLine
 def delivery_checks(user: User, run: TargetingRun) -> dict[str, int]:
     """The error audit's delivery checks within ``user``'s region, for the programmes that have
     enrolments: eligible in ``run`` but not enrolled, enrolled but no longer eligible, paid
-    after death, and NIKs paid twice in one cycle (which the constraints keep at zero)."""
+    after death, and NIKs paid twice in one cycle (which the constraints keep at zero). The
+    programmes whose beneficiaries ``user`` may not see (ATENSI) are not counted."""
     prefix = access.region_prefix(user)
-    programmes = set(Enrolment.objects.values_list("programme", flat=True).distinct())
+    hidden = hidden_programmes(user)
+    programmes = set(Enrolment.objects.values_list("programme", flat=True).distinct()) - hidden
     decisions = Decision.objects.filter(
         run=run, eligible=True, programme__in=programmes, region_code__startswith=prefix
     )
-    open_enrolments = Enrolment.objects.filter(ended_on__isnull=True)
+    open_enrolments = Enrolment.objects.filter(ended_on__isnull=True, programme__in=programmes)
     enrolled = Q(
         Exists(open_enrolments.filter(programme=OuterRef("programme"), person__isnull=True,
                                       household=OuterRef("household"))),
@@ -424,7 +426,11 @@ def delivery_checks(user: User, run: TargetingRun) -> dict[str, int]:
         person__isnull=True,
     ) | Q(Exists(eligible.filter(person=OuterRef("person"))))
     # Paid on the channel's date (else the cycle's first day) to someone dead by then.
-    paid = Payment.objects.filter(status=Payment.Status.PAID, region_code__startswith=prefix)
+    paid = Payment.objects.filter(
+        status=Payment.Status.PAID,
+        region_code__startswith=prefix,
+        entitlement__cycle__programme__in=programmes,
+    )
     paid = paid.annotate(
         on=Coalesce("paid_on", "entitlement__cycle__period_start", output_field=DateField())
     )
