@@ -264,6 +264,9 @@ def test_public_form_sent_back_starts_at_what_to_correct(new_page, live_server, 
     """3.3.1 / 2.4.3 / 4.1.3: a public form sent back with errors puts the keyboard (and a
     screen reader) on an error summary or the first wrong field, as the staff register page
     does, with the shared error summary (_error_summary.html, data-focus-on-load)."""
+    from sejahtera.targeting.services import run_targeting_for_registry
+
+    run_targeting_for_registry(date.today())  # an objection needs decisions to object to
     page = new_page(PHONE)
     page.goto(live_server.url + path)
     with page.expect_navigation():

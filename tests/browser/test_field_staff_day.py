@@ -73,7 +73,7 @@ def propose_three_member_family(page, live_server) -> str:
     page.fill("#id_description", "Janda dengan dua anak, rumah bambu, bekerja serabutan")
     assert fits_the_screen(page)
     with page.expect_navigation():
-        page.click("main form button[type=submit]")
+        page.click("main form button.primary[type=submit]")
     return Proposal.objects.get().tracking_number
 
 
