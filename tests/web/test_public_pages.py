@@ -425,3 +425,8 @@ def test_the_region_lists_open_without_javascript_to_the_region_chosen(client):
     parted = client.get("/layanan/usul/", {"parent": ["31", "3201"]}).context["region_lists"]
     assert [chosen for _, _, chosen in parted] == ["31", "", "", ""]
     assert not parted[2][1].exists()
+    # hostile values open nothing and fail nothing
+    for hostile in ({"parent": ["3' OR 1=1--"]}, {"parent": ["9" * 5000]}, {"village": "99"}):
+        answer = client.get("/layanan/pengaduan/", hostile)
+        assert answer.status_code == 200
+        assert [chosen for _, _, chosen in answer.context["region_lists"]] == ["", "", "", ""]

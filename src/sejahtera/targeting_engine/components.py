@@ -48,14 +48,14 @@ def _component_condition(c: PkhComponent) -> tuple[str, str]:
     return " AND ".join(conditions), tokens(*facts)
 
 
-def considered(alias: str, name: str, max_decile: int | None, reviewed: bool) -> str:
-    """Whether the components of programme ``name`` are counted for a household (SQL over
-    ``{alias}.national_decile`` and, when ``reviewed``, ``o``, the household's verdicts):
+def _counted(name: str, max_decile: int | None, reviewed: bool) -> str:
+    """Whether the components of programme ``name`` are counted for a member's household (SQL
+    over ``m.national_decile`` and, when ``reviewed``, ``o``, the household's verdicts):
     within ``max_decile``, or with a reviewer's verdict on the programme."""
     within = (
         "TRUE"
         if max_decile is None
-        else f"COALESCE({alias}.national_decile <= {number(max_decile)}, FALSE)"
+        else f"COALESCE(m.national_decile <= {number(max_decile)}, FALSE)"
     )
     return f"({within} OR o.{name}_verdict IS NOT NULL)" if reviewed else within
 
@@ -63,7 +63,7 @@ def considered(alias: str, name: str, max_decile: int | None, reviewed: bool) ->
 def _best_components(components: tuple[PkhComponent, ...], scope: str, reviewed: bool) -> str:
     """Step 1: each living member's single best component — the first they qualify for in
     the order highest amount first, ties in table order — in one pass over the members;
-    ``counted``: the household is in ``scope`` (``considered`` over ``m``)."""
+    ``counted``: the household is in ``scope`` (``_counted``)."""
     ranked = sorted(components, key=lambda c: (-c.yearly_amount, c.order))
     conditions = [_component_condition(c) for c in ranked]
 
@@ -175,9 +175,9 @@ def component_stages(
     reviewed: bool,
 ) -> list[Stage]:
     """``{prefix}_households``: every household with a member who qualifies for a component
-    of programme ``name``, the components counted where they can decide (``considered``;
+    of programme ``name``, the components counted where they can decide (``_counted``;
     ``reviewed``: the run reads a reviewer's verdicts, ``household_overrides``)."""
-    scope = considered("m", name, max_decile, reviewed)
+    scope = _counted(name, max_decile, reviewed)
     return [
         Stage(f"{prefix}_best", _best_components(components, scope, reviewed)),
         Stage(f"{prefix}_components", _kept_components(f"{prefix}_best", max_components)),
